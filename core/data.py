@@ -1,0 +1,275 @@
+"""Datasets: one `Dataset` form for every source (bundled digits, IDX folders, downloads, uploads).
+
+Every loader returns images as float32 tensors of shape (N, 1, 28, 28) with values in [0, 1],
+white ink on black like MNIST, plus int64 labels when the source has them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+Progress = Callable[[float, str], None]  # (fraction done in [0, 1], message)
+
+IMAGE_SIZE = 28
+MAX_IMAGES = 100_000
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 100 MB, the Streamlit upload limit too
+MAX_IMAGE_PIXELS = 4096 * 4096  # one uploaded picture; larger is refused before decoding
+MIN_IMAGES = 10
+
+
+@dataclass
+class Dataset:
+    name: str
+    x_train: torch.Tensor  # (N, 1, 28, 28) float32 in [0, 1]
+    x_test: torch.Tensor  # (M, 1, 28, 28) float32 in [0, 1]
+    y_train: torch.Tensor | None  # (N,) int64, or None when unlabelled
+    y_test: torch.Tensor | None  # (M,) int64, or None
+    classes: list[str] = field(default_factory=list)
+    source: str = ""  # where the data came from, in words, for the UI
+
+    def __repr__(self) -> str:
+        return (f"Dataset({self.name!r}, train={len(self.x_train)}, test={len(self.x_test)}, "
+                f"classes={len(self.classes)})")
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    description: str
+    classes: tuple[str, ...]
+    torchvision_class: str | None  # name in torchvision.datasets used for downloads
+
+
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+DIGIT_CLASSES = tuple(str(i) for i in range(10))
+DATASETS: dict[str, DatasetInfo] = {
+    "digits": DatasetInfo("digits", "Digits (bundled, 1,797 images)",
+                          "scikit-learn's 8x8 handwritten digits, enlarged to 28x28. "
+                          "Always available offline.", DIGIT_CLASSES, None),
+    "mnist": DatasetInfo("mnist", "MNIST (70,000 digits)",
+                         "Handwritten digits 0-9, the classic benchmark.", DIGIT_CLASSES, "MNIST"),
+    "fashion-mnist": DatasetInfo(
+        "fashion-mnist", "Fashion-MNIST (70,000 clothes)", "Zalando's clothing pictures.",
+        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+         "Bag", "Ankle boot"), "FashionMNIST"),
+    "kmnist": DatasetInfo(
+        "kmnist", "KMNIST (70,000 Japanese characters)", "Cursive hiragana, 10 classes.",
+        ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"), "KMNIST"),
+}
+
+
+# ---------------------------------------------------------------- folders
+
+def resolve_data_dir(override: str | os.PathLike | None = None) -> Path | None:
+    """The user's data folder: the argument, else $AE_DATA_DIR, else None."""
+    value = override or os.environ.get("AE_DATA_DIR")
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """Where downloads are kept: $AE_CACHE_DIR, else ~/.cache/autoencoder-explorer."""
+    value = os.environ.get("AE_CACHE_DIR")
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "autoencoder-explorer"
+
+
+def _idx_path(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_idx_folder(name: str, data_dir_override: str | os.PathLike | None = None) -> Path | None:
+    """The first folder holding all four IDX files of `name`: data folder, then cache."""
+    roots = [resolve_data_dir(data_dir_override), cache_dir()]
+    for root in roots:
+        if root is None:
+            continue
+        folder = root / name
+        if all(_idx_path(folder, stem) for stem in IDX_FILES.values()):
+            return folder
+    return None
+
+
+def locate(name: str, data_dir_override: str | os.PathLike | None = None) -> str:
+    """Where `name` would be loaded from, in words (for `python -m core list` and the UI)."""
+    if name == "digits":
+        return "bundled with scikit-learn"
+    folder = find_idx_folder(name, data_dir_override)
+    return str(folder) if folder else "not on disk (will download)"
+
+
+# ---------------------------------------------------------------- IDX
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Parse one IDX file (gzipped or not) into a uint8 array: (N, H, W) images or (N,) labels."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 8:
+        raise ValueError(f"{path} is too short to be an IDX file.")
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08 or ndim not in (1, 3):
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
+    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(shape)):
+        raise ValueError(f"{path} holds {body.size} bytes but its header promises {shape}.")
+    return body.reshape(shape)
+
+
+def _from_idx_folder(name: str, folder: Path) -> Dataset:
+    arrays = {key: read_idx(_idx_path(folder, stem)) for key, stem in IDX_FILES.items()}
+    for split in ("train", "test"):
+        if len(arrays[f"x_{split}"]) != len(arrays[f"y_{split}"]):
+            raise ValueError(f"{folder}: {split} images and labels differ in count.")
+    info = DATASETS[name]
+    return Dataset(
+        name=name,
+        x_train=_to_images(arrays["x_train"]),
+        x_test=_to_images(arrays["x_test"]),
+        y_train=torch.from_numpy(arrays["y_train"].astype(np.int64)),
+        y_test=torch.from_numpy(arrays["y_test"].astype(np.int64)),
+        classes=list(info.classes),
+        source=f"IDX files in {folder}",
+    )
+
+
+def _to_images(array: np.ndarray) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1]."""
+    return torch.from_numpy(array.copy()).unsqueeze(1).float().div_(255.0)
+
+
+# ---------------------------------------------------------------- download
+
+def download_dataset(name: str, progress: Progress | None = None) -> Path:
+    """Fetch the four IDX files of `name` into the cache, using torchvision's mirrors and
+    checksums, and return the folder. Writes to a temporary folder first, then renames."""
+    from torchvision import datasets as tv_datasets  # heavy: only when downloading
+
+    info = DATASETS[name]
+    tv_class = getattr(tv_datasets, info.torchvision_class)
+    mirrors = list(getattr(tv_class, "mirrors", [])) or [""]
+    resources = tv_class.resources
+    target = cache_dir() / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:
+        for index, (filename, md5) in enumerate(resources):
+            errors = []
+            for mirror in mirrors:
+                url = filename if filename.startswith("http") else f"{mirror}{filename}"
+                try:
+                    _fetch(url, staging / Path(url).name, md5, progress, index, len(resources))
+                    break
+                except Exception as error:  # try the next mirror
+                    errors.append(f"{url}: {error}")
+            else:
+                raise OSError("; ".join(errors))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _fetch(url: str, path: Path, md5: str | None, progress: Progress | None,
+           index: int, count: int) -> None:
+    digest = hashlib.md5()
+    with urllib.request.urlopen(url, timeout=30) as response, open(path, "wb") as out:
+        total = int(response.headers.get("Content-Length") or 0)
+        done = 0
+        while chunk := response.read(1 << 16):
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                part = done / total if total else 0.0
+                progress((index + part) / count, f"Downloading {path.name} ({done >> 10} KiB)")
+    if md5 and digest.hexdigest() != md5:
+        raise OSError(f"checksum mismatch for {path.name}")
+
+
+# ---------------------------------------------------------------- public loader
+
+def load_dataset(name: str, data_dir: str | os.PathLike | None = None, download: bool = True,
+                 progress: Progress | None = None) -> Dataset:
+    """Load a registered dataset by name: data folder, then cache, then a download (unless
+    `download` is False or $AE_OFFLINE is set). `progress(fraction, message)` hears of it."""
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}. Choose one of: {', '.join(DATASETS)}.")
+    if name == "digits":
+        return load_digits()
+    folder = find_idx_folder(name, data_dir)
+    if folder is None and download and not os.environ.get("AE_OFFLINE"):
+        try:
+            folder = download_dataset(name, progress)
+        except Exception as error:
+            raise FileNotFoundError(_missing_message(name, data_dir, error)) from error
+    if folder is None:
+        raise FileNotFoundError(_missing_message(name, data_dir, None))
+    if progress:
+        progress(1.0, f"Loaded {name} from {folder}")
+    return _from_idx_folder(name, folder)
+
+
+def _missing_message(name: str, data_dir_override, error: Exception | None) -> str:
+    root = resolve_data_dir(data_dir_override) or cache_dir()
+    files = ", ".join(f"{stem}[.gz]" for stem in IDX_FILES.values())
+    reason = f"The download failed ({error}). " if error else ""
+    return (f"Could not load the {name} dataset. {reason}Put its four official IDX files "
+            f"({files}) in the folder {root / name} (or set AE_DATA_DIR to a folder that holds "
+            f"'{name}/'), or use the bundled 'digits' dataset.")
+
+
+def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """scikit-learn's 1,797 8x8 digits, centred in a 28x28 frame like MNIST (20x20 digit box)."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    small = torch.from_numpy(bunch.images.astype(np.float32) / 16.0).unsqueeze(1)  # (N,1,8,8)
+    digits = F.interpolate(small, size=(20, 20), mode="bilinear", align_corners=False)
+    images = F.pad(digits, (4, 4, 4, 4)).clamp_(0.0, 1.0)
+    labels = torch.from_numpy(bunch.target.astype(np.int64))
+    x_train, x_test, y_train, y_test = _split(images, labels, test_fraction, seed)
+    return Dataset("digits", x_train, x_test, y_train, y_test, list(DIGIT_CLASSES),
+                   source="bundled with scikit-learn (8x8 images enlarged to 28x28)")
+
+
+def _split(x: torch.Tensor, y: torch.Tensor | None, test_fraction: float, seed: int):
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_test = max(1, round(len(x) * test_fraction))
+    test, train = order[:n_test], order[n_test:]
+    return (x[train], x[test], None if y is None else y[train], None if y is None else y[test])
+
+
+def load_upload(data: bytes, filename: str) -> Dataset:
+    """A user's own images (.npz or .zip of PNG/JPEG): see core/uploads.py for the rules."""
+    from core.uploads import read_upload
+
+    return read_upload(data, filename)
+
+
+__all__ = ["DATASETS", "Dataset", "DatasetInfo", "load_dataset", "load_digits", "load_upload",
+           "read_idx", "download_dataset", "locate", "find_idx_folder"]

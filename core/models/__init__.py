@@ -1,0 +1,33 @@
+"""The eight autoencoders of the taxonomy, in one registry the UI, CLI and run files share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models.base import Autoencoder, make_config
+from core.models.contractive import ContractiveAutoencoder
+from core.models.convolutional import ConvolutionalAutoencoder
+from core.models.deep import DeepAutoencoder
+from core.models.denoising import NOISE_KINDS, DenoisingAutoencoder, corrupt
+from core.models.multilayer import MultilayerAutoencoder
+from core.models.sparse import SparseAutoencoder
+from core.models.standard import StandardAutoencoder
+from core.models.vae import VariationalAutoencoder
+
+MODELS: dict[str, type[Autoencoder]] = {
+    cls.name: cls
+    for cls in (StandardAutoencoder, MultilayerAutoencoder, ConvolutionalAutoencoder,
+                SparseAutoencoder, DenoisingAutoencoder, ContractiveAutoencoder,
+                DeepAutoencoder, VariationalAutoencoder)
+}
+
+
+def build_model(name: str, **hyperparameters: Any) -> Autoencoder:
+    """Build a variant by registry name; unknown names or hyperparameters are errors."""
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}. Choose one of: {', '.join(MODELS)}.")
+    cls = MODELS[name]
+    return cls(make_config(cls.Config, hyperparameters))
+
+
+__all__ = ["MODELS", "NOISE_KINDS", "Autoencoder", "build_model", "corrupt"]

@@ -1,0 +1,36 @@
+"""3. Convolutional autoencoder: strided convolutions down, transposed convolutions up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from core.models.base import Autoencoder, param
+
+
+@dataclass
+class ConvolutionalConfig:
+    code_dim: int = param(32, "Size of the code after the convolutions.", low=2, high=1024)
+    channels: int = param(16, "Feature maps in the first convolution (the second has twice "
+                          "as many).", low=2, high=128)
+
+
+class ConvolutionalAutoencoder(Autoencoder):
+    name = "convolutional"
+    title = "Convolutional"
+    Config = ConvolutionalConfig
+
+    def __init__(self, config: ConvolutionalConfig) -> None:
+        super().__init__(config)
+        c = config.channels
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, c, 3, stride=2, padding=1), nn.ReLU(),  # (B, c, 14, 14)
+            nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), nn.ReLU(),  # (B, 2c, 7, 7)
+            nn.Flatten(), nn.Linear(2 * c * 49, config.code_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(config.code_dim, 2 * c * 49), nn.ReLU(), nn.Unflatten(1, (2 * c, 7, 7)),
+            nn.ConvTranspose2d(2 * c, c, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(c, 1, 3, stride=2, padding=1, output_padding=1),  # (B, 1, 28, 28)
+        )

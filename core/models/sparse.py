@@ -1,0 +1,31 @@
+"""4. Sparse autoencoder: the standard one plus an L1 penalty on the code activations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from core.models.base import param, reconstruction_loss
+from core.models.standard import StandardAutoencoder, StandardConfig
+
+
+@dataclass
+class SparseConfig(StandardConfig):
+    code_dim: int = param(64, "Size of the code; sparse codes may be larger than needed.",
+                          low=2, high=1024)
+    l1_weight: float = param(0.2, "Weight of the L1 penalty on code activations: higher "
+                             "means fewer active units per image.", low=0.0, high=100.0)
+
+
+class SparseAutoencoder(StandardAutoencoder):
+    name = "sparse"
+    title = "Sparse"
+    Config = SparseConfig
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        code = self.encode(x)  # (B, code_dim)
+        reconstruction = reconstruction_loss(self.decode_logits(code), x)
+        l1 = code.abs().sum(dim=1).mean()  # activity penalty per image
+        total = reconstruction + self.config.l1_weight * l1
+        return {"loss": total, "reconstruction": reconstruction, "l1": l1}

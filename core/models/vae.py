@@ -1,0 +1,62 @@
+"""8. Variational autoencoder (Kingma & Welling 2014, "Auto-Encoding Variational Bayes").
+
+The encoder gives a Gaussian q(z|x) = N(mean, diag(exp(log_var))); a code is drawn with the
+reparameterisation z = mean + exp(log_var / 2) * eps; the decoder is Bernoulli p(x|z). The loss
+is the negative ELBO with a weight on the KL term (beta-VAE, Higgins et al. 2017):
+    reconstruction + beta * KL(q(z|x) || N(0, I)),
+    KL = -1/2 * sum_j (1 + log_var_j - mean_j^2 - exp(log_var_j))   (paper, appendix B),
+both summed over dimensions and averaged over the batch (nats per image)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from core.models.base import PIXELS, Autoencoder, param, reconstruction_loss
+from core.models.blocks import encoder_mlp, mlp
+
+
+@dataclass
+class VAEConfig:
+    code_dim: int = param(16, "Size of the latent code (2 lets you see the whole latent "
+                          "plane).", low=2, high=1024)
+    hidden_dim: int = param(512, "Size of the hidden layer of encoder and decoder.",
+                            low=8, high=4096)
+    beta: float = param(1.0, "Weight of the KL term: 1 is the true ELBO; higher gives smoother, "
+                        "more disentangled codes and blurrier reconstructions.",
+                        low=0.0, high=100.0)
+
+
+class VariationalAutoencoder(Autoencoder):
+    name = "vae"
+    title = "Variational (VAE)"
+    Config = VAEConfig
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__(config)
+        # one head gives both the mean and the log-variance: (B, 2 * code_dim)
+        self.encoder = encoder_mlp([PIXELS, config.hidden_dim, 2 * config.code_dim], "relu", None)
+        self.decoder = mlp([config.code_dim, config.hidden_dim, PIXELS], "relu", None)
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_var = self.encoder(x).chunk(2, dim=1)  # (B, code_dim) each
+        return mean, log_var.clamp(-30.0, 20.0)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.posterior(x)[0]  # the posterior mean is the code
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        mean, log_var = self.posterior(x)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)  # reparameterisation
+        reconstruction = reconstruction_loss(self.decode_logits(z), x)
+        kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1).mean()
+        total = reconstruction + self.config.beta * kl
+        return {"loss": total, "reconstruction": reconstruction, "kl": kl}
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decode n draws from the prior N(0, I): (n, 1, 28, 28) in [0, 1]."""
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.code_dim, generator=generator, device=device)
+        return self.decode(z)

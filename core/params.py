@@ -1,0 +1,53 @@
+"""Hyperparameter fields with help texts and valid ranges, shared by model and train configs.
+
+The app builds its widgets from this metadata and `core` enforces it, so a value the UI refuses
+is refused the same way from Python or the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+def param(default: Any, help: str, *, low: float | None = None, high: float | None = None,
+          choices: tuple | None = None, ui: bool = True) -> Any:
+    """A hyperparameter field: its default, a help text, and the valid range or choices.
+    The app builds its widgets from this metadata; `validate` enforces it."""
+    meta = {"help": help, "low": low, "high": high, "choices": choices, "ui": ui}
+    if isinstance(default, (list, tuple)):
+        return dataclasses.field(default_factory=lambda: tuple(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def validate(config: Any) -> None:
+    """Raise ValueError naming the first hyperparameter outside its range or choices."""
+    for f in dataclasses.fields(config):
+        value, meta = getattr(config, f.name), f.metadata
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        for item in values:
+            if meta.get("choices") is not None and item not in meta["choices"]:
+                raise ValueError(f"{f.name}={item!r} is not allowed; choose one of "
+                                 f"{', '.join(map(str, meta['choices']))}.")
+            if isinstance(item, bool) or meta.get("choices") is not None:
+                continue
+            if not isinstance(item, (int, float)) or item != item:  # NaN fails item == item
+                raise ValueError(f"{f.name}={item!r} must be a number.")
+            whole = isinstance(f.default, int) or isinstance(value, tuple)
+            if whole and not isinstance(item, int):
+                raise ValueError(f"{f.name}={item!r} must be a whole number.")
+            low, high = meta.get("low"), meta.get("high")
+            if (low is not None and item < low) or (high is not None and item > high):
+                raise ValueError(f"{f.name}={item!r} is out of range; use {low} to {high}.")
+
+
+def make_config(config_class: type, values: dict[str, Any]) -> Any:
+    """Build a hyperparameter dataclass; unknown names are an error that lists the known ones."""
+    known = [f.name for f in dataclasses.fields(config_class)]
+    unknown = [key for key in values if key not in known]
+    if unknown:
+        raise ValueError(f"Unknown hyperparameter {unknown[0]!r}; this variant takes: "
+                         f"{', '.join(known)}.")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    config = config_class(**values)
+    validate(config)
+    return config

@@ -1,0 +1,124 @@
+"""Runs on disk: `model.safetensors` (weights, never pickled) plus `run.json` (everything else).
+
+A run folder is written under a temporary name and renamed into place, so a crash never leaves
+a half-written run that loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+import core
+from core.models import MODELS, Autoencoder, build_model
+
+WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
+FORMAT_VERSION = 1
+MAX_NAME = 64
+
+
+def safe_name(name: str) -> str:
+    """A run name fit for a folder: letters, digits, '-', '_' and '.', no leading dot, bounded."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name or "").strip("-.")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)[:MAX_NAME].strip("-.")
+    return cleaned or "run"
+
+
+def runs_dir() -> Path:
+    """Where saved runs live: $AE_RUNS_DIR, else ./runs."""
+    return Path(os.environ.get("AE_RUNS_DIR", "runs")).expanduser()
+
+
+def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = "",
+             train_config: dict[str, Any] | None = None, history: dict[str, Any] | None = None,
+             metrics: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+             ) -> Path:
+    """Write the run atomically into `folder` (replacing an older run of that name)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    description = {
+        "format": FORMAT_VERSION,
+        "variant": model.name,
+        "hyperparameters": model.hyperparameters(),
+        "dataset": dataset,
+        "train_config": train_config or {},
+        "history": history or {},
+        "metrics": metrics or {},
+        "parameter_count": model.parameter_count(),
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": {"autoencoder_explorer": core.__version__, "torch": torch.__version__,
+                     "python": platform.python_version()},
+        **(extra or {}),
+    }
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+        save_file(weights, str(staging / WEIGHTS))
+        (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
+        if folder.exists():
+            backup = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            folder.rename(backup)
+            staging.rename(folder)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written to run.json")
+
+
+def read_description(folder: str | os.PathLike) -> dict[str, Any]:
+    path = Path(folder) / DESCRIPTION
+    try:
+        description = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path} is missing or not valid JSON ({error}).") from None
+    if not isinstance(description, dict) or description.get("variant") not in MODELS:
+        raise ValueError(f"{path} does not describe a known autoencoder variant.")
+    return description
+
+
+def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
+             ) -> tuple[Autoencoder, dict[str, Any]]:
+    """Rebuild the model of a saved run and load its weights; returns (model, description)."""
+    description = read_description(folder)
+    model = build_model(description["variant"], **description["hyperparameters"])
+    state = load_file(str(Path(folder) / WEIGHTS), device=str(device))
+    model.load_state_dict(state)
+    model.initialised_from_data = True  # trained weights: never re-initialise
+    model.to(device).eval()
+    return model, description
+
+
+def list_runs(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """Saved runs under `root` (default: runs_dir()), newest first; broken ones are skipped."""
+    root = Path(root) if root else runs_dir()
+    runs = []
+    if not root.is_dir():
+        return runs
+    for folder in root.iterdir():
+        if folder.name.startswith(".") or not (folder / WEIGHTS).is_file():
+            continue
+        try:
+            description = read_description(folder)
+        except ValueError:
+            continue
+        runs.append({"name": folder.name, "path": folder, **description})
+    return sorted(runs, key=lambda run: run.get("saved_at", ""), reverse=True)

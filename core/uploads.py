@@ -1,0 +1,256 @@
+"""A user's own images: an .npz array file or a .zip of PNG/JPEG pictures, read in memory.
+
+Everything is parsed from the uploaded bytes: nothing is extracted to disk and nothing is
+unpickled. Every refusal is a ValueError that says what is wrong and what is accepted.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import PurePosixPath
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core import data as _data
+
+ACCEPTED = ("Accepted: an .npz file with an array 'x' of shape (N, H, W), (N, 1, H, W) or "
+            "(N, H*W) with square images (uint8 0-255 or float 0-1) and an optional label "
+            "array 'y' of length N; or a .zip of PNG/JPEG images, optionally in one folder "
+            f"per class; between {_data.MIN_IMAGES} and {_data.MAX_IMAGES:,} images, at most "
+            f"{_data.MAX_UNCOMPRESSED_BYTES >> 20} MB uncompressed.")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+IGNORED_PARTS = {"__MACOSX", ".DS_Store", "Thumbs.db"}
+
+
+def _refuse(problem: str) -> ValueError:
+    return ValueError(f"{problem} {ACCEPTED}")
+
+
+def read_upload(data: bytes, filename: str, test_fraction: float = 0.2,
+                seed: int = 0) -> _data.Dataset:
+    """Turn uploaded bytes into a Dataset (28x28 grayscale in [0, 1], white ink on black)."""
+    suffix = PurePosixPath(filename or "").suffix.lower()
+    if not data:
+        raise _refuse(f"The file {filename!r} is empty.")
+    if suffix == ".npz":
+        images, labels, classes = _read_npz(data)
+    elif suffix == ".zip":
+        images, labels, classes = _read_zip(data)
+    elif suffix in {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin"}:
+        raise _refuse(f"{filename!r} is a pickle/PyTorch file; these can run code when "
+                      "opened, so they are never loaded.")
+    else:
+        raise _refuse(f"{filename!r} is not an .npz or .zip file.")
+    if len(images) < _data.MIN_IMAGES:
+        raise _refuse(f"{filename!r} holds {len(images)} image(s); at least "
+                      f"{_data.MIN_IMAGES} are needed to train and test.")
+    images = _normalise_polarity(images)
+    x_train, x_test, y_train, y_test = _data._split(images, labels, test_fraction, seed)
+    name = PurePosixPath(filename).stem[:40] or "upload"
+    return _data.Dataset(f"upload:{name}", x_train, x_test, y_train, y_test, classes,
+                         source=f"uploaded file {filename} ({len(images)} images)")
+
+
+# ---------------------------------------------------------------- npz
+
+def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _refuse(f"The {what} is corrupt or truncated ({error}).") from None
+    members = archive.infolist()
+    if len(members) > _data.MAX_IMAGES + 1000:
+        raise _refuse(f"The {what} holds {len(members):,} files.")
+    total = sum(member.file_size for member in members)
+    if total > _data.MAX_UNCOMPRESSED_BYTES:
+        raise _refuse(f"The {what} unpacks to {total / 2**20:,.0f} MB.")
+    return archive
+
+
+def _read_limited(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """Read one member, never trusting its declared size (zip bombs lie about it)."""
+    limit = _data.MAX_UNCOMPRESSED_BYTES
+    with archive.open(member) as handle:
+        content = handle.read(limit + 1)
+    if len(content) > limit:
+        raise _refuse(f"{member.filename!r} unpacks to more than {limit >> 20} MB.")
+    return content
+
+
+def _read_npz(data: bytes):
+    archive = _open_zip(data, ".npz file")
+    names = {member.filename: member for member in archive.infolist()}
+    if "x.npy" not in names:
+        found = ", ".join(sorted(n.removesuffix(".npy") for n in names)) or "nothing"
+        raise _refuse(f"The .npz file has no array named 'x' (found: {found}).")
+    x = _load_array(archive, names["x.npy"], "x")
+    y = _load_array(archive, names["y.npy"], "y") if "y.npy" in names else None
+    images = _images_from_array(x)
+    labels, classes = _labels_from_array(y, len(images))
+    return images, labels, classes
+
+
+def _load_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, key: str) -> np.ndarray:
+    raw = _read_limited(archive, member)
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as error:
+        if "pickle" in str(error).lower():
+            raise _refuse(f"Array {key!r} holds Python objects, which are never unpickled."
+                          ) from None
+        raise _refuse(f"Array {key!r} could not be read ({error}).") from None
+    except Exception as error:
+        raise _refuse(f"Array {key!r} is corrupt ({error}).") from None
+
+
+def _images_from_array(x: np.ndarray) -> torch.Tensor:
+    if x.dtype == bool or not (np.issubdtype(x.dtype, np.integer)
+                               or np.issubdtype(x.dtype, np.floating)):
+        raise _refuse(f"Array 'x' has type {x.dtype}; numbers are needed.")
+    if x.ndim == 4 and x.shape[1] == 1:
+        x = x[:, 0]
+    elif x.ndim == 2:
+        side = int(round(np.sqrt(x.shape[1]))) if x.shape[1] else 0
+        if side * side != x.shape[1] or side == 0:
+            raise _refuse(f"Array 'x' has shape {x.shape}; {x.shape[1]} is not a square "
+                          "number of pixels.")
+        x = x.reshape(len(x), side, side)
+    if x.ndim != 3 or x.shape[1] != x.shape[2] or x.shape[1] < 4:
+        raise _refuse(f"Array 'x' has shape {x.shape}.")
+    if len(x) > _data.MAX_IMAGES:
+        raise _refuse(f"Array 'x' holds {len(x):,} images.")
+    if np.issubdtype(x.dtype, np.floating):
+        if not np.isfinite(x).all():
+            raise _refuse("Array 'x' contains NaN or infinite values.")
+        if x.min() < 0 or x.max() > 1:
+            raise _refuse(f"Array 'x' is float with values from {x.min():g} to {x.max():g}; "
+                          "floats must lie in [0, 1].")
+        images = torch.from_numpy(x.astype(np.float32))
+    else:
+        if x.min() < 0 or x.max() > 255:
+            raise _refuse(f"Array 'x' is integer with values from {x.min()} to {x.max()}; "
+                          "integers must lie in 0-255.")
+        images = torch.from_numpy(x.astype(np.float32) / 255.0)
+    return _resize(images.unsqueeze(1))
+
+
+def _labels_from_array(y: np.ndarray | None, count: int):
+    if y is None:
+        return None, []
+    if y.ndim != 1 or len(y) != count:
+        raise _refuse(f"Label array 'y' has shape {y.shape} but 'x' holds {count} images.")
+    if y.dtype.kind in "US":
+        names = sorted(set(y.tolist()))
+        lookup = {name: index for index, name in enumerate(names)}
+        return torch.tensor([lookup[v] for v in y.tolist()], dtype=torch.int64), names
+    if not np.issubdtype(y.dtype, np.integer) or (len(y) and y.min() < 0):
+        raise _refuse(f"Label array 'y' must hold non-negative integers or strings, not {y.dtype}.")
+    if len(y) and y.max() >= 1000:
+        raise _refuse(f"Label array 'y' has a class number {y.max()}; at most 999 are allowed.")
+    labels = torch.from_numpy(y.astype(np.int64))
+    return labels, [str(i) for i in range(int(labels.max()) + 1 if len(labels) else 0)]
+
+
+# ---------------------------------------------------------------- zip of pictures
+
+def _read_zip(data: bytes):
+    from PIL import Image  # pillow comes with torchvision/streamlit
+
+    archive = _open_zip(data, ".zip file")
+    pictures: list[tuple[tuple[str, ...], zipfile.ZipInfo]] = []
+    for member in archive.infolist():
+        parts = _safe_parts(member)
+        if parts is None:  # a folder or system junk
+            continue
+        if PurePosixPath(parts[-1]).suffix.lower() not in IMAGE_SUFFIXES:
+            raise _refuse(f"The .zip file holds {member.filename!r}, which is not a PNG or "
+                          "JPEG image.")
+        pictures.append((parts, member))
+    if len(pictures) > _data.MAX_IMAGES:
+        raise _refuse(f"The .zip file holds {len(pictures):,} images.")
+    if not pictures:
+        raise _refuse("The .zip file holds no PNG or JPEG images.")
+    folders = _class_folders([parts for parts, _ in pictures])
+    images = torch.stack([_decode_picture(Image, archive, member) for _, member in pictures])
+    if folders is None:
+        return images, None, []
+    classes = sorted(set(folders))
+    labels = torch.tensor([classes.index(folder) for folder in folders], dtype=torch.int64)
+    return images, labels, classes
+
+
+def _safe_parts(member: zipfile.ZipInfo) -> tuple[str, ...] | None:
+    name = member.filename.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise _refuse(f"The .zip file has an absolute path {member.filename!r}.")
+    parts = tuple(p for p in name.split("/") if p not in ("", "."))
+    if ".." in parts:
+        raise _refuse(f"The .zip file has a member that climbs out of it: {member.filename!r}.")
+    if stat.S_ISLNK(member.external_attr >> 16):
+        raise _refuse(f"The .zip file holds a symbolic link {member.filename!r}.")
+    if member.is_dir() or not parts:
+        return None
+    if any(part in IGNORED_PARTS or part.startswith(".") for part in parts):
+        return None
+    if len(parts) > 8:
+        raise _refuse(f"The .zip file nests {member.filename!r} too deep.")
+    return parts
+
+
+def _class_folders(paths: list[tuple[str, ...]]) -> list[str] | None:
+    """One folder per class: the folder right above each picture, if all pictures have one
+    and there are at least two such folders. A single common top folder is skipped."""
+    depth = {len(parts) for parts in paths}
+    if len(depth) != 1 or depth.pop() < 2:
+        return None
+    folders = [parts[-2] for parts in paths]
+    return folders if len(set(folders)) >= 2 else None
+
+
+def _decode_picture(image_module, archive: zipfile.ZipFile, member: zipfile.ZipInfo
+                    ) -> torch.Tensor:
+    raw = _read_limited(archive, member)
+    try:
+        with image_module.open(io.BytesIO(raw)) as picture:
+            width, height = picture.size
+            if width * height > _data.MAX_IMAGE_PIXELS:
+                raise _refuse(f"{member.filename!r} is {width}x{height} pixels; at most "
+                              f"{_data.MAX_IMAGE_PIXELS:,} pixels per image are read.")
+            if picture.format not in ("PNG", "JPEG"):
+                raise _refuse(f"{member.filename!r} is a {picture.format} file, not PNG/JPEG.")
+            gray = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+    except ValueError:
+        raise
+    except Exception as error:
+        raise _refuse(f"{member.filename!r} is not a readable image ({error}).") from None
+    square = _pad_square(torch.from_numpy(gray))
+    return _resize(square[None, None])[0]
+
+
+def _pad_square(image: torch.Tensor) -> torch.Tensor:
+    """Pad an (H, W) image to a square with its border colour, so digits keep their shape."""
+    height, width = image.shape
+    fill = float(torch.cat([image[0], image[-1], image[:, 0], image[:, -1]]).median())
+    side = max(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    return F.pad(image, (left, side - width - left, top, side - height - top), value=fill)
+
+
+def _resize(images: torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W) -> (N, 1, 28, 28), smoothing when shrinking."""
+    if images.shape[-1] == _data.IMAGE_SIZE and images.shape[-2] == _data.IMAGE_SIZE:
+        return images.contiguous()
+    size = (_data.IMAGE_SIZE, _data.IMAGE_SIZE)
+    return F.interpolate(images, size=size, mode="area" if images.shape[-1] > 28 else "bilinear",
+                         ).clamp_(0.0, 1.0)
+
+
+def _normalise_polarity(images: torch.Tensor) -> torch.Tensor:
+    """MNIST-like models expect light ink on a dark background: invert dark-on-light sets."""
+    border = torch.cat([images[..., 0, :], images[..., -1, :], images[..., :, 0],
+                        images[..., :, -1]], dim=-1)
+    return 1.0 - images if float(border.mean()) > 0.5 else images

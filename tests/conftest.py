@@ -1,0 +1,59 @@
+"""Shared fixtures: the bundled digits, MNIST from the data folder, a temporary runs folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.data import find_idx_folder, load_dataset  # noqa: E402
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_folders(tmp_path_factory, monkeypatch):
+    """Never touch the user's cache or runs: every test gets its own."""
+    base = tmp_path_factory.mktemp("ae")
+    monkeypatch.setenv("AE_CACHE_DIR", str(base / "cache"))
+    monkeypatch.setenv("AE_RUNS_DIR", str(base / "runs"))
+
+
+@pytest.fixture(scope="session")
+def digits():
+    return load_dataset("digits")
+
+
+@pytest.fixture(scope="session")
+def small_digits(digits):
+    """A few hundred digits: enough to see learning, quick on two cores."""
+    from core.data import Dataset
+
+    return Dataset("digits-small", digits.x_train[:512], digits.x_test[:128],
+                   digits.y_train[:512], digits.y_test[:128], digits.classes, "test subset")
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder holding mnist/ (AE_DATA_DIR, e.g. ../shared/data). Missing data fails in CI
+    rather than skipping, so a green CI run always means the MNIST tests ran."""
+    env = os.environ.get("AE_DATA_DIR")
+    default = ROOT.parent / "shared" / "data"
+    root = Path(env) if env else default
+    if find_idx_folder("mnist", root) is None:
+        message = f"MNIST IDX files not found under {root}/mnist (set AE_DATA_DIR)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return root
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    return load_dataset("mnist", data_dir=mnist_dir, download=False)
