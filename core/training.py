@@ -44,6 +44,13 @@ class TrainConfig:
         return make_config(cls, values)
 
 
+def warm_up() -> None:
+    """Pay torch's one-time costs (the first optimizer import takes ~1 s) before a user waits."""
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    parameter.grad = torch.zeros(1)
+    torch.optim.Adam([parameter]).step()
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     """'auto' -> cuda if present, then Apple's mps, then cpu; an unavailable choice is an error."""
     if name == "auto":
@@ -135,7 +142,9 @@ def _probe_indices(dataset: Dataset, size: int) -> torch.Tensor:
         for label in torch.unique(dataset.y_test).tolist():
             chosen.append(int((dataset.y_test == label).nonzero()[0]))
     chosen = sorted(chosen)[:count]
-    rest = [i for i in range(len(dataset.x_test)) if i not in set(chosen)][:count - len(chosen)]
+    taken = set(chosen)
+    rest = [i for i in range(min(len(dataset.x_test), 2 * count)) if i not in taken]
+    rest = rest[:count - len(chosen)]
     return torch.tensor(chosen + rest, dtype=torch.long)
 
 
@@ -185,7 +194,9 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: _P
             running = stacked if running is None else running + stacked
             count, step = count + 1, step + 1
             now = time.perf_counter()
-            if now - last_report < config.report_interval and batch_index < steps_per_epoch - 1:
+            due = (now - last_report >= config.report_interval or step == 1  # instant 1st point
+                   or batch_index == steps_per_epoch - 1)
+            if not due:
                 continue
             # --- a live report: the only host sync inside the epoch ---
             model.eval()

@@ -1,0 +1,40 @@
+"""Autoencoder explorer: train every kind of autoencoder live and see what it learned.
+
+streamlit run app.py"""
+
+import os
+import threading
+
+import streamlit as st
+
+from core import projection, training
+from ui import sidebar
+
+st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up_once() -> bool:
+    """Once per server: torch's optimizer import now (so Train answers at once), UMAP's
+    import and compile in a low-priority background thread."""
+    threading.Thread(target=training.warm_up, daemon=True, name="torch-warm-up").start()
+    if os.environ.get("AE_UMAP_WARMUP", "1") != "0":
+        projection.warm_up()  # UMAP's import and compile, once per server, in the background
+    return True
+
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/reconstructions.py", title="Reconstructions", icon=":material/compare:"),
+    st.Page("pages/sparsity.py", title="Sparsity", icon=":material/bar_chart:"),
+    st.Page("pages/noise.py", title="Noise robustness", icon=":material/grain:"),
+    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
+    st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/table_chart:"),
+]
+
+page = st.navigation(PAGES)
+sidebar.render()
+_warm_up_once()
+page.run()

@@ -1,0 +1,84 @@
+"""Latent space: the test codes in 2-D (PCA, UMAP, t-SNE); select points to see their images."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core import projection
+from ui import common, figures, images
+
+st.title("Latent space")
+run = common.require_run()
+codes_all = common.test_codes(run)
+labels_all = common.test_labels(run)
+method = st.segmented_control("Projection", ["pca", "umap", "tsne"], default="pca",
+                              required=True, format_func={"pca": "PCA (instant)",
+                                                          "umap": "UMAP", "tsne": "t-SNE"}.get)
+upper = len(codes_all)
+count = st.slider("Test images shown", min(100, upper), upper, min(2000, upper), step=100
+                  ) if upper > 100 else upper
+codes = codes_all[:count]
+labels = None if labels_all is None else labels_all[:count].numpy()
+
+
+@st.cache_resource(show_spinner=False)
+def _service() -> projection.ProjectionService:
+    return projection.ProjectionService()
+
+
+points, title = projection.pca_2d(codes), "PCA of the codes"
+if method != "pca":
+    key = (run.id, len(run.snapshot().loss_steps), method, count)
+    future = _service().submit(key, codes, method)
+    if future.done() and future.exception() is None:
+        points, title = future.result(), f"{method.upper()} of the codes"
+    elif future.done():
+        st.error(f"{method.upper()} failed: {future.exception()}")
+    else:
+        warm = projection.is_warm() or method == "tsne"
+        st.info(f"Computing {method.upper()} of {count:,} codes in the background"
+                + ("" if warm else " (the first UMAP on this server also loads the library)")
+                + "; showing PCA meanwhile.")
+
+        @st.fragment(run_every=1.0)
+        def _wait() -> None:
+            if future.done():
+                st.rerun(scope="app")
+            st.caption(f"{method.upper()} is running...")
+
+        _wait()
+
+plot, side = st.columns([3, 2])
+with plot:
+    event = st.plotly_chart(figures.scatter_by_class(points, labels, run.dataset.classes, title),
+                            on_select="rerun", selection_mode=("box", "lasso"),
+                            key=f"latent.{run.id}.{method}.{count}")
+with side:
+    chosen = [int(p["customdata"]) for p in event.selection.points
+              if p.get("customdata") is not None] if event else []
+    if chosen:
+        st.markdown(f"**{len(chosen)} selected** (first 48 shown)")
+        images.show_row(common.test_images(run)[chosen[:48]], columns=8, scale=2)
+    else:
+        st.caption("Draw a box or lasso on the plot to see the digits you selected.")
+
+if run.model.code_dim == 2:
+    st.subheader("The 2-D code plane, decoded")
+    low = np.percentile(codes_all.numpy(), 1, axis=0)
+    high = np.percentile(codes_all.numpy(), 99, axis=0)
+    size = 15
+    axis0, axis1 = np.linspace(low[0], high[0], size), np.linspace(high[1], low[1], size)
+    grid = torch.tensor([[a, b] for b in axis1 for a in axis0], dtype=torch.float32)
+    left, right = st.columns([3, 1])
+    with torch.no_grad():
+        decoded = run.model.decode(grid.to(next(run.model.parameters()).device)).cpu()
+    left.image(images.mosaic(decoded, columns=size, scale=2, gap=0),
+               caption=f"code 1 from {low[0]:.2f} (left) to {high[0]:.2f}; code 2 from "
+                       f"{high[1]:.2f} (top) to {low[1]:.2f}")
+    with right:
+        z1 = st.slider("code 1", float(low[0]), float(high[0]), float((low[0] + high[0]) / 2))
+        z2 = st.slider("code 2", float(low[1]), float(high[1]), float((low[1] + high[1]) / 2))
+        with torch.no_grad():
+            point = run.model.decode(torch.tensor([[z1, z2]]).to(
+                next(run.model.parameters()).device)).cpu()
+        images.show_row(point, f"decoded ({z1:.2f}, {z2:.2f})", scale=5)

@@ -1,0 +1,45 @@
+"""Train: pick a variant and its settings, press Train, watch it learn live."""
+
+import streamlit as st
+
+from core.models import MODELS
+from core.training import TrainConfig
+from ui import live, state
+from ui.texts import VARIANTS
+from ui.widgets import config_inputs
+
+st.title("Train")
+dataset = state.current_dataset()
+settings, view = st.columns([1, 2], gap="large")
+
+with settings:
+    variant = st.selectbox("Variant", list(MODELS), key="train_variant",
+                           format_func=lambda name: MODELS[name].title)
+    st.caption(VARIANTS[variant][0])
+    with st.expander("Model settings", expanded=True):
+        hyper = config_inputs(MODELS[variant].Config, key=f"hp.{variant}")
+    with st.expander("Training settings", expanded=True):
+        small = len(dataset.x_train) < 5000
+        train_values = config_inputs(TrainConfig, key=f"tc.{'small' if small else 'large'}",
+                                     overrides={"epochs": 30 if small else 3},
+                                     skip=("device", "probe_size", "report_interval", "seed"))
+    go, stop = st.columns(2)
+    active = state.active_run()
+    if go.button("Train", type="primary", icon=":material/play_arrow:", width="stretch"):
+        try:
+            config = TrainConfig.from_dict(train_values)
+            state.start_run(variant, hyper, config, dataset)
+            st.rerun()  # redraw with the new run active, in the sidebar too
+        except ValueError as error:
+            st.error(f"Cannot start: {error}")
+    running = active is not None and active.job is not None and not active.finished
+    if stop.button("Stop", icon=":material/stop:", width="stretch", disabled=not running):
+        active.job.stop()
+
+with view:
+    if active is None:
+        st.info("Press **Train** to start. Defaults train in seconds on the bundled digits.")
+    else:
+        live.panel(active)
+
+live.runs_table()

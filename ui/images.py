@@ -1,0 +1,41 @@
+"""Tensors of images -> uint8 arrays that st.image shows crisply (nearest-neighbour upscaling)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+
+def mosaic(images: torch.Tensor, columns: int | None = None, scale: int = 3,
+           gap: int = 2) -> np.ndarray:
+    """(N, 1, 28, 28) in [0, 1] -> one (H, W) uint8 grid with thin gaps."""
+    images = images.detach().float().cpu().clamp(0, 1)
+    count = len(images)
+    columns = columns or count
+    rows = (count + columns - 1) // columns
+    size = 28 * scale
+    canvas = np.full((rows * (size + gap) - gap, columns * (size + gap) - gap), 40, np.uint8)
+    pixels = (images[:, 0].numpy() * 255).astype(np.uint8)
+    for index in range(count):
+        r, c = divmod(index, columns)
+        tile = np.kron(pixels[index], np.ones((scale, scale), np.uint8))
+        canvas[r * (size + gap): r * (size + gap) + size,
+               c * (size + gap): c * (size + gap) + size] = tile
+    return canvas
+
+
+def show_row(images: torch.Tensor, caption: str | None = None, columns: int | None = None,
+             scale: int = 3) -> None:
+    if images is None or len(images) == 0:
+        st.caption("No images yet.")
+        return
+    st.image(mosaic(images, columns, scale), caption=caption)
+
+
+def filters_to_images(weights: torch.Tensor, count: int = 32) -> torch.Tensor:
+    """First-layer weights (H, 784) -> (count, 1, 28, 28), each scaled to [0, 1]."""
+    w = weights[:count].detach().float().cpu().view(-1, 1, 28, 28)
+    low = w.amin(dim=(1, 2, 3), keepdim=True)
+    high = w.amax(dim=(1, 2, 3), keepdim=True)
+    return (w - low) / (high - low).clamp_min(1e-8)

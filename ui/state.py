@@ -1,0 +1,190 @@
+"""Session state: this session's runs, the active run, shared (cached) datasets and saved runs.
+
+Runs live in `st.session_state`, so each browser session sees only its own runs plus the shared
+saved runs. Datasets and saved models are cached per server (`st.cache_resource`): read-only."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import torch
+
+from core import store
+from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
+from core.models import Autoencoder, build_model
+from core.training import JobSnapshot, TrainConfig, TrainingJob
+
+
+@dataclass
+class Run:
+    id: str
+    name: str
+    variant: str
+    dataset: Dataset
+    model: Autoencoder
+    train_config: dict[str, Any]
+    job: TrainingJob | None = None
+    saved_path: Path | None = None
+    description: dict[str, Any] = field(default_factory=dict)  # run.json of a saved run
+    cache: dict[Any, Any] = field(default_factory=dict)  # analysis results of a finished run
+    created: float = field(default_factory=time.time)
+
+    def snapshot(self) -> JobSnapshot:
+        if self.job is not None:
+            return self.job.snapshot()
+        history = self.description.get("history", {})
+        return JobSnapshot(status="done", phase="saved", progress=1.0,
+                           loss_steps=history.get("loss_steps", []),
+                           loss_terms=history.get("loss_terms", {}),
+                           test_metrics=history.get("test_metrics", []),
+                           pretrain_history=history.get("pretrain", []),
+                           elapsed=self.description.get("metrics", {}).get("train_seconds", 0))
+
+    @property
+    def finished(self) -> bool:
+        return self.job is None or self.snapshot().finished
+
+    @property
+    def label(self) -> str:
+        status = self.snapshot().status
+        where = "saved" if self.job is None else status
+        return f"{self.name} ({where})"
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Memoise an analysis of this run once its weights stop changing."""
+        if not self.finished:
+            return compute()
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+# ---------------------------------------------------------------- datasets
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def shared_dataset(name: str) -> Dataset:
+    """A registered dataset, loaded once per server; never downloads (the sidebar does)."""
+    return load_dataset(name, download=False)
+
+
+def dataset_on_disk(name: str) -> bool:
+    return name == "digits" or find_idx_folder(name) is not None
+
+
+def current_dataset() -> Dataset:
+    upload = st.session_state.get("upload_dataset")
+    name = st.session_state.get("dataset_name", "digits")
+    if name == "upload" and upload is not None:
+        return upload
+    if name in DATASETS and dataset_on_disk(name):
+        return shared_dataset(name)
+    return shared_dataset("digits")
+
+
+# ---------------------------------------------------------------- runs
+
+def session_runs() -> dict[str, Run]:
+    return st.session_state.setdefault("runs", {})
+
+
+def active_run() -> Run | None:
+    runs = session_runs()
+    run_id = st.session_state.get("active_run")
+    if run_id in runs:
+        return runs[run_id]
+    if run_id and run_id.startswith("saved:"):
+        return open_saved_run(run_id.removeprefix("saved:"))
+    return None
+
+
+def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
+              dataset: Dataset) -> Run:
+    """Build the model and start its background job; the new run becomes the active one."""
+    torch.manual_seed(config.seed)
+    model = build_model(variant, **hyperparameters)
+    job = TrainingJob(model, dataset, config).start()
+    runs = session_runs()
+    number = sum(1 for r in runs.values() if r.variant == variant) + 1
+    run = Run(id=uuid.uuid4().hex[:8], name=f"{variant}-{number}", variant=variant,
+              dataset=dataset, model=model, train_config=asdict(config), job=job)
+    runs[run.id] = run
+    select_run(run.id)
+    return run
+
+
+def select_run(run_id: str) -> None:
+    """Make a run the active one from the next script run on (the sidebar's selectbox owns
+    the 'active_run' key once drawn, so the change goes through a pending key and a rerun)."""
+    st.session_state["pending_active_run"] = run_id
+
+
+def stop_all_runs() -> None:
+    for run in session_runs().values():
+        if run.job is not None:
+            run.job.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _load_saved(path: str, mtime: float) -> tuple[Autoencoder, dict[str, Any]]:
+    return store.load_run(path)
+
+
+def open_saved_run(name: str) -> Run | None:
+    folder = store.runs_dir() / store.safe_name(name)  # never a user-supplied path
+    try:
+        model, description = _load_saved(str(folder), folder.stat().st_mtime)
+    except (OSError, ValueError):
+        return None
+    dataset_name = description.get("dataset", "")
+    dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
+               and dataset_on_disk(dataset_name) else current_dataset())
+    cache = st.session_state.setdefault("saved_run_cache", {})
+    run = Run(id=f"saved:{name}", name=name, variant=description["variant"], dataset=dataset,
+              model=model, train_config=description.get("train_config", {}),
+              saved_path=folder, description=description,
+              cache=cache.setdefault(name, {}))
+    return run
+
+
+def save_session_run(run: Run, name: str) -> Path:
+    snapshot = run.snapshot()
+    metrics = dict(snapshot.test_metrics[-1]) if snapshot.test_metrics else {}
+    metrics["train_seconds"] = snapshot.elapsed
+    folder = store.runs_dir() / store.safe_name(name)
+    store.save_run(folder, run.model, dataset=run.dataset.name,
+                   train_config=run.train_config,
+                   history={"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
+                            "test_metrics": snapshot.test_metrics,
+                            "pretrain": snapshot.pretrain_history},
+                   metrics=metrics)
+    run.saved_path = folder
+    return folder
+
+
+def run_archive(run: Run) -> bytes:
+    """The run's files as one zip, for the download button (written to memory, not disk)."""
+    buffer = io.BytesIO()
+    if run.saved_path is None:
+        raise ValueError("Save the run first.")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(run.saved_path.iterdir()):
+            archive.write(path, f"{run.saved_path.name}/{path.name}")
+    return buffer.getvalue()
+
+
+def all_runs() -> list[Run]:
+    """This session's runs, then the saved ones not already open in the session."""
+    runs = list(session_runs().values())
+    for description in store.list_runs():
+        run = open_saved_run(description["name"])
+        if run is not None:
+            runs.append(run)
+    return runs

@@ -1,0 +1,61 @@
+"""Widgets built from the hyperparameter metadata in core (help text, range, choices), so the
+UI refuses exactly what core refuses."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import streamlit as st
+
+LABELS = {"lr": "Learning rate", "code_dim": "Code size", "l1_weight": "L1 weight",
+          "rbm_lr": "RBM learning rate", "pretrain": "RBM pretraining"}
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None = None,
+                  skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One widget per field of a hyperparameter dataclass; returns the chosen values."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(config_class):
+        meta = f.metadata
+        if f.name in skip or not meta.get("ui", True):
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        default = (overrides or {}).get(f.name, default)
+        widget_key = f"{key}.{f.name}"
+        label, help_text = _label(f.name), meta.get("help")
+        if meta.get("choices"):
+            values[f.name] = st.selectbox(label, meta["choices"], help=help_text, key=widget_key,
+                                          index=list(meta["choices"]).index(default))
+        elif isinstance(default, bool):
+            values[f.name] = st.toggle(label, value=default, help=help_text, key=widget_key)
+        elif isinstance(default, tuple):
+            text = st.text_input(label, ", ".join(map(str, default)), key=widget_key,
+                                 help=f"{help_text} Comma-separated whole numbers from "
+                                      f"{meta['low']} to {meta['high']}.")
+            values[f.name] = _parse_sizes(text, f.name)
+        elif isinstance(default, int):
+            values[f.name] = int(st.number_input(label, int(meta["low"]), int(meta["high"]),
+                                                 int(default), step=1, help=help_text,
+                                                 key=widget_key))
+        else:
+            values[f.name] = float(st.number_input(label, float(meta["low"]), float(meta["high"]),
+                                                   float(default), help=help_text,
+                                                   key=widget_key, format="%g"))
+    return values
+
+
+def _parse_sizes(text: str, name: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        st.error(f"{_label(name)}: write whole numbers separated by commas, e.g. 1000, 500, 250.")
+        st.stop()
+    if not sizes:
+        st.error(f"{_label(name)}: give at least one layer size.")
+        st.stop()
+    return sizes
