@@ -12,7 +12,9 @@ if not runs:
     common.require_run()
     st.info("Runs appear here once they finish training.")
     st.stop()
-chosen = st.multiselect("Runs", runs, default=runs[:6], format_func=lambda r: r.label)
+by_id = {r.id: r for r in runs}
+chosen = [by_id[i] for i in st.multiselect("Runs", list(by_id), default=list(by_id)[:6],
+                                           format_func=lambda i: by_id[i].label)]
 
 
 def metrics(run: state.Run) -> dict:

@@ -22,8 +22,9 @@ images.show_row(analysis.reconstruct_all(run.model, noisy), f"{run.name} reconst
                 columns=12)
 
 st.subheader("Error against the clean image, as noise grows")
-others = [r for r in state.all_runs() if r.id != run.id]
-compare = st.multiselect("Also show", others, format_func=lambda r: r.label)
+others = {r.id: r for r in state.all_runs() if r.id != run.id}
+compare = [others[i] for i in st.multiselect("Also show", list(others),
+                                             format_func=lambda i: others[i].label)]
 levels = [round(0.1 * i, 1) for i in range(11)]
 curves = {r.name: r.cached(("noise", kind), lambda r=r: analysis.noise_curve(
     r.model, r.dataset.x_test[:1000], kind, levels)) for r in [run, *compare]}

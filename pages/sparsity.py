@@ -7,9 +7,10 @@ from ui import common, figures, state
 
 st.title("Sparsity of the code")
 run = common.require_run()
-others = [r for r in state.all_runs() if r.id != run.id]
-compare = st.multiselect("Compare with", others, format_func=lambda r: r.label,
-                         help="e.g. a sparse run against a standard one, on the same axes")
+others = {r.id: r for r in state.all_runs() if r.id != run.id}
+compare = [others[i] for i in st.multiselect(
+    "Compare with", list(others), format_func=lambda i: others[i].label,
+    help="e.g. a sparse run against a standard one, on the same axes")]
 threshold = st.slider("Near zero means below this share of the largest activation", 0.01, 0.5,
                       0.05, help="An activation counts as near zero below threshold x max.")
 

@@ -1,0 +1,92 @@
+"""Every page renders without an exception, with no run and with a small run of each variant."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from core.models import MODELS, build_model
+from core.training import JobQueue, TrainConfig, TrainingJob
+from tests.conftest import ROOT
+
+PAGES = ["pages/home.py", "pages/train.py", "pages/reconstructions.py", "pages/sparsity.py",
+         "pages/noise.py", "pages/latent.py", "pages/generate.py", "pages/compare.py"]
+
+
+def app_at(page: str, session: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.session_state["dataset_name"] = "digits"
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+@pytest.fixture(autouse=True)
+def _no_umap_warmup(monkeypatch):
+    monkeypatch.setenv("AE_UMAP_WARMUP", "0")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_a_run(page):
+    at = app_at(page)
+    assert not at.exception, at.exception
+    if page not in ("pages/home.py", "pages/train.py"):
+        assert any("No run yet" in info.value for info in at.info)
+
+
+@pytest.fixture(scope="module")
+def trained_runs(small_digits):
+    from ui.state import Run
+
+    runs = {}
+    for name in MODELS:
+        torch.manual_seed(0)
+        hyper = {"code_dim": 2} if name == "vae" else {}
+        if name == "deep":
+            hyper = {"hidden_sizes": (64, 32), "pretrain_epochs": 1}
+        model = build_model(name, **hyper)
+        job = TrainingJob(model, small_digits, TrainConfig(epochs=1), queue=JobQueue(1)).start()
+        assert job.wait(timeout=60).status == "done"
+        runs[name] = Run(id=name, name=f"{name}-1", variant=name, dataset=small_digits,
+                         model=model, train_config={}, job=job)
+    return runs
+
+
+@pytest.mark.parametrize("variant", list(MODELS))
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_page_renders_with_a_run_of_each_variant(page, variant, trained_runs):
+    at = app_at(page, {"runs": dict(trained_runs), "active_run": variant})
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_train_button_starts_a_run_and_bad_settings_are_refused():
+    at = app_at("pages/train.py")
+    train = next(b for b in at.button if b.label == "Train")
+    train.click()
+    at.run()
+    assert not at.exception
+    runs = at.session_state["runs"]
+    assert len(runs) == 1
+    run = next(iter(runs.values()))
+    run.job.stop()
+    assert run.job.wait(timeout=5).finished
+
+
+@pytest.mark.parametrize("page", ["pages/sparsity.py", "pages/noise.py", "pages/compare.py"])
+def test_pages_compare_several_runs(page, trained_runs):
+    at = app_at(page, {"runs": dict(trained_runs), "active_run": "sparse"})
+    picker = at.multiselect[0]
+    picker.set_value(["sparse", "standard", "deep"] if page == "pages/compare.py"
+                     else ["standard", "contractive", "vae"])
+    at.run()
+    assert not at.exception, at.exception
+    if page == "pages/compare.py":
+        table = at.dataframe[0].value
+        assert list(table["run"]) == ["sparse-1", "standard-1", "deep-1"]
+        assert table["probe accuracy"].between(0, 1).all()
