@@ -29,7 +29,7 @@ MAX_NAME = 64
 def safe_name(name: str) -> str:
     """A run name fit for a folder: letters, digits, '-', '_' and '.', no leading dot, bounded."""
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name or "").strip("-.")
-    cleaned = re.sub(r"\.{2,}", ".", cleaned)[:MAX_NAME].strip("-.")
+    cleaned = re.sub(r"[-.]{2,}", "-", cleaned)[:MAX_NAME].strip("-.")  # no '..' anywhere
     return cleaned or "run"
 
 

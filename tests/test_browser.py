@@ -5,6 +5,7 @@ Screenshots land in test-artifacts/ (ignored by git)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -105,7 +106,9 @@ def assert_no_error(page, where: str) -> None:
 
 
 def goto_page(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    # match the label's end: icon names (e.g. "compare") are text in the link too
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    links.filter(has_text=re.compile(rf"{re.escape(title)}\s*$")).first.click()
     page.wait_for_timeout(400)
     wait_idle(page)
 
@@ -122,6 +125,8 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     goto_page(page, "Train")
     page.get_by_role("button", name="Train", exact=False).filter(has_text="Train").last.click()
     pressed = time.perf_counter()
+    page.wait_for_selector("text=Images / second", timeout=15_000)  # the live panel
+    first_panel = time.perf_counter() - pressed
     page.wait_for_selector(".js-plotly-plot", timeout=15_000)  # the live loss chart
     first_update = time.perf_counter() - pressed
     page.wait_for_selector("text=reconstructions", timeout=5_000)
@@ -129,8 +134,9 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     wait_idle(page)
     assert_no_error(page, "train")
     page.screenshot(path=str(ARTIFACTS / "02-train.png"), full_page=True)
-    (ARTIFACTS / "timings.txt").write_text(f"train pressed -> first live chart: "
-                                           f"{first_update:.2f} s\n")
+    (ARTIFACTS / "timings.txt").write_text(
+        f"train pressed -> live panel: {first_panel:.2f} s\n"
+        f"train pressed -> first loss chart: {first_update:.2f} s\n")
     assert first_update < 10
 
     for index, title in enumerate(PAGES[1:], start=3):
@@ -140,6 +146,14 @@ def test_train_live_visit_every_page_and_stop(server, browser):
         assert_no_error(page, title)
         page.screenshot(path=str(ARTIFACTS / f"{index:02d}-{title.split()[0].lower()}.png"),
                         full_page=True)
+
+    # UMAP computes in the background while PCA shows; then its plot replaces PCA's
+    goto_page(page, "Latent space")
+    page.get_by_text("UMAP", exact=True).first.click()
+    page.wait_for_selector("text=UMAP of the codes", timeout=150_000)
+    wait_idle(page)
+    assert_no_error(page, "umap")
+    page.screenshot(path=str(ARTIFACTS / "10-umap.png"), full_page=True)
 
     # a long run, then Stop: the status must say stopped
     goto_page(page, "Train")
@@ -151,10 +165,10 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     try:
         page.wait_for_selector("text=training, epoch", timeout=20_000)
     finally:
-        page.screenshot(path=str(ARTIFACTS / "10-long-run.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "11-long-run.png"), full_page=True)
     page.get_by_role("button", name="Stop").click()
     page.wait_for_selector("text=stopped", timeout=10_000)
     wait_idle(page)
     assert_no_error(page, "after stop")
-    page.screenshot(path=str(ARTIFACTS / "11-stopped.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "12-stopped.png"), full_page=True)
     page.close()

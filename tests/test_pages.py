@@ -90,3 +90,18 @@ def test_pages_compare_several_runs(page, trained_runs):
         table = at.dataframe[0].value
         assert list(table["run"]) == ["sparse-1", "standard-1", "deep-1"]
         assert table["probe accuracy"].between(0, 1).all()
+
+
+def test_save_a_run_then_open_it_as_a_saved_run(trained_runs):
+    from core.store import list_runs
+
+    at = app_at("pages/train.py", {"runs": {"vae": trained_runs["vae"]}, "active_run": "vae"})
+    at.text_input[0].set_value("my ../vae run")
+    next(b for b in at.button if b.label == "Save run").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [r["name"] for r in list_runs()] == ["my-vae-run"]  # sanitised, no path tricks
+    assert any(b.label == "Download files" for b in at.get("download_button"))
+    fresh = app_at("pages/generate.py", {"active_run": "saved:my-vae-run"})
+    assert not fresh.exception, fresh.exception
+    assert not fresh.warning  # a VAE: no "no prior" warning
