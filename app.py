@@ -4,6 +4,7 @@ streamlit run app.py"""
 
 import os
 import threading
+import time
 
 import streamlit as st
 
@@ -15,11 +16,17 @@ st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:"
 
 @st.cache_resource(show_spinner=False)
 def _warm_up_once() -> bool:
-    """Once per server: torch's optimizer import now (so Train answers at once), UMAP's
-    import and compile in a low-priority background thread."""
+    """Once per server, in the background: torch's optimizer import (so Train answers at
+    once), and UMAP's import and compile in the projection process."""
     threading.Thread(target=training.warm_up, daemon=True, name="torch-warm-up").start()
     if os.environ.get("AE_UMAP_WARMUP", "1") != "0":
-        projection.warm_up()  # UMAP's import and compile, once per server, in the background
+        started = time.monotonic()
+        queue = training.job_queue()
+
+        def quiet() -> bool:  # not while someone waits for a first training to respond
+            return time.monotonic() - started > 10 and queue.state()["running"] == 0
+
+        projection.service().warm_up(wait_for=quiet)  # UMAP's import and compile, own process
     return True
 
 

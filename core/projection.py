@@ -1,23 +1,28 @@
 """2-D projections of codes: PCA (instant), UMAP and t-SNE (slow, so run in the background).
 
-umap-learn costs ~15 s to import and ~10 s to compile on first use; `warm_up()` pays that once per
-process in a background thread, and `ProjectionService` computes projections off the caller's
-thread with one worker, caching results by key."""
+umap-learn costs ~15 s to import and ~10 s to compile on first use. `ProjectionService` runs UMAP
+and t-SNE in one separate, low-priority worker process that pays those costs once when it starts
+(`warm_up()`), and caches results by key."""
 
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import os
+import struct
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import torch
 
 METHODS = ("pca", "umap", "tsne")
-_warm = threading.Event()
-_warm_started = threading.Lock()
-_warm_thread: threading.Thread | None = None
 
 
 def pca_2d(codes: torch.Tensor) -> np.ndarray:
@@ -77,44 +82,144 @@ def project(codes: torch.Tensor, method: str, seed: int = 0) -> np.ndarray:
     return umap_2d(codes, seed) if method == "umap" else tsne_2d(codes, seed)
 
 
-def warm_up() -> None:
-    """Import umap and compile its kernels once, in a daemon thread; returns at once."""
-    global _warm_thread
-    with _warm_started:
-        if _warm_thread is not None:
+class _Worker:
+    """A child Python process (`python -m core.projection`) that projects on request.
+
+    A plain subprocess rather than multiprocessing: under `streamlit run` the app script is
+    `__main__`, and multiprocessing's spawn would re-run it in the child. Requests and replies
+    are length-prefixed: a JSON header, then an .npy array (never a pickle)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
             return
+        root = Path(__file__).resolve().parents[1]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        self.process = subprocess.Popen([sys.executable, "-m", "core.projection"], cwd=root,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        if self.process.stdout.read(1) != b"R":  # ready: libraries imported and compiled
+            raise RuntimeError("The projection process failed to start.")
 
-        def work() -> None:
-            with contextlib.suppress(AttributeError, OSError):  # Linux only: yield the CPU
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
-            try:
-                umap_2d(torch.randn(300, 8), n_epochs=20)
-            finally:
-                _warm.set()
+    def request(self, codes: np.ndarray, method: str, seed: int) -> np.ndarray:
+        self.start()
+        try:
+            _send(self.process.stdin, {"method": method, "seed": seed}, codes)
+            header, array = _receive(self.process.stdout)
+        except (OSError, ValueError) as error:
+            self.stop()
+            raise RuntimeError(f"The projection process stopped ({error}).") from None
+        if "error" in header:
+            raise ValueError(header["error"])
+        return array
 
-        _warm_thread = threading.Thread(target=work, daemon=True, name="umap-warm-up")
-        _warm_thread.start()
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
-def is_warm() -> bool:
-    return _warm.is_set()
+def _send(stream, header: dict, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    head, body = json.dumps(header).encode(), buffer.getvalue()
+    stream.write(struct.pack(">II", len(head), len(body)) + head + body)
+    stream.flush()
+
+
+def _receive(stream) -> tuple[dict, np.ndarray | None]:
+    prefix = stream.read(8)
+    if len(prefix) != 8:
+        raise ValueError("connection closed")
+    head_size, body_size = struct.unpack(">II", prefix)
+    header = json.loads(stream.read(head_size))
+    body = stream.read(body_size)
+    array = np.load(io.BytesIO(body), allow_pickle=False) if body_size else None
+    return header, array
+
+
+def _serve() -> None:
+    """The child's loop: warm up, say ready, then answer requests until stdin closes."""
+    with contextlib.suppress(AttributeError, OSError):  # Unix only: yield the CPU to training
+        os.nice(19)
+    torch.set_num_threads(1)
+    umap_2d(torch.randn(300, 8), n_epochs=20)  # import and JIT-compile once
+    out, inp = sys.stdout.buffer, sys.stdin.buffer
+    out.write(b"R")
+    out.flush()
+    while True:
+        try:
+            header, codes = _receive(inp)
+        except ValueError:
+            return
+        try:
+            result = project(torch.from_numpy(codes), header["method"], header["seed"])
+            _send(out, {}, np.ascontiguousarray(result, dtype=np.float32))
+        except Exception as error:  # reported to the parent as a message
+            _send(out, {"error": str(error)}, np.zeros(0, np.float32))
 
 
 class ProjectionService:
-    """Background projections with a small cache: submit(key, codes, method) -> Future."""
+    """UMAP and t-SNE in one low-priority worker process, results cached by key.
+
+    They hold the GIL for seconds (and `import umap` for ~15 s); in their own process they never
+    slow the web server or a training job. The process starts and warms up once."""
 
     def __init__(self, max_entries: int = 64) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projection")
-        self._futures: dict[object, Future] = {}
         self._lock = threading.Lock()
+        self._futures: dict[object, Future] = {}
         self._max_entries = max_entries
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projection")
+        self._worker = _Worker()
+        self._warm: Future | None = None
+
+    def warm_up(self, wait_for: Callable[[], bool] | None = None) -> None:
+        """Start the worker process (it warms itself up) once `wait_for()` is true, polled
+        each second (e.g. no training running), or at once; returns at once either way."""
+
+        def start() -> None:
+            while wait_for is not None and not wait_for():
+                time.sleep(1.0)
+            self._worker.start()
+
+        with self._lock:
+            if self._warm is None:
+                self._warm = self._executor.submit(start)
+
+    def is_warm(self) -> bool:
+        return self._warm is not None and self._warm.done()
 
     def submit(self, key: object, codes: torch.Tensor, method: str, seed: int = 0) -> Future:
         with self._lock:
             future = self._futures.get(key)
             if future is None or (future.done() and future.exception() is not None):
-                future = self._executor.submit(project, codes, method, seed)
+                array = codes.detach().float().cpu().numpy()
+                future = self._executor.submit(self._worker.request, array, method, seed)
                 self._futures[key] = future
                 while len(self._futures) > self._max_entries:
                     self._futures.pop(next(iter(self._futures)))
             return future
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._worker.stop()
+
+
+_service: ProjectionService | None = None
+_service_lock = threading.Lock()
+
+
+def service() -> ProjectionService:
+    """The process-wide projection service."""
+    global _service
+    with _service_lock:
+        if _service is None:
+            _service = ProjectionService()
+        return _service
+
+
+if __name__ == "__main__":
+    _serve()

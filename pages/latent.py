@@ -21,23 +21,18 @@ codes = codes_all[:count]
 labels = None if labels_all is None else labels_all[:count].numpy()
 
 
-@st.cache_resource(show_spinner=False)
-def _service() -> projection.ProjectionService:
-    return projection.ProjectionService()
-
-
 points, title = projection.pca_2d(codes), "PCA of the codes"
 if method != "pca":
     key = (run.id, len(run.snapshot().loss_steps), method, count)
-    future = _service().submit(key, codes, method)
+    future = projection.service().submit(key, codes, method)
     if future.done() and future.exception() is None:
         points, title = future.result(), f"{method.upper()} of the codes"
     elif future.done():
         st.error(f"{method.upper()} failed: {future.exception()}")
     else:
-        warm = projection.is_warm() or method == "tsne"
+        warm = projection.service().is_warm()
         st.info(f"Computing {method.upper()} of {count:,} codes in the background"
-                + ("" if warm else " (the first UMAP on this server also loads the library)")
+                + ("" if warm else " (the first one on this server also loads the libraries)")
                 + "; showing PCA meanwhile.")
 
         @st.fragment(run_every=1.0)

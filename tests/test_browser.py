@@ -127,7 +127,7 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     pressed = time.perf_counter()
     page.wait_for_selector("text=Images / second", timeout=15_000)  # the live panel
     first_panel = time.perf_counter() - pressed
-    page.wait_for_selector(".js-plotly-plot", timeout=15_000)  # the live loss chart
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=15_000)  # loss line
     first_update = time.perf_counter() - pressed
     page.wait_for_selector("text=reconstructions", timeout=5_000)
     page.wait_for_selector("text=done", timeout=60_000)

@@ -27,6 +27,12 @@ def loss_curve(steps: list[int], terms: dict[str, list[float]], log_y: bool = Tr
                            line={"width": 3 if name == "loss" else 2,
                                  "color": PALETTE[index % len(PALETTE)]})
     figure = _style(figure, "Training loss (nats per image)", "step", "loss")
+    if not steps:  # drawn before training too, so the chart library is loaded when it starts
+        figure.add_annotation(text="The loss appears here as soon as training starts.",
+                              showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+        figure.update_xaxes(showticklabels=False)
+        figure.update_yaxes(showticklabels=False)
+        return figure
     if log_y:
         figure.update_yaxes(type="log")
     return figure

@@ -23,9 +23,8 @@ def panel(run: state.Run) -> None:
         _progress(run, snapshot)
         if snapshot.error:
             st.error(snapshot.error)
-        if snapshot.loss_steps:
-            st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms),
-                            key=f"loss.{run.id}")
+        st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms),
+                        key=f"loss.{run.id}")
         if snapshot.probe_inputs is not None:
             st.markdown("**Test digits** (top) and their **reconstructions** (bottom)")
             images.show_row(snapshot.probe_inputs, scale=3)

@@ -1,0 +1,59 @@
+"""2-D projections: PCA in process, UMAP and t-SNE in the background worker process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core import projection
+
+
+def clusters(n=300, dim=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.randn(3, dim, generator=g) * 10
+    labels = torch.arange(n) % 3
+    return centres[labels] + torch.randn(n, dim, generator=g), labels
+
+
+def test_pca_keeps_the_largest_spread_and_handles_small_codes():
+    x, _ = clusters()
+    points = projection.pca_2d(x)
+    assert points.shape == (300, 2)
+    assert np.var(points[:, 0]) >= np.var(points[:, 1])
+    total = float((x - x.mean(0)).pow(2).sum(1).mean())
+    assert np.var(points, axis=0).sum() <= total * 1.001
+    two = torch.randn(50, 2)
+    assert np.allclose(projection.pca_2d(two), (two - two.mean(0)).numpy(), atol=1e-5)
+
+
+def test_exact_knn_includes_self_first():
+    x, _ = clusters(100)
+    indices, distances = projection.exact_knn(x, 5)
+    assert indices.shape == (100, 5) and (indices[:, 0] == np.arange(100)).all()
+    assert (np.diff(distances, axis=1) >= 0).all()
+
+
+def test_unknown_method_is_named():
+    with pytest.raises(ValueError, match="mds"):
+        projection.project(torch.zeros(10, 2), "mds")
+
+
+@pytest.mark.slow
+def test_service_projects_umap_and_tsne_in_a_worker_process():
+    x, labels = clusters()
+    service = projection.ProjectionService()
+    try:
+        service.warm_up()
+        futures = {m: service.submit(("k", m), x, m) for m in ("umap", "tsne")}
+        for method, future in futures.items():
+            points = future.result(timeout=240)
+            assert points.shape == (300, 2) and np.isfinite(points).all()
+            # the three well-separated clusters stay apart: nearest centroid recovers labels
+            centroids = np.stack([points[labels.numpy() == c].mean(0) for c in range(3)])
+            nearest = np.linalg.norm(points[:, None] - centroids[None], axis=2).argmin(1)
+            assert (nearest == labels.numpy()).mean() > 0.95, method
+        assert service.submit(("k", "umap"), x, "umap") is futures["umap"]  # cached
+        assert service.is_warm()
+    finally:
+        service.shutdown()
