@@ -5,65 +5,34 @@ Screenshots land in test-artifacts/ (ignored by git)."""
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.browser import (
+    ROOT,
+    assert_no_error,
+    browser_missing,
+    goto_page,
+    launch,
+    press_train,
+    start_server,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = ["Train", "Reconstructions", "Sparsity", "Noise robustness", "Latent space", "Generate",
          "Compare", "Home"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _require_browser() -> None:
-    missing = []
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install -r requirements-dev.txt)")
-    if not Path(CHROMIUM).exists():
-        missing.append("chromium (apt-get install chromium)")
+    missing = browser_missing()
     if missing:
         message = "browser test needs " + ", ".join(missing)
         if os.environ.get("CI"):
             pytest.fail(message)  # never skipped in CI
         pytest.skip(message)
-
-
-def start_server(tmp_path: Path, extra_env: dict[str, str] | None = None):
-    port = _free_port()
-    env = {**os.environ, "AE_RUNS_DIR": str(tmp_path / "runs"),
-           "AE_CACHE_DIR": str(tmp_path / "cache"), **(extra_env or {})}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("streamlit did not start: " + process.stdout.read().decode()[-2000:])
 
 
 @pytest.fixture(scope="module")
@@ -82,35 +51,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--disable-dev-shm-usage"])
+        instance = launch(p)
         yield instance
         instance.close()
-
-
-def wait_idle(page, timeout=30_000) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] button')"
-        " && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
-        timeout=timeout)
-
-
-def assert_no_error(page, where: str) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()[:500]}"
-    assert "Traceback" not in page.inner_text("body"), where
-
-
-def goto_page(page, title: str) -> None:
-    # match the label's end: icon names (e.g. "compare") are text in the link too
-    links = page.locator('[data-testid="stSidebarNav"] a')
-    links.filter(has_text=re.compile(rf"{re.escape(title)}\s*$")).first.click()
-    page.wait_for_timeout(400)
-    wait_idle(page)
 
 
 def test_train_live_visit_every_page_and_stop(server, browser):
@@ -123,7 +66,7 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     page.screenshot(path=str(ARTIFACTS / "01-home.png"), full_page=True)
 
     goto_page(page, "Train")
-    page.get_by_role("button", name="Train", exact=False).filter(has_text="Train").last.click()
+    press_train(page)
     pressed = time.perf_counter()
     page.wait_for_selector("text=Images / second", timeout=15_000)  # the live panel
     first_panel = time.perf_counter() - pressed
@@ -161,7 +104,7 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     epochs.fill("500")
     epochs.press("Enter")
     wait_idle(page)
-    page.get_by_role("button", name="Train").filter(has_text="Train").last.click()
+    press_train(page)
     try:
         page.wait_for_selector("text=training, epoch", timeout=20_000)
     finally:

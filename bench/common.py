@@ -1,0 +1,87 @@
+"""Shared helpers: the machine's description, timing, result rows and the printed table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Row:
+    benchmark: str
+    what: str
+    value: float
+    unit: str
+    reference: float | None = None  # the same thing done the usual way, in the same run
+    ratio: float | None = None  # how many times better than the reference
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__,
+            "platform": platform.platform(), "gpu": None}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    for package in ("streamlit", "umap", "sklearn", "numba"):
+        try:
+            info[package] = __import__(package).__version__
+        except Exception:
+            info[package] = None
+    try:
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                        capture_output=True, text=True).stdout.strip()
+    except OSError:
+        info["commit"] = None
+    return info
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def table(rows: list[Row]) -> str:
+    header = f"{'benchmark':<12} {'what':<46} {'value':>12} {'reference':>12} {'ratio':>7}  " \
+             f"{'target':<22} met"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        value = f"{r.value:,.3g} {r.unit}".strip()
+        ref = "" if r.reference is None else f"{r.reference:,.3g}"
+        ratio = "" if r.ratio is None else f"{r.ratio:.1f}x"
+        met = "" if r.met is None else ("yes" if r.met else "NO")
+        lines.append(f"{r.benchmark:<12} {r.what[:46]:<46} {value:>12} {ref:>12} {ratio:>7}  "
+                     f"{r.target[:22]:<22} {met}")
+        if r.note:
+            lines.append(f"{'':<12}   {r.note}")
+    return "\n".join(lines)
