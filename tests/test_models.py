@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian as brute_force_jacobian
 
+from core.analysis import encode_all
 from core.models import MODELS, build_model, corrupt
 from core.training import TrainConfig, train
 
@@ -46,12 +47,13 @@ def test_a_few_dozen_steps_lower_the_loss(name, small_digits):
     hyper = {"pretrain_epochs": 1} if name == "deep" else {}
     model = build_model(name, **hyper)
     model.eval()
-    before = model.loss(small_digits.x_train[:256])["reconstruction"].item()
+    x = small_digits.x_train[:256]
+    before = model.loss(x)["reconstruction"].item()
     snapshot = train(model, small_digits, TrainConfig(epochs=4, batch_size=64, lr=2e-3))
     assert snapshot.status == "done", snapshot.error
     assert snapshot.step == 32  # 4 epochs x 8 batches
     model.eval()
-    after = model.loss(small_digits.x_train[:256])["reconstruction"].item()
+    after = model.loss(x.to(next(model.parameters()).device))["reconstruction"].item()
     assert after < 0.8 * before
 
 
@@ -101,8 +103,7 @@ def test_sparse_training_lowers_mean_activation_against_standard(small_digits):
         model = build_model(name, code_dim=32, l1_weight=1.0) if name == "sparse" else \
             build_model(name, code_dim=32)
         train(model, small_digits, TrainConfig(epochs=6, batch_size=64))
-        with torch.no_grad():
-            means[name] = model.encode(small_digits.x_test).abs().mean().item()
+        means[name] = encode_all(model, small_digits.x_test).abs().mean().item()
     assert means["sparse"] < 0.5 * means["standard"], means
 
 

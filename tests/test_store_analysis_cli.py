@@ -21,7 +21,7 @@ def test_save_load_round_trip_gives_identical_outputs(name, tmp_path, small_digi
     torch.manual_seed(0)
     model = build_model(name, code_dim=5)
     train(model, small_digits, TrainConfig(epochs=1, batch_size=128))
-    model.eval()
+    model.cpu().eval()
     folder = save_run(tmp_path / "run", model, dataset="digits", metrics={"sse": 1.0})
     assert sorted(p.name for p in folder.iterdir()) == ["model.safetensors", "run.json"]
     loaded, description = load_run(folder)

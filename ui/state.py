@@ -117,7 +117,19 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
               dataset=dataset, model=model, train_config=asdict(config), job=job)
     runs[run.id] = run
     select_run(run.id)
+    _await_first_report(job)
     return run
+
+
+def _await_first_report(job: TrainingJob, limit: float = 0.5) -> None:
+    """Wait briefly for the first live report (it follows the first step), so the page that
+    answers the Train click already shows a loss point instead of waiting for the next poll."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        snapshot = job.snapshot()
+        if snapshot.loss_steps or snapshot.finished or snapshot.queue_position is not None:
+            return
+        time.sleep(0.02)
 
 
 def select_run(run_id: str) -> None:

@@ -1,0 +1,77 @@
+"""python -m bench [--quick] [--only throughput quality projection ui] [--markdown FILE]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from bench.common import ROOT, machine, table
+from core.data import load_dataset
+
+SUITES = ("throughput", "quality", "projection", "ui")
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    return {key: json.loads(value) if value[:1].isdigit() else value
+            for key, value in (item.split("=", 1) for item in args.set)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short pass (smaller sizes)")
+    parser.add_argument("--only", nargs="+", choices=SUITES, default=list(SUITES))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    parser.add_argument("--markdown", help="also write the table and machine as Markdown here")
+    parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a TrainConfig field for throughput and quality, e.g. "
+                             "--set batch_size=1024")
+    args = parser.parse_args(argv)
+    torch.manual_seed(0)
+    info = machine()
+    print("machine:", json.dumps(info), file=sys.stderr)
+    mnist = load_dataset("mnist") if {"throughput", "quality", "projection"} & set(args.only) \
+        else None
+    rows, extra = [], {}
+    for suite in args.only:
+        started = time.perf_counter()
+        print(f"running {suite}...", file=sys.stderr)
+        if suite == "throughput":
+            from bench import throughput
+            rows += throughput.run(mnist, args.quick, _overrides(args))
+        elif suite == "quality":
+            from bench import quality
+            quality_rows, extra["quality"] = quality.run(mnist, args.quick, args.budget,
+                                                         _overrides(args))
+            rows += quality_rows
+        elif suite == "projection":
+            from bench import projection
+            rows += projection.run(mnist, args.quick)
+        else:
+            from bench import ui
+            rows += ui.run(args.quick)
+        print(f"  {suite}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    text = table(rows)
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"machine": info, "quick": args.quick, "rows": [r.as_dict() for r in rows],
+               **extra}
+    out.write_text(json.dumps(payload, indent=1, default=lambda v: None if isinstance(
+        v, float) and math.isnan(v) else str(v)))
+    print(f"wrote {out}", file=sys.stderr)
+    if args.markdown:
+        Path(args.markdown).write_text(
+            f"Machine: {info['cpu']}, {info['cores']} cores, GPU: {info['gpu'] or 'none'}, "
+            f"torch {info['torch']}, commit {info['commit']}\n\n```\n{text}\n```\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""UI latency in a real browser (Playwright + Debian's Chromium), and the server's memory:
+server start to the first interactive page, Train pressed to the first live loss point and
+reconstruction row (digits and MNIST), page switches, and peak resident memory."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Row
+from tests.browser import browser_missing, goto_page, launch, press_train, start_server, wait_idle
+
+SWITCH_PAGES = ["Reconstructions", "Sparsity", "Noise robustness", "Latent space", "Generate",
+                "Compare", "Train"]
+
+
+def _peak_memory_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of the server process and its children, in MB."""
+    total = 0.0
+    for proc in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{proc}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    found = [int(c) for c in text.split()]
+    return found + [g for c in found for g in _children(c)]
+
+
+def _choose_dataset(page, title_start: str) -> None:
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(title_start)}")).click()
+    wait_idle(page)
+
+
+def _train_latency(page, run_name: str) -> tuple[float, float]:
+    goto_page(page, "Train")
+    press_train(page)
+    pressed = time.perf_counter()
+    page.wait_for_selector(f"text={run_name}: ", timeout=30_000)  # the new run's panel
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=30_000)
+    first_point = time.perf_counter() - pressed
+    page.wait_for_selector("text=reconstructions", timeout=30_000)
+    first_row = time.perf_counter() - pressed
+    page.wait_for_selector("text=done", timeout=300_000)
+    wait_idle(page)
+    return first_point, first_row
+
+
+def run(quick: bool) -> list[Row]:
+    missing = browser_missing()
+    if missing:
+        return [Row("ui", "skipped: needs " + ", ".join(missing), float("nan"), "")]
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        browser = launch(p)
+        started = time.perf_counter()
+        process, url = start_server(Path(folder))
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("text=Autoencoder explorer", timeout=60_000)
+        wait_idle(page)
+        ready = time.perf_counter() - started
+        rows.append(Row("ui", "server start -> first page interactive", ready, "s"))
+        for number, (dataset, title) in enumerate((("digits", "Digits"), ("mnist", "MNIST"))):
+            _choose_dataset(page, title)
+            point, row = _train_latency(page, f"standard-{number + 1}")
+            goal = 1.0 if dataset == "digits" else 2.0
+            rows.append(Row("ui", f"Train -> first live loss point ({dataset})", point, "s",
+                            target=f"< {goal:g} s", met=point < goal))
+            rows.append(Row("ui", f"Train -> first reconstruction row ({dataset})", row, "s",
+                            target=f"< {goal:g} s", met=row < goal))
+        switches = []
+        for _ in range(1 if quick else 2):
+            for title in SWITCH_PAGES:
+                clicked = time.perf_counter()
+                goto_page(page, title, wait=False)
+                page.wait_for_selector(f"h1:has-text('{title.split()[0]}')", timeout=60_000)
+                wait_idle(page, timeout=120_000)
+                switches.append(time.perf_counter() - clicked)
+        median = statistics.median(switches)
+        rows.append(Row("ui", "page switch (median over pages)", median, "s", target="< 1 s",
+                        met=median < 1.0, note=f"slowest {max(switches):.2f} s (first visit "
+                        "of a page computes and caches its analyses)"))
+        memory = _peak_memory_mb(process.pid)
+        rows.append(Row("memory", "server peak RSS, MNIST + one job (+ workers)", memory, "MB",
+                        target="< 1500 MB", met=memory < 1500))
+        process.terminate()
+        process.wait(timeout=10)
+        browser.close()
+    return rows
