@@ -3,6 +3,7 @@
 streamlit run app.py"""
 
 import os
+import sys
 import threading
 import time
 
@@ -10,6 +11,10 @@ import streamlit as st
 
 from core import projection, training
 from ui import sidebar
+
+# Training threads hold the GIL between torch calls; the web server's thread needs it for every
+# message it sends. A shorter switch interval (default 5 ms) keeps pages live while jobs train.
+sys.setswitchinterval(0.0005)
 
 st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:", layout="wide")
 
@@ -24,7 +29,7 @@ def _warm_up_once() -> bool:
         queue = training.job_queue()
 
         def quiet() -> bool:  # not while someone waits for a first training to respond
-            return time.monotonic() - started > 10 and queue.state()["running"] == 0
+            return time.monotonic() - started > 30 and queue.state()["running"] == 0
 
         projection.service().warm_up(wait_for=quiet)  # UMAP's import and compile, own process
     return True

@@ -6,17 +6,17 @@ and t-SNE in one separate, low-priority worker process that pays those costs onc
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
+import queue
 import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +90,7 @@ def project(codes: torch.Tensor, method: str, seed: int = 0) -> np.ndarray:
 
 
 class _Worker:
-    """A child Python process (`python -m core.projection`) that projects on request.
+    """A child Python process (running this module) that projects on request.
 
     A plain subprocess rather than multiprocessing: under `streamlit run` the app script is
     `__main__`, and multiprocessing's spawn would re-run it in the child. Requests and replies
@@ -105,7 +105,7 @@ class _Worker:
         root = Path(__file__).resolve().parents[1]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
-        self.process = subprocess.Popen([sys.executable, "-m", "core.projection"], cwd=root,
+        self.process = subprocess.Popen([sys.executable, "-c", _CHILD], cwd=root,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         if self.process.stdout.read(1) != b"R":  # ready: libraries imported and compiled
             raise RuntimeError("The projection process failed to start.")
@@ -129,6 +129,16 @@ class _Worker:
             self.process = None
 
 
+# Lower the child's priority before it imports anything: its imports and UMAP's JIT compile
+# are seconds of CPU that must not slow the server or a training job.
+_CHILD = """
+import contextlib, os, runpy
+with contextlib.suppress(AttributeError, OSError):
+    os.nice(19)
+runpy.run_module("core.projection", run_name="__main__")
+"""
+
+
 def _send(stream, header: dict, array: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
@@ -150,8 +160,6 @@ def _receive(stream) -> tuple[dict, np.ndarray | None]:
 
 def _serve() -> None:
     """The child's loop: warm up, say ready, then answer requests until stdin closes."""
-    with contextlib.suppress(AttributeError, OSError):  # Unix only: yield the CPU to training
-        os.nice(19)
     torch.set_num_threads(1)
     umap_2d(torch.randn(300, 8), n_epochs=20)  # import and JIT-compile once
     out, inp = sys.stdout.buffer, sys.stdin.buffer
@@ -179,9 +187,27 @@ class ProjectionService:
         self._lock = threading.Lock()
         self._futures: dict[object, Future] = {}
         self._max_entries = max_entries
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projection")
+        # one daemon thread feeds the worker process: unlike a ThreadPoolExecutor's threads, it
+        # never holds up the server's exit while the child warms up
+        self._tasks: queue.Queue = queue.Queue()
+        threading.Thread(target=self._feed, daemon=True, name="projection-feeder").start()
         self._worker = _Worker()
         self._warm: Future | None = None
+
+    def _feed(self) -> None:
+        while True:
+            future, function, args = self._tasks.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function(*args))
+            except Exception as error:
+                future.set_exception(error)
+
+    def _submit(self, function: Callable, *args) -> Future:
+        future: Future = Future()
+        self._tasks.put((future, function, args))
+        return future
 
     def warm_up(self, wait_for: Callable[[], bool] | None = None) -> None:
         """Start the worker process (it warms itself up) once `wait_for()` is true, polled
@@ -194,7 +220,7 @@ class ProjectionService:
 
         with self._lock:
             if self._warm is None:
-                self._warm = self._executor.submit(start)
+                self._warm = self._submit(start)
 
     def is_warm(self) -> bool:
         return self._warm is not None and self._warm.done()
@@ -204,14 +230,13 @@ class ProjectionService:
             future = self._futures.get(key)
             if future is None or (future.done() and future.exception() is not None):
                 array = codes.detach().float().cpu().numpy()
-                future = self._executor.submit(self._worker.request, array, method, seed)
+                future = self._submit(self._worker.request, array, method, seed)
                 self._futures[key] = future
                 while len(self._futures) > self._max_entries:
                     self._futures.pop(next(iter(self._futures)))
             return future
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
         self._worker.stop()
 
 

@@ -161,7 +161,7 @@ class Diverged(Exception):
     pass
 
 
-def _probe_indices(dataset: Dataset, size: int) -> torch.Tensor:
+def probe_indices(dataset: Dataset, size: int) -> torch.Tensor:
     """A fixed row of test images: the first of each class where labels exist, then more."""
     count = min(size, len(dataset.x_test))
     chosen: list[int] = []
@@ -182,7 +182,7 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: _P
     torch.manual_seed(config.seed)
     model.to(device)
     x_train = dataset.x_train.to(device)  # resident: no per-sample Python
-    probe = dataset.x_test[_probe_indices(dataset, config.probe_size)].to(device)
+    probe = dataset.x_test[probe_indices(dataset, config.probe_size)].to(device)
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     # weight pretraining as one fifth of the job's progress bar when it exists

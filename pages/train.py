@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import figures, live, state
+from ui import live, state
 from ui.texts import VARIANTS
 from ui.widgets import config_inputs
 
@@ -37,10 +37,6 @@ with settings:
         active.job.stop()
 
 with view:
-    if active is None:
-        st.info("Press **Train** to start: the defaults give a result within seconds.")
-        st.plotly_chart(figures.loss_curve([], {}), key="loss.empty")
-    else:
-        live.panel(active)
+    live.panel(active, dataset)
 
 live.runs_table()

@@ -4,36 +4,59 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+import torch
 
-from core.training import JobSnapshot
+from core.training import JobSnapshot, probe_indices
 from ui import figures, images, state
 
 POLL_SECONDS = 0.5
 
 
-def panel(run: state.Run) -> None:
-    """Progress, loss curve, live reconstructions; refreshes itself until the job ends."""
-    polling = not run.finished
+def panel(run: state.Run | None, dataset) -> None:
+    """Progress, loss curve, live reconstructions; refreshes itself until the job ends. With
+    no run yet it draws the same elements, empty, in the same places: the browser then only
+    updates them when Train is pressed, which is much faster than building them."""
+    polling = run is not None and not run.finished
 
     @st.fragment(run_every=POLL_SECONDS if polling else None)
     def _live() -> None:
+        if run is None:
+            _ready(dataset)
+            return
         snapshot = run.snapshot()
         if polling and snapshot.finished:
             st.rerun(scope="app")  # stop polling: redraw once as a finished run
         _progress(run, snapshot)
+        st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms),
+                        key="loss.live")
         if snapshot.error:
             st.error(snapshot.error)
-        st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms),
-                        key=f"loss.{run.id}")
         if snapshot.probe_inputs is not None:
-            st.markdown("**Test digits** (top) and their **reconstructions** (bottom)")
+            st.markdown(PROBE_CAPTION)
             images.show_row(snapshot.probe_inputs, scale=3)
-            if snapshot.probe_outputs is not None:
-                images.show_row(snapshot.probe_outputs, scale=3)
+            images.show_row(torch.zeros_like(snapshot.probe_inputs)
+                            if snapshot.probe_outputs is None else snapshot.probe_outputs,
+                            scale=3)
         if snapshot.pretrain_history or run.variant == "deep":
             _pretraining(run, snapshot)
 
     _live()
+
+
+PROBE_CAPTION = "**Test digits** (top) and their **reconstructions** (bottom)"
+
+
+def _ready(dataset) -> None:
+    st.progress(0.0, text="Ready: press Train to start.")
+    cols = st.columns(4)
+    for col, label in zip(cols, ("Status", "Images / second", "Test error (SSE / image)",
+                                 "Time"), strict=True):
+        col.metric(label, "-")
+    st.plotly_chart(figures.loss_curve([], {}), key="loss.live")
+    probe = dataset.x_test[probe_indices(dataset, 10)]
+    st.markdown(PROBE_CAPTION)
+    images.show_row(probe, scale=3)
+    images.show_row(torch.zeros_like(probe), scale=3)
 
 
 def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
@@ -76,8 +99,6 @@ def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
 
 def runs_table() -> None:
     runs = state.session_runs()
-    if not runs:
-        return
     st.subheader("This session's runs")
     rows = []
     for run in runs.values():
@@ -88,18 +109,25 @@ def runs_table() -> None:
                      "test SSE/image": metrics.get("sse_per_image"),
                      "seconds": round(snapshot.elapsed, 1),
                      "saved": run.saved_path.name if run.saved_path else ""})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    columns = ["run", "variant", "dataset", "status", "epochs", "test SSE/image", "seconds",
+               "saved"]
+    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True,
+                 placeholder="No runs yet.")
     active = state.active_run()
-    if active is None or active.job is None:
-        return
+    if active is not None and active.job is None:
+        return  # a saved run: already on disk
     name_col, save_col, download_col = st.columns([2, 1, 1], vertical_alignment="bottom")
-    name = name_col.text_input("Save the active run as", value=active.name, max_chars=64,
+    name = name_col.text_input("Save the active run as", max_chars=64,
+                               value="" if active is None else active.name,
+                               disabled=active is None,
+                               key=f"save-name.{getattr(active, 'id', '')}",
                                help="Letters, digits, '-', '_' and '.'; other characters "
                                     "become '-'. Saved runs are visible to every user.")
-    if save_col.button("Save run", icon=":material/save:", disabled=not active.finished):
+    if save_col.button("Save run", icon=":material/save:",
+                       disabled=active is None or not active.finished):
         folder = state.save_session_run(active, name)
         st.toast(f"Saved as {folder.name}")
-    if active.saved_path is not None:
+    if active is not None and active.saved_path is not None:
         download_col.download_button("Download files", state.run_archive(active),
                                      file_name=f"{active.saved_path.name}.zip",
                                      mime="application/zip", icon=":material/download:")

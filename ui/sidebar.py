@@ -70,8 +70,9 @@ def _run_picker() -> None:
     runs = state.session_runs()
     saved = [f"saved:{r['name']}" for r in store.list_runs()]
     options = list(runs) + saved
-    if not options:
-        st.caption("No runs yet: train one on the Train page.")
+    if not options:  # the same widget, disabled, so the sidebar does not jump later
+        st.selectbox("Active run", ["no runs yet"], disabled=True,
+                     help="Train a run on the Train page; every page then shows it.")
         return
     pending = st.session_state.pop("pending_active_run", None)
     if pending in options:
