@@ -13,6 +13,8 @@ import torch
 from PIL import Image
 
 from core.data import load_upload
+from tests.make_bad_uploads import EXPECTED
+from tests.make_bad_uploads import FOLDER as CORPUS
 
 
 def npz_bytes(**arrays) -> bytes:
@@ -163,3 +165,22 @@ def test_nothing_is_written_to_disk(tmp_path, monkeypatch):
         load_upload(zip_bytes(members), "a.zip")
     load_upload(zip_bytes({f"{i}.png": digit_png(i) for i in range(12)}), "ok.zip")
     assert list(tmp_path.iterdir()) == [] and not (tmp_path.parent / "0.png").exists()
+
+
+# ---------------------------------------------------------------- the committed corpus
+
+def test_corpus_is_complete_and_current():
+    assert len(EXPECTED) >= 25
+    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_corpus_file_is_refused_plainly_and_writes_nothing(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    content = (CORPUS / name).read_bytes()
+    with pytest.raises(ValueError) as info:
+        load_upload(content, name)
+    message = str(info.value)
+    assert EXPECTED[name] in message, message
+    assert "Accepted:" in message and "Traceback" not in message
+    assert list(tmp_path.iterdir()) == []  # nothing extracted, nothing written
