@@ -53,7 +53,7 @@ def command_train(args: argparse.Namespace) -> int:
 
     from core.models import build_model
     from core.store import runs_dir, safe_name, save_run
-    from core.training import TrainConfig, device_label, resolve_device, train
+    from core.training import TrainConfig, device_label, history_of, resolve_device, train
 
     hyper = _parse_sets(args.set or [])
     if args.code_dim is not None:
@@ -82,9 +82,7 @@ def command_train(args: argparse.Namespace) -> int:
     if args.out or args.save:
         folder = args.out or runs_dir() / safe_name(f"{args.model}-{args.dataset}")
         save_run(folder, model, dataset=args.dataset, train_config=dataclasses.asdict(config),
-                 history={"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
-                          "test_metrics": snapshot.test_metrics,
-                          "pretrain": snapshot.pretrain_history},
+                 history=history_of(snapshot),
                  metrics={**metrics, "train_seconds": seconds})
         print(f"Saved to {folder}")
     return 0

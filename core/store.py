@@ -107,6 +107,21 @@ def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
     return model, description
 
 
+def autosave_dir() -> Path:
+    """Per-epoch checkpoints of runs being trained (hidden from list_runs)."""
+    return runs_dir() / ".autosave"
+
+
+def list_interrupted(live: set[Path] = frozenset()) -> list[dict[str, Any]]:
+    """Checkpoints still marked as training that no running job owns: runs cut off by a crash
+    or a restart, recoverable as of their last finished epoch."""
+    runs = []
+    for run in list_runs(autosave_dir()):
+        if run.get("status") == "training" and Path(run["path"]).resolve() not in live:
+            runs.append(run)
+    return runs
+
+
 def list_runs(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Saved runs under `root` (default: runs_dir()), newest first; broken ones are skipped."""
     root = Path(root) if root else runs_dir()

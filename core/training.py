@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -132,10 +134,12 @@ class JobSnapshot:
 class _Progress:
     """The mutable state behind snapshots; every write and read holds the lock."""
 
-    def __init__(self, on_update: Callable[[JobSnapshot], None] | None = None) -> None:
+    def __init__(self, on_update: Callable[[JobSnapshot], None] | None = None,
+                 on_epoch: Callable[[JobSnapshot], None] | None = None) -> None:
         self.lock = threading.Lock()
         self.state = JobSnapshot()
         self.on_update = on_update
+        self.on_epoch = on_epoch  # after each epoch's test metrics (checkpoints)
 
     def update(self, **changes: Any) -> None:
         with self.lock:
@@ -260,6 +264,8 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: _P
         with progress.lock:
             progress.state.test_metrics.append(metrics)
         progress.update(elapsed=time.perf_counter() - started)
+        if progress.on_epoch:
+            progress.on_epoch(progress.snapshot())
 
 
 def _schedule(optimizer: torch.optim.Optimizer, kind: str, total_steps: int):
@@ -412,16 +418,33 @@ def job_queue(device: torch.device | str = "auto") -> JobQueue:
         return _QUEUES[kind]
 
 
+_LIVE_CHECKPOINTS: set[Path] = set()  # checkpoint folders of jobs running in this process
+
+
+def live_checkpoints() -> set[Path]:
+    """Checkpoints that belong to running jobs (the others were left by a crash)."""
+    return set(_LIVE_CHECKPOINTS)
+
+
+def history_of(snapshot: JobSnapshot) -> dict[str, Any]:
+    """The parts of a snapshot that run.json keeps."""
+    return {"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
+            "test_metrics": snapshot.test_metrics, "pretrain": snapshot.pretrain_history}
+
+
 class TrainingJob:
     """Train in a background thread: start() returns at once, stop() ends it within one batch,
     snapshot() may be called from any thread at any time."""
 
     def __init__(self, model: Autoencoder, dataset: Dataset, config: TrainConfig | None = None,
-                 queue: JobQueue | None = None) -> None:
+                 queue: JobQueue | None = None, checkpoint: Path | None = None) -> None:
+        """checkpoint: a folder where the run is saved after every epoch (marked as still
+        training) and removed when the job ends; what a crash leaves there is recoverable."""
         self.model, self.dataset = model, dataset
         self.config = config or TrainConfig()
         self.queue = queue or job_queue(self.config.device)
-        self._progress = _Progress()
+        self.checkpoint = checkpoint
+        self._progress = _Progress(on_epoch=self._save_checkpoint if checkpoint else None)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True, name="training-job")
         self.created = time.time()
@@ -455,8 +478,22 @@ class TrainingJob:
         if not self.queue.acquire(self, self._stop, on_position):
             self._progress.update(status="stopped", phase="stopped while queued")
             return
+        if self.checkpoint:
+            _LIVE_CHECKPOINTS.add(self.checkpoint.resolve())
         try:
             self._progress.update(queue_position=None, status="running", phase="starting")
             _execute(self.model, self.dataset, self.config, self._progress, self._stop)
         finally:
             self.queue.release(self)
+            if self.checkpoint:  # ended cleanly: the session holds the run now
+                shutil.rmtree(self.checkpoint, ignore_errors=True)
+                _LIVE_CHECKPOINTS.discard(self.checkpoint.resolve())
+
+    def _save_checkpoint(self, snapshot: JobSnapshot) -> None:
+        from core.store import save_run  # store imports models only; no cycle at import time
+
+        save_run(self.checkpoint, self.model, dataset=self.dataset.name,
+                 train_config=asdict(self.config), history=history_of(snapshot),
+                 metrics={**snapshot.test_metrics[-1], "train_seconds": snapshot.elapsed},
+                 extra={"status": "training", "epoch": snapshot.epoch,
+                        "epochs": snapshot.epochs})

@@ -114,8 +114,8 @@ def runs_table() -> None:
     st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True,
                  placeholder="No runs yet.")
     active = state.active_run()
-    if active is not None and active.job is None:
-        return  # a saved run: already on disk
+    if active is not None and active.job is None and active.description.get("status") != "training":
+        return  # a saved run: already on disk (an interrupted one can still be saved)
     name_col, save_col, download_col = st.columns([2, 1, 1], vertical_alignment="bottom")
     name = name_col.text_input("Save the active run as", max_chars=64,
                                value="" if active is None else active.name,

@@ -69,7 +69,8 @@ def _upload() -> None:
 def _run_picker() -> None:
     runs = state.session_runs()
     saved = [f"saved:{r['name']}" for r in store.list_runs()]
-    options = list(runs) + saved
+    interrupted = {f"interrupted:{r['name']}": r for r in state.interrupted_runs()}
+    options = list(runs) + saved + list(interrupted)
     if not options:  # the same widget, disabled, so the sidebar does not jump later
         st.selectbox("Active run", ["no runs yet"], disabled=True,
                      help="Train a run on the Train page; every page then shows it.")
@@ -83,6 +84,10 @@ def _run_picker() -> None:
     def label(option: str) -> str:
         if option in runs:
             return runs[option].label
+        if option in interrupted:
+            run = interrupted[option]
+            return (f"{run['name']} (interrupted at epoch {run.get('epoch')} of "
+                    f"{run.get('epochs')})")
         return f"{option.removeprefix('saved:')} (saved)"
 
     st.selectbox("Active run", options, format_func=label, key="active_run",

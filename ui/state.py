@@ -20,7 +20,7 @@ import torch
 from core import store
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
 from core.models import Autoencoder, build_model
-from core.training import JobSnapshot, TrainConfig, TrainingJob
+from core.training import JobSnapshot, TrainConfig, TrainingJob, history_of, live_checkpoints
 
 
 @dataclass
@@ -54,9 +54,12 @@ class Run:
 
     @property
     def label(self) -> str:
-        status = self.snapshot().status
-        where = "saved" if self.job is None else status
-        return f"{self.name} ({where})"
+        if self.job is not None:
+            return f"{self.name} ({self.snapshot().status})"
+        if self.description.get("status") == "training":
+            return (f"{self.name} (interrupted at epoch {self.description.get('epoch')} of "
+                    f"{self.description.get('epochs')})")
+        return f"{self.name} (saved)"
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """Memoise an analysis of this run once its weights stop changing."""
@@ -102,7 +105,14 @@ def active_run() -> Run | None:
         return runs[run_id]
     if run_id and run_id.startswith("saved:"):
         return open_saved_run(run_id.removeprefix("saved:"))
+    if run_id and run_id.startswith("interrupted:"):
+        return open_saved_run(run_id.removeprefix("interrupted:"), interrupted=True)
     return None
+
+
+def interrupted_runs() -> list[dict[str, Any]]:
+    """Runs a crash or restart cut off, as of their last finished epoch."""
+    return store.list_interrupted(live_checkpoints())
 
 
 def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
@@ -110,11 +120,13 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     """Build the model and start its background job; the new run becomes the active one."""
     torch.manual_seed(config.seed)
     model = build_model(variant, **hyperparameters)
-    job = TrainingJob(model, dataset, config).start()
     runs = session_runs()
     number = sum(1 for r in runs.values() if r.variant == variant) + 1
-    run = Run(id=uuid.uuid4().hex[:8], name=f"{variant}-{number}", variant=variant,
-              dataset=dataset, model=model, train_config=asdict(config), job=job)
+    run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
+    checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
+    job = TrainingJob(model, dataset, config, checkpoint=checkpoint).start()
+    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=model,
+              train_config=asdict(config), job=job)
     runs[run.id] = run
     select_run(run.id)
     _await_first_report(job)
@@ -149,8 +161,9 @@ def _load_saved(path: str, mtime: float) -> tuple[Autoencoder, dict[str, Any]]:
     return store.load_run(path)
 
 
-def open_saved_run(name: str) -> Run | None:
-    folder = store.runs_dir() / store.safe_name(name)  # never a user-supplied path
+def open_saved_run(name: str, interrupted: bool = False) -> Run | None:
+    root = store.autosave_dir() if interrupted else store.runs_dir()
+    folder = root / store.safe_name(name)  # never a user-supplied path
     try:
         model, description = _load_saved(str(folder), folder.stat().st_mtime)
     except (OSError, ValueError):
@@ -159,7 +172,8 @@ def open_saved_run(name: str) -> Run | None:
     dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
                and dataset_on_disk(dataset_name) else current_dataset())
     cache = st.session_state.setdefault("saved_run_cache", {})
-    run = Run(id=f"saved:{name}", name=name, variant=description["variant"], dataset=dataset,
+    prefix = "interrupted" if interrupted else "saved"
+    run = Run(id=f"{prefix}:{name}", name=name, variant=description["variant"], dataset=dataset,
               model=model, train_config=description.get("train_config", {}),
               saved_path=folder, description=description,
               cache=cache.setdefault(name, {}))
@@ -173,9 +187,7 @@ def save_session_run(run: Run, name: str) -> Path:
     folder = store.runs_dir() / store.safe_name(name)
     store.save_run(folder, run.model, dataset=run.dataset.name,
                    train_config=run.train_config,
-                   history={"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
-                            "test_metrics": snapshot.test_metrics,
-                            "pretrain": snapshot.pretrain_history},
+                   history=history_of(snapshot),
                    metrics=metrics)
     run.saved_path = folder
     return folder
@@ -197,6 +209,10 @@ def all_runs() -> list[Run]:
     runs = list(session_runs().values())
     for description in store.list_runs():
         run = open_saved_run(description["name"])
+        if run is not None:
+            runs.append(run)
+    for description in interrupted_runs():
+        run = open_saved_run(description["name"], interrupted=True)
         if run is not None:
             runs.append(run)
     return runs

@@ -1,0 +1,105 @@
+"""A server killed with SIGKILL mid-training: saved runs survive, the run being trained is
+recoverable from its last per-epoch checkpoint, and no half-written run ever loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from core import store
+from core.models import build_model
+from tests.conftest import ROOT
+
+TRAINER = """
+import sys, torch
+from pathlib import Path
+from core.data import load_dataset
+from core.models import build_model
+from core.store import save_run
+from core.training import TrainConfig, TrainingJob
+runs = Path(sys.argv[1])
+save_run(runs / "kept", build_model("standard"), dataset="digits")   # saved before the crash
+job = TrainingJob(build_model("multilayer"), load_dataset("digits"), TrainConfig(epochs=100000),
+                  checkpoint=runs / ".autosave" / "live-run").start()
+job.wait()
+"""
+
+
+@pytest.mark.timeout(120)
+def test_kill_9_mid_training_loses_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-c", TRAINER, str(tmp_path)], cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    checkpoint = tmp_path / ".autosave" / "live-run"
+    deadline = time.time() + 90
+    while time.time() < deadline:  # wait for a few epochs' checkpoints
+        run_json = checkpoint / "run.json"
+        if run_json.exists() and json.loads(run_json.read_text()).get("epoch", 0) >= 3:
+            break
+        time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("no checkpoint was written")
+    os.kill(process.pid, signal.SIGKILL)  # no clean-up code runs
+    process.wait()
+
+    kept, description = store.load_run(tmp_path / "kept")
+    assert description["variant"] == "standard"
+    assert [r["name"] for r in store.list_runs()] == ["kept"]  # staging folders never listed
+    interrupted = store.list_interrupted()
+    assert [r["name"] for r in interrupted] == ["live-run"]
+    assert interrupted[0]["status"] == "training" and interrupted[0]["epoch"] >= 3
+    model, description = store.load_run(checkpoint)
+    assert torch.isfinite(model(torch.rand(4, 1, 28, 28))).all()
+    assert description["history"]["test_metrics"][-1]["epoch"] == description["epoch"]
+    leftovers = [p.name for p in checkpoint.parent.iterdir() if p.name != "live-run"]
+    assert all(name.startswith(".") for name in leftovers)  # at most an abandoned staging dir
+
+
+def test_half_written_runs_never_load(tmp_path):
+    store.save_run(tmp_path / "good", build_model("standard"))
+    (tmp_path / ".good-abc123").mkdir()  # a staging folder a crash left behind
+    (tmp_path / ".good-abc123" / "model.safetensors").write_bytes(b"partial")
+    (tmp_path / "no-weights").mkdir()
+    (tmp_path / "no-weights" / "run.json").write_text('{"variant": "standard"}')
+    (tmp_path / "torn").mkdir()
+    (tmp_path / "torn" / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")
+    (tmp_path / "torn" / "run.json").write_text('{"variant": "standard", "hyperpa')
+    assert [r["name"] for r in store.list_runs(tmp_path)] == ["good"]
+    with pytest.raises(ValueError):
+        store.load_run(tmp_path / "torn")
+
+
+def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
+    from core.training import JobQueue, TrainConfig, TrainingJob, live_checkpoints
+
+    checkpoint = tmp_path / "ckpt"
+    job = TrainingJob(build_model("standard"), small_digits, TrainConfig(epochs=2),
+                      queue=JobQueue(1), checkpoint=checkpoint).start()
+    assert job.wait(timeout=30).status == "done"
+    assert not checkpoint.exists() and checkpoint.resolve() not in live_checkpoints()
+
+
+def test_interrupted_runs_show_in_the_app(tmp_path, monkeypatch, small_digits):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AE_UMAP_WARMUP", "0")
+    store.save_run(store.autosave_dir() / "vae-1-abcd", build_model("vae"), dataset="digits",
+                   extra={"status": "training", "epoch": 4, "epochs": 30})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["dataset_name"] = "digits"
+    at.run()
+    picker = at.sidebar.selectbox(key="active_run")
+    assert "interrupted:vae-1-abcd" in picker.options or any(
+        "interrupted at epoch 4 of 30" in str(o) for o in picker.options)
+    at.switch_page("pages/generate.py")
+    at.run()
+    assert not at.exception, at.exception
