@@ -89,3 +89,74 @@ def goto_page(page, title: str, wait: bool = True) -> None:
 
 def press_train(page) -> None:
     page.get_by_role("button", name="Train").filter(has_text=re.compile(r"Train$")).last.click()
+
+
+RENDER_PROBE = """
+window.__rendered = null;
+new MutationObserver((_, observer) => {
+  if (document.querySelector('[data-testid="stSidebarNav"]') &&
+      document.body.textContent.includes("Autoencoder explorer")) {
+    window.__rendered = performance.now();  // ms since this page's navigation started
+    observer.disconnect();
+  }
+}).observe(document, {subtree: true, childList: true});
+"""
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run_sessions(browser, url: str, sessions: int, server_pid: int) -> dict:
+    """Open `sessions` independent browser sessions at once, let each press Train, and wait
+    for every run to finish. Returns render latencies, training outcomes, errors, memory."""
+    pages = []
+    for _ in range(sessions):  # one context per user: own cookies, own Streamlit session
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        context.add_init_script(RENDER_PROBE)
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        pages.append(page)
+    renders = []
+    for page in pages:
+        page.wait_for_function("() => window.__rendered !== null", timeout=180_000)
+        renders.append(page.evaluate("window.__rendered") / 1000)
+    for page in pages:
+        wait_idle(page, timeout=120_000)
+        goto_page(page, "Train", wait=False)
+    queued_seen = 0
+    for page in pages:
+        page.bring_to_front()
+        page.wait_for_selector("h1:has-text('Train')", timeout=120_000)
+        wait_idle(page, timeout=120_000)
+        press_train(page)
+    for page in pages:
+        if page.locator("text=Waiting for").count():
+            queued_seen += 1
+    outcomes, errors = [], []
+    for index, page in enumerate(pages):
+        page.bring_to_front()  # each student looks at their own screen: never a hidden tab
+        try:
+            page.wait_for_selector("text=standard-1: done", timeout=180_000)
+        except Exception:
+            page.screenshot(path=str(ROOT / "test-artifacts" / f"load-session-{index}.png"),
+                            full_page=True)
+            raise
+        wait_idle(page, timeout=60_000)
+        outcomes.append("done")
+        try:
+            assert_no_error(page, f"session {index}")
+        except AssertionError as error:
+            errors.append(str(error))
+    for page in pages:
+        page.context.close()
+    status = {}
+    for line in Path(f"/proc/{server_pid}/status").read_text().splitlines():
+        if line.startswith(("VmHWM:", "VmRSS:")):
+            status[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return {"sessions": sessions, "render_seconds": renders,
+            "render_p50": _percentile(renders, 0.5), "render_p95": _percentile(renders, 0.95),
+            "render_max": max(renders), "outcomes": outcomes, "errors": errors,
+            "queued_seen": queued_seen, "server_peak_mb": status.get("VmHWM"),
+            "server_rss_mb": status.get("VmRSS")}
