@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--only throughput quality projection ui] [--markdown FILE]"""
+"""python -m bench [--quick] [--only throughput quality projection ui load] [--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import torch
 from bench.common import ROOT, machine, table
 from core.data import load_dataset
 
-SUITES = ("throughput", "quality", "projection", "ui")
+SUITES = ("throughput", "quality", "projection", "ui", "load")
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=SUITES, default=list(SUITES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument("--markdown", help="also write the table and machine as Markdown here")
+    parser.add_argument("--sessions", type=int, help="load: browser sessions (default 30)")
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a TrainConfig field for throughput and quality, e.g. "
@@ -53,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         elif suite == "projection":
             from bench import projection
             rows += projection.run(mnist, args.quick)
-        else:
+        elif suite == "ui":
             from bench import ui
             rows += ui.run(args.quick)
+        else:
+            from bench import load
+            rows += load.run(args.quick, args.sessions)
         print(f"  {suite}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     text = table(rows)
     print(text)

@@ -14,28 +14,29 @@ import numpy as np
 from PIL import Image
 
 FOLDER = Path(__file__).with_name("bad_uploads")
+STAMP = (2026, 1, 1, 0, 0, 0)
 
 
-def _npz(**arrays) -> bytes:
+def npz_bytes(**arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()
 
 
-def _png(array: np.ndarray, fmt: str = "PNG") -> bytes:
+def png_bytes(array: np.ndarray, fmt: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format=fmt)
     return buffer.getvalue()
 
 
-def _zip(members: dict[str, bytes], symlinks: tuple[str, ...] = (), deflate=True) -> bytes:
+def zip_bytes(members: dict[str, bytes], symlinks: tuple[str, ...] = (), deflate=True) -> bytes:
     buffer = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
     with zipfile.ZipFile(buffer, "w", compression=method) as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
+        for name, content in members.items():  # fixed dates: the same bytes every time
+            archive.writestr(zipfile.ZipInfo(name, date_time=STAMP), content, method)
         for name in symlinks:
-            info = zipfile.ZipInfo(name)
+            info = zipfile.ZipInfo(name, date_time=STAMP)
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
             archive.writestr(info, "/etc/passwd")
     return buffer.getvalue()
@@ -44,66 +45,68 @@ def _zip(members: dict[str, bytes], symlinks: tuple[str, ...] = (), deflate=True
 def _digit(seed: int) -> bytes:
     array = np.zeros((28, 28), np.uint8)
     array[6:22, 10:18] = 100 + seed % 100
-    return _png(array)
+    return png_bytes(array)
 
 
 def _pictures(count: int = 12) -> dict[str, bytes]:
     return {f"digits/{i}.png": _digit(i) for i in range(count)}
 
 
-def _big_png() -> bytes:
-    return _png(np.zeros((10_000, 10_000), np.uint8))  # 100 megapixels, ~100 KB
+def _bigpng_bytes() -> bytes:
+    return png_bytes(np.zeros((10_000, 10_000), np.uint8))  # 100 megapixels, ~100 KB
 
 
 CASES: dict[str, tuple[Callable[[], bytes], str]] = {  # name: (make it, refusal says)
     "empty.npz": (lambda: b"", "is empty"),
     "empty.zip": (lambda: b"", "is empty"),
-    "truncated.zip": (lambda: _zip(_pictures())[:200], "corrupt or truncated"),
-    "truncated.npz": (lambda: _npz(x=np.zeros((20, 28, 28), np.uint8))[:150],
+    "truncated.zip": (lambda: zip_bytes(_pictures())[:200], "corrupt or truncated"),
+    "truncated.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8))[:150],
                       "corrupt or truncated"),
     "random-bytes.npz": (lambda: bytes(range(256)) * 4, "corrupt or truncated"),
-    "corrupt-member.zip": (lambda: _zip({"a.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+    "corrupt-member.zip": (lambda: zip_bytes({"a.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
                                  **_pictures()}), "not a readable image"),
-    "zip-bomb.zip": (lambda: _zip({"bomb.png": b"\0" * (150 * 2**20)}), "unpacks to"),
-    "npz-bomb.npz": (lambda: _npz(x=np.zeros((200_000, 28, 28), np.uint8)), "unpacks to"),
-    "200000-images.npz": (lambda: _npz(x=np.zeros((200_000, 4, 4), np.uint8)), "200,000 images"),
-    "one-image.npz": (lambda: _npz(x=np.zeros((1, 28, 28), np.uint8)), "at least 10"),
-    "one-image.zip": (lambda: _zip({"0.png": _digit(0)}), "at least 10"),
-    "dot-dot-member.zip": (lambda: _zip({"../../evil.png": _digit(0), **_pictures()}),
+    "zip-bomb.zip": (lambda: zip_bytes({"bomb.png": b"\0" * (150 * 2**20)}), "unpacks to"),
+    "npz-bomb.npz": (lambda: npz_bytes(x=np.zeros((200_000, 28, 28), np.uint8)), "unpacks to"),
+    "200000-images.npz": (lambda: npz_bytes(x=np.zeros((200_000, 4, 4), np.uint8)),
+                          "200,000 images"),
+    "one-image.npz": (lambda: npz_bytes(x=np.zeros((1, 28, 28), np.uint8)), "at least 10"),
+    "one-image.zip": (lambda: zip_bytes({"0.png": _digit(0)}), "at least 10"),
+    "dot-dot-member.zip": (lambda: zip_bytes({"../../evil.png": _digit(0), **_pictures()}),
                            "climbs out"),
-    "deep-dot-dot.zip": (lambda: _zip({"a/b/../../../x.png": _digit(0)}), "climbs out"),
-    "absolute-member.zip": (lambda: _zip({"/tmp/evil.png": _digit(0)}), "absolute path"),
-    "windows-drive.zip": (lambda: _zip({"C:/evil.png": _digit(0)}), "absolute path"),
-    "too-deep.zip": (lambda: _zip({"/".join("d" * 12) + "/x.png": _digit(0)}), "too deep"),
-    "symlink.zip": (lambda: _zip(_pictures(), symlinks=("digits/link.png",)), "symbolic link"),
-    "zero-byte-image.zip": (lambda: _zip({**_pictures(), "digits/empty.png": b""}),
+    "deep-dot-dot.zip": (lambda: zip_bytes({"a/b/../../../x.png": _digit(0)}), "climbs out"),
+    "absolute-member.zip": (lambda: zip_bytes({"/tmp/evil.png": _digit(0)}), "absolute path"),
+    "windows-drive.zip": (lambda: zip_bytes({"C:/evil.png": _digit(0)}), "absolute path"),
+    "too-deep.zip": (lambda: zip_bytes({"/".join("d" * 12) + "/x.png": _digit(0)}), "too deep"),
+    "symlink.zip": (lambda: zip_bytes(_pictures(), symlinks=("digits/link.png",)), "symbolic link"),
+    "zero-byte-image.zip": (lambda: zip_bytes({**_pictures(), "digits/empty.png": b""}),
                             "not a readable image"),
-    "100-megapixel.zip": (lambda: _zip({**_pictures(), "digits/huge.png": _big_png()}),
+    "100-megapixel.zip": (lambda: zip_bytes({**_pictures(), "digits/huge.png": _bigpng_bytes()}),
                           "10000x10000 pixels"),
-    "text-renamed.zip": (lambda: _zip({f"{i}.png": b"just some text" for i in range(12)}),
+    "text-renamed.zip": (lambda: zip_bytes({f"{i}.png": b"just some text" for i in range(12)}),
                          "not a readable image"),
-    "gif-as-png.zip": (lambda: _zip({f"{i}.png": _png(np.zeros((28, 28), np.uint8), "GIF")
+    "gif-as-png.zip": (lambda: zip_bytes({f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8), "GIF")
                              for i in range(12)}), "GIF file"),
-    "non-image-member.zip": (lambda: _zip({**_pictures(), "notes.txt": b"hello"}),
+    "non-image-member.zip": (lambda: zip_bytes({**_pictures(), "notes.txt": b"hello"}),
                              "not a PNG or JPEG"),
-    "no-images.zip": (lambda: _zip({"readme.md": b"# nothing"}), "not a PNG or JPEG"),
-    "wrong-shape.npz": (lambda: _npz(x=np.zeros((20, 28, 20), np.uint8)), "shape"),
-    "five-dims.npz": (lambda: _npz(x=np.zeros((20, 1, 1, 28, 28), np.uint8)), "shape"),
-    "not-square-pixels.npz": (lambda: _npz(x=np.zeros((20, 700), np.uint8)), "square"),
-    "nan.npz": (lambda: _npz(x=np.full((20, 28, 28), np.nan, np.float32)), "NaN"),
-    "inf.npz": (lambda: _npz(x=np.full((20, 28, 28), np.inf)), "infinite"),
-    "negative.npz": (lambda: _npz(x=np.full((20, 28, 28), -5, np.int16)), "0-255"),
-    "floats-out-of-range.npz": (lambda: _npz(x=np.full((20, 28, 28), 7.5)), "[0, 1]"),
-    "pickled-objects.npz": (lambda: _npz(x=np.array([{"evil": 1}] * 20, dtype=object)),
+    "no-images.zip": (lambda: zip_bytes({"readme.md": b"# nothing"}), "not a PNG or JPEG"),
+    "wrong-shape.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 20), np.uint8)), "shape"),
+    "five-dims.npz": (lambda: npz_bytes(x=np.zeros((20, 1, 1, 28, 28), np.uint8)), "shape"),
+    "not-square-pixels.npz": (lambda: npz_bytes(x=np.zeros((20, 700), np.uint8)), "square"),
+    "nan.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), np.nan, np.float32)), "NaN"),
+    "inf.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), np.inf)), "infinite"),
+    "negative.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), -5, np.int16)), "0-255"),
+    "floats-out-of-range.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), 7.5)), "[0, 1]"),
+    "pickled-objects.npz": (lambda: npz_bytes(x=np.array([{"evil": 1}] * 20, dtype=object)),
                             "never unpickled"),
-    "pickled-labels.npz": (lambda: _npz(x=np.zeros((20, 28, 28), np.uint8),
+    "pickled-labels.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8),
                                 y=np.array([object()] * 20, dtype=object)), "never unpickled"),
-    "labels-wrong-length.npz": (lambda: _npz(x=np.zeros((20, 28, 28), np.uint8),
+    "labels-wrong-length.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8),
                                      y=np.zeros(19, np.int64)), "'y' has shape"),
-    "labels-negative.npz": (lambda: _npz(x=np.zeros((20, 28, 28), np.uint8),
+    "labels-negative.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8),
                                  y=-np.ones(20, np.int64)), "non-negative"),
-    "no-x-array.npz": (lambda: _npz(images=np.zeros((20, 28, 28), np.uint8)), "no array named 'x'"),
-    "strings-as-images.npz": (lambda: _npz(x=np.array(["a"] * 20)), "numbers are needed"),
+    "no-x-array.npz": (lambda: npz_bytes(images=np.zeros((20, 28, 28), np.uint8)),
+                       "no array named 'x'"),
+    "strings-as-images.npz": (lambda: npz_bytes(x=np.array(["a"] * 20)), "numbers are needed"),
     "model.pt": (lambda: b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00K\x01.", "never loaded"),
     "weights.pkl": (lambda: b"\x80\x04K\x01.", "never loaded"),
     "notes.txt": (lambda: b"hello", "not an .npz or .zip"),

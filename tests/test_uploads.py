@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import zipfile
 
 import numpy as np
@@ -13,32 +12,8 @@ import torch
 from PIL import Image
 
 from core.data import load_upload
-from tests.make_bad_uploads import EXPECTED
+from tests.make_bad_uploads import EXPECTED, npz_bytes, png_bytes, zip_bytes
 from tests.make_bad_uploads import FOLDER as CORPUS
-
-
-def npz_bytes(**arrays) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def png_bytes(array: np.ndarray, mode="L", fmt="PNG") -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array, mode=mode).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def zip_bytes(members: dict[str, bytes], symlinks=()) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-        for name in symlinks:
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            archive.writestr(info, "/etc/passwd")
-    return buffer.getvalue()
 
 
 def digit_png(seed: int, size=(28, 28), fmt="PNG") -> bytes:
@@ -46,7 +21,7 @@ def digit_png(seed: int, size=(28, 28), fmt="PNG") -> bytes:
     array = np.zeros(size, dtype=np.uint8)
     array[size[0] // 4: 3 * size[0] // 4, size[1] // 3: 2 * size[1] // 3] = rng.integers(
         128, 255)
-    return png_bytes(array, fmt=fmt)
+    return png_bytes(array, fmt)
 
 
 def test_npz_uint8_with_labels():
