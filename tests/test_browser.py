@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
 import pytest
 
 from tests.browser import (
@@ -19,6 +20,8 @@ from tests.browser import (
     start_server,
     wait_idle,
 )
+from tests.make_bad_uploads import FOLDER as CORPUS
+from tests.make_bad_uploads import npz_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -68,7 +71,7 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     goto_page(page, "Train")
     press_train(page)
     pressed = time.perf_counter()
-    page.wait_for_selector("text=Images / second", timeout=15_000)  # the live panel
+    page.wait_for_selector("text=standard-1: ", timeout=15_000)  # the new run's live panel
     first_panel = time.perf_counter() - pressed
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=15_000)  # loss line
     first_update = time.perf_counter() - pressed
@@ -114,4 +117,22 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     wait_idle(page)
     assert_no_error(page, "after stop")
     page.screenshot(path=str(ARTIFACTS / "12-stopped.png"), full_page=True)
+
+    # uploads: a hostile file gets a plain message, a good one becomes the dataset
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Your own images (upload)").click()
+    wait_idle(page)
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(str(CORPUS / "zip-bomb.zip"))
+    page.wait_for_selector("text=unpacks to", timeout=30_000)
+    assert_no_error(page, "hostile upload")
+    good = ARTIFACTS / "good-upload.npz"
+    good.write_bytes(npz_bytes(x=np.random.default_rng(0).integers(0, 255, (40, 16, 16),
+                                                                    dtype=np.uint8)))
+    uploader.set_input_files(str(good))
+    page.wait_for_selector("text=uploaded file good-upload.npz", timeout=30_000)
+    wait_idle(page)
+    goto_page(page, "Reconstructions")
+    assert_no_error(page, "after upload")
+    page.screenshot(path=str(ARTIFACTS / "13-upload.png"), full_page=True)
     page.close()

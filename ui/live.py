@@ -10,6 +10,7 @@ from core.training import JobSnapshot, probe_indices
 from ui import figures, images, state
 
 POLL_SECONDS = 0.5
+QUEUED_POLL_SECONDS = 2.0
 
 
 def panel(run: state.Run | None, dataset) -> None:
@@ -17,15 +18,19 @@ def panel(run: state.Run | None, dataset) -> None:
     no run yet it draws the same elements, empty, in the same places: the browser then only
     updates them when Train is pressed, which is much faster than building them."""
     polling = run is not None and not run.finished
+    # a queued job only needs its place in line: poll it slowly, so a full queue of users
+    # costs the server little; switch to the fast rate when it starts
+    queued = polling and run.snapshot().status == "queued"
+    interval = (QUEUED_POLL_SECONDS if queued else POLL_SECONDS) if polling else None
 
-    @st.fragment(run_every=POLL_SECONDS if polling else None)
+    @st.fragment(run_every=interval)
     def _live() -> None:
         if run is None:
             _ready(dataset)
             return
         snapshot = run.snapshot()
-        if polling and snapshot.finished:
-            st.rerun(scope="app")  # stop polling: redraw once as a finished run
+        if (polling and snapshot.finished) or (queued and snapshot.status != "queued"):
+            st.rerun(scope="app")  # change the polling rate (or stop): redraw the page
         _progress(run, snapshot)
         st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms),
                         key="loss.live")
