@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import projection
+from core import embedding, projection
 
 
 def clusters(n=300, dim=8, seed=0):
@@ -27,11 +27,26 @@ def test_pca_keeps_the_largest_spread_and_handles_small_codes():
     assert np.allclose(projection.pca_2d(two), (two - two.mean(0)).numpy(), atol=1e-5)
 
 
-def test_exact_knn_includes_self_first():
-    x, _ = clusters(100)
-    indices, distances = projection.exact_knn(x, 5)
-    assert indices.shape == (100, 5) and (indices[:, 0] == np.arange(100)).all()
+def test_exact_knn_matches_brute_force_and_puts_self_first():
+    x, _ = clusters(300)
+    indices, distances = embedding.exact_knn(x.numpy(), 6, block=64)  # several blocks
+    full = torch.cdist(x.double(), x.double())  # float32 cdist itself is off by ~1e-2
+    expected = full.topk(6, largest=False)
+    assert indices.shape == (300, 6) and (indices[:, 0] == np.arange(300)).all()
+    assert np.allclose(distances, expected.values.numpy(), atol=1e-5)
+    assert (indices == expected.indices.numpy()).all()
     assert (np.diff(distances, axis=1) >= 0).all()
+
+
+def test_the_worker_module_never_imports_torch():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    check = ("import sys, core.embedding; "
+             "sys.exit(1 if 'torch' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", check], cwd=ROOT).returncode == 0
 
 
 def test_unknown_method_is_named():

@@ -1,0 +1,117 @@
+"""UMAP and t-SNE of codes, and the worker process that runs them (`python -m core.embedding`).
+
+This module imports only numpy at load time (umap-learn and scikit-learn when first used), so
+the worker process never loads torch: it stays small and starts fast. The server talks to it
+through core.projection."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import sys
+
+import numpy as np
+
+
+def exact_knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Exact k nearest neighbours of every row (itself first), by blocks of distance matrices:
+    (N, k) indices and (N, k) float32 distances. Centred, in float64: |a|^2 + |b|^2 - 2ab
+    loses the small distances to cancellation in float32."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x - x.mean(0)
+    squares = (x * x).sum(1)
+    indices, distances = [], []
+    for start in range(0, len(x), block):
+        rows = x[start:start + block]
+        d2 = squares[start:start + block, None] + squares[None, :] - 2 * rows @ x.T
+        np.maximum(d2, 0, out=d2)
+        d2[np.arange(len(rows)), np.arange(start, start + len(rows))] = -1  # self first
+        nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(d2, nearest, 1).argsort(1)
+        nearest = np.take_along_axis(nearest, order, 1)
+        indices.append(nearest)
+        distances.append(np.sqrt(np.maximum(np.take_along_axis(d2, nearest, 1), 0)))
+    return np.concatenate(indices), np.concatenate(distances).astype(np.float32)
+
+
+def umap_2d(codes: np.ndarray, seed: int = 0, n_neighbors: int = 15,
+            n_epochs: int = 200) -> np.ndarray:
+    """UMAP with two speed-ups over umap-learn's defaults: the exact k-nearest-neighbour graph
+    (faster here than its approximate NN-descent, and exact), and 200 layout epochs
+    (umap-learn uses 500 up to 10,000 points; 200 is its own choice for larger sets)."""
+    import warnings
+
+    import umap  # heavy: never on a page's load path
+
+    x = np.asarray(codes, dtype=np.float32)
+    knn_indices, knn_distances = exact_knn(x, n_neighbors)
+    reducer = umap.UMAP(n_neighbors=n_neighbors, random_state=seed, n_epochs=n_epochs,
+                        precomputed_knn=(knn_indices, knn_distances, None), n_jobs=1)
+    with warnings.catch_warnings():  # we never call transform(), and want one thread anyway
+        warnings.simplefilter("ignore", UserWarning)
+        return reducer.fit_transform(x).astype(np.float32)
+
+
+def tsne_2d(codes: np.ndarray, seed: int = 0) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    x = np.asarray(codes, dtype=np.float64)
+    if x.shape[1] > 50:  # t-SNE on a PCA reduction, as usual
+        centred = x - x.mean(0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        x = centred @ vt[:50].T
+    perplexity = min(30.0, max(2.0, (len(x) - 1) / 3))
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed
+                ).fit_transform(x.astype(np.float32)).astype(np.float32)
+
+
+def embed(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
+    if len(codes) < 5:
+        raise ValueError(f"{method.upper()} needs at least 5 points.")
+    if method == "umap":
+        return umap_2d(codes, seed)
+    if method == "tsne":
+        return tsne_2d(codes, seed)
+    raise ValueError(f"Unknown projection {method!r}; choose umap or tsne here.")
+
+
+def _send(stream, header: dict, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    head, body = json.dumps(header).encode(), buffer.getvalue()
+    stream.write(struct.pack(">II", len(head), len(body)) + head + body)
+    stream.flush()
+
+
+def _receive(stream) -> tuple[dict, np.ndarray | None]:
+    prefix = stream.read(8)
+    if len(prefix) != 8:
+        raise ValueError("connection closed")
+    head_size, body_size = struct.unpack(">II", prefix)
+    header = json.loads(stream.read(head_size))
+    body = stream.read(body_size)
+    array = np.load(io.BytesIO(body), allow_pickle=False) if body_size else None
+    return header, array
+
+
+def serve() -> None:
+    """The worker's loop: warm up, say ready, then answer requests until stdin closes."""
+    umap_2d(np.random.default_rng(0).standard_normal((300, 8)), n_epochs=20)  # import, compile
+    out, inp = sys.stdout.buffer, sys.stdin.buffer
+    out.write(b"R")
+    out.flush()
+    while True:
+        try:
+            header, codes = _receive(inp)
+        except ValueError:
+            return
+        try:
+            result = embed(codes, header["method"], header["seed"])
+            _send(out, {}, np.ascontiguousarray(result, dtype=np.float32))
+        except Exception as error:  # reported to the parent as a message
+            _send(out, {"error": str(error)}, np.zeros(0, np.float32))
+
+
+if __name__ == "__main__":
+    serve()
