@@ -432,6 +432,12 @@ def history_of(snapshot: JobSnapshot) -> dict[str, Any]:
             "test_metrics": snapshot.test_metrics, "pretrain": snapshot.pretrain_history}
 
 
+def final_metrics(snapshot: JobSnapshot) -> dict[str, Any]:
+    """The latest test metrics plus the training time, as run.json keeps them."""
+    latest = snapshot.test_metrics[-1] if snapshot.test_metrics else {}
+    return {**latest, "train_seconds": snapshot.elapsed}
+
+
 class TrainingJob:
     """Train in a background thread: start() returns at once, stop() ends it within one batch,
     snapshot() may be called from any thread at any time."""
@@ -447,7 +453,6 @@ class TrainingJob:
         self._progress = _Progress(on_epoch=self._save_checkpoint if checkpoint else None)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True, name="training-job")
-        self.created = time.time()
 
     def start(self) -> TrainingJob:
         self._thread.start()
@@ -466,9 +471,6 @@ class TrainingJob:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
-
-    def config_dict(self) -> dict[str, Any]:
-        return asdict(self.config)
 
     def _main(self) -> None:
         def on_position(position: int) -> None:
@@ -494,6 +496,6 @@ class TrainingJob:
 
         save_run(self.checkpoint, self.model, dataset=self.dataset.name,
                  train_config=asdict(self.config), history=history_of(snapshot),
-                 metrics={**snapshot.test_metrics[-1], "train_seconds": snapshot.elapsed},
+                 metrics=final_metrics(snapshot),
                  extra={"status": "training", "epoch": snapshot.epoch,
                         "epochs": snapshot.epochs})

@@ -20,7 +20,14 @@ import torch
 from core import store
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
 from core.models import Autoencoder, build_model
-from core.training import JobSnapshot, TrainConfig, TrainingJob, history_of, live_checkpoints
+from core.training import (
+    JobSnapshot,
+    TrainConfig,
+    TrainingJob,
+    final_metrics,
+    history_of,
+    live_checkpoints,
+)
 
 
 @dataclass
@@ -35,7 +42,6 @@ class Run:
     saved_path: Path | None = None
     description: dict[str, Any] = field(default_factory=dict)  # run.json of a saved run
     cache: dict[Any, Any] = field(default_factory=dict)  # analysis results of a finished run
-    created: float = field(default_factory=time.time)
 
     def snapshot(self) -> JobSnapshot:
         if self.job is not None:
@@ -150,12 +156,6 @@ def select_run(run_id: str) -> None:
     st.session_state["pending_active_run"] = run_id
 
 
-def stop_all_runs() -> None:
-    for run in session_runs().values():
-        if run.job is not None:
-            run.job.stop()
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _load_saved(path: str, mtime: float) -> tuple[Autoencoder, dict[str, Any]]:
     return store.load_run(path)
@@ -182,13 +182,10 @@ def open_saved_run(name: str, interrupted: bool = False) -> Run | None:
 
 def save_session_run(run: Run, name: str) -> Path:
     snapshot = run.snapshot()
-    metrics = dict(snapshot.test_metrics[-1]) if snapshot.test_metrics else {}
-    metrics["train_seconds"] = snapshot.elapsed
     folder = store.runs_dir() / store.safe_name(name)
     store.save_run(folder, run.model, dataset=run.dataset.name,
-                   train_config=run.train_config,
-                   history=history_of(snapshot),
-                   metrics=metrics)
+                   train_config=run.train_config, history=history_of(snapshot),
+                   metrics=final_metrics(snapshot))
     run.saved_path = folder
     return folder
 
