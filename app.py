@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from core import projection, training
+from core import devices, jobs, projection
 from ui import sidebar
 
 # Training threads hold the GIL between torch calls; the web server's thread needs it for every
@@ -23,10 +23,10 @@ st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:"
 def _warm_up_once() -> bool:
     """Once per server, in the background: torch's optimizer import (so Train answers at
     once), and UMAP's import and compile in the projection process."""
-    threading.Thread(target=training.warm_up, daemon=True, name="torch-warm-up").start()
+    threading.Thread(target=devices.warm_up, daemon=True, name="torch-warm-up").start()
     if os.environ.get("AE_UMAP_WARMUP", "1") != "0":
         started = time.monotonic()
-        queue = training.job_queue()
+        queue = jobs.job_queue()
 
         def quiet() -> bool:  # not while someone waits for a first training to respond
             return time.monotonic() - started > 30 and queue.state()["running"] == 0

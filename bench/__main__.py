@@ -13,13 +13,9 @@ import torch
 
 from bench.common import ROOT, machine, table
 from core.data import load_dataset
+from core.params import parse_assignments
 
 SUITES = ("throughput", "quality", "projection", "ui", "load")
-
-
-def _overrides(args: argparse.Namespace) -> dict:
-    return {key: json.loads(value) if value[:1].isdigit() else value
-            for key, value in (item.split("=", 1) for item in args.set)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {suite}...", file=sys.stderr)
         if suite == "throughput":
             from bench import throughput
-            rows += throughput.run(mnist, args.quick, _overrides(args))
+            rows += throughput.run(mnist, args.quick, parse_assignments(args.set))
         elif suite == "quality":
             from bench import quality
             quality_rows, extra["quality"] = quality.run(mnist, args.quick, args.budget,
-                                                         _overrides(args))
+                                                         parse_assignments(args.set))
             rows += quality_rows
         elif suite == "projection":
             from bench import projection

@@ -6,8 +6,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from bench.browser import browser_missing, launch, run_sessions, start_server
 from bench.common import Row
-from tests.browser import browser_missing, launch, run_sessions, start_server
 
 
 def run(quick: bool, sessions: int | None = None) -> list[Row]:

@@ -12,8 +12,10 @@ import torch
 from bench.common import Row
 from core.analysis import pca_baseline
 from core.data import Dataset
+from core.devices import resolve_device
 from core.models import build_model
-from core.training import JobSnapshot, TrainConfig, resolve_device, train
+from core.progress import JobSnapshot
+from core.training import TrainConfig, train
 
 LOGISTIC_PCA, DEEP_AE = 8.01, 3.00
 

@@ -12,8 +12,9 @@ from torch.utils.data import Dataset as TorchDataset
 
 from bench.common import Row, Timer, sync
 from core.data import Dataset
+from core.devices import resolve_device, warm_up
 from core.models import MODELS, build_model
-from core.training import TrainConfig, resolve_device, train, warm_up
+from core.training import TrainConfig, train
 
 MLP_VARIANTS = {"standard", "multilayer", "sparse", "denoising", "contractive", "deep", "vae"}
 

@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.browser import browser_missing, goto_page, launch, press_train, start_server, wait_idle
 from bench.common import Row
-from tests.browser import browser_missing, goto_page, launch, press_train, start_server, wait_idle
 
 SWITCH_PAGES = ["Reconstructions", "Sparsity", "Noise robustness", "Latent space", "Generate",
                 "Compare", "Train"]

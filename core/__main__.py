@@ -4,23 +4,47 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
-import time
 
 from core.data import DATASETS, load_dataset, locate
 from core.models import MODELS
-from core.params import make_config
+from core.params import make_config, parse_assignments
 
 
-def _bar(fraction: float, text: str, width: int = 30) -> None:
-    filled = int(width * max(0.0, min(1.0, fraction)))
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:6.1%} {text:<60}")
-    sys.stderr.flush()
+class _Progress:
+    """A tqdm bar on a terminal; one plain line per epoch (or per tenth of a download) when
+    stderr is a log file, so logs stay readable."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.tty = sys.stderr.isatty()
+        self.bar = tqdm(total=1.0, file=sys.stderr, disable=not self.tty, leave=True,
+                        bar_format="{l_bar}{bar}| {elapsed} {postfix}")
+        self.last_line = None
+
+    def fraction(self, fraction: float, text: str, line_key: object = None) -> None:
+        if self.tty:
+            self.bar.n = max(0.0, min(1.0, fraction))
+            self.bar.set_postfix_str(text, refresh=True)
+        elif line_key != self.last_line:
+            self.last_line = line_key
+            print(f"{fraction:6.1%} {text}", file=sys.stderr, flush=True)
+
+    def download(self, fraction: float, text: str) -> None:
+        self.fraction(fraction, text, line_key=int(fraction * 10))
+
+    def training(self, snapshot) -> None:
+        self.fraction(snapshot.progress, f"{snapshot.phase}, epoch {snapshot.epoch}/"
+                      f"{snapshot.epochs}, {snapshot.samples_per_second:,.0f} img/s",
+                      line_key=(snapshot.phase.split(",")[0], snapshot.epoch))
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def command_list(args: argparse.Namespace) -> int:
-    print("Variants (python -m core train --model NAME --set key=value ...):")
+    print("Variants (python -m core train --variant NAME --set key=value ...):")
     for name, cls in MODELS.items():
         print(f"  {name:<14} {cls.title}")
         for f in dataclasses.fields(cls.Config):
@@ -35,55 +59,44 @@ def command_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_sets(pairs: list[str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for pair in pairs:
-        key, _, raw = pair.partition("=")
-        if not _:
-            raise ValueError(f"--set expects key=value, got {pair!r}.")
-        try:
-            values[key] = json.loads(raw)
-        except ValueError:
-            values[key] = raw  # plain strings such as noise=masking
-    return values
-
-
 def command_train(args: argparse.Namespace) -> int:
-    import torch
-
-    from core.models import build_model
+    from core.devices import device_label, resolve_device
+    from core.jobs import JobSpec, LocalJob, job_queue
     from core.store import runs_dir, safe_name, save_run
-    from core.training import TrainConfig, device_label, history_of, resolve_device, train
+    from core.training import TrainConfig
 
-    hyper = _parse_sets(args.set or [])
+    hyper = parse_assignments(args.set or [])
     if args.code_dim is not None:
         hyper["code_dim"] = args.code_dim
     config_values = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
                                        "lr": args.lr, "seed": args.seed,
                                        "device": args.device}.items() if v is not None}
     config = make_config(TrainConfig, config_values)
-    dataset = load_dataset(args.dataset, args.data_dir, progress=_bar)
-    torch.manual_seed(config.seed)
-    model = build_model(args.model, **hyper)
-    print(f"Training {args.model} ({model.parameter_count():,} parameters) on {dataset!r}, "
-          f"{device_label(resolve_device(config.device))}", file=sys.stderr)
-    started = time.perf_counter()
-    snapshot = train(model, dataset, config,
-                     on_progress=lambda s: _bar(s.progress, f"{s.phase} epoch {s.epoch}/{s.epochs}"
-                                                f" {s.samples_per_second:,.0f} img/s"))
-    seconds = time.perf_counter() - started
-    sys.stderr.write("\n")
+    progress = _Progress()
+    dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
+    job = LocalJob(JobSpec(args.variant, hyper, config, args.dataset), dataset,
+                   queue=job_queue(config.device))
+    print(f"Training {args.variant} ({job.model.parameter_count():,} parameters) on "
+          f"{dataset!r}, {device_label(resolve_device(config.device))}", file=sys.stderr)
+    job.start()
+    try:
+        while (snapshot := job.wait(timeout=0.25)).status in ("queued", "running"):
+            progress.training(snapshot)
+    except KeyboardInterrupt:
+        job.stop()
+        snapshot = job.wait()
+    progress.training(snapshot)
+    progress.close()
     if snapshot.status != "done":
         print(snapshot.error or f"Training {snapshot.status}.", file=sys.stderr)
         return 1
     metrics = snapshot.test_metrics[-1]
-    print(f"{args.model}: {seconds:.1f} s, test SSE per image {metrics['sse_per_image']:.2f}, "
-          f"MSE {metrics['mse']:.4f}, BCE {metrics['bce']:.4f}")
+    print(f"{args.variant}: {snapshot.elapsed:.1f} s, test SSE per image "
+          f"{metrics['sse_per_image']:.2f}, MSE {metrics['mse']:.4f}, BCE {metrics['bce']:.4f}")
     if args.out or args.save:
-        folder = args.out or runs_dir() / safe_name(f"{args.model}-{args.dataset}")
-        save_run(folder, model, dataset=args.dataset, train_config=dataclasses.asdict(config),
-                 history=history_of(snapshot),
-                 metrics={**metrics, "train_seconds": seconds})
+        folder = args.out or runs_dir() / safe_name(f"{args.variant}-{args.dataset}")
+        save_run(folder, job.model, dataset=args.dataset,
+                 train_config=dataclasses.asdict(config), snapshot=snapshot)
         print(f"Saved to {folder}")
     return 0
 
@@ -91,8 +104,9 @@ def command_train(args: argparse.Namespace) -> int:
 def command_baseline(args: argparse.Namespace) -> int:
     from core.analysis import pca_baseline
 
-    dataset = load_dataset(args.dataset, args.data_dir, progress=_bar)
-    sys.stderr.write("\n")
+    progress = _Progress()
+    dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
+    progress.close()
     errors = pca_baseline(dataset, args.dim)
     print(f"PCA-{args.dim} on {args.dataset}: SSE per image {errors['sse_per_image']:.2f}, "
           f"MSE {errors['mse']:.4f}, BCE {errors['bce']:.4f}")
@@ -108,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="variants, hyperparameters and datasets", parents=[common])
     train_parser = sub.add_parser("train", help="train one variant and print test errors",
                                   parents=[common])
-    train_parser.add_argument("--model", required=True, choices=list(MODELS))
+    train_parser.add_argument("--variant", required=True, choices=list(MODELS))
     train_parser.add_argument("--dataset", default="digits", choices=list(DATASETS))
     for flag, kind in (("--epochs", int), ("--batch-size", int), ("--lr", float),
                        ("--seed", int), ("--code-dim", int)):

@@ -11,17 +11,16 @@ import torch
 import torch.nn.functional as F
 
 from core.models import Autoencoder, corrupt
+from core.models.base import draw_normal, model_device
 from core.models.blocks import jacobian
 
-__all__ = ["corrupt", "encode_all", "reconstruct_all", "reconstruction_errors",
+__all__ = ["corrupt", "encode_all", "decode_all", "reconstruct_all", "reconstruction_errors",
            "per_image_errors", "jacobian_frobenius", "pca_baseline", "code_statistics",
-           "noise_curve", "probe_accuracy", "model_device"]
+           "noise_curve", "probe_accuracy", "model_device", "comparison_row", "sample_codes",
+           "decoded_plane", "MAX_TEST"]
 
 EVAL_BATCH = 1024
-
-
-def model_device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
+MAX_TEST = 10_000  # test images used for metrics and views (all of MNIST's test set)
 
 
 @torch.no_grad()
@@ -39,6 +38,11 @@ def _batched(model: Autoencoder, x: torch.Tensor, fn: Callable[[torch.Tensor], t
 def encode_all(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
     """Codes of all images: (N, code_dim) on the CPU."""
     return _batched(model, x, model.encode)
+
+
+def decode_all(model: Autoencoder, z: torch.Tensor) -> torch.Tensor:
+    """Images decoded from codes (N, code_dim): (N, 1, 28, 28) on the CPU."""
+    return _batched(model, z.float(), model.decode)
 
 
 def reconstruct_all(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
@@ -152,3 +156,70 @@ def probe_accuracy(train_codes: torch.Tensor, train_labels: torch.Tensor,
         optimizer.step(closure)
     with torch.no_grad():
         return float((linear(test_x).argmax(1) == test_labels).float().mean())
+
+
+# ---------------------------------------------------------------- what the pages lay out
+
+# Subsample sizes of the comparison row: each metric on as many images as keeps the row under a
+# second or two per run on a 2-core CPU (the Jacobian is one autograd pass per image; the probe
+# is a full-batch L-BFGS fit).
+JACOBIAN_IMAGES = 200
+NOISE_IMAGES = 1000
+PROBE_TRAIN_IMAGES, PROBE_TEST_IMAGES = 5000, 2000
+COMPARISON_NOISE = ("gaussian", 0.3)
+
+
+def comparison_row(model: Autoencoder, dataset) -> dict[str, float | int | None]:
+    """One run's row of the comparison table: test error, sparsity, sensitivity of the code,
+    error under noise, linear-probe accuracy (None without labels), size."""
+    x = dataset.x_test[:MAX_TEST]
+    codes = encode_all(model, x)
+    kind, level = COMPARISON_NOISE
+    row: dict[str, float | int | None] = {
+        "sse_per_image": float(per_image_errors(model, x).mean()),
+        "near_zero_share": code_statistics(codes)["near_zero_share"],
+        "jacobian_norm": float(jacobian_frobenius(model, x[:JACOBIAN_IMAGES]).mean()),
+        "noisy_sse_per_image": noise_curve(model, x[:NOISE_IMAGES], kind, [level])[0],
+        "probe_accuracy": None,
+        "parameters": model.parameter_count(),
+    }
+    if dataset.y_train is not None and dataset.y_test is not None:
+        train_codes = encode_all(model, dataset.x_train[:PROBE_TRAIN_IMAGES])
+        row["probe_accuracy"] = probe_accuracy(
+            train_codes, dataset.y_train[:PROBE_TRAIN_IMAGES], codes[:PROBE_TEST_IMAGES],
+            dataset.y_test[:PROBE_TEST_IMAGES])
+    return row
+
+
+def sample_codes(model: Autoencoder, codes: torch.Tensor, n: int,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+    """n codes to decode, on the CPU: from the model's prior when it has one (the VAE's
+    N(0, I)); otherwise from a Gaussian fitted to `codes` (N, code_dim), the usual stand-in for
+    a plain autoencoder, which has no prior (Ghosh et al. 2020)."""
+    if model.has_prior:
+        return model.sample_codes(n, generator).cpu()
+    codes = codes.double()
+    covariance = torch.cov(codes.T).reshape(codes.shape[1], codes.shape[1])
+    covariance += 1e-5 * torch.eye(codes.shape[1], dtype=torch.float64)
+    root = torch.linalg.cholesky(covariance)  # (D, D), covariance = root @ root.T
+    noise = draw_normal((n, codes.shape[1]), generator, device=torch.device("cpu")).double()
+    return (codes.mean(0) + noise @ root.T).float()
+
+
+def decoded_plane(model: Autoencoder, codes: torch.Tensor, size: int) -> dict:
+    """A size x size grid over a 2-D code plane, decoded. With a prior the grid is evenly
+    spaced in its probability (Kingma & Welling 2014, figure 4); without one it spans the 1st
+    to 99th percentile of the codes. Returns images (size*size, 1, 28, 28) row by row from the
+    top left, and the two axes' values (x left to right, y top to bottom)."""
+    if model.code_dim != 2:
+        raise ValueError(f"The decoded plane needs a 2-D code; this one has {model.code_dim}.")
+    if model.has_prior:
+        axis = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.03, 0.97, size))
+        axis_x, axis_y = axis, axis.flip(0)
+    else:
+        low = torch.quantile(codes.float(), 0.01, dim=0)
+        high = torch.quantile(codes.float(), 0.99, dim=0)
+        axis_x = torch.linspace(float(low[0]), float(high[0]), size)
+        axis_y = torch.linspace(float(high[1]), float(low[1]), size)
+    grid = torch.stack(torch.meshgrid(axis_x, axis_y, indexing="xy"), -1).reshape(-1, 2)
+    return {"images": decode_all(model, grid), "x": axis_x, "y": axis_y}

@@ -24,10 +24,6 @@ import torch.nn.functional as F
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], message)
 
 IMAGE_SIZE = 28
-MAX_IMAGES = 100_000
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 100 MB, the Streamlit upload limit too
-MAX_IMAGE_PIXELS = 4096 * 4096  # one uploaded picture; larger is refused before decoding
-MIN_IMAGES = 10
 
 
 @dataclass
@@ -44,12 +40,24 @@ class Dataset:
         return (f"Dataset({self.name!r}, train={len(self.x_train)}, test={len(self.x_test)}, "
                 f"classes={len(self.classes)})")
 
+    @classmethod
+    def split(cls, name: str, images: torch.Tensor, labels: torch.Tensor | None,
+              classes: list[str], source: str, test_fraction: float = 0.2, seed: int = 0
+              ) -> Dataset:
+        """A dataset from one pool of images, split at random (fixed by `seed`) into training
+        and test parts; for data that comes without an official split."""
+        order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+        n_test = max(1, round(len(images) * test_fraction))
+        test, train = order[:n_test], order[n_test:]
+        return cls(name, images[train], images[test],
+                   None if labels is None else labels[train],
+                   None if labels is None else labels[test], classes, source)
+
 
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
     title: str
-    description: str
     classes: tuple[str, ...]
     torchvision_class: str | None  # name in torchvision.datasets used for downloads
 
@@ -62,17 +70,14 @@ IDX_FILES = {
 }
 DIGIT_CLASSES = tuple(str(i) for i in range(10))
 DATASETS: dict[str, DatasetInfo] = {
-    "digits": DatasetInfo("digits", "Digits (bundled, 1,797 images)",
-                          "scikit-learn's 8x8 handwritten digits, enlarged to 28x28. "
-                          "Always available offline.", DIGIT_CLASSES, None),
-    "mnist": DatasetInfo("mnist", "MNIST (70,000 digits)",
-                         "Handwritten digits 0-9, the classic benchmark.", DIGIT_CLASSES, "MNIST"),
+    "digits": DatasetInfo("digits", "Digits (bundled, 1,797 images)", DIGIT_CLASSES, None),
+    "mnist": DatasetInfo("mnist", "MNIST (70,000 digits)", DIGIT_CLASSES, "MNIST"),
     "fashion-mnist": DatasetInfo(
-        "fashion-mnist", "Fashion-MNIST (70,000 clothes)", "Zalando's clothing pictures.",
+        "fashion-mnist", "Fashion-MNIST (70,000 clothes)",
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
          "Bag", "Ankle boot"), "FashionMNIST"),
     "kmnist": DatasetInfo(
-        "kmnist", "KMNIST (70,000 Japanese characters)", "Cursive hiragana, 10 classes.",
+        "kmnist", "KMNIST (70,000 Japanese characters)",
         ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"), "KMNIST"),
 }
 
@@ -252,24 +257,10 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     digits = F.interpolate(small, size=(20, 20), mode="bilinear", align_corners=False)
     images = F.pad(digits, (4, 4, 4, 4)).clamp_(0.0, 1.0)
     labels = torch.from_numpy(bunch.target.astype(np.int64))
-    x_train, x_test, y_train, y_test = _split(images, labels, test_fraction, seed)
-    return Dataset("digits", x_train, x_test, y_train, y_test, list(DIGIT_CLASSES),
-                   source="bundled with scikit-learn (8x8 images enlarged to 28x28)")
+    return Dataset.split("digits", images, labels, list(DIGIT_CLASSES),
+                         "bundled with scikit-learn (8x8 images enlarged to 28x28)",
+                         test_fraction, seed)
 
 
-def _split(x: torch.Tensor, y: torch.Tensor | None, test_fraction: float, seed: int):
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-    n_test = max(1, round(len(x) * test_fraction))
-    test, train = order[:n_test], order[n_test:]
-    return (x[train], x[test], None if y is None else y[train], None if y is None else y[test])
-
-
-def load_upload(data: bytes, filename: str) -> Dataset:
-    """A user's own images (.npz or .zip of PNG/JPEG): see core/uploads.py for the rules."""
-    from core.uploads import read_upload
-
-    return read_upload(data, filename)
-
-
-__all__ = ["DATASETS", "Dataset", "DatasetInfo", "load_dataset", "load_digits", "load_upload",
+__all__ = ["DATASETS", "Dataset", "DatasetInfo", "load_dataset", "load_digits",
            "read_idx", "download_dataset", "locate", "find_idx_folder"]

@@ -6,6 +6,7 @@ is refused the same way from Python or the command line."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 
@@ -51,3 +52,18 @@ def make_config(config_class: type, values: dict[str, Any]) -> Any:
     config = config_class(**values)
     validate(config)
     return config
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` strings (the command lines' --set) as a dict; values are read as JSON where
+    they parse (numbers, true/false, lists) and kept as plain strings otherwise (noise=masking)."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, raw = pair.partition("=")
+        if not equals or not key:
+            raise ValueError(f"--set expects key=value, got {pair!r}.")
+        try:
+            values[key] = json.loads(raw)
+        except ValueError:
+            values[key] = raw
+    return values

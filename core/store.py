@@ -20,6 +20,7 @@ from safetensors.torch import load_file, save_file
 
 import core
 from core.models import MODELS, Autoencoder, build_model
+from core.progress import JobSnapshot
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
 FORMAT_VERSION = 1
@@ -38,21 +39,50 @@ def runs_dir() -> Path:
     return Path(os.environ.get("AE_RUNS_DIR", "runs")).expanduser()
 
 
+# ---------------------------------------------------------------- the run record
+
+def record_of(snapshot: JobSnapshot) -> dict[str, Any]:
+    """The parts of a job's snapshot that run.json keeps: the history (live loss reports,
+    per-epoch test metrics, RBM pretraining) and the final metrics (the last epoch's test
+    metrics plus the training time)."""
+    latest = snapshot.test_metrics[-1] if snapshot.test_metrics else {}
+    return {"history": {"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
+                        "test_metrics": snapshot.test_metrics,
+                        "pretrain": snapshot.pretrain_history},
+            "metrics": {**latest, "train_seconds": snapshot.elapsed}}
+
+
+def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
+    """A saved run's record read back as the finished job's snapshot (the inverse of
+    record_of)."""
+    history, metrics = description.get("history", {}), description.get("metrics", {})
+    return JobSnapshot(status="done", phase="saved", progress=1.0,
+                       epoch=len(history.get("test_metrics", [])),
+                       epochs=description.get("train_config", {}).get("epochs", 0),
+                       loss_steps=history.get("loss_steps", []),
+                       loss_terms=history.get("loss_terms", {}),
+                       test_metrics=history.get("test_metrics", []),
+                       pretrain_history=history.get("pretrain", []),
+                       elapsed=metrics.get("train_seconds", 0.0))
+
+
+# ---------------------------------------------------------------- folders
+
 def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = "",
-             train_config: dict[str, Any] | None = None, history: dict[str, Any] | None = None,
-             metrics: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
-             ) -> Path:
-    """Write the run atomically into `folder` (replacing an older run of that name)."""
+             train_config: dict[str, Any] | None = None, snapshot: JobSnapshot | None = None,
+             extra: dict[str, Any] | None = None) -> Path:
+    """Write the run atomically into `folder` (replacing an older run of that name); its
+    history and metrics come from the job's final `snapshot` (record_of)."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    record = record_of(snapshot) if snapshot is not None else {"history": {}, "metrics": {}}
     description = {
         "format": FORMAT_VERSION,
         "variant": model.name,
         "hyperparameters": model.hyperparameters(),
         "dataset": dataset,
         "train_config": train_config or {},
-        "history": history or {},
-        "metrics": metrics or {},
+        **record,
         "parameter_count": model.parameter_count(),
         "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": {"autoencoder_explorer": core.__version__, "torch": torch.__version__,

@@ -15,13 +15,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core import data as _data
+from core.data import IMAGE_SIZE, Dataset
+
+MAX_IMAGES = 100_000
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 100 MB, the Streamlit upload limit too
+MAX_IMAGE_PIXELS = 4096 * 4096  # one uploaded picture; larger is refused before decoding
+MIN_IMAGES = 10
 
 ACCEPTED = ("Accepted: an .npz file with an array 'x' of shape (N, H, W), (N, 1, H, W) or "
             "(N, H*W) with square images (uint8 0-255 or float 0-1) and an optional label "
             "array 'y' of length N; or a .zip of PNG/JPEG images, optionally in one folder "
-            f"per class; between {_data.MIN_IMAGES} and {_data.MAX_IMAGES:,} images, at most "
-            f"{_data.MAX_UNCOMPRESSED_BYTES >> 20} MB uncompressed.")
+            f"per class; between {MIN_IMAGES} and {MAX_IMAGES:,} images, at most "
+            f"{MAX_UNCOMPRESSED_BYTES >> 20} MB uncompressed.")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 IGNORED_PARTS = {"__MACOSX", ".DS_Store", "Thumbs.db"}
 
@@ -31,7 +36,7 @@ def _refuse(problem: str) -> ValueError:
 
 
 def read_upload(data: bytes, filename: str, test_fraction: float = 0.2,
-                seed: int = 0) -> _data.Dataset:
+                seed: int = 0) -> Dataset:
     """Turn uploaded bytes into a Dataset (28x28 grayscale in [0, 1], white ink on black)."""
     suffix = PurePosixPath(filename or "").suffix.lower()
     if not data:
@@ -45,14 +50,13 @@ def read_upload(data: bytes, filename: str, test_fraction: float = 0.2,
                       "opened, so they are never loaded.")
     else:
         raise _refuse(f"{filename!r} is not an .npz or .zip file.")
-    if len(images) < _data.MIN_IMAGES:
+    if len(images) < MIN_IMAGES:
         raise _refuse(f"{filename!r} holds {len(images)} image(s); at least "
-                      f"{_data.MIN_IMAGES} are needed to train and test.")
+                      f"{MIN_IMAGES} are needed to train and test.")
     images = _normalise_polarity(images)
-    x_train, x_test, y_train, y_test = _data._split(images, labels, test_fraction, seed)
     name = PurePosixPath(filename).stem[:40] or "upload"
-    return _data.Dataset(f"upload:{name}", x_train, x_test, y_train, y_test, classes,
-                         source=f"uploaded file {filename} ({len(images)} images)")
+    return Dataset.split(f"upload:{name}", images, labels, classes,
+                         f"uploaded file {filename} ({len(images)} images)", test_fraction, seed)
 
 
 # ---------------------------------------------------------------- npz
@@ -63,17 +67,17 @@ def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise _refuse(f"The {what} is corrupt or truncated ({error}).") from None
     members = archive.infolist()
-    if len(members) > _data.MAX_IMAGES + 1000:
+    if len(members) > MAX_IMAGES + 1000:
         raise _refuse(f"The {what} holds {len(members):,} files.")
     total = sum(member.file_size for member in members)
-    if total > _data.MAX_UNCOMPRESSED_BYTES:
+    if total > MAX_UNCOMPRESSED_BYTES:
         raise _refuse(f"The {what} unpacks to {total / 2**20:,.0f} MB.")
     return archive
 
 
 def _read_limited(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     """Read one member, never trusting its declared size (zip bombs lie about it)."""
-    limit = _data.MAX_UNCOMPRESSED_BYTES
+    limit = MAX_UNCOMPRESSED_BYTES
     with archive.open(member) as handle:
         content = handle.read(limit + 1)
     if len(content) > limit:
@@ -121,7 +125,7 @@ def _images_from_array(x: np.ndarray) -> torch.Tensor:
         x = x.reshape(len(x), side, side)
     if x.ndim != 3 or x.shape[1] != x.shape[2] or x.shape[1] < 4:
         raise _refuse(f"Array 'x' has shape {x.shape}.")
-    if len(x) > _data.MAX_IMAGES:
+    if len(x) > MAX_IMAGES:
         raise _refuse(f"Array 'x' holds {len(x):,} images.")
     if np.issubdtype(x.dtype, np.floating):
         if not np.isfinite(x).all():
@@ -170,7 +174,7 @@ def _read_zip(data: bytes):
             raise _refuse(f"The .zip file holds {member.filename!r}, which is not a PNG or "
                           "JPEG image.")
         pictures.append((parts, member))
-    if len(pictures) > _data.MAX_IMAGES:
+    if len(pictures) > MAX_IMAGES:
         raise _refuse(f"The .zip file holds {len(pictures):,} images.")
     if not pictures:
         raise _refuse("The .zip file holds no PNG or JPEG images.")
@@ -217,9 +221,9 @@ def _decode_picture(image_module, archive: zipfile.ZipFile, member: zipfile.ZipI
     try:
         with image_module.open(io.BytesIO(raw)) as picture:
             width, height = picture.size
-            if width * height > _data.MAX_IMAGE_PIXELS:
+            if width * height > MAX_IMAGE_PIXELS:
                 raise _refuse(f"{member.filename!r} is {width}x{height} pixels; at most "
-                              f"{_data.MAX_IMAGE_PIXELS:,} pixels per image are read.")
+                              f"{MAX_IMAGE_PIXELS:,} pixels per image are read.")
             if picture.format not in ("PNG", "JPEG"):
                 raise _refuse(f"{member.filename!r} is a {picture.format} file, not PNG/JPEG.")
             gray = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
@@ -242,9 +246,9 @@ def _pad_square(image: torch.Tensor) -> torch.Tensor:
 
 def _resize(images: torch.Tensor) -> torch.Tensor:
     """(N, 1, H, W) -> (N, 1, 28, 28), smoothing when shrinking."""
-    if images.shape[-1] == _data.IMAGE_SIZE and images.shape[-2] == _data.IMAGE_SIZE:
+    if images.shape[-1] == IMAGE_SIZE and images.shape[-2] == IMAGE_SIZE:
         return images.contiguous()
-    size = (_data.IMAGE_SIZE, _data.IMAGE_SIZE)
+    size = (IMAGE_SIZE, IMAGE_SIZE)
     return F.interpolate(images, size=size, mode="area" if images.shape[-1] > 28 else "bilinear",
                          ).clamp_(0.0, 1.0)
 

@@ -18,22 +18,13 @@ chosen = [by_id[i] for i in st.multiselect("Runs", list(by_id), default=list(by_
 
 
 def metrics(run: state.Run) -> dict:
-    x = common.test_images(run)
-    codes = common.test_codes(run)
-    row = {"run": run.name, "variant": run.variant, "dataset": run.dataset.name,
-           "code size": run.model.code_dim,
-           "test SSE/image": float(common.test_errors(run).mean()),
-           "near-zero codes": analysis.code_statistics(codes)["near_zero_share"],
-           "Jacobian norm": float(analysis.jacobian_frobenius(run.model, x[:200]).mean()),
-           "SSE, gaussian 0.3": analysis.noise_curve(run.model, x[:1000], "gaussian", [0.3])[0],
-           "probe accuracy": None,
-           "train seconds": round(run.snapshot().elapsed, 1),
-           "parameters": run.model.parameter_count()}
-    if run.dataset.y_train is not None:
-        train_codes = analysis.encode_all(run.model, run.dataset.x_train[:5000])
-        row["probe accuracy"] = analysis.probe_accuracy(
-            train_codes, run.dataset.y_train[:5000], codes[:2000], common.test_labels(run)[:2000])
-    return row
+    row = analysis.comparison_row(run.model, run.dataset)
+    return {"run": run.name, "variant": run.variant, "dataset": run.dataset.name,
+            "code size": run.model.code_dim, "test SSE/image": row["sse_per_image"],
+            "near-zero codes": row["near_zero_share"], "Jacobian norm": row["jacobian_norm"],
+            "SSE, gaussian 0.3": row["noisy_sse_per_image"],
+            "probe accuracy": row["probe_accuracy"],
+            "train seconds": round(run.snapshot().elapsed, 1), "parameters": row["parameters"]}
 
 
 bar = st.progress(0.0, text="Measuring...")
@@ -55,12 +46,13 @@ st.dataframe(table, hide_index=True, column_config={
     "test SSE/image": st.column_config.NumberColumn(format="%.2f"),
     "SSE, gaussian 0.3": st.column_config.NumberColumn(format="%.2f")})
 names = table["run"].tolist()
+JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
 left, right = st.columns(2)
 left.plotly_chart(figures.bars(names, table["test SSE/image"].tolist(), "Test error",
                                "run", "SSE per image"))
 right.plotly_chart(figures.bars(names, table["Jacobian norm"].tolist(),
                                 "Sensitivity of the code", "run", "mean Jacobian norm"))
 norms = {r.name: r.cached("jacobians", lambda r=r: analysis.jacobian_frobenius(
-    r.model, common.test_images(r)[:500]).numpy()) for r in chosen}
+    r.model, common.test_images(r)[:JACOBIAN_HISTOGRAM]).numpy()) for r in chosen}
 st.plotly_chart(figures.histograms(norms, "Per-image Jacobian norm", "Frobenius norm",
                                    log_y=False))

@@ -1,45 +1,30 @@
-"""Generate: sample from the VAE's prior, interpolate, traverse one code dimension."""
+"""Generate: sample codes and decode them, interpolate, traverse one code dimension."""
 
-import numpy as np
 import streamlit as st
 import torch
 
+from core import analysis
 from ui import common, images
 
 st.title("Generate new images")
 run = common.require_run()
 model = run.model
-device = next(model.parameters()).device
-is_vae = hasattr(model, "sample")
 codes = common.test_codes(run)
 
-if not is_vae:
+if not model.has_prior:
     st.warning(f"{run.name} is a {run.variant} autoencoder: it has no prior, so nothing tells "
                "us where in the code space real images live. Samples below come from a "
                "Gaussian fitted to its test codes, and often land where the decoder never "
                "learned anything: expect blurry or broken images. A VAE is trained so that "
                "draws from N(0, I) decode well.")
 
-
-def decode(z: torch.Tensor) -> torch.Tensor:
-    with torch.no_grad():
-        return model.decode(z.float().to(device)).cpu()
-
-
 st.subheader("Samples")
 left, right = st.columns([1, 3])
 seed = left.number_input("Seed", 0, 1_000_000, 0)
 count = left.select_slider("How many", [16, 32, 64], 32)
-generator = torch.Generator().manual_seed(int(seed))
-if is_vae:
-    z = torch.randn(count, model.code_dim, generator=generator)  # the prior N(0, I)
-else:
-    mean, cov = codes.mean(0), torch.cov(codes.T) + 1e-5 * torch.eye(codes.shape[1])
-    normal = torch.distributions.MultivariateNormal(mean.double(), cov.double())
-    torch.manual_seed(int(seed))
-    z = normal.sample((count,))
+z = analysis.sample_codes(model, codes, count, torch.Generator().manual_seed(int(seed)))
 with right:
-    images.show_row(decode(z), columns=16, scale=2)
+    images.show_row(analysis.decode_all(model, z), columns=16, scale=2)
 
 st.subheader("Interpolation between two test images")
 a_col, b_col, steps_col = st.columns(3)
@@ -50,7 +35,8 @@ steps = steps_col.slider("Steps", 3, 16, 10)
 weights = torch.linspace(0, 1, steps).unsqueeze(1)
 path = (1 - weights) * codes[int(first)] + weights * codes[int(second)]
 x = common.test_images(run)
-images.show_row(torch.cat([x[int(first)][None], decode(path), x[int(second)][None]]),
+images.show_row(torch.cat([x[int(first)][None], analysis.decode_all(model, path),
+                           x[int(second)][None]]),
                 "original, the straight line between their codes decoded, original", scale=2)
 
 st.subheader("Traverse one code dimension")
@@ -61,17 +47,10 @@ spread = float(codes[:, int(dim)].std()) or 1.0
 values = torch.linspace(-3, 3, 11) * spread + float(codes[:, int(dim)].mean())
 walk = codes[int(base_index)].repeat(11, 1)
 walk[:, int(dim)] = values
-images.show_row(decode(walk), f"dimension {dim} from {values[0]:.2f} to {values[-1]:.2f} "
-                "(mean ± 3 standard deviations); all others fixed", scale=2)
+images.show_row(analysis.decode_all(model, walk), f"dimension {dim} from {values[0]:.2f} to "
+                f"{values[-1]:.2f} (mean ± 3 standard deviations); all others fixed", scale=2)
 
 if model.code_dim == 2:
     st.subheader("The 2-D manifold")
-    size = 20
-    quantiles = torch.distributions.Normal(0, 1).icdf(torch.linspace(0.03, 0.97, size))
-    if not is_vae:  # no prior: span the codes' own range instead
-        lo, hi = np.percentile(codes.numpy(), [1, 99], axis=0)
-        grid = [[lo[0] + (hi[0] - lo[0]) * i / (size - 1), lo[1] + (hi[1] - lo[1]) * j /
-                 (size - 1)] for j in range(size) for i in range(size)]
-    else:  # evenly spaced in probability, as in Kingma & Welling's figure 4
-        grid = [[float(a), float(b)] for b in quantiles.flip(0) for a in quantiles]
-    images.show_row(decode(torch.tensor(grid)), columns=size, scale=1)
+    plane = analysis.decoded_plane(model, codes, size=20)
+    images.show_row(plane["images"], columns=20, scale=1)

@@ -1,10 +1,9 @@
 """Latent space: the test codes in 2-D (PCA, UMAP, t-SNE); select points to see their images."""
 
-import numpy as np
 import streamlit as st
 import torch
 
-from core import projection
+from core import analysis, projection
 from ui import common, figures, images
 
 st.title("Latent space")
@@ -59,21 +58,15 @@ with side:
 
 if run.model.code_dim == 2:
     st.subheader("The 2-D code plane, decoded")
-    low = np.percentile(codes_all.numpy(), 1, axis=0)
-    high = np.percentile(codes_all.numpy(), 99, axis=0)
     size = 15
-    axis0, axis1 = np.linspace(low[0], high[0], size), np.linspace(high[1], low[1], size)
-    grid = torch.tensor([[a, b] for b in axis1 for a in axis0], dtype=torch.float32)
+    plane = analysis.decoded_plane(run.model, codes_all, size)
+    (x_low, x_high), (y_high, y_low) = plane["x"][[0, -1]].tolist(), plane["y"][[0, -1]].tolist()
     left, right = st.columns([3, 1])
-    with torch.no_grad():
-        decoded = run.model.decode(grid.to(next(run.model.parameters()).device)).cpu()
-    left.image(images.mosaic(decoded, columns=size, scale=2, gap=0),
-               caption=f"code 1 from {low[0]:.2f} (left) to {high[0]:.2f}; code 2 from "
-                       f"{high[1]:.2f} (top) to {low[1]:.2f}")
+    left.image(images.mosaic(plane["images"], columns=size, scale=2, gap=0),
+               caption=f"code 1 from {x_low:.2f} (left) to {x_high:.2f}; code 2 from "
+                       f"{y_high:.2f} (top) to {y_low:.2f}")
     with right:
-        z1 = st.slider("code 1", float(low[0]), float(high[0]), float((low[0] + high[0]) / 2))
-        z2 = st.slider("code 2", float(low[1]), float(high[1]), float((low[1] + high[1]) / 2))
-        with torch.no_grad():
-            point = run.model.decode(torch.tensor([[z1, z2]]).to(
-                next(run.model.parameters()).device)).cpu()
+        z1 = st.slider("code 1", x_low, x_high, (x_low + x_high) / 2)
+        z2 = st.slider("code 2", y_low, y_high, (y_low + y_high) / 2)
+        point = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))
         images.show_row(point, f"decoded ({z1:.2f}, {z2:.2f})", scale=5)

@@ -5,7 +5,7 @@ import streamlit as st
 from core.models import MODELS
 from core.training import TrainConfig
 from ui import live, state
-from ui.texts import VARIANTS
+from ui.texts import variant_text
 from ui.widgets import config_inputs
 
 st.title("Train")
@@ -15,14 +15,14 @@ settings, view = st.columns([1, 2], gap="large")
 with settings:
     variant = st.selectbox("Variant", list(MODELS), key="train_variant",
                            format_func=lambda name: MODELS[name].title)
-    st.caption(VARIANTS[variant][0])
+    st.caption(variant_text(variant)[0])
     with st.expander("Model settings", expanded=True):
         hyper = config_inputs(MODELS[variant].Config, key=f"hp.{variant}")
     with st.expander("Training settings", expanded=True):
         small = len(dataset.x_train) < 5000
         train_values = config_inputs(TrainConfig, key=f"tc.{'small' if small else 'large'}",
                                      overrides={"epochs": 30 if small else 3},
-                                     skip=("device", "probe_size", "report_interval", "seed"))
+                                     skip=("device", "preview_size", "report_interval", "seed"))
     go, stop = st.columns(2)
     active = state.active_run()
     if go.button("Train", type="primary", icon=":material/play_arrow:", width="stretch"):

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.browser import (
+from bench.browser import (
     ROOT,
     assert_no_error,
     browser_missing,

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.browser import ROOT, browser_missing, launch, run_sessions, start_server
+from bench.browser import ROOT, browser_missing, launch, run_sessions, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -60,7 +60,7 @@ def test_a_few_dozen_steps_lower_the_loss(name, small_digits):
 def test_unknown_hyperparameter_is_named():
     with pytest.raises(ValueError, match="code_dimm"):
         build_model("standard", code_dimm=3)
-    with pytest.raises(ValueError, match="Unknown model 'nope'"):
+    with pytest.raises(ValueError, match="Unknown variant 'nope'"):
         build_model("nope")
 
 

@@ -6,8 +6,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from core.models import MODELS, build_model
-from core.training import JobQueue, TrainConfig, TrainingJob
+from core.jobs import JobQueue, JobSpec, LocalJob
+from core.models import MODELS
+from core.training import TrainConfig
 from tests.conftest import ROOT
 
 PAGES = ["pages/home.py", "pages/train.py", "pages/reconstructions.py", "pages/sparsity.py",
@@ -49,11 +50,11 @@ def trained_runs(small_digits):
         hyper = {"code_dim": 2} if name == "vae" else {}
         if name == "deep":
             hyper = {"hidden_sizes": (64, 32), "pretrain_epochs": 1}
-        model = build_model(name, **hyper)
-        job = TrainingJob(model, small_digits, TrainConfig(epochs=1), queue=JobQueue(1)).start()
+        job = LocalJob(JobSpec(name, hyper, TrainConfig(epochs=1)), small_digits,
+                       queue=JobQueue(1)).start()
         assert job.wait(timeout=60).status == "done"
         runs[name] = Run(id=name, name=f"{name}-1", variant=name, dataset=small_digits,
-                         model=model, train_config={}, job=job)
+                         model=job.model, train_config={}, job=job)
     return runs
 
 

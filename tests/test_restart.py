@@ -23,11 +23,12 @@ from pathlib import Path
 from core.data import load_dataset
 from core.models import build_model
 from core.store import save_run
-from core.training import TrainConfig, TrainingJob
+from core.jobs import JobSpec, LocalJob
+from core.training import TrainConfig
 runs = Path(sys.argv[1])
 save_run(runs / "kept", build_model("standard"), dataset="digits")   # saved before the crash
-job = TrainingJob(build_model("multilayer"), load_dataset("digits"), TrainConfig(epochs=100000),
-                  checkpoint=runs / ".autosave" / "live-run").start()
+job = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=100000), dataset="digits"),
+               checkpoint=runs / ".autosave" / "live-run").start()
 job.wait()
 """
 
@@ -78,10 +79,11 @@ def test_half_written_runs_never_load(tmp_path):
 
 
 def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
-    from core.training import JobQueue, TrainConfig, TrainingJob, live_checkpoints
+    from core.jobs import JobQueue, JobSpec, LocalJob, live_checkpoints
+    from core.training import TrainConfig
 
     checkpoint = tmp_path / "ckpt"
-    job = TrainingJob(build_model("standard"), small_digits, TrainConfig(epochs=2),
+    job = LocalJob(JobSpec("standard", config=TrainConfig(epochs=2)), small_digits,
                       queue=JobQueue(1), checkpoint=checkpoint).start()
     assert job.wait(timeout=30).status == "done"
     assert not checkpoint.exists() and checkpoint.resolve() not in live_checkpoints()

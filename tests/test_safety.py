@@ -7,8 +7,9 @@ import time
 
 import torch
 
+from core.jobs import JobQueue, JobSpec, LocalJob
 from core.models import build_model
-from core.training import JobQueue, TrainConfig, TrainingJob
+from core.training import TrainConfig
 from tests.conftest import ROOT
 
 UNSAFE = re.compile(r"torch\.load\(|pickle\.loads?\(|allow_pickle\s*=\s*True|"
@@ -40,10 +41,10 @@ def test_model_files_are_safetensors_only(tmp_path):
 def test_a_diverging_job_leaves_the_next_job_unharmed(small_digits):
     queue = JobQueue(1)
     torch.manual_seed(0)
-    bad = TrainingJob(build_model("multilayer"), small_digits,
-                      TrainConfig(epochs=30, lr=50.0), queue=queue).start()
-    good_model = build_model("multilayer")
-    good = TrainingJob(good_model, small_digits, TrainConfig(epochs=3), queue=queue).start()
+    bad = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=30, lr=50.0)), small_digits,
+                   queue=queue).start()
+    good = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=3)), small_digits,
+                    queue=queue).start()
     bad_end = bad.wait(timeout=60)
     good_end = good.wait(timeout=60)
     assert bad_end.status == "failed" and "learning rate" in bad_end.error
@@ -54,11 +55,11 @@ def test_a_diverging_job_leaves_the_next_job_unharmed(small_digits):
 
 def test_stopping_a_queued_job_does_not_block_the_queue(small_digits):
     queue = JobQueue(1)
-    first = TrainingJob(build_model("standard"), small_digits, TrainConfig(epochs=300),
+    first = LocalJob(JobSpec("standard", config=TrainConfig(epochs=300)), small_digits,
                         queue=queue).start()
-    second = TrainingJob(build_model("standard"), small_digits, TrainConfig(epochs=1),
+    second = LocalJob(JobSpec("standard", config=TrainConfig(epochs=1)), small_digits,
                          queue=queue).start()
-    third = TrainingJob(build_model("standard"), small_digits, TrainConfig(epochs=1),
+    third = LocalJob(JobSpec("standard", config=TrainConfig(epochs=1)), small_digits,
                         queue=queue).start()
     time.sleep(0.3)
     second.stop()

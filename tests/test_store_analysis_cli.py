@@ -22,7 +22,7 @@ def test_save_load_round_trip_gives_identical_outputs(name, tmp_path, small_digi
     model = build_model(name, code_dim=5)
     train(model, small_digits, TrainConfig(epochs=1, batch_size=128))
     model.cpu().eval()
-    folder = save_run(tmp_path / "run", model, dataset="digits", metrics={"sse": 1.0})
+    folder = save_run(tmp_path / "run", model, dataset="digits")
     assert sorted(p.name for p in folder.iterdir()) == ["model.safetensors", "run.json"]
     loaded, description = load_run(folder)
     x = small_digits.x_test[:8]
@@ -95,7 +95,7 @@ def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
     listed = _cli("list")
     assert listed.returncode == 0 and "contractive_weight" in listed.stdout
     out = tmp_path / "cli-run"
-    trained = _cli("train", "--model", "vae", "--dataset", "digits", "--epochs", "1",
+    trained = _cli("train", "--variant", "vae", "--dataset", "digits", "--epochs", "1",
                    "--code-dim", "2", "--set", "beta=0.5", "--out", str(out))
     assert trained.returncode == 0, trained.stderr
     assert "test SSE per image" in trained.stdout
@@ -106,8 +106,8 @@ def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
 
 
 def test_cli_errors_are_plain(tmp_path):
-    bad = _cli("train", "--model", "sparse", "--set", "l1_weight=-3")
+    bad = _cli("train", "--variant", "sparse", "--set", "l1_weight=-3")
     assert bad.returncode == 2 and "l1_weight" in bad.stderr and "Traceback" not in bad.stderr
-    missing = _cli("train", "--model", "standard", "--dataset", "kmnist",
+    missing = _cli("train", "--variant", "standard", "--dataset", "kmnist",
                    env_extra={"AE_DATA_DIR": str(tmp_path), "AE_OFFLINE": "1"})
     assert missing.returncode == 2 and "kmnist" in missing.stderr

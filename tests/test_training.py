@@ -9,8 +9,10 @@ import pytest
 import torch
 
 from core.analysis import reconstruct_all
+from core.devices import resolve_device
+from core.jobs import JobQueue, JobSpec, LocalJob
 from core.models import build_model
-from core.training import JobQueue, TrainConfig, TrainingJob, resolve_device, train
+from core.training import TrainConfig, train
 
 
 def test_train_reports_history_metrics_and_probe(small_digits):
@@ -23,19 +25,19 @@ def test_train_reports_history_metrics_and_probe(small_digits):
     assert len(snapshot.loss_steps) == 16 == len(snapshot.loss_terms["l1"])  # every step
     assert [m["epoch"] for m in snapshot.test_metrics] == [1, 2]
     assert {"mse", "sse_per_image", "bce", "test_loss", "test_l1"} <= set(snapshot.test_metrics[0])
-    assert snapshot.probe_inputs.shape == (10, 1, 28, 28) == snapshot.probe_outputs.shape
+    assert snapshot.preview_inputs.shape == (10, 1, 28, 28) == snapshot.preview_outputs.shape
     assert snapshot.samples_per_second > 0 and seen
 
 
-def test_probe_row_has_one_test_image_per_class(small_digits):
+def test_preview_row_has_one_test_image_per_class(small_digits):
     snapshot = train(build_model("standard"), small_digits, TrainConfig(epochs=1))
     labels = {int(small_digits.y_test[(small_digits.x_test == image).flatten(1).all(1)][0])
-              for image in snapshot.probe_inputs}
+              for image in snapshot.preview_inputs}
     assert labels == set(range(10))
 
 
 def test_job_runs_in_the_background_and_stops_within_a_second(digits):
-    job = TrainingJob(build_model("multilayer"), digits, TrainConfig(epochs=500),
+    job = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=500)), digits,
                       queue=JobQueue(1))
     started = time.perf_counter()
     job.start()
@@ -44,7 +46,7 @@ def test_job_runs_in_the_background_and_stops_within_a_second(digits):
     while not job.snapshot().loss_steps and time.perf_counter() < deadline:
         time.sleep(0.05)
     snap = job.snapshot()
-    assert snap.status == "running" and snap.loss_steps and snap.probe_outputs is not None
+    assert snap.status == "running" and snap.loss_steps and snap.preview_outputs is not None
     asked = time.perf_counter()
     job.stop()
     final = job.wait(timeout=5)
@@ -53,7 +55,7 @@ def test_job_runs_in_the_background_and_stops_within_a_second(digits):
 
 
 def test_snapshots_are_copies(small_digits):
-    job = TrainingJob(build_model("standard"), small_digits, TrainConfig(epochs=1),
+    job = LocalJob(JobSpec("standard", config=TrainConfig(epochs=1)), small_digits,
                       queue=JobQueue(1)).start()
     final = job.wait(timeout=30)
     final.loss_steps.append(-1)
@@ -73,7 +75,7 @@ def test_divergence_fails_with_a_message_and_keeps_good_weights(small_digits):
 def test_queue_runs_one_job_at_a_time_and_reports_positions(small_digits):
     queue = JobQueue(1)
     config = TrainConfig(epochs=200)
-    jobs = [TrainingJob(build_model("standard"), small_digits, config, queue=queue).start()
+    jobs = [LocalJob(JobSpec("standard", config=config), small_digits, queue=queue).start()
             for _ in range(3)]
     deadline = time.perf_counter() + 10
     while ((jobs[2].snapshot().queue_position != 1 or jobs[0].snapshot().status != "running")
@@ -131,6 +133,6 @@ def test_train_config_refuses_bad_values():
 
 def test_unexpected_errors_become_a_failed_status(small_digits):
     model = build_model("standard")
-    model.loss = lambda x: (_ for _ in ()).throw(RuntimeError("boom"))
+    model.loss = lambda x, generator=None: (_ for _ in ()).throw(RuntimeError("boom"))
     snapshot = train(model, small_digits, TrainConfig(epochs=1))
     assert snapshot.status == "failed" and "boom" in snapshot.error

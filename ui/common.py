@@ -8,8 +8,6 @@ import torch
 from core import analysis
 from ui import state
 
-MAX_ANALYSIS = 10_000  # test images used by the analysis pages
-
 
 def require_run() -> state.Run:
     """The active run; otherwise a hint and a link to Train, and the page stops there."""
@@ -28,12 +26,12 @@ def require_run() -> state.Run:
 
 
 def test_images(run: state.Run) -> torch.Tensor:
-    return run.dataset.x_test[:MAX_ANALYSIS]
+    return run.dataset.x_test[:analysis.MAX_TEST]
 
 
 def test_labels(run: state.Run) -> torch.Tensor | None:
     y = run.dataset.y_test
-    return None if y is None else y[:MAX_ANALYSIS]
+    return None if y is None else y[:analysis.MAX_TEST]
 
 
 def test_codes(run: state.Run) -> torch.Tensor:

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core.training import JobSnapshot, probe_indices
+from core.progress import JobSnapshot
+from core.training import preview_indices
 from ui import figures, images, state
 
 POLL_SECONDS = 0.5
@@ -36,19 +37,19 @@ def panel(run: state.Run | None, dataset) -> None:
                         key="loss.live")
         if snapshot.error:
             st.error(snapshot.error)
-        if snapshot.probe_inputs is not None:
-            st.markdown(PROBE_CAPTION)
-            images.show_row(snapshot.probe_inputs, scale=3)
-            images.show_row(torch.zeros_like(snapshot.probe_inputs)
-                            if snapshot.probe_outputs is None else snapshot.probe_outputs,
+        if snapshot.preview_inputs is not None:
+            st.markdown(PREVIEW_CAPTION)
+            images.show_row(snapshot.preview_inputs, scale=3)
+            images.show_row(torch.zeros_like(snapshot.preview_inputs)
+                            if snapshot.preview_outputs is None else snapshot.preview_outputs,
                             scale=3)
-        if snapshot.pretrain_history or run.variant == "deep":
+        if snapshot.pretrain_history or run.model.has_pretraining:
             _pretraining(run, snapshot)
 
     _live()
 
 
-PROBE_CAPTION = "**Test digits** (top) and their **reconstructions** (bottom)"
+PREVIEW_CAPTION = "**Test digits** (top) and their **reconstructions** (bottom)"
 
 
 def _ready(dataset) -> None:
@@ -58,10 +59,10 @@ def _ready(dataset) -> None:
                                  "Time"), strict=True):
         col.metric(label, "-")
     st.plotly_chart(figures.loss_curve([], {}), key="loss.live")
-    probe = dataset.x_test[probe_indices(dataset, 10)]
-    st.markdown(PROBE_CAPTION)
-    images.show_row(probe, scale=3)
-    images.show_row(torch.zeros_like(probe), scale=3)
+    preview = dataset.x_test[preview_indices(dataset, 10)]
+    st.markdown(PREVIEW_CAPTION)
+    images.show_row(preview, scale=3)
+    images.show_row(torch.zeros_like(preview), scale=3)
 
 
 def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
@@ -96,7 +97,7 @@ def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
         st.plotly_chart(figures.lines(list(range(1, longest + 1)), series,
                                       "Reconstruction error of each RBM", "epoch",
                                       "mean squared error per pixel"), key=f"rbm.{run.id}")
-        filters = getattr(run.model, "first_layer_filters", None)
+        filters = run.model.filters()
         if filters is not None:
             st.markdown("**First-layer filters** learned by RBM 1 (what its units look for)")
             images.show_row(images.filters_to_images(filters, 32), columns=16, scale=2)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import store
-from core.data import DATASETS, load_dataset, load_upload
-from core.training import device_label, job_queue, resolve_device
+from core.data import DATASETS, load_dataset
+from core.devices import device_label, resolve_device
+from core.jobs import job_queue
+from core.uploads import read_upload
 from ui import state
 
 OPTIONS = [*DATASETS, "upload"]
@@ -56,7 +58,7 @@ def _upload() -> None:
         return
     if st.session_state.get("upload_id") != upload.file_id:
         try:
-            st.session_state["upload_dataset"] = load_upload(upload.getvalue(), upload.name)
+            st.session_state["upload_dataset"] = read_upload(upload.getvalue(), upload.name)
             st.session_state["upload_error"] = None
         except ValueError as error:
             st.session_state["upload_dataset"] = None

@@ -15,19 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
-import torch
 
 from core import store
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
-from core.models import Autoencoder, build_model
-from core.training import (
-    JobSnapshot,
-    TrainConfig,
-    TrainingJob,
-    final_metrics,
-    history_of,
-    live_checkpoints,
-)
+from core.jobs import Job, JobSpec, LocalJob, live_checkpoints
+from core.models import Autoencoder
+from core.progress import JobSnapshot
+from core.training import TrainConfig
 
 
 @dataclass
@@ -38,7 +32,7 @@ class Run:
     dataset: Dataset
     model: Autoencoder
     train_config: dict[str, Any]
-    job: TrainingJob | None = None
+    job: Job | None = None
     saved_path: Path | None = None
     description: dict[str, Any] = field(default_factory=dict)  # run.json of a saved run
     cache: dict[Any, Any] = field(default_factory=dict)  # analysis results of a finished run
@@ -46,13 +40,7 @@ class Run:
     def snapshot(self) -> JobSnapshot:
         if self.job is not None:
             return self.job.snapshot()
-        history = self.description.get("history", {})
-        return JobSnapshot(status="done", phase="saved", progress=1.0,
-                           loss_steps=history.get("loss_steps", []),
-                           loss_terms=history.get("loss_terms", {}),
-                           test_metrics=history.get("test_metrics", []),
-                           pretrain_history=history.get("pretrain", []),
-                           elapsed=self.description.get("metrics", {}).get("train_seconds", 0))
+        return store.snapshot_of(self.description)
 
     @property
     def finished(self) -> bool:
@@ -123,15 +111,14 @@ def interrupted_runs() -> list[dict[str, Any]]:
 
 def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
               dataset: Dataset) -> Run:
-    """Build the model and start its background job; the new run becomes the active one."""
-    torch.manual_seed(config.seed)
-    model = build_model(variant, **hyperparameters)
+    """Start a background job for the variant; the new run becomes the active one."""
     runs = session_runs()
     number = sum(1 for r in runs.values() if r.variant == variant) + 1
     run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
     checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
-    job = TrainingJob(model, dataset, config, checkpoint=checkpoint).start()
-    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=model,
+    spec = JobSpec(variant, dict(hyperparameters), config, dataset.name)
+    job = LocalJob(spec, dataset, checkpoint=checkpoint).start()
+    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=job.model,
               train_config=asdict(config), job=job)
     runs[run.id] = run
     select_run(run.id)
@@ -139,7 +126,7 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     return run
 
 
-def _await_first_report(job: TrainingJob, limit: float = 0.5) -> None:
+def _await_first_report(job: Job, limit: float = 0.5) -> None:
     """Wait briefly for the first live report (it follows the first step), so the page that
     answers the Train click already shows a loss point instead of waiting for the next poll."""
     deadline = time.monotonic() + limit
@@ -181,11 +168,9 @@ def open_saved_run(name: str, interrupted: bool = False) -> Run | None:
 
 
 def save_session_run(run: Run, name: str) -> Path:
-    snapshot = run.snapshot()
     folder = store.runs_dir() / store.safe_name(name)
     store.save_run(folder, run.model, dataset=run.dataset.name,
-                   train_config=run.train_config, history=history_of(snapshot),
-                   metrics=final_metrics(snapshot))
+                   train_config=run.train_config, snapshot=run.snapshot())
     run.saved_path = folder
     return folder
 

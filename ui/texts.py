@@ -31,3 +31,14 @@ AUTOENCODER = ("An **autoencoder** is a neural network trained to copy its input
                "through a narrow middle layer, the **code**. To succeed it must learn what "
                "matters in the images: the encoder compresses, the decoder rebuilds. "
                "The eight kinds below differ in what extra pressure they put on the code.")
+
+
+def variant_text(name: str) -> tuple[str, str]:
+    """(what it does, when to use it) for a registered variant; a variant added without texts
+    falls back to its class's own docstring rather than breaking Home and Train."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    from core.models import MODELS
+
+    doc = (MODELS[name].__doc__ or MODELS[name].title).strip().splitlines()[0]
+    return doc, ""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+import torch
 
 from core.models.base import Autoencoder, make_config
 from core.models.contractive import ContractiveAutoencoder
@@ -25,9 +28,21 @@ MODELS: dict[str, type[Autoencoder]] = {
 def build_model(name: str, **hyperparameters: Any) -> Autoencoder:
     """Build a variant by registry name; unknown names or hyperparameters are errors."""
     if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}. Choose one of: {', '.join(MODELS)}.")
+        raise ValueError(f"Unknown variant {name!r}. Choose one of: {', '.join(MODELS)}.")
     cls = MODELS[name]
     return cls(make_config(cls.Config, hyperparameters))
 
 
-__all__ = ["MODELS", "NOISE_KINDS", "Autoencoder", "build_model", "corrupt"]
+_SEEDED = threading.Lock()
+
+
+def build_seeded(name: str, hyperparameters: dict[str, Any], seed: int) -> Autoencoder:
+    """Build a variant whose initial weights depend on `seed` alone. Layers draw their initial
+    weights from torch's global generator: it is forked, seeded and restored around the build,
+    under a lock, so concurrent builds (a class server) never share or disturb a seed."""
+    with _SEEDED, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_model(name, **hyperparameters)
+
+
+__all__ = ["MODELS", "NOISE_KINDS", "Autoencoder", "build_model", "build_seeded", "corrupt"]

@@ -3,7 +3,13 @@
     encode(x)  (B, 1, 28, 28) -> (B, code_dim)
     decode(z)  (B, code_dim)  -> (B, 1, 28, 28) in [0, 1]
     forward(x) -> decode(encode(x)), the reconstruction
-    loss(x)    -> {"loss": total, "reconstruction": ..., plus the variant's own terms}
+    loss(x, generator=None) -> {"loss": total, "reconstruction": ..., plus the variant's terms}
+
+`generator` is the source of any randomness a loss draws (noise, reparameterisation), on x's
+device, so a training run is reproduced by its seed. What a variant can do beyond the contract
+is said by capability attributes, never by its name: `has_prior` / `sample_codes` (a prior to
+draw codes from), `has_pretraining` / `pretrain` (a phase before backprop), `filters()` (first
+layer weights as images).
 
 Decoders produce logits; `decode` applies the sigmoid. The reconstruction term is the Bernoulli
 cross-entropy summed over the 784 pixels and averaged over the batch (per-image nats), the
@@ -20,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.params import make_config, param, validate  # noqa: F401  (re-exported)
+from core.params import make_config, param  # noqa: F401  (the variants' shared imports)
 
 PIXELS = 28 * 28
 
@@ -51,7 +57,8 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
+             ) -> dict[str, torch.Tensor]:
         reconstruction = reconstruction_loss(self.decode_logits(self.encode(x)), x)
         return {"loss": reconstruction, "reconstruction": reconstruction}
 
@@ -69,20 +76,52 @@ class Autoencoder(nn.Module):
             output.bias.fill_(float(torch.logit(x.mean().clamp(1e-3, 1 - 1e-3))))
         self.initialised_from_data = True
 
-    # --- optional hooks ------------------------------------------------------------------
+    # --- capabilities (optional) ---------------------------------------------------------
+    has_prior: ClassVar[bool] = False  # True: sample_codes draws from a prior the model learned
+
+    def sample_codes(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n codes drawn from the model's prior: (n, code_dim) on the model's device."""
+        raise NotImplementedError(f"The {self.title} autoencoder has no prior to sample from.")
+
     def pretrain(self, x: torch.Tensor, batch_size: int, report: Callable[[dict], None],
-                 should_stop: Callable[[], bool]) -> None:
+                 should_stop: Callable[[], bool], generator: torch.Generator | None = None
+                 ) -> None:
         """A phase run before backprop training (the deep model's RBMs). Default: none."""
 
     @property
     def has_pretraining(self) -> bool:
         return False
 
+    def filters(self) -> torch.Tensor | None:
+        """First-layer features worth showing as images, (F, 784) on the CPU, or None."""
+        return None
+
+    @property
+    def device(self) -> torch.device:
+        return model_device(self)
+
     def hyperparameters(self) -> dict[str, Any]:
         return dataclasses.asdict(self.config)
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device a model's weights are on."""
+    return next(model.parameters()).device
+
+
+def draw_normal(shape: tuple[int, ...], generator: torch.Generator | None,
+                like: torch.Tensor | None = None, device: torch.device | None = None
+                ) -> torch.Tensor:
+    """Standard normal noise drawn on the generator's device (so a seeded CPU generator gives
+    the same numbers for a model on any device), then moved to `like`'s device and dtype."""
+    source = generator.device if generator is not None else (
+        like.device if like is not None else device)
+    noise = torch.randn(shape, generator=generator, device=source)
+    target = like.device if like is not None else device
+    return noise.to(device=target, dtype=like.dtype if like is not None else None)
 
 
 def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

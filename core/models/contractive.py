@@ -41,7 +41,8 @@ class ContractiveAutoencoder(StandardAutoencoder):
             return self.squared_jacobian_norm(code)
         return jacobian(self.encode, x).pow(2).sum(dim=(1, 2))
 
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
+             ) -> dict[str, torch.Tensor]:
         code = self.encode(x)
         reconstruction = reconstruction_loss(self.decode_logits(code), x)
         contractive = self.squared_jacobian_norm_of(x, code).mean()

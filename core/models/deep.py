@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.models.base import PIXELS, Autoencoder, param
+from core.models.base import PIXELS, Autoencoder, draw_normal, param
 
 
 @dataclass
@@ -34,9 +34,12 @@ class DeepConfig:
 class RBM(nn.Module):
     """Restricted Boltzmann machine with Bernoulli visible units, Bernoulli or linear hidden."""
 
-    def __init__(self, n_visible: int, n_hidden: int, linear_hidden: bool = False) -> None:
+    def __init__(self, n_visible: int, n_hidden: int, linear_hidden: bool = False,
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.randn(n_visible, n_hidden) * 0.01)  # (V, H)
+        weight = torch.randn(n_visible, n_hidden, generator=generator,
+                             device=generator.device if generator is not None else None)
+        self.weight = nn.Parameter(weight * 0.01)  # (V, H)
         self.visible_bias = nn.Parameter(torch.zeros(n_visible))
         self.hidden_bias = nn.Parameter(torch.zeros(n_hidden))
         self.linear_hidden = linear_hidden
@@ -51,18 +54,21 @@ class RBM(nn.Module):
     def visible_mean(self, h: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(h @ self.weight.T + self.visible_bias)
 
-    def sample_hidden(self, mean: torch.Tensor) -> torch.Tensor:
+    def sample_hidden(self, mean: torch.Tensor, generator: torch.Generator | None = None
+                      ) -> torch.Tensor:
         if self.linear_hidden:
-            return mean + torch.randn_like(mean)
-        return torch.bernoulli(mean)
+            return mean + draw_normal(mean.shape, generator, like=mean)
+        return torch.bernoulli(mean, generator=generator)
 
     @torch.no_grad()
     def contrastive_divergence(self, v0: torch.Tensor, lr: float, momentum: float,
-                               weight_decay: float = 2e-4) -> torch.Tensor:
+                               weight_decay: float = 2e-4,
+                               generator: torch.Generator | None = None) -> torch.Tensor:
         """One CD-1 update on a batch (B, V); returns the squared reconstruction error summed
         over the batch (a device tensor, so the caller decides when to synchronise)."""
         h0 = self.hidden_mean(v0)
-        v1 = self.visible_mean(self.sample_hidden(h0))  # one Gibbs step, mean-field visibles
+        # one Gibbs step, mean-field visibles
+        v1 = self.visible_mean(self.sample_hidden(h0, generator))
         h1 = self.hidden_mean(v1)
         batch = len(v0)
         gradients = ((v0.T @ h0 - v1.T @ h1) / batch - weight_decay * self.weight,
@@ -98,38 +104,43 @@ class DeepAutoencoder(Autoencoder):
                 decoder.append(nn.Sigmoid())  # the output layer gives logits
         self.encoder = nn.Sequential(*encoder)
         self.decoder = nn.Sequential(*decoder)
-        self.first_layer_filters: torch.Tensor | None = None  # (H1, 784) after pretraining
+        self._filters: torch.Tensor | None = None  # (H1, 784), RBM 1's weights, after pretraining
 
     @property
     def has_pretraining(self) -> bool:
         return self.config.pretrain
 
+    def filters(self) -> torch.Tensor | None:
+        return self._filters
+
     def pretrain(self, x: torch.Tensor, batch_size: int, report: Callable[[dict], None],
-                 should_stop: Callable[[], bool]) -> None:
+                 should_stop: Callable[[], bool], generator: torch.Generator | None = None
+                 ) -> None:
         """Greedy layer-wise CD-1 training, then unrolling into encoder and decoder.
         Calls report({"stage", "stages", "epoch", "epochs", "step", "steps", "error"}); error is
         the mean squared reconstruction error per pixel after each epoch, None during one."""
         if not self.config.pretrain:
             return
-        device = next(self.parameters()).device
+        device = self.device
         data = x.flatten(1).to(device)  # (N, 784)
         stages = len(self.sizes) - 1
         epochs = self.config.pretrain_epochs
         rbms: list[RBM] = []
         for stage in range(stages):
             linear = stage == stages - 1
-            rbm = RBM(self.sizes[stage], self.sizes[stage + 1], linear).to(device)
+            rbm = RBM(self.sizes[stage], self.sizes[stage + 1], linear, generator).to(device)
             lr = self.config.rbm_lr * (0.01 if linear else 1.0)
             steps = (len(data) + batch_size - 1) // batch_size
             for epoch in range(epochs):
                 momentum = 0.5 if epoch == 0 and epochs > 1 else 0.9  # paper: 0.5, then 0.9
-                order = torch.randperm(len(data), device=device)
+                order = torch.randperm(len(data), device=device, generator=generator)
                 error = torch.zeros((), device=device)
                 for step in range(steps):
                     if should_stop():
                         return
                     batch = data[order[step * batch_size:(step + 1) * batch_size]]
-                    error += rbm.contrastive_divergence(batch, lr, momentum)
+                    error += rbm.contrastive_divergence(batch, lr, momentum,
+                                                        generator=generator)
                     if step % 20 == 0:
                         report({"stage": stage + 1, "stages": stages, "epoch": epoch + 1,
                                 "epochs": epochs, "step": step, "steps": steps, "error": None})
@@ -150,4 +161,4 @@ class DeepAutoencoder(Autoencoder):
             up.bias.copy_(rbm.hidden_bias)
             down.weight.copy_(rbm.weight)  # (V, H)
             down.bias.copy_(rbm.visible_bias)
-        self.first_layer_filters = rbms[0].weight.T.detach().cpu().clone()
+        self._filters = rbms[0].weight.T.detach().cpu().clone()

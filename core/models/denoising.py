@@ -44,7 +44,9 @@ class DenoisingAutoencoder(StandardAutoencoder):
     title = "Denoising"
     Config = DenoisingConfig
 
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        noisy = corrupt(x, self.config.noise, self.config.noise_level) if self.training else x
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
+             ) -> dict[str, torch.Tensor]:
+        noisy = (corrupt(x, self.config.noise, self.config.noise_level, generator)
+                 if self.training else x)
         reconstruction = reconstruction_loss(self.decode_logits(self.encode(noisy)), x)
         return {"loss": reconstruction, "reconstruction": reconstruction}

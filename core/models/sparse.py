@@ -23,7 +23,8 @@ class SparseAutoencoder(StandardAutoencoder):
     title = "Sparse"
     Config = SparseConfig
 
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
+             ) -> dict[str, torch.Tensor]:
         code = self.encode(x)  # (B, code_dim)
         reconstruction = reconstruction_loss(self.decode_logits(code), x)
         l1 = code.abs().sum(dim=1).mean()  # activity penalty per image

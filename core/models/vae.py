@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import PIXELS, Autoencoder, param, reconstruction_loss
+from core.models.base import PIXELS, Autoencoder, draw_normal, param, reconstruction_loss
 from core.models.blocks import encoder_mlp, mlp
 
 
@@ -32,6 +32,7 @@ class VariationalAutoencoder(Autoencoder):
     name = "vae"
     title = "Variational (VAE)"
     Config = VAEConfig
+    has_prior = True
 
     def __init__(self, config: VAEConfig) -> None:
         super().__init__(config)
@@ -46,17 +47,21 @@ class VariationalAutoencoder(Autoencoder):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.posterior(x)[0]  # the posterior mean is the code
 
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
+             ) -> dict[str, torch.Tensor]:
         mean, log_var = self.posterior(x)
-        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)  # reparameterisation
+        eps = draw_normal(mean.shape, generator, like=mean)
+        z = mean + torch.exp(0.5 * log_var) * eps  # reparameterisation
         reconstruction = reconstruction_loss(self.decode_logits(z), x)
         kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1).mean()
         total = reconstruction + self.config.beta * kl
         return {"loss": total, "reconstruction": reconstruction, "kl": kl}
 
+    def sample_codes(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n draws from the prior N(0, I): (n, code_dim), drawn on the generator's device."""
+        return draw_normal((n, self.code_dim), generator, device=self.device)
+
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decode n draws from the prior N(0, I): (n, 1, 28, 28) in [0, 1]."""
-        device = next(self.parameters()).device
-        z = torch.randn(n, self.code_dim, generator=generator, device=device)
-        return self.decode(z)
+        return self.decode(self.sample_codes(n, generator))

@@ -1,0 +1,178 @@
+"""Training jobs: what a job is (a plain `JobSpec` in, snapshots and a state dict out), the small
+interface every backend offers (start / stop / snapshot / wait), the local backend (a background
+thread in this process), the admission queue, and per-epoch checkpoints.
+
+The spec holds only plain values (variant, hyperparameters, training config, dataset name), so a
+backend that runs jobs elsewhere (a Ray actor) can ship it as it is."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+
+from core import store
+from core.data import Dataset, load_dataset
+from core.devices import device_kind
+from core.models import Autoencoder, build_seeded
+from core.progress import JobSnapshot, Progress
+from core.training import TrainConfig, execute
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to train, in plain values."""
+
+    variant: str  # a name in core.models.MODELS
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    config: TrainConfig = field(default_factory=TrainConfig)
+    dataset: str = "mnist"  # a registered dataset (a backend loads it), or an upload's name
+    owner: str = "cli"  # who asked: a browser session's id, or "cli"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "config": asdict(self.config)}
+
+
+class Job(Protocol):
+    """The interface the app and the CLI use, whatever runs the job."""
+
+    spec: JobSpec
+
+    def start(self) -> Job: ...
+    def stop(self) -> None: ...
+    def snapshot(self) -> JobSnapshot: ...
+    def wait(self, timeout: float | None = None) -> JobSnapshot: ...
+    def state_dict(self) -> dict[str, torch.Tensor]: ...
+
+
+class JobQueue:
+    """FIFO admission: at most `max_running` jobs train at once; the rest wait in order."""
+
+    def __init__(self, max_running: int = 1) -> None:
+        self.max_running = max(1, max_running)
+        self._cond = threading.Condition()
+        self._waiting: list[object] = []
+        self._running: set[int] = set()
+
+    def acquire(self, job: object, stop: threading.Event,
+                on_position: Callable[[int], None]) -> bool:
+        with self._cond:
+            self._waiting.append(job)
+            try:
+                while True:
+                    position = self._waiting.index(job)
+                    if position == 0 and len(self._running) < self.max_running:
+                        self._running.add(id(job))
+                        return True
+                    if stop.is_set():
+                        return False
+                    on_position(position)
+                    self._cond.wait(0.2)
+            finally:
+                self._waiting.remove(job)
+                self._cond.notify_all()
+
+    def release(self, job: object) -> None:
+        with self._cond:
+            self._running.discard(id(job))
+            self._cond.notify_all()
+
+    def state(self) -> dict[str, int]:
+        with self._cond:
+            return {"running": len(self._running), "waiting": len(self._waiting),
+                    "max_running": self.max_running}
+
+
+_QUEUES: dict[str, JobQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def job_queue(device: torch.device | str = "auto") -> JobQueue:
+    """The process-wide queue of one device type; $AE_MAX_JOBS jobs at once (default 1)."""
+    kind = device_kind(device)
+    with _QUEUES_LOCK:
+        if kind not in _QUEUES:
+            _QUEUES[kind] = JobQueue(int(os.environ.get("AE_MAX_JOBS", "1")))
+        return _QUEUES[kind]
+
+
+_LIVE_CHECKPOINTS: set[Path] = set()  # checkpoint folders of jobs running in this process
+
+
+def live_checkpoints() -> set[Path]:
+    """Checkpoints that belong to running jobs (the others were left by a crash)."""
+    return set(_LIVE_CHECKPOINTS)
+
+
+class LocalJob:
+    """A job trained by a background thread of this process: start() returns at once, stop()
+    ends it within one batch, snapshot() may be called from any thread at any time."""
+
+    def __init__(self, spec: JobSpec, dataset: Dataset | None = None, *,
+                 queue: JobQueue | None = None, checkpoint: Path | None = None) -> None:
+        """dataset: the spec's dataset already in memory (an upload, a subset); loaded by name
+        otherwise. checkpoint: a folder where the run is saved after every epoch (marked as
+        still training) and removed when the job ends; what a crash leaves there is
+        recoverable."""
+        self.spec = spec
+        self.dataset = dataset if dataset is not None else load_dataset(spec.dataset,
+                                                                        download=False)
+        self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
+                                               spec.config.seed)
+        self.queue = queue or job_queue(spec.config.device)
+        self.checkpoint = checkpoint
+        self._progress = Progress(on_epoch=self._save_checkpoint if checkpoint else None)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True, name="training-job")
+
+    def start(self) -> LocalJob:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> JobSnapshot:
+        self._thread.join(timeout)
+        return self.snapshot()
+
+    def snapshot(self) -> JobSnapshot:
+        return self._progress.snapshot()
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _main(self) -> None:
+        def on_position(position: int) -> None:
+            self._progress.update(queue_position=position, phase=(
+                f"queued: {position} ahead" if position else "queued: next in line"))
+
+        if not self.queue.acquire(self, self._stop, on_position):
+            self._progress.update(status="stopped", phase="stopped while queued")
+            return
+        if self.checkpoint:
+            _LIVE_CHECKPOINTS.add(self.checkpoint.resolve())
+        try:
+            self._progress.update(queue_position=None, status="running", phase="starting")
+            execute(self.model, self.dataset, self.spec.config, self._progress, self._stop)
+        finally:
+            self.queue.release(self)
+            if self.checkpoint:  # ended cleanly: the session holds the run now
+                shutil.rmtree(self.checkpoint, ignore_errors=True)
+                _LIVE_CHECKPOINTS.discard(self.checkpoint.resolve())
+
+    def _save_checkpoint(self, snapshot: JobSnapshot) -> None:
+        store.save_run(self.checkpoint, self.model, dataset=self.dataset.name,
+                       train_config=asdict(self.spec.config), snapshot=snapshot,
+                       extra={"status": "training", "epoch": snapshot.epoch,
+                              "epochs": snapshot.epochs})

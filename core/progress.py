@@ -1,0 +1,98 @@
+"""A training job's progress: the snapshot any thread may read, and the lock-guarded state the
+training loop writes through a few methods (so the loop never touches the lock itself)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+
+FINISHED = ("done", "stopped", "failed")
+
+
+@dataclass
+class JobSnapshot:
+    """A consistent copy of a job's progress, safe to read from any thread."""
+
+    status: str = "queued"  # queued, running, then one of FINISHED
+    phase: str = "waiting"  # e.g. "queued (2 ahead)", "RBM 2 of 4", "training"
+    epoch: int = 0
+    epochs: int = 0
+    step: int = 0
+    progress: float = 0.0  # 0..1 over the whole job, pretraining included
+    samples_per_second: float = 0.0
+    elapsed: float = 0.0  # seconds spent running (not queued)
+    queue_position: int | None = None  # 0 = next to run
+    loss_steps: list[int] = field(default_factory=list)  # step of each live report
+    loss_terms: dict[str, list[float]] = field(default_factory=dict)  # mean since last report
+    test_metrics: list[dict[str, float]] = field(default_factory=list)  # one per epoch
+    pretrain_history: list[dict[str, float]] = field(default_factory=list)  # one per RBM epoch
+    preview_inputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, the live preview row
+    preview_outputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, latest reconstructions
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class Progress:
+    """The mutable state behind snapshots; every write and read holds the lock."""
+
+    def __init__(self, on_update: Callable[[JobSnapshot], None] | None = None,
+                 on_epoch: Callable[[JobSnapshot], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._state = JobSnapshot()
+        self.on_update = on_update
+        self.on_epoch = on_epoch  # after each epoch's test metrics (checkpoints)
+
+    def update(self, **changes: Any) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                setattr(self._state, key, value)
+        self._notify()
+
+    def add_report(self, step: int, terms: dict[str, float], **changes: Any) -> None:
+        """One live report: the mean of each loss term since the last one, at `step`."""
+        with self._lock:
+            self._state.step = step
+            self._state.loss_steps.append(step)
+            for name, value in terms.items():
+                self._state.loss_terms.setdefault(name, []).append(value)
+            for key, value in changes.items():
+                setattr(self._state, key, value)
+        self._notify()
+
+    def add_epoch(self, metrics: dict[str, float], **changes: Any) -> None:
+        """An epoch's test metrics; then the epoch hook (a checkpoint) sees the new state."""
+        with self._lock:
+            self._state.test_metrics.append(metrics)
+            for key, value in changes.items():
+                setattr(self._state, key, value)
+        self._notify()
+        if self.on_epoch:
+            self.on_epoch(self.snapshot())
+
+    def add_pretrain(self, entry: dict[str, float] | None, **changes: Any) -> None:
+        """A pretraining report; `entry` (stage, epoch, error) ends one RBM epoch."""
+        with self._lock:
+            if entry is not None:
+                self._state.pretrain_history.append(entry)
+            for key, value in changes.items():
+                setattr(self._state, key, value)
+        self._notify()
+
+    def snapshot(self) -> JobSnapshot:
+        with self._lock:
+            state = self._state
+            return replace(state, loss_steps=list(state.loss_steps),
+                           loss_terms={k: list(v) for k, v in state.loss_terms.items()},
+                           test_metrics=list(state.test_metrics),
+                           pretrain_history=list(state.pretrain_history))
+
+    def _notify(self) -> None:
+        if self.on_update:
+            self.on_update(self.snapshot())
