@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 import torch
 
-from core import store
+from core import admission, store
 from core.data import Dataset, load_dataset
-from core.devices import device_kind
+from core.devices import device_kind, resolve_device
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot, Progress
 from core.training import TrainConfig, execute
@@ -51,32 +51,68 @@ class Job(Protocol):
     def state_dict(self) -> dict[str, torch.Tensor]: ...
 
 
-class JobQueue:
-    """FIFO admission: at most `max_running` jobs train at once; the rest wait in order."""
+@dataclass(eq=False)
+class _Ticket:
+    job: object
+    owner: str
+    replaced: bool = False
 
-    def __init__(self, max_running: int = 1) -> None:
+
+class JobQueue:
+    """Admission to a device: at most `max_running` jobs train at once. Waiting owners are
+    served round-robin (the owner served longest ago first, then in order of arrival), so one
+    owner's many jobs never crowd out another's first; with `max_waiting_per_owner`, a newer
+    job of an owner replaces its oldest waiting one."""
+
+    def __init__(self, max_running: int = 1, max_waiting_per_owner: int | None = None) -> None:
         self.max_running = max(1, max_running)
+        self.max_waiting_per_owner = max_waiting_per_owner
         self._cond = threading.Condition()
-        self._waiting: list[object] = []
+        self._waiting: list[_Ticket] = []  # in order of arrival
         self._running: set[int] = set()
+        self._served: dict[str, int] = {}  # owner -> admission counter of its last job
+        self._admissions = 0
 
     def acquire(self, job: object, stop: threading.Event,
-                on_position: Callable[[int], None]) -> bool:
+                on_position: Callable[[int], None], owner: str = "cli") -> str:
+        """Wait for a slot: 'admitted', or 'stopped' (stop was set while waiting), or
+        'replaced' (a newer job of the same owner took this one's place)."""
+        ticket = _Ticket(job, owner)
         with self._cond:
-            self._waiting.append(job)
+            mine = [t for t in self._waiting if t.owner == owner]
+            limit = self.max_waiting_per_owner
+            if limit is not None and len(mine) >= limit:
+                for old in mine[:len(mine) - limit + 1]:
+                    old.replaced = True
+            self._waiting.append(ticket)
+            self._cond.notify_all()
             try:
                 while True:
-                    position = self._waiting.index(job)
+                    if ticket.replaced:
+                        return "replaced"
+                    position = self._order().index(ticket)
                     if position == 0 and len(self._running) < self.max_running:
                         self._running.add(id(job))
-                        return True
+                        self._admissions += 1
+                        self._served[owner] = self._admissions
+                        return "admitted"
                     if stop.is_set():
-                        return False
+                        return "stopped"
                     on_position(position)
                     self._cond.wait(0.2)
             finally:
-                self._waiting.remove(job)
+                self._waiting.remove(ticket)
                 self._cond.notify_all()
+
+    def _order(self) -> list[_Ticket]:
+        """Waiting tickets in the order they will be admitted: one per owner per round."""
+        by_owner: dict[str, list[_Ticket]] = {}
+        for ticket in self._waiting:
+            if not ticket.replaced:
+                by_owner.setdefault(ticket.owner, []).append(ticket)
+        owners = sorted(by_owner, key=lambda owner: self._served.get(owner, 0))  # stable
+        rounds = max((len(t) for t in by_owner.values()), default=0)
+        return [by_owner[o][r] for r in range(rounds) for o in owners if r < len(by_owner[o])]
 
     def release(self, job: object) -> None:
         with self._cond:
@@ -85,7 +121,8 @@ class JobQueue:
 
     def state(self) -> dict[str, int]:
         with self._cond:
-            return {"running": len(self._running), "waiting": len(self._waiting),
+            return {"running": len(self._running),
+                    "waiting": sum(not t.replaced for t in self._waiting),
                     "max_running": self.max_running}
 
 
@@ -94,11 +131,13 @@ _QUEUES_LOCK = threading.Lock()
 
 
 def job_queue(device: torch.device | str = "auto") -> JobQueue:
-    """The process-wide queue of one device type; $AE_MAX_JOBS jobs at once (default 1)."""
+    """The process-wide queue of one device type: $AE_MAX_JOBS jobs at once (default 1), and
+    $AE_QUEUED_PER_OWNER waiting jobs per owner (default 1: a newer one replaces it)."""
     kind = device_kind(device)
     with _QUEUES_LOCK:
         if kind not in _QUEUES:
-            _QUEUES[kind] = JobQueue(int(os.environ.get("AE_MAX_JOBS", "1")))
+            _QUEUES[kind] = JobQueue(int(os.environ.get("AE_MAX_JOBS", "1")),
+                                     int(os.environ.get("AE_QUEUED_PER_OWNER", "1")) or None)
         return _QUEUES[kind]
 
 
@@ -108,6 +147,10 @@ _LIVE_CHECKPOINTS: set[Path] = set()  # checkpoint folders of jobs running in th
 def live_checkpoints() -> set[Path]:
     """Checkpoints that belong to running jobs (the others were left by a crash)."""
     return set(_LIVE_CHECKPOINTS)
+
+
+REPLACED = "replaced by a newer job of the same session"
+BUDGET_REACHED = "stopped: time budget reached"
 
 
 class LocalJob:
@@ -125,10 +168,15 @@ class LocalJob:
                                                                         download=False)
         self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
                                                spec.config.seed)
+        # refused here, at once, rather than by the operating system's out-of-memory killer
+        admission.admit(self.model, self.dataset, spec.config.batch_size,
+                        resolve_device(spec.config.device))
+        self.time_budget = admission.time_budget()
         self.queue = queue or job_queue(spec.config.device)
         self.checkpoint = checkpoint
         self._progress = Progress(on_epoch=self._save_checkpoint if checkpoint else None)
         self._stop = threading.Event()
+        self._out_of_time = False
         self._thread = threading.Thread(target=self._main, daemon=True, name="training-job")
 
     def start(self) -> LocalJob:
@@ -157,19 +205,32 @@ class LocalJob:
             self._progress.update(queue_position=position, phase=(
                 f"queued: {position} ahead" if position else "queued: next in line"))
 
-        if not self.queue.acquire(self, self._stop, on_position):
-            self._progress.update(status="stopped", phase="stopped while queued")
+        admitted = self.queue.acquire(self, self._stop, on_position, self.spec.owner)
+        if admitted != "admitted":
+            self._progress.update(status="stopped", queue_position=None, phase=(
+                REPLACED if admitted == "replaced" else "stopped while queued"))
             return
         if self.checkpoint:
             _LIVE_CHECKPOINTS.add(self.checkpoint.resolve())
+        budget = self.time_budget and threading.Timer(self.time_budget, self._budget_reached)
         try:
             self._progress.update(queue_position=None, status="running", phase="starting")
+            if budget:
+                budget.start()
             execute(self.model, self.dataset, self.spec.config, self._progress, self._stop)
+            if self._out_of_time and self.snapshot().status == "stopped":
+                self._progress.update(phase=BUDGET_REACHED)
         finally:
+            if budget:
+                budget.cancel()
             self.queue.release(self)
             if self.checkpoint:  # ended cleanly: the session holds the run now
                 shutil.rmtree(self.checkpoint, ignore_errors=True)
                 _LIVE_CHECKPOINTS.discard(self.checkpoint.resolve())
+
+    def _budget_reached(self) -> None:
+        self._out_of_time = True
+        self._stop.set()
 
     def _save_checkpoint(self, snapshot: JobSnapshot) -> None:
         store.save_run(self.checkpoint, self.model, dataset=self.dataset.name,

@@ -70,9 +70,12 @@ def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
 
 def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = "",
              train_config: dict[str, Any] | None = None, snapshot: JobSnapshot | None = None,
-             extra: dict[str, Any] | None = None) -> Path:
+             extra: dict[str, Any] | None = None, half: bool = False,
+             replace: bool = True) -> Path:
     """Write the run atomically into `folder` (replacing an older run of that name); its
-    history and metrics come from the job's final `snapshot` (record_of)."""
+    history and metrics come from the job's final `snapshot` (record_of). replace=False: fail
+    with FileExistsError rather than replace a run of that name. half: store float32
+    weights as float16 (half the size; load_run reads them back as float32)."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     record = record_of(snapshot) if snapshot is not None else {"history": {}, "metrics": {}}
@@ -92,15 +95,21 @@ def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = ""
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+        if half:
+            weights = {k: v.half() if v.dtype == torch.float32 else v
+                       for k, v in weights.items()}
         save_file(weights, str(staging / WEIGHTS))
         (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
-        if folder.exists():
+        if folder.exists() and replace:
             backup = folder.with_name(f".{folder.name}.old-{os.getpid()}")
             folder.rename(backup)
             staging.rename(folder)
             shutil.rmtree(backup, ignore_errors=True)
-        else:
-            staging.rename(folder)
+        else:  # renaming onto an existing folder fails: two savers never share one
+            try:
+                staging.rename(folder)
+            except OSError:
+                raise FileExistsError(f"A run named {folder.name} exists already.") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
@@ -131,6 +140,8 @@ def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
     description = read_description(folder)
     model = build_model(description["variant"], **description["hyperparameters"])
     state = load_file(str(Path(folder) / WEIGHTS), device=str(device))
+    # weights saved with half=True come back as float32: the models compute in float32
+    state = {k: v.float() if v.dtype == torch.float16 else v for k, v in state.items()}
     model.load_state_dict(state)
     model.initialised_from_data = True  # trained weights: never re-initialise
     model.to(device).eval()
@@ -167,3 +178,81 @@ def list_runs(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
             continue
         runs.append({"name": folder.name, "path": folder, **description})
     return sorted(runs, key=lambda run: run.get("saved_at", ""), reverse=True)
+
+
+# ---------------------------------------------------------------- saving in a class
+
+RUNS_LIMIT_ENV = "AE_RUNS_MAX_MB"
+DEFAULT_RUNS_LIMIT_MB = 2048
+
+
+class SaveRefused(ValueError):
+    """A save that would replace someone else's run, or overflow the runs folder."""
+
+
+class ConfirmOverwrite(SaveRefused):
+    """The owner saved a run under this name before: replacing it needs a confirmation."""
+
+
+def runs_limit() -> int:
+    """Bytes the runs folder may hold: $AE_RUNS_MAX_MB (default 2 GB)."""
+    value = os.environ.get(RUNS_LIMIT_ENV, str(DEFAULT_RUNS_LIMIT_MB))
+    try:
+        return int(float(value) * 2**20)
+    except ValueError:
+        raise ValueError(f"{RUNS_LIMIT_ENV}={value!r} is not a number of megabytes.") from None
+
+
+def folder_size(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
+
+
+def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool = False,
+                   root: Path | None = None, **record: Any) -> tuple[Path, str | None]:
+    """Save under `name` in the shared runs folder without ever replacing another owner's run:
+    a name taken by someone else gets a suffix (-2, -3, ...); a run this owner saved before is
+    replaced only with overwrite=True. Returns (folder, a notice when the name changed).
+    Raises SaveRefused when the folder is full or the owner must confirm an overwrite."""
+    root = root or runs_dir()
+    weights = model.parameter_count() * 4
+    used, limit = folder_size(root), runs_limit()
+    if used + weights > limit:
+        raise SaveRefused(f"The server's space for saved runs is full ({used / 2**20:,.0f} MB "
+                          f"of {limit / 2**20:,.0f} MB, {RUNS_LIMIT_ENV}). Delete runs you "
+                          "saved and no longer need, or download them and delete them here.")
+    base = safe_name(name)
+    for index in range(1, 1000):
+        candidate = base if index == 1 else f"{base[:MAX_NAME - 4]}-{index}"
+        folder = root / candidate
+        if folder.exists():
+            if run_owner(folder) != owner:
+                continue  # someone else's: never touched
+            if not overwrite:
+                raise ConfirmOverwrite(f"You saved a run named {candidate} before. Confirm to "
+                                  "replace it, or choose another name.")
+            save_run(folder, model, extra={"owner": owner}, **record)
+            return folder, None
+        try:
+            save_run(folder, model, extra={"owner": owner}, replace=False, **record)
+        except FileExistsError:
+            continue  # another session took the name a moment ago
+        notice = None if candidate == base else (
+            f"The name {base} is taken by another user's run: saved as {candidate}.")
+        return folder, notice
+    raise SaveRefused(f"Too many runs are named {base}; choose another name.")
+
+
+def run_owner(folder: Path) -> str | None:
+    try:
+        return read_description(folder).get("owner")
+    except ValueError:
+        return None
+
+
+def delete_owned_run(folder: Path, owner: str) -> None:
+    """Delete a saved run, only by the owner that saved it and only inside the runs folder."""
+    folder = Path(folder)
+    inside = runs_dir().resolve() in folder.resolve().parents
+    if not inside or run_owner(folder) != owner:
+        raise SaveRefused(f"{folder.name} is not a run you saved: only its owner can delete it.")
+    shutil.rmtree(folder)

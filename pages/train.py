@@ -9,6 +9,8 @@ from ui.texts import variant_text
 from ui.widgets import config_inputs
 
 st.title("Train")
+for notice in st.session_state.pop("train_notices", []):
+    st.toast(notice, icon=":material/info:")
 dataset = state.current_dataset()
 settings, view = st.columns([1, 2], gap="large")
 
@@ -28,7 +30,8 @@ with settings:
     if go.button("Train", type="primary", icon=":material/play_arrow:", width="stretch"):
         try:
             config = TrainConfig.from_dict(train_values)
-            state.start_run(variant, hyper, config, dataset)
+            _, notices = state.start_run(variant, hyper, config, dataset)
+            st.session_state["train_notices"] = notices  # shown after the rerun below
             st.rerun()  # redraw with the new run active, in the sidebar too
         except ValueError as error:
             st.error(f"Cannot start: {error}")

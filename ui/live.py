@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from core import admission, store
 from core.progress import JobSnapshot
 from core.training import preview_indices
 from ui import figures, images, state
@@ -73,7 +74,15 @@ def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
     text = f"{run.name}: {snapshot.phase}"
     if snapshot.status == "running" and snapshot.phase == "training":
         text += f", epoch {snapshot.epoch} of {snapshot.epochs}"
+    expected = admission.expected_seconds(snapshot)
+    if expected is not None:
+        text += f", about {_duration(max(expected - snapshot.elapsed, 0))} left"
     st.progress(min(max(snapshot.progress, 0.0), 1.0), text=text)
+    budget = getattr(run.job, "time_budget", None)
+    if expected is not None and budget and expected > budget:
+        st.warning(f"At this speed the run needs about {_duration(expected)}, more than this "
+                   f"server allows one job ({_duration(budget)}). It will stop then, with its "
+                   "weights kept and saveable; fewer epochs would finish in time.")
     cols = st.columns(4)
     cols[0].metric("Status", snapshot.status)
     cols[1].metric("Images / second", f"{snapshot.samples_per_second:,.0f}")
@@ -82,6 +91,12 @@ def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
                    help="Squared error summed over the 784 pixels, averaged over test images: "
                         "the measure Hinton & Salakhutdinov (2006) report.")
     cols[3].metric("Time", f"{snapshot.elapsed:.1f} s")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
@@ -103,6 +118,22 @@ def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
             images.show_row(images.filters_to_images(filters, 32), columns=16, scale=2)
 
 
+def _saved_run_actions(run: state.Run) -> None:
+    """Download any saved run; delete it when this session saved it."""
+    download_col, delete_col, _ = st.columns([1, 1, 2])
+    download_col.download_button("Download files", state.run_archive(run),
+                                 file_name=f"{run.saved_path.name}.zip",
+                                 mime="application/zip", icon=":material/download:")
+    if store.run_owner(run.saved_path) == state.owner() and delete_col.button(
+            "Delete this saved run", icon=":material/delete:"):
+        try:
+            state.delete_saved_run(run)
+            st.toast(f"Deleted {run.saved_path.name}.")
+            st.rerun()
+        except store.SaveRefused as refusal:
+            st.error(str(refusal))
+
+
 def runs_table() -> None:
     runs = state.session_runs()
     st.subheader("This session's runs")
@@ -121,18 +152,33 @@ def runs_table() -> None:
                  placeholder="No runs yet.")
     active = state.active_run()
     if active is not None and active.job is None and active.description.get("status") != "training":
-        return  # a saved run: already on disk (an interrupted one can still be saved)
+        _saved_run_actions(active)  # already on disk (an interrupted one can still be saved)
+        return
     name_col, save_col, download_col = st.columns([2, 1, 1], vertical_alignment="bottom")
     name = name_col.text_input("Save the active run as", max_chars=64,
                                value="" if active is None else active.name,
                                disabled=active is None,
                                key=f"save-name.{getattr(active, 'id', '')}",
                                help="Letters, digits, '-', '_' and '.'; other characters "
-                                    "become '-'. Saved runs are visible to every user.")
+                                    "become '-'. Saved runs are visible to every user; a name "
+                                    "another user took gets a number added.")
+    confirm_key = f"save-confirm.{getattr(active, 'id', '')}"
+    if st.session_state.get(confirm_key):
+        st.warning(st.session_state[confirm_key])
+        overwrite = st.button("Replace my saved run", icon=":material/published_with_changes:")
+    else:
+        overwrite = False
     if save_col.button("Save run", icon=":material/save:",
-                       disabled=active is None or not active.finished):
-        folder = state.save_session_run(active, name)
-        st.toast(f"Saved as {folder.name}")
+                       disabled=active is None or not active.finished) or overwrite:
+        try:
+            folder, notice = state.save_session_run(active, name, overwrite=overwrite)
+            st.session_state.pop(confirm_key, None)
+            st.toast(notice or f"Saved as {folder.name}")
+        except store.ConfirmOverwrite as question:
+            st.session_state[confirm_key] = str(question)
+            st.rerun()
+        except store.SaveRefused as refusal:
+            st.error(str(refusal))
     if active is not None and active.saved_path is not None:
         download_col.download_button("Download files", state.run_archive(active),
                                      file_name=f"{active.saved_path.name}.zip",

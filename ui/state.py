@@ -6,6 +6,7 @@ saved runs. Datasets and saved models are cached per server (`st.cache_resource`
 from __future__ import annotations
 
 import io
+import os
 import time
 import uuid
 import zipfile
@@ -109,21 +110,50 @@ def interrupted_runs() -> list[dict[str, Any]]:
     return store.list_interrupted(live_checkpoints())
 
 
+MAX_SESSION_RUNS = int(os.environ.get("AE_SESSION_RUNS", "8"))  # runs a session keeps in memory
+
+
+def owner() -> str:
+    """This browser session's name in the job queue (round-robin is per owner)."""
+    return st.session_state.setdefault("owner", uuid.uuid4().hex)
+
+
 def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
-              dataset: Dataset) -> Run:
-    """Start a background job for the variant; the new run becomes the active one."""
+              dataset: Dataset) -> tuple[Run, list[str]]:
+    """Start a background job for the variant; the new run becomes the active one. Raises
+    ValueError (core.admission.JobRefused among them) when the job cannot start. Returns the
+    run and notices for the user: a waiting run this one replaced, runs released from memory."""
     runs = session_runs()
+    waiting = [r for r in runs.values() if r.job is not None and
+               r.snapshot().status == "queued"]
     number = sum(1 for r in runs.values() if r.variant == variant) + 1
     run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
     checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
-    spec = JobSpec(variant, dict(hyperparameters), config, dataset.name)
+    spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
     job = LocalJob(spec, dataset, checkpoint=checkpoint).start()
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=job.model,
               train_config=asdict(config), job=job)
     runs[run.id] = run
     select_run(run.id)
+    notices = [f"{r.name} was still waiting in the queue: this run takes its place." for r in
+               waiting if job.queue.max_waiting_per_owner == 1]
+    notices += _release_old_runs(runs)
     _await_first_report(job)
-    return run
+    return run, notices
+
+
+def _release_old_runs(runs: dict[str, Run]) -> list[str]:
+    """Keep at most MAX_SESSION_RUNS runs in memory: release finished ones, saved ones first
+    (they stay on disk), then the oldest unsaved; never one that is training or waiting."""
+    finished = [r for r in runs.values() if r.finished]
+    order = [r for r in finished if r.saved_path] + [r for r in finished if not r.saved_path]
+    notices = []
+    for run in order[:max(0, len(runs) - MAX_SESSION_RUNS)]:
+        del runs[run.id]
+        notices.append(f"{run.name} was released from memory (a session keeps "
+                       f"{MAX_SESSION_RUNS} runs)" + (": it stays saved as "
+                       f"{run.saved_path.name}." if run.saved_path else ", unsaved."))
+    return notices
 
 
 def _await_first_report(job: Job, limit: float = 0.5) -> None:
@@ -167,12 +197,25 @@ def open_saved_run(name: str, interrupted: bool = False) -> Run | None:
     return run
 
 
-def save_session_run(run: Run, name: str) -> Path:
-    folder = store.runs_dir() / store.safe_name(name)
-    store.save_run(folder, run.model, dataset=run.dataset.name,
-                   train_config=run.train_config, snapshot=run.snapshot())
+def save_session_run(run: Run, name: str, overwrite: bool = False) -> tuple[Path, str | None]:
+    """Save a run of this session under `name` (or a free variant of it: never over another
+    session's run); raises store.SaveRefused when the user must confirm or the disk is full."""
+    folder, notice = store.save_owned_run(name, run.model, owner(), overwrite=overwrite,
+                                          dataset=run.dataset.name,
+                                          train_config=run.train_config,
+                                          snapshot=run.snapshot())
     run.saved_path = folder
-    return folder
+    return folder, notice
+
+
+def delete_saved_run(run: Run) -> None:
+    """Delete a run this session saved (store.SaveRefused otherwise)."""
+    store.delete_owned_run(run.saved_path, owner())
+    for session_run in session_runs().values():
+        if session_run.saved_path == run.saved_path:
+            session_run.saved_path = None
+    if st.session_state.get("active_run") == run.id:
+        st.session_state.pop("active_run", None)
 
 
 def run_archive(run: Run) -> bytes:

@@ -92,6 +92,14 @@ class Autoencoder(nn.Module):
     def has_pretraining(self) -> bool:
         return False
 
+    # Peak memory of a training step over the activations autograd saves, from the backward
+    # pass and the kernels' workspaces (core.admission; calibrated in tests/test_admission.py).
+    activation_factor: ClassVar[float] = 1.3
+
+    def extra_training_bytes(self, n_images: int) -> int:
+        """Memory a training run needs beyond the steps (e.g. pretraining's hidden data)."""
+        return 0
+
     def filters(self) -> torch.Tensor | None:
         """First-layer features worth showing as images, (F, 784) on the CPU, or None."""
         return None

@@ -19,6 +19,7 @@ class ConvolutionalConfig:
 class ConvolutionalAutoencoder(Autoencoder):
     name = "convolutional"
     title = "Convolutional"
+    activation_factor = 2.2  # oneDNN's convolution workspaces (measured, see core.admission)
     Config = ConvolutionalConfig
 
     def __init__(self, config: ConvolutionalConfig) -> None:

@@ -113,6 +113,13 @@ class DeepAutoencoder(Autoencoder):
     def filters(self) -> torch.Tensor | None:
         return self._filters
 
+    def extra_training_bytes(self, n_images: int) -> int:
+        """Pretraining holds each layer's hidden data beside the one below it (float32)."""
+        if not self.config.pretrain:
+            return 0
+        return 4 * n_images * max(a + b for a, b in zip(self.sizes[1:-1], self.sizes[2:],
+                                                         strict=True))
+
     def pretrain(self, x: torch.Tensor, batch_size: int, report: Callable[[dict], None],
                  should_stop: Callable[[], bool], generator: torch.Generator | None = None
                  ) -> None:

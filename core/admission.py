@@ -1,0 +1,165 @@
+"""Fair share of a server, decided before and while a job runs: how much memory a job will need
+on its device (refused at once when it would not fit), and how long it may train.
+
+The memory need is measured, not guessed: a forward pass on two tiny batches records every tensor
+autograd saves for the backward pass (`saved_tensors_hooks`), which gives the activation bytes
+per image; the weights, their gradients and Adam's two moments cost 16 bytes per parameter. The
+backward pass and the kernels' own workspaces add a share on top of the saved activations that
+depends on the architecture (`Autoencoder.activation_factor`, calibrated against measured peaks
+in tests/test_admission.py)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import torch
+
+from core.data import Dataset
+from core.models import Autoencoder
+from core.progress import JobSnapshot
+
+BYTES_PER_PARAMETER = 16  # float32 weight + gradient + Adam's first and second moments
+EVALUATION_BYTES = 2 * 10_000 * 784 * 4  # the test set's reconstructions and errors, per epoch
+MEMORY_ENV, TIME_ENV = "AE_JOB_MEMORY_MB", "AE_JOB_MINUTES"
+DEFAULT_MEMORY_SHARE = 0.5  # of the machine's (or GPU's) memory, per job, when no limit is set
+
+
+class JobRefused(ValueError):
+    """A job that cannot be admitted; the message names the need, the limit and what fits."""
+
+
+@dataclass
+class MemoryNeed:
+    parameters: int  # bytes of weights, gradients and optimizer state
+    per_image: float  # bytes of activations per image of a batch, backward included
+    per_batch: float  # bytes of a step's tensors that do not grow with the batch
+    other: int  # bytes beside the steps: resident data, evaluation, pretraining
+    batch: int  # the batch the job will use (at most the training set)
+
+    def step(self, batch: int) -> int:
+        """Peak bytes of one training step at `batch` images."""
+        return int(self.parameters + self.per_batch + self.per_image * batch)
+
+    @property
+    def total(self) -> int:
+        return self.step(self.batch) + self.other
+
+    def largest_batch(self, budget: int) -> int:
+        """The largest batch that fits `budget` bytes (0 if none does)."""
+        room = budget - self.step(0) - self.other
+        return max(0, int(room // self.per_image)) if self.per_image > 0 else self.batch
+
+
+def saved_bytes_per_image(model: Autoencoder) -> tuple[float, float]:
+    """(bytes per image, bytes per batch) of the tensors autograd keeps for the backward pass,
+    from forward passes on batches of 2 and 4 images."""
+    device = next(model.parameters()).device
+    totals = []
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()  # shared storages count once
+        return tensor
+
+    for size in (2, 4):
+        storages.clear()
+        x = torch.rand(size, 1, 28, 28, generator=torch.Generator().manual_seed(0)).to(device)
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            model.loss(x, None)
+        totals.append(sum(storages.values()) + x.nbytes)  # the batch itself is a copy too
+    per_image = (totals[1] - totals[0]) / 2
+    return per_image, max(0.0, totals[0] - 2 * per_image)
+
+
+def memory_need(model: Autoencoder, dataset: Dataset, batch_size: int,
+                device: torch.device) -> MemoryNeed:
+    was_training = model.training
+    model.train()
+    try:
+        per_image, per_batch = saved_bytes_per_image(model)
+    finally:
+        model.train(was_training)
+    n = len(dataset.x_train)
+    resident = dataset.x_train.nbytes if device.type != "cpu" else 0  # the CPU shares it
+    return MemoryNeed(parameters=BYTES_PER_PARAMETER * model.parameter_count(),
+                      per_image=per_image * model.activation_factor, per_batch=per_batch,
+                      other=resident + EVALUATION_BYTES + model.extra_training_bytes(n),
+                      batch=min(batch_size, n))
+
+
+def memory_available(device: torch.device) -> tuple[int, int]:
+    """(total, free) bytes of the device's memory: the GPU's, or the machine's RAM."""
+    if device.type == "cuda":
+        free, total = torch.cuda.mem_get_info(device)
+        return total, free
+    try:
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+        return info["MemTotal"], info.get("MemAvailable", info["MemFree"])
+    except (OSError, KeyError, ValueError):  # not Linux: the page counts, if the OS has them
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        return pages * size, pages * size
+
+
+def memory_limit(device: torch.device) -> int:
+    """Bytes one job may use: $AE_JOB_MEMORY_MB, else half of the device's memory."""
+    value = os.environ.get(MEMORY_ENV)
+    if value:
+        try:
+            return int(float(value) * 2**20)
+        except ValueError:
+            raise ValueError(f"{MEMORY_ENV}={value!r} is not a number of megabytes.") from None
+    return int(memory_available(device)[0] * DEFAULT_MEMORY_SHARE)
+
+
+def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.device) -> None:
+    """Raise JobRefused when the job would not fit in its device's memory."""
+    need = memory_need(model, dataset, batch_size, device)
+    limit = memory_limit(device)
+    free = memory_available(device)[1]
+    budget = min(limit, int(free * 0.9))  # leave the rest of the machine some air
+    if need.total <= budget:
+        return
+    where = "GPU memory" if device.type == "cuda" else "memory"
+    fits = need.largest_batch(budget)
+    hint = (f"A batch size of {_round_down(fits):,} or less would fit." if fits >= 1 else
+            "Even one image per batch would not fit: choose a smaller model (a smaller code, "
+            "fewer channels or hidden units).")
+    raise JobRefused(
+        f"This job would need about {_gb(need.total)} of {where} (activations for a batch of "
+        f"{need.batch:,} images: {_gb(need.per_image * need.batch)}), more than it may use "
+        f"here: {_gb(limit)} per job ({MEMORY_ENV}), {_gb(free)} free now. {hint}")
+
+
+def _round_down(batch: int) -> int:
+    """A batch size people write: a power of two."""
+    return 2 ** int(math.log2(batch)) if batch >= 1 else 0
+
+
+def _gb(size: float) -> str:
+    return f"{size / 2**30:.1f} GB" if size >= 2**30 else f"{size / 2**20:.0f} MB"
+
+
+# ---------------------------------------------------------------- time
+
+def time_budget() -> float | None:
+    """Seconds one job may train: $AE_JOB_MINUTES (off when unset or 0)."""
+    value = os.environ.get(TIME_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        minutes = float(value)
+    except ValueError:
+        raise ValueError(f"{TIME_ENV}={value!r} is not a number of minutes.") from None
+    return minutes * 60 if minutes > 0 else None
+
+
+def expected_seconds(snapshot: JobSnapshot) -> float | None:
+    """The whole job's duration, extrapolated from its progress so far (None before there is
+    enough to tell: a few percent of the job, or a second of training)."""
+    if snapshot.status != "running" or snapshot.progress < 0.01 or snapshot.elapsed < 1.0:
+        return None
+    return snapshot.elapsed / snapshot.progress

@@ -1,0 +1,223 @@
+"""Fair share of a server: memory admission, the time budget, round-robin queueing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from core import admission
+from core.data import Dataset
+from core.jobs import JobQueue, JobSpec, LocalJob
+from core.models import MODELS, build_model
+from core.training import TrainConfig
+from tests.conftest import ROOT
+
+MEASURE = """
+import gc, json, os, resource, sys
+import torch
+torch.set_num_threads(1)
+from core.admission import memory_need
+from core.data import Dataset
+from core.models import MODELS, build_model
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+def measure(variant, sizes):
+    hyper = {"hidden_sizes": [500, 250], "pretrain": False} if variant == "deep" else {}
+    model = build_model(variant, **hyper)
+    optimizer = torch.optim.Adam(model.parameters())
+    tiny = Dataset("t", torch.zeros(10**6, 1, 1, 1), torch.zeros(1, 1, 1, 1), None, None)
+    rows = []
+    for size in sizes:
+        need = memory_need(model, tiny, size, torch.device("cpu"))
+        x = torch.rand(size, 1, 28, 28)
+        gc.collect()
+        base = rss() - x.nbytes
+        model.loss(x)["loss"].backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        rows.append({"batch": size, "measured": peak - base, "estimate": need.step(size),
+                     "per_image_raw": need.per_image / model.activation_factor,
+                     "parameters": need.parameters, "per_batch": need.per_batch})
+        del x
+    return rows
+
+sizes = json.loads(sys.argv[1]); variants = sys.argv[2:] or list(MODELS)
+out = {}
+for variant in variants:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, json.dumps(measure(variant, sizes)).encode()); os._exit(0)
+    os.close(write)
+    data = b""
+    while chunk := os.read(read, 65536):
+        data += chunk
+    os.waitpid(pid, 0)
+    out[variant] = json.loads(data)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.timeout(300)
+def test_the_memory_estimate_is_within_25_percent_of_the_measured_peak():
+    """Each variant's estimate of a training step against the peak resident memory that step
+    really took (a fresh forked process per variant, two batch sizes each)."""
+    output = subprocess.run([sys.executable, "-c", MEASURE, "[4096, 16384]"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=280,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert output.returncode == 0, output.stderr[-2000:]
+    results = json.loads(output.stdout.strip().splitlines()[-1])
+    assert set(results) == set(MODELS)
+    for variant, rows in results.items():
+        for row in rows:
+            ratio = row["estimate"] / row["measured"]
+            assert 0.75 <= ratio <= 1.25, (variant, row, ratio)
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(monkeypatch):
+    """The issue's example: convolutional, 128 channels, code 1,024, batch 65,536 on MNIST-sized
+    data (60,000 images) under an 8 GB per-job limit."""
+    monkeypatch.setenv("AE_JOB_MEMORY_MB", "8192")
+    images = torch.zeros(60_000, 1, 28, 28)
+    dataset = Dataset("mnist-sized", images, images[:100], None, None)
+    spec = JobSpec("convolutional", {"channels": 128, "code_dim": 1024},
+                   TrainConfig(batch_size=65536), dataset.name)
+    before = _rss()  # how fast: python -m bench --only admission
+    with pytest.raises(admission.JobRefused) as refused:
+        LocalJob(spec, dataset, queue=JobQueue(1))
+    assert _rss() - before < 200 * 2**20  # nothing near a batch's activations was allocated
+    message = str(refused.value)
+    assert "GB" in message and "AE_JOB_MEMORY_MB" in message and "8.0 GB per job" in message
+    fits = int(message.split("A batch size of ")[1].split(" or less")[0].replace(",", ""))
+    model = build_model("convolutional", channels=128, code_dim=1024)
+    need = admission.memory_need(model, dataset, fits, torch.device("cpu"))
+    assert need.total <= 8192 * 2**20 and fits & (fits - 1) == 0  # a power of two that fits
+
+
+def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_digits):
+    monkeypatch.setenv("AE_JOB_MINUTES", str(5 / 60))  # 5 seconds
+    job = LocalJob(JobSpec("standard", {}, TrainConfig(epochs=500), small_digits.name),
+                   small_digits, queue=JobQueue(1))
+    initial = {k: v.clone() for k, v in job.model.state_dict().items()}
+    final = job.start().wait(timeout=30)
+    assert final.status == "stopped" and final.phase == "stopped: time budget reached"
+    assert final.finished and final.loss_steps and final.elapsed < 15
+    weights = job.state_dict()
+    assert any(not torch.equal(weights[k], initial[k]) for k in initial)  # it trained, and kept
+
+
+def test_round_robin_a_second_owners_first_job_starts_second(small_digits):
+    queue = JobQueue(1)
+    config = TrainConfig(epochs=200)
+    a_jobs = [LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
+                       queue=queue).start() for _ in range(5)]
+    deadline = time.monotonic() + 10
+    while (sum(j.snapshot().status == "queued" for j in a_jobs) < 4
+           or queue.state()["waiting"] < 4) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    b_job = LocalJob(JobSpec("standard", {}, config, "digits", owner="B"), small_digits,
+                     queue=queue).start()
+    while b_job.snapshot().queue_position is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert b_job.snapshot().queue_position == 0  # next in line, ahead of A's four waiting jobs
+    running = [j for j in a_jobs if j.snapshot().status == "running"]
+    assert len(running) == 1
+    running[0].stop()
+    while b_job.snapshot().status != "running" and time.monotonic() < deadline + 10:
+        time.sleep(0.05)
+    assert b_job.snapshot().status == "running"
+    assert sum(j.snapshot().status == "running" for j in a_jobs) == 0
+    for job in [*a_jobs, b_job]:
+        job.stop()
+    for job in [*a_jobs, b_job]:
+        job.wait(timeout=10)
+
+
+def test_a_newer_waiting_job_of_the_same_owner_replaces_the_older(small_digits):
+    queue = JobQueue(1, max_waiting_per_owner=1)
+    config = TrainConfig(epochs=200)
+    first = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
+                     queue=queue).start()
+    deadline = time.monotonic() + 10
+    while first.snapshot().status != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waiting = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
+                       queue=queue).start()
+    while waiting.snapshot().queue_position is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    newer = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
+                     queue=queue).start()
+    replaced = waiting.wait(timeout=5)
+    assert replaced.status == "stopped" and "replaced" in replaced.phase
+    while newer.snapshot().queue_position is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert newer.snapshot().status == "queued" and queue.state()["waiting"] == 1
+    for job in (first, newer):
+        job.stop()
+        job.wait(timeout=10)
+
+
+def test_expected_duration_extrapolates_progress():
+    from core.progress import JobSnapshot
+
+    assert admission.expected_seconds(JobSnapshot(status="running", progress=0.25,
+                                                  elapsed=30.0)) == 120.0
+    assert admission.expected_seconds(JobSnapshot(status="queued")) is None
+
+
+def test_two_sessions_saving_one_name_keep_both_runs(tmp_path, monkeypatch):
+    from core import store
+
+    monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
+    first, notice = store.save_owned_run("standard-1", build_model("standard"), "alice")
+    second, other_notice = store.save_owned_run("standard-1", build_model("standard"), "bob")
+    assert notice is None and first.name == "standard-1"
+    assert second.name == "standard-1-2" and "taken by another user" in other_notice
+    assert {r["name"] for r in store.list_runs()} == {"standard-1", "standard-1-2"}
+    with pytest.raises(store.ConfirmOverwrite):
+        store.save_owned_run("standard-1", build_model("standard"), "alice")
+    again, _ = store.save_owned_run("standard-1", build_model("vae"), "alice", overwrite=True)
+    assert again == first and store.read_description(first)["variant"] == "vae"
+    assert store.read_description(second)["variant"] == "standard"  # bob's run untouched
+    with pytest.raises(store.SaveRefused, match="only its owner"):
+        store.delete_owned_run(second, "alice")
+    store.delete_owned_run(second, "bob")
+    assert not second.exists() and first.exists()
+
+
+def test_the_runs_folder_limit_is_enforced(tmp_path, monkeypatch):
+    from core import store
+
+    monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AE_RUNS_MAX_MB", "0.5")  # a standard run is about 0.2 MB
+    store.save_owned_run("a", build_model("standard"), "alice")
+    store.save_owned_run("b", build_model("standard"), "alice")
+    with pytest.raises(store.SaveRefused, match="space for saved runs is full"):
+        store.save_owned_run("c", build_model("standard"), "alice")
+
+
+def test_runs_outside_the_runs_folder_cannot_be_deleted(tmp_path, monkeypatch):
+    from core import store
+
+    monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path / "runs"))
+    outside = store.save_run(tmp_path / "zoo" / "standard", build_model("standard"),
+                             extra={"owner": "alice"})
+    with pytest.raises(store.SaveRefused):
+        store.delete_owned_run(outside, "alice")
+    assert outside.exists()
