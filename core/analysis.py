@@ -10,6 +10,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from core.likelihood import binarise, vae_nll  # noqa: F401  (the VAE's likelihood lives here)
 from core.models import Autoencoder, corrupt
 from core.models.base import draw_normal, model_device
 from core.models.blocks import jacobian
@@ -17,7 +18,7 @@ from core.models.blocks import jacobian
 __all__ = ["corrupt", "encode_all", "decode_all", "reconstruct_all", "reconstruction_errors",
            "per_image_errors", "jacobian_frobenius", "pca_baseline", "code_statistics",
            "noise_curve", "probe_accuracy", "model_device", "comparison_row", "sample_codes",
-           "decoded_plane", "MAX_TEST"]
+           "decoded_plane", "MAX_TEST", "binarise", "vae_nll"]
 
 EVAL_BATCH = 1024
 MAX_TEST = 10_000  # test images used for metrics and views (all of MNIST's test set)
