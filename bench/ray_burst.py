@@ -1,0 +1,89 @@
+"""A burst of training jobs, as when a class presses Train at once: N jobs on the bundled digits
+submitted together through the local queue (LocalJob + JobQueue: threads of this process, the
+app's default of one job at a time) and through a local Ray on this machine (one actor per job,
+one CPU each), side by side. Measured: jobs finished per minute over the whole burst, and each
+job's time from submission to its first live update (what a student waits for), p50 and p95.
+Ray's own start (once per server) is not counted; each Ray job pays a fresh worker process."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from bench.common import Row
+from core.data import load_dataset
+from core.jobs import Job, JobQueue, JobSpec, LocalJob
+from core.training import TrainConfig
+
+POLL = 0.05  # seconds between snapshot reads, as a busy UI would
+
+
+def burst(start_job: Callable[[JobSpec], Job], specs: list[JobSpec],
+          limit: float = 3600.0) -> dict[str, float]:
+    """Submit every spec at once, poll all snapshots until all end; the burst's numbers."""
+    started = time.perf_counter()
+    jobs = [start_job(spec) for spec in specs]
+    first_update: list[float | None] = [None] * len(jobs)
+    ended: list[str | None] = [None] * len(jobs)
+    while None in ended and time.perf_counter() - started < limit:
+        for index, job in enumerate(jobs):
+            if ended[index]:
+                continue
+            snapshot = job.snapshot()
+            if first_update[index] is None and snapshot.loss_steps:
+                first_update[index] = time.perf_counter() - started
+            if snapshot.finished:
+                ended[index] = snapshot.status
+        time.sleep(POLL)
+    seconds = time.perf_counter() - started
+    done = sum(status == "done" for status in ended)
+    waits = np.array([t for t in first_update if t is not None] or [float("nan")])
+    return {"jobs_per_minute": 60 * done / seconds, "seconds": seconds, "done": done,
+            "first_update_p50": float(np.percentile(waits, 50)),
+            "first_update_p95": float(np.percentile(waits, 95))}
+
+
+def run(quick: bool) -> list[Row]:
+    count, epochs = (10, 2) if quick else (40, 5)
+    digits = load_dataset("digits")
+    specs = [JobSpec("standard", {}, TrainConfig(epochs=epochs, seed=seed), "digits")
+             for seed in range(count)]
+
+    queue = JobQueue(int(os.environ.get("AE_MAX_JOBS", "1")))
+    local = burst(lambda spec: LocalJob(spec, digits, queue=queue).start(), specs)
+
+    from core import ray_backend
+
+    connect_started = time.perf_counter()
+    if not ray_backend.connect(None, num_cpus=os.cpu_count()):
+        raise RuntimeError(ray_backend.connect_error())
+    ray_start = time.perf_counter() - connect_started
+    try:
+        remote = burst(lambda spec: ray_backend.start_job(spec, digits), specs)
+    finally:
+        ray_backend.shutdown()
+
+    what = f"{count} digits jobs x {epochs} epochs"
+    note = (f"reference: local queue, {queue.max_running} job(s) at once; value: local Ray, "
+            f"{os.cpu_count()} CPUs, 1 per job; done {remote['done']}/{count} vs "
+            f"{local['done']}/{count}; burst {remote['seconds']:.0f} s vs "
+            f"{local['seconds']:.0f} s; Ray start {ray_start:.1f} s (not counted)")
+    return [
+        Row("ray_burst", f"jobs per minute, {what}", remote["jobs_per_minute"], "jobs/min",
+            local["jobs_per_minute"], remote["jobs_per_minute"] / local["jobs_per_minute"],
+            note=note),
+        Row("ray_burst", "first live update, p50", remote["first_update_p50"], "s",
+            local["first_update_p50"], local["first_update_p50"] / remote["first_update_p50"]),
+        Row("ray_burst", "first live update, p95", remote["first_update_p95"], "s",
+            local["first_update_p95"], local["first_update_p95"] / remote["first_update_p95"]),
+    ]
+
+
+if __name__ == "__main__":  # python -m bench.ray_burst [--quick]
+    from bench.common import table
+
+    print(table(run("--quick" in sys.argv[1:])))

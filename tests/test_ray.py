@@ -1,0 +1,120 @@
+"""The Ray backend against a real local Ray (started once for this module, 2 CPUs): a job trains
+to the end with live snapshots and brings its weights back; divergence, stop and queueing read
+as they do locally; a killed worker is reported as interrupted with a loadable checkpoint."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+ray = pytest.importorskip("ray", reason="ray is not installed: pip install -r "
+                          "requirements-ray.txt to test the Ray backend")
+
+from core import store  # noqa: E402
+from core.jobs import JobQueue, JobSpec, LocalJob, live_checkpoints  # noqa: E402
+from core.models import build_model  # noqa: E402
+from core.training import TrainConfig  # noqa: E402
+
+ray_backend = pytest.importorskip("core.ray_backend")
+ray_cluster = pytest.importorskip("core.ray_cluster")
+pytestmark = pytest.mark.timeout(240)
+
+
+def test_connect_to_an_unreachable_address_returns_false_quickly():
+    # first in the file: runs before the module's cluster starts
+    started = time.monotonic()
+    assert ray_backend.connect("127.0.0.1:1") is False
+    assert time.monotonic() - started < ray_cluster.CONNECT_TIMEOUT + 2
+    message = ray_backend.connect_error()
+    assert "127.0.0.1:1" in message and "not reachable" in message
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    assert ray_backend.connect(None, num_cpus=2), ray_backend.connect_error()
+    yield
+    ray_backend.shutdown()
+
+
+def _wait_for(condition, timeout: float, every: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def test_a_job_trains_to_done_with_live_snapshots_and_brings_its_weights_back(cluster, digits):
+    config = TrainConfig(epochs=20, batch_size=64, report_interval=0.05)
+    job = ray_backend.start_job(JobSpec("standard", {"code_dim": 16}, config, "digits"))
+    steps_seen = []
+    while not (snapshot := job.wait(timeout=0.05)).finished:
+        if snapshot.status == "running" and snapshot.loss_steps:
+            steps_seen.append(len(snapshot.loss_steps))
+    assert snapshot.status == "done", snapshot.error
+    assert len(set(steps_seen)) >= 2 and steps_seen == sorted(steps_seen)  # live, growing
+    assert snapshot.epoch == 20 and snapshot.progress == 1.0
+    assert job.placement["node"] and job.placement["device"].startswith("CPU")
+
+    fresh = build_model("standard", code_dim=16)
+    fresh.load_state_dict(job.state_dict())
+    fresh.eval()
+    with torch.no_grad():  # the worker's own last preview, rebuilt from the weights it sent
+        assert torch.allclose(fresh(snapshot.preview_inputs), snapshot.preview_outputs,
+                              atol=1e-5)
+        assert torch.equal(fresh(digits.x_test[:50]), job.model(digits.x_test[:50]))
+    losses = snapshot.loss_terms["loss"]
+    assert losses[-1] < 0.9 * losses[0]  # it learned (BCE has a floor far above 0)
+
+
+def test_a_diverging_job_fails_with_the_local_message(cluster, small_digits):
+    spec = JobSpec("multilayer", config=TrainConfig(epochs=30, lr=50.0), dataset="digits")
+    remote = ray_backend.start_job(spec, small_digits)  # a subset: sent to the worker
+    local = LocalJob(spec, small_digits, queue=JobQueue(1)).start()
+    remote_end, local_end = remote.wait(timeout=120), local.wait(timeout=120)
+    assert (remote_end.status, remote_end.phase) == (local_end.status, local_end.phase) \
+        == ("failed", "diverged")
+    for message in (remote_end.error, local_end.error):
+        assert "diverged" in message and "lower learning rate" in message
+
+
+@pytest.mark.slow  # 15-35 s: two actors start (cold worker processes) on a 2-core machine
+def test_queueing_stopping_and_a_lost_worker(cluster):
+    """Three long jobs on two CPUs: the third waits in Ray's queue and stops at once; the first
+    stops within a batch; the second's worker is killed and reads as interrupted, with its
+    last per-epoch checkpoint kept and loadable."""
+    long = TrainConfig(epochs=500, batch_size=32)
+    checkpoint = store.autosave_dir() / "lost-run"
+    first, second, third = (
+        ray_backend.start_job(JobSpec("standard", config=long, dataset="digits"),
+                              checkpoint=checkpoint if number == 2 else None)
+        for number in (1, 2, 3))
+    _wait_for(lambda: first.snapshot().loss_steps and second.snapshot().loss_steps
+              and (checkpoint / store.DESCRIPTION).is_file(), 90)
+    queued = third.snapshot()  # two CPUs, one per job: the third waits for a worker
+    assert queued.status == "queued" and queued.queue_position == 0
+    assert queued.phase == "waiting for a Ray worker (1 pending)"
+    third.stop()
+    assert third.wait(timeout=5).status == "stopped"
+
+    started = time.monotonic()
+    first.stop()
+    assert first.wait(timeout=10).status == "stopped"
+    assert time.monotonic() - started < 5
+
+    assert checkpoint.resolve() in live_checkpoints()
+    assert store.list_interrupted(live_checkpoints()) == []  # a live job owns it
+    ray.kill(second._actor)  # what a crashed worker process or a lost node looks like
+    end = second.wait(timeout=30)
+    assert (end.status, end.phase) == ("failed", "interrupted")
+    assert "worker" in end.error and "lost" in end.error
+    assert "checkpoint" in end.error and str(checkpoint.resolve()) in end.error
+    interrupted = store.list_interrupted(live_checkpoints())
+    assert [run["name"] for run in interrupted] == ["lost-run"]
+    model, description = store.load_run(checkpoint)
+    assert description["backend"] == "ray" and description["epoch"] >= 1
+    assert torch.equal(model.state_dict()["decoder.weight"],
+                       second.model.state_dict()["decoder.weight"])
