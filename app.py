@@ -1,28 +1,58 @@
 """Autoencoder explorer: train every kind of autoencoder live and see what it learned.
 
-streamlit run app.py"""
+streamlit run app.py
 
-import os
-import sys
-import threading
-import time
+The navigation is drawn before anything heavy is imported (torch, the engine): on a cold
+server the browser shows the app's own pages from the first moment, never Streamlit's raw file
+list."""
 
 import streamlit as st
 
-from core import devices, jobs, projection
-from ui import sidebar
+from ui.i18n import LANGUAGES, t
+
+st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:", layout="wide")
+if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
+    st.session_state["lang"] = st.query_params["lang"]  # page titles need it before the rest
+
+PAGES = [  # url_path fixed, so links stay the same in every language
+    st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
+    st.Page("pages/lessons.py", title=t("nav.lessons"), icon=":material/school:",
+            url_path="lessons"),
+    st.Page("pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
+    st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:",
+            url_path="train"),
+    st.Page("pages/reconstructions.py", title=t("nav.reconstructions"),
+            icon=":material/compare:", url_path="reconstructions"),
+    st.Page("pages/sparsity.py", title=t("nav.sparsity"), icon=":material/bar_chart:",
+            url_path="sparsity"),
+    st.Page("pages/noise.py", title=t("nav.noise"), icon=":material/grain:", url_path="noise"),
+    st.Page("pages/latent.py", title=t("nav.latent"), icon=":material/scatter_plot:",
+            url_path="latent"),
+    st.Page("pages/generate.py", title=t("nav.generate"), icon=":material/auto_awesome:",
+            url_path="generate"),
+    st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/table_chart:",
+            url_path="compare"),
+]
+page = st.navigation(PAGES)
+
+import sys  # noqa: E402  (everything below comes after the navigation, on purpose)
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from core import devices, jobs, projection  # noqa: E402
+from ui import links, sidebar, style  # noqa: E402
 
 # Training threads hold the GIL between torch calls; the web server's thread needs it for every
 # message it sends. A shorter switch interval (default 5 ms) keeps pages live while jobs train.
 sys.setswitchinterval(0.0005)
-
-st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
 def _warm_up_once() -> bool:
     """Once per server, in the background: torch's optimizer import (so Train answers at
     once), and UMAP's import and compile in the projection process."""
+    import os
+
     threading.Thread(target=devices.warm_up, daemon=True, name="torch-warm-up").start()
     if os.environ.get("AE_UMAP_WARMUP", "1") != "0":
         started = time.monotonic()
@@ -35,18 +65,9 @@ def _warm_up_once() -> bool:
     return True
 
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/reconstructions.py", title="Reconstructions", icon=":material/compare:"),
-    st.Page("pages/sparsity.py", title="Sparsity", icon=":material/bar_chart:"),
-    st.Page("pages/noise.py", title="Noise robustness", icon=":material/grain:"),
-    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
-    st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/table_chart:"),
-]
-
-page = st.navigation(PAGES)
+links.apply()
 sidebar.render()
+style.apply()
 _warm_up_once()
 page.run()
+links.write()

@@ -1,4 +1,5 @@
-"""python -m bench [--quick] [--only throughput quality projection ui load] [--markdown FILE]"""
+"""python -m bench [--quick] [--only throughput quality projection likelihood admission ui load]
+[--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from bench.common import ROOT, machine, table
 from core.data import load_dataset
 from core.params import parse_assignments
 
-SUITES = ("throughput", "quality", "projection", "ui", "load")
+SUITES = ("throughput", "quality", "projection", "likelihood", "admission", "ui", "load",
+          "fairness")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
     info = machine()
     print("machine:", json.dumps(info), file=sys.stderr)
-    mnist = load_dataset("mnist") if {"throughput", "quality", "projection"} & set(args.only) \
-        else None
+    mnist = load_dataset("mnist") if {"throughput", "quality", "projection",
+                                       "likelihood"} & set(args.only) else None
     rows, extra = [], {}
     for suite in args.only:
         started = time.perf_counter()
@@ -50,9 +52,18 @@ def main(argv: list[str] | None = None) -> int:
         elif suite == "projection":
             from bench import projection
             rows += projection.run(mnist, args.quick)
+        elif suite == "likelihood":
+            from bench import likelihood
+            rows += likelihood.run(mnist, args.quick)
+        elif suite == "admission":
+            from bench import admission
+            rows += admission.run(args.quick)
         elif suite == "ui":
             from bench import ui
             rows += ui.run(args.quick)
+        elif suite == "fairness":
+            from bench import load
+            rows += load.fairness(args.quick, args.sessions)
         else:
             from bench import load
             rows += load.run(args.quick, args.sessions)

@@ -18,7 +18,8 @@ def run(quick: bool, sessions: int | None = None) -> list[Row]:
 
     sessions = sessions or (10 if quick else 30)
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-        process, url = start_server(Path(folder), {"AE_DATA_DIR": ""})  # all on digits
+        process, url = start_server(Path(folder), {"AE_DATA_DIR": "",  # all on digits
+                                                   "AE_NO_BUNDLED_DATA": "1"})
         browser = launch(p)
         try:
             result = run_sessions(browser, url, sessions, process.pid)
@@ -37,3 +38,84 @@ def run(quick: bool, sessions: int | None = None) -> list[Row]:
         Row("load", f"{sessions} sessions: server peak RSS", result["server_peak_mb"], "MB",
             met=not result["errors"] and done == sessions),
     ]
+
+
+FIRST_UPDATE = """() => {
+  window.__pressedAt = null; window.__updatedAt = null;
+  document.addEventListener("pointerdown", (event) => {
+    if (window.__pressedAt === null && event.target.closest("button")
+        && event.target.closest("button").innerText.trim().endsWith("Train")) {
+      window.__pressedAt = performance.now();
+    }
+  }, {capture: true});
+  new MutationObserver(() => {
+    if (window.__pressedAt !== null && window.__updatedAt === null
+        && /standard-\\d+: (training|done)/.test(document.body.textContent)) {
+      window.__updatedAt = performance.now();
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def class_with_impatient(browser, url: str, sessions: int, impatient: int,
+                         presses: int = 5) -> list[float]:
+    """`sessions` students press Train once each, except the first `impatient`, who press it
+    `presses` times in a row. Returns the patient students' seconds from their press to their
+    run's first live update (timed inside each page)."""
+    from bench.browser import press_train, wait_idle
+
+    pages = []
+    for _ in range(sessions):
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        page.goto(f"{url}/train")
+        pages.append(page)
+    for page in pages:
+        page.wait_for_selector("h1:has-text('Train')", timeout=180_000)
+        wait_idle(page, timeout=120_000)
+        page.evaluate(FIRST_UPDATE)
+    for index, page in enumerate(pages):
+        for _ in range(presses if index < impatient else 1):
+            press_train(page)
+            page.wait_for_timeout(150)
+    waits = []
+    for page in pages[impatient:]:
+        page.bring_to_front()
+        page.wait_for_function("() => window.__updatedAt !== null", timeout=900_000)
+        waits.append(page.evaluate("(window.__updatedAt - window.__pressedAt) / 1000"))
+    for page in pages:
+        page.context.close()
+    return waits
+
+
+def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
+    """Issue 10's row: the patient students' wait for a first live update, with and without
+    three impatient students pressing Train five times each."""
+    missing = browser_missing()
+    if missing:
+        return [Row("fairness", "skipped: needs " + ", ".join(missing), float("nan"), "")]
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import _percentile
+
+    sessions = sessions or (10 if quick else 30)
+    results = {}
+    for impatient in (0, 3):
+        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+            process, url = start_server(Path(folder), {"AE_NO_BUNDLED_DATA": "1",
+                                                       "AE_DATA_DIR": "", "AE_UMAP_WARMUP": "0"})
+            browser = launch(p)
+            try:
+                results[impatient] = class_with_impatient(browser, url, sessions, impatient)
+            finally:
+                browser.close()
+                process.terminate()
+                process.wait(timeout=30)
+    rows = []
+    for share, name in ((0.5, "p50"), (0.95, "p95")):
+        calm, crowded = (_percentile(results[k], share) for k in (0, 3))
+        rows.append(Row("fairness", f"{sessions - 3} patient sessions: Train -> first update "
+                        f"{name}, with 3 impatient (5 presses each)", crowded, "s",
+                        reference=calm, ratio=calm / crowded if crowded else None,
+                        note="reference: the same class without the impatient sessions"))
+    return rows

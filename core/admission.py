@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from core.data import Dataset
+from core.messages import Problem
 from core.models import Autoencoder
 from core.progress import JobSnapshot
 
@@ -26,7 +27,7 @@ MEMORY_ENV, TIME_ENV = "AE_JOB_MEMORY_MB", "AE_JOB_MINUTES"
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's (or GPU's) memory, per job, when no limit is set
 
 
-class JobRefused(ValueError):
+class JobRefused(Problem):
     """A job that cannot be admitted; the message names the need, the limit and what fits."""
 
 
@@ -124,14 +125,18 @@ def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.d
     if need.total <= budget:
         return
     where = "GPU memory" if device.type == "cuda" else "memory"
-    fits = need.largest_batch(budget)
-    hint = (f"A batch size of {_round_down(fits):,} or less would fit." if fits >= 1 else
+    fits = _round_down(need.largest_batch(budget))
+    hint = (f"A batch size of {fits:,} or less would fit." if fits >= 1 else
             "Even one image per batch would not fit: choose a smaller model (a smaller code, "
             "fewer channels or hidden units).")
+    fields = {"need": _gb(need.total), "batch": need.batch,
+              "activations": _gb(need.per_image * need.batch), "limit": _gb(limit),
+              "free": _gb(free), "fits": fits, "setting": MEMORY_ENV, "gpu": device.type == "cuda"}
     raise JobRefused(
+        "memory_fits" if fits >= 1 else "memory_model",
         f"This job would need about {_gb(need.total)} of {where} (activations for a batch of "
         f"{need.batch:,} images: {_gb(need.per_image * need.batch)}), more than it may use "
-        f"here: {_gb(limit)} per job ({MEMORY_ENV}), {_gb(free)} free now. {hint}")
+        f"here: {_gb(limit)} per job ({MEMORY_ENV}), {_gb(free)} free now. {hint}", **fields)
 
 
 def _round_down(batch: int) -> int:

@@ -97,15 +97,20 @@ def pca_baseline(dataset, dim: int) -> dict[str, float]:
     (the reference of Hinton & Salakhutdinov's comparison). The reconstruction is not clipped
     to [0, 1] (clipping would lower PCA-30's SSE on MNIST from 13.87 to 12.59); only the
     cross-entropy clips it, as it must."""
-    train = dataset.x_train.flatten(1).double()
+    return pca_errors(dataset.x_train, dataset.x_test, dim)
+
+
+def pca_errors(x_train: torch.Tensor, x_test: torch.Tensor, dim: int) -> dict[str, float]:
+    """Errors on x_test of the PCA with `dim` components fitted on x_train (see pca_baseline)."""
+    train = x_train.flatten(1).double()
     mean = train.mean(0)
     # principal axes from the covariance: (784, 784), cheaper than an SVD of (N, 784)
     covariance = (train - mean).T @ (train - mean) / len(train)
     _, vectors = torch.linalg.eigh(covariance)
     axes = vectors[:, -dim:]  # (784, dim), largest eigenvalues last
-    test = dataset.x_test.flatten(1).double()
+    test = x_test.flatten(1).double()
     recon = (test - mean) @ axes @ axes.T + mean
-    return _errors(recon.float().view_as(dataset.x_test), dataset.x_test)
+    return _errors(recon.float().view_as(x_test), x_test)
 
 
 def code_statistics(codes: torch.Tensor, threshold: float = 0.05) -> dict:

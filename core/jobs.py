@@ -149,6 +149,48 @@ def live_checkpoints() -> set[Path]:
     return set(_LIVE_CHECKPOINTS)
 
 
+def hold_checkpoint(folder: Path) -> None:
+    """Mark a checkpoint folder as a running job's (any backend), so it is not 'interrupted'."""
+    _LIVE_CHECKPOINTS.add(folder.resolve())
+
+
+def release_checkpoint(folder: Path) -> None:
+    _LIVE_CHECKPOINTS.discard(folder.resolve())
+
+
+# ---------------------------------------------------------------- choosing a backend
+
+_BACKEND: dict[str, str | None] = {}
+_BACKEND_LOCK = threading.Lock()
+
+
+def backend() -> tuple[str, str | None]:
+    """("ray", None) when $AE_RAY_ADDRESS is set and the cluster answers; else ("local", a
+    message saying why Ray is not used, or None when it was not asked for). Decided once."""
+    with _BACKEND_LOCK:
+        if not _BACKEND:
+            address, name, note = os.environ.get("AE_RAY_ADDRESS"), "local", None
+            if address:
+                from core import ray_backend  # imports ray: only when it is configured
+
+                if ray_backend.connect(address):
+                    name = "ray"
+                else:
+                    note = f"{ray_backend.connect_error()} Training runs on this server instead."
+            _BACKEND.update(name=name, note=note)
+        return _BACKEND["name"], _BACKEND["note"]
+
+
+def start_job(spec: JobSpec, dataset: Dataset | None = None,
+              checkpoint: Path | None = None) -> Job:
+    """Start a job on the configured backend (Ray when configured and reachable)."""
+    if backend()[0] == "ray":
+        from core import ray_backend
+
+        return ray_backend.start_job(spec, dataset, checkpoint)
+    return LocalJob(spec, dataset, checkpoint=checkpoint).start()
+
+
 REPLACED = "replaced by a newer job of the same session"
 BUDGET_REACHED = "stopped: time budget reached"
 
@@ -211,7 +253,7 @@ class LocalJob:
                 REPLACED if admitted == "replaced" else "stopped while queued"))
             return
         if self.checkpoint:
-            _LIVE_CHECKPOINTS.add(self.checkpoint.resolve())
+            hold_checkpoint(self.checkpoint)
         budget = self.time_budget and threading.Timer(self.time_budget, self._budget_reached)
         try:
             self._progress.update(queue_position=None, status="running", phase="starting")
@@ -226,7 +268,7 @@ class LocalJob:
             self.queue.release(self)
             if self.checkpoint:  # ended cleanly: the session holds the run now
                 shutil.rmtree(self.checkpoint, ignore_errors=True)
-                _LIVE_CHECKPOINTS.discard(self.checkpoint.resolve())
+                release_checkpoint(self.checkpoint)
 
     def _budget_reached(self) -> None:
         self._out_of_time = True

@@ -1,58 +1,73 @@
-"""Compare: every run of the session (and saved runs) side by side."""
+"""Compare: every run of the session, the saved runs and the examples, side by side."""
 
 import pandas as pd
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, state
+from ui import common, figures, reproduce_view, state
+from ui.i18n import t
 
-st.title("Compare runs")
+st.title(t("compare.title"))
 runs = [r for r in state.all_runs() if r.finished]
 if not runs:
     common.require_run()
-    st.info("Runs appear here once they finish training.")
+    st.info(t("compare.none"))
     st.stop()
 by_id = {r.id: r for r in runs}
-chosen = [by_id[i] for i in st.multiselect("Runs", list(by_id), default=list(by_id)[:6],
-                                           format_func=lambda i: by_id[i].label)]
+mine = [r.id for r in runs if not r.is_example]
+default = (mine + [r.id for r in runs if r.is_example])[:8]
+chosen = [by_id[i] for i in st.multiselect(t("compare.runs"), list(by_id), default=default,
+                                           key="compare.runs",
+                                           format_func=lambda i: by_id[i].label)
+          if i in by_id]
+COLUMNS = ("run", "variant", "dataset", "code_size", "sse", "near_zero", "jacobian", "noisy",
+           "probe", "seconds", "parameters")
 
 
 def metrics(run: state.Run) -> dict:
     row = analysis.comparison_row(run.model, run.dataset)
-    return {"run": run.name, "variant": run.variant, "dataset": run.dataset.name,
-            "code size": run.model.code_dim, "test SSE/image": row["sse_per_image"],
-            "near-zero codes": row["near_zero_share"], "Jacobian norm": row["jacobian_norm"],
-            "SSE, gaussian 0.3": row["noisy_sse_per_image"],
-            "probe accuracy": row["probe_accuracy"],
-            "train seconds": round(run.snapshot().elapsed, 1), "parameters": row["parameters"]}
+    return {"run": run.name, "variant": t(f"variants.{run.variant}.title"),
+            "dataset": run.dataset.name, "code_size": run.model.code_dim,
+            "sse": row["sse_per_image"], "near_zero": row["near_zero_share"],
+            "jacobian": row["jacobian_norm"], "noisy": row["noisy_sse_per_image"],
+            "probe": row["probe_accuracy"], "seconds": round(run.snapshot().elapsed, 1),
+            "parameters": row["parameters"]}
 
 
-bar = st.progress(0.0, text="Measuring...")
+bar = st.progress(0.0, text=t("compare.measuring"))
 rows = []
 for index, run in enumerate(chosen):
-    bar.progress(index / max(len(chosen), 1), text=f"Measuring {run.name}...")
+    bar.progress(index / max(len(chosen), 1), text=t("compare.measuring_run", name=run.name))
     rows.append(run.cached("compare", lambda run=run: metrics(run)))
 bar.empty()
 if not rows:
     st.stop()
-table = pd.DataFrame(rows)
+table = pd.DataFrame(rows, columns=COLUMNS)
+NumberColumn = st.column_config.NumberColumn
 st.dataframe(table, hide_index=True, column_config={
-    "near-zero codes": st.column_config.NumberColumn(format="percent"),
-    "probe accuracy": st.column_config.NumberColumn(
-        format="percent", help="Test accuracy of a logistic regression on the codes."),
-    "Jacobian norm": st.column_config.NumberColumn(
-        format="%.2f", help="Mean Frobenius norm of d code / d input: how much the code moves "
-                            "when the image changes slightly (contractive runs keep it low)."),
-    "test SSE/image": st.column_config.NumberColumn(format="%.2f"),
-    "SSE, gaussian 0.3": st.column_config.NumberColumn(format="%.2f")})
+    "run": t("compare.col_run"), "variant": t("compare.col_variant"),
+    "dataset": t("compare.col_dataset"), "code_size": t("compare.col_code_size"),
+    "sse": NumberColumn(t("compare.col_sse"), format="%.2f", help=t("compare.col_sse_help")),
+    "near_zero": NumberColumn(t("compare.col_near_zero"), format="percent"),
+    "jacobian": NumberColumn(t("compare.col_jacobian"), format="%.2f",
+                             help=t("compare.col_jacobian_help")),
+    "noisy": NumberColumn(t("compare.col_noisy"), format="%.2f"),
+    "probe": NumberColumn(t("compare.col_probe"), format="percent",
+                          help=t("compare.col_probe_help")),
+    "seconds": t("compare.col_seconds"), "parameters": t("compare.col_parameters")})
 names = table["run"].tolist()
-JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
 left, right = st.columns(2)
-left.plotly_chart(figures.bars(names, table["test SSE/image"].tolist(), "Test error",
-                               "run", "SSE per image"))
-right.plotly_chart(figures.bars(names, table["Jacobian norm"].tolist(),
-                                "Sensitivity of the code", "run", "mean Jacobian norm"))
+errors_chart = figures.bars(names, table["sse"].tolist(), t("compare.chart_error"),
+                            t("charts.run"), t("charts.sse_per_image"))
+left.plotly_chart(errors_chart, alt=figures.describe(errors_chart))
+jacobian_chart = figures.bars(names, table["jacobian"].tolist(), t("compare.chart_jacobian"),
+                              t("charts.run"), t("charts.jacobian"))
+right.plotly_chart(jacobian_chart, alt=figures.describe(jacobian_chart))
+JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
 norms = {r.name: r.cached("jacobians", lambda r=r: analysis.jacobian_frobenius(
     r.model, common.test_images(r)[:JACOBIAN_HISTOGRAM]).numpy()) for r in chosen}
-st.plotly_chart(figures.histograms(norms, "Per-image Jacobian norm", "Frobenius norm",
-                                   log_y=False))
+histogram = figures.histograms(norms, t("compare.chart_jacobian_hist"), t("charts.frobenius"),
+                               log_y=False, y_title=t("charts.count"))
+st.plotly_chart(histogram, alt=figures.describe(histogram))
+
+reproduce_view.show(runs)

@@ -3,22 +3,27 @@
 import streamlit as st
 
 from core.models import MODELS
-from ui.texts import AUTOENCODER, variant_text
+from ui import diagrams
+from ui.i18n import t
 
-st.title("Autoencoder explorer")
-st.markdown(AUTOENCODER)
-st.caption("Pick a variant, press Train, and watch it learn. Every page works on the active run "
-           "chosen in the sidebar.")
+st.title(t("home.title"))
+st.markdown(t("home.what"))
+st.caption(t("home.how"))
+left, right = st.columns(2)
+left.page_link("pages/lessons.py", label=t("home.start_lessons"), icon=":material/school:")
+right.page_link("pages/train.py", label=t("home.start_train"), icon=":material/model_training:")
 
-columns = st.columns(2)
-for index, (name, cls) in enumerate(MODELS.items()):
-    what, when = variant_text(name)
-    with columns[index % 2].container(border=True):
-        st.subheader(f"{index + 1}. {cls.title}")
-        st.write(what)
-        if when:
-            st.caption(f"Use it for: {when}")
-        if st.button(f"Train {cls.title.lower()}", key=f"home.train.{name}",
-                     icon=":material/play_arrow:"):
+# One container per variant, in order: on a narrow screen they stack 1, 2, 3, ... (two
+# columns filled one after the other would stack as 1, 3, 5, ..., 2, 4, ...).
+for index, name in enumerate(MODELS):
+    if index % 2 == 0:
+        row = st.columns(2)
+    with row[index % 2].container(border=True):
+        st.subheader(f"{index + 1}. {t(f'variants.{name}.title')}")
+        st.write(t(f"variants.{name}.what"))
+        st.caption(t("home.use_for", when=t(f"variants.{name}.when")))
+        diagrams.show(name)
+        if st.button(t("home.train_button", title=t(f"variants.{name}.title").lower()),
+                     key=f"home.train.{name}", icon=":material/play_arrow:"):
             st.session_state["train_variant"] = name
             st.switch_page("pages/train.py")

@@ -6,27 +6,35 @@ import torch
 from core import analysis
 from core.models import NOISE_KINDS
 from ui import common, figures, images, state
+from ui.i18n import number, t
 
-st.title("Noise robustness")
-run = common.require_run()
-kind = st.segmented_control("Noise", NOISE_KINDS, default="gaussian", required=True,
-                            format_func=lambda k: k.replace("_", " and "))
-level = st.slider("Noise level", 0.0, 1.0, 0.3, 0.05,
-                  help="Standard deviation for gaussian; share of pixels hit otherwise.")
+st.title(t("noise.title"))
+run = common.require_run("denoising")
+kind = st.segmented_control(t("noise.kind"), NOISE_KINDS, default="gaussian", required=True,
+                            key="noise.kind", format_func=lambda k: t(f"noise.{k}"))
+level = st.slider(t("noise.level"), 0.0, 1.0, 0.3, 0.05, key="noise.level",
+                  help=t("noise.level_help"))
 x = common.test_images(run)
 clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
-images.show_row(clean, "clean", columns=12)
-images.show_row(noisy, f"{kind} noise, level {level:g}", columns=12)
-images.show_row(analysis.reconstruct_all(run.model, noisy), f"{run.name} reconstructs",
-                columns=12)
+rebuilt = analysis.reconstruct_all(run.model, noisy)
+error = float((rebuilt - clean).pow(2).flatten(1).sum(1).mean())
+images.show_row(clean, t("noise.clean"), columns=12, alt=t("images.digits_alt", count=12))
+images.show_row(noisy, t("noise.noisy", kind=t(f"noise.{kind}"), level=number(level, 2)),
+                columns=12, alt=t("images.noisy_alt", count=12, kind=t(f"noise.{kind}")))
+images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
+                alt=t("images.recon_row_alt", name=run.name, error=number(error, 1)))
 
-st.subheader("Error against the clean image, as noise grows")
+st.subheader(t("noise.curve_title"))
 others = {r.id: r for r in state.all_runs() if r.id != run.id}
-compare = [others[i] for i in st.multiselect("Also show", list(others),
-                                             format_func=lambda i: others[i].label)]
+if "noise.compare" not in st.session_state and "zoo:standard" in others:
+    st.session_state["noise.compare"] = ["zoo:standard"]  # the chapter's comparison
+compare = [others[i] for i in st.multiselect(t("noise.also"), list(others), key="noise.compare",
+                                             format_func=lambda i: others[i].label)
+           if i in others]
 levels = [round(0.1 * i, 1) for i in range(11)]
 curves = {r.name: r.cached(("noise", kind), lambda r=r: analysis.noise_curve(
     r.model, r.dataset.x_test[:1000], kind, levels)) for r in [run, *compare]}
-st.plotly_chart(figures.lines(levels, curves, f"Reconstruction error under {kind} noise",
-                              "noise level", "SSE per image (vs clean)"))
+chart = figures.lines(levels, curves, t("noise.curve", kind=t(f"noise.{kind}")),
+                      t("charts.noise_level"), t("charts.sse_vs_clean"))
+st.plotly_chart(chart, alt=figures.describe(chart))

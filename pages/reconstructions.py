@@ -5,41 +5,49 @@ import torch
 
 from core import analysis
 from ui import common, figures, images
+from ui.i18n import number, t
 
-st.title("Reconstructions")
-run = common.require_run()
+st.title(t("recon.title"))
+run = common.require_run("standard")
 x = common.test_images(run)
 
-st.subheader("Test images and their reconstructions")
+st.subheader(t("recon.pairs"))
 left, right = st.columns([3, 1], vertical_alignment="bottom")
-chosen = left.text_input("Test image numbers (comma-separated), or leave empty for random ones",
-                         help=f"0 to {len(x) - 1}")
-seed = right.number_input("Random seed", 0, 10_000, 0)
+chosen = left.text_input(t("recon.numbers"), key="recon.numbers",
+                         help=t("recon.numbers_help", last=len(x) - 1))
+seed = right.number_input(t("recon.seed"), 0, 1_000_000, 0, key="seed")
 try:
     indices = [int(i) for i in chosen.replace(" ", "").split(",") if i] if chosen else []
     if any(not 0 <= i < len(x) for i in indices):
         raise ValueError
 except ValueError:
-    st.error(f"Write whole numbers from 0 to {len(x) - 1}, separated by commas.")
+    st.error(t("recon.numbers_bad", last=len(x) - 1))
     indices = []
 if not indices:
     indices = torch.randperm(len(x), generator=torch.Generator().manual_seed(int(seed)))[:16]
 picked = x[torch.as_tensor(indices)]
-images.show_row(picked, "originals", columns=16)
-images.show_row(analysis.reconstruct_all(run.model, picked), "reconstructions", columns=16)
+rebuilt = analysis.reconstruct_all(run.model, picked)
+mean_error = float((rebuilt - picked).pow(2).flatten(1).sum(1).mean())
+images.show_row(picked, t("recon.originals"), columns=16,
+                alt=t("images.digits_alt", count=len(picked)))
+images.show_row(rebuilt, t("recon.reconstructions"), columns=16,
+                alt=t("images.recon_row_alt", name=run.name, error=number(mean_error, 1)))
 
 errors = common.test_errors(run)
 labels = common.test_labels(run)
-st.metric("Mean test error (SSE per image)", f"{float(errors.mean()):.2f}")
+st.metric(t("recon.mean_error"), number(float(errors.mean()), 2))
 if labels is not None:
     classes = sorted(set(labels.tolist()))
     means = [float(errors[labels == c].mean()) for c in classes]
-    st.plotly_chart(figures.bars([common.class_name(run, c) for c in classes], means,
-                                 "Error per class", "class", "SSE per image"))
+    chart = figures.bars([common.class_name(run, c) for c in classes], means,
+                         t("recon.per_class"), t("charts.class"), t("charts.sse_per_image"))
+    st.plotly_chart(chart, alt=figures.describe(chart))
 
-st.subheader("Worst reconstructed test images")
+st.subheader(t("recon.worst"))
 worst = errors.argsort(descending=True)[:12]
-images.show_row(x[worst], "originals", columns=12)
+worst_errors = ", ".join(number(float(errors[i]), 0) for i in worst)
+images.show_row(x[worst], t("recon.originals"), columns=12,
+                alt=t("images.digits_alt", count=len(worst)))
 images.show_row(analysis.reconstruct_all(run.model, x[worst]),
-                "reconstructions (errors: " + ", ".join(f"{float(errors[i]):.0f}" for i in worst)
-                + ")", columns=12)
+                t("recon.worst_caption", errors=worst_errors), columns=12,
+                alt=t("images.recon_row_alt", name=run.name, error=worst_errors))

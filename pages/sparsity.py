@@ -4,15 +4,18 @@ import streamlit as st
 
 from core import analysis
 from ui import common, figures, state
+from ui.i18n import number, percent, t
 
-st.title("Sparsity of the code")
-run = common.require_run()
+st.title(t("sparsity.title"))
+run = common.require_run("sparse")
 others = {r.id: r for r in state.all_runs() if r.id != run.id}
+if not st.session_state.get("sparsity.compare") and "zoo:standard" in others:
+    st.session_state["sparsity.compare"] = ["zoo:standard"]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(
-    "Compare with", list(others), format_func=lambda i: others[i].label,
-    help="e.g. a sparse run against a standard one, on the same axes")]
-threshold = st.slider("Near zero means below this share of the largest activation", 0.01, 0.5,
-                      0.05, help="An activation counts as near zero below threshold x max.")
+    t("sparsity.compare"), list(others), format_func=lambda i: others[i].label,
+    key="sparsity.compare", help=t("sparsity.compare_help")) if i in others]
+threshold = st.slider(t("sparsity.threshold"), 0.01, 0.5, 0.05, key="sparsity.threshold",
+                      help=t("sparsity.threshold_help"))
 
 stats, values = {}, {}
 for r in [run, *compare]:
@@ -22,11 +25,14 @@ for r in [run, *compare]:
 
 cols = st.columns(len(stats))
 for col, (name, s) in zip(cols, stats.items(), strict=True):
-    col.metric(f"{name}: near-zero activations", f"{s['near_zero_share']:.0%}")
-    col.caption(f"Dead units (never active): {s['dead_units']}; mean |activation| "
-                f"{s['mean_activation']:.3f}")
-st.plotly_chart(figures.histograms(values, "Code activations over the test set", "activation"))
+    col.metric(t("sparsity.near_zero", name=name), percent(s["near_zero_share"]))
+    col.caption(t("sparsity.dead", dead=s["dead_units"],
+                  mean=number(s["mean_activation"], 3)))
+histogram = figures.histograms(values, t("sparsity.histogram"), t("charts.activation"),
+                               y_title=t("charts.count"))
+st.plotly_chart(histogram, alt=figures.describe(histogram))
 per_unit = {name: s["mean_per_unit"].tolist() for name, s in stats.items()}
 longest = max(len(v) for v in per_unit.values())
-st.plotly_chart(figures.lines(list(range(longest)), per_unit, "Mean |activation| per code unit",
-                              "code unit", "mean |activation|"))
+per_unit_chart = figures.lines(list(range(longest)), per_unit, t("sparsity.per_unit"),
+                               t("charts.code_unit"), t("charts.mean_activation"))
+st.plotly_chart(per_unit_chart, alt=figures.describe(per_unit_chart))

@@ -188,7 +188,8 @@ def test_two_sessions_saving_one_name_keep_both_runs(tmp_path, monkeypatch):
     first, notice = store.save_owned_run("standard-1", build_model("standard"), "alice")
     second, other_notice = store.save_owned_run("standard-1", build_model("standard"), "bob")
     assert notice is None and first.name == "standard-1"
-    assert second.name == "standard-1-2" and "taken by another user" in other_notice
+    assert second.name == "standard-1-2"
+    assert other_notice == {"taken": "standard-1", "saved_as": "standard-1-2"}
     assert {r["name"] for r in store.list_runs()} == {"standard-1", "standard-1-2"}
     with pytest.raises(store.ConfirmOverwrite):
         store.save_owned_run("standard-1", build_model("standard"), "alice")

@@ -19,9 +19,12 @@ from tests.conftest import ROOT
 
 
 def test_every_registered_variant_has_its_texts():
-    from ui.texts import VARIANTS
+    from ui.i18n import LANGUAGES, catalog
 
-    assert set(VARIANTS) == set(MODELS)
+    for language in LANGUAGES:
+        for name in MODELS:
+            for part in ("title", "what", "when"):
+                assert f"variants.{name}.{part}" in catalog(language), (language, name, part)
 
 
 def test_no_module_in_core_is_over_about_300_lines():
@@ -108,7 +111,8 @@ def test_decoded_plane_spans_the_prior_or_the_codes():
 def test_the_run_record_round_trips(tmp_path):
     progress = Progress()
     progress.add_report(5, {"loss": 2.0, "reconstruction": 2.0}, elapsed=1.5)
-    progress.add_epoch({"sse_per_image": 9.0, "epoch": 1})
+    progress.add_epoch({"val_sse_per_image": 9.5, "epoch": 1})
+    progress.update(test_metrics={"test_sse_per_image": 9.0})
     progress.add_pretrain({"stage": 1, "epoch": 1, "error": 0.1})
     snapshot = progress.snapshot()
     folder = store.save_run(tmp_path / "r", build_model("standard"), dataset="digits",
@@ -116,10 +120,11 @@ def test_the_run_record_round_trips(tmp_path):
     back = store.snapshot_of(store.read_description(folder))
     assert back.status == "done" and back.finished
     assert (back.loss_steps, back.loss_terms) == ([5], {"loss": [2.0], "reconstruction": [2.0]})
+    assert back.epoch_metrics == snapshot.epoch_metrics
     assert back.test_metrics == snapshot.test_metrics
     assert back.pretrain_history == snapshot.pretrain_history
     assert back.elapsed == 1.5 and back.epoch == back.epochs == 1
-    assert store.read_description(folder)["metrics"]["sse_per_image"] == 9.0
+    assert store.read_description(folder)["metrics"]["test_sse_per_image"] == 9.0
 
 
 def test_one_parser_for_key_value_settings():

@@ -25,8 +25,8 @@ from tests.make_bad_uploads import npz_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 ARTIFACTS = ROOT / "test-artifacts"
-PAGES = ["Train", "Reconstructions", "Sparsity", "Noise robustness", "Latent space", "Generate",
-         "Compare", "Home"]
+PAGES = ["Train", "Lessons", "Reconstructions", "Sparsity", "Noise robustness", "Latent space",
+         "Generate", "Compare", "Home"]
 
 
 def _require_browser() -> None:
@@ -130,7 +130,7 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     good.write_bytes(npz_bytes(x=np.random.default_rng(0).integers(0, 255, (40, 16, 16),
                                                                     dtype=np.uint8)))
     uploader.set_input_files(str(good))
-    page.wait_for_selector("text=uploaded file good-upload.npz", timeout=30_000)
+    page.wait_for_selector("text=from your upload", timeout=30_000)
     wait_idle(page)
     goto_page(page, "Reconstructions")
     assert_no_error(page, "after upload")

@@ -11,8 +11,9 @@ from core.models import MODELS
 from core.training import TrainConfig
 from tests.conftest import ROOT
 
-PAGES = ["pages/home.py", "pages/train.py", "pages/reconstructions.py", "pages/sparsity.py",
-         "pages/noise.py", "pages/latent.py", "pages/generate.py", "pages/compare.py"]
+PAGES = ["pages/home.py", "pages/lessons.py", "pages/train.py", "pages/reconstructions.py",
+         "pages/sparsity.py", "pages/noise.py", "pages/latent.py", "pages/generate.py",
+         "pages/compare.py"]
 
 
 def app_at(page: str, session: dict | None = None) -> AppTest:
@@ -33,11 +34,22 @@ def _no_umap_warmup(monkeypatch):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_renders_without_a_run(page):
+def test_page_renders_without_a_run(page, monkeypatch, tmp_path):
+    monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # a server without the pretrained zoo
     at = app_at(page)
     assert not at.exception, at.exception
-    if page not in ("pages/home.py", "pages/train.py"):
+    if page not in ("pages/home.py", "pages/train.py", "pages/lessons.py"):
         assert any("No run yet" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_the_zoo_on_a_first_visit(page):
+    at = app_at(page)
+    assert not at.exception, at.exception
+    assert not any("No run yet" in info.value for info in at.info)
+    if page not in ("pages/home.py", "pages/train.py", "pages/compare.py"):
+        shown = [c.value for c in at.caption] + [m.value for m in at.markdown]
+        assert any("example" in text for text in shown), shown
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +102,7 @@ def test_pages_compare_several_runs(page, trained_runs):
     if page == "pages/compare.py":
         table = at.dataframe[0].value
         assert list(table["run"]) == ["sparse-1", "standard-1", "deep-1"]
-        assert table["probe accuracy"].between(0, 1).all()
+        assert table["probe"].between(0, 1).all()
 
 
 def test_save_a_run_then_open_it_as_a_saved_run(trained_runs):

@@ -1,4 +1,4 @@
-"""Helpers the analysis pages share: the active run or a friendly stop, cached analyses."""
+"""Helpers the analysis pages share: the run a page shows, cached analyses."""
 
 from __future__ import annotations
 
@@ -7,21 +7,25 @@ import torch
 
 from core import analysis
 from ui import state
+from ui.i18n import t
 
 
-def require_run() -> state.Run:
-    """The active run; otherwise a hint and a link to Train, and the page stops there."""
-    run = state.active_run()
+def require_run(example: str = "standard") -> state.Run:
+    """The active run; with none chosen, the zoo's `example` run for this page (so every page
+    shows something on a first visit); with no zoo either, a hint and a link to Train."""
+    run = state.active_run() or state.example_run(example)
     if run is None:
-        st.info("No run yet. Train one first: it takes seconds on the bundled digits.")
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.info(t("common.no_run"))
+        st.page_link("pages/train.py", label=t("common.go_train"),
+                     icon=":material/model_training:")
         st.stop()
     snapshot = run.snapshot()
+    if run.is_example and not state.active_run():
+        st.caption(t("common.showing_example", name=run.name))
     if not run.finished:
-        st.caption(f"{run.name} is still training ({snapshot.phase}); results change as it "
-                   "learns.")
+        st.caption(t("common.still_training", name=run.name, phase=snapshot.phase))
     elif snapshot.status == "failed":
-        st.warning(f"{run.name} failed: {snapshot.error}")
+        st.warning(t("common.failed", name=run.name, error=snapshot.error))
     return run
 
 

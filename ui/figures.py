@@ -5,30 +5,49 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.i18n import t
+
 FONT = {"size": 16}
-PALETTE = ["#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#FF6692",
-           "#B6E880", "#FF97FF", "#FECB52"]
+# Okabe & Ito's colour-blind-safe palette, then two more that stay apart from it; classes also
+# get a marker shape each, so no one has to tell them apart by colour alone. The two extras were
+# picked by simulating protanopia, deuteranopia and tritanopia (Machado et al. 2009): the
+# usual brown and grey (#8C564B, #7F7F7F) came within CIELAB distance 10 of the bluish green for
+# deuteranopes; violet and dark brown keep every pair at least 16 apart under all three, as far
+# apart as Okabe & Ito's eight are among themselves.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+           "#000000", "#8800FF", "#663311"]
+SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star",
+           "pentagon", "hexagon"]
 
 
 def _style(figure: go.Figure, title: str, x: str, y: str, height: int = 360) -> go.Figure:
-    figure.update_layout(title=title, xaxis_title=x, yaxis_title=y, font=FONT, height=height,
-                         margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    # the title sits just above the plot, under the tool bar that a touch screen always shows
+    # top right (centred in the top margin, as by default, the bar covered it on a phone)
+    figure.update_layout(title={"text": title, "y": 1, "yref": "paper", "yanchor": "bottom",
+                                "pad": {"b": 8}},
+                         xaxis_title=x, yaxis_title=y, font=FONT, height=height,
+                         margin={"l": 10, "r": 10, "t": 70, "b": 10},
                          legend={"orientation": "h", "y": -0.2},
                          paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     return figure
 
 
-def loss_curve(steps: list[int], terms: dict[str, list[float]], log_y: bool = True) -> go.Figure:
+def loss_curve(steps: list[int], terms: dict[str, list[float]], log_y: bool = True,
+               unit: str | None = None, height: int = 300) -> go.Figure:
+    """The live loss per term; `unit` titles the chart with the reconstruction's unit. Lower
+    than the other charts, so that on a 1280x720 projector Train, Stop and the whole chart are
+    in view together."""
     figure = go.Figure()
     if set(terms) == {"loss", "reconstruction"}:  # the same curve twice: show it once
         terms = {"reconstruction": terms["reconstruction"]}
     for index, (name, values) in enumerate(terms.items()):
-        figure.add_scatter(x=steps, y=values, mode="lines", name=name,
+        figure.add_scatter(x=steps, y=values, mode="lines", name=t(f"terms.{name}"),
                            line={"width": 3 if name == "loss" else 2,
                                  "color": PALETTE[index % len(PALETTE)]})
-    figure = _style(figure, "Training loss (nats per image)", "step", "loss")
+    figure = _style(figure, unit or t("charts.loss_title"), t("charts.step"), t("charts.loss"),
+                    height=height)
     if not steps:  # drawn before training too, so the chart library is loaded when it starts
-        figure.add_annotation(text="The loss appears here as soon as training starts.",
+        figure.add_annotation(text=t("charts.loss_empty"),
                               showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
         figure.update_xaxes(showticklabels=False)
         figure.update_yaxes(showticklabels=False)
@@ -54,14 +73,24 @@ def bars(labels: list[str], values: list[float], title: str, x_title: str, y_tit
     return _style(figure, title, x_title, y_title)
 
 
+def grouped_bars(groups: list[str], series: dict[str, list[float]], title: str, x_title: str,
+                 y_title: str) -> go.Figure:
+    """One bar per series in each group (e.g. two runs under three kinds of noise)."""
+    figure = go.Figure()
+    for index, (name, values) in enumerate(series.items()):
+        figure.add_bar(x=groups, y=values, name=name, marker_color=PALETTE[index % len(PALETTE)])
+    figure.update_layout(barmode="group")
+    return _style(figure, title, x_title, y_title)
+
+
 def histograms(series: dict[str, np.ndarray], title: str, x_title: str,
-               log_y: bool = True) -> go.Figure:
+               log_y: bool = True, y_title: str = "count") -> go.Figure:
     figure = go.Figure()
     for index, (name, values) in enumerate(series.items()):
         figure.add_histogram(x=values, name=name, opacity=0.6, nbinsx=60,
                              marker_color=PALETTE[index % len(PALETTE)])
     figure.update_layout(barmode="overlay")
-    figure = _style(figure, title, x_title, "count")
+    figure = _style(figure, title, x_title, y_title)
     if log_y:
         figure.update_yaxes(type="log")
     return figure
@@ -76,10 +105,49 @@ def scatter_by_class(points: np.ndarray, labels: np.ndarray | None, classes: lis
     groups = [(None, np.ones(len(points), bool))] if labels is None else [
         (c, labels == c) for c in np.unique(labels)]
     for label, mask in groups:
-        name = "all" if label is None else (classes[label] if label < len(classes) else str(label))
+        name = t("charts.all") if label is None else (
+            classes[label] if label < len(classes) else str(label))
+        index = 0 if label is None else int(label) % 10
         figure.add_scattergl(x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
-                             customdata=row_ids[mask], marker={"size": 5, "opacity": 0.8,
-                             "color": PALETTE[0 if label is None else int(label) % 10]})
+                             customdata=row_ids[mask], hovertemplate=f"{name}<extra></extra>",
+                             marker={"size": 7, "opacity": 0.8, "color": PALETTE[index],
+                                     "symbol": SYMBOLS[index],
+                                     # an outline: yellow or sky blue alone fade into white
+                                     "line": {"width": 0.5, "color": "rgba(0,0,0,0.5)"}})
     figure = _style(figure, title, "", "", height=560)
     figure.update_layout(dragmode="lasso", legend={"orientation": "v", "y": 1})
     return figure
+
+
+def mark_point(figure: go.Figure, point: np.ndarray, neighbours: np.ndarray | None, name: str,
+               neighbours_name: str = "") -> go.Figure:
+    """Mark one point (2,) on a 2-D map (e.g. scatter_by_class's) with a large outlined star,
+    and optionally ring its neighbours (K, 2); the map stays zoomable rather than selectable."""
+    if neighbours is not None and len(neighbours):
+        figure.add_scatter(x=neighbours[:, 0], y=neighbours[:, 1], mode="markers",
+                           name=neighbours_name, hoverinfo="skip",
+                           marker={"size": 14, "color": "#D55E00", "symbol": "circle-open",
+                                   "line": {"width": 2}})
+    figure.add_scatter(x=[float(point[0])], y=[float(point[1])], mode="markers", name=name,
+                       hovertemplate=f"{name}<extra></extra>",
+                       marker={"size": 22, "color": "#F0E442", "symbol": "star",
+                               "line": {"width": 2, "color": "#000000"}})
+    figure.update_layout(dragmode="zoom")
+    return figure
+
+
+def describe(figure: go.Figure) -> str:
+    """A short text alternative for a chart (st.plotly_chart's `alt`): its kind, title, axes and
+    series, e.g. "Line chart: Error under noise; SSE against noise level; series: a, b"."""
+    kinds = {trace.type for trace in figure.data}
+    kind = ("points" if kinds & {"scattergl"} else "bars" if "bar" in kinds
+            else "histogram" if "histogram" in kinds else "lines")
+    parts = [t(f"a11y.chart_{kind}", title=figure.layout.title.text or "")]
+    x, y = figure.layout.xaxis.title.text, figure.layout.yaxis.title.text
+    if x and y:
+        parts.append(t("a11y.chart_axes", x=x, y=y))
+    names = [trace.name for trace in figure.data if trace.name]
+    if names:
+        key = "a11y.chart_classes" if kind == "points" else "a11y.chart_series"
+        parts.append(t(key, names=", ".join(names)))
+    return "; ".join(parts)

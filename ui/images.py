@@ -6,6 +6,8 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ui.i18n import t
+
 
 def mosaic(images: torch.Tensor, columns: int | None = None, scale: int = 3,
            gap: int = 2) -> np.ndarray:
@@ -26,11 +28,13 @@ def mosaic(images: torch.Tensor, columns: int | None = None, scale: int = 3,
 
 
 def show_row(images: torch.Tensor, caption: str | None = None, columns: int | None = None,
-             scale: int = 3) -> None:
+             scale: int = 3, alt: str | None = None) -> None:
+    """A mosaic of images; `alt` tells a screen reader what it shows (the caption if None)."""
     if images is None or len(images) == 0:
-        st.caption("No images yet.")
+        st.caption(t("images.none"))
         return
-    st.image(mosaic(images, columns, scale), caption=caption)
+    st.image(mosaic(images, columns, scale), caption=caption,
+             alt=alt or caption or t("images.default_alt", count=len(images)))
 
 
 def filters_to_images(weights: torch.Tensor, count: int = 32) -> torch.Tensor:

@@ -10,6 +10,7 @@ from core import admission, store
 from core.progress import JobSnapshot
 from core.training import preview_indices
 from ui import figures, images, state
+from ui.i18n import number, problem, t
 
 POLL_SECONDS = 0.5
 QUEUED_POLL_SECONDS = 2.0
@@ -31,66 +32,100 @@ def panel(run: state.Run | None, dataset) -> None:
             _ready(dataset)
             return
         snapshot = run.snapshot()
-        if (polling and snapshot.finished) or (queued and snapshot.status != "queued"):
+        shown = st.session_state.get("shown_status", {}).get(run.id)
+        stale = snapshot.finished and shown in ("queued", "running")  # the sidebar's label
+        if (polling and snapshot.finished) or (queued and snapshot.status != "queued") or stale:
             st.rerun(scope="app")  # change the polling rate (or stop): redraw the page
         _progress(run, snapshot)
-        st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms),
-                        key="loss.live")
+        st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms,
+                                           unit=run.model.reconstruction_unit),
+                        key="loss.live", alt=t("a11y.loss_alt"))
+        _metrics(snapshot)
         if snapshot.error:
             st.error(snapshot.error)
         if snapshot.preview_inputs is not None:
-            st.markdown(PREVIEW_CAPTION)
-            images.show_row(snapshot.preview_inputs, scale=3)
+            st.markdown(t("live.preview_caption"))
+            images.show_row(snapshot.preview_inputs, scale=3,
+                            alt=t("images.digits_alt", count=len(snapshot.preview_inputs)))
             images.show_row(torch.zeros_like(snapshot.preview_inputs)
                             if snapshot.preview_outputs is None else snapshot.preview_outputs,
-                            scale=3)
+                            scale=3, alt=t("images.live_alt", name=run.name))
         if snapshot.pretrain_history or run.model.has_pretraining:
             _pretraining(run, snapshot)
 
     _live()
 
 
-PREVIEW_CAPTION = "**Test digits** (top) and their **reconstructions** (bottom)"
-
-
 def _ready(dataset) -> None:
-    st.progress(0.0, text="Ready: press Train to start.")
-    cols = st.columns(4)
-    for col, label in zip(cols, ("Status", "Images / second", "Test error (SSE / image)",
-                                 "Time"), strict=True):
-        col.metric(label, "-")
-    st.plotly_chart(figures.loss_curve([], {}), key="loss.live")
+    st.progress(0.0, text=t("live.ready"))
+    st.plotly_chart(figures.loss_curve([], {}), key="loss.live", alt=t("a11y.loss_alt"))
+    row = _metric_row()
+    for label in ("live.status", "live.speed", "live.error", "live.time"):
+        row.metric(t(label), "-", width="content")
     preview = dataset.x_test[preview_indices(dataset, 10)]
-    st.markdown(PREVIEW_CAPTION)
-    images.show_row(preview, scale=3)
-    images.show_row(torch.zeros_like(preview), scale=3)
+    st.markdown(t("live.preview_caption"))
+    images.show_row(preview, scale=3, alt=t("images.digits_alt", count=len(preview)))
+    images.show_row(torch.zeros_like(preview), scale=3, alt=t("images.live_empty_alt"))
 
 
 def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
     if snapshot.status == "queued":
         ahead = snapshot.queue_position or 0
-        st.info(f"Waiting for a free slot: {ahead} job(s) ahead of this one." if ahead
-                else "Waiting for the running job to finish: this one is next.")
-    text = f"{run.name}: {snapshot.phase}"
-    if snapshot.status == "running" and snapshot.phase == "training":
-        text += f", epoch {snapshot.epoch} of {snapshot.epochs}"
+        st.info(t("live.queued_ahead", ahead=ahead) if ahead else t("live.queued_next"))
+    text = f"{run.name}: {phase_text(snapshot)}"
     expected = admission.expected_seconds(snapshot)
     if expected is not None:
-        text += f", about {_duration(max(expected - snapshot.elapsed, 0))} left"
+        text += t("live.left", duration=_duration(max(expected - snapshot.elapsed, 0)))
     st.progress(min(max(snapshot.progress, 0.0), 1.0), text=text)
     budget = getattr(run.job, "time_budget", None)
     if expected is not None and budget and expected > budget:
-        st.warning(f"At this speed the run needs about {_duration(expected)}, more than this "
-                   f"server allows one job ({_duration(budget)}). It will stop then, with its "
-                   "weights kept and saveable; fewer epochs would finish in time.")
-    cols = st.columns(4)
-    cols[0].metric("Status", snapshot.status)
-    cols[1].metric("Images / second", f"{snapshot.samples_per_second:,.0f}")
-    last = snapshot.test_metrics[-1]["sse_per_image"] if snapshot.test_metrics else None
-    cols[2].metric("Test error (SSE / image)", "-" if last is None else f"{last:.2f}",
-                   help="Squared error summed over the 784 pixels, averaged over test images: "
-                        "the measure Hinton & Salakhutdinov (2006) report.")
-    cols[3].metric("Time", f"{snapshot.elapsed:.1f} s")
+        st.warning(t("live.over_budget", expected=_duration(expected),
+                     budget=_duration(budget)))
+    placement = getattr(run.job, "placement", None)  # the Ray backend says where it runs
+    if placement:
+        st.caption(t("live.where", node=placement.get("node", "?"),
+                     device=placement.get("device", "?")))
+
+
+def _metric_row():
+    """The four numbers under the chart, in a row that wraps: on one line on a wide screen, two
+    by two beside the settings on a projector, stacked on a phone; never cut off ("runni...").
+    Below the chart, so that Train, Stop and the chart fit a 1280x720 screen together."""
+    return st.container(horizontal=True, gap="medium")
+
+
+def _metrics(snapshot: JobSnapshot) -> None:
+    row = _metric_row()
+    row.metric(t("live.status"), t(f"status.{snapshot.status}"), width="content")
+    row.metric(t("live.speed"), number(snapshot.samples_per_second, 0), width="content")
+    # the validation part's error while training; the test error of the final model once done
+    last = snapshot.test_metrics.get("test_sse_per_image")
+    label = "live.error"
+    if last is None and snapshot.epoch_metrics:
+        last, label = snapshot.epoch_metrics[-1].get("val_sse_per_image"), "live.val_error"
+    row.metric(t(label), "-" if last is None else number(last, 2), help=t(f"{label}_help"),
+               width="content")
+    row.metric(t("live.time"), f"{number(snapshot.elapsed, 1)} s", width="content")
+
+
+def phase_text(snapshot: JobSnapshot) -> str:
+    """The job's phase in the session's language (core's phases are stable English codes)."""
+    phase = snapshot.phase
+    if snapshot.status == "queued":
+        return t("status.queued")
+    if phase == "training" and snapshot.status == "running":
+        return t("live.phase_training", epoch=snapshot.epoch, epochs=snapshot.epochs)
+    if phase.startswith("RBM "):
+        stage, _, rest = phase.removeprefix("RBM ").partition(", epoch ")
+        current, _, stages = stage.partition(" of ")
+        epoch, _, epochs = rest.partition(" of ")
+        return t("live.phase_rbm", stage=current, stages=stages, epoch=epoch, epochs=epochs)
+    if phase.startswith("starting on "):
+        return t("phases.starting_on", node=phase.removeprefix("starting on "))
+    known = {"starting", "preparing", "done", "stopped", "diverged", "failed", "saved",
+             "stopped while queued", "stopped: time budget reached",
+             "replaced by a newer job of the same session", "interrupted"}
+    return t("phases." + phase.replace(" ", "_").replace(":", "")) if phase in known else phase
 
 
 def _duration(seconds: float) -> str:
@@ -103,83 +138,87 @@ def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
     history = snapshot.pretrain_history
     if not history:
         if run.model.has_pretraining:
-            st.caption("RBM pretraining: the first error appears after its first epoch.")
+            st.caption(t("live.rbm_waiting"))
         return
-    with st.expander("RBM pretraining (layer by layer)", expanded=True):
+    with st.expander(t("live.rbm_title"), expanded=True):
         stages = sorted({h["stage"] for h in history})
         series = {f"RBM {s}": [h["error"] for h in history if h["stage"] == s] for s in stages}
         longest = max(len(v) for v in series.values())
-        st.plotly_chart(figures.lines(list(range(1, longest + 1)), series,
-                                      "Reconstruction error of each RBM", "epoch",
-                                      "mean squared error per pixel"), key=f"rbm.{run.id}")
+        chart = figures.lines(list(range(1, longest + 1)), series, t("live.rbm_chart"),
+                              t("charts.epoch"), t("charts.mse_per_pixel"))
+        st.plotly_chart(chart, key=f"rbm.{run.id}", alt=figures.describe(chart))
         filters = run.model.filters()
         if filters is not None:
-            st.markdown("**First-layer filters** learned by RBM 1 (what its units look for)")
-            images.show_row(images.filters_to_images(filters, 32), columns=16, scale=2)
+            st.markdown(t("live.filters"))
+            images.show_row(images.filters_to_images(filters, 32), columns=16, scale=2,
+                            alt=t("images.filters_alt", count=32))
 
 
 def _saved_run_actions(run: state.Run) -> None:
     """Download any saved run; delete it when this session saved it."""
     download_col, delete_col, _ = st.columns([1, 1, 2])
-    download_col.download_button("Download files", state.run_archive(run),
+    download_col.download_button(t("runs.download"), state.run_archive(run),
                                  file_name=f"{run.saved_path.name}.zip",
                                  mime="application/zip", icon=":material/download:")
-    if store.run_owner(run.saved_path) == state.owner() and delete_col.button(
-            "Delete this saved run", icon=":material/delete:"):
+    if run.is_example:
+        st.caption(t("runs.example_read_only"))
+    elif store.run_owner(run.saved_path) == state.owner() and delete_col.button(
+            t("runs.delete"), icon=":material/delete:"):
         try:
+            name = run.saved_path.name
             state.delete_saved_run(run)
-            st.toast(f"Deleted {run.saved_path.name}.")
+            st.session_state["train_notices"] = [t("runs.deleted", name=name)]
             st.rerun()
         except store.SaveRefused as refusal:
-            st.error(str(refusal))
+            st.error(problem(refusal))
 
 
 def runs_table() -> None:
     runs = state.session_runs()
-    st.subheader("This session's runs")
+    st.subheader(t("runs.title"))
     rows = []
     for run in runs.values():
         snapshot = run.snapshot()
-        metrics = snapshot.test_metrics[-1] if snapshot.test_metrics else {}
-        rows.append({"run": run.name, "variant": run.variant, "dataset": run.dataset.name,
-                     "status": snapshot.status, "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
-                     "test SSE/image": metrics.get("sse_per_image"),
+        metrics = snapshot.test_metrics  # the final model's; empty while it trains
+        rows.append({"run": run.name, "variant": t(f"variants.{run.variant}.title"),
+                     "dataset": run.dataset.name, "status": t(f"status.{snapshot.status}"),
+                     "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
+                     "sse": metrics.get("test_sse_per_image"),
                      "seconds": round(snapshot.elapsed, 1),
                      "saved": run.saved_path.name if run.saved_path else ""})
-    columns = ["run", "variant", "dataset", "status", "epochs", "test SSE/image", "seconds",
-               "saved"]
+    columns = ["run", "variant", "dataset", "status", "epochs", "sse", "seconds", "saved"]
     st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True,
-                 placeholder="No runs yet.")
+                 placeholder=t("runs.none"),
+                 column_config={c: t(f"runs.col_{c}") for c in columns})
     active = state.active_run()
     if active is not None and active.job is None and active.description.get("status") != "training":
         _saved_run_actions(active)  # already on disk (an interrupted one can still be saved)
         return
     name_col, save_col, download_col = st.columns([2, 1, 1], vertical_alignment="bottom")
-    name = name_col.text_input("Save the active run as", max_chars=64,
+    name = name_col.text_input(t("runs.save_as"), max_chars=64,
                                value="" if active is None else active.name,
                                disabled=active is None,
                                key=f"save-name.{getattr(active, 'id', '')}",
-                               help="Letters, digits, '-', '_' and '.'; other characters "
-                                    "become '-'. Saved runs are visible to every user; a name "
-                                    "another user took gets a number added.")
+                               help=t("runs.save_help"))
     confirm_key = f"save-confirm.{getattr(active, 'id', '')}"
     if st.session_state.get(confirm_key):
         st.warning(st.session_state[confirm_key])
-        overwrite = st.button("Replace my saved run", icon=":material/published_with_changes:")
+        overwrite = st.button(t("runs.replace"), icon=":material/published_with_changes:")
     else:
         overwrite = False
-    if save_col.button("Save run", icon=":material/save:",
+    if save_col.button(t("runs.save"), icon=":material/save:",
                        disabled=active is None or not active.finished) or overwrite:
         try:
             folder, notice = state.save_session_run(active, name, overwrite=overwrite)
             st.session_state.pop(confirm_key, None)
-            st.toast(notice or f"Saved as {folder.name}")
+            st.toast(t("runs.saved_renamed", **notice) if notice else
+                     t("runs.saved", name=folder.name))
         except store.ConfirmOverwrite as question:
-            st.session_state[confirm_key] = str(question)
+            st.session_state[confirm_key] = problem(question)
             st.rerun()
         except store.SaveRefused as refusal:
-            st.error(str(refusal))
+            st.error(problem(refusal))
     if active is not None and active.saved_path is not None:
-        download_col.download_button("Download files", state.run_archive(active),
+        download_col.download_button(t("runs.download"), state.run_archive(active),
                                      file_name=f"{active.saved_path.name}.zip",
                                      mime="application/zip", icon=":material/download:")

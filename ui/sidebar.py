@@ -1,4 +1,5 @@
-"""The sidebar every page shares: dataset, active run, device and queue."""
+"""The sidebar every page shares: language, dataset, active run, presenter mode, share link,
+and where training runs."""
 
 from __future__ import annotations
 
@@ -6,98 +7,122 @@ import streamlit as st
 
 from core import store
 from core.data import DATASETS, load_dataset
-from core.devices import device_label, resolve_device
-from core.jobs import job_queue
+from core.devices import resolve_device
+from core.jobs import backend, job_queue
 from core.uploads import read_upload
-from ui import state
+from ui import links, state
+from ui.i18n import LANGUAGES, language, number, t
 
 OPTIONS = [*DATASETS, "upload"]
-
-
-def _title(name: str) -> str:
-    return "Your own images (upload)" if name == "upload" else DATASETS[name].title
+AUTO = ""  # the active-run option that lets each page show its own example
 
 
 def render() -> None:
     with st.sidebar:
+        if st.session_state.get("lang") not in LANGUAGES:
+            st.session_state["lang"] = language()  # the browser's, until the user picks
+        st.segmented_control(t("sidebar.language"), list(LANGUAGES), key="lang",
+                             format_func=LANGUAGES.get, required=True)
         _dataset_picker()
         _run_picker()
+        st.toggle(t("sidebar.presenter"), key="presenter", help=t("sidebar.presenter_help"))
+        links.share_control()
         _machine()
 
 
 def _dataset_picker() -> None:
-    if "dataset_name" not in st.session_state:
-        st.session_state["dataset_name"] = "mnist" if state.dataset_on_disk("mnist") else "digits"
-    name = st.selectbox("Dataset", OPTIONS, format_func=_title, key="dataset_name")
+    if st.session_state.get("dataset_name") not in OPTIONS:
+        st.session_state["dataset_name"] = state.default_dataset()
+    name = st.selectbox(t("sidebar.dataset"), OPTIONS, key="dataset_name",
+                        format_func=lambda n: t(f"datasets.{n}"))
     if name == "upload":
         _upload()
     elif not state.dataset_on_disk(name):
-        st.info(f"{DATASETS[name].title} is not on this computer yet. Until it is, the app "
-                "uses the bundled digits.")
-        if st.button(f"Download {name}", icon=":material/download:"):
-            bar = st.progress(0.0, text="Starting the download...")
+        st.info(t("sidebar.not_on_disk", title=t(f"datasets.{name}")))
+        if st.button(t("sidebar.download", name=name), icon=":material/download:"):
+            bar = st.progress(0.0, text=t("sidebar.download_start"))
             try:
                 load_dataset(name, progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
-                bar.progress(1.0, text="Done.")
+                bar.progress(1.0, text=t("sidebar.download_done"))
                 st.rerun()
             except (OSError, ValueError) as error:
                 bar.empty()
-                st.error(str(error))
+                st.error(t("sidebar.download_failed", name=name, error=error))
     dataset = state.current_dataset()
-    st.caption(f"**{len(dataset.x_train):,}** training and **{len(dataset.x_test):,}** test "
-               f"images, {dataset.source}.")
+    st.caption(t("sidebar.dataset_size", train=number(len(dataset.x_train), 0),
+                 test=number(len(dataset.x_test), 0),
+                 source=state.dataset_source(dataset)))
 
 
 def _upload() -> None:
-    upload = st.file_uploader("Images (.npz or .zip)", type=["npz", "zip"],
-                              help="An .npz with an array x (and optional labels y), or a .zip "
-                                   "of PNG/JPEG images, optionally one folder per class.")
+    upload = st.file_uploader(t("sidebar.upload"), type=["npz", "zip"],
+                              help=t("sidebar.upload_help"), key="upload_file")
     if upload is None:
         if st.session_state.get("upload_dataset") is None:
-            st.caption("Until you upload, the app uses the bundled digits.")
+            st.caption(t("sidebar.upload_until"))
         return
+    from core.messages import Problem
+    from ui.i18n import known, problem
+
     if st.session_state.get("upload_id") != upload.file_id:
         try:
             st.session_state["upload_dataset"] = read_upload(upload.getvalue(), upload.name)
             st.session_state["upload_error"] = None
-        except ValueError as error:
+        except ValueError as error:  # kept as key and fields, translated when shown
             st.session_state["upload_dataset"] = None
-            st.session_state["upload_error"] = str(error)
+            st.session_state["upload_error"] = {"key": getattr(error, "key", ""),
+                                                "text": str(error),
+                                                "fields": dict(getattr(error, "fields", {}))}
         st.session_state["upload_id"] = upload.file_id
-    if st.session_state.get("upload_error"):
-        st.error(st.session_state["upload_error"])
+    refusal = st.session_state.get("upload_error")
+    if isinstance(refusal, dict):
+        reason = problem(Problem(refusal["key"], refusal["text"], **refusal["fields"]))
+        if refusal["key"].startswith("upload_") and known(f"problems.{refusal['key']}"):
+            # the catalog text says what is wrong; core's English text also said what works
+            reason = f"{reason} {t('problems.upload_accepted', **refusal['fields'])}"
+        st.error(t("sidebar.upload_refused", reason=reason))
 
 
 def _run_picker() -> None:
     runs = state.session_runs()
     saved = [f"saved:{r['name']}" for r in store.list_runs()]
     interrupted = {f"interrupted:{r['name']}": r for r in state.interrupted_runs()}
-    options = list(runs) + saved + list(interrupted)
-    if not options:  # the same widget, disabled, so the sidebar does not jump later
-        st.selectbox("Active run", ["no runs yet"], disabled=True,
-                     help="Train a run on the Train page; every page then shows it.")
-        return
+    examples = [f"zoo:{name}" for name in state.zoo_names()]
+    options = [AUTO, *runs, *saved, *interrupted, *examples]
     pending = st.session_state.pop("pending_active_run", None)
     if pending in options:
         st.session_state["active_run"] = pending
     if st.session_state.get("active_run") not in options:
-        st.session_state["active_run"] = options[0]
+        st.session_state["active_run"] = AUTO
+    shown = st.session_state.setdefault("shown_status", {})  # what the label says now
 
     def label(option: str) -> str:
+        if option == AUTO:
+            return t("sidebar.run_auto")
         if option in runs:
+            shown[option] = runs[option].snapshot().status
             return runs[option].label
         if option in interrupted:
             run = interrupted[option]
-            return (f"{run['name']} (interrupted at epoch {run.get('epoch')} of "
-                    f"{run.get('epochs')})")
-        return f"{option.removeprefix('saved:')} (saved)"
+            return t("runs.label_interrupted", name=run["name"], epoch=run.get("epoch"),
+                     epochs=run.get("epochs"))
+        if option.startswith("zoo:"):
+            return t("runs.label_example", name=option.removeprefix("zoo:"))
+        return t("runs.label_saved", name=option.removeprefix("saved:"))
 
-    st.selectbox("Active run", options, format_func=label, key="active_run",
-                 help="Every page shows this run. Saved runs are shared by all users.")
+    st.selectbox(t("sidebar.active_run"), options, format_func=label, key="active_run",
+                 help=t("sidebar.active_run_help"))
 
 
 def _machine() -> None:
+    name, note = backend()
+    if note:
+        st.warning(t("sidebar.ray_unreachable", reason=note))
+    if name == "ray":
+        st.caption(t("sidebar.ray"))
+        return
     device = resolve_device("auto")
     queue = job_queue(device).state()
-    st.caption(f"Training on **{device_label(device)}**. Queue: {queue['running']} training, "
-               f"{queue['waiting']} waiting (at most {queue['max_running']} at once).")
+    st.caption(t("sidebar.machine", device=t(f"sidebar.device_{device.type}"),
+                 running=queue["running"], waiting=queue["waiting"],
+                 most=queue["max_running"]))

@@ -8,12 +8,20 @@ from typing import Any
 
 import streamlit as st
 
-LABELS = {"lr": "Learning rate", "code_dim": "Code size", "l1_weight": "L1 weight",
-          "rbm_lr": "RBM learning rate", "pretrain": "RBM pretraining"}
+from ui.i18n import known, t
 
 
 def _label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    return t(f"params.{name}") if known(f"params.{name}") else name.replace("_", " ").capitalize()
+
+
+def _help(name: str, fallback: str | None) -> str | None:
+    """The catalog's help text; core's own (English) help for a field the catalog lacks."""
+    return t(f"params.{name}_help") if known(f"params.{name}_help") else fallback
+
+
+def _choice(value: object) -> str:
+    return t(f"choices.{value}") if known(f"choices.{value}") else str(value)
 
 
 def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None = None,
@@ -27,16 +35,17 @@ def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         default = (overrides or {}).get(f.name, default)
         widget_key = f"{key}.{f.name}"
-        label, help_text = _label(f.name), meta.get("help")
+        label, help_text = _label(f.name), _help(f.name, meta.get("help"))
         if meta.get("choices"):
             values[f.name] = st.selectbox(label, meta["choices"], help=help_text, key=widget_key,
-                                          index=list(meta["choices"]).index(default))
+                                          index=list(meta["choices"]).index(default),
+                                          format_func=_choice)
         elif isinstance(default, bool):
             values[f.name] = st.toggle(label, value=default, help=help_text, key=widget_key)
         elif isinstance(default, tuple):
             text = st.text_input(label, ", ".join(map(str, default)), key=widget_key,
-                                 help=f"{help_text} Comma-separated whole numbers from "
-                                      f"{meta['low']} to {meta['high']}.")
+                                 help=t("params.sizes_help", help=help_text, low=meta["low"],
+                                        high=meta["high"]))
             values[f.name] = _parse_sizes(text, f.name)
         elif isinstance(default, int):
             values[f.name] = int(st.number_input(label, int(meta["low"]), int(meta["high"]),
@@ -53,9 +62,9 @@ def _parse_sizes(text: str, name: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
     except ValueError:
-        st.error(f"{_label(name)}: write whole numbers separated by commas, e.g. 1000, 500, 250.")
+        st.error(t("params.sizes_bad", name=_label(name)))
         st.stop()
     if not sizes:
-        st.error(f"{_label(name)}: give at least one layer size.")
+        st.error(t("params.sizes_empty", name=_label(name)))
         st.stop()
     return sizes

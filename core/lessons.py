@@ -1,0 +1,195 @@
+"""The chapter's claims, one lesson each, as pure functions: runs in, numbers and a verdict out.
+
+A lesson names the runs its experiment compares (by their names in the pretrained zoo, so it is
+shown at once; "train it yourself" retrains the same settings) and measures the claim on the
+test set. The verdict says whether the claim holds for these runs and, when it does not, the
+likely reasons found in the runs' own settings (too few epochs, no pressure on the code, the
+small bundled digits). The words live in the app's catalogs; this module returns codes and
+numbers only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from core import analysis
+from core.models import Autoencoder
+
+TEST_IMAGES = 2000  # enough for stable means; a verdict takes about a second per run on a CPU
+JACOBIAN_IMAGES = 300
+NOISE = (("gaussian", 0.3), ("masking", 0.3), ("salt_pepper", 0.2))
+SAMPLES = 500
+
+
+@dataclass
+class LessonRun:
+    """What a lesson needs of a run: its model, its test images and its settings."""
+
+    model: Autoencoder
+    x_test: torch.Tensor  # (N, 1, 28, 28)
+    x_train: torch.Tensor  # (M, 1, 28, 28), for the linear baseline
+    description: dict[str, Any] = field(default_factory=dict)  # run.json: variant, settings
+    dataset: str = "mnist"
+
+
+@dataclass
+class Verdict:
+    holds: bool
+    numbers: dict[str, float]  # what the UI shows, by name
+    reasons: list[str] = field(default_factory=list)  # codes: why the claim may not hold
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    roles: tuple[str, ...]  # the zoo runs compared: the subject first, then references
+    measure: Callable[[dict[str, LessonRun]], Verdict]
+    page: str  # the app page that shows the proof in full
+
+
+def _x(run: LessonRun) -> torch.Tensor:
+    return run.x_test[:TEST_IMAGES]
+
+
+def _sse(run: LessonRun) -> float:
+    return float(analysis.per_image_errors(run.model, _x(run)).mean())
+
+
+def standard(runs: dict[str, LessonRun]) -> Verdict:
+    """A one-hidden-layer autoencoder learns a code that rebuilds digits at least as well as
+    PCA, the best linear code of the same size."""
+    run = runs["standard"]
+    pca = analysis.pca_errors(run.x_train, _x(run), run.model.code_dim)["sse_per_image"]
+    sse = _sse(run)
+    return Verdict(sse <= pca, {"sse": sse, "pca": pca, "code_dim": run.model.code_dim})
+
+
+def multilayer(runs: dict[str, LessonRun]) -> Verdict:
+    """Hidden layers around the code lower the error at the same code size."""
+    deep, shallow = _sse(runs["multilayer"]), _sse(runs["standard"])
+    return Verdict(deep < shallow, {"sse": deep, "reference": shallow})
+
+
+def convolutional(runs: dict[str, LessonRun]) -> Verdict:
+    """Shared filters rebuild images better than dense layers, with fewer weights."""
+    conv, dense = runs["convolutional"], runs["multilayer"]
+    numbers = {"sse": _sse(conv), "reference": _sse(dense),
+               "parameters": conv.model.parameter_count(),
+               "reference_parameters": dense.model.parameter_count()}
+    holds = (numbers["sse"] < numbers["reference"]
+             and numbers["parameters"] < numbers["reference_parameters"])
+    return Verdict(holds, numbers)
+
+
+def sparse(runs: dict[str, LessonRun]) -> Verdict:
+    """An L1 penalty on the code makes it sparser than a standard autoencoder's."""
+    shares = {name: analysis.code_statistics(analysis.encode_all(run.model, _x(run)))[
+        "near_zero_share"] for name, run in runs.items()}
+    return Verdict(shares["sparse"] > shares["standard"],
+                   {"share": shares["sparse"], "reference": shares["standard"]})
+
+
+def denoising(runs: dict[str, LessonRun]) -> Verdict:
+    """Trained to undo corruption, the denoising autoencoder rebuilds noisy digits better than
+    a standard one, for every kind of noise."""
+    numbers, holds = {}, True
+    for kind, level in NOISE:
+        mine, other = (analysis.noise_curve(runs[name].model, _x(runs[name]), kind, [level])[0]
+                       for name in ("denoising", "standard"))
+        numbers[kind], numbers[f"{kind}_reference"] = mine, other
+        holds &= mine < other
+    return Verdict(holds, numbers)
+
+
+def contractive(runs: dict[str, LessonRun]) -> Verdict:
+    """The contractive code changes least when the input changes a little: its encoder's
+    Jacobian has the smallest norm of the regularised autoencoders."""
+    norms = {name: float(analysis.jacobian_frobenius(run.model, _x(run)[:JACOBIAN_IMAGES]).mean())
+             for name, run in runs.items()}
+    return Verdict(min(norms, key=norms.get) == "contractive", norms)
+
+
+def deep(runs: dict[str, LessonRun]) -> Verdict:
+    """Pretraining with stacked RBMs makes the deep autoencoder trainable: fine-tuned from
+    the RBMs it reaches a lower error than the same network from random weights."""
+    pretrained, random = _sse(runs["deep"]), _sse(runs["deep-nopretrain"])
+    return Verdict(pretrained < random, {"sse": pretrained, "reference": random})
+
+
+def vae(runs: dict[str, LessonRun], classifier: torch.nn.Module | None = None) -> Verdict:
+    """Draws from a VAE's prior N(0, I) decode to plausible digits; a plain autoencoder's
+    decoded from N(0, I) do not. Plausible: the digit classifier is sure of them (its mean top
+    probability). A Gaussian fitted to the plain autoencoder's own codes is shown too: it can
+    rival the VAE (Ghosh et al. 2020), the point is the prior."""
+    if classifier is None:
+        from core.classifier import load_classifier
+        from core.zoo import CLASSIFIER, ZOO_DIR
+
+        classifier = load_classifier(ZOO_DIR / CLASSIFIER)
+    generator = torch.Generator().manual_seed(0)
+    numbers = {}
+    variational, plain = runs["vae"], runs["standard"]
+    prior = variational.model.sample_codes(SAMPLES, generator).cpu()
+    numbers["vae"] = _confidence(classifier, analysis.decode_all(variational.model, prior))
+    normal = torch.randn(SAMPLES, plain.model.code_dim, generator=generator)
+    numbers["plain_prior"] = _confidence(classifier, analysis.decode_all(plain.model, normal))
+    codes = analysis.encode_all(plain.model, _x(plain))
+    fitted = analysis.sample_codes(plain.model, codes, SAMPLES, generator)
+    numbers["plain_fitted"] = _confidence(classifier, analysis.decode_all(plain.model, fitted))
+    return Verdict(numbers["vae"] > numbers["plain_prior"], numbers)
+
+
+def _confidence(classifier: torch.nn.Module, images: torch.Tensor) -> float:
+    from core.classifier import predict
+
+    return float(predict(classifier, images).max(dim=1).values.mean())
+
+
+LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
+    Lesson("standard", ("standard",), standard, "reconstructions"),
+    Lesson("multilayer", ("multilayer", "standard"), multilayer, "reconstructions"),
+    Lesson("convolutional", ("convolutional", "multilayer"), convolutional, "reconstructions"),
+    Lesson("sparse", ("sparse", "standard"), sparse, "sparsity"),
+    Lesson("denoising", ("denoising", "standard"), denoising, "noise"),
+    Lesson("contractive", ("contractive", "standard", "sparse", "denoising"), contractive,
+           "compare"),
+    Lesson("deep", ("deep", "deep-nopretrain"), deep, "reconstructions"),
+    Lesson("vae", ("vae", "standard"), vae, "generate"),
+)}
+
+# What keeps a claim from showing, read from a run's own settings: the setting, and the values
+# at which the variant is no different from a standard autoencoder.
+NO_PRESSURE = {"sparse": ("l1_weight", 0.0), "denoising": ("noise_level", 0.0),
+               "contractive": ("contractive_weight", 0.0), "deep": ("pretrain", False),
+               "vae": ("beta", 0.0)}
+FEW_EPOCHS = 3
+
+
+def reasons(runs: dict[str, LessonRun]) -> list[str]:
+    """Codes for what in these runs may keep a claim from showing."""
+    found = []
+    for run in runs.values():
+        variant = run.description.get("variant", run.model.name)
+        setting = NO_PRESSURE.get(variant)
+        if setting and run.description.get("hyperparameters", {}).get(setting[0]) == setting[1]:
+            found.append(f"no_pressure:{variant}")
+        if run.description.get("train_config", {}).get("epochs", FEW_EPOCHS) < FEW_EPOCHS:
+            found.append("few_epochs")
+        if run.dataset != "mnist":
+            found.append("small_dataset")
+    return sorted(set(found))
+
+
+def verdict(lesson_id: str, runs: dict[str, LessonRun]) -> Verdict:
+    """Measure a lesson's claim on `runs` (keyed by the lesson's roles)."""
+    lesson = LESSONS[lesson_id]
+    missing = [role for role in lesson.roles if role not in runs]
+    if missing:
+        raise ValueError(f"Lesson {lesson_id!r} needs the runs {', '.join(missing)}.")
+    result = lesson.measure({role: runs[role] for role in lesson.roles})
+    if not result.holds:
+        result.reasons = reasons({role: runs[role] for role in lesson.roles})
+    return result

@@ -1,0 +1,67 @@
+"""Lessons: the chapter's claims one at a time, each proved (or not) by runs on screen."""
+
+import streamlit as st
+
+from core.lessons import LESSONS
+from ui import diagrams, lesson_views, state, style
+from ui.i18n import number, percent, problem, t
+
+st.title(t("lessons.title"))
+ids = list(LESSONS)
+if st.session_state.get("lesson") not in ids:
+    st.session_state["lesson"] = ids[0]
+if style.presenting():  # previous / next instead of the full list
+    back, here, forward = st.columns([1, 4, 1], vertical_alignment="center")
+    index = ids.index(st.session_state["lesson"])
+    if back.button(t("lessons.previous"), disabled=index == 0, icon=":material/arrow_back:"):
+        st.session_state["lesson"] = ids[index - 1]
+        st.rerun()
+    if forward.button(t("lessons.next"), disabled=index == len(ids) - 1,
+                      icon=":material/arrow_forward:"):
+        st.session_state["lesson"] = ids[index + 1]
+        st.rerun()
+    here.markdown(f"**{index + 1} / {len(ids)}** · {t(f'lessons.{ids[index]}.name')}")
+else:
+    st.caption(t("lessons.intro"))
+    st.selectbox(t("lessons.choose"), ids, key="lesson",
+                 format_func=lambda i: f"{ids.index(i) + 1}. {t(f'lessons.{i}.name')}")
+lesson = LESSONS[st.session_state["lesson"]]
+
+st.header(t(f"lessons.{lesson.id}.name"))
+st.markdown(f"> **{t('lessons.claim')}** {t(f'lessons.{lesson.id}.claim')}")
+st.markdown(t(f"lessons.{lesson.id}.body"))
+diagrams.show(lesson.roles[0])
+
+runs, names, trained = state.lesson_runs(lesson)
+if runs is None:
+    st.warning(t("lessons.missing_zoo"))
+    st.stop()
+st.caption(t("lessons.runs_used", runs=", ".join(names.values())))
+with st.spinner(t("lessons.measuring")):
+    verdict = state.lesson_verdict(lesson, runs, names)
+
+fields = {key: (percent(value, 0) if key in ("share", "reference") and lesson.id == "sparse"
+                else percent(value, 0) if lesson.id == "vae"
+                else number(value, 0) if "parameters" in key or key == "code_dim"
+                else number(value, 2)) for key, value in verdict.numbers.items()}
+outcome = "holds" if verdict.holds else "fails"
+(st.success if verdict.holds else st.error)(
+    f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields))
+for reason in verdict.reasons:
+    st.caption(t(f"lessons.reason.{reason.split(':')[0]}", variant=reason.partition(':')[2]))
+lesson_views.show(lesson.id, runs, verdict, names)
+
+st.subheader(t("lessons.yourself"))
+st.caption(t("lessons.yourself_help", name=names[lesson.roles[0]]))
+job_run = trained.get(lesson.roles[0])
+if job_run is not None and not job_run.finished:
+    state.lesson_progress(job_run)
+elif st.button(t("lessons.train_button"), icon=":material/play_arrow:", type="primary"):
+    try:
+        notices = state.train_lesson_run(lesson)
+        st.session_state["train_notices"] = notices
+    except ValueError as error:
+        st.error(t("train.cannot_start", error=problem(error)))
+    st.rerun()
+st.page_link(f"pages/{lesson.page}.py", label=t("lessons.open_page"),
+             icon=":material/open_in_new:")

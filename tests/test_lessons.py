@@ -1,0 +1,72 @@
+"""The chapter's claims as pure functions: verdicts computed from runs, honest about failures."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from core import lessons, reproduce
+from core.lessons import LESSONS, LessonRun
+from core.models import build_model
+from core.training import TrainConfig, train
+
+
+def _run(model, dataset, variant=None, **description) -> LessonRun:
+    return LessonRun(model, dataset.x_test, dataset.x_train[:500],
+                     {"variant": variant or model.name, **description}, dataset.name)
+
+
+@pytest.fixture(scope="module")
+def trained(small_digits):
+    """A standard and a sparse autoencoder, a few epochs on the small digits."""
+    runs = {}
+    for name, hyper in (("standard", {}), ("sparse", {"l1_weight": 2.0})):
+        torch.manual_seed(0)
+        model = build_model(name, **hyper)
+        train(model, small_digits, TrainConfig(epochs=8, batch_size=64))
+        runs[name] = model.cpu().eval()
+    return runs
+
+
+def test_the_sparse_claim_is_measured_and_holds_for_a_strong_penalty(trained, small_digits):
+    runs = {name: _run(model, small_digits) for name, model in trained.items()}
+    verdict = lessons.verdict("sparse", runs)
+    assert verdict.holds and verdict.numbers["share"] > verdict.numbers["reference"]
+    assert verdict.reasons == []
+
+
+def test_a_contradicting_run_gets_an_honest_verdict_and_reasons(trained, small_digits):
+    untrained = build_model("sparse", l1_weight=0.0)  # no penalty and no training
+    runs = {"sparse": _run(untrained, small_digits, hyperparameters={"l1_weight": 0.0},
+                           train_config={"epochs": 1}),
+            "standard": _run(trained["standard"], small_digits)}
+    verdict = lessons.verdict("sparse", runs)
+    if not verdict.holds:
+        assert "no_pressure:sparse" in verdict.reasons and "few_epochs" in verdict.reasons
+        assert "small_dataset" in verdict.reasons  # digits, not MNIST
+    assert lessons.reasons(runs) == ["few_epochs", "no_pressure:sparse", "small_dataset"]
+
+
+def test_every_lesson_names_its_runs_and_page():
+    assert list(LESSONS) == ["standard", "multilayer", "convolutional", "sparse", "denoising",
+                             "contractive", "deep", "vae"]
+    for lesson in LESSONS.values():
+        assert lesson.roles and lesson.page
+    with pytest.raises(ValueError, match="needs the runs"):
+        lessons.verdict("sparse", {})
+
+
+def test_the_standard_lesson_compares_with_pca_of_the_same_size(trained, small_digits):
+    verdict = lessons.verdict("standard", {"standard": _run(trained["standard"], small_digits)})
+    assert verdict.numbers["code_dim"] == 32 and verdict.numbers["pca"] > 0
+    assert verdict.holds == (verdict.numbers["sse"] <= verdict.numbers["pca"])
+
+
+def test_reproduce_rows_measure_pca_and_leave_the_unimplemented_blank(small_digits, trained):
+    rows = {row.key: row for row in reproduce.hinton_rows(small_digits,
+                                                           ("std", trained["standard"]))}
+    assert rows["pca_30"].published == 13.87 and rows["pca_30"].measured > 0
+    assert rows["logistic_pca_30"].measured is None
+    assert rows["deep_30"].run == "std" and rows["deep_30"].measured > 0
+    claim = reproduce.rifai_row({"contractive": 1.0, "sparse": 2.0})
+    assert claim.measured == 1.0 and reproduce.rifai_row({"sparse": 2.0}).measured is None

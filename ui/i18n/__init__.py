@@ -1,0 +1,83 @@
+"""Every word a user sees, in Portuguese and English.
+
+Catalogs are JSON files, one per area of the app and language: `ui/i18n/<lang>/<area>.json`,
+flat objects of `key: text`; a text is addressed as "area.key" and may hold `{name}` fields.
+`t()` looks the key up in the session's language and falls back to English (a test checks that
+both catalogs hold the same keys, so the fallback is a safety net, not a habit). Numbers go
+through `number()` so Portuguese gets its decimal comma. Technical terms that stay in English
+in both languages are listed in ALLOW_LIST (glossary.md explains the Portuguese vocabulary)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES = {"pt": "Português", "en": "English"}  # native names: the same in every language
+DEFAULT = "en"
+# Words that stay as they are in Portuguese text (checked by tests/test_i18n.py).
+ALLOW_LIST = ("ReLU", "PCA", "UMAP", "t-SNE", "VAE", "batch", "MNIST", "Adam", "RBM", "L1",
+              "Jacobian", "Denoising", "softmax", "sigmoid", "KL", "ELBO", "GPU", "CPU")
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """All texts of one language, keyed "area.key"."""
+    texts: dict[str, str] = {}
+    for path in sorted((HERE / language).glob("*.json")):
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            texts[f"{path.stem}.{key}"] = text
+    return texts
+
+
+def browser_language() -> str:
+    """The browser's preferred language, if the app speaks it (pt-BR, pt-PT -> pt)."""
+    try:
+        locale = (st.context.locale or "").lower()
+    except Exception:  # outside a browser session (AppTest, scripts)
+        locale = ""
+    return "pt" if locale.startswith("pt") else DEFAULT
+
+
+def language() -> str:
+    """The session's language: chosen in the sidebar or a link, else the browser's."""
+    chosen = st.session_state.get("lang")
+    return chosen if chosen in LANGUAGES else browser_language()
+
+
+def t(key: str, /, **fields: Any) -> str:
+    """The text for `key` in the session's language, with `fields` filled in."""
+    return translate(language(), key, **fields)
+
+
+def translate(lang: str, key: str, /, **fields: Any) -> str:
+    text = catalog(lang).get(key) or catalog(DEFAULT).get(key) or key
+    return text.format(**fields) if fields else text
+
+
+def number(value: float, digits: int = 2, lang: str | None = None) -> str:
+    """A number as the language writes it: 1,234.5 in English, 1.234,5 in Portuguese."""
+    text = f"{value:,.{digits}f}"
+    if (lang or language()) == "pt":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def percent(value: float, digits: int = 0, lang: str | None = None) -> str:
+    return f"{number(100 * value, digits, lang)}%"
+
+
+def problem(error: BaseException) -> str:
+    """A core Problem in the session's language; any other error as its own text."""
+    key = getattr(error, "key", None)
+    if key and f"problems.{key}" in catalog(DEFAULT):
+        return t(f"problems.{key}", **getattr(error, "fields", {}))
+    return str(error)
+
+
+def known(key: str) -> bool:
+    return key in catalog(DEFAULT)

@@ -1,0 +1,86 @@
+"""What each lesson shows as its proof: the runs' images and charts, laid out from what
+core.lessons measured."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from core import analysis
+from core.lessons import NOISE, SAMPLES, Verdict
+from ui import figures, images
+from ui.i18n import number, t
+
+ROW = 10  # test digits shown per row
+
+
+def show(lesson_id: str, runs: dict, verdict: Verdict, names: dict[str, str]) -> None:
+    """Lay out the lesson's proof. runs: role -> LessonRun; names: role -> label on screen."""
+    VIEWS.get(lesson_id, _reconstructions)(runs, verdict, names)
+
+
+def _reconstructions(runs, verdict, names) -> None:
+    x = next(iter(runs.values())).x_test[:ROW]
+    images.show_row(x, t("lessons.view_originals"), alt=t("images.digits_alt", count=ROW))
+    for role, run in runs.items():
+        rebuilt = analysis.reconstruct_all(run.model, x)
+        images.show_row(rebuilt, names[role], alt=t("images.recon_alt", name=names[role]))
+    labels = [names[role] for role in runs]
+    values = [verdict.numbers["sse"], verdict.numbers.get("reference", verdict.numbers.get("pca"))]
+    if "pca" in verdict.numbers:
+        labels.append(t("lessons.pca_label", dim=verdict.numbers["code_dim"]))
+    st.plotly_chart(figures.bars(labels, values[:len(labels)], t("lessons.chart_error"),
+                                 "", t("charts.sse_per_image")), key="lesson.bars")
+
+
+def _sparse(runs, verdict, names) -> None:
+    values = {names[role]: analysis.encode_all(run.model, run.x_test[:2000]).flatten().numpy()
+              for role, run in runs.items()}
+    st.plotly_chart(figures.histograms(values, t("lessons.chart_activations"),
+                                       t("charts.activation")), key="lesson.hist")
+
+
+def _denoising(runs, verdict, names) -> None:
+    x = runs["denoising"].x_test[:ROW]
+    kind, level = NOISE[0]
+    noisy = analysis.corrupt(x, kind, level, torch.Generator().manual_seed(0))
+    images.show_row(noisy, t("lessons.view_noisy", kind=t(f"noise.{kind}"),
+                             level=number(level, 1)), alt=t("images.digits_alt", count=ROW))
+    for role, run in runs.items():
+        images.show_row(analysis.reconstruct_all(run.model, noisy), names[role],
+                        alt=t("images.recon_alt", name=names[role]))
+    kinds = [t(f"noise.{k}") for k, _ in NOISE]
+    series = {names[role]: [verdict.numbers[k if role == "denoising" else f"{k}_reference"]
+                            for k, _ in NOISE] for role in runs}
+    st.plotly_chart(figures.grouped_bars(kinds, series, t("lessons.chart_noise"), "",
+                                         t("charts.sse_vs_clean")), key="lesson.noise")
+
+
+def _contractive(runs, verdict, names) -> None:
+    labels = [names[role] for role in runs]
+    st.plotly_chart(figures.bars(labels, [verdict.numbers[role] for role in runs],
+                                 t("lessons.chart_jacobian"), "", t("charts.jacobian")),
+                    key="lesson.jacobian")
+
+
+def _vae(runs, verdict, names) -> None:
+    generator = torch.Generator().manual_seed(0)
+    variational, plain = runs["vae"], runs["standard"]
+    shown = 16
+    prior = variational.model.sample_codes(SAMPLES, generator).cpu()[:shown]
+    images.show_row(analysis.decode_all(variational.model, prior),
+                    t("lessons.view_vae_samples"), alt=t("images.samples_alt", name=names["vae"]))
+    normal = torch.randn(shown, plain.model.code_dim, generator=generator)
+    images.show_row(analysis.decode_all(plain.model, normal), t("lessons.view_plain_prior"),
+                    alt=t("images.samples_alt", name=names["standard"]))
+    codes = analysis.encode_all(plain.model, plain.x_test[:2000])
+    fitted = analysis.sample_codes(plain.model, codes, shown, generator)
+    images.show_row(analysis.decode_all(plain.model, fitted), t("lessons.view_plain_fitted"),
+                    alt=t("images.samples_alt", name=names["standard"]))
+    labels = [t("lessons.vae_bar"), t("lessons.plain_prior_bar"), t("lessons.plain_fitted_bar")]
+    values = [verdict.numbers[k] for k in ("vae", "plain_prior", "plain_fitted")]
+    st.plotly_chart(figures.bars(labels, values, t("lessons.chart_confidence"), "",
+                                 t("charts.confidence")), key="lesson.vae")
+
+
+VIEWS = {"sparse": _sparse, "denoising": _denoising, "contractive": _contractive, "vae": _vae}

@@ -1,0 +1,181 @@
+"""Share links: the URL carries the view a teacher hands out (language, dataset, example run,
+variant and its settings, noise, projection, seed, lesson, presenter mode); the page is the
+URL's path. Opening a link restores that view; every value read from a URL is checked like user
+input (TensorFlow Playground's issue 63: URL values bypassed its limits): a bad one is dropped
+with a short message, never an exception.
+
+The URL is kept in step by hand rather than with widgets' bind="query-params": the URL then
+holds values, never translated labels, and a link made in one language opens in another."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.i18n import LANGUAGES, t
+
+VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
+
+
+def _choice(options) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        if raw not in options:
+            raise ValueError
+        return raw
+    return parse
+
+
+def _number(low: float, high: float, whole: bool = False) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = int(raw) if whole else float(raw)
+        if not low <= value <= high or value != value:
+            raise ValueError
+        return value
+    return parse
+
+
+def _flag(raw: str) -> bool:
+    if raw not in ("0", "1"):
+        raise ValueError
+    return raw == "1"
+
+
+def _simple() -> dict[str, tuple[str, Callable[[str], Any]]]:
+    """URL key -> (session-state key, parser) for the single-valued settings."""
+    from core.data import DATASETS
+    from core.lessons import LESSONS
+    from core.models import MODELS, NOISE_KINDS
+    from core.projection import METHODS
+
+    return {
+        "lang": ("lang", _choice(LANGUAGES)),
+        "dataset": ("dataset_name", _choice(DATASETS)),
+        "variant": ("train_variant", _choice(MODELS)),
+        "noise": ("noise.kind", _choice(NOISE_KINDS)),
+        "level": ("noise.level", _number(0.0, 1.0)),
+        "projection": ("latent.method", _choice(METHODS)),
+        "seed": ("seed", _number(0, 1_000_000, whole=True)),
+        "lesson": ("lesson", _choice(LESSONS)),
+        "presenter": ("presenter", _flag),
+    }
+
+
+def _settings(prefix: str) -> tuple[type, str]:
+    """The dataclass and widget-key prefix of hp.* (the variant's) or tc.* (training)."""
+    from core.models import MODELS
+    from core.training import TrainConfig
+
+    if prefix == "hp":
+        variant = st.session_state.get("train_variant", "standard")
+        return MODELS[variant].Config, f"hp.{variant}"
+    return TrainConfig, "tc"
+
+
+def _parse_setting(config_class: type, name: str, raw: str) -> Any:
+    from core.params import make_config, parse_assignments
+
+    fields = {f.name: f for f in dataclasses.fields(config_class)}
+    if name not in fields or not fields[name].metadata.get("ui", True):
+        raise ValueError
+    value = parse_assignments([f"{name}={raw}"])[name]
+    make_config(config_class, {name: value})  # the same ranges and choices core enforces
+    return tuple(value) if isinstance(value, list) else value
+
+
+def apply() -> None:
+    """Read the URL into the session once per new URL (before any widget is drawn)."""
+    params = {key: st.query_params.get(key) for key in st.query_params}
+    signature = tuple(sorted(params.items()))
+    if not params or st.session_state.get("link_applied") == signature:
+        return
+    st.session_state["link_applied"] = signature
+    problems = []
+    simple = _simple()
+    ordered = sorted(params, key=lambda key: key != "variant")  # hp.* needs the variant first
+    for key in ordered:
+        raw = params[key]
+        try:
+            if key == "v":
+                continue
+            if key == "run":
+                st.session_state["pending_active_run"] = _run(raw)
+            elif key in simple:
+                state_key, parse = simple[key]
+                st.session_state[state_key] = parse(raw)
+            elif key.partition(".")[0] in ("hp", "tc"):
+                config_class, prefix = _settings(key.partition(".")[0])
+                name = key.partition(".")[2]
+                value = _parse_setting(config_class, name, raw)
+                st.session_state[f"{prefix}.{name}"] = (
+                    ", ".join(map(str, value)) if isinstance(value, tuple) else value)
+            else:
+                raise ValueError
+        except (ValueError, TypeError, KeyError):
+            problems.append(f"{key}={raw}")
+    if problems:
+        st.session_state["link_problems"] = problems
+
+
+def _run(raw: str) -> str:
+    from ui import state
+
+    kind, _, name = raw.partition(":")
+    if kind == "zoo" and name in state.zoo_names():
+        return raw
+    from core import store
+
+    if kind == "saved" and (store.runs_dir() / store.safe_name(name)).is_dir():
+        return f"saved:{store.safe_name(name)}"
+    raise ValueError
+
+
+def current() -> dict[str, str]:
+    """The view's shareable state as URL parameters (defaults left out)."""
+    params = {"v": VERSION, "lang": st.session_state.get("lang") or "en"}
+    for key, (state_key, _) in _simple().items():
+        value = st.session_state.get(state_key)
+        if key != "lang" and value not in (None, "", False):
+            params[key] = "1" if value is True else str(value)
+    run = st.session_state.get("active_run") or ""
+    if run.startswith(("zoo:", "saved:")):
+        params["run"] = run
+    for prefix in ("hp", "tc"):
+        config_class, widget_prefix = _settings(prefix)
+        for f in dataclasses.fields(config_class):
+            value = st.session_state.get(f"{widget_prefix}.{f.name}")
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            if value is not None and value != default and str(value) != ", ".join(
+                    map(str, default if isinstance(default, tuple) else [default])):
+                params[f"{prefix}.{f.name}"] = str(value).replace(" ", "")
+    return params
+
+
+def write() -> None:
+    """Keep the URL in step with the view (called at the end of every script run)."""
+    params = current()
+    if {key: st.query_params.get(key) for key in st.query_params} != params:
+        st.query_params.from_dict(params)
+    st.session_state["link_applied"] = tuple(sorted(params.items()))
+
+
+def share_control() -> None:
+    """'Copy link': the full URL of this view, with a copy button."""
+    problems = st.session_state.pop("link_problems", None)
+    if problems:
+        st.warning(t("links.bad_values", values=", ".join(problems)))
+    with st.popover(t("links.share"), icon=":material/link:", width="stretch"):
+        base = (_context_url() or "").split("?")[0]
+        query = urlencode(current())
+        st.caption(t("links.share_help"))
+        st.code(f"{base}?{query}", language=None, wrap_lines=True)
+
+
+def _context_url() -> str | None:
+    try:
+        return st.context.url
+    except Exception:  # AppTest has no browser URL
+        return None
