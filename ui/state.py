@@ -19,10 +19,11 @@ import streamlit as st
 
 from core import store
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
-from core.jobs import Job, JobSpec, LocalJob, live_checkpoints
+from core.jobs import Job, JobSpec, live_checkpoints, start_job
 from core.models import Autoencoder
 from core.progress import JobSnapshot
 from core.training import TrainConfig
+from ui.i18n import t
 
 
 @dataclass
@@ -48,13 +49,20 @@ class Run:
         return self.job is None or self.snapshot().finished
 
     @property
+    def is_example(self) -> bool:
+        """A run of the pretrained zoo: read-only, shared by everyone."""
+        return self.id.startswith("zoo:")
+
+    @property
     def label(self) -> str:
         if self.job is not None:
-            return f"{self.name} ({self.snapshot().status})"
+            return t("runs.label_" + self.snapshot().status, name=self.name)
         if self.description.get("status") == "training":
-            return (f"{self.name} (interrupted at epoch {self.description.get('epoch')} of "
-                    f"{self.description.get('epochs')})")
-        return f"{self.name} (saved)"
+            return t("runs.label_interrupted", name=self.name,
+                     epoch=self.description.get("epoch"), epochs=self.description.get("epochs"))
+        if self.is_example:
+            return t("runs.label_example", name=self.name)
+        return t("runs.label_saved", name=self.name)
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """Memoise an analysis of this run once its weights stop changing."""
@@ -77,9 +85,25 @@ def dataset_on_disk(name: str) -> bool:
     return name == "digits" or find_idx_folder(name) is not None
 
 
+def default_dataset() -> str:
+    """MNIST (bundled with the app), unless this machine has no copy at all."""
+    return "mnist" if dataset_on_disk("mnist") else "digits"
+
+
+def dataset_source(dataset: Dataset) -> str:
+    """Where a dataset came from, in words: never a path on the server."""
+    if dataset.name == "digits":
+        return t("datasets.source_digits")
+    if dataset.name.startswith("upload:"):
+        return t("datasets.source_upload")
+    if "bundled" in dataset.source:
+        return t("datasets.source_bundled")
+    return t("datasets.source_server")
+
+
 def current_dataset() -> Dataset:
     upload = st.session_state.get("upload_dataset")
-    name = st.session_state.get("dataset_name", "digits")
+    name = st.session_state.get("dataset_name") or default_dataset()
     if name == "upload" and upload is not None:
         return upload
     if name in DATASETS and dataset_on_disk(name):
@@ -98,6 +122,8 @@ def active_run() -> Run | None:
     run_id = st.session_state.get("active_run")
     if run_id in runs:
         return runs[run_id]
+    if run_id and run_id.startswith("zoo:"):
+        return open_zoo_run(run_id.removeprefix("zoo:"))
     if run_id and run_id.startswith("saved:"):
         return open_saved_run(run_id.removeprefix("saved:"))
     if run_id and run_id.startswith("interrupted:"):
@@ -130,13 +156,13 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
     checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
-    job = LocalJob(spec, dataset, checkpoint=checkpoint).start()
+    job = start_job(spec, dataset, checkpoint)
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=job.model,
               train_config=asdict(config), job=job)
     runs[run.id] = run
     select_run(run.id)
-    notices = [f"{r.name} was still waiting in the queue: this run takes its place." for r in
-               waiting if job.queue.max_waiting_per_owner == 1]
+    replaces = getattr(getattr(job, "queue", None), "max_waiting_per_owner", None) == 1
+    notices = [t("runs.replaced_waiting", name=r.name) for r in waiting if replaces]
     notices += _release_old_runs(runs)
     _await_first_report(job)
     return run, notices
@@ -150,9 +176,9 @@ def _release_old_runs(runs: dict[str, Run]) -> list[str]:
     notices = []
     for run in order[:max(0, len(runs) - MAX_SESSION_RUNS)]:
         del runs[run.id]
-        notices.append(f"{run.name} was released from memory (a session keeps "
-                       f"{MAX_SESSION_RUNS} runs)" + (": it stays saved as "
-                       f"{run.saved_path.name}." if run.saved_path else ", unsaved."))
+        notices.append(t("runs.released_saved" if run.saved_path else "runs.released",
+                         name=run.name, most=MAX_SESSION_RUNS,
+                         saved=run.saved_path.name if run.saved_path else ""))
     return notices
 
 
@@ -197,7 +223,55 @@ def open_saved_run(name: str, interrupted: bool = False) -> Run | None:
     return run
 
 
-def save_session_run(run: Run, name: str, overwrite: bool = False) -> tuple[Path, str | None]:
+# ---------------------------------------------------------------- the pretrained zoo
+
+def zoo_root() -> Path:
+    """The pretrained zoo: $AE_ZOO_DIR, else the one shipped in assets/zoo."""
+    from core.zoo import ZOO_DIR
+
+    return Path(os.environ.get("AE_ZOO_DIR") or ZOO_DIR)
+
+
+def zoo_names() -> list[str]:
+    """The zoo's runs on disk, in the zoo's order (read once per server)."""
+    return _zoo_names(str(zoo_root()))
+
+
+@st.cache_resource(show_spinner=False)
+def _zoo_names(root: str) -> list[str]:
+    from core.zoo import list_zoo
+
+    return [run["name"] for run in list_zoo(root)]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_zoo(name: str, root: str) -> tuple[Autoencoder, dict[str, Any]]:
+    from core.zoo import load_zoo_run
+
+    return load_zoo_run(name, root=root)
+
+
+def open_zoo_run(name: str) -> Run | None:
+    """A zoo run as a read-only Run (its analyses cached per session, like saved runs)."""
+    if name not in zoo_names():
+        return None
+    model, description = _load_zoo(name, str(zoo_root()))
+    dataset_name = description.get("dataset", "mnist")
+    dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
+               and dataset_on_disk(dataset_name) else current_dataset())
+    cache = st.session_state.setdefault("zoo_run_cache", {})
+    return Run(id=f"zoo:{name}", name=name, variant=description["variant"], dataset=dataset,
+               model=model, train_config=description.get("train_config", {}),
+               saved_path=zoo_root() / name, description=description,
+               cache=cache.setdefault(name, {}))
+
+
+def example_run(variant: str) -> Run | None:
+    """The zoo's run of a variant (its 2-D twin when `variant` names one, e.g. vae-2d)."""
+    return open_zoo_run(variant)
+
+
+def save_session_run(run: Run, name: str, overwrite: bool = False) -> tuple[Path, dict | None]:
     """Save a run of this session under `name` (or a free variant of it: never over another
     session's run); raises store.SaveRefused when the user must confirm or the disk is full."""
     folder, notice = store.save_owned_run(name, run.model, owner(), overwrite=overwrite,
@@ -230,7 +304,7 @@ def run_archive(run: Run) -> bytes:
 
 
 def all_runs() -> list[Run]:
-    """This session's runs, then the saved ones not already open in the session."""
+    """This session's runs, the saved ones, the interrupted ones, then the zoo's examples."""
     runs = list(session_runs().values())
     for description in store.list_runs():
         run = open_saved_run(description["name"])
@@ -240,4 +314,73 @@ def all_runs() -> list[Run]:
         run = open_saved_run(description["name"], interrupted=True)
         if run is not None:
             runs.append(run)
+    runs += [run for name in zoo_names() if (run := open_zoo_run(name)) is not None]
     return runs
+
+
+# ---------------------------------------------------------------- lessons
+
+LESSON_TRAIN_IMAGES = 10_000  # training images the linear baseline is fitted on
+
+
+def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run]]:
+    """The runs a lesson compares: the session's own retrained subject when it has one (and it
+    finished), the zoo's runs otherwise. Returns (role -> LessonRun, role -> name on screen,
+    role -> the session's Run for roles retrained here); None when the zoo is missing."""
+    from core.lessons import LessonRun
+
+    trained = {role: session_runs()[run_id] for role, run_id in
+               st.session_state.get("lesson_jobs", {}).get(lesson.id, {}).items()
+               if run_id in session_runs()}
+    runs, names = {}, {}
+    for role in lesson.roles:
+        mine = trained.get(role)
+        run = mine if mine is not None and mine.finished and \
+            mine.snapshot().status in ("done", "stopped") else open_zoo_run(role)
+        if run is None:
+            return None, {}, trained
+        runs[role] = LessonRun(run.model, run.dataset.x_test, run.dataset.x_train[
+            :LESSON_TRAIN_IMAGES], run.description or {
+            "variant": run.variant, "hyperparameters": run.model.hyperparameters(),
+            "train_config": run.train_config}, run.dataset.name)
+        names[role] = run.label
+    return runs, names, trained
+
+
+def lesson_verdict(lesson, runs: dict, names: dict[str, str]):
+    """The lesson's verdict, measured once per set of runs in this session."""
+    from core.lessons import verdict
+
+    cache = st.session_state.setdefault("lesson_verdicts", {})
+    key = (lesson.id, tuple(names.values()), tuple(id(r.model) for r in runs.values()))
+    if key not in cache:
+        cache[key] = verdict(lesson.id, runs)
+    return cache[key]
+
+
+def train_lesson_run(lesson) -> list[str]:
+    """Retrain the lesson's subject with the zoo's own settings, live, in this session."""
+    role = lesson.roles[0]
+    example = open_zoo_run(role)
+    if example is None:
+        raise ValueError(t("lessons.missing_zoo"))
+    config = TrainConfig.from_dict({**{k: v for k, v in example.train_config.items()
+                                       if k in TrainConfig.__dataclass_fields__},
+                                    "device": "auto"})  # the zoo was made on a CPU
+    run, notices = start_run(example.variant, example.model.hyperparameters(), config,
+                             example.dataset)
+    st.session_state.setdefault("lesson_jobs", {})[lesson.id] = {role: run.id}
+    return notices
+
+
+def lesson_progress(run: Run) -> None:
+    """A live progress bar for a lesson's retraining; redraws the lesson when it ends."""
+    @st.fragment(run_every=1.0)
+    def _poll() -> None:
+        snapshot = run.snapshot()
+        if snapshot.finished:
+            st.rerun(scope="app")
+        st.progress(min(max(snapshot.progress, 0.0), 1.0),
+                    text=t("lessons.training", name=run.name, phase=snapshot.phase))
+
+    _poll()
