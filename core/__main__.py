@@ -1,9 +1,10 @@
-"""Command line: python -m core {list, train, baseline} ..."""
+"""Command line: python -m core {list, train, baseline, zoo} ..."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 
 from core.data import DATASETS, load_dataset, locate
@@ -74,10 +75,21 @@ def command_train(args: argparse.Namespace) -> int:
     config = make_config(TrainConfig, config_values)
     progress = _Progress()
     dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
-    job = LocalJob(JobSpec(args.variant, hyper, config, args.dataset), dataset,
-                   queue=job_queue(config.device))
+    spec = JobSpec(args.variant, hyper, config, args.dataset)
+    if args.backend == "ray":  # a Ray actor; with no address, a local Ray in this process
+        from core import ray_backend
+
+        if args.data_dir:  # the workers of a local Ray inherit the environment
+            os.environ["AE_DATA_DIR"] = args.data_dir
+        if not ray_backend.connect(args.ray_address):
+            print(f"error: {ray_backend.connect_error()}", file=sys.stderr)
+            return 2
+        job, where = ray_backend.RayJob(spec, dataset), f"Ray at {args.ray_address or 'local'}"
+    else:
+        job = LocalJob(spec, dataset, queue=job_queue(config.device))
+        where = device_label(resolve_device(config.device))
     print(f"Training {args.variant} ({job.model.parameter_count():,} parameters) on "
-          f"{dataset!r}, {device_label(resolve_device(config.device))}", file=sys.stderr)
+          f"{dataset!r}, {where}", file=sys.stderr)
     job.start()
     try:
         while (snapshot := job.wait(timeout=0.25)).status in ("queued", "running"):
@@ -85,18 +97,24 @@ def command_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         job.stop()
         snapshot = job.wait()
+    finally:
+        if args.backend == "ray":
+            ray_backend.shutdown()  # stops a local Ray; leaves a cluster's other jobs alone
     progress.training(snapshot)
     progress.close()
     if snapshot.status != "done":
         print(snapshot.error or f"Training {snapshot.status}.", file=sys.stderr)
         return 1
-    metrics = snapshot.test_metrics[-1]
+    metrics = snapshot.test_metrics  # the final model's, on the test set
     print(f"{args.variant}: {snapshot.elapsed:.1f} s, test SSE per image "
-          f"{metrics['sse_per_image']:.2f}, MSE {metrics['mse']:.4f}, BCE {metrics['bce']:.4f}")
+          f"{metrics['test_sse_per_image']:.2f}, test MSE {metrics['test_mse']:.4f}, "
+          f"test BCE {metrics['test_bce']:.4f}")
     if args.out or args.save:
         folder = args.out or runs_dir() / safe_name(f"{args.variant}-{args.dataset}")
+        extra = ({"backend": "ray", "node": job.placement.get("node")}
+                 if args.backend == "ray" else None)
         save_run(folder, job.model, dataset=args.dataset,
-                 train_config=dataclasses.asdict(config), snapshot=snapshot)
+                 train_config=dataclasses.asdict(config), snapshot=snapshot, extra=extra)
         print(f"Saved to {folder}")
     return 0
 
@@ -110,6 +128,23 @@ def command_baseline(args: argparse.Namespace) -> int:
     errors = pca_baseline(dataset, args.dim)
     print(f"PCA-{args.dim} on {args.dataset}: SSE per image {errors['sse_per_image']:.2f}, "
           f"MSE {errors['mse']:.4f}, BCE {errors['bce']:.4f}")
+    return 0
+
+
+def command_zoo(args: argparse.Namespace) -> int:
+    from core.zoo import ZOO_DIR, build_zoo
+
+    dataset = load_dataset(args.dataset, args.data_dir, download=False)
+    print(f"Building the zoo in {args.out or ZOO_DIR} from {dataset!r}", file=sys.stderr)
+    rows = build_zoo(args.out or ZOO_DIR, args.only, lambda text: print(text, file=sys.stderr,
+                                                                        flush=True),
+                     dataset=dataset, epochs=args.epochs)
+    print(f"{'name':<16}{'epochs':>7}{'seconds':>9}{'test error':>12}  {'weights':<9}{'MB':>7}")
+    for row in rows:
+        error = (f"{row['test_sse_per_image']:.3f}" if "test_sse_per_image" in row
+                 else f"{row['test_accuracy']:.2%}")
+        print(f"{row['name']:<16}{row['epochs']:>7}{row['train_seconds']:>9.1f}{error:>12}  "
+              f"{row['weights']:<9}{row['bytes'] / 1e6:>7.2f}")
     return 0
 
 
@@ -132,12 +167,29 @@ def main(argv: list[str] | None = None) -> int:
                               help="a hyperparameter, e.g. --set l1_weight=2 (repeatable)")
     train_parser.add_argument("--out", help="save the run to this folder")
     train_parser.add_argument("--save", action="store_true", help="save under $AE_RUNS_DIR")
+    ray_address = os.environ.get("AE_RAY_ADDRESS")
+    train_parser.add_argument("--backend", choices=["local", "ray"],
+                              default="ray" if ray_address else "local",
+                              help="where the job runs: a thread here, or a Ray actor "
+                              "(default: ray when $AE_RAY_ADDRESS is set)")
+    train_parser.add_argument("--ray-address", metavar="ADDR", default=ray_address,
+                              help="the Ray cluster (host:port); none: a local Ray for this run "
+                              "(default: $AE_RAY_ADDRESS)")
     baseline = sub.add_parser("baseline", help="reference errors", parents=[common])
     baseline.add_argument("kind", choices=["pca"])
     baseline.add_argument("--dataset", default="mnist", choices=list(DATASETS))
     baseline.add_argument("--dim", type=int, default=30)
+    zoo = sub.add_parser("zoo", help="train and save the pretrained zoo (assets/zoo)",
+                         parents=[common])
+    zoo.add_argument("--only", nargs="+", metavar="NAME",
+                     help="build only these entries (e.g. standard vae-2d classifier)")
+    zoo.add_argument("--out", help="folder to write the zoo to (default: assets/zoo)")
+    zoo.add_argument("--dataset", default="mnist", choices=list(DATASETS),
+                     help="train on another dataset (quick checks; the zoo is MNIST)")
+    zoo.add_argument("--epochs", type=int, help="one epoch count for every entry (quick checks)")
     args = parser.parse_args(argv)
-    handler = {"list": command_list, "train": command_train, "baseline": command_baseline}
+    handler = {"list": command_list, "train": command_train, "baseline": command_baseline,
+               "zoo": command_zoo}
     try:
         return handler[args.command](args)
     except (ValueError, FileNotFoundError) as error:

@@ -58,6 +58,9 @@ def vae_nll(model: torch.nn.Module, x: torch.Tensor, samples: int = 200,
         name = getattr(model, "name", type(model).__name__)
         raise ValueError(f"Only the VAE has a likelihood: model {name!r} has no posterior "
                          "q(z|x) to sample codes from.")
+    if getattr(getattr(model, "config", None), "reconstruction", "bce") != "bce":
+        raise ValueError("The likelihood in nats needs the Bernoulli decoder: this VAE was "
+                         "trained with reconstruction=mse (a Gaussian decoder).")
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}.")
     device = model_device(model)

@@ -28,7 +28,12 @@ class JobSnapshot:
     queue_position: int | None = None  # 0 = next to run
     loss_steps: list[int] = field(default_factory=list)  # step of each live report
     loss_terms: dict[str, list[float]] = field(default_factory=dict)  # mean since last report
-    test_metrics: list[dict[str, float]] = field(default_factory=list)  # one per epoch
+    # one per epoch: epoch, seconds, and val_* metrics of the held-out validation part (none
+    # with TrainConfig.validation = 0)
+    epoch_metrics: list[dict[str, float]] = field(default_factory=list)
+    # test_* metrics of the final model, measured once when a run finishes (or is stopped after
+    # an epoch); empty until then
+    test_metrics: dict[str, float] = field(default_factory=dict)
     pretrain_history: list[dict[str, float]] = field(default_factory=list)  # one per RBM epoch
     preview_inputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, the live preview row
     preview_outputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, latest reconstructions
@@ -47,7 +52,7 @@ class Progress:
         self._lock = threading.Lock()
         self._state = JobSnapshot()
         self.on_update = on_update
-        self.on_epoch = on_epoch  # after each epoch's test metrics (checkpoints)
+        self.on_epoch = on_epoch  # after each epoch's metrics (checkpoints)
 
     def update(self, **changes: Any) -> None:
         with self._lock:
@@ -67,9 +72,10 @@ class Progress:
         self._notify()
 
     def add_epoch(self, metrics: dict[str, float], **changes: Any) -> None:
-        """An epoch's test metrics; then the epoch hook (a checkpoint) sees the new state."""
+        """An epoch's validation metrics; then the epoch hook (a checkpoint) sees the new
+        state."""
         with self._lock:
-            self._state.test_metrics.append(metrics)
+            self._state.epoch_metrics.append(metrics)
             for key, value in changes.items():
                 setattr(self._state, key, value)
         self._notify()
@@ -90,7 +96,8 @@ class Progress:
             state = self._state
             return replace(state, loss_steps=list(state.loss_steps),
                            loss_terms={k: list(v) for k, v in state.loss_terms.items()},
-                           test_metrics=list(state.test_metrics),
+                           epoch_metrics=list(state.epoch_metrics),
+                           test_metrics=dict(state.test_metrics),
                            pretrain_history=list(state.pretrain_history))
 
     def _notify(self) -> None:

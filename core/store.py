@@ -5,6 +5,7 @@ a half-written run that loads."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -19,11 +20,12 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import core
+from core.messages import Problem
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: history["epoch_metrics"] (val_*), metrics test_*; 1 still loads
 MAX_NAME = 64
 
 
@@ -43,25 +45,31 @@ def runs_dir() -> Path:
 
 def record_of(snapshot: JobSnapshot) -> dict[str, Any]:
     """The parts of a job's snapshot that run.json keeps: the history (live loss reports,
-    per-epoch test metrics, RBM pretraining) and the final metrics (the last epoch's test
-    metrics plus the training time)."""
-    latest = snapshot.test_metrics[-1] if snapshot.test_metrics else {}
+    per-epoch validation metrics, RBM pretraining) and the final metrics (the final model's
+    test_* metrics plus the training time)."""
     return {"history": {"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
-                        "test_metrics": snapshot.test_metrics,
+                        "epoch_metrics": snapshot.epoch_metrics,
                         "pretrain": snapshot.pretrain_history},
-            "metrics": {**latest, "train_seconds": snapshot.elapsed}}
+            "metrics": {**snapshot.test_metrics, "train_seconds": snapshot.elapsed}}
+
+
+_NOT_TEST = ("train_seconds", "epoch", "seconds")
 
 
 def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
     """A saved run's record read back as the finished job's snapshot (the inverse of
-    record_of)."""
+    record_of). Format 1 files (before issue 13) kept per-epoch test metrics under
+    history["test_metrics"] and the last of them unprefixed in "metrics": they are read as the
+    epoch metrics and, prefixed test_, as the final test metrics (they are the final model's)."""
     history, metrics = description.get("history", {}), description.get("metrics", {})
-    return JobSnapshot(status="done", phase="saved", progress=1.0,
-                       epoch=len(history.get("test_metrics", [])),
+    epochs = history.get("epoch_metrics", history.get("test_metrics", []))
+    test = {(k if k.startswith("test_") else f"test_{k}"): v for k, v in metrics.items()
+            if k not in _NOT_TEST}
+    return JobSnapshot(status="done", phase="saved", progress=1.0, epoch=len(epochs),
                        epochs=description.get("train_config", {}).get("epochs", 0),
                        loss_steps=history.get("loss_steps", []),
                        loss_terms=history.get("loss_terms", {}),
-                       test_metrics=history.get("test_metrics", []),
+                       epoch_metrics=epochs, test_metrics=test,
                        pretrain_history=history.get("pretrain", []),
                        elapsed=metrics.get("train_seconds", 0.0))
 
@@ -138,7 +146,8 @@ def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
              ) -> tuple[Autoencoder, dict[str, Any]]:
     """Rebuild the model of a saved run and load its weights; returns (model, description)."""
     description = read_description(folder)
-    model = build_model(description["variant"], **description["hyperparameters"])
+    model = build_model(description["variant"], **_with_legacy_defaults(
+        description["variant"], description["hyperparameters"]))
     state = load_file(str(Path(folder) / WEIGHTS), device=str(device))
     # weights saved with half=True come back as float32: the models compute in float32
     state = {k: v.float() if v.dtype == torch.float16 else v for k, v in state.items()}
@@ -146,6 +155,17 @@ def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
     model.initialised_from_data = True  # trained weights: never re-initialise
     model.to(device).eval()
     return model, description
+
+
+# Hyperparameters added after runs were saved, with the value those runs were trained with
+# (a changed default must not rebuild an old run differently: tied weights change the state).
+LEGACY_DEFAULTS = {"tied": False, "reconstruction": "bce"}
+
+
+def _with_legacy_defaults(variant: str, hyperparameters: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name for f in dataclasses.fields(MODELS[variant].Config)}
+    legacy = {k: v for k, v in LEGACY_DEFAULTS.items() if k in known}
+    return {**legacy, **hyperparameters}
 
 
 def autosave_dir() -> Path:
@@ -186,7 +206,7 @@ RUNS_LIMIT_ENV = "AE_RUNS_MAX_MB"
 DEFAULT_RUNS_LIMIT_MB = 2048
 
 
-class SaveRefused(ValueError):
+class SaveRefused(Problem):
     """A save that would replace someone else's run, or overflow the runs folder."""
 
 
@@ -208,18 +228,21 @@ def folder_size(root: Path) -> int:
 
 
 def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool = False,
-                   root: Path | None = None, **record: Any) -> tuple[Path, str | None]:
+                   root: Path | None = None, **record: Any) -> tuple[Path, dict | None]:
     """Save under `name` in the shared runs folder without ever replacing another owner's run:
     a name taken by someone else gets a suffix (-2, -3, ...); a run this owner saved before is
-    replaced only with overwrite=True. Returns (folder, a notice when the name changed).
+    replaced only with overwrite=True. Returns (folder, {"taken", "saved_as"} when the name
+    changed, else None).
     Raises SaveRefused when the folder is full or the owner must confirm an overwrite."""
     root = root or runs_dir()
     weights = model.parameter_count() * 4
     used, limit = folder_size(root), runs_limit()
     if used + weights > limit:
-        raise SaveRefused(f"The server's space for saved runs is full ({used / 2**20:,.0f} MB "
-                          f"of {limit / 2**20:,.0f} MB, {RUNS_LIMIT_ENV}). Delete runs you "
-                          "saved and no longer need, or download them and delete them here.")
+        raise SaveRefused("runs_full", f"The server's space for saved runs is full "
+                          f"({used / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB, "
+                          f"{RUNS_LIMIT_ENV}). Delete runs you saved and no longer need, or "
+                          "download them and delete them here.", used=round(used / 2**20),
+                          limit=round(limit / 2**20), setting=RUNS_LIMIT_ENV)
     base = safe_name(name)
     for index in range(1, 1000):
         candidate = base if index == 1 else f"{base[:MAX_NAME - 4]}-{index}"
@@ -228,18 +251,19 @@ def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool
             if run_owner(folder) != owner:
                 continue  # someone else's: never touched
             if not overwrite:
-                raise ConfirmOverwrite(f"You saved a run named {candidate} before. Confirm to "
-                                  "replace it, or choose another name.")
+                raise ConfirmOverwrite("confirm_overwrite", f"You saved a run named "
+                                       f"{candidate} before. Confirm to replace it, or choose "
+                                       "another name.", name=candidate)
             save_run(folder, model, extra={"owner": owner}, **record)
             return folder, None
         try:
             save_run(folder, model, extra={"owner": owner}, replace=False, **record)
         except FileExistsError:
             continue  # another session took the name a moment ago
-        notice = None if candidate == base else (
-            f"The name {base} is taken by another user's run: saved as {candidate}.")
+        notice = None if candidate == base else {"taken": base, "saved_as": candidate}
         return folder, notice
-    raise SaveRefused(f"Too many runs are named {base}; choose another name.")
+    raise SaveRefused("name_exhausted", f"Too many runs are named {base}; choose another "
+                      "name.", name=base)
 
 
 def run_owner(folder: Path) -> str | None:
@@ -254,5 +278,6 @@ def delete_owned_run(folder: Path, owner: str) -> None:
     folder = Path(folder)
     inside = runs_dir().resolve() in folder.resolve().parents
     if not inside or run_owner(folder) != owner:
-        raise SaveRefused(f"{folder.name} is not a run you saved: only its owner can delete it.")
+        raise SaveRefused("not_owner", f"{folder.name} is not a run you saved: only its owner "
+                          "can delete it.", name=folder.name)
     shutil.rmtree(folder)

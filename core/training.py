@@ -4,7 +4,9 @@ The loop keeps the whole dataset on the training device and draws batches from a
 permutation per epoch. Loss terms are summed on the device and read back (one host sync) only
 when a live report is due, about four times a second, never per step. All randomness of a run
 (batch order, noise, the VAE's reparameterisation, RBM sampling) comes from one generator seeded
-by `TrainConfig.seed`, so a seed reproduces a run on one machine. Background jobs, the queue and
+by `TrainConfig.seed`, so a seed reproduces a run on one machine. A seeded share of the training
+set (`TrainConfig.validation`) is held out: the per-epoch metrics (`val_*`) are measured on it, and
+the test set is used once, for the final model (`test_*`). Background jobs, the queue and
 checkpoints live in core.jobs; devices and precision in core.devices."""
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from core.models import Autoencoder
 from core.params import make_config, param
 from core.progress import JobSnapshot, Progress
 
+VALIDATION_SHARE = 5_000 / 60_000  # MNIST keeps 5,000 validation images, 55,000 for training
+
 
 @dataclass
 class TrainConfig:
@@ -35,6 +39,10 @@ class TrainConfig:
     lr_schedule: str = param("constant", "constant, or cosine: decay the learning rate to zero "
                              "over the run (better final error for long runs).",
                              choices=("constant", "cosine"))
+    validation: float = param(VALIDATION_SHARE, "Share of the training set held out to measure "
+                              "the error after each epoch (1/12 keeps 5,000 of MNIST's 60,000 "
+                              "images; 0: none, train on all). The test set is used only for "
+                              "the final model.", low=0.0, high=0.5)
     seed: int = param(0, "Random seed for the initial weights, batch order and noise.",
                       low=0, high=2**31 - 1)
     device: str = param("auto", "auto picks cuda, then mps, then cpu.",
@@ -75,15 +83,27 @@ def preview_indices(dataset: Dataset, size: int) -> torch.Tensor:
     return torch.tensor(chosen + rest, dtype=torch.long)
 
 
+def validation_split(n: int, share: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training indices, validation indices) of n training images: round(share * n) of them,
+    drawn by a CPU generator seeded with `seed`, so a seed and a dataset size always hold out
+    the same images (and the run's own generator draws the same numbers whatever the share)."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    held = round(share * n)
+    return order[held:].sort().values, order[:held].sort().values
+
+
 def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Progress,
          stop: threading.Event) -> None:
     """The training loop; raises StopRequested or Diverged, or returns when done."""
     device = resolve_device(config.device)
     model.to(device)
-    x_train = dataset.x_train.to(device)  # resident: no per-sample Python
+    x_all = dataset.x_train.to(device)  # resident: no per-sample Python
+    train_index, val_index = validation_split(len(x_all), config.validation, config.seed)
+    train_index = train_index.to(device)  # batches gather from x_all: no copy of the set
+    x_val = dataset.x_train[val_index]
     preview = dataset.x_test[preview_indices(dataset, config.preview_size)].to(device)
     generator = torch.Generator(device=device).manual_seed(config.seed)
-    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    steps_per_epoch = math.ceil(len(train_index) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     # weight pretraining as one fifth of the job's progress bar when it exists
     pre_share = 0.2 if model.has_pretraining else 0.0
@@ -91,10 +111,14 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
                     phase="starting")
     started = time.perf_counter()
 
-    if not model.initialised_from_data:  # a fresh model, not one resumed or loaded
-        model.init_from_data(x_train)
-    if model.has_pretraining:
-        _pretrain(model, x_train, config, progress, stop, pre_share, started, generator)
+    fresh = not model.initialised_from_data  # not one resumed or loaded
+    if fresh or model.has_pretraining:  # what they see is the training part only
+        x_train = x_all[train_index] if len(val_index) else x_all
+        if fresh:
+            model.init_from_data(x_train)
+        if model.has_pretraining:
+            _pretrain(model, x_train, config, progress, stop, pre_share, started, generator)
+        del x_train
 
     # fused Adam: one kernel per step on CUDA instead of several per parameter group
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
@@ -108,12 +132,13 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
     count, step, last_report, last_samples = 0, 0, time.perf_counter(), 0
     for epoch in range(config.epochs):
         model.train()
-        order = torch.randperm(len(x_train), device=device, generator=generator)
+        order = train_index[torch.randperm(len(train_index), device=device,
+                                           generator=generator)]
         for batch_index in range(steps_per_epoch):
             if stop.is_set():
                 raise StopRequested
-            batch = x_train[order[batch_index * config.batch_size:
-                                  (batch_index + 1) * config.batch_size]]
+            batch = x_all[order[batch_index * config.batch_size:
+                                (batch_index + 1) * config.batch_size]]
             with torch.autocast(device.type, dtype=autocast or torch.float32,
                                 enabled=autocast is not None):
                 terms = model.loss(batch, generator)
@@ -150,7 +175,8 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
                 progress=pre_share + (1 - pre_share) * step / total_steps,
                 elapsed=time.perf_counter() - started)
             running, count, last_report, last_samples = None, 0, time.perf_counter(), samples
-        metrics = evaluate(model, dataset.x_test)
+        # the validation part's metrics; none with validation=0 (epoch and time only)
+        metrics = evaluate(model, x_val, prefix="val_") if len(x_val) else {}
         metrics.update(epoch=epoch + 1, seconds=time.perf_counter() - started)
         progress.add_epoch(metrics, elapsed=time.perf_counter() - started)
 
@@ -205,12 +231,13 @@ def _divergence_message(names: list[str], values: list[float], first_loss: float
             "step are kept.")
 
 
-def evaluate(model: Autoencoder, x_test: torch.Tensor,
+def evaluate(model: Autoencoder, images: torch.Tensor, prefix: str = "",
              limit: int = analysis.MAX_TEST) -> dict[str, float]:
-    """Test-set reconstruction errors plus the model's own loss terms (evaluation mode; the
-    VAE's sampled term draws from a fixed generator, so the same weights give the same
-    numbers)."""
-    x = x_test[:limit]
+    """Reconstruction errors (mse, sse_per_image, bce) plus the model's own loss terms on
+    `images`, each name prefixed (val_ for the validation part, test_ for the test set).
+    Evaluation mode; the VAE's sampled term draws from a fixed generator, so the same weights
+    give the same numbers."""
+    x = images[:limit]
     metrics = analysis.reconstruction_errors(model, x)
     device = analysis.model_device(model)
     generator = torch.Generator(device=device).manual_seed(0)
@@ -221,8 +248,8 @@ def evaluate(model: Autoencoder, x_test: torch.Tensor,
             for name, value in model.loss(chunk.to(device), generator).items():
                 sums[name] = sums.get(name, 0.0) + float(value) * len(chunk)
     model.train()
-    metrics.update({f"test_{name}": total / len(x) for name, total in sums.items()})
-    return metrics
+    metrics.update({name: total / len(x) for name, total in sums.items()})
+    return {prefix + name: value for name, value in metrics.items()}
 
 
 def _explain(error: BaseException) -> str:
@@ -234,12 +261,18 @@ def _explain(error: BaseException) -> str:
 
 def execute(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Progress,
             stop: threading.Event) -> None:
-    """Run the loop and record how it ended in `progress`; never raises."""
+    """Run the loop, measure the final model on the test set (a run that finished, or was
+    stopped after at least one epoch), and record how it ended in `progress`; never raises."""
     try:
-        _run(model, dataset, config, progress, stop)
-        progress.update(status="done", phase="done", progress=1.0)
-    except StopRequested:
-        progress.update(status="stopped", phase="stopped")
+        try:
+            _run(model, dataset, config, progress, stop)
+            status, changes = "done", {"progress": 1.0}
+        except StopRequested:
+            status, changes = "stopped", {}
+        if status == "done" or progress.snapshot().epoch_metrics:
+            progress.update(phase="testing")  # the final model, on the test set
+            changes["test_metrics"] = evaluate(model, dataset.x_test, prefix="test_")
+        progress.update(status=status, phase=status, **changes)
     except Diverged as error:
         progress.update(status="failed", phase="diverged", error=str(error))
     except Exception as error:  # reported to the user, never raised into a UI thread

@@ -86,7 +86,8 @@ def test_every_hyperparameter_has_help_and_defaults():
 @pytest.mark.parametrize("hidden_dim", [0, 24])
 def test_contractive_penalty_matches_brute_force_jacobian(activation, hidden_dim):
     torch.manual_seed(1)
-    model = build_model("contractive", code_dim=6, activation=activation, hidden_dim=hidden_dim)
+    model = build_model("contractive", code_dim=6, activation=activation, hidden_dim=hidden_dim,
+                        tied=not hidden_dim)
     model = model.double()
     x = torch.rand(4, 1, 28, 28, dtype=torch.float64)
     expected = torch.stack([
@@ -182,3 +183,93 @@ def test_denoising_trains_on_corrupted_input_but_evaluates_clean():
     assert torch.equal(model.loss(x)["loss"], model.loss(x)["loss"])  # deterministic
     model.train()
     assert not torch.equal(model.loss(x)["loss"], model.loss(x)["loss"])  # fresh noise
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_every_variant_trains_on_either_reconstruction(name):
+    torch.manual_seed(0)
+    x = torch.rand(6, 1, 28, 28)
+    for kind, unit in (("bce", "nats per image"), ("mse", "squared error per image")):
+        model = build_model(name, code_dim=4, reconstruction=kind)
+        model.eval()
+        terms = model.loss(x)
+        assert torch.isfinite(terms["loss"]) and model.reconstruction_unit.startswith(unit)
+        if kind == "mse" and not model.has_prior:  # the SSE per image (the VAE: below)
+            sse = (model(x) - x).pow(2).flatten(1).sum(1).mean()
+            assert torch.allclose(terms["reconstruction"], sse, rtol=1e-5)
+    with pytest.raises(ValueError, match="reconstruction"):
+        build_model(name, reconstruction="l1")
+
+
+def test_vae_with_mse_is_sse_plus_beta_kl():
+    torch.manual_seed(0)
+    model = build_model("vae", beta=2.0, reconstruction="mse")
+    x = torch.rand(8, 1, 28, 28)
+    terms = model.loss(x, torch.Generator().manual_seed(0))
+    assert torch.allclose(terms["loss"], terms["reconstruction"] + 2.0 * terms["kl"])
+    eps = torch.randn(8, model.code_dim, generator=torch.Generator().manual_seed(0))
+    mean, log_var = model.posterior(x)
+    decoded = model.decode(mean + torch.exp(0.5 * log_var) * eps)
+    assert torch.allclose(terms["reconstruction"], (decoded - x).pow(2).sum() / 8, rtol=1e-5)
+
+
+def _rescale(model, c: float) -> None:
+    """The dodge of issue 13: encoder / c, decoder * c (untied); tied weights have one knob."""
+    with torch.no_grad():
+        model.encoder[1].weight.div_(c)
+        model.encoder[1].bias.div_(c)
+        if not model.config.tied:
+            model.decoder.weight.mul_(c)
+
+
+@pytest.mark.parametrize("name, term, power", [("sparse", "l1", 1), ("contractive",
+                                                                    "contractive", 2)])
+def test_tied_weights_stop_the_rescaling_dodge(name, term, power):
+    x = torch.rand(16, 1, 28, 28)
+    for tied in (False, True):
+        torch.manual_seed(0)
+        model = build_model(name, activation="relu", tied=tied)
+        before_out, before = model(x), model.loss(x)[term]
+        _rescale(model, 10.0)
+        after_out, after = model(x), model.loss(x)[term]
+        if tied:  # the decoder shrank with the encoder: the reconstructions changed
+            assert (after_out - before_out).abs().max() > 0.01
+        else:  # same reconstructions, a penalty 10 (L1) or 100 (squared Jacobian) times smaller
+            assert torch.allclose(after_out, before_out, atol=1e-5)
+            assert torch.allclose(after * 10.0 ** power, before, rtol=1e-3)
+
+
+def test_tied_decoder_is_the_encoder_transposed_and_saved_once():
+    model = build_model("standard", code_dim=5, tied=True)
+    assert torch.equal(model.decoder.weight, model.encoder[1].weight.T)
+    assert set(model.state_dict()) == {"encoder.1.weight", "encoder.1.bias", "decoder.bias"}
+    with pytest.raises(ValueError, match="hidden_dim"):
+        build_model("contractive", tied=True, hidden_dim=16)
+
+
+@pytest.mark.parametrize("preset", ["fast", "paper"])
+def test_deep_presets_validate_and_build(preset):
+    from core.models.deep import PRESETS, paper_preset
+    from core.models.deep import preset as named
+
+    hyperparameters, train_values = named(preset)
+    model = build_model("deep", **hyperparameters)
+    TrainConfig.from_dict(train_values)
+    assert model.has_pretraining and model.sizes == [784, 1000, 500, 250, 30]
+    if preset == "paper":
+        assert paper_preset() == (hyperparameters, train_values)
+        assert (model.config.pretrain_epochs, model.config.rbm_init_scale,
+                model.config.rbm_momentum_epochs, model.config.rbm_batch_size) == (50, 0.1, 5, 100)
+    hyperparameters["rbm_lr"] = 9.0  # a copy: the preset itself is untouched
+    assert PRESETS[preset]["hyperparameters"]["rbm_lr"] == 0.1
+    with pytest.raises(ValueError, match="preset 'nope'"):
+        named("nope")
+
+
+def test_rbm_schedule_fields_drive_pretraining(small_digits):
+    torch.manual_seed(0)
+    model = build_model("deep", hidden_sizes=(16,), code_dim=4, pretrain_epochs=1,
+                        rbm_batch_size=100, rbm_init_scale=0.1)
+    reports = []
+    model.pretrain(small_digits.x_train, 32, reports.append, lambda: False)
+    assert {r["steps"] for r in reports} == {6}  # 512 images in batches of 100, not of 32

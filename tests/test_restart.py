@@ -59,7 +59,7 @@ def test_kill_9_mid_training_loses_nothing(tmp_path, monkeypatch):
     assert interrupted[0]["status"] == "training" and interrupted[0]["epoch"] >= 3
     model, description = store.load_run(checkpoint)
     assert torch.isfinite(model(torch.rand(4, 1, 28, 28))).all()
-    assert description["history"]["test_metrics"][-1]["epoch"] == description["epoch"]
+    assert description["history"]["epoch_metrics"][-1]["epoch"] == description["epoch"]
     leftovers = [p.name for p in checkpoint.parent.iterdir() if p.name != "live-run"]
     assert all(name.startswith(".") for name in leftovers)  # at most an abandoned staging dir
 

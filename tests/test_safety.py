@@ -49,7 +49,7 @@ def test_a_diverging_job_leaves_the_next_job_unharmed(small_digits):
     good_end = good.wait(timeout=60)
     assert bad_end.status == "failed" and "learning rate" in bad_end.error
     assert good_end.status == "done" and good_end.error is None
-    assert good_end.test_metrics[-1]["sse_per_image"] < 60
+    assert good_end.test_metrics["test_sse_per_image"] < 60
     assert queue.state() == {"running": 0, "waiting": 0, "max_running": 1}
 
 

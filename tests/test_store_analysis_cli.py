@@ -11,7 +11,7 @@ import torch
 
 from core import analysis
 from core.models import MODELS, build_model
-from core.store import list_runs, load_run, safe_name, save_run
+from core.store import list_runs, load_run, safe_name, save_run, snapshot_of
 from core.training import TrainConfig, train
 from tests.conftest import ROOT
 
@@ -29,6 +29,30 @@ def test_save_load_round_trip_gives_identical_outputs(name, tmp_path, small_digi
     assert torch.equal(model(x), loaded(x))
     assert description["variant"] == name and description["hyperparameters"]["code_dim"] == 5
     assert description["versions"]["torch"] == torch.__version__
+
+
+def test_runs_saved_before_issue_13_still_load(tmp_path):
+    """Format 1: per-epoch test metrics in history["test_metrics"], the last of them unprefixed
+    in "metrics", and no `tied` or `reconstruction` hyperparameters (untied, cross-entropy)."""
+    torch.manual_seed(0)
+    model = build_model("contractive", code_dim=5, activation="relu", tied=False)
+    folder = save_run(tmp_path / "old", model, dataset="digits", train_config={"epochs": 2})
+    description = json.loads((folder / "run.json").read_text())
+    del description["hyperparameters"]["tied"], description["hyperparameters"]["reconstruction"]
+    epochs = [{"sse_per_image": 12.0, "epoch": 1, "seconds": 1.0},
+              {"sse_per_image": 10.0, "test_loss": 80.0, "epoch": 2, "seconds": 2.0}]
+    description.update(format=1, history={"loss_steps": [1], "loss_terms": {"loss": [3.0]},
+                                          "test_metrics": epochs},
+                       metrics={**epochs[-1], "train_seconds": 2.5})
+    (folder / "run.json").write_text(json.dumps(description))
+    loaded, description = load_run(folder)
+    assert (loaded.config.tied, loaded.config.reconstruction) == (False, "bce")
+    x = torch.rand(3, 1, 28, 28)
+    assert torch.equal(loaded(x), model.eval()(x))
+    snapshot = snapshot_of(description)
+    assert snapshot.epoch_metrics == epochs and snapshot.epoch == snapshot.epochs == 2
+    assert snapshot.test_metrics == {"test_sse_per_image": 10.0, "test_loss": 80.0}
+    assert snapshot.elapsed == 2.5
 
 
 def test_saving_again_replaces_atomically_and_lists(tmp_path):
@@ -100,7 +124,8 @@ def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
     assert trained.returncode == 0, trained.stderr
     assert "test SSE per image" in trained.stdout
     description = json.loads((out / "run.json").read_text())
-    assert description["hyperparameters"] == {"code_dim": 2, "hidden_dim": 512, "beta": 0.5}
+    assert description["hyperparameters"] == {"code_dim": 2, "hidden_dim": 512, "beta": 0.5,
+                                              "reconstruction": "bce"}
     baseline = _cli("baseline", "pca", "--dim", "30", "--data-dir", str(mnist_dir))
     assert baseline.returncode == 0 and "13.87" in baseline.stdout
 

@@ -12,7 +12,7 @@ from core.analysis import reconstruct_all
 from core.devices import resolve_device
 from core.jobs import JobQueue, JobSpec, LocalJob
 from core.models import build_model
-from core.training import TrainConfig, train
+from core.training import TrainConfig, train, validation_split
 
 
 def test_train_reports_history_metrics_and_probe(small_digits):
@@ -23,8 +23,12 @@ def test_train_reports_history_metrics_and_probe(small_digits):
     assert snapshot.status == "done" and snapshot.progress == 1.0
     assert set(snapshot.loss_terms) == {"loss", "reconstruction", "l1"}
     assert len(snapshot.loss_steps) == 16 == len(snapshot.loss_terms["l1"])  # every step
-    assert [m["epoch"] for m in snapshot.test_metrics] == [1, 2]
-    assert {"mse", "sse_per_image", "bce", "test_loss", "test_l1"} <= set(snapshot.test_metrics[0])
+    assert [m["epoch"] for m in snapshot.epoch_metrics] == [1, 2]
+    assert {"val_mse", "val_sse_per_image", "val_bce", "val_loss", "val_l1"} <= set(
+        snapshot.epoch_metrics[0])
+    assert {"test_mse", "test_sse_per_image", "test_bce", "test_loss", "test_l1"} <= set(
+        snapshot.test_metrics)
+    assert all(not s.test_metrics for s in seen if s.status == "running")  # final model only
     assert snapshot.preview_inputs.shape == (10, 1, 28, 28) == snapshot.preview_outputs.shape
     assert snapshot.samples_per_second > 0 and seen
 
@@ -136,3 +140,57 @@ def test_unexpected_errors_become_a_failed_status(small_digits):
     model.loss = lambda x, generator=None: (_ for _ in ()).throw(RuntimeError("boom"))
     snapshot = train(model, small_digits, TrainConfig(epochs=1))
     assert snapshot.status == "failed" and "boom" in snapshot.error
+
+
+def test_validation_split_is_seeded_disjoint_and_sized():
+    train_index, val_index = validation_split(60_000, TrainConfig().validation, seed=0)
+    assert len(val_index) == 5_000 and len(train_index) == 55_000
+    assert not set(train_index.tolist()) & set(val_index.tolist())
+    assert torch.equal(validation_split(60_000, 1 / 12, 0)[1], val_index)  # same seed, same images
+    assert not torch.equal(validation_split(60_000, 1 / 12, 1)[1], val_index)
+    assert len(validation_split(100, 0.0, 0)[1]) == 0
+
+
+def test_training_never_sees_the_validation_images(small_digits):
+    model = build_model("standard")
+    seen = []
+    original = model.loss
+
+    def recording_loss(x, generator=None):
+        if model.training:
+            seen.append(x.detach().flatten(1).clone())
+        return original(x, generator)
+
+    model.loss = recording_loss
+    config = TrainConfig(epochs=1, batch_size=64, validation=0.25)
+    snapshot = train(model, small_digits, config)
+    assert snapshot.status == "done" and snapshot.step == 6  # 384 training images, 64 a batch
+    train_index, val_index = validation_split(512, 0.25, config.seed)
+    batches = torch.cat(seen)
+    held_out = small_digits.x_train[val_index].flatten(1)
+    assert len(batches) == 384 and torch.cdist(held_out, batches).min() > 0
+    assert "val_sse_per_image" in snapshot.epoch_metrics[0]
+
+
+def test_validation_zero_trains_on_all_and_reports_only_test(small_digits):
+    snapshot = train(build_model("standard"), small_digits,
+                     TrainConfig(epochs=2, batch_size=64, validation=0.0))
+    assert snapshot.step == 16  # all 512 images
+    assert [set(m) for m in snapshot.epoch_metrics] == [{"epoch", "seconds"}] * 2
+    assert snapshot.test_metrics["test_sse_per_image"] > 0
+
+
+def test_a_stopped_run_is_tested_only_after_an_epoch(small_digits):
+    stop = threading.Event()
+
+    def stop_after_first_epoch(snapshot):
+        if snapshot.epoch_metrics:
+            stop.set()
+
+    stopped = train(build_model("standard"), small_digits, TrainConfig(epochs=50),
+                    on_progress=stop_after_first_epoch, stop=stop)
+    assert stopped.status == "stopped" and "test_sse_per_image" in stopped.test_metrics
+    early = threading.Event()
+    early.set()
+    never = train(build_model("standard"), small_digits, TrainConfig(epochs=5), stop=early)
+    assert never.status == "stopped" and never.test_metrics == {}

@@ -11,9 +11,12 @@ is said by capability attributes, never by its name: `has_prior` / `sample_codes
 draw codes from), `has_pretraining` / `pretrain` (a phase before backprop), `filters()` (first
 layer weights as images).
 
-Decoders produce logits; `decode` applies the sigmoid. The reconstruction term is the Bernoulli
-cross-entropy summed over the 784 pixels and averaged over the batch (per-image nats), the
-objective of Hinton & Salakhutdinov (2006) and of the VAE's ELBO, so terms compare across variants.
+Decoders produce logits; `decode` applies the sigmoid. Every variant's Config has a
+`reconstruction` field choosing the reconstruction term (`reconstruction_loss`): "bce", the
+Bernoulli cross-entropy summed over the 784 pixels and averaged over the batch (nats per image,
+the objective of Hinton & Salakhutdinov 2006 and of the VAE's ELBO), or "mse", the squared error
+of the sigmoid outputs summed over pixels and averaged over the batch (the chapter's "mean squared
+error", in the unit of the SSE-per-image metric). `reconstruction_unit` names the unit in words.
 """
 
 from __future__ import annotations
@@ -26,9 +29,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.models.blocks import TiedLinear
 from core.params import make_config, param  # noqa: F401  (the variants' shared imports)
 
 PIXELS = 28 * 28
+RECONSTRUCTION_UNITS = {"bce": "nats per image (Bernoulli cross-entropy)",
+                        "mse": "squared error per image"}
+
+
+def reconstruction_param(default: str = "bce", note: str = "") -> Any:
+    """The `reconstruction` field every variant's Config declares (its default may differ)."""
+    return param(default, "Reconstruction error the model is trained on: bce, the Bernoulli "
+                 "cross-entropy in nats per image (Hinton & Salakhutdinov 2006); mse, the "
+                 "squared error summed over the pixels of an image (the chapter's mean squared "
+                 "error, in the unit of the SSE per image metric). Penalty weights (L1, "
+                 "contractive, beta) were set for bce: the squared error is about 8 times "
+                 "smaller, so with mse they weigh about 8 times more." + note,
+                 choices=tuple(RECONSTRUCTION_UNITS))
 
 
 class Autoencoder(nn.Module):
@@ -59,16 +76,25 @@ class Autoencoder(nn.Module):
 
     def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
              ) -> dict[str, torch.Tensor]:
-        reconstruction = reconstruction_loss(self.decode_logits(self.encode(x)), x)
+        reconstruction = self.reconstruction_term(self.decode_logits(self.encode(x)), x)
         return {"loss": reconstruction, "reconstruction": reconstruction}
+
+    def reconstruction_term(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The configured reconstruction error of decoder logits against target images."""
+        return reconstruction_loss(logits, target, self.config.reconstruction)
+
+    @property
+    def reconstruction_unit(self) -> str:
+        """The unit of the "reconstruction" loss term, in words (for chart labels)."""
+        return RECONSTRUCTION_UNITS[self.config.reconstruction]
 
     @torch.no_grad()
     def init_from_data(self, x: torch.Tensor) -> None:
         """Start the output layer's bias at the logit of the mean training image. Without it
         the code units first learn to act as a bias (sigmoid codes saturate at 1, ReLU codes
         die), which stalls training; with it, codes carry the differences from the start."""
-        output = [m for m in self.decoder.modules() if isinstance(m, (nn.Linear,
-                                                                       nn.ConvTranspose2d))][-1]
+        output = [m for m in self.decoder.modules()
+                  if isinstance(m, (nn.Linear, nn.ConvTranspose2d, TiedLinear))][-1]
         mean_logit = torch.logit(x.mean(0).flatten().clamp(1e-3, 1 - 1e-3))  # (784,)
         if output.bias.numel() == PIXELS:
             output.bias.copy_(mean_logit)
@@ -78,6 +104,8 @@ class Autoencoder(nn.Module):
 
     # --- capabilities (optional) ---------------------------------------------------------
     has_prior: ClassVar[bool] = False  # True: sample_codes draws from a prior the model learned
+    noisy_input: ClassVar[bool] = False  # the loss corrupts the input (denoising)
+    code_penalty: ClassVar[str | None] = None  # what the loss adds on the code: l1, jacobian, kl
 
     def sample_codes(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n codes drawn from the model's prior: (n, code_dim) on the model's device."""
@@ -91,6 +119,11 @@ class Autoencoder(nn.Module):
     @property
     def has_pretraining(self) -> bool:
         return False
+
+    @property
+    def pretraining_stages(self) -> int:
+        """Layers pretrained one at a time before backprop (0: none)."""
+        return 0
 
     # Peak memory of a training step over the activations autograd saves, from the backward
     # pass and the kernels' workspaces (core.admission; calibrated in tests/test_admission.py).
@@ -132,6 +165,12 @@ def draw_normal(shape: tuple[int, ...], generator: torch.Generator | None,
     return noise.to(device=target, dtype=like.dtype if like is not None else None)
 
 
-def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Bernoulli cross-entropy summed over pixels, mean over the batch (nats per image)."""
+def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor, kind: str = "bce"
+                        ) -> torch.Tensor:
+    """Summed over pixels, mean over the batch. bce: Bernoulli cross-entropy (nats per image);
+    mse: squared error of sigmoid(logits), the SSE per image (Hinton & Salakhutdinov's unit)."""
+    if kind == "mse":  # in float32: a bfloat16 sum over B x 784 pixels loses digits
+        return (torch.sigmoid(logits.float()) - target).pow(2).sum() / len(target)
+    if kind != "bce":
+        raise ValueError(f"Unknown reconstruction {kind!r}; choose bce or mse.")
     return F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / len(target)

@@ -3,7 +3,8 @@
 A stack of RBMs (784-1000-500-250-30 by default) is pretrained greedily, one layer at a time, with
 one-step contrastive divergence (CD-1): each RBM learns to model the hidden probabilities of the
 one below. The stack is then unrolled into an encoder (W, hidden biases) and a decoder (W^T,
-visible biases) and fine-tuned end to end by backprop on the cross-entropy reconstruction error.
+visible biases) and fine-tuned end to end by backprop on the cross-entropy reconstruction error
+(or the squared error, reconstruction=mse). PRESETS holds the fast schedule and the paper's.
 Units are Bernoulli (logistic) except the code layer, whose units are linear with unit-variance
 Gaussian noise, as in the paper.
 """
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
-from core.models.base import PIXELS, Autoencoder, draw_normal, param
+from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
+from core.models.rbm import RBM
 
 
 @dataclass
@@ -26,61 +29,52 @@ class DeepConfig:
                                 "input side first.", low=2, high=4096)
     pretrain: bool = param(True, "Pretrain each layer as an RBM before fine-tuning (off: "
                            "random initialisation, for comparison).")
-    pretrain_epochs: int = param(2, "Epochs of contrastive divergence per RBM.", low=1, high=50)
+    pretrain_epochs: int = param(2, "Epochs of contrastive divergence per RBM (fast default; "
+                                 "the paper: 50).", low=1, high=50)
     rbm_lr: float = param(0.1, "Learning rate of the logistic RBMs (the linear code RBM "
                           "uses a hundredth of it, as in the paper).", low=1e-5, high=1.0)
+    rbm_init_scale: float = param(0.01, "Standard deviation of the RBMs' initial weights (fast "
+                                  "default; the paper: 0.1).", low=1e-4, high=1.0)
+    rbm_momentum_epochs: int = param(1, "Epochs of each RBM at momentum 0.5 before it rises to "
+                                     "0.9 (fast default; the paper: 5). With no more epochs "
+                                     "than this, momentum is 0.9 throughout.", low=0, high=50)
+    rbm_batch_size: int = param(0, "Images per contrastive divergence step (0: the training "
+                                "batch size; the paper: 100).", low=0, high=65536)
+    reconstruction: str = reconstruction_param(note=" Fine-tuning only: pretraining is CD-1.")
 
 
-class RBM(nn.Module):
-    """Restricted Boltzmann machine with Bernoulli visible units, Bernoulli or linear hidden."""
+# Hinton & Salakhutdinov's published code (mnistdeepauto.m, rbm.m, rbmhidlinear.m, makebatches.m,
+# backprop.m): weights start at 0.1 * randn; learning rates 0.1 (logistic RBMs) and 0.001 (the
+# linear code RBM); weight cost 0.0002; momentum 0.5, then 0.9 after epoch 5; batches of 100;
+# 50 epochs per RBM in the Science paper (mnistdeepauto.m runs 10: "In the Science paper we use
+# maxepoch=50"); fine-tuning on the cross-entropy for 200 epochs, by conjugate gradients (three
+# line searches) on batches of 1000. This trainer has Adam, not conjugate gradients: the paper
+# preset keeps the batches of 1000 and the 200 epochs, with a cosine-decayed Adam.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "fast": {"hyperparameters": {"pretrain_epochs": 2, "rbm_lr": 0.1, "rbm_init_scale": 0.01,
+                                 "rbm_momentum_epochs": 1, "rbm_batch_size": 0,
+                                 "reconstruction": "bce"},
+             "train_config": {}},  # the TrainConfig defaults
+    "paper": {"hyperparameters": {"code_dim": 30, "hidden_sizes": (1000, 500, 250),
+                                  "pretrain": True, "pretrain_epochs": 50, "rbm_lr": 0.1,
+                                  "rbm_init_scale": 0.1, "rbm_momentum_epochs": 5,
+                                  "rbm_batch_size": 100, "reconstruction": "bce"},
+              "train_config": {"epochs": 200, "batch_size": 1000, "lr": 1e-3,
+                               "lr_schedule": "cosine"}},
+}
 
-    def __init__(self, n_visible: int, n_hidden: int, linear_hidden: bool = False,
-                 generator: torch.Generator | None = None) -> None:
-        super().__init__()
-        weight = torch.randn(n_visible, n_hidden, generator=generator,
-                             device=generator.device if generator is not None else None)
-        self.weight = nn.Parameter(weight * 0.01)  # (V, H)
-        self.visible_bias = nn.Parameter(torch.zeros(n_visible))
-        self.hidden_bias = nn.Parameter(torch.zeros(n_hidden))
-        self.linear_hidden = linear_hidden
-        for name in ("weight", "visible_bias", "hidden_bias"):  # momentum of each parameter
-            self.register_buffer(f"{name}_velocity", torch.zeros_like(getattr(self, name)),
-                                 persistent=False)
 
-    def hidden_mean(self, v: torch.Tensor) -> torch.Tensor:
-        activation = v @ self.weight + self.hidden_bias
-        return activation if self.linear_hidden else torch.sigmoid(activation)
+def preset(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(hyperparameters, TrainConfig values) of a named schedule, copies: "fast" (live use) or
+    "paper" (Hinton & Salakhutdinov 2006: hours on a CPU, minutes on a GPU)."""
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}; choose one of: {', '.join(PRESETS)}.")
+    return dict(PRESETS[name]["hyperparameters"]), dict(PRESETS[name]["train_config"])
 
-    def visible_mean(self, h: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(h @ self.weight.T + self.visible_bias)
 
-    def sample_hidden(self, mean: torch.Tensor, generator: torch.Generator | None = None
-                      ) -> torch.Tensor:
-        if self.linear_hidden:
-            return mean + draw_normal(mean.shape, generator, like=mean)
-        return torch.bernoulli(mean, generator=generator)
-
-    @torch.no_grad()
-    def contrastive_divergence(self, v0: torch.Tensor, lr: float, momentum: float,
-                               weight_decay: float = 2e-4,
-                               generator: torch.Generator | None = None) -> torch.Tensor:
-        """One CD-1 update on a batch (B, V); returns the squared reconstruction error summed
-        over the batch (a device tensor, so the caller decides when to synchronise)."""
-        h0 = self.hidden_mean(v0)
-        # one Gibbs step, mean-field visibles
-        v1 = self.visible_mean(self.sample_hidden(h0, generator))
-        h1 = self.hidden_mean(v1)
-        batch = len(v0)
-        gradients = ((v0.T @ h0 - v1.T @ h1) / batch - weight_decay * self.weight,
-                     (v0 - v1).mean(0), (h0 - h1).mean(0))
-        velocities = (self.weight_velocity, self.visible_bias_velocity,
-                      self.hidden_bias_velocity)
-        for parameter, velocity, gradient in zip((self.weight, self.visible_bias,
-                                                  self.hidden_bias), velocities,
-                                                 gradients, strict=True):
-            velocity.mul_(momentum).add_(gradient, alpha=lr)
-            parameter.add_(velocity)  # ascent on the log-likelihood
-        return (v0 - v1).pow(2).sum()
+def paper_preset() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The schedule of Hinton & Salakhutdinov's published code (see PRESETS)."""
+    return preset("paper")
 
 
 class DeepAutoencoder(Autoencoder):
@@ -110,6 +104,10 @@ class DeepAutoencoder(Autoencoder):
     def has_pretraining(self) -> bool:
         return self.config.pretrain
 
+    @property
+    def pretraining_stages(self) -> int:
+        return len(self.sizes) - 1 if self.config.pretrain else 0
+
     def filters(self) -> torch.Tensor | None:
         return self._filters
 
@@ -131,15 +129,18 @@ class DeepAutoencoder(Autoencoder):
         device = self.device
         data = x.flatten(1).to(device)  # (N, 784)
         stages = len(self.sizes) - 1
-        epochs = self.config.pretrain_epochs
+        config = self.config
+        epochs, slow = config.pretrain_epochs, config.rbm_momentum_epochs
+        batch_size = config.rbm_batch_size or batch_size
         rbms: list[RBM] = []
         for stage in range(stages):
             linear = stage == stages - 1
-            rbm = RBM(self.sizes[stage], self.sizes[stage + 1], linear, generator).to(device)
-            lr = self.config.rbm_lr * (0.01 if linear else 1.0)
+            rbm = RBM(self.sizes[stage], self.sizes[stage + 1], linear, generator,
+                      config.rbm_init_scale).to(device)
+            lr = config.rbm_lr * (0.01 if linear else 1.0)
             steps = (len(data) + batch_size - 1) // batch_size
             for epoch in range(epochs):
-                momentum = 0.5 if epoch == 0 and epochs > 1 else 0.9  # paper: 0.5, then 0.9
+                momentum = 0.5 if epoch < slow < epochs else 0.9  # paper: 0.5, then 0.9
                 order = torch.randperm(len(data), device=device, generator=generator)
                 error = torch.zeros((), device=device)
                 for step in range(steps):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import param, reconstruction_loss
+from core.models.base import param, reconstruction_param
 from core.models.standard import StandardAutoencoder, StandardConfig
 
 NOISE_KINDS = ("gaussian", "masking", "salt_pepper")
@@ -37,16 +37,21 @@ class DenoisingConfig(StandardConfig):
                        choices=NOISE_KINDS)
     noise_level: float = param(0.3, "Strength of the corruption: standard deviation for "
                                "gaussian, share of pixels hit otherwise.", low=0.0, high=1.0)
+    # mse by measurement (issue 13; MNIST, 3 epochs): test SSE per image 16.08 vs 16.13 (seed
+    # 0), 15.14 vs 15.65 (seed 1); still far more robust to noise than a standard model
+    reconstruction: str = reconstruction_param("mse")
 
 
 class DenoisingAutoencoder(StandardAutoencoder):
     name = "denoising"
     title = "Denoising"
     Config = DenoisingConfig
+    noisy_input = True
+    activation_factor = 1.8  # the corruption's masks and noise (measured, see core.admission)
 
     def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
              ) -> dict[str, torch.Tensor]:
         noisy = (corrupt(x, self.config.noise, self.config.noise_level, generator)
                  if self.training else x)
-        reconstruction = reconstruction_loss(self.decode_logits(self.encode(noisy)), x)
+        reconstruction = self.reconstruction_term(self.decode_logits(self.encode(noisy)), x)
         return {"loss": reconstruction, "reconstruction": reconstruction}

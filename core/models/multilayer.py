@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.models.base import PIXELS, Autoencoder, param
+from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
 from core.models.blocks import encoder_mlp, mlp
 
 
@@ -13,6 +13,7 @@ class MultilayerConfig:
     code_dim: int = param(32, "Size of the code (the middle hidden layer).", low=2, high=1024)
     hidden_dim: int = param(256, "Size of the hidden layers on each side of the code.",
                             low=8, high=4096)
+    reconstruction: str = reconstruction_param()
 
 
 class MultilayerAutoencoder(Autoencoder):

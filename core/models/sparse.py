@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import param, reconstruction_loss
+from core.models.base import param
 from core.models.standard import StandardAutoencoder, StandardConfig
 
 
@@ -22,11 +22,12 @@ class SparseAutoencoder(StandardAutoencoder):
     name = "sparse"
     title = "Sparse"
     Config = SparseConfig
+    code_penalty = "l1"
 
     def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
              ) -> dict[str, torch.Tensor]:
         code = self.encode(x)  # (B, code_dim)
-        reconstruction = reconstruction_loss(self.decode_logits(code), x)
+        reconstruction = self.reconstruction_term(self.decode_logits(code), x)
         l1 = code.abs().sum(dim=1).mean()  # activity penalty per image
         total = reconstruction + self.config.l1_weight * l1
         return {"loss": total, "reconstruction": reconstruction, "l1": l1}

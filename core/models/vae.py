@@ -5,7 +5,14 @@ reparameterisation z = mean + exp(log_var / 2) * eps; the decoder is Bernoulli p
 is the negative ELBO with a weight on the KL term (beta-VAE, Higgins et al. 2017):
     reconstruction + beta * KL(q(z|x) || N(0, I)),
     KL = -1/2 * sum_j (1 + log_var_j - mean_j^2 - exp(log_var_j))   (paper, appendix B),
-both summed over dimensions and averaged over the batch (nats per image)."""
+both summed over dimensions and averaged over the batch (nats per image).
+
+reconstruction="mse" makes the decoder Gaussian with a fixed variance sigma^2 = 1/2 around the
+sigmoid outputs: -log p(x|z) = SSE / (2 sigma^2) + (784 / 2) log(2 pi sigma^2) = SSE + 392 log(pi),
+so the reconstruction term is the SSE per image and the loss is the negative ELBO less that
+constant (about 448.7 nats). The KL weight then also sets the variance: SSE + beta * KL is, up to
+a factor, the negative ELBO of a decoder with sigma^2 = beta / 2, so beta = 1 is the ELBO of the
+sigma^2 = 1/2 decoder only, and its nats do not compare with the Bernoulli decoder's."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import PIXELS, Autoencoder, draw_normal, param, reconstruction_loss
+from core.models.base import PIXELS, Autoencoder, draw_normal, param, reconstruction_param
 from core.models.blocks import encoder_mlp, mlp
 
 
@@ -26,12 +33,17 @@ class VAEConfig:
     beta: float = param(1.0, "Weight of the KL term: 1 is the true ELBO; higher gives smoother, "
                         "more disentangled codes and blurrier reconstructions.",
                         low=0.0, high=100.0)
+    reconstruction: str = reconstruction_param(note=(
+        " For the VAE, bce is a Bernoulli decoder (the true ELBO in nats); mse is a Gaussian "
+        "decoder with fixed variance 1/2, whose -log p(x|z) is the SSE plus a constant: beta "
+        "then also acts as twice the decoder's variance."))
 
 
 class VariationalAutoencoder(Autoencoder):
     name = "vae"
     title = "Variational (VAE)"
     Config = VAEConfig
+    code_penalty = "kl"
     has_prior = True
 
     def __init__(self, config: VAEConfig) -> None:
@@ -52,7 +64,7 @@ class VariationalAutoencoder(Autoencoder):
         mean, log_var = self.posterior(x)
         eps = draw_normal(mean.shape, generator, like=mean)
         z = mean + torch.exp(0.5 * log_var) * eps  # reparameterisation
-        reconstruction = reconstruction_loss(self.decode_logits(z), x)
+        reconstruction = self.reconstruction_term(self.decode_logits(z), x)
         kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1).mean()
         total = reconstruction + self.config.beta * kl
         return {"loss": total, "reconstruction": reconstruction, "kl": kl}
