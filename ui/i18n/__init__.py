@@ -55,7 +55,9 @@ def t(key: str, /, **fields: Any) -> str:
 
 
 def translate(lang: str, key: str, /, **fields: Any) -> str:
-    text = catalog(lang).get(key) or catalog(DEFAULT).get(key) or key
+    text = catalog(lang).get(key)
+    if text is None:
+        text = catalog(DEFAULT).get(key, key)
     return text.format(**fields) if fields else text
 
 
