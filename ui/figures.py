@@ -122,16 +122,17 @@ def scatter_by_class(points: np.ndarray, labels: np.ndarray | None, classes: lis
 def mark_point(figure: go.Figure, point: np.ndarray, neighbours: np.ndarray | None, name: str,
                neighbours_name: str = "") -> go.Figure:
     """Mark one point (2,) on a 2-D map (e.g. scatter_by_class's) with a large outlined star,
-    and optionally ring its neighbours (K, 2); the map stays zoomable rather than selectable."""
+    and optionally ring its neighbours (K, 2); the map stays zoomable rather than selectable.
+    WebGL traces, like the map's own: an SVG trace would be drawn under the map's points."""
     if neighbours is not None and len(neighbours):
-        figure.add_scatter(x=neighbours[:, 0], y=neighbours[:, 1], mode="markers",
-                           name=neighbours_name, hoverinfo="skip",
-                           marker={"size": 14, "color": "#D55E00", "symbol": "circle-open",
-                                   "line": {"width": 2}})
-    figure.add_scatter(x=[float(point[0])], y=[float(point[1])], mode="markers", name=name,
-                       hovertemplate=f"{name}<extra></extra>",
-                       marker={"size": 22, "color": "#F0E442", "symbol": "star",
-                               "line": {"width": 2, "color": "#000000"}})
+        figure.add_scattergl(x=neighbours[:, 0], y=neighbours[:, 1], mode="markers",
+                             name=neighbours_name, hoverinfo="skip",
+                             marker={"size": 16, "color": "#D55E00", "symbol": "circle-open",
+                                     "line": {"width": 3}})
+    figure.add_scattergl(x=[float(point[0])], y=[float(point[1])], mode="markers", name=name,
+                         hovertemplate=f"{name}<extra></extra>",
+                         marker={"size": 26, "color": "#F0E442", "symbol": "star",
+                                 "line": {"width": 2, "color": "#000000"}})
     figure.update_layout(dragmode="zoom")
     return figure
 

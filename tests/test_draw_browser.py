@@ -1,0 +1,123 @@
+"""The Draw page in a real browser: a digit drawn with the mouse, then one drawn with a finger
+(emulated touch through Chrome's DevTools protocol), each redrawing every view.
+
+Screenshots: test-artifacts/draw-mouse.png and draw-touch.png (ignored by git)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bench.browser import ROOT, assert_no_error, browser_missing, goto_page, launch, start_server
+from bench.browser import wait_idle as _wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(180)]
+ARTIFACTS = ROOT / "test-artifacts"
+REBUILT = "text=Every autoencoder rebuilds your digit"
+MAP = ".legendtext >> text=your digit"  # the latent map, drawn with its marked point
+# a 7 and a 1, as fractions of the pad's side: (x, y) points of one stroke each
+SEVEN = [(0.2 + 0.55 * i / 10, 0.18) for i in range(11)] + \
+        [(0.75 - 0.3 * i / 12, 0.18 + 0.66 * i / 12) for i in range(1, 13)]
+ONE = [(0.45 + 0.1 * i / 12, 0.15 + 0.7 * i / 12) for i in range(13)]
+
+
+def wait_idle(page) -> None:
+    _wait_idle(page, timeout=60_000)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    missing = browser_missing()
+    if missing:
+        message = "browser test needs " + ", ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # passive OpenMP threads, as deploy/ runs the app: spinning ones slow a busy 2-core machine
+    process, url = start_server(tmp_path_factory.mktemp("draw"),
+                                {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive"})
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            yield browser, url
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def open_draw_page(browser, url: str, touch: bool):
+    context = browser.new_context(viewport={"width": 1400, "height": 2300}, has_touch=touch)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("text=Autoencoder explorer", timeout=60_000)
+    wait_idle(page)
+    goto_page(page, "Draw a digit")
+    page.wait_for_selector("canvas.pad", timeout=30_000)
+    wait_idle(page)
+    assert page.locator("text=The pad is empty").count() == 1
+    return context, page
+
+
+def pad_points(page, stroke):
+    box = page.locator("canvas.pad").bounding_box()
+    return [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in stroke]
+
+
+def test_draw_with_the_mouse_leave_come_back_and_undo(app):
+    browser, url = app
+    context, page = open_draw_page(browser, url, touch=False)
+    points = pad_points(page, SEVEN)
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=3)
+    page.mouse.up()
+    page.wait_for_selector(REBUILT, timeout=60_000)
+    wait_idle(page)
+    assert_no_error(page, "draw, mouse")
+    assert page.locator("text=What the models see").count() == 1
+    rebuilt = page.get_by_role("img", name="Your digit as standard rebuilds it")
+    assert rebuilt.count() >= 1
+    page.wait_for_selector(MAP, timeout=60_000)
+    page.wait_for_timeout(500)  # WebGL draws the map's points after its legend
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "draw-mouse.png"), full_page=True)
+    goto_page(page, "Home")  # the drawing waits while the user looks elsewhere
+    goto_page(page, "Draw a digit")
+    page.wait_for_selector(REBUILT, timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Undo").click()  # the only stroke: back to an empty pad
+    page.wait_for_selector("text=The pad is empty", timeout=30_000)
+    assert page.locator(REBUILT).count() == 0
+    context.close()
+
+
+def test_draw_with_a_finger(app):
+    browser, url = app
+    context, page = open_draw_page(browser, url, touch=True)
+    points = pad_points(page, ONE)
+    cdp = context.new_cdp_session(page)  # real touch events (and pointer events of type touch)
+
+    def touch(kind: str, point=None) -> None:
+        touch_points = [] if point is None else [{"x": point[0], "y": point[1]}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
+
+    touch("touchStart", points[0])
+    for point in points[1:]:
+        touch("touchMove", point)
+    touch("touchEnd")
+    page.wait_for_selector(REBUILT, timeout=60_000)
+    wait_idle(page)
+    assert_no_error(page, "draw, touch")
+    assert page.locator("text=The pad is empty").count() == 0
+    page.wait_for_selector(MAP, timeout=60_000)
+    page.wait_for_timeout(500)  # WebGL draws the map's points after its legend
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "draw-touch.png"), full_page=True)
+    page.get_by_role("button", name="Clear").tap()
+    page.wait_for_selector("text=The pad is empty", timeout=30_000)
+    context.close()
