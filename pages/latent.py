@@ -67,7 +67,8 @@ if run.model.code_dim == 2:
                 y_high=number(y_high), y_low=number(y_low))
     left.image(images.mosaic(plane["images"], columns=size, scale=2, gap=0), caption=caption,
                alt=t("images.plane_alt", size=size))
-    with right:
+    with right:  # a collapsed axis (an untrained code) still gets a usable slider
+        x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
         z1 = st.slider(t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2)
         z2 = st.slider(t("latent.code", index=2), y_low, y_high, (y_low + y_high) / 2)
         point = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))

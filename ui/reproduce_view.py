@@ -21,23 +21,25 @@ def show(runs: list[state.Run]) -> None:
         return
     dataset = mnist[0].dataset
     deep = next(((r.name, r.model) for r in mnist
-                 if r.variant == "deep" and r.model.code_dim == 30
-                 and r.model.pretraining_stages), None)
+                 if r.model.pretraining_stages and r.model.code_dim == 30), None)
     rows = st.session_state.setdefault("reproduce_rows", {})
     key = ("hinton", deep[0] if deep else None)
     if key not in rows:
         with st.spinner(t("reproduce.measuring")):
             rows[key] = reproduce.hinton_rows(dataset, deep)
     table = list(rows[key])
-    regularised = {r.variant: r.model for r in mnist if r.is_example and r.variant in
-                   ("contractive", "sparse", "denoising", "standard")}
-    if "contractive" in regularised:
+    # the regularised autoencoders of Rifai et al.'s comparison: a penalty on the code or noise
+    regularised = {r.name: r.model for r in mnist if r.is_example and not r.model.has_prior
+                   and (r.model.code_penalty or r.model.noisy_input)}
+    contractive = next((name for name, m in regularised.items()
+                        if m.code_penalty == "jacobian"), None)
+    if contractive:
         norms_key = ("rifai", tuple(sorted(regularised)))
         if norms_key not in rows:
             rows[norms_key] = reproduce.rifai_row(
-                reproduce.jacobian_norms(regularised, dataset.x_test))
+                reproduce.jacobian_norms(regularised, dataset.x_test), contractive)
         table.append(rows[norms_key])
-    vaes = {r.name: r for r in mnist if r.variant == "vae" and r.finished}
+    vaes = {r.name: r for r in mnist if r.model.has_prior and r.finished}
     if ("vae",) in rows:
         table.append(rows[("vae",)])
     st.dataframe(pd.DataFrame([_shown(row) for row in table]), hide_index=True)
@@ -68,5 +70,14 @@ def _shown(row: reproduce.Row) -> dict:
             t("reproduce.col_measured"): value(row.measured),
             t("reproduce.col_unit"): t(f"reproduce.unit_{row.unit}"),
             t("reproduce.col_run"): row.run or "—", t("reproduce.col_source"): row.source,
-            t("reproduce.col_note"): row.note or ("" if row.measured is not None else
-                                                   t("reproduce.not_here"))}
+            t("reproduce.col_note"): _note(row)}
+
+
+def _note(row: reproduce.Row) -> str:
+    if row.key == "vae_nll" and row.details:
+        return t("reproduce.note_vae", k=row.details["k"],
+                 images=number(row.details["images"], 0),
+                 elbo=number(row.details["neg_elbo"], 1))
+    if row.details:
+        return ", ".join(f"{name} {number(value, 2)}" for name, value in row.details.items())
+    return "" if row.measured is not None else t("reproduce.not_here")
