@@ -96,6 +96,29 @@ def cache_dir() -> Path:
     return Path(value).expanduser() if value else Path.home() / ".cache" / "autoencoder-explorer"
 
 
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"  # what the app ships
+
+
+def bundled_dir() -> Path | None:
+    """The folder of datasets shipped with the app (assets/, which holds mnist/), the last
+    place looked in; None when $AE_NO_BUNDLED_DATA is set (e.g. "1"), for tests of the
+    other places."""
+    if os.environ.get("AE_NO_BUNDLED_DATA", "") not in ("", "0"):
+        return None
+    return ASSETS_DIR
+
+
+def _is_bundled(folder: Path) -> bool:
+    return folder.resolve().parent == ASSETS_DIR
+
+
+def _where(folder: Path) -> str:
+    """Where a dataset folder is, in words; the bundled copy never as an absolute path."""
+    if _is_bundled(folder):
+        return f"the official IDX files bundled with the app (assets/{folder.name})"
+    return f"IDX files in {folder}"
+
+
 def _idx_path(folder: Path, stem: str) -> Path | None:
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
@@ -104,8 +127,9 @@ def _idx_path(folder: Path, stem: str) -> Path | None:
 
 
 def find_idx_folder(name: str, data_dir_override: str | os.PathLike | None = None) -> Path | None:
-    """The first folder holding all four IDX files of `name`: data folder, then cache."""
-    roots = [resolve_data_dir(data_dir_override), cache_dir()]
+    """The first folder holding all four IDX files of `name`: data folder, then cache, then
+    the copy bundled with the app (MNIST only)."""
+    roots = [resolve_data_dir(data_dir_override), cache_dir(), bundled_dir()]
     for root in roots:
         if root is None:
             continue
@@ -120,6 +144,8 @@ def locate(name: str, data_dir_override: str | os.PathLike | None = None) -> str
     if name == "digits":
         return "bundled with scikit-learn"
     folder = find_idx_folder(name, data_dir_override)
+    if folder and _is_bundled(folder):
+        return f"bundled with the app (assets/{folder.name})"
     return str(folder) if folder else "not on disk (will download)"
 
 
@@ -156,7 +182,7 @@ def _from_idx_folder(name: str, folder: Path) -> Dataset:
         y_train=torch.from_numpy(arrays["y_train"].astype(np.int64)),
         y_test=torch.from_numpy(arrays["y_test"].astype(np.int64)),
         classes=list(info.classes),
-        source=f"IDX files in {folder}",
+        source=_where(folder),
     )
 
 
@@ -220,8 +246,9 @@ def _fetch(url: str, path: Path, md5: str | None, progress: Progress | None,
 
 def load_dataset(name: str, data_dir: str | os.PathLike | None = None, download: bool = True,
                  progress: Progress | None = None) -> Dataset:
-    """Load a registered dataset by name: data folder, then cache, then a download (unless
-    `download` is False or $AE_OFFLINE is set). `progress(fraction, message)` hears of it."""
+    """Load a registered dataset by name: data folder, then cache, then the bundled copy
+    (MNIST), then a download (unless `download` is False or $AE_OFFLINE is set).
+    `progress(fraction, message)` hears of it."""
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}. Choose one of: {', '.join(DATASETS)}.")
     if name == "digits":
@@ -235,7 +262,7 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, download:
     if folder is None:
         raise FileNotFoundError(_missing_message(name, data_dir, None))
     if progress:
-        progress(1.0, f"Loaded {name} from {folder}")
+        progress(1.0, f"Loaded {name} from {_where(folder)}")
     return _from_idx_folder(name, folder)
 
 

@@ -64,6 +64,7 @@ def test_lookup_prefers_the_data_folder_then_the_cache(tmp_path, mnist_dir, monk
     cache = tmp_path / "cache"
     monkeypatch.setenv("AE_CACHE_DIR", str(cache))
     monkeypatch.delenv("AE_DATA_DIR", raising=False)
+    monkeypatch.setenv("AE_NO_BUNDLED_DATA", "1")  # the copy in assets/ (tests/test_zoo.py)
     assert data.find_idx_folder("mnist") is None
     shutil.copytree(mnist_dir / "mnist", cache / "mnist")
     assert data.find_idx_folder("mnist") == cache / "mnist"
@@ -96,6 +97,7 @@ def test_failed_download_explains_and_reports(tmp_path, monkeypatch):
 def test_download_writes_checked_files_into_the_cache(tmp_path, mnist_dir, monkeypatch):
     """The download path end to end, with the network replaced by the local official files."""
     monkeypatch.delenv("AE_DATA_DIR", raising=False)
+    monkeypatch.setenv("AE_NO_BUNDLED_DATA", "1")  # else the copy in assets/ is found first
     import io
     import urllib.parse
 
