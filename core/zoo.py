@@ -54,8 +54,6 @@ ZOO: list[ZooEntry] = [
     ZooEntry("denoising", "denoising", 20),
     ZooEntry("contractive", "contractive", 20),
     ZooEntry("deep", "deep", 15),
-    # the deep lesson's reference: the same network from random weights (no RBMs)
-    ZooEntry("deep-nopretrain", "deep", 15, {"pretrain": False}),
     ZooEntry("vae", "vae", 20),
     # sigmoid codes: with the default relu, one of two code units died (a 1-D code, SSE 47.9)
     ZooEntry("standard-2d", "standard", 15, {"code_dim": 2, "activation": "sigmoid"}),
