@@ -19,7 +19,7 @@ from bench.browser import ROOT, assert_no_error, browser_missing, launch, start_
 from ui.i18n import LANGUAGES
 
 # Compare measures every example run on a first visit: minutes on two busy cores.
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 SCREENS = ROOT / "test-artifacts" / "screens"
 # Every page of the app, by its URL path ("" is Home), read from app.py so a new page is scanned.
 PAGES = ["", *re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8"))]

@@ -15,11 +15,12 @@ from core.analysis import reconstruction_errors
 from core.classifier import accuracy_of, load_classifier, predict
 from core.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
 
-# Test SSE per image on the first 2,000 MNIST test images: about 1.3 times what the shipped runs
-# reach (assets/README.md), far below an untrained model (~50) or the mean image (~52).
-SSE_BOUNDS = {"standard": 6.0, "multilayer": 8.0, "convolutional": 6.0, "sparse": 10.0,
-              "denoising": 8.0, "contractive": 10.0, "deep": 6.5, "vae": 14.0,
-              "standard-2d": 45.0, "vae-2d": 45.0}
+# Test SSE per image on the first 2,000 MNIST test images.
+SSE_BOUNDS = {  # far above each run's error (broken weights give 50-100), loose enough for a
+    # rebuild with other defaults (e.g. MSE or tied weights): the lessons measure the claims
+    "standard": 30.0, "multilayer": 30.0, "convolutional": 30.0, "sparse": 30.0,
+    "denoising": 30.0, "contractive": 30.0, "deep": 30.0, "vae": 30.0, "standard-2d": 60.0,
+    "vae-2d": 60.0}
 TEST_IMAGES = 2000
 
 

@@ -122,7 +122,7 @@ def phase_text(snapshot: JobSnapshot) -> str:
         return t("live.phase_rbm", stage=current, stages=stages, epoch=epoch, epochs=epochs)
     if phase.startswith("starting on "):
         return t("phases.starting_on", node=phase.removeprefix("starting on "))
-    known = {"starting", "preparing", "done", "stopped", "diverged", "failed", "saved",
+    known = {"starting", "preparing", "testing", "done", "stopped", "diverged", "failed", "saved",
              "stopped while queued", "stopped: time budget reached",
              "replaced by a newer job of the same session", "interrupted"}
     return t("phases." + phase.replace(" ", "_").replace(":", "")) if phase in known else phase
