@@ -223,6 +223,24 @@ def test_home_reads_in_order_and_fits_the_width(app, browser, size):
         context.close()
 
 
+def test_light_theme_even_where_the_system_prefers_dark(app, browser):
+    """The audited light theme for everyone: Streamlit's dark theme fails contrast (its accent
+    as text on the dark background) and the class colours (black among them) need light."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(**PROJECTOR, color_scheme="dark")
+    page = context.new_page()
+    try:
+        open_page(page, app, "", "pt")
+        background = page.evaluate("""() => getComputedStyle(
+            document.querySelector('[data-testid="stApp"]')).backgroundColor""")
+        assert background == "rgb(255, 255, 255)", background
+        found = serious(Axe().run(page, options=AXE_OPTIONS).response)
+        assert not found, "dark preference: axe-core, serious or critical:\n" + "\n".join(found)
+    finally:
+        context.close()
+
+
 # The boxes of Train, Stop, the progress bar and the loss chart, read at one moment: the live
 # panel redraws twice a second, and a chart read between two redraws may have no size yet.
 BOXES = """() => {

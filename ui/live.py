@@ -38,7 +38,7 @@ def panel(run: state.Run | None, dataset) -> None:
             st.rerun(scope="app")  # change the polling rate (or stop): redraw the page
         _progress(run, snapshot)
         st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms,
-                                           unit=run.model.reconstruction_unit),
+                                           unit=t(f"charts.loss_title_{run.model.config.reconstruction}")),
                         key="loss.live", alt=t("a11y.loss_alt"))
         _metrics(snapshot)
         if snapshot.error:

@@ -15,6 +15,8 @@ NLL_SAMPLES, NLL_IMAGES = 200, 1000  # a live estimate: about a minute on a 2-co
 def show(runs: list[state.Run]) -> None:
     st.header(t("reproduce.title"))
     st.caption(t("reproduce.intro"))
+    if not st.toggle(t("reproduce.show"), key="reproduce.show"):  # measuring takes a while
+        return
     mnist = [r for r in runs if r.dataset.name == "mnist"]
     if not mnist:
         st.info(t("reproduce.needs_mnist"))

@@ -1,19 +1,17 @@
-"""The app's look beyond the theme: small layout fixes on every screen (less empty space above
-the title, links that wrap on a phone, touch targets of a usable size) and presenter mode (large
-type and images for a projector)."""
+"""The app's look beyond the theme: small layout fixes on every screen (links that wrap on a
+phone, touch targets of a usable size) and presenter mode (large type and images for a
+projector)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-# Every page, every screen. Streamlit leaves 6rem above the title: 2rem less puts more of a page
-# on a 1280x720 projector and a phone (the header's sidebar button still fits above it). A page
-# link's label is one line cut off with "..." on a phone: let it wrap. On touch screens (pointer:
+# Every page, every screen (the theme in .streamlit/config.toml does the rest). A page link's
+# label is one line cut off with "..." on a phone: let it wrap. On touch screens (pointer:
 # coarse: tablets, phones) links, buttons and the segmented controls are at least 44 px tall, the
 # size WCAG 2.5.5 and Apple's and Google's guidelines ask for (Streamlit's are 28 to 40 px).
 BASE_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
 [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 @media (pointer: coarse) {
   [data-testid="stSidebarNavLink"], [data-testid="stPageLink-NavLink"],
