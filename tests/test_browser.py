@@ -23,7 +23,7 @@ from bench.browser import (
 from tests.make_bad_uploads import FOLDER as CORPUS
 from tests.make_bad_uploads import npz_bytes
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 ARTIFACTS = ROOT / "test-artifacts"
 PAGES = ["Train", "Lessons", "Reconstructions", "Sparsity", "Noise robustness", "Latent space",
          "Generate", "Compare", "Home"]
