@@ -81,6 +81,7 @@ class DeepAutoencoder(Autoencoder):
     name = "deep"
     title = "Deep (stacked RBMs)"
     Config = DeepConfig
+    activation_factor = 1.1  # measured: its sigmoid layers keep little beyond what is saved
 
     def __init__(self, config: DeepConfig) -> None:
         super().__init__(config)
