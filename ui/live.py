@@ -88,9 +88,9 @@ def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
 
 
 def _metric_row():
-    """The four numbers under the chart, in a row that wraps: on one line on a wide screen, two
-    by two beside the settings on a projector, stacked on a phone; never cut off ("runni...").
-    Below the chart, so that Train, Stop and the chart fit a 1280x720 screen together."""
+    """The four numbers under the chart, in a row that wraps: on one line on a wide screen, on
+    two beside the settings on a projector or a tablet, never cut off (four fixed columns showed
+    "runni..."). Below the chart, so that Train, Stop and the chart fit a 1280x720 screen."""
     return st.container(horizontal=True, gap="medium")
 
 
