@@ -47,6 +47,28 @@ def test_a_contradicting_run_gets_an_honest_verdict_and_reasons(trained, small_d
     assert lessons.reasons(runs) == ["few_epochs", "no_pressure:sparse", "small_dataset"]
 
 
+def test_a_reference_without_pressure_by_design_is_no_reason(small_digits):
+    """The deep lesson's reference has no pretraining on purpose: only the subject's settings
+    are reasons."""
+    subject = _run(build_model("deep", hidden_sizes=(16,), code_dim=4), small_digits,
+                   hyperparameters={"pretrain": True}, train_config={"epochs": 5})
+    reference = _run(build_model("deep", hidden_sizes=(16,), code_dim=4, pretrain=False),
+                     small_digits, hyperparameters={"pretrain": False},
+                     train_config={"epochs": 5})
+    runs = {"deep": subject, "deep-nopretrain": reference}
+    assert "no_pressure:deep" not in lessons.reasons(runs, "deep")
+    assert "no_pressure:deep" in lessons.reasons({"deep": reference, "deep-nopretrain": subject},
+                                                 "deep")
+
+
+def test_the_standard_lesson_trains_on_the_chapter_s_mean_squared_error():
+    from core.zoo import ZOO
+
+    role = LESSONS["standard"].roles[0]
+    entry = next(entry for entry in ZOO if entry.name == role)
+    assert entry.variant == "standard" and entry.hyperparameters["reconstruction"] == "mse"
+
+
 def test_every_lesson_names_its_runs_and_page():
     assert list(LESSONS) == ["standard", "multilayer", "convolutional", "sparse", "denoising",
                              "contractive", "deep", "vae"]
@@ -57,7 +79,8 @@ def test_every_lesson_names_its_runs_and_page():
 
 
 def test_the_standard_lesson_compares_with_pca_of_the_same_size(trained, small_digits):
-    verdict = lessons.verdict("standard", {"standard": _run(trained["standard"], small_digits)})
+    verdict = lessons.verdict("standard", {"standard-mse": _run(trained["standard"],
+                                                                  small_digits)})
     assert verdict.numbers["code_dim"] == 32 and verdict.numbers["pca"] > 0
     assert verdict.holds == (verdict.numbers["sse"] <= verdict.numbers["pca"])
 
