@@ -48,6 +48,8 @@ def command_list(args: argparse.Namespace) -> int:
     print("Variants (python -m core train --variant NAME --set key=value ...):")
     for name, cls in MODELS.items():
         print(f"  {name:<14} {cls.title}")
+        if cls.presets:
+            print(f"      presets (--preset NAME): {', '.join(cls.presets)}")
         for f in dataclasses.fields(cls.Config):
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             limits = f.metadata.get("choices") or (
@@ -66,12 +68,17 @@ def command_train(args: argparse.Namespace) -> int:
     from core.store import runs_dir, safe_name, save_run
     from core.training import TrainConfig
 
-    hyper = parse_assignments(args.set or [])
+    # a preset first (deep: --preset paper), then --set and the flags on top of it
+    hyper, config_values = (MODELS[args.variant].preset(args.preset) if args.preset
+                            else ({}, {}))
+    hyper.update(parse_assignments(args.set or []))
+    if "preset" in hyper:
+        raise ValueError(f"A preset is chosen with --preset {hyper['preset']}, not --set.")
     if args.code_dim is not None:
         hyper["code_dim"] = args.code_dim
-    config_values = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
-                                       "lr": args.lr, "seed": args.seed,
-                                       "device": args.device}.items() if v is not None}
+    config_values.update({k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
+                                            "lr": args.lr, "seed": args.seed,
+                                            "device": args.device}.items() if v is not None})
     config = make_config(TrainConfig, config_values)
     progress = _Progress()
     dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
@@ -163,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
                        ("--seed", int), ("--code-dim", int)):
         train_parser.add_argument(flag, type=kind)
     train_parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    train_parser.add_argument("--preset", metavar="NAME",
+                              help="named settings of the variant, applied before --set and "
+                              "the flags (deep: fast, paper; see `list`)")
     train_parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                               help="a hyperparameter, e.g. --set l1_weight=2 (repeatable)")
     train_parser.add_argument("--out", help="save the run to this folder")

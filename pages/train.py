@@ -1,5 +1,7 @@
 """Train: pick a variant and its settings, press Train, watch it learn live."""
 
+import dataclasses
+
 import streamlit as st
 
 from core.models import MODELS
@@ -25,20 +27,42 @@ start = go.button(t("train.train"), type="primary", icon=":material/play_arrow:"
 if stop.button(t("train.stop"), icon=":material/stop:", width="stretch", disabled=not running):
     active.job.stop()
 
+def page_defaults(small: bool) -> dict:
+    """The training settings this page starts from (epochs: a quick first run)."""
+    return {"epochs": 30 if small else 3}
+
+
+def apply_preset(variant: str, small: bool) -> None:
+    """Put a preset's values into the settings' widgets (they stay editable)."""
+    cls = MODELS[variant]
+    hyper, train_values = cls.preset(st.session_state[f"preset.{variant}"])
+    for name, value in hyper.items():
+        st.session_state[f"hp.{variant}.{name}"] = (
+            ", ".join(map(str, value)) if isinstance(value, tuple) else value)
+    touched = {name for chosen in cls.presets.values() for name in chosen["train_config"]}
+    defaults = {**dataclasses.asdict(TrainConfig()), **page_defaults(small)}
+    for name in touched:  # a preset without a value for it restores the page's default
+        st.session_state[f"tc.{name}"] = train_values.get(name, defaults[name])
+
+
+small = len(dataset.x_train) < 5000
 settings, view = st.columns([1, 2], gap="large")
 with settings:
     st.caption(t(f"variants.{variant}.what"))
+    if MODELS[variant].presets:
+        st.selectbox(t("train.preset"), list(MODELS[variant].presets),
+                              key=f"preset.{variant}", help=t(f"train.preset_{variant}_help"),
+                              format_func=lambda name: t(f"train.preset_{variant}_{name}"),
+                              on_change=apply_preset, args=(variant, small))
     # open until this session trains: then folded, so that on a phone (where the settings come
     # before the live panel) the chart is close under Train; always folded in presenter mode
     unfolded = not (style.presenting() or (active is not None and active.job is not None))
     with st.expander(t("train.model_settings"), expanded=unfolded):
-        hyper = config_inputs(MODELS[variant].Config, key=f"hp.{variant}")
+        hyper = config_inputs(MODELS[variant].Config, key=f"hp.{variant}", variant=variant)
     with st.expander(t("train.diagram"), expanded=False):
         diagrams.show(variant, hyper)
     with st.expander(t("train.training_settings"), expanded=unfolded):
-        small = len(dataset.x_train) < 5000
-        train_values = config_inputs(TrainConfig, key="tc",
-                                     overrides={"epochs": 30 if small else 3},
+        train_values = config_inputs(TrainConfig, key="tc", overrides=page_defaults(small),
                                      skip=("device", "preview_size", "report_interval", "seed"))
 if start:
     try:

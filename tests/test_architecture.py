@@ -27,6 +27,36 @@ def test_every_registered_variant_has_its_texts():
                 assert f"variants.{name}.{part}" in catalog(language), (language, name, part)
 
 
+def test_a_field_that_means_something_of_its_own_has_its_own_help_text():
+    """Where a variant's field says more than the field's usual help in core (the deep code's
+    linear units, the contractive defaults), the catalogs carry that variant's own text, so the
+    Train page never shows a generic one in its place; every preset is named in the catalogs."""
+    import dataclasses
+    from collections import Counter
+
+    from ui.i18n import LANGUAGES, catalog
+
+    helps = {}
+    for name, cls in MODELS.items():
+        for f in dataclasses.fields(cls.Config):
+            helps.setdefault(f.name, {})[name] = f.metadata["help"]
+    for field, by_variant in helps.items():
+        usual = Counter(by_variant.values()).most_common(1)[0][0]
+        for name, text in by_variant.items():
+            for language in LANGUAGES:
+                texts = catalog(language)
+                if text != usual and len(set(by_variant.values())) > 1:
+                    assert f"params.{name}.{field}_help" in texts, (language, name, field)
+                else:
+                    assert f"params.{field}_help" in texts, (language, field)
+    for name, cls in MODELS.items():
+        for language in LANGUAGES:
+            for preset in cls.presets:
+                assert f"train.preset_{name}_{preset}" in catalog(language)
+            if cls.presets:
+                assert f"train.preset_{name}_help" in catalog(language)
+
+
 def test_no_module_in_core_is_over_about_300_lines():
     sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "core").rglob("*.py")}
     assert max(sizes.values()) <= 320, sizes

@@ -249,9 +249,10 @@ def test_tied_decoder_is_the_encoder_transposed_and_saved_once():
 
 @pytest.mark.parametrize("preset", ["fast", "paper"])
 def test_deep_presets_validate_and_build(preset):
+    from core.models import MODELS
     from core.models.deep import PRESETS, paper_preset
-    from core.models.deep import preset as named
 
+    named = MODELS["deep"].preset
     hyperparameters, train_values = named(preset)
     model = build_model("deep", **hyperparameters)
     TrainConfig.from_dict(train_values)
@@ -264,6 +265,12 @@ def test_deep_presets_validate_and_build(preset):
     assert PRESETS[preset]["hyperparameters"]["rbm_lr"] == 0.1
     with pytest.raises(ValueError, match="preset 'nope'"):
         named("nope")
+    if preset == "fast":  # the fast schedule is the defaults: choosing it undoes "paper"
+        defaults = build_model("deep").config
+        fast, fast_train = named("fast")
+        assert all(getattr(defaults, k) == v for k, v in fast.items()) and fast_train == {}
+    with pytest.raises(ValueError, match="no preset"):
+        MODELS["standard"].preset(preset)
 
 
 def test_rbm_schedule_fields_drive_pretraining(small_digits):

@@ -91,6 +91,29 @@ def test_train_button_starts_a_run_and_bad_settings_are_refused():
     assert run.job.wait(timeout=5).finished
 
 
+def test_train_page_preset_fills_the_settings_and_fast_restores_them():
+    """The deep autoencoder's 'as in the paper' schedule fills the widgets; they stay editable;
+    choosing the fast schedule again brings back the page's defaults."""
+    at = app_at("pages/train.py", {"train_variant": "deep"})
+    preset = at.selectbox(key="preset.deep")
+    preset.select("paper").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="hp.deep.pretrain_epochs").value == 50
+    assert at.number_input(key="hp.deep.rbm_batch_size").value == 100
+    assert at.number_input(key="tc.batch_size").value == 1000
+    assert at.number_input(key="tc.epochs").value == 200
+    assert at.selectbox(key="tc.lr_schedule").value == "cosine"
+    at.number_input(key="hp.deep.pretrain_epochs").set_value(7).run()
+    assert at.number_input(key="hp.deep.pretrain_epochs").value == 7
+    at.selectbox(key="preset.deep").select("fast").run()
+    assert at.number_input(key="hp.deep.pretrain_epochs").value == 2
+    assert at.number_input(key="tc.epochs").value == 30  # digits: the page's quick default
+    assert at.number_input(key="tc.batch_size").value == 256
+    assert at.selectbox(key="preset.deep").value == "fast"
+    standard = app_at("pages/train.py", {"train_variant": "standard"})
+    assert not any(box.key == "preset.standard" for box in standard.selectbox)
+
+
 @pytest.mark.parametrize("page", ["pages/sparsity.py", "pages/noise.py", "pages/compare.py"])
 def test_pages_compare_several_runs(page, trained_runs):
     at = app_at(page, {"runs": dict(trained_runs), "active_run": "sparse"})

@@ -130,6 +130,25 @@ def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
     assert baseline.returncode == 0 and "13.87" in baseline.stdout
 
 
+def test_cli_preset_then_overrides(tmp_path):
+    """--preset paper gives the paper's schedule; --set and the flags still win over it."""
+    out = tmp_path / "paper"
+    trained = _cli("train", "--variant", "deep", "--dataset", "digits", "--preset", "paper",
+                   "--epochs", "1", "--set", "pretrain_epochs=1", "--set", "hidden_sizes=[32]",
+                   "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    description = json.loads((out / "run.json").read_text())
+    hyper, config = description["hyperparameters"], description["train_config"]
+    assert (hyper["rbm_init_scale"], hyper["rbm_momentum_epochs"], hyper["rbm_batch_size"]) == (
+        0.1, 5, 100)  # from the preset
+    assert (hyper["pretrain_epochs"], list(hyper["hidden_sizes"])) == (1, [32])  # from --set
+    assert (config["batch_size"], config["epochs"]) == (1000, 1)  # preset, then --epochs
+    wrong = _cli("train", "--variant", "deep", "--set", "preset=paper")
+    assert wrong.returncode == 2 and "--preset paper" in wrong.stderr
+    none = _cli("train", "--variant", "standard", "--preset", "paper")
+    assert none.returncode == 2 and "no preset" in none.stderr
+
+
 def test_cli_errors_are_plain(tmp_path):
     bad = _cli("train", "--variant", "sparse", "--set", "l1_weight=-3")
     assert bad.returncode == 2 and "l1_weight" in bad.stderr and "Traceback" not in bad.stderr

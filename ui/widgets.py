@@ -15,9 +15,14 @@ def _label(name: str) -> str:
     return t(f"params.{name}") if known(f"params.{name}") else name.replace("_", " ").capitalize()
 
 
-def _help(name: str, fallback: str | None) -> str | None:
-    """The catalog's help text; core's own (English) help for a field the catalog lacks."""
-    return t(f"params.{name}_help") if known(f"params.{name}_help") else fallback
+def _help(name: str, fallback: str | None, variant: str | None = None) -> str | None:
+    """The catalog's help text: the variant's own where its field means something of its own
+    ("params.deep.code_dim_help"), else the field's; core's (English) help if the catalog has
+    neither."""
+    for key in ([f"params.{variant}.{name}_help"] if variant else []) + [f"params.{name}_help"]:
+        if known(key):
+            return t(key)
+    return fallback
 
 
 def _choice(value: object) -> str:
@@ -25,8 +30,9 @@ def _choice(value: object) -> str:
 
 
 def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None = None,
-                  skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """One widget per field of a hyperparameter dataclass; returns the chosen values."""
+                  skip: tuple[str, ...] = (), variant: str | None = None) -> dict[str, Any]:
+    """One widget per field of a hyperparameter dataclass (a variant's, when `variant` is
+    named: its own help texts); returns the chosen values."""
     values: dict[str, Any] = {}
     for f in dataclasses.fields(config_class):
         meta = f.metadata
@@ -35,7 +41,7 @@ def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         default = (overrides or {}).get(f.name, default)
         widget_key = f"{key}.{f.name}"
-        label, help_text = _label(f.name), _help(f.name, meta.get("help"))
+        label, help_text = _label(f.name), _help(f.name, meta.get("help"), variant)
         if meta.get("choices"):
             values[f.name] = st.selectbox(label, meta["choices"], help=help_text, key=widget_key,
                                           index=list(meta["choices"]).index(default),

@@ -54,6 +54,19 @@ class Autoencoder(nn.Module):
     name: ClassVar[str]  # registry name
     title: ClassVar[str]  # human name
     Config: ClassVar[type]
+    # named settings: name -> {"hyperparameters": {...}, "train_config": {...}} (deep: the
+    # fast schedule and the paper's); most variants have none
+    presets: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
+
+    @classmethod
+    def preset(cls, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(hyperparameters, TrainConfig values) of a named preset, as copies."""
+        if name not in cls.presets:
+            choices = ", ".join(cls.presets) or "none"
+            raise ValueError(f"The {cls.name} variant has no preset {name!r} (its presets: "
+                             f"{choices}).")
+        chosen = cls.presets[name]
+        return dict(chosen["hyperparameters"]), dict(chosen["train_config"])
 
     def __init__(self, config: Any) -> None:
         super().__init__()

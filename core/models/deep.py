@@ -64,23 +64,17 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def preset(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(hyperparameters, TrainConfig values) of a named schedule, copies: "fast" (live use) or
-    "paper" (Hinton & Salakhutdinov 2006: hours on a CPU, minutes on a GPU)."""
-    if name not in PRESETS:
-        raise ValueError(f"Unknown preset {name!r}; choose one of: {', '.join(PRESETS)}.")
-    return dict(PRESETS[name]["hyperparameters"]), dict(PRESETS[name]["train_config"])
-
-
 def paper_preset() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The schedule of Hinton & Salakhutdinov's published code (see PRESETS)."""
-    return preset("paper")
+    """The schedule of Hinton & Salakhutdinov's published code (see PRESETS): hours on a CPU,
+    minutes on a GPU."""
+    return DeepAutoencoder.preset("paper")
 
 
 class DeepAutoencoder(Autoencoder):
     name = "deep"
     title = "Deep (stacked RBMs)"
     Config = DeepConfig
+    presets = PRESETS  # "fast" (the defaults, for live use) and "paper"
     activation_factor = 1.1  # measured: its sigmoid layers keep little beyond what is saved
 
     def __init__(self, config: DeepConfig) -> None:
