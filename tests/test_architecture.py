@@ -57,6 +57,22 @@ def test_a_field_that_means_something_of_its_own_has_its_own_help_text():
                 assert f"train.preset_{name}_help" in catalog(language)
 
 
+def test_every_chart_and_image_row_has_a_text_alternative():
+    """A screen-reader user gets a sentence for every chart (st.plotly_chart's alt) and every
+    row of digits (ui.images.show_row's alt, or its caption, which it then reads): no call in
+    pages/ or ui/ leaves it out."""
+    missing = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in ("plotly_chart", "show_row"):
+                captioned = node.func.attr == "show_row" and (
+                    len(node.args) > 1 or any(k.arg == "caption" for k in node.keywords))
+                if not captioned and not any(k.arg == "alt" for k in node.keywords):
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert not missing, missing
+
+
 def test_no_module_in_core_is_over_about_300_lines():
     sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "core").rglob("*.py")}
     assert max(sizes.values()) <= 320, sizes

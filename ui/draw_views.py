@@ -13,6 +13,8 @@ depend on the browser, and a test can draw by setting the pad's state. No new de
 
 from __future__ import annotations
 
+import functools
+import html
 from typing import Any
 
 import numpy as np
@@ -22,17 +24,19 @@ import torch
 from core import drawing
 from core.models import MODELS
 from ui import common, figures, images, state
-from ui.i18n import language, number, percent, t
+from ui.i18n import language, number, percent, t, translate
 
 PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
 SAVED_KEY = "draw.strokes"  # the last strokes, kept while the user visits other pages
 MAP_POINTS = 2000  # test codes on the map: the Latent space page's default count
 NEIGHBOURS = 8
 
+# The labels are in the HTML itself (one registration per language), so the buttons and the
+# canvas have their names from the first paint, before the script runs (screen readers, axe).
 _HTML = """<div class="pad-wrap">
-<canvas class="pad" width="560" height="560" role="img"></canvas>
-<div class="tools"><button type="button" class="undo"></button>
-<button type="button" class="clear"></button></div></div>"""
+<canvas class="pad" width="560" height="560" role="img" aria-label="{pad}"></canvas>
+<div class="tools"><button type="button" class="undo">{undo}</button>
+<button type="button" class="clear">{clear}</button></div></div>"""
 
 _CSS = """
 .pad-wrap { display: flex; flex-direction: column; gap: 0.5rem; width: min(100%, 360px); }
@@ -118,8 +122,14 @@ export default function ({ data, parentElement, setStateValue }) {
 }
 """
 
-_PAD = st.components.v2.component("autoencoder_explorer.drawing_pad", html=_HTML, css=_CSS,
-                                  js=_JS)
+
+
+@functools.cache
+def _pad_component(lang: str) -> Any:
+    labels = {name: html.escape(translate(lang, f"draw.{key}"))
+              for name, key in (("undo", "undo"), ("clear", "clear"), ("pad", "pad_label"))}
+    return st.components.v2.component(f"autoencoder_explorer.drawing_pad_{lang}",
+                                      html=_HTML.format(**labels), css=_CSS, js=_JS)
 
 
 def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
@@ -129,9 +139,10 @@ def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
     if isinstance(current, dict) and "strokes" in current:
         saved = drawing.clean_strokes(current["strokes"])
     labels = {"undo": t("draw.undo"), "clear": t("draw.clear"), "pad": t("draw.pad_label")}
-    result = _PAD(key=PAD_KEY, data={"strokes": saved, "pen": pen, "size": drawing.CANVAS,
-                                      "labels": labels},
-                  default={"strokes": saved}, on_strokes_change=lambda: None, width="content")
+    pad = _pad_component(language())
+    result = pad(key=PAD_KEY, data={"strokes": saved, "pen": pen, "size": drawing.CANVAS,
+                                    "labels": labels},
+                 default={"strokes": saved}, on_strokes_change=lambda: None, width="content")
     strokes = drawing.clean_strokes(result.get("strokes") if result else saved)
     st.session_state[SAVED_KEY] = strokes
     return strokes
@@ -257,7 +268,7 @@ def show_map(run: state.Run, x: torch.Tensor) -> None:
     figure.data[-2].update(x=rings[:, 0], y=rings[:, 1])
     figure.data[-1].update(x=star[:, 0], y=star[:, 1])
     left, right = st.columns([3, 2])
-    left.plotly_chart(figure, key="draw.map")
+    left.plotly_chart(figure, key="draw.map", alt=figures.describe(figure))
     with right:
         names = "" if labels is None else ", ".join(
             common.class_name(run, int(labels[i])) for i in near)
@@ -276,7 +287,7 @@ def show_vae(run: state.Run, x: torch.Tensor) -> None:
         t("draw.vae_code_title", name=run.name), t("draw.vae_dim"), t("draw.vae_value")))
     figure.data[0].update(y=code.tolist())  # built once per run and language, like the map
     left, right = st.columns([3, 2])
-    left.plotly_chart(figure, key="draw.vae")
+    left.plotly_chart(figure, key="draw.vae", alt=figures.describe(figure))
     with right:
         st.caption(t("draw.vae_spread", spread=number(float(np.mean(spread)), 2)))
         images.show_row(nearby["images"], t("draw.vae_nearby"), columns=4, scale=2,

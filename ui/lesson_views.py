@@ -19,6 +19,11 @@ def show(lesson_id: str, runs: dict, verdict: Verdict, names: dict[str, str]) ->
     VIEWS.get(lesson_id, _reconstructions)(runs, verdict, names)
 
 
+def _chart(figure, key: str) -> None:
+    """A chart with its text alternative (kind, title, axes, series)."""
+    st.plotly_chart(figure, key=key, alt=figures.describe(figure))
+
+
 def _reconstructions(runs, verdict, names) -> None:
     x = next(iter(runs.values())).x_test[:ROW]
     images.show_row(x, t("lessons.view_originals"), alt=t("images.digits_alt", count=ROW))
@@ -29,15 +34,15 @@ def _reconstructions(runs, verdict, names) -> None:
     values = [verdict.numbers["sse"], verdict.numbers.get("reference", verdict.numbers.get("pca"))]
     if "pca" in verdict.numbers:
         labels.append(t("lessons.pca_label", dim=verdict.numbers["code_dim"]))
-    st.plotly_chart(figures.bars(labels, values[:len(labels)], t("lessons.chart_error"),
-                                 "", t("charts.sse_per_image")), key="lesson.bars")
+    _chart(figures.bars(labels, values[:len(labels)], t("lessons.chart_error"), "",
+                        t("charts.sse_per_image")), "lesson.bars")
 
 
 def _sparse(runs, verdict, names) -> None:
     values = {names[role]: analysis.encode_all(run.model, run.x_test[:2000]).flatten().numpy()
               for role, run in runs.items()}
-    st.plotly_chart(figures.histograms(values, t("lessons.chart_activations"),
-                                       t("charts.activation")), key="lesson.hist")
+    _chart(figures.histograms(values, t("lessons.chart_activations"), t("charts.activation")),
+           "lesson.hist")
 
 
 def _denoising(runs, verdict, names) -> None:
@@ -52,15 +57,14 @@ def _denoising(runs, verdict, names) -> None:
     kinds = [t(f"noise.{k}") for k, _ in NOISE]
     series = {names[role]: [verdict.numbers[k if role == "denoising" else f"{k}_reference"]
                             for k, _ in NOISE] for role in runs}
-    st.plotly_chart(figures.grouped_bars(kinds, series, t("lessons.chart_noise"), "",
-                                         t("charts.sse_vs_clean")), key="lesson.noise")
+    _chart(figures.grouped_bars(kinds, series, t("lessons.chart_noise"), "",
+                                t("charts.sse_vs_clean")), "lesson.noise")
 
 
 def _contractive(runs, verdict, names) -> None:
     labels = [names[role] for role in runs]
-    st.plotly_chart(figures.bars(labels, [verdict.numbers[role] for role in runs],
-                                 t("lessons.chart_jacobian"), "", t("charts.jacobian")),
-                    key="lesson.jacobian")
+    _chart(figures.bars(labels, [verdict.numbers[role] for role in runs],
+                        t("lessons.chart_jacobian"), "", t("charts.jacobian")), "lesson.jacobian")
 
 
 def _vae(runs, verdict, names) -> None:
@@ -79,8 +83,8 @@ def _vae(runs, verdict, names) -> None:
                     alt=t("images.samples_alt", name=names["standard"]))
     labels = [t("lessons.vae_bar"), t("lessons.plain_prior_bar"), t("lessons.plain_fitted_bar")]
     values = [verdict.numbers[k] for k in ("vae", "plain_prior", "plain_fitted")]
-    st.plotly_chart(figures.bars(labels, values, t("lessons.chart_confidence"), "",
-                                 t("charts.confidence")), key="lesson.vae")
+    _chart(figures.bars(labels, values, t("lessons.chart_confidence"), "",
+                        t("charts.confidence")), "lesson.vae")
 
 
 VIEWS = {"sparse": _sparse, "denoising": _denoising, "contractive": _contractive, "vae": _vae}
