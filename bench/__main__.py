@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {out}", file=sys.stderr)
     if args.markdown:
         Path(args.markdown).write_text(
-            f"Machine: {info['cpu']}, {info['cores']} cores, GPU: {info['gpu'] or 'none'}, "
+            f"Machine: {info['cpu']}, {info['cpu_count']} cores, GPU: {info['gpu'] or 'none'}, "
             f"torch {info['torch']}, commit {info['commit']}\n\n```\n{text}\n```\n")
     return 0
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import platform
 import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+
+from core import devices
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,19 +31,9 @@ class Row:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "platform": platform.platform(), "gpu": None}
-    if torch.cuda.is_available():
-        info["gpu"] = torch.cuda.get_device_name(0)
+    """core.devices.machine() plus the versions of the libraries the benchmarks compare and the
+    commit measured."""
+    info = devices.machine()
     for package in ("streamlit", "umap", "sklearn", "numba"):
         try:
             info[package] = __import__(package).__version__

@@ -9,7 +9,6 @@ image) by at most 1%, as float32 otherwise. Rebuild with `python -m core zoo`.""
 from __future__ import annotations
 
 import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,6 +19,7 @@ import torch
 
 from core import analysis, store
 from core.data import Dataset, load_dataset
+from core.devices import machine
 from core.models import Autoencoder, build_seeded
 from core.training import TrainConfig, train
 
@@ -64,21 +64,6 @@ ZOO: list[ZooEntry] = [
     ZooEntry("vae-2d", "vae", 15, {"code_dim": 2}),
 ]
 ZOO_NAMES = [entry.name for entry in ZOO]
-
-
-def machine() -> dict[str, Any]:
-    """What the zoo was trained on, for run.json."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version(),
-            "platform": platform.platform()}
 
 
 def float16_check(model: Autoencoder, x_test: torch.Tensor) -> tuple[float, float]:
@@ -210,4 +195,4 @@ def load_zoo_run(name: str, device: str | torch.device = "cpu",
 
 
 __all__ = ["ZOO", "ZOO_DIR", "ZOO_NAMES", "ZooEntry", "build_zoo", "list_zoo", "load_zoo_run",
-           "float16_check", "machine"]
+           "float16_check"]
