@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import torch
 
-from core import admission, store
+from core import admission, leases, store
 from core.data import Dataset, load_dataset
 from core.devices import device_kind, resolve_device
 from core.models import Autoencoder, build_seeded
@@ -141,21 +141,20 @@ def job_queue(device: torch.device | str = "auto") -> JobQueue:
         return _QUEUES[kind]
 
 
-_LIVE_CHECKPOINTS: set[Path] = set()  # checkpoint folders of jobs running in this process
-
-
 def live_checkpoints() -> set[Path]:
-    """Checkpoints that belong to running jobs (the others were left by a crash)."""
-    return set(_LIVE_CHECKPOINTS)
+    """Checkpoints that belong to jobs running in this process (core.leases tells other
+    processes sharing the runs folder)."""
+    return leases.held_here()
 
 
 def hold_checkpoint(folder: Path) -> None:
-    """Mark a checkpoint folder as a running job's (any backend), so it is not 'interrupted'."""
-    _LIVE_CHECKPOINTS.add(folder.resolve())
+    """Mark a checkpoint folder as a running job's (any backend), so it is not 'interrupted'
+    here or in another app process sharing the runs folder."""
+    leases.hold(folder)
 
 
 def release_checkpoint(folder: Path) -> None:
-    _LIVE_CHECKPOINTS.discard(folder.resolve())
+    leases.release(folder)
 
 
 # ---------------------------------------------------------------- choosing a backend

@@ -20,6 +20,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import core
+from core import leases
 from core.messages import Problem
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
@@ -174,11 +175,13 @@ def autosave_dir() -> Path:
 
 
 def list_interrupted(live: set[Path] = frozenset()) -> list[dict[str, Any]]:
-    """Checkpoints still marked as training that no running job owns: runs cut off by a crash
-    or a restart, recoverable as of their last finished epoch."""
+    """Checkpoints still marked as training that no running job owns, in this process (`live`)
+    or in another sharing the runs folder (its lease, core.leases): runs cut off by a crash or
+    a restart, recoverable as of their last finished epoch."""
     runs = []
     for run in list_runs(autosave_dir()):
-        if run.get("status") == "training" and Path(run["path"]).resolve() not in live:
+        path = Path(run["path"]).resolve()
+        if run.get("status") == "training" and path not in live and not leases.is_held(path):
             runs.append(run)
     return runs
 

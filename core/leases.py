@@ -1,0 +1,105 @@
+"""Leases on live checkpoints, so that several app processes sharing one runs folder agree on
+which per-epoch checkpoints belong to a running job and which were left by a crash.
+
+A process that runs (or watches, for Ray) a job holds a lease on its checkpoint folder: a small
+file beside it, `.<name>.lease`, naming the host and process, and refreshed every
+REFRESH_SECONDS by one daemon thread per process. A checkpoint is someone's while its lease is
+fresh (touched within STALE_SECONDS) and, on this host, its process is alive; otherwise it was
+left by a crash, a kill or a lost node and is listed as interrupted. A clean end removes the
+lease with the checkpoint. Nothing here imports torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+REFRESH_SECONDS = 10.0
+STALE_SECONDS = 45.0  # several missed refreshes: the holder is gone (or its host's clock is)
+
+_HELD: set[Path] = set()  # checkpoint folders this process holds
+_LOCK = threading.Lock()
+_THREAD: threading.Thread | None = None
+
+
+def lease_path(folder: Path) -> Path:
+    folder = Path(folder)
+    return folder.with_name(f".{folder.name}.lease")
+
+
+def _write(folder: Path) -> None:
+    path = lease_path(folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
+        temporary.replace(path)  # atomic: a reader never sees half a lease
+    except OSError:
+        pass  # a full or read-only disk: the job goes on; its checkpoint may look interrupted
+
+
+def _refresh_forever() -> None:
+    while True:
+        time.sleep(REFRESH_SECONDS)
+        with _LOCK:
+            held = list(_HELD)
+        for folder in held:
+            _write(folder)
+
+
+def hold(folder: Path) -> None:
+    """This process owns the checkpoint in `folder` from now on (until release)."""
+    global _THREAD
+    folder = Path(folder).resolve()
+    with _LOCK:
+        _HELD.add(folder)
+        if _THREAD is None or not _THREAD.is_alive():
+            _THREAD = threading.Thread(target=_refresh_forever, name="lease-refresh",
+                                       daemon=True)
+            _THREAD.start()
+    _write(folder)
+
+
+def release(folder: Path) -> None:
+    folder = Path(folder).resolve()
+    with _LOCK:
+        _HELD.discard(folder)
+    lease_path(folder).unlink(missing_ok=True)
+
+
+def held_here() -> set[Path]:
+    """The checkpoint folders this process holds."""
+    with _LOCK:
+        return set(_HELD)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def is_held(folder: Path, now: float | None = None) -> bool:
+    """Whether some process (this one or another, on any host sharing the folder) holds the
+    checkpoint in `folder`."""
+    folder = Path(folder).resolve()
+    if folder in held_here():
+        return True
+    path = lease_path(folder)
+    try:
+        age = (now or time.time()) - path.stat().st_mtime
+        lease = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False  # no lease (or a torn one): nobody holds it
+    if age > STALE_SECONDS:
+        return False
+    if lease.get("host") == socket.gethostname():
+        return _process_alive(int(lease.get("pid", -1)))
+    return True
