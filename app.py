@@ -2,9 +2,10 @@
 
 streamlit run app.py
 
-The navigation is drawn before anything heavy is imported (torch, the engine): on a cold
-server the browser shows the app's own pages from the first moment, never Streamlit's raw file
-list."""
+The pages are declared before anything heavy is imported (torch, the engine), and the app
+draws its own navigation in the sidebar (ui.sidebar): Streamlit's, switched off in
+.streamlit/config.toml, would list the pages/ folder's raw file names on a cold server's first
+run, before this script is reached (ui/__init__.py explains the rest)."""
 
 import os
 
@@ -39,7 +40,7 @@ PAGES = [  # url_path fixed, so links stay the same in every language
     st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/table_chart:",
             url_path="compare"),
 ]
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, position="hidden")  # drawn by sidebar.render
 
 import sys  # noqa: E402  (everything below comes after the navigation, on purpose)
 import threading  # noqa: E402
@@ -70,7 +71,7 @@ def _warm_up_once() -> bool:
 
 
 links.apply()
-sidebar.render()
+sidebar.render(PAGES)
 style.apply()
 _warm_up_once()
 page.run()

@@ -80,7 +80,7 @@ def assert_no_error(page, where: str) -> None:
 
 def goto_page(page, title: str, wait: bool = True) -> None:
     # match the label's end: icon names (e.g. "compare") are text in the link too
-    links = page.locator('[data-testid="stSidebarNav"] a')
+    links = page.locator('.st-key-app-nav a')  # the app's own page links (ui.sidebar)
     links.filter(has_text=re.compile(rf"{re.escape(title)}\s*$")).first.click()
     if wait:
         page.wait_for_timeout(400)
@@ -94,7 +94,7 @@ def press_train(page) -> None:
 RENDER_PROBE = """
 window.__rendered = null;
 new MutationObserver((_, observer) => {
-  if (document.querySelector('[data-testid="stSidebarNav"]') &&
+  if (document.querySelector('.st-key-app-nav a') &&
       document.body.textContent.includes("Autoencoder explorer")) {
     window.__rendered = performance.now();  // ms since this page's navigation started
     observer.disconnect();

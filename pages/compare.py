@@ -4,8 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, reproduce_view, state
+from ui import common, figures, reproduce_view, state, through_app
 from ui.i18n import t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("compare.title"))
 runs = [r for r in state.all_runs() if r.finished]

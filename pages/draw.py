@@ -5,8 +5,10 @@ import streamlit as st
 
 from core import drawing
 from core.models import NOISE_KINDS
-from ui import draw_views
+from ui import draw_views, through_app
 from ui.i18n import number, t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("draw.title"))
 st.caption(t("draw.intro"))

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from core.models import MODELS
-from ui import diagrams
+from ui import diagrams, through_app
 from ui.i18n import t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("home.title"))
 st.markdown(t("home.what"))

@@ -4,8 +4,10 @@ import streamlit as st
 import torch
 
 from core import analysis, projection
-from ui import common, figures, images
+from ui import common, figures, images, through_app
 from ui.i18n import number, t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("latent.title"))
 run = common.require_run("standard-2d")

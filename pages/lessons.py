@@ -3,8 +3,10 @@
 import streamlit as st
 
 from core.lessons import LESSONS
-from ui import diagrams, lesson_views, state, style
+from ui import diagrams, lesson_views, state, style, through_app
 from ui.i18n import number, percent, problem, t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("lessons.title"))
 ids = list(LESSONS)

@@ -5,8 +5,10 @@ import torch
 
 from core import analysis
 from core.models import NOISE_KINDS
-from ui import common, figures, images, state
+from ui import common, figures, images, state, through_app
 from ui.i18n import number, t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("noise.title"))
 run = common.require_run("denoising")

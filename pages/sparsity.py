@@ -3,8 +3,10 @@
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, state
+from ui import common, figures, state, through_app
 from ui.i18n import number, percent, t
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("sparsity.title"))
 run = common.require_run("sparse")

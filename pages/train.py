@@ -6,9 +6,11 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import diagrams, live, state, style
+from ui import diagrams, live, state, style, through_app
 from ui.i18n import problem, t
 from ui.widgets import config_inputs
+
+through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("train.title"))
 for notice in st.session_state.pop("train_notices", []):

@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.data import find_idx_folder, load_dataset  # noqa: E402
+from tests import apptest_frame  # noqa: E402
+
+apptest_frame.install()  # AppTest runs every page through app.py, as a browser does
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 

@@ -17,8 +17,11 @@ OPTIONS = [*DATASETS, "upload"]
 AUTO = ""  # the active-run option that lets each page show its own example
 
 
-def render() -> None:
+def render(pages: list) -> None:
     with st.sidebar:
+        with st.container(key="app-nav"):  # the app's navigation: one link per page
+            for page in pages:
+                st.page_link(page)
         if st.session_state.get("lang") not in LANGUAGES:
             st.session_state["lang"] = language()  # the browser's, until the user picks
         st.segmented_control(t("sidebar.language"), list(LANGUAGES), key="lang",
@@ -94,13 +97,18 @@ def _run_picker() -> None:
         st.session_state["active_run"] = pending
     if st.session_state.get("active_run") not in options:
         st.session_state["active_run"] = AUTO
-    shown = st.session_state.setdefault("shown_status", {})  # what the label says now
+    # each run's status read once per script run: the labels drawn and any later call of
+    # label() agree, and the live panel knows what the sidebar says (it reruns when stale)
+    shown = {run_id: run.snapshot().status for run_id, run in runs.items()
+             if run.job is not None}
+    st.session_state["shown_status"] = shown
 
     def label(option: str) -> str:
         if option == AUTO:
             return t("sidebar.run_auto")
+        if option in shown:
+            return t("runs.label_" + shown[option], name=runs[option].name)
         if option in runs:
-            shown[option] = runs[option].snapshot().status
             return runs[option].label
         if option in interrupted:
             run = interrupted[option]
