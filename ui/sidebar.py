@@ -97,8 +97,10 @@ def _run_picker() -> None:
         st.session_state["active_run"] = pending
     if st.session_state.get("active_run") not in options:
         st.session_state["active_run"] = AUTO
-    # each run's status read once per script run: the labels drawn and any later call of
-    # label() agree, and the live panel knows what the sidebar says (it reruns when stale)
+    # The labels are names only: a selectbox in the browser keeps an option's old text when
+    # only the text changes, so "standard-1 (training)" stayed after the run was done. The
+    # status is a caption under it, read once per script run (the live panel reruns the page
+    # when it no longer matches).
     shown = {run_id: run.snapshot().status for run_id, run in runs.items()
              if run.job is not None}
     st.session_state["shown_status"] = shown
@@ -106,10 +108,8 @@ def _run_picker() -> None:
     def label(option: str) -> str:
         if option == AUTO:
             return t("sidebar.run_auto")
-        if option in shown:
-            return t("runs.label_" + shown[option], name=runs[option].name)
         if option in runs:
-            return runs[option].label
+            return runs[option].name
         if option in interrupted:
             run = interrupted[option]
             return t("runs.label_interrupted", name=run["name"], epoch=run.get("epoch"),
@@ -118,8 +118,11 @@ def _run_picker() -> None:
             return t("runs.label_example", name=option.removeprefix("zoo:"))
         return t("runs.label_saved", name=option.removeprefix("saved:"))
 
-    st.selectbox(t("sidebar.active_run"), options, format_func=label, key="active_run",
-                 help=t("sidebar.active_run_help"))
+    active = st.selectbox(t("sidebar.active_run"), options, format_func=label, key="active_run",
+                          help=t("sidebar.active_run_help"))
+    if active in shown:
+        st.caption(t("sidebar.run_status", name=runs[active].name,
+                     status=t(f"status.{shown[active]}")))
 
 
 def _machine() -> None:
