@@ -20,6 +20,19 @@ apptest_frame.install()  # AppTest runs every page through app.py, as a browser 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
+def require_browser(*more_missing: str) -> None:
+    """Skip a browser test when Playwright or Chromium (or `more_missing`) is missing; fail
+    instead under CI=true, so a green CI run always means the browser tests ran."""
+    from bench.browser import browser_missing
+
+    missing = browser_missing() + list(more_missing)
+    if missing:
+        message = "browser test needs " + ", ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_folders(tmp_path_factory, monkeypatch):
     """Never touch the user's cache or runs: every test gets its own."""

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import os
 import re
 import socket
 from pathlib import Path
 
 import pytest
 
-from bench.browser import ROOT, assert_no_error, browser_missing, launch, start_server
+from bench.browser import ROOT, assert_no_error, launch, start_server
+from tests.conftest import require_browser
 from ui.i18n import LANGUAGES
 
 # Compare measures every example run on a first visit: minutes on two busy cores.
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # in CI: about 2.5 min
 SCREENS = ROOT / "test-artifacts" / "screens"
 # Every page of the app, by its URL path ("" is Home), read from app.py so a new page is scanned.
 PAGES = ["", *re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8"))]
@@ -37,16 +37,11 @@ SIZES = {"phone": PHONE, "tablet": TABLET, "projector": PROJECTOR}
 
 
 def _require_browser() -> None:
-    missing = browser_missing()
     try:
         import axe_playwright_python  # noqa: F401
     except ImportError:
-        missing.append("axe-playwright-python (pip install -r requirements-dev.txt)")
-    if missing:
-        message = "browser test needs " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)  # never skipped in CI
-        pytest.skip(message)
+        require_browser("axe-playwright-python (pip install -r requirements-dev.txt)")
+    require_browser()
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +67,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def app(server, browser) -> str:
-    """The server's URL, once Home has been opened: on a server no one has visited yet, a link
-    straight to a page (/train) runs that page's file alone, without app.py's navigation,
-    sidebar and page settings (Streamlit's fallback for a pages/ folder)."""
+    """The server's URL, once Home has been opened (the server's one-time warm-up is then
+    behind it; a cold server's first request straight to a page is
+    tests/test_browser_first_visit.py's)."""
     page = browser.new_page()
     open_page(page, server, "", "en")
     page.close()

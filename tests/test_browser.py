@@ -13,13 +13,13 @@ import pytest
 from bench.browser import (
     ROOT,
     assert_no_error,
-    browser_missing,
     goto_page,
     launch,
     press_train,
     start_server,
     wait_idle,
 )
+from tests.conftest import require_browser
 from tests.make_bad_uploads import FOLDER as CORPUS
 from tests.make_bad_uploads import npz_bytes
 
@@ -30,12 +30,7 @@ PAGES = ["Train", "Lessons", "Reconstructions", "Sparsity", "Noise robustness", 
 
 
 def _require_browser() -> None:
-    missing = browser_missing()
-    if missing:
-        message = "browser test needs " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)  # never skipped in CI
-        pytest.skip(message)
+    require_browser()
 
 
 @pytest.fixture(scope="module")

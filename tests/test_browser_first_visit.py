@@ -7,11 +7,10 @@ Not marked slow: CI runs it (one server start, one page)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from bench.browser import assert_no_error, browser_missing, launch, start_server
+from bench.browser import assert_no_error, launch, start_server
+from tests.conftest import require_browser
 from ui.i18n import translate
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -29,12 +28,7 @@ PAGES = ["home", "lessons", "draw", "train", "reconstructions", "sparsity", "noi
 
 
 def test_a_cold_server_s_first_request_is_a_deep_link_and_lands_inside_the_app(tmp_path):
-    missing = browser_missing()
-    if missing:
-        message = "browser test needs " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     process, url = start_server(tmp_path, {"AE_UMAP_WARMUP": "0"}, timeout=120)

@@ -8,17 +8,14 @@ import os
 
 import pytest
 
-from bench.browser import ROOT, browser_missing, launch, run_sessions, start_server
+from bench.browser import ROOT, launch, run_sessions, start_server
+from tests.conftest import require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def test_a_class_of_sessions_at_once(tmp_path):
-    missing = browser_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail("load test needs " + ", ".join(missing))
-        pytest.skip("load test needs " + ", ".join(missing))
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     sessions = int(os.environ.get("AE_LOAD_SESSIONS", "10"))
