@@ -13,7 +13,7 @@ ids = list(LESSONS)
 if st.session_state.get("lesson") not in ids:
     st.session_state["lesson"] = ids[0]
 if style.presenting():  # previous / next instead of the full list
-    back, here, forward = st.columns([1, 4, 1], vertical_alignment="center")
+    back, here, forward = st.columns([2, 5, 2], vertical_alignment="center")  # "Previous" whole
     index = ids.index(st.session_state["lesson"])
     if back.button(t("lessons.previous"), disabled=index == 0, icon=":material/arrow_back:"):
         st.session_state["lesson"] = ids[index - 1]
