@@ -81,7 +81,7 @@ def test_a_diverging_job_fails_with_the_local_message(cluster, small_digits):
         assert "diverged" in message and "lower learning rate" in message
 
 
-@pytest.mark.slow  # 15-35 s: two actors start (cold worker processes) on a 2-core machine
+# about 10 s on an idle 2-core machine (two actors start: cold worker processes): in CI
 def test_queueing_stopping_and_a_lost_worker(cluster):
     """Three long jobs on two CPUs: the third waits in Ray's queue and stops at once; the first
     stops within a batch; the second's worker is killed and reads as interrupted, with its
