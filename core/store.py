@@ -174,14 +174,13 @@ def autosave_dir() -> Path:
     return runs_dir() / ".autosave"
 
 
-def list_interrupted(live: set[Path] = frozenset()) -> list[dict[str, Any]]:
-    """Checkpoints still marked as training that no running job owns, in this process (`live`)
-    or in another sharing the runs folder (its lease, core.leases): runs cut off by a crash or
-    a restart, recoverable as of their last finished epoch."""
+def list_interrupted() -> list[dict[str, Any]]:
+    """Checkpoints still marked as training that no running job holds, in this process or in
+    another sharing the runs folder (core.leases): runs cut off by a crash or a restart,
+    recoverable as of their last finished epoch."""
     runs = []
     for run in list_runs(autosave_dir()):
-        path = Path(run["path"]).resolve()
-        if run.get("status") == "training" and path not in live and not leases.is_held(path):
+        if run.get("status") == "training" and not leases.is_held(Path(run["path"])):
             runs.append(run)
     return runs
 

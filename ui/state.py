@@ -19,7 +19,7 @@ import streamlit as st
 
 from core import store
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
-from core.jobs import Job, JobSpec, live_checkpoints, start_job
+from core.jobs import Job, JobSpec, start_job
 from core.models import Autoencoder
 from core.progress import JobSnapshot
 from core.training import TrainConfig
@@ -133,7 +133,7 @@ def active_run() -> Run | None:
 
 def interrupted_runs() -> list[dict[str, Any]]:
     """Runs a crash or restart cut off, as of their last finished epoch."""
-    return store.list_interrupted(live_checkpoints())
+    return store.list_interrupted()
 
 
 MAX_SESSION_RUNS = int(os.environ.get("AE_SESSION_RUNS", "8"))  # runs a session keeps in memory
