@@ -33,6 +33,20 @@ def require_browser(*more_missing: str) -> None:
         pytest.skip(message)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (bench.browser.launch)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import launch
+
+    with sync_playwright() as playwright:
+        instance = launch(playwright)
+        yield instance
+        instance.close()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_folders(tmp_path_factory, monkeypatch):
     """Never touch the user's cache or runs: every test gets its own."""
@@ -73,3 +87,23 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def mnist(mnist_dir):
     return load_dataset("mnist", data_dir=mnist_dir, download=False)
+
+
+# Small settings for one-epoch runs the page tests show (a 2-D VAE code for the decoded plane;
+# a small deep stack with one RBM epoch); the other variants keep their defaults.
+SMALL_SETTINGS = {"vae": {"code_dim": 2}, "deep": {"hidden_sizes": (64, 32), "pretrain_epochs": 1}}
+
+
+def session_run(variant: str, dataset, timeout: float):
+    """A finished one-epoch run of `variant` as a browser session holds it (ui.state.Run,
+    id the variant's name, named "<variant>-1"), trained from a fixed seed."""
+    from core.jobs import JobQueue, JobSpec, LocalJob
+    from core.training import TrainConfig
+    from ui.state import Run
+
+    torch.manual_seed(0)
+    job = LocalJob(JobSpec(variant, SMALL_SETTINGS.get(variant, {}), TrainConfig(epochs=1)),
+                   dataset, queue=JobQueue(1)).start()
+    assert job.wait(timeout=timeout).status == "done"
+    return Run(id=variant, name=f"{variant}-1", variant=variant, dataset=dataset,
+               model=job.model, train_config={}, job=job)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import ROOT, assert_no_error, launch, start_server
+from bench.browser import ROOT, assert_no_error, start_server
 from tests.conftest import require_browser
 from ui.i18n import LANGUAGES
 
@@ -52,17 +52,6 @@ def server(tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, session_run
 from tests.make_bad_uploads import npz_bytes
 from ui import i18n
 from ui.i18n import ALLOW_LIST, catalog, number, percent, translate
@@ -360,20 +359,8 @@ def test_the_english_checks_catch_english():
 def session_runs(small_digits):
     """A few tiny runs of this session: a live panel, a runs table, a VAE with a 2-D code, a
     model with no prior, and the deep autoencoder's RBM panel."""
-    from core.jobs import JobQueue, JobSpec, LocalJob
-    from core.training import TrainConfig
-    from ui.state import Run
-
-    runs = {}
-    for name, hyper in (("standard", {}), ("vae", {"code_dim": 2}),
-                        ("deep", {"hidden_sizes": (64, 32), "pretrain_epochs": 1})):
-        torch.manual_seed(0)
-        job = LocalJob(JobSpec(name, hyper, TrainConfig(epochs=1)), small_digits,
-                       queue=JobQueue(1)).start()
-        assert job.wait(timeout=120).status == "done"
-        runs[name] = Run(id=name, name=f"{name}-1", variant=name, dataset=small_digits,
-                         model=job.model, train_config={}, job=job)
-    return runs
+    return {name: session_run(name, small_digits, timeout=120)
+            for name in ("standard", "vae", "deep")}
 
 
 def _scenarios(page: str, runs: dict) -> Iterator[tuple[str, dict, tuple | None, bool]]:

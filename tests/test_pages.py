@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
-from core.jobs import JobQueue, JobSpec, LocalJob
 from core.models import MODELS
-from core.training import TrainConfig
-from tests.conftest import ROOT
+from tests.conftest import ROOT, session_run
 
 PAGES = ["pages/home.py", "pages/lessons.py", "pages/train.py", "pages/reconstructions.py",
          "pages/sparsity.py", "pages/noise.py", "pages/latent.py", "pages/generate.py",
@@ -54,20 +51,7 @@ def test_every_page_shows_the_zoo_on_a_first_visit(page):
 
 @pytest.fixture(scope="module")
 def trained_runs(small_digits):
-    from ui.state import Run
-
-    runs = {}
-    for name in MODELS:
-        torch.manual_seed(0)
-        hyper = {"code_dim": 2} if name == "vae" else {}
-        if name == "deep":
-            hyper = {"hidden_sizes": (64, 32), "pretrain_epochs": 1}
-        job = LocalJob(JobSpec(name, hyper, TrainConfig(epochs=1)), small_digits,
-                       queue=JobQueue(1)).start()
-        assert job.wait(timeout=60).status == "done"
-        runs[name] = Run(id=name, name=f"{name}-1", variant=name, dataset=small_digits,
-                         model=job.model, train_config={}, job=job)
-    return runs
+    return {name: session_run(name, small_digits, timeout=60) for name in MODELS}
 
 
 @pytest.mark.parametrize("variant", list(MODELS))
