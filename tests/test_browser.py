@@ -14,7 +14,6 @@ from bench.browser import (
     ROOT,
     assert_no_error,
     goto_page,
-    launch,
     press_train,
     start_server,
     wait_idle,
@@ -41,17 +40,6 @@ def server(tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 def test_train_live_visit_every_page_and_stop(server, browser):
@@ -97,6 +85,8 @@ def test_train_live_visit_every_page_and_stop(server, browser):
 
     # a long run, then Stop: the status must say stopped
     goto_page(page, "Train")
+    # the session's run is still the active one, so the settings are folded under the panel
+    page.get_by_text("Training settings", exact=True).click()
     epochs = page.get_by_role("spinbutton", name="Epochs")
     epochs.fill("500")
     epochs.press("Enter")
