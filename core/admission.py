@@ -53,9 +53,12 @@ class MemoryNeed:
         return max(0, int(room // self.per_image)) if self.per_image > 0 else self.batch
 
 
-def saved_bytes_per_image(model: Autoencoder) -> tuple[float, float]:
+def saved_bytes_per_image(model: Autoencoder, precision: torch.dtype | None = None
+                          ) -> tuple[float, float]:
     """(bytes per image, bytes per batch) of the tensors autograd keeps for the backward pass,
-    from forward passes on batches of 2 and 4 images."""
+    from forward passes on batches of 2 and 4 images, in the arithmetic the job will use
+    (`precision`: the autocast dtype, or None for float32): a bfloat16 forward keeps most
+    activations at half the bytes."""
     device = next(model.parameters()).device
     totals = []
     storages: dict[int, int] = {}
@@ -68,7 +71,9 @@ def saved_bytes_per_image(model: Autoencoder) -> tuple[float, float]:
     for size in (2, 4):
         storages.clear()
         x = torch.rand(size, 1, 28, 28, generator=torch.Generator().manual_seed(0)).to(device)
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor), \
+                torch.autocast(device.type, dtype=precision or torch.float32,
+                               enabled=precision is not None):
             model.loss(x, None)
         totals.append(sum(storages.values()) + x.nbytes)  # the batch itself is a copy too
     per_image = (totals[1] - totals[0]) / 2
@@ -76,17 +81,20 @@ def saved_bytes_per_image(model: Autoencoder) -> tuple[float, float]:
 
 
 def memory_need(model: Autoencoder, dataset: Dataset, batch_size: int,
-                device: torch.device) -> MemoryNeed:
+                device: torch.device, precision: torch.dtype | None = None) -> MemoryNeed:
+    """The job's need on `device` at `precision` (the autocast dtype the training loop will
+    use: core.devices.resolve_precision)."""
     was_training = model.training
     model.train()
     try:
-        per_image, per_batch = saved_bytes_per_image(model)
+        per_image, per_batch = saved_bytes_per_image(model, precision)
     finally:
         model.train(was_training)
     n = len(dataset.x_train)
     resident = dataset.x_train.nbytes if device.type != "cpu" else 0  # the CPU shares it
     return MemoryNeed(parameters=BYTES_PER_PARAMETER * model.parameter_count(),
-                      per_image=per_image * model.activation_factor, per_batch=per_batch,
+                      per_image=per_image * model.activation_factor_on(device, precision),
+                      per_batch=per_batch,
                       other=resident + EVALUATION_BYTES + model.extra_training_bytes(n),
                       batch=min(batch_size, n))
 
@@ -116,14 +124,15 @@ def memory_limit(device: torch.device) -> int:
     return int(memory_available(device)[0] * DEFAULT_MEMORY_SHARE)
 
 
-def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.device) -> None:
-    """Raise JobRefused when the job would not fit in its device's memory."""
-    need = memory_need(model, dataset, batch_size, device)
+def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.device,
+          precision: torch.dtype | None = None) -> MemoryNeed:
+    """Raise JobRefused when the job would not fit in its device's memory; else its need."""
+    need = memory_need(model, dataset, batch_size, device, precision)
     limit = memory_limit(device)
     free = memory_available(device)[1]
     budget = min(limit, int(free * 0.9))  # leave the rest of the machine some air
     if need.total <= budget:
-        return
+        return need
     where = "GPU memory" if device.type == "cuda" else "memory"
     fits = _round_down(need.largest_batch(budget))
     hint = (f"A batch size of {fits:,} or less would fit." if fits >= 1 else

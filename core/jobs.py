@@ -19,7 +19,7 @@ import torch
 
 from core import admission, leases, store
 from core.data import Dataset, load_dataset
-from core.devices import device_kind, resolve_device
+from core.devices import device_kind, resolve_device, resolve_precision
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot, Progress
 from core.training import TrainConfig, execute
@@ -210,8 +210,9 @@ class LocalJob:
         self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
                                                spec.config.seed)
         # refused here, at once, rather than by the operating system's out-of-memory killer
-        admission.admit(self.model, self.dataset, spec.config.batch_size,
-                        resolve_device(spec.config.device))
+        device = resolve_device(spec.config.device)
+        admission.admit(self.model, self.dataset, spec.config.batch_size, device,
+                        resolve_precision(spec.config.precision, device))
         self.time_budget = admission.time_budget()
         self.queue = queue or job_queue(spec.config.device)
         self.checkpoint = checkpoint

@@ -142,6 +142,11 @@ class Autoencoder(nn.Module):
     # pass and the kernels' workspaces (core.admission; calibrated in tests/test_admission.py).
     activation_factor: ClassVar[float] = 1.3
 
+    def activation_factor_on(self, device: torch.device, precision: torch.dtype | None) -> float:
+        """activation_factor for a step on `device` at `precision` (the autocast dtype, or None
+        for float32): a variant whose kernels' workspaces depend on them says so here."""
+        return self.activation_factor
+
     def extra_training_bytes(self, n_images: int) -> int:
         """Memory a training run needs beyond the steps (e.g. pretraining's hidden data)."""
         return 0
