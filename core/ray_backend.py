@@ -22,9 +22,11 @@ core.store.list_interrupted lists it as recoverable."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ from core.ray_worker import (  # noqa: F401
     snapshot_to_plain,
 )
 
+log = logging.getLogger(__name__)
 _PENDING: dict[int, RayJob] = {}  # jobs whose actor Ray has not placed yet, oldest first
 _PENDING_LOCK = threading.Lock()
 
@@ -204,30 +207,48 @@ class RayJob:
         self._release_checkpoint()
 
     def _lost(self, error: BaseException) -> None:
-        """The worker process died: report it, keep the last checkpoint for recovery."""
+        """The worker process died: report it, keep the last checkpoint for recovery. What the
+        message names is what `.model` holds and what the folder holds: the folder is fenced
+        first (a dying worker may still be writing an epoch when Ray already reports it
+        dead), and the epoch is read from the very files that are loaded."""
         if self._stop_requested:  # killed while stopping: that was the point
             self._end(status="stopped", phase="stopped")
             return
         latest = self.snapshot()
-        saved = self._checkpoint_epoch()
+        saved = self._settle_checkpoint()
         where = self.placement.get("node", "an unknown node")
         reason = next((line.strip() for line in str(error).splitlines()
                        if "because" in line), _first_line(error))
+        log.warning("Ray worker lost on %s (%s); checkpoint %s, epoch %s", where, reason,
+                    self.checkpoint, saved)
         if saved:
-            kept = (f"Its last per-epoch checkpoint (epoch {saved}) is kept in "
-                    f"{self.checkpoint} and can be loaded from the interrupted runs.")
-            try:
-                model, _ = store.load_run(self.checkpoint)
-                self._load_weights(model.state_dict(), model.filters())
-            except (OSError, ValueError, RuntimeError):
-                pass  # .model keeps what it had; the folder is listed all the same
+            kept = (f"Its last per-epoch checkpoint (epoch {saved}) is kept and can be loaded "
+                    "from the interrupted runs.")
+        elif self.checkpoint and (self.checkpoint / store.WEIGHTS).exists():
+            kept = "Its checkpoint could not be read, so there is no checkpoint to load."
         elif self.checkpoint:
             kept = "No epoch had finished, so there is no checkpoint to load."
         else:
             kept = "This job kept no per-epoch checkpoints."
         self._end(status="failed", phase="interrupted", error=(
-            f"The Ray worker training this job on {where} was lost at epoch "
-            f"{latest.epoch} of {latest.epochs} ({reason}). {kept}"))
+            f"The Ray worker training this job was lost at epoch "
+            f"{latest.epoch} of {latest.epochs}. {kept}"))
+
+    def _settle_checkpoint(self) -> int | None:
+        """Fence the checkpoint against the lost worker, wait until nothing writes it, load
+        it into `.model`; the epoch loaded, or None."""
+        if not self.checkpoint:
+            return None
+        fence(self.checkpoint)
+        _await_exit(self.placement)
+        store.restore_interrupted_swap(self.checkpoint)
+        try:
+            model, description = store.load_run(self.checkpoint)
+        except (OSError, ValueError, RuntimeError, KeyError) as error:
+            log.warning("checkpoint %s not loadable: %s", self.checkpoint, error)
+            return None
+        self._load_weights(model.state_dict(), model.filters())
+        return int(description.get("epoch", 0)) or None
 
     # ------------------------------------------------------------ helpers
 
@@ -249,14 +270,6 @@ class RayJob:
         if self.checkpoint:  # a folder left now belongs to nobody: list_interrupted shows it
             jobs.release_checkpoint(self.checkpoint)
 
-    def _checkpoint_epoch(self) -> int | None:
-        if not self.checkpoint or not (self.checkpoint / store.WEIGHTS).is_file():
-            return None
-        try:
-            return int(store.read_description(self.checkpoint).get("epoch", 0)) or None
-        except ValueError:
-            return None
-
     def _load_weights(self, state: dict[str, torch.Tensor], filters: torch.Tensor | None
                       ) -> None:
         self.model.load_state_dict(state)
@@ -264,6 +277,33 @@ class RayJob:
         if filters is not None and hasattr(self.model, "_filters"):
             self.model._filters = filters  # the deep model's RBM filters (not in the state)
         self.model.eval()
+
+
+def fence_path(checkpoint: Path) -> Path:
+    """A file beside a checkpoint folder whose presence forbids the worker to write it."""
+    return checkpoint.with_name(f".{checkpoint.name}.fenced")
+
+
+def fence(checkpoint: Path) -> None:
+    fence_path(checkpoint).touch()
+
+
+def _await_exit(placement: dict[str, Any], timeout: float = 10.0) -> None:
+    """Wait until the worker process is gone: at once where it ran on this node (its pid), a
+    short quiet period elsewhere (a save that passed the fence before it was set finishes in
+    well under a second)."""
+    pid = placement.get("pid")
+    if pid and placement.get("node_id") == ray.get_runtime_context().get_node_id():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            except PermissionError:
+                break
+            time.sleep(0.02)
+    time.sleep(1.0)
 
 
 def _copy(snapshot: JobSnapshot) -> JobSnapshot:

@@ -115,6 +115,9 @@ class _Trainer:
                        a.get("y_test"), list(self.arrays["classes"]), "sent by the app")
 
     def _save_checkpoint(self, snapshot: JobSnapshot) -> None:
+        # the driver fences a lost worker's checkpoint: never write past what it loaded
+        if self.checkpoint.with_name(f".{self.checkpoint.name}.fenced").exists():
+            return
         store.save_run(self.checkpoint, self.model, dataset=self.dataset_name,
                        train_config=asdict(self.spec.config), snapshot=snapshot,
                        extra={"status": "training", "epoch": snapshot.epoch,
