@@ -177,3 +177,20 @@ def expected_seconds(snapshot: JobSnapshot) -> float | None:
     if snapshot.status != "running" or snapshot.progress < 0.01 or snapshot.elapsed < 1.0:
         return None
     return snapshot.elapsed / snapshot.progress
+
+
+SHARED_MEMORY_ENV = "AE_SHARED_MEMORY_MB"
+DEFAULT_SHARED_SHARE = 0.8  # of the device's memory, for every admitted job together
+
+
+def shared_memory_limit(device: torch.device) -> int:
+    """Bytes all jobs admitted to a device may hold together: $AE_SHARED_MEMORY_MB, else 80%
+    of the device's memory. A job that fits alone but not beside the others waits in line."""
+    value = os.environ.get(SHARED_MEMORY_ENV)
+    if value:
+        try:
+            return int(float(value) * 2**20)
+        except ValueError:
+            raise ValueError(f"{SHARED_MEMORY_ENV}={value!r} is not a number of megabytes."
+                             ) from None
+    return int(memory_available(device)[0] * DEFAULT_SHARED_SHARE)

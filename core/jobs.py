@@ -1,6 +1,8 @@
 """Training jobs: what a job is (a plain `JobSpec` in, snapshots and a state dict out), the small
-interface every backend offers (start / stop / snapshot / wait), the local backend (a background
-thread in this process), the admission queue, and per-epoch checkpoints.
+interface every backend offers (start / stop / snapshot / wait), the process-wide admission
+queue of each device, and the live checkpoints. The local backend is core.localjob (a background
+thread in this process, taking turns on the device); which backend runs a job is decided above
+both, in core.backends.
 
 The spec holds only plain values (variant, hyperparameters, training config, dataset name), so a
 backend that runs jobs elsewhere (a Ray actor) can ship it as it is."""
@@ -10,19 +12,19 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import torch
 
-from core import admission, leases, store
+from core import admission, leases
 from core.data import Dataset, load_dataset
-from core.devices import device_kind, resolve_device, resolve_precision
-from core.models import Autoencoder, build_seeded
-from core.progress import JobSnapshot, Progress
-from core.training import TrainConfig, execute
+from core.devices import device_kind, resolve_device
+from core.jobqueue import JobQueue
+from core.models import Autoencoder
+from core.progress import JobSnapshot
+from core.training import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class Job(Protocol):
     """The interface the app and the CLI use, whatever runs the job."""
 
     spec: JobSpec
+    model: Autoencoder  # the job's model: live while it trains, the result once it ends
+    time_budget: float | None  # seconds of training it may use, or None
+    queue: JobQueue | None  # the admission queue it waits in (None where the backend has none)
+    placement: dict[str, Any]  # where it runs: node and device ({} when local)
 
     def start(self) -> Job: ...
     def stop(self) -> None: ...
@@ -51,93 +57,34 @@ class Job(Protocol):
     def state_dict(self) -> dict[str, torch.Tensor]: ...
 
 
-@dataclass(eq=False)
-class _Ticket:
-    job: object
-    owner: str
-    replaced: bool = False
-
-
-class JobQueue:
-    """Admission to a device: at most `max_running` jobs train at once. Waiting owners are
-    served round-robin (the owner served longest ago first, then in order of arrival), so one
-    owner's many jobs never crowd out another's first; with `max_waiting_per_owner`, a newer
-    job of an owner replaces its oldest waiting one."""
-
-    def __init__(self, max_running: int = 1, max_waiting_per_owner: int | None = None) -> None:
-        self.max_running = max(1, max_running)
-        self.max_waiting_per_owner = max_waiting_per_owner
-        self._cond = threading.Condition()
-        self._waiting: list[_Ticket] = []  # in order of arrival
-        self._running: set[int] = set()
-        self._served: dict[str, int] = {}  # owner -> admission counter of its last job
-        self._admissions = 0
-
-    def acquire(self, job: object, stop: threading.Event,
-                on_position: Callable[[int], None], owner: str = "cli") -> str:
-        """Wait for a slot: 'admitted', or 'stopped' (stop was set while waiting), or
-        'replaced' (a newer job of the same owner took this one's place)."""
-        ticket = _Ticket(job, owner)
-        with self._cond:
-            mine = [t for t in self._waiting if t.owner == owner]
-            limit = self.max_waiting_per_owner
-            if limit is not None and len(mine) >= limit:
-                for old in mine[:len(mine) - limit + 1]:
-                    old.replaced = True
-            self._waiting.append(ticket)
-            self._cond.notify_all()
-            try:
-                while True:
-                    if ticket.replaced:
-                        return "replaced"
-                    position = self._order().index(ticket)
-                    if position == 0 and len(self._running) < self.max_running:
-                        self._running.add(id(job))
-                        self._admissions += 1
-                        self._served[owner] = self._admissions
-                        return "admitted"
-                    if stop.is_set():
-                        return "stopped"
-                    on_position(position)
-                    self._cond.wait(0.2)
-            finally:
-                self._waiting.remove(ticket)
-                self._cond.notify_all()
-
-    def _order(self) -> list[_Ticket]:
-        """Waiting tickets in the order they will be admitted: one per owner per round."""
-        by_owner: dict[str, list[_Ticket]] = {}
-        for ticket in self._waiting:
-            if not ticket.replaced:
-                by_owner.setdefault(ticket.owner, []).append(ticket)
-        owners = sorted(by_owner, key=lambda owner: self._served.get(owner, 0))  # stable
-        rounds = max((len(t) for t in by_owner.values()), default=0)
-        return [by_owner[o][r] for r in range(rounds) for o in owners if r < len(by_owner[o])]
-
-    def release(self, job: object) -> None:
-        with self._cond:
-            self._running.discard(id(job))
-            self._cond.notify_all()
-
-    def state(self) -> dict[str, int]:
-        with self._cond:
-            return {"running": len(self._running),
-                    "waiting": sum(not t.replaced for t in self._waiting),
-                    "max_running": self.max_running}
-
-
 _QUEUES: dict[str, JobQueue] = {}
 _QUEUES_LOCK = threading.Lock()
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number.") from None
+
+
 def job_queue(device: torch.device | str = "auto") -> JobQueue:
-    """The process-wide queue of one device type: $AE_MAX_JOBS jobs at once (default 1), and
-    $AE_QUEUED_PER_OWNER waiting jobs per owner (default 1: a newer one replaces it)."""
+    """The process-wide queue of one device type. $AE_SHARED_JOBS trainings (default 32) are
+    admitted at once and take turns on the device, $AE_MAX_JOBS of them computing at the same
+    instant (default 1); at most $AE_RUNNING_PER_OWNER of them one session's (default 1), and
+    $AE_QUEUED_PER_OWNER waiting jobs per session (default 1: a newer one replaces it); all
+    admitted ones together within $AE_SHARED_MEMORY_MB (default: 80% of the device's
+    memory)."""
     kind = device_kind(device)
     with _QUEUES_LOCK:
         if kind not in _QUEUES:
-            _QUEUES[kind] = JobQueue(int(os.environ.get("AE_MAX_JOBS", "1")),
-                                     int(os.environ.get("AE_QUEUED_PER_OWNER", "1")) or None)
+            _QUEUES[kind] = JobQueue(
+                _env_int("AE_SHARED_JOBS", 32),
+                _env_int("AE_QUEUED_PER_OWNER", 1) or None,
+                running_per_owner=_env_int("AE_RUNNING_PER_OWNER", 1) or None,
+                memory=admission.shared_memory_limit(resolve_device(str(device))),
+                slots=_env_int("AE_MAX_JOBS", 1))
         return _QUEUES[kind]
 
 
@@ -157,46 +104,20 @@ def release_checkpoint(folder: Path) -> None:
     leases.release(folder)
 
 
-# ---------------------------------------------------------------- choosing a backend
-
-_BACKEND: dict[str, str | None] = {}
-_BACKEND_LOCK = threading.Lock()
-
-
-def backend() -> tuple[str, str | None]:
-    """("ray", None) when $AE_RAY_ADDRESS is set and the cluster answers; else ("local", a
-    message saying why Ray is not used, or None when it was not asked for). Decided once."""
-    with _BACKEND_LOCK:
-        if not _BACKEND:
-            address, name, note = os.environ.get("AE_RAY_ADDRESS"), "local", None
-            if address:
-                from core import ray_backend  # imports ray: only when it is configured
-
-                if ray_backend.connect(address):
-                    name = "ray"
-                else:
-                    note = f"{ray_backend.connect_error()} Training runs on this server instead."
-            _BACKEND.update(name=name, note=note)
-        return _BACKEND["name"], _BACKEND["note"]
-
-
-def start_job(spec: JobSpec, dataset: Dataset | None = None,
-              checkpoint: Path | None = None) -> Job:
-    """Start a job on the configured backend (Ray when configured and reachable)."""
-    if backend()[0] == "ray":
-        from core import ray_backend
-
-        return ray_backend.start_job(spec, dataset, checkpoint)
-    return LocalJob(spec, dataset, checkpoint=checkpoint).start()
-
-
-REPLACED = "replaced by a newer job of the same session"
-BUDGET_REACHED = "stopped: time budget reached"
+# phases a job ends in besides status names (core.progress.JobSnapshot.phase)
+REPLACED = "replaced"  # a newer job of the same session took its place in line
+BUDGET_REACHED = "time_budget_reached"
+STOPPED_WHILE_QUEUED = "stopped_while_queued"
 
 
 class LocalJob:
-    """A job trained by a background thread of this process: start() returns at once, stop()
-    ends it within one batch, snapshot() may be called from any thread at any time."""
+    """A job trained in this process: start() returns at once, stop() ends it within one step
+    of its turn, snapshot() may be called from any thread at any time. The computation is a
+    core.sharedtraining.Training, shared with every other job of the same spec on the queue
+    (unless the queue says otherwise): this job follows it and gets its own copy of the result.
+    """
+
+    placement: dict[str, Any] = {}  # local: no node to name
 
     def __init__(self, spec: JobSpec, dataset: Dataset | None = None, *,
                  queue: JobQueue | None = None, checkpoint: Path | None = None) -> None:
@@ -204,78 +125,60 @@ class LocalJob:
         otherwise. checkpoint: a folder where the run is saved after every epoch (marked as
         still training) and removed when the job ends; what a crash leaves there is
         recoverable."""
+        from core.sharedtraining import Training, spec_key
+
         self.spec = spec
         self.dataset = dataset if dataset is not None else load_dataset(spec.dataset,
                                                                         download=False)
-        self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
-                                               spec.config.seed)
-        # refused here, at once, rather than by the operating system's out-of-memory killer
-        device = resolve_device(spec.config.device)
-        admission.admit(self.model, self.dataset, spec.config.batch_size, device,
-                        resolve_precision(spec.config.precision, device))
-        self.time_budget = admission.time_budget()
         self.queue = queue or job_queue(spec.config.device)
         self.checkpoint = checkpoint
-        self._progress = Progress(on_epoch=self._save_checkpoint if checkpoint else None)
-        self._stop = threading.Event()
-        self._out_of_time = False
-        self._thread = threading.Thread(target=self._main, daemon=True, name="training-job")
+        key = spec_key(spec, self.dataset) if self.queue.share_identical else None
+        existing = self.queue.trainings.get(key) if key is not None else None
+        self._training = existing or Training(spec, self.dataset, self.queue, key)
+        self._new_training = lambda: Training(spec, self.dataset, self.queue, key)
+        self._own: Autoencoder | None = None  # the result, once this job has ended
+        self._final: JobSnapshot | None = None
+        self._done = threading.Event()
 
     def start(self) -> LocalJob:
-        self._thread.start()
+        if not self._training.attach(self):  # the one found ended meanwhile: train anew
+            self._training = self._new_training()
+            self._training.attach(self)
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        self._training.detach(self)
 
     def wait(self, timeout: float | None = None) -> JobSnapshot:
-        self._thread.join(timeout)
+        self._done.wait(timeout)
         return self.snapshot()
 
     def snapshot(self) -> JobSnapshot:
-        return self._progress.snapshot()
+        return self._final.copy() if self._final is not None else self._training.snapshot()
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
 
     @property
+    def model(self) -> Autoencoder:
+        """The training's model while it runs (live), this job's own copy once it ended."""
+        return self._own if self._own is not None else self._training.model
+
+    @property
+    def time_budget(self) -> float | None:
+        return self._training.time_budget
+
+    @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return not self._done.is_set()
 
-    def _main(self) -> None:
-        def on_position(position: int) -> None:
-            self._progress.update(queue_position=position, phase=(
-                f"queued: {position} ahead" if position else "queued: next in line"))
-
-        admitted = self.queue.acquire(self, self._stop, on_position, self.spec.owner)
-        if admitted != "admitted":
-            self._progress.update(status="stopped", queue_position=None, phase=(
-                REPLACED if admitted == "replaced" else "stopped while queued"))
-            return
-        if self.checkpoint:
-            hold_checkpoint(self.checkpoint)
-        budget = self.time_budget and threading.Timer(self.time_budget, self._budget_reached)
-        try:
-            self._progress.update(queue_position=None, status="running", phase="starting")
-            if budget:
-                budget.start()
-            execute(self.model, self.dataset, self.spec.config, self._progress, self._stop)
-            if self._out_of_time and self.snapshot().status == "stopped":
-                self._progress.update(phase=BUDGET_REACHED)
-        finally:
-            if budget:
-                budget.cancel()
-            self.queue.release(self)
-            if self.checkpoint:  # ended cleanly: the session holds the run now
-                shutil.rmtree(self.checkpoint, ignore_errors=True)
-                release_checkpoint(self.checkpoint)
-
-    def _budget_reached(self) -> None:
-        self._out_of_time = True
-        self._stop.set()
-
-    def _save_checkpoint(self, snapshot: JobSnapshot) -> None:
-        store.save_run(self.checkpoint, self.model, dataset=self.dataset.name,
-                       train_config=asdict(self.spec.config), snapshot=snapshot,
-                       extra={"status": "training", "epoch": snapshot.epoch,
-                              "epochs": snapshot.epochs})
+    def settle(self, model: Autoencoder | None, snapshot: JobSnapshot) -> None:
+        """(the training's side) This job has ended: its result and its last snapshot."""
+        if model is not None:
+            self._own = model
+        snapshot.shared_with = 0
+        self._final = snapshot
+        if self.checkpoint:  # ended cleanly: the session holds the run now
+            shutil.rmtree(self.checkpoint, ignore_errors=True)
+            release_checkpoint(self.checkpoint)
+        self._done.set()

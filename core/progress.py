@@ -18,7 +18,8 @@ class JobSnapshot:
     """A consistent copy of a job's progress, safe to read from any thread."""
 
     status: str = "queued"  # queued, running, then one of FINISHED
-    phase: str = "waiting"  # e.g. "queued (2 ahead)", "RBM 2 of 4", "training"
+    phase: str = "waiting"  # a stable key: "queued", "pretraining", "training", ...
+    phase_fields: dict[str, Any] = field(default_factory=dict)  # e.g. {"ahead": 2}
     epoch: int = 0
     epochs: int = 0
     step: int = 0
@@ -38,10 +39,20 @@ class JobSnapshot:
     preview_inputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, the live preview row
     preview_outputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, latest reconstructions
     error: str | None = None
+    shared_with: int = 0  # other jobs of identical settings following this same training
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    def copy(self) -> JobSnapshot:
+        """A copy whose lists and dicts are its own (the tensors are never written)."""
+        return replace(self, loss_steps=list(self.loss_steps),
+                       loss_terms={k: list(v) for k, v in self.loss_terms.items()},
+                       epoch_metrics=list(self.epoch_metrics),
+                       test_metrics=dict(self.test_metrics),
+                       phase_fields=dict(self.phase_fields),
+                       pretrain_history=list(self.pretrain_history))
 
 
 class Progress:
@@ -56,8 +67,7 @@ class Progress:
 
     def update(self, **changes: Any) -> None:
         with self._lock:
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            self._apply(changes)
         self._notify()
 
     def add_report(self, step: int, terms: dict[str, float], **changes: Any) -> None:
@@ -67,8 +77,7 @@ class Progress:
             self._state.loss_steps.append(step)
             for name, value in terms.items():
                 self._state.loss_terms.setdefault(name, []).append(value)
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            self._apply(changes)
         self._notify()
 
     def add_epoch(self, metrics: dict[str, float], **changes: Any) -> None:
@@ -76,8 +85,7 @@ class Progress:
         state."""
         with self._lock:
             self._state.epoch_metrics.append(metrics)
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            self._apply(changes)
         self._notify()
         if self.on_epoch:
             self.on_epoch(self.snapshot())
@@ -87,18 +95,19 @@ class Progress:
         with self._lock:
             if entry is not None:
                 self._state.pretrain_history.append(entry)
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            self._apply(changes)
         self._notify()
+
+    def _apply(self, changes: dict[str, Any]) -> None:
+        """(lock held) A new phase without fields drops the old phase's fields."""
+        if "phase" in changes and "phase_fields" not in changes:
+            self._state.phase_fields = {}
+        for key, value in changes.items():
+            setattr(self._state, key, value)
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
-            state = self._state
-            return replace(state, loss_steps=list(state.loss_steps),
-                           loss_terms={k: list(v) for k, v in state.loss_terms.items()},
-                           epoch_metrics=list(state.epoch_metrics),
-                           test_metrics=dict(state.test_metrics),
-                           pretrain_history=list(state.pretrain_history))
+            return self._state.copy()
 
     def _notify(self) -> None:
         if self.on_update:

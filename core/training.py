@@ -92,8 +92,11 @@ def validation_split(n: int, share: float, seed: int) -> tuple[torch.Tensor, tor
     return order[held:].sort().values, order[:held].sort().values
 
 
+Pace = Callable[[], None]  # called between steps: may wait for the device (core.timeshare)
+
+
 def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Progress,
-         stop: threading.Event) -> None:
+         stop: threading.Event, pace: Pace | None = None) -> None:
     """The training loop; raises StopRequested or Diverged, or returns when done."""
     device = resolve_device(config.device)
     model.to(device)
@@ -117,7 +120,8 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
         if fresh:
             model.init_from_data(x_train)
         if model.has_pretraining:
-            _pretrain(model, x_train, config, progress, stop, pre_share, started, generator)
+            _pretrain(model, x_train, config, progress, stop, pre_share, started, generator,
+                      pace)
         del x_train
 
     # fused Adam: one kernel per step on CUDA instead of several per parameter group
@@ -135,6 +139,8 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
         order = train_index[torch.randperm(len(train_index), device=device,
                                            generator=generator)]
         for batch_index in range(steps_per_epoch):
+            if pace is not None:
+                pace()
             if stop.is_set():
                 raise StopRequested
             batch = x_all[order[batch_index * config.batch_size:
@@ -190,7 +196,7 @@ def _schedule(optimizer: torch.optim.Optimizer, kind: str, total_steps: int):
 
 def _pretrain(model: Autoencoder, x_train: torch.Tensor, config: TrainConfig,
               progress: Progress, stop: threading.Event, share: float, started: float,
-              generator: torch.Generator) -> None:
+              generator: torch.Generator, pace: Pace | None = None) -> None:
     def report(info: dict) -> None:
         stages, epochs = info["stages"], info["epochs"]
         done = ((info["stage"] - 1) * epochs + info["epoch"] - 1 + info["step"] / info["steps"])
@@ -200,7 +206,12 @@ def _pretrain(model: Autoencoder, x_train: torch.Tensor, config: TrainConfig,
             entry, phase=f"RBM {info['stage']} of {stages}, epoch {info['epoch']} of {epochs}",
             progress=share * done / (stages * epochs), elapsed=time.perf_counter() - started)
 
-    model.pretrain(x_train, config.batch_size, report, stop.is_set, generator)
+    def should_stop() -> bool:
+        if pace is not None:
+            pace()
+        return stop.is_set()
+
+    model.pretrain(x_train, config.batch_size, report, should_stop, generator)
     if stop.is_set():
         raise StopRequested
 
@@ -260,12 +271,13 @@ def _explain(error: BaseException) -> str:
 
 
 def execute(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Progress,
-            stop: threading.Event) -> None:
+            stop: threading.Event, pace: Pace | None = None) -> None:
     """Run the loop, measure the final model on the test set (a run that finished, or was
-    stopped after at least one epoch), and record how it ended in `progress`; never raises."""
+    stopped after at least one epoch), and record how it ended in `progress`; never raises.
+    `pace` is called between steps (a shared device's turns: core.timeshare)."""
     try:
         try:
-            _run(model, dataset, config, progress, stop)
+            _run(model, dataset, config, progress, stop, pace)
             status, changes = "done", {"progress": 1.0}
         except StopRequested:
             status, changes = "stopped", {}

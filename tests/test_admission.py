@@ -150,7 +150,7 @@ def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_di
                    small_digits, queue=JobQueue(1))
     initial = {k: v.clone() for k, v in job.model.state_dict().items()}
     final = job.start().wait(timeout=60)
-    assert final.status == "stopped" and final.phase == "stopped: time budget reached"
+    assert final.status == "stopped" and final.phase == "time_budget_reached"
     assert final.finished and final.elapsed < 30
     weights = job.state_dict()  # what it learned until then is kept, and saveable
     if final.loss_steps:  # on a machine too busy for even one step in 5 s, nothing to compare
@@ -162,7 +162,7 @@ def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_di
 
 
 def test_round_robin_a_second_owners_first_job_starts_second(small_digits):
-    queue = JobQueue(1)
+    queue = JobQueue(1, share_identical=False)  # identical specs: separate computations here
     config = TrainConfig(epochs=200)
     a_jobs = [LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
                        queue=queue).start() for _ in range(5)]
@@ -189,7 +189,7 @@ def test_round_robin_a_second_owners_first_job_starts_second(small_digits):
 
 
 def test_a_newer_waiting_job_of_the_same_owner_replaces_the_older(small_digits):
-    queue = JobQueue(1, max_waiting_per_owner=1)
+    queue = JobQueue(1, max_waiting_per_owner=1, share_identical=False)
     config = TrainConfig(epochs=200)
     first = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
                      queue=queue).start()

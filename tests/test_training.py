@@ -77,7 +77,7 @@ def test_divergence_fails_with_a_message_and_keeps_good_weights(small_digits):
 
 
 def test_queue_runs_one_job_at_a_time_and_reports_positions(small_digits):
-    queue = JobQueue(1)
+    queue = JobQueue(1, share_identical=False)  # identical specs: separate computations here
     config = TrainConfig(epochs=200)
     jobs = [LocalJob(JobSpec("standard", config=config), small_digits, queue=queue).start()
             for _ in range(3)]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import store
+from core.backends import backend
 from core.data import DATASETS, load_dataset
 from core.devices import resolve_device
-from core.jobs import backend, job_queue
+from core.jobs import job_queue
 from core.uploads import read_upload
 from ui import links, state
 from ui.i18n import LANGUAGES, language, number, t

@@ -18,8 +18,9 @@ from typing import Any
 import streamlit as st
 
 from core import store
+from core.backends import start_job
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
-from core.jobs import Job, JobSpec, start_job
+from core.jobs import Job, JobSpec
 from core.models import Autoencoder
 from core.progress import JobSnapshot
 from core.training import TrainConfig

@@ -1,0 +1,41 @@
+"""Which backend runs a job: Ray when $AE_RAY_ADDRESS is set and the cluster answers, else this
+process (core.jobs.LocalJob). The one place that knows both, so neither imports the other."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from core.data import Dataset
+from core.jobs import Job, JobSpec, LocalJob
+
+_BACKEND: dict[str, str | None] = {}
+_BACKEND_LOCK = threading.Lock()
+
+
+def backend() -> tuple[str, str | None]:
+    """("ray", None) when $AE_RAY_ADDRESS is set and the cluster answers; else ("local", a
+    message saying why Ray is not used, or None when it was not asked for). Decided once."""
+    with _BACKEND_LOCK:
+        if not _BACKEND:
+            address, name, note = os.environ.get("AE_RAY_ADDRESS"), "local", None
+            if address:
+                from core import ray_backend  # imports ray: only when it is configured
+
+                if ray_backend.connect(address):
+                    name = "ray"
+                else:
+                    note = f"{ray_backend.connect_error()} Training runs on this server instead."
+            _BACKEND.update(name=name, note=note)
+        return _BACKEND["name"], _BACKEND["note"]
+
+
+def start_job(spec: JobSpec, dataset: Dataset | None = None,
+              checkpoint: Path | None = None) -> Job:
+    """Start a job on the configured backend (Ray when configured and reachable)."""
+    if backend()[0] == "ray":
+        from core import ray_backend
+
+        return ray_backend.start_job(spec, dataset, checkpoint)
+    return LocalJob(spec, dataset, checkpoint=checkpoint).start()

@@ -1,0 +1,177 @@
+"""A class pressing Train at once: admitted trainings take turns on the device (processor
+sharing), identical specs are trained once and shared, and admission counts every resident job.
+Timing enters only as order (which event came first), never as a speed: speed is in
+`python -m bench --only burst`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+import torch
+
+from core.jobqueue import JobQueue
+from core.jobs import JobSpec, LocalJob
+from core.timeshare import TimeShare
+from core.training import TrainConfig
+
+pytestmark = pytest.mark.timeout(180)
+
+LONG = TrainConfig(epochs=300, batch_size=64, report_interval=0.0)
+
+
+def _spec(owner: str, seed: int = 0, **config) -> JobSpec:
+    values = {"epochs": 2, "batch_size": 64, **config}
+    return JobSpec("standard", {"code_dim": 8}, TrainConfig(seed=seed, **values), "digits-small",
+                   owner=owner)
+
+
+def _wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time limit"
+        time.sleep(0.02)
+
+
+def test_admitted_jobs_learn_together_rather_than_one_after_another(small_digits):
+    """Two long jobs on a one-slot device: both show live loss points while both are running
+    (first-come-first-served would show the second nothing until the first ended), and their
+    reports interleave."""
+    queue = JobQueue(4)
+    first, second = (LocalJob(JobSpec("standard", {}, replace(LONG, seed=s), "digits-small",
+                                      owner=f"student-{s}"), small_digits, queue=queue).start()
+                     for s in (1, 2))
+    _wait_for(lambda: len(first.snapshot().loss_steps) >= 20
+              and len(second.snapshot().loss_steps) >= 20)
+    assert first.snapshot().status == second.snapshot().status == "running"
+    assert queue.turns.state()["handovers"] >= 2  # they took turns
+    for job in (first, second):
+        job.stop()
+        assert job.wait(timeout=30).status == "stopped"
+
+
+def test_a_lone_job_never_waits_for_a_turn(small_digits):
+    """Alone on its device, a job's pace() is a clock read: it never hands its turn over (its
+    speed alone is measured against the first-come-first-served queue in the burst bench)."""
+    queue = JobQueue(4)
+    job = LocalJob(_spec("solo"), small_digits, queue=queue).start()
+    assert job.wait(timeout=60).status == "done"
+    assert queue.turns.state() == {"holding": 0, "waiting": 0, "handovers": 0}
+
+
+def test_identical_specs_train_once_and_each_gets_a_bit_identical_copy(small_digits):
+    queue = JobQueue(4)
+    jobs = [LocalJob(_spec(f"student-{n}"), small_digits, queue=queue).start()
+            for n in range(3)]
+    assert len(queue.trainings) == 1  # one computation for three students
+    _wait_for(lambda: jobs[0].snapshot().loss_steps)
+    assert jobs[0].snapshot().shared_with == 2
+    ends = [job.wait(timeout=60) for job in jobs]
+    assert all(end.status == "done" for end in ends)
+    solo = LocalJob(_spec("alone"), small_digits, queue=JobQueue(1)).start()
+    assert solo.wait(timeout=60).status == "done"
+    reference = solo.state_dict()
+    for job, end in zip(jobs, ends, strict=True):
+        weights = job.state_dict()
+        assert all(torch.equal(weights[k], reference[k]) for k in reference)
+        assert end.test_metrics == solo.snapshot().test_metrics
+    assert len({id(job.model) for job in jobs}) == 3  # each its own copy
+    assert not queue.trainings  # ended: the next identical press trains anew
+
+
+def test_a_shared_run_stops_when_its_last_follower_does(small_digits):
+    queue = JobQueue(4)
+    jobs = [LocalJob(JobSpec("standard", {}, LONG, "digits-small", owner=f"s{n}"),
+                     small_digits, queue=queue).start() for n in range(3)]
+    _wait_for(lambda: len(jobs[0].snapshot().loss_steps) >= 3)
+    jobs[0].stop()  # detaches: its run ends with the weights of that moment
+    first = jobs[0].wait(timeout=30)
+    assert first.status == "stopped" and first.shared_with == 0
+    kept = jobs[0].state_dict()
+    _wait_for(lambda: len(jobs[1].snapshot().loss_steps) > len(first.loss_steps) + 3)
+    assert jobs[1].snapshot().status == "running" and jobs[1].snapshot().shared_with == 1
+    assert not all(torch.equal(kept[k], v) for k, v in jobs[1].state_dict().items())
+    jobs[1].stop()
+    assert jobs[1].wait(timeout=30).status == "stopped"
+    assert jobs[2].snapshot().status == "running"
+    jobs[2].stop()
+    assert jobs[2].wait(timeout=30).status == "stopped"
+    assert all(torch.equal(kept[k], v) for k, v in jobs[0].state_dict().items())
+
+
+def test_one_of_two_sharing_jobs_diverges_alone(small_digits):
+    queue = JobQueue(4)
+    bad = LocalJob(_spec("a", lr=100.0, epochs=30), small_digits, queue=queue).start()
+    good = LocalJob(_spec("b"), small_digits, queue=queue).start()
+    assert bad.wait(timeout=60).status == "failed"
+    assert good.wait(timeout=60).status == "done"
+
+
+def test_thirty_identical_presses_of_one_session_stay_one_computation(small_digits):
+    queue = JobQueue(4, max_waiting_per_owner=1, running_per_owner=1)
+    jobs = [LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
+            for _ in range(30)]
+    assert len(queue.trainings) == 1
+    _wait_for(lambda: queue.state()["running"] == 1)
+    assert queue.state() == {"running": 1, "waiting": 0, "max_running": 4}
+    for job in jobs:
+        job.stop()
+    assert all(job.wait(timeout=30).status == "stopped" for job in jobs)
+
+
+class _Dummy:
+    pass
+
+
+def _acquire_in_thread(queue: JobQueue, job, owner: str, need: int, results: dict) -> None:
+    stop = threading.Event()
+    results[job] = stop
+    threading.Thread(target=lambda: results.__setitem__(
+        (job, "result"), queue.acquire(job, stop, lambda _: None, owner, need)),
+        daemon=True).start()
+
+
+def test_admission_counts_every_resident_job_and_one_running_job_per_owner():
+    queue = JobQueue(8, running_per_owner=1, memory=100)
+    a, b, c, d = _Dummy(), _Dummy(), _Dummy(), _Dummy()
+    results: dict = {}
+    _acquire_in_thread(queue, a, "alice", 60, results)
+    _wait_for(lambda: results.get((a, "result")) == "admitted")
+    _acquire_in_thread(queue, b, "bob", 60, results)  # fits alone, not beside alice's
+    _acquire_in_thread(queue, c, "alice", 10, results)  # alice runs one already
+    _acquire_in_thread(queue, d, "carol", 30, results)  # fits beside: passes the others
+    _wait_for(lambda: results.get((d, "result")) == "admitted")
+    time.sleep(0.3)
+    assert (b, "result") not in results and (c, "result") not in results
+    queue.release(a)
+    _wait_for(lambda: results.get((b, "result")) == "admitted"
+              and results.get((c, "result")) == "admitted")  # 60 + 30 + 10 = 100
+
+
+def test_turns_count_only_the_time_a_member_computes():
+    """Two members busy for the same wall time on a one-slot share: each is charged about its
+    half (the time budget counts these turns, not the waits)."""
+    share = TimeShare(slots=1, slice_seconds=0.01)
+    members = [_Dummy(), _Dummy()]
+    wall = {}
+
+    def work(member) -> None:
+        share.enter(member)
+        started = time.perf_counter()
+        while time.perf_counter() - started < 1.0:
+            share.pace(member)
+        wall[id(member)] = time.perf_counter() - started
+        used = share.used(member)
+        share.leave(member)
+        wall[(id(member), "used")] = used
+
+    threads = [threading.Thread(target=work, args=(m,)) for m in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for member in members:
+        assert wall[(id(member), "used")] < 0.9 * wall[id(member)]
+    assert share.handovers >= 10
