@@ -17,7 +17,7 @@ from core.data import load_dataset
 from core.params import parse_assignments
 
 SUITES = ("throughput", "quality", "projection", "likelihood", "admission", "ui", "load",
-          "fairness")
+          "fairness", "burst")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         elif suite == "ui":
             from bench import ui
             rows += ui.run(args.quick)
+        elif suite == "burst":
+            from bench import burst
+            rows += burst.run(args.quick)
         elif suite == "fairness":
             from bench import load
             rows += load.fairness(args.quick, args.sessions)

@@ -10,8 +10,10 @@ in tests/test_admission.py)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -80,16 +82,30 @@ def saved_bytes_per_image(model: Autoencoder, precision: torch.dtype | None = No
     return per_image, max(0.0, totals[0] - 2 * per_image)
 
 
+_MEASURED: dict[tuple, tuple[float, float]] = {}  # architecture -> saved bytes per image/batch
+_MEASURED_LOCK = threading.Lock()
+
+
 def memory_need(model: Autoencoder, dataset: Dataset, batch_size: int,
                 device: torch.device, precision: torch.dtype | None = None) -> MemoryNeed:
     """The job's need on `device` at `precision` (the autocast dtype the training loop will
     use: core.devices.resolve_precision)."""
-    was_training = model.training
-    model.train()
-    try:
-        per_image, per_batch = saved_bytes_per_image(model, precision)
-    finally:
-        model.train(was_training)
+    key = (model.name, json.dumps(model.hyperparameters(), sort_keys=True, default=str),
+           str(precision), device.type)
+    with _MEASURED_LOCK:
+        measured = _MEASURED.get(key)
+    if measured is None:  # one measurement per architecture: a class shares most of them
+        was_training = model.training
+        model.train()
+        try:
+            measured = saved_bytes_per_image(model, precision)
+        finally:
+            model.train(was_training)
+        with _MEASURED_LOCK:
+            _MEASURED[key] = measured
+            while len(_MEASURED) > 256:
+                _MEASURED.pop(next(iter(_MEASURED)))
+    per_image, per_batch = measured
     n = len(dataset.x_train)
     resident = dataset.x_train.nbytes if device.type != "cpu" else 0  # the CPU shares it
     return MemoryNeed(parameters=BYTES_PER_PARAMETER * model.parameter_count(),

@@ -26,6 +26,9 @@ from core.devices import resolve_device, resolve_precision
 from core.models import Autoencoder
 from core.params import make_config, param
 from core.progress import JobSnapshot, Progress
+from core.trainingdata import mean_image, preview_indices, validation_split
+
+__all__ = ["TrainConfig", "evaluate", "execute", "preview_indices", "train", "validation_split"]
 
 VALIDATION_SHARE = 5_000 / 60_000  # MNIST keeps 5,000 validation images, 55,000 for training
 
@@ -69,29 +72,6 @@ class Diverged(Exception):
     pass
 
 
-def preview_indices(dataset: Dataset, size: int) -> torch.Tensor:
-    """A fixed row of test images: the first of each class where labels exist, then more."""
-    count = min(size, len(dataset.x_test))
-    chosen: list[int] = []
-    if dataset.y_test is not None:
-        for label in torch.unique(dataset.y_test).tolist():
-            chosen.append(int((dataset.y_test == label).nonzero()[0]))
-    chosen = sorted(chosen)[:count]
-    taken = set(chosen)
-    rest = [i for i in range(min(len(dataset.x_test), 2 * count)) if i not in taken]
-    rest = rest[:count - len(chosen)]
-    return torch.tensor(chosen + rest, dtype=torch.long)
-
-
-def validation_split(n: int, share: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(training indices, validation indices) of n training images: round(share * n) of them,
-    drawn by a CPU generator seeded with `seed`, so a seed and a dataset size always hold out
-    the same images (and the run's own generator draws the same numbers whatever the share)."""
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    held = round(share * n)
-    return order[held:].sort().values, order[:held].sort().values
-
-
 Pace = Callable[[], None]  # called between steps: may wait for the device (core.timeshare)
 
 
@@ -114,14 +94,12 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
                     phase="starting")
     started = time.perf_counter()
 
-    fresh = not model.initialised_from_data  # not one resumed or loaded
-    if fresh or model.has_pretraining:  # what they see is the training part only
+    if not model.initialised_from_data:  # not one resumed or loaded
+        model.init_from_mean(mean_image(x_all, train_index))  # the training part's mean
+    if model.has_pretraining:  # what the RBMs see is the training part only
         x_train = x_all[train_index] if len(val_index) else x_all
-        if fresh:
-            model.init_from_data(x_train)
-        if model.has_pretraining:
-            _pretrain(model, x_train, config, progress, stop, pre_share, started, generator,
-                      pace)
+        _pretrain(model, x_train, config, progress, stop, pre_share, started, generator,
+                  pace)
         del x_train
 
     # fused Adam: one kernel per step on CUDA instead of several per parameter group

@@ -103,16 +103,23 @@ class Autoencoder(nn.Module):
 
     @torch.no_grad()
     def init_from_data(self, x: torch.Tensor) -> None:
-        """Start the output layer's bias at the logit of the mean training image. Without it
-        the code units first learn to act as a bias (sigmoid codes saturate at 1, ReLU codes
-        die), which stalls training; with it, codes carry the differences from the start."""
+        """Start the output layer's bias at the logit of the mean training image (x: the
+        training images)."""
+        self.init_from_mean(x.mean(0))
+
+    @torch.no_grad()
+    def init_from_mean(self, mean_image: torch.Tensor) -> None:
+        """Start the output layer's bias at the logit of `mean_image`, the mean training image
+        (1, 28, 28). Without it the code units first learn to act as a bias (sigmoid codes
+        saturate at 1, ReLU codes die), which stalls training; with it, codes carry the
+        differences from the start."""
         output = [m for m in self.decoder.modules()
                   if isinstance(m, (nn.Linear, nn.ConvTranspose2d, TiedLinear))][-1]
-        mean_logit = torch.logit(x.mean(0).flatten().clamp(1e-3, 1 - 1e-3))  # (784,)
+        mean_logit = torch.logit(mean_image.flatten().clamp(1e-3, 1 - 1e-3))  # (784,)
         if output.bias.numel() == PIXELS:
             output.bias.copy_(mean_logit)
         else:  # one bias per channel (convolutional): the mean over pixels
-            output.bias.fill_(float(torch.logit(x.mean().clamp(1e-3, 1 - 1e-3))))
+            output.bias.fill_(float(torch.logit(mean_image.mean().clamp(1e-3, 1 - 1e-3))))
         self.initialised_from_data = True
 
     # --- capabilities (optional) ---------------------------------------------------------
