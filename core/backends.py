@@ -3,6 +3,7 @@ process (core.jobs.LocalJob). The one place that knows both, so neither imports 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from core.data import Dataset
 from core.jobs import Job, JobSpec, LocalJob
 
+log = logging.getLogger(__name__)
 _BACKEND: dict[str, str | None] = {}
 _BACKEND_LOCK = threading.Lock()
 
@@ -24,11 +26,20 @@ def backend() -> tuple[str, str | None]:
                 from core import ray_backend  # imports ray: only when it is configured
 
                 if ray_backend.connect(address):
-                    name = "ray"
+                    name = "ray"  # warm the pool now: no student waits for a worker's start
+                    threading.Thread(target=_warm, args=(ray_backend,), daemon=True,
+                                     name="ray-pool-warm-up").start()
                 else:
                     note = f"{ray_backend.connect_error()} Training runs on this server instead."
             _BACKEND.update(name=name, note=note)
         return _BACKEND["name"], _BACKEND["note"]
+
+
+def _warm(ray_backend) -> None:
+    try:
+        ray_backend.warm_pool()
+    except Exception as error:  # jobs start the hosts themselves then, and report failures
+        log.warning("warming the Ray pool failed: %s", error)
 
 
 def start_job(spec: JobSpec, dataset: Dataset | None = None,

@@ -132,6 +132,7 @@ class LocalJob:
                                                                         download=False)
         self.queue = queue or job_queue(spec.config.device)
         self.checkpoint = checkpoint
+        self.checkpoint_extra: dict[str, Any] = {}  # more for its run.json (the Ray node)
         key = spec_key(spec, self.dataset) if self.queue.share_identical else None
         existing = self.queue.trainings.get(key) if key is not None else None
         self._training = existing or Training(spec, self.dataset, self.queue, key)

@@ -14,3 +14,10 @@ class Problem(ValueError):
         super().__init__(text)
         self.key = key
         self.fields = fields
+
+    def __reduce__(self):  # pickled across processes (a Ray worker's refusal) with its key
+        return _rebuild, (type(self), self.key, str(self), self.fields)
+
+
+def _rebuild(cls: type[Problem], key: str, text: str, fields: dict[str, Any]) -> Problem:
+    return cls(key, text, **fields)

@@ -38,7 +38,9 @@ class JobSnapshot:
     pretrain_history: list[dict[str, float]] = field(default_factory=list)  # one per RBM epoch
     preview_inputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, the live preview row
     preview_outputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, latest reconstructions
-    error: str | None = None
+    error: str | None = None  # in English (the command line, logs)
+    error_key: str | None = None  # the same problem for the app's catalogs (problems.<key>)
+    error_fields: dict[str, Any] = field(default_factory=dict)
     shared_with: int = 0  # other jobs of identical settings following this same training
 
     @property
@@ -52,6 +54,7 @@ class JobSnapshot:
                        epoch_metrics=list(self.epoch_metrics),
                        test_metrics=dict(self.test_metrics),
                        phase_fields=dict(self.phase_fields),
+                       error_fields=dict(self.error_fields),
                        pretrain_history=list(self.pretrain_history))
 
 

@@ -1,245 +1,274 @@
-"""The Ray backend: each job is a Ray actor, anywhere in a cluster, behind the same small job
-interface as core.jobs.LocalJob (start / stop / snapshot / wait / state_dict, .spec, .model).
+"""The Ray backend: jobs train on a pool of warm host actors anywhere in a cluster, behind the
+same small job interface as core.jobs.LocalJob (start / stop / snapshot / wait / state_dict,
+.spec, .model). Imported only when Ray is chosen ($AE_RAY_ADDRESS, or `python -m core train
+--backend ray`): with core.ray_worker and core.ray_cluster, the only modules that import ray.
 
-Imported only when Ray is chosen ($AE_RAY_ADDRESS, or `python -m core train --backend ray`):
-this is the one module that imports ray.
+The pool. $AE_RAY_POOL hosts (default: the cluster's CPUs over $AE_RAY_CPUS, at most 8), each a
+core.ray_worker.TrainingHost asking for $AE_RAY_CPUS CPUs and a GPU share when the cluster has
+GPUs, are started when the app joins the cluster and kept: a job is a method call on a warm
+host, not a new worker process (about 9 s each). A host trains its jobs as the app's own process
+does: memory admission, the time budget, turns on the device and identical specs trained once,
+with the app's settings. Identical specs go to the same host (so they are shared); a host that
+dies is replaced by the next job that needs it.
 
-How a job runs. `RayJob.start()` creates a `_Trainer` actor asking for a GPU share when the
-cluster has GPUs and CPUs otherwise. Until Ray schedules it the job reports "queued" with its
-place among this process's pending actors. The actor loads the dataset itself by name (or gets
-the arrays of an upload), builds the model with the job's seed and runs core.training.execute in
-one of its threads (a threaded actor, max_concurrency > 1), so snapshot() and stop() calls are
-answered while it trains. A monitor thread on the driver polls the actor's snapshot about four
-times a second, so `snapshot()` never waits on the network. When the job ends, the final weights
-are loaded into `.model` (built on the driver from the same seed at construction, so the app can
-show it at once) and the actor is killed to free its resources.
-
-Checkpoints. The actor saves the run after every epoch into `checkpoint` (a folder of the runs
-folder, which must be on a filesystem every node shares), like LocalJob. The folder is listed in
-core.jobs' live checkpoints while the job runs; if the worker dies (a crash, a lost node,
-ray.kill) the job ends "failed" in phase "interrupted", the folder is kept, and
-core.store.list_interrupted lists it as recoverable."""
+How a job runs. The app builds the model from the job's seed at once (shown while it trains),
+checks its memory need against the per-job limit, and waits in this process's own queue for
+the per-session limits (one running and one waiting job per session, as locally). Then a
+monitor thread starts it on its host and polls the host's snapshot about four times a second,
+so `snapshot()` never waits on the network. When the job ends its final weights are loaded into
+`.model`. If the host dies (a crash, a lost node, ray.kill) the job ends "failed" in phase
+"interrupted": its checkpoint folder (on storage every node shares) is fenced, the worker's
+exit awaited, and the checkpoint loaded, so the epoch the message names is what the job and the
+folder hold."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-import shutil
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import ray
 import torch
 
-from core import jobs, store
+from core import admission, jobs, store
 from core.data import DATASETS, Dataset
+from core.devices import resolve_device, resolve_precision
+from core.jobqueue import JobQueue
 from core.jobs import JobSpec
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot
-from core.ray_cluster import (  # noqa: F401  (connect, connect_error, shutdown: this API)
-    _first_line,
-    connect,
-    connect_error,
-    shutdown,
-)
-from core.ray_worker import (  # noqa: F401
-    _plain,
-    _tensor,
-    _Trainer,
+from core.ray_cluster import connect, connect_error, first_line, shutdown  # noqa: F401
+from core.ray_worker import (
+    SETTINGS,
+    TrainingHost,
+    plain,
     snapshot_from_plain,
     snapshot_to_plain,
+    tensor,
 )
 
 log = logging.getLogger(__name__)
-_PENDING: dict[int, RayJob] = {}  # jobs whose actor Ray has not placed yet, oldest first
-_PENDING_LOCK = threading.Lock()
+_POOL: list[Any] = []  # warm TrainingHost handles; None where one died
+_POOL_LOCK = threading.Lock()
+_SESSIONS = JobQueue(10_000, 1, running_per_owner=1, share_identical=False)  # per-session limits
 
 
-def _pending_ahead(job: RayJob) -> tuple[int, int]:
-    """(jobs of this process waiting ahead of `job`, all of them waiting)."""
-    with _PENDING_LOCK:
-        order = list(_PENDING)
-        return (order.index(id(job)) if id(job) in _PENDING else 0), len(order)
-
-
-def resources(spec: JobSpec) -> dict[str, float]:
-    """What one job asks Ray for: a GPU share when the cluster has GPUs (1 / $AE_MAX_JOBS of a
-    GPU, or $AE_RAY_GPUS), and $AE_RAY_CPUS CPUs (default 1; torch uses that many threads)."""
+def resources() -> dict[str, float]:
+    """What one host asks Ray for: $AE_RAY_CPUS CPUs (default 1; torch uses that many
+    threads), and a GPU share when the cluster has GPUs ($AE_RAY_GPUS, default 1 / pool)."""
     cpus = float(os.environ.get("AE_RAY_CPUS", "1"))
-    has_gpus = ray.cluster_resources().get("GPU", 0) > 0
-    if not has_gpus or spec.config.device in ("cpu", "mps"):
+    if ray.cluster_resources().get("GPU", 0) <= 0:
         return {"num_cpus": cpus, "num_gpus": 0}
-    share = os.environ.get("AE_RAY_GPUS") or 1 / max(1, int(os.environ.get("AE_MAX_JOBS", "1")))
+    share = os.environ.get("AE_RAY_GPUS") or 1 / pool_size()
     return {"num_cpus": cpus, "num_gpus": float(share)}
 
 
+def pool_size() -> int:
+    value = os.environ.get("AE_RAY_POOL")
+    if value:
+        return max(1, int(value))
+    cpus = ray.cluster_resources().get("CPU", 1) / float(os.environ.get("AE_RAY_CPUS", "1"))
+    return max(1, min(8, int(cpus)))
+
+
+def warm_pool() -> list[dict[str, Any]]:
+    """Start the pool's hosts (or the missing ones) and wait until each answers."""
+    hosts = [_host(index) for index in range(pool_size())]
+    return ray.get([host.placement.remote() for host in hosts])
+
+
+def _host(index: int) -> Any:
+    with _POOL_LOCK:
+        while len(_POOL) <= index:
+            _POOL.append(None)
+        if _POOL[index] is None:
+            settings = {k: os.environ[k] for k in SETTINGS if os.environ.get(k)}
+            _POOL[index] = TrainingHost.options(max_concurrency=64, **resources()).remote(
+                settings)
+        return _POOL[index]
+
+
+def _retire(host: Any) -> None:
+    """A host that died: the next job on its place starts a new one."""
+    with _POOL_LOCK:
+        for index, known in enumerate(_POOL):
+            if known is host:
+                _POOL[index] = None
+
+
+def _route(spec: JobSpec) -> int:
+    """The host of a spec: identical specs (any owner) meet on one host and are shared."""
+    key = repr((spec.variant, sorted(spec.hyperparameters.items()), spec.config, spec.dataset))
+    return int(hashlib.blake2b(key.encode(), digest_size=4).hexdigest(), 16) % pool_size()
+
+
 class RayJob:
-    """A job trained by a Ray actor: start() returns at once, stop() ends it within one batch,
-    snapshot() may be called from any thread at any time and never waits on the network."""
+    """A job trained on a pool host: start() returns at once, stop() ends it within one of
+    its turns, snapshot() may be called from any thread and never waits on the network."""
+
+    queue = _SESSIONS
 
     def __init__(self, spec: JobSpec, dataset: Dataset | None = None, *,
                  checkpoint: Path | None = None) -> None:
-        """dataset: sent to the worker when the spec names no registered dataset (an upload,
-        a subset); a registered dataset is loaded by the worker itself. checkpoint: a folder
-        on storage every node shares, saved after every epoch and removed when the job ends
-        cleanly."""
         self.spec = spec
         self.checkpoint = checkpoint.resolve() if checkpoint else None
-        # the same seed as the worker's: the model is shown at once, its final weights
-        # replace these when the job ends
         self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
                                                spec.config.seed)
-        self.placement: dict[str, Any] = {}  # node, hostname, node_id, device, pid
         by_name = spec.dataset in DATASETS and (dataset is None or dataset.name == spec.dataset)
+        if dataset is not None:  # refused here, at once, as a local job would be
+            device = resolve_device(spec.config.device)
+            self.need = admission.admit(self.model, dataset, spec.config.batch_size, device,
+                                        resolve_precision(spec.config.precision, device))
         self._arrays = None if by_name else _arrays_of(spec, dataset)
+        self.time_budget = admission.time_budget()
+        self.placement: dict[str, Any] = {}  # node, hostname, node_id, device, pid
+        self._id = uuid.uuid4().hex
+        self._host: Any = None
         self._lock = threading.Lock()
-        self._latest = JobSnapshot(epochs=spec.config.epochs, queue_position=0,
-                                   phase="waiting for a Ray worker")
+        self._latest = JobSnapshot(epochs=spec.config.epochs, phase="waiting_for_worker")
         self._final: JobSnapshot | None = None
-        self._stop_requested = False
+        self._stop = threading.Event()
         self._finished = threading.Event()
-        self._actor = None
 
     # ------------------------------------------------------------ the job interface
 
     def start(self) -> RayJob:
-        options = resources(self.spec)
-        self._actor = _Trainer.options(max_concurrency=4, **options).remote(
-            self.spec, self._arrays,
-            str(self.checkpoint) if self.checkpoint else None)
-        self._arrays = None  # in Ray's object store now
-        self._placed = self._actor.placement.remote()
-        self._result = self._actor.train.remote()
-        with _PENDING_LOCK:
-            _PENDING[id(self)] = self
         if self.checkpoint:
             jobs.hold_checkpoint(self.checkpoint)  # not "interrupted" while it runs
         threading.Thread(target=self._monitor, daemon=True, name="ray-job-monitor").start()
         return self
 
     def stop(self) -> None:
-        self._stop_requested = True
-        if self._actor is not None and not self._finished.is_set():
-            self._actor.stop.remote()
+        self._stop.set()
+        host = self._host
+        if host is not None and not self._finished.is_set():
+            host.stop.remote(self._id)
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
-            return self._final or _copy(self._latest)
+            return (self._final or self._latest).copy()
 
     def wait(self, timeout: float | None = None) -> JobSnapshot:
         self._finished.wait(timeout)
         return self.snapshot()
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        """The final weights once the job has ended; the worker's current ones before."""
+        """The final weights once the job has ended; the host's current ones before."""
         if not self._finished.is_set() and self.placement:
             try:
-                state = ray.get(self._actor.state_dict.remote(), timeout=30)
+                state = ray.get(self._host.state_dict.remote(self._id), timeout=30)
+                return {k: tensor(v) for k, v in state.items()}
             except Exception:
-                state = None
-            if state is not None:
-                return {k: _tensor(v) for k, v in state.items()}
+                pass
         return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
 
     @property
     def running(self) -> bool:
-        return self._actor is not None and not self._finished.is_set()
+        return not self._finished.is_set()
 
     # ------------------------------------------------------------ the monitor thread
 
     def _monitor(self) -> None:
+        admitted = self.queue.acquire(self, self._stop, self._on_position, self.spec.owner)
         try:
-            if self._await_placement():
-                self._follow()
+            if admitted == "admitted":
+                if self._dispatch():
+                    self._follow()
+            else:
+                self._end(status="stopped", phase=jobs.REPLACED if admitted == "replaced"
+                          else jobs.STOPPED_WHILE_QUEUED)
         finally:
-            with _PENDING_LOCK:
-                _PENDING.pop(id(self), None)
+            self.queue.release(self)
             self._finished.set()
 
-    def _await_placement(self) -> bool:
-        """Report the place in Ray's queue until the actor runs; False if it never will."""
-        while not ray.wait([self._placed], timeout=0.25)[0]:
-            if self._stop_requested:  # free the slot in Ray's queue at once
-                ray.kill(self._actor)
-                self._end(status="stopped", phase="stopped while queued")
-                return False
-            ahead, waiting = _pending_ahead(self)
-            self._set_latest(queue_position=ahead,
-                             phase=f"waiting for a Ray worker ({waiting} pending)")
-        with _PENDING_LOCK:
-            _PENDING.pop(id(self), None)
+    def _on_position(self, position: int) -> None:
+        self._set_latest(status="queued", queue_position=position, phase="queued",
+                         phase_fields={"ahead": position})
+
+    def _dispatch(self) -> bool:
+        """Start the job on its host; False when it could not start (reported)."""
+        self._set_latest(status="queued", queue_position=None, phase="waiting_for_worker",
+                         phase_fields={})
+        self._host = _host(_route(self.spec))
         try:
-            self.placement = ray.get(self._placed)
-        except Exception as error:
+            self.placement = ray.get(self._host.start.remote(
+                self._id, self.spec, self._arrays,
+                str(self.checkpoint) if self.checkpoint else None))
+        except ray.exceptions.RayActorError as error:
+            _retire(self._host)
             self._lost(error)
             return False
-        self._set_latest(status="running", queue_position=None,
-                         phase=f"starting on {self.placement['node']}")
+        except Exception as error:  # refused there (memory), or a broken spec
+            cause = getattr(error, "cause", error)
+            self._end(status="failed", phase="failed", error=first_line(cause),
+                      error_key=getattr(cause, "key", None),
+                      error_fields=dict(getattr(cause, "fields", {}) or {}))
+            return False
+        self._arrays = None
         return True
 
     def _follow(self) -> None:
-        """Poll the actor's snapshot until train() returns; then take the final weights."""
+        """Poll the host's snapshot until the job ends; then take the final weights."""
         interval = max(0.1, min(self.spec.config.report_interval, 1.0))
-        while not ray.wait([self._result], timeout=interval)[0]:
-            try:
-                latest = snapshot_from_plain(ray.get(self._actor.snapshot.remote(),
-                                                     timeout=30))
-            except Exception:
-                continue  # a lost worker shows in self._result
-            with self._lock:
-                self._latest = latest
         try:
-            final = snapshot_from_plain(ray.get(self._result))
-            state = ray.get(self._actor.state_dict.remote())
-            filters = ray.get(self._actor.filters.remote())
-        except Exception as error:
+            while True:
+                latest = snapshot_from_plain(ray.get(self._host.snapshot.remote(self._id),
+                                                     timeout=60))
+                with self._lock:
+                    self._latest = latest
+                if latest.finished:
+                    break
+                if self._stop.is_set():
+                    self._host.stop.remote(self._id)
+                time.sleep(interval)
+            state = ray.get(self._host.state_dict.remote(self._id))
+            filters = ray.get(self._host.filters.remote(self._id))
+            self._host.forget.remote(self._id)
+        except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as error:
+            _retire(self._host)
             self._lost(error)
             return
-        if state is not None:
-            self._load_weights({k: _tensor(v) for k, v in state.items()}, _tensor(filters))
-        ray.kill(self._actor)  # free its CPUs / GPU share
-        if self.checkpoint:  # ended cleanly: the caller holds the run now
-            shutil.rmtree(self.checkpoint, ignore_errors=True)
+        self._load_weights({k: tensor(v) for k, v in state.items()}, tensor(filters))
         with self._lock:
-            self._final = final
-        self._release_checkpoint()
+            self._final = latest
+        if self.checkpoint:  # removed by the host; the lease is this process's
+            jobs.release_checkpoint(self.checkpoint)
 
     def _lost(self, error: BaseException) -> None:
-        """The worker process died: report it, keep the last checkpoint for recovery. What the
-        message names is what `.model` holds and what the folder holds: the folder is fenced
-        first (a dying worker may still be writing an epoch when Ray already reports it
-        dead), and the epoch is read from the very files that are loaded."""
-        if self._stop_requested:  # killed while stopping: that was the point
+        """The host died: report it, keep the last checkpoint for recovery. What the message
+        names is what `.model` holds and what the folder holds."""
+        if self._stop.is_set():  # killed while stopping: that was the point
             self._end(status="stopped", phase="stopped")
             return
         latest = self.snapshot()
         saved = self._settle_checkpoint()
-        where = self.placement.get("node", "an unknown node")
-        reason = next((line.strip() for line in str(error).splitlines()
-                       if "because" in line), _first_line(error))
-        log.warning("Ray worker lost on %s (%s); checkpoint %s, epoch %s", where, reason,
-                    self.checkpoint, saved)
+        log.warning("Ray host lost on %s (%s); checkpoint %s, epoch %s",
+                    self.placement.get("node"), first_line(error), self.checkpoint, saved)
         if saved:
             kept = (f"Its last per-epoch checkpoint (epoch {saved}) is kept and can be loaded "
                     "from the interrupted runs.")
-        elif self.checkpoint and (self.checkpoint / store.WEIGHTS).exists():
-            kept = "Its checkpoint could not be read, so there is no checkpoint to load."
+            key = "worker_lost_kept"
         elif self.checkpoint:
-            kept = "No epoch had finished, so there is no checkpoint to load."
+            kept, key = "No checkpoint of it could be loaded.", "worker_lost_none"
         else:
-            kept = "This job kept no per-epoch checkpoints."
-        self._end(status="failed", phase="interrupted", error=(
-            f"The Ray worker training this job was lost at epoch "
-            f"{latest.epoch} of {latest.epochs}. {kept}"))
+            kept, key = "This job kept no per-epoch checkpoints.", "worker_lost_none"
+        self._end(status="failed", phase="interrupted", error_key=key,
+                  error_fields={"epoch": latest.epoch, "epochs": latest.epochs,
+                                "saved": saved or 0},
+                  error=(f"The Ray worker training this job was lost at epoch "
+                         f"{latest.epoch} of {latest.epochs}. {kept}"))
 
     def _settle_checkpoint(self) -> int | None:
         """Fence the checkpoint against the lost worker, wait until nothing writes it, load
         it into `.model`; the epoch loaded, or None."""
         if not self.checkpoint:
             return None
-        fence(self.checkpoint)
+        store.fence(self.checkpoint)
         _await_exit(self.placement)
         store.restore_interrupted_swap(self.checkpoint)
         try:
@@ -259,14 +288,12 @@ class RayJob:
 
     def _end(self, **changes: Any) -> None:
         with self._lock:
-            final = _copy(self._latest)
+            final = self._latest.copy()
             for key, value in changes.items():
-                setattr(final, key, value)
+                if hasattr(final, key):
+                    setattr(final, key, value)
             final.queue_position = None
             self._final = final
-        self._release_checkpoint()
-
-    def _release_checkpoint(self) -> None:
         if self.checkpoint:  # a folder left now belongs to nobody: list_interrupted shows it
             jobs.release_checkpoint(self.checkpoint)
 
@@ -274,24 +301,14 @@ class RayJob:
                       ) -> None:
         self.model.load_state_dict(state)
         self.model.initialised_from_data = True  # trained weights: never re-initialise
-        if filters is not None and hasattr(self.model, "_filters"):
-            self.model._filters = filters  # the deep model's RBM filters (not in the state)
+        if filters is not None:
+            self.model.set_filters(filters)  # the deep model's RBM filters (not in the state)
         self.model.eval()
 
 
-def fence_path(checkpoint: Path) -> Path:
-    """A file beside a checkpoint folder whose presence forbids the worker to write it."""
-    return checkpoint.with_name(f".{checkpoint.name}.fenced")
-
-
-def fence(checkpoint: Path) -> None:
-    fence_path(checkpoint).touch()
-
-
 def _await_exit(placement: dict[str, Any], timeout: float = 10.0) -> None:
-    """Wait until the worker process is gone: at once where it ran on this node (its pid), a
-    short quiet period elsewhere (a save that passed the fence before it was set finishes in
-    well under a second)."""
+    """Wait until the worker process is gone: its pid where it ran on this node, else a
+    quiet second (a save that passed the fence before it was set ends well within it)."""
     pid = placement.get("pid")
     if pid and placement.get("node_id") == ray.get_runtime_context().get_node_id():
         deadline = time.monotonic() + timeout
@@ -306,20 +323,16 @@ def _await_exit(placement: dict[str, Any], timeout: float = 10.0) -> None:
     time.sleep(1.0)
 
 
-def _copy(snapshot: JobSnapshot) -> JobSnapshot:
-    return snapshot_from_plain(snapshot_to_plain(snapshot))
-
-
 def _arrays_of(spec: JobSpec, dataset: Dataset | None) -> dict[str, Any]:
-    """An in-memory dataset (an upload, a subset) as numpy arrays for the worker."""
+    """An in-memory dataset (an upload, a subset) as numpy arrays for the host."""
     if dataset is None:
         raise ValueError(f"The dataset {spec.dataset!r} is not registered, so the Ray worker "
                          "cannot load it by name: pass its arrays (dataset=).")
     arrays: dict[str, Any] = {"name": dataset.name, "classes": list(dataset.classes),
-                              "x_train": _plain(dataset.x_train), "x_test": _plain(dataset.x_test)}
+                              "x_train": plain(dataset.x_train), "x_test": plain(dataset.x_test)}
     for key in ("y_train", "y_test"):
         if getattr(dataset, key) is not None:
-            arrays[key] = _plain(getattr(dataset, key))
+            arrays[key] = plain(getattr(dataset, key))
     return arrays
 
 
@@ -328,3 +341,7 @@ def start_job(spec: JobSpec, dataset: Dataset | None = None,
     """A started RayJob (connect() first): the Ray counterpart of
     `LocalJob(spec, dataset, checkpoint=checkpoint).start()`."""
     return RayJob(spec, dataset, checkpoint=checkpoint).start()
+
+
+__all__ = ["RayJob", "connect", "connect_error", "shutdown", "snapshot_to_plain", "start_job",
+           "warm_pool"]

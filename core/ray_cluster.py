@@ -44,7 +44,7 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
                 " (a cluster with token authentication, Ray's default, also needs "
                 "RAY_AUTH_MODE=token and its token in RAY_AUTH_TOKEN here)")
         _connect_error = (f"Could not join the Ray cluster at {address or 'a new local Ray'}: "
-                          f"{_first_line(error)}{hint}")
+                          f"{first_line(error)}{hint}")
         return False
     return True
 
@@ -73,6 +73,6 @@ def _unreachable(address: str) -> str | None:
     return None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -1,31 +1,33 @@
-"""The Ray worker's side of a job: an actor that loads its data, builds its model and runs the
-training loop in a thread, answering snapshot() and stop() meanwhile. Snapshots and weights
-travel as plain numpy arrays."""
+"""The Ray worker's side: a long-lived host actor that trains jobs exactly as the app's own
+process does (core.jobs.LocalJob on a core.jobqueue.JobQueue: the same memory admission, time
+budget, per-session limits, turns on the device and sharing of identical specs), answering
+snapshot(), stop() and state_dict() meanwhile. The app keeps a pool of them warm
+(core.ray_backend), so a job costs a method call, not a new worker process. Snapshots and
+weights travel as plain numpy arrays."""
 
 from __future__ import annotations
 
 import os
 import socket
 import threading
-from dataclasses import asdict, fields
-from pathlib import Path
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 import ray
 import torch
 
-from core import store
 from core.data import Dataset, load_dataset
 from core.devices import device_label, resolve_device
-from core.jobs import JobSpec
-from core.models import Autoencoder, build_seeded
-from core.progress import JobSnapshot, Progress
-from core.ray_cluster import _first_line
-from core.training import execute
+from core.progress import JobSnapshot
+
+# the app's settings a host applies to its own jobs (sent by the app, whatever the node's
+# environment says)
+SETTINGS = ("AE_JOB_MEMORY_MB", "AE_JOB_MINUTES", "AE_SHARED_JOBS", "AE_SHARED_MEMORY_MB",
+            "AE_MAX_JOBS", "AE_RUNNING_PER_OWNER", "AE_QUEUED_PER_OWNER")
 
 
-def _plain(value: torch.Tensor | None) -> np.ndarray | torch.Tensor | None:
+def plain(value: torch.Tensor | None) -> np.ndarray | torch.Tensor | None:
     """A tensor as a CPU numpy array (zero-copy through Ray's object store)."""
     if value is None:
         return None
@@ -33,7 +35,7 @@ def _plain(value: torch.Tensor | None) -> np.ndarray | torch.Tensor | None:
     return value if value.dtype == torch.bfloat16 else value.numpy()
 
 
-def _tensor(value: np.ndarray | torch.Tensor | None) -> torch.Tensor | None:
+def tensor(value: np.ndarray | torch.Tensor | None) -> torch.Tensor | None:
     if value is None or isinstance(value, torch.Tensor):
         return value
     return torch.from_numpy(np.array(value))  # a writable copy of Ray's read-only buffer
@@ -44,31 +46,29 @@ PREVIEWS = ("preview_inputs", "preview_outputs")
 
 def snapshot_to_plain(snapshot: JobSnapshot) -> dict[str, Any]:
     values = {f.name: getattr(snapshot, f.name) for f in fields(JobSnapshot)}
-    return {**values, **{name: _plain(values[name]) for name in PREVIEWS}}
+    return {**values, **{name: plain(values[name]) for name in PREVIEWS}}
 
 
 def snapshot_from_plain(values: dict[str, Any]) -> JobSnapshot:
-    return JobSnapshot(**{**values, **{name: _tensor(values[name]) for name in PREVIEWS}})
+    return JobSnapshot(**{**values, **{name: tensor(values[name]) for name in PREVIEWS}})
 
 
 @ray.remote(max_restarts=0)
-class _Trainer:
-    """One training job inside a Ray worker process. Threaded (max_concurrency > 1): train()
-    holds one thread for the whole run while snapshot(), stop() and state_dict() answer."""
+class TrainingHost:
+    """Jobs of many students inside one Ray worker process. Threaded (max_concurrency > 1):
+    each job trains in its own thread while the calls from the app are answered."""
 
-    def __init__(self, spec: JobSpec, arrays: dict[str, np.ndarray] | None,
-                 checkpoint: str | None) -> None:
-        self.spec = spec
-        self.arrays = arrays
-        self.checkpoint = Path(checkpoint) if checkpoint else None
-        self.model: Autoencoder | None = None
-        self.dataset_name = spec.dataset
-        self.stop_event = threading.Event()
-        self.progress = Progress(on_epoch=self._save_checkpoint if checkpoint else None)
-        self.progress.update(status="running", phase="preparing", epochs=spec.config.epochs)
+    def __init__(self, settings: dict[str, str]) -> None:
+        os.environ.update(settings)
+        from core.jobs import job_queue  # after the settings: the queue reads them
+
+        self.queue = job_queue("auto")
+        self.jobs: dict[str, Any] = {}  # job id -> LocalJob
+        self.datasets: dict[str, Dataset] = {}
+        self.lock = threading.Lock()
         try:
-            device = device_label(resolve_device(spec.config.device))
-        except ValueError as error:  # e.g. cuda asked for on a CPU node: train() reports it
+            device = device_label(resolve_device("auto"))
+        except ValueError as error:
             device = f"none ({error})"
         self.where = {"node": ray.util.get_node_ip_address(), "hostname": socket.gethostname(),
                       "node_id": ray.get_runtime_context().get_node_id(), "device": device,
@@ -77,49 +77,46 @@ class _Trainer:
     def placement(self) -> dict[str, Any]:
         return self.where
 
-    def train(self) -> dict[str, Any]:
-        try:
-            dataset = self._dataset()
-            self.model = build_seeded(self.spec.variant, self.spec.hyperparameters,
-                                      self.spec.config.seed)
-        except Exception as error:
-            self.progress.update(status="failed", phase="failed", error=(
-                f"The Ray worker on {self.where['node']} could not prepare the job: "
-                f"{_first_line(error)}"))
-            return self.snapshot()
-        self.dataset_name = dataset.name
-        self.progress.update(status="running", phase="starting")
-        execute(self.model, dataset, self.spec.config, self.progress, self.stop_event)
-        return self.snapshot()
+    def start(self, job_id: str, spec: Any, arrays: dict[str, Any] | None,
+              checkpoint: str | None) -> dict[str, Any]:
+        """Admit and start a job (a core.admission.JobRefused is raised back to the app)."""
+        from pathlib import Path
 
-    def snapshot(self) -> dict[str, Any]:
-        return snapshot_to_plain(self.progress.snapshot())
+        from core.jobs import LocalJob
 
-    def stop(self) -> None:
-        self.stop_event.set()
+        job = LocalJob(spec, self._dataset(spec.dataset, arrays), queue=self.queue,
+                       checkpoint=Path(checkpoint) if checkpoint else None)
+        job.checkpoint_extra = {"backend": "ray", "node": self.where["node"]}
+        with self.lock:
+            self.jobs[job_id] = job.start()
+        return self.where
 
-    def state_dict(self) -> dict[str, Any] | None:
-        if self.model is None:
-            return None
-        return {k: _plain(v) for k, v in self.model.state_dict().items()}
+    def snapshot(self, job_id: str) -> dict[str, Any]:
+        return snapshot_to_plain(self.jobs[job_id].snapshot())
 
-    def filters(self) -> np.ndarray | None:
+    def stop(self, job_id: str) -> None:
+        if job_id in self.jobs:
+            self.jobs[job_id].stop()
+
+    def state_dict(self, job_id: str) -> dict[str, Any]:
+        return {k: plain(v) for k, v in self.jobs[job_id].model.state_dict().items()}
+
+    def filters(self, job_id: str) -> np.ndarray | None:
         """What filters() shows beyond the state dict (the deep model's RBM 1 weights)."""
-        return _plain(self.model.filters()) if self.model is not None else None
+        return plain(self.jobs[job_id].model.filters())
 
-    def _dataset(self) -> Dataset:
-        if self.arrays is None:
-            return load_dataset(self.spec.dataset, download=False)
-        a = {k: _tensor(v) for k, v in self.arrays.items() if k not in ("name", "classes")}
-        return Dataset(self.arrays["name"], a["x_train"], a["x_test"], a.get("y_train"),
-                       a.get("y_test"), list(self.arrays["classes"]), "sent by the app")
+    def forget(self, job_id: str) -> None:
+        with self.lock:
+            self.jobs.pop(job_id, None)
 
-    def _save_checkpoint(self, snapshot: JobSnapshot) -> None:
-        # the driver fences a lost worker's checkpoint: never write past what it loaded
-        if self.checkpoint.with_name(f".{self.checkpoint.name}.fenced").exists():
-            return
-        store.save_run(self.checkpoint, self.model, dataset=self.dataset_name,
-                       train_config=asdict(self.spec.config), snapshot=snapshot,
-                       extra={"status": "training", "epoch": snapshot.epoch,
-                              "epochs": snapshot.epochs, "backend": "ray",
-                              "node": self.where["node"]})
+    def _dataset(self, name: str, arrays: dict[str, Any] | None) -> Dataset:
+        """A registered dataset, loaded once per host (so identical specs share it); an
+        upload's arrays as sent."""
+        if arrays is None:
+            with self.lock:
+                if name not in self.datasets:
+                    self.datasets[name] = load_dataset(name, download=False)
+                return self.datasets[name]
+        a = {k: tensor(v) for k, v in arrays.items() if k not in ("name", "classes")}
+        return Dataset(arrays["name"], a["x_train"], a["x_test"], a.get("y_train"),
+                       a.get("y_test"), list(arrays["classes"]), "sent by the app")

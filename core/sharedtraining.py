@@ -18,7 +18,6 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
@@ -221,10 +220,12 @@ class Training:
 
     def _save_checkpoints(self, snapshot: JobSnapshot) -> None:
         with self._lock:
-            folders: list[Path] = [job.checkpoint for job in self._subscribers
-                                   if job.checkpoint]
-        for folder in folders:
+            targets = [(job.checkpoint, job.checkpoint_extra) for job in self._subscribers
+                       if job.checkpoint]
+        for folder, extra in targets:
+            if store.fence_path(folder).exists():  # a lost worker's: frozen by the app
+                continue
             store.save_run(folder, self.model, dataset=self.dataset.name,
                            train_config=asdict(self.spec.config), snapshot=snapshot,
                            extra={"status": "training", "epoch": snapshot.epoch,
-                                  "epochs": snapshot.epochs})
+                                  "epochs": snapshot.epochs, **extra})

@@ -162,6 +162,10 @@ class Autoencoder(nn.Module):
         """First-layer features worth showing as images, (F, 784) on the CPU, or None."""
         return None
 
+    def set_filters(self, filters: torch.Tensor) -> None:
+        """Restore what filters() shows beyond the state dict (trained elsewhere: a Ray
+        worker); a no-op where filters() derives from the weights."""
+
     @property
     def device(self) -> torch.device:
         return model_device(self)

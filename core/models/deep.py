@@ -106,6 +106,9 @@ class DeepAutoencoder(Autoencoder):
     def filters(self) -> torch.Tensor | None:
         return self._filters
 
+    def set_filters(self, filters: torch.Tensor) -> None:
+        self._filters = filters  # RBM 1's weights: not in the state dict
+
     def extra_training_bytes(self, n_images: int) -> int:
         """Pretraining holds each layer's hidden data beside the one below it (float32)."""
         if not self.config.pretrain:
