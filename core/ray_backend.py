@@ -3,7 +3,7 @@ same small job interface as core.jobs.LocalJob (start / stop / snapshot / wait /
 .spec, .model). Imported only when Ray is chosen ($AE_RAY_ADDRESS, or `python -m core train
 --backend ray`): with core.ray_worker and core.ray_cluster, the only modules that import ray.
 
-The pool. $AE_RAY_POOL hosts (default: the cluster's CPUs over $AE_RAY_CPUS, at most 8), each a
+The pool (core.ray_pool). $AE_RAY_POOL hosts (default: the cluster's CPUs over $AE_RAY_CPUS, at most 8), each a
 core.ray_worker.TrainingHost asking for $AE_RAY_CPUS CPUs and a GPU share when the cluster has
 GPUs, are started when the app joins the cluster and kept: a job is a method call on a warm
 host, not a new worker process (about 9 s each). A host trains its jobs as the app's own process
@@ -23,9 +23,7 @@ folder hold."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
 import time
 import uuid
@@ -43,68 +41,11 @@ from core.jobs import JobSpec
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot
 from core.ray_cluster import connect, connect_error, first_line, shutdown  # noqa: F401
-from core.ray_worker import (
-    SETTINGS,
-    TrainingHost,
-    plain,
-    snapshot_from_plain,
-    snapshot_to_plain,
-    tensor,
-)
+from core.ray_pool import await_exit, host_for, retire, warm_pool  # noqa: F401
+from core.ray_worker import plain, snapshot_from_plain, snapshot_to_plain, tensor
 
 log = logging.getLogger(__name__)
-_POOL: list[Any] = []  # warm TrainingHost handles; None where one died
-_POOL_LOCK = threading.Lock()
 _SESSIONS = JobQueue(10_000, 1, running_per_owner=1, share_identical=False)  # per-session limits
-
-
-def resources() -> dict[str, float]:
-    """What one host asks Ray for: $AE_RAY_CPUS CPUs (default 1; torch uses that many
-    threads), and a GPU share when the cluster has GPUs ($AE_RAY_GPUS, default 1 / pool)."""
-    cpus = float(os.environ.get("AE_RAY_CPUS", "1"))
-    if ray.cluster_resources().get("GPU", 0) <= 0:
-        return {"num_cpus": cpus, "num_gpus": 0}
-    share = os.environ.get("AE_RAY_GPUS") or 1 / pool_size()
-    return {"num_cpus": cpus, "num_gpus": float(share)}
-
-
-def pool_size() -> int:
-    value = os.environ.get("AE_RAY_POOL")
-    if value:
-        return max(1, int(value))
-    cpus = ray.cluster_resources().get("CPU", 1) / float(os.environ.get("AE_RAY_CPUS", "1"))
-    return max(1, min(8, int(cpus)))
-
-
-def warm_pool() -> list[dict[str, Any]]:
-    """Start the pool's hosts (or the missing ones) and wait until each answers."""
-    hosts = [_host(index) for index in range(pool_size())]
-    return ray.get([host.placement.remote() for host in hosts])
-
-
-def _host(index: int) -> Any:
-    with _POOL_LOCK:
-        while len(_POOL) <= index:
-            _POOL.append(None)
-        if _POOL[index] is None:
-            settings = {k: os.environ[k] for k in SETTINGS if os.environ.get(k)}
-            _POOL[index] = TrainingHost.options(max_concurrency=64, **resources()).remote(
-                settings)
-        return _POOL[index]
-
-
-def _retire(host: Any) -> None:
-    """A host that died: the next job on its place starts a new one."""
-    with _POOL_LOCK:
-        for index, known in enumerate(_POOL):
-            if known is host:
-                _POOL[index] = None
-
-
-def _route(spec: JobSpec) -> int:
-    """The host of a spec: identical specs (any owner) meet on one host and are shared."""
-    key = repr((spec.variant, sorted(spec.hyperparameters.items()), spec.config, spec.dataset))
-    return int(hashlib.blake2b(key.encode(), digest_size=4).hexdigest(), 16) % pool_size()
 
 
 class RayJob:
@@ -194,13 +135,13 @@ class RayJob:
         """Start the job on its host; False when it could not start (reported)."""
         self._set_latest(status="queued", queue_position=None, phase="waiting_for_worker",
                          phase_fields={})
-        self._host = _host(_route(self.spec))
+        self._host = host_for(self.spec)
         try:
             self.placement = ray.get(self._host.start.remote(
                 self._id, self.spec, self._arrays,
                 str(self.checkpoint) if self.checkpoint else None))
         except ray.exceptions.RayActorError as error:
-            _retire(self._host)
+            retire(self._host)
             self._lost(error)
             return False
         except Exception as error:  # refused there (memory), or a broken spec
@@ -230,7 +171,7 @@ class RayJob:
             filters = ray.get(self._host.filters.remote(self._id))
             self._host.forget.remote(self._id)
         except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as error:
-            _retire(self._host)
+            retire(self._host)
             self._lost(error)
             return
         self._load_weights({k: tensor(v) for k, v in state.items()}, tensor(filters))
@@ -269,7 +210,7 @@ class RayJob:
         if not self.checkpoint:
             return None
         store.fence(self.checkpoint)
-        _await_exit(self.placement)
+        await_exit(self.placement)
         store.restore_interrupted_swap(self.checkpoint)
         try:
             model, description = store.load_run(self.checkpoint)
@@ -304,23 +245,6 @@ class RayJob:
         if filters is not None:
             self.model.set_filters(filters)  # the deep model's RBM filters (not in the state)
         self.model.eval()
-
-
-def _await_exit(placement: dict[str, Any], timeout: float = 10.0) -> None:
-    """Wait until the worker process is gone: its pid where it ran on this node, else a
-    quiet second (a save that passed the fence before it was set ends well within it)."""
-    pid = placement.get("pid")
-    if pid and placement.get("node_id") == ray.get_runtime_context().get_node_id():
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            except PermissionError:
-                break
-            time.sleep(0.02)
-    time.sleep(1.0)
 
 
 def _arrays_of(spec: JobSpec, dataset: Dataset | None) -> dict[str, Any]:
