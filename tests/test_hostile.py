@@ -72,3 +72,83 @@ def test_a_link_never_renders_its_values_and_never_builds_a_huge_model(monkeypat
     assert "`hp.hidden_sizes`" in warning and "1 other setting" in warning
     assert at.session_state["train_variant"] == "deep"
     assert "hp.deep.hidden_sizes" not in at.session_state
+
+
+# ---------------------------------------------------------------- uploads
+
+def _corpus(name: str) -> bytes:
+    from tests.make_bad_uploads import FOLDER
+
+    return (FOLDER / name).read_bytes()
+
+
+def test_a_pixel_bomb_is_refused_from_its_headers_before_any_picture_is_decoded(monkeypatch):
+    from PIL import Image
+
+    from core.uploads import read_upload
+
+    def never(*args, **kwargs):
+        raise AssertionError("a picture was decoded")
+
+    monkeypatch.setattr(Image.Image, "load", never)
+    with pytest.raises(Problem) as refused:
+        read_upload(_corpus("pixel-bomb.zip"), "pixel-bomb.zip")
+    assert refused.value.key == "upload_zip_pixels"
+    assert refused.value.fields["megapixels"] == 336
+    assert "AE_UPLOAD_MAX_MEGAPIXELS" in str(refused.value)
+
+
+def test_the_pixel_budget_is_a_setting(monkeypatch):
+    from core.uploads import read_upload
+    from tests.make_bad_uploads import _pictures, zip_bytes
+
+    upload = zip_bytes(_pictures(12))  # 12 pictures of 28x28: 9,408 pixels
+    assert len(read_upload(upload, "digits.zip").x_train) > 0
+    monkeypatch.setenv("AE_UPLOAD_MAX_MEGAPIXELS", "0.005")
+    with pytest.raises(Problem, match="megapixels together"):
+        read_upload(upload, "digits.zip")
+
+
+@pytest.mark.parametrize("name", ["bad-deflate.zip", "bad-crc.zip", "deflate64.zip",
+                                  "encrypted.zip", "truncated.zip", "truncated.npz"])
+def test_every_failure_to_read_an_archive_is_one_clear_refusal(name):
+    from core.uploads import read_upload
+
+    with pytest.raises(Problem) as refused:
+        read_upload(_corpus(name), name)
+    assert refused.value.key == "upload_archive_corrupt"
+    assert "ZipInfo" not in str(refused.value)
+
+
+def test_no_upload_module_is_over_300_lines():
+    for path in (ROOT / "core").glob("upload*.py"):
+        assert len(path.read_text().splitlines()) < 300, path.name
+
+
+def test_the_sidebar_parses_an_upload_once_and_refuses_a_broken_one(monkeypatch):
+    import ui.sidebar
+    from tests.make_bad_uploads import _pictures, zip_bytes
+
+    monkeypatch.setenv("AE_UMAP_WARMUP", "0")
+    calls = []
+
+    def counted(data, name):
+        calls.append(name)
+        return read(data, name)
+
+    read = ui.sidebar.read_upload
+    monkeypatch.setattr(ui.sidebar, "read_upload", counted)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["dataset_name"] = "upload"
+    at.run()
+    at.file_uploader[0].upload("digits.zip", zip_bytes(_pictures(12)))
+    for _ in range(3):
+        at.run()
+    at.file_uploader[0].upload("digits.zip", zip_bytes(_pictures(12)))  # the same file again
+    at.run()
+    assert not at.exception and not at.error, at.error
+    assert calls == ["digits.zip"]
+    at.file_uploader[0].upload("bad.zip", _corpus("bad-deflate.zip"))
+    at.run()
+    assert not at.exception, at.exception
+    assert any("corrupt or truncated" in error.value for error in at.error)

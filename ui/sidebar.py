@@ -3,6 +3,8 @@ and where training runs."""
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from core import store
@@ -68,14 +70,7 @@ def _upload() -> None:
     from ui.i18n import known, problem
 
     if st.session_state.get("upload_id") != upload.file_id:
-        try:
-            st.session_state["upload_dataset"] = read_upload(upload.getvalue(), upload.name)
-            st.session_state["upload_error"] = None
-        except ValueError as error:  # kept as key and fields, translated when shown
-            st.session_state["upload_dataset"] = None
-            st.session_state["upload_error"] = {"key": getattr(error, "key", ""),
-                                                "text": str(error),
-                                                "fields": dict(getattr(error, "fields", {}))}
+        _parse_once(upload.getvalue(), upload.name)
         st.session_state["upload_id"] = upload.file_id
     refusal = st.session_state.get("upload_error")
     if isinstance(refusal, dict):
@@ -84,6 +79,24 @@ def _upload() -> None:
             # the catalog text says what is wrong; core's English text also said what works
             reason = f"{reason} {t('problems.upload_accepted', **refusal['fields'])}"
         st.error(t("sidebar.upload_refused", reason=reason))
+
+
+def _parse_once(data: bytes, name: str) -> None:
+    """Parse an upload once per distinct content (its hash): the same bytes again, under a new
+    file id (uploaded anew, or a widget that registers its file on every run), reuse the
+    result instead of decoding every picture again."""
+    digest = hashlib.sha256(data).hexdigest() + name
+    if st.session_state.get("upload_digest") == digest:
+        return
+    try:
+        st.session_state["upload_dataset"] = read_upload(data, name)
+        st.session_state["upload_error"] = None
+    except ValueError as error:  # a Problem: kept as key and fields, translated when shown
+        st.session_state["upload_dataset"] = None
+        st.session_state["upload_error"] = {"key": getattr(error, "key", ""),
+                                            "text": str(error),
+                                            "fields": dict(getattr(error, "fields", {}))}
+    st.session_state["upload_digest"] = digest
 
 
 def _run_picker() -> None:
