@@ -152,3 +152,103 @@ def test_the_sidebar_parses_an_upload_once_and_refuses_a_broken_one(monkeypatch)
     at.run()
     assert not at.exception, at.exception
     assert any("corrupt or truncated" in error.value for error in at.error)
+
+
+# ---------------------------------------------------------------- who is who
+
+def test_an_owner_is_the_same_in_every_tab_and_after_a_reload(tmp_path):
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    from core import identity
+
+    token = bytes(range(16))
+    # Streamlit re-sends the cookie on every page load: the same token under a new mask
+    first, reload = (generate_xsrf_token_string(token, 1_700_000_000) for _ in range(2))
+    assert first != reload
+    owner = identity.browser_owner(first, tmp_path)
+    assert owner == identity.browser_owner(reload, tmp_path)
+    assert owner != identity.browser_owner(generate_xsrf_token_string(), tmp_path)
+    assert token.hex() not in owner and identity.browser_owner("junk", tmp_path) is None
+    identity._secrets.clear()  # another replica (or a restart) on the same runs folder
+    assert identity.browser_owner(reload, tmp_path) == owner
+    assert (tmp_path / ".owner-secret").stat().st_mode & 0o077 == 0
+
+
+# ---------------------------------------------------------------- saved runs
+
+@pytest.fixture
+def runs_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_each_owner_has_a_quota_of_saved_runs(runs_folder, monkeypatch):
+    from core import store
+
+    model = build_model("standard")
+    monkeypatch.setenv("AE_OWNER_RUNS", "2")
+    for name in ("one", "two"):
+        store.save_owned_run(name, model, "greedy")
+    store.save_owned_run("two", model, "greedy", overwrite=True)  # a replacement is no more
+    with pytest.raises(store.SaveRefused) as refused:
+        store.save_owned_run("three", model, "greedy")
+    assert refused.value.key == "owner_runs_full" and "AE_OWNER_RUNS" in str(refused.value)
+    store.save_owned_run("three", model, "someone-else")  # the others are not held up
+    monkeypatch.setenv("AE_OWNER_MAX_MB", "0.3")  # a standard model's weights are 0.2 MB
+    with pytest.raises(store.SaveRefused, match="AE_OWNER_MAX_MB"):
+        store.save_owned_run("four", model, "someone-else")
+
+
+def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_folder,
+                                                                         monkeypatch):
+    import os
+    import time
+
+    from core import store
+
+    model = build_model("standard")
+    checkpoint = store.save_run(store.autosave_dir() / "standard-1-abc", model,
+                                extra={"status": "training", "epoch": 1, "epochs": 3})
+    (checkpoint / "ballast.bin").write_bytes(bytes(2 * 2**20))
+    monkeypatch.setenv("AE_RUNS_MAX_MB", "2")
+    with pytest.raises(store.SaveRefused, match="AE_RUNS_MAX_MB"):
+        store.save_owned_run("mine", model, "me")
+    assert [run["name"] for run in store.list_interrupted()] == ["standard-1-abc"]
+    old = time.time() - 8 * 86400
+    os.utime(checkpoint, (old, old))
+    assert store.list_interrupted() == [] and not checkpoint.exists()
+    store.save_owned_run("mine", model, "me")
+
+
+def test_each_run_json_is_parsed_once_per_version_of_its_folder(runs_folder, monkeypatch):
+    from core import store
+
+    model = build_model("standard")
+    for name in ("a", "b"):
+        store.save_owned_run(name, model, "me")
+    store.list_runs()
+    parsed = []
+    read = store.read_description
+    monkeypatch.setattr(store, "read_description", lambda f: parsed.append(f.name) or read(f))
+    assert {run["name"] for run in store.list_runs()} == {"a", "b"} and parsed == []
+    store.save_owned_run("a", model, "me", overwrite=True)
+    parsed.clear()
+    assert len(store.list_runs()) == 2 and parsed == ["a"]
+
+
+def test_saved_runs_are_listed_without_loading_them_and_downloads_hide_the_owner(runs_folder):
+    import io
+    import json
+    import zipfile
+
+    from core import store
+    from ui import state
+
+    store.save_owned_run("theirs", build_model("standard"), "owner-secret-id")
+    run = next(r for r in state.all_runs() if r.name == "theirs")
+    assert not run.loaded and run.label
+    assert run.model.parameter_count() > 0 and run.loaded
+    archive = state.run_archive(run)
+    assert state.run_archive(run) is archive  # made once for everybody viewing it
+    description = json.loads(zipfile.ZipFile(io.BytesIO(archive)).read("theirs/run.json"))
+    assert "owner" not in description and description["variant"] == "standard"
