@@ -252,3 +252,47 @@ def test_saved_runs_are_listed_without_loading_them_and_downloads_hide_the_owner
     assert state.run_archive(run) is archive  # made once for everybody viewing it
     description = json.loads(zipfile.ZipFile(io.BytesIO(archive)).read("theirs/run.json"))
     assert "owner" not in description and description["variant"] == "standard"
+
+
+# ---------------------------------------------------------------- projections
+
+class _SlowWorker:
+    """Stands in for the projection process: each request waits until released."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release, self.started, self.served = threading.Event(), threading.Event(), []
+
+    def request(self, codes, method, seed):
+        self.started.set()
+        self.release.wait(30)
+        self.served.append(len(codes))
+        return codes[:, :2]
+
+    def stop(self) -> None:
+        self.release.set()
+
+
+def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_bounded():
+    import torch
+
+    from core import projection
+
+    service = projection.ProjectionService(max_waiting=3)
+    worker = service._worker = _SlowWorker()
+    codes = torch.rand(400, 8)
+    busy = service.submit("someone's", codes[:100], "umap", slot=("other", "latent"))
+    assert worker.started.wait(10)  # the worker is busy with it
+    sliding = [service.submit(("mine", n), codes[:n], "umap", slot=("me", "latent"))
+               for n in (200, 300, 400)]  # a student slides the point count
+    assert [f.cancelled() for f in sliding] == [True, True, False]
+    others = [service.submit(("other", n), codes[:n], "tsne", slot=(n, "latent"))
+              for n in (10, 20, 30)]
+    assert not others[0].done() and not others[1].done()
+    with pytest.raises(Problem) as refused:
+        others[2].result(timeout=0)
+    assert refused.value.key == "projection_busy"
+    worker.release.set()
+    assert sliding[-1].result(timeout=10).shape == (400, 2) and busy.result(timeout=10) is not None
+    assert sorted(worker.served) == [10, 20, 100, 400]  # the superseded ones never ran
