@@ -22,17 +22,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import core
-from core import leases
+from core import leases, quotas
+from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
-from core.quotas import (  # noqa: F401  (the limits, for callers)
-    RUNS_LIMIT_ENV,
-    SaveRefused,
-    autosave_seconds,
-    check_space,
-    folder_size,
-    runs_limit,
-)
+from core.quotas import SaveRefused
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
 FORMAT_VERSION = 2  # 2: history["epoch_metrics"] (val_*), metrics test_*; 1 still loads
@@ -86,6 +80,7 @@ def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
 
 # ---------------------------------------------------------------- folders
 
+@without_paths("The run could not be written")
 def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = "",
              train_config: dict[str, Any] | None = None, snapshot: JobSnapshot | None = None,
              extra: dict[str, Any] | None = None, half: bool = False,
@@ -146,9 +141,10 @@ def read_description(folder: str | os.PathLike) -> dict[str, Any]:
     try:
         description = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is missing or not valid JSON ({error}).") from None
+        raise ValueError(f"{path.parent.name}/{DESCRIPTION} is missing or not valid JSON "
+                         f"({getattr(error, 'strerror', None) or error}).") from None
     if not isinstance(description, dict) or description.get("variant") not in MODELS:
-        raise ValueError(f"{path} does not describe a known autoencoder variant.")
+        raise ValueError(f"{path.parent.name}/{DESCRIPTION} is not a known autoencoder's run.")
     return description
 
 
@@ -188,7 +184,7 @@ def list_interrupted() -> list[dict[str, Any]]:
     another sharing the runs folder (core.leases): runs cut off by a crash or a restart,
     recoverable as of their last finished epoch. Those older than AE_AUTOSAVE_DAYS are
     deleted here: nobody came back for them, and they count against the folder's space."""
-    runs, oldest = [], time.time() - autosave_seconds()
+    runs, oldest = [], time.time() - quotas.autosave_seconds()
     for run in list_runs(autosave_dir()):
         if run.get("status") != "training" or leases.is_held(Path(run["path"])):
             continue
@@ -259,7 +255,7 @@ def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool
     root = root or runs_dir()
     base = safe_name(name)
     replacing = base if overwrite and run_owner(root / base) == owner else None
-    check_space(root, list_runs(root), owner, model.parameter_count() * 4, replacing)
+    quotas.check_space(root, list_runs(root), owner, model.parameter_count() * 4, replacing)
     base = safe_name(name)
     for index in range(1, 1000):
         candidate = base if index == 1 else f"{base[:MAX_NAME - 4]}-{index}"

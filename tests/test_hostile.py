@@ -296,3 +296,35 @@ def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_b
     worker.release.set()
     assert sliding[-1].result(timeout=10).shape == (400, 2) and busy.result(timeout=10) is not None
     assert sorted(worker.served) == [10, 20, 100, 400]  # the superseded ones never ran
+
+
+# ---------------------------------------------------------------- what users see
+
+def test_a_missing_dataset_tells_the_user_no_folder_and_the_log_the_details(
+        tmp_path, monkeypatch, caplog):
+    from core import data
+    from ui.i18n import translate
+
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "secret-cache"))
+    monkeypatch.setattr(data.urllib.request, "urlopen", lambda *a, **k: (_ for _ in ()).throw(
+        OSError("mirror.example.org unreachable")))
+    with pytest.raises(FileNotFoundError) as failed:
+        data.load_dataset("kmnist")
+    error = failed.value
+    assert "secret-cache" in str(error)  # the command line's text, for the operator
+    for language in ("en", "pt"):
+        shown = translate(language, f"problems.{error.key}", **error.fields)
+        assert "kmnist" in shown and "secret-cache" not in shown and "example.org" not in shown
+    assert "secret-cache" in caplog.text and "mirror.example.org" in caplog.text
+
+
+def test_a_run_that_cannot_be_written_names_no_server_path(tmp_path, monkeypatch):
+    from core import store
+
+    def full_disk(weights, path):
+        raise OSError(28, "No space left on device", path)
+
+    monkeypatch.setattr(store, "save_file", full_disk)
+    with pytest.raises(OSError) as failed:
+        store.save_run(tmp_path / "runs" / ".autosave" / "standard-1-abc", build_model("standard"))
+    assert "No space left" in str(failed.value) and str(tmp_path) not in str(failed.value)

@@ -4,6 +4,7 @@ and where training runs."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import streamlit as st
 
@@ -50,9 +51,11 @@ def _dataset_picker() -> None:
                 load_dataset(name, progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
                 bar.progress(1.0, text=t("sidebar.download_done"))
                 st.rerun()
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError) as error:  # the details (folders, hosts): the log
+                logging.getLogger(__name__).warning("Loading %s failed: %s", name, error)
                 bar.empty()
-                st.error(t("sidebar.download_failed", name=name, error=error))
+                st.error(t("sidebar.download_failed", name=name,
+                           error=t("problems.dataset_unavailable", name=name)))
     dataset = state.current_dataset()
     st.caption(t("sidebar.dataset_size", train=number(len(dataset.x_train), 0),
                  test=number(len(dataset.x_test), 0),
