@@ -18,6 +18,7 @@ from ui.i18n import LANGUAGES, language, number, t
 
 OPTIONS = [*DATASETS, "upload"]
 AUTO = ""  # the active-run option that lets each page show its own example
+_LOGGED: set[str] = set()  # what was told to the server's log already (not on every rerun)
 
 
 def render(pages: list) -> None:
@@ -144,7 +145,11 @@ def _run_picker() -> None:
 def _machine() -> None:
     name, note = backend()
     if note:
-        st.warning(t("sidebar.ray_unreachable", reason=note))
+        # the note names the cluster's address: for the operator's log, not for every student
+        if note not in _LOGGED:
+            _LOGGED.add(note)
+            logging.getLogger(__name__).warning("Ray: %s", note)
+        st.warning(t("sidebar.ray_unreachable", reason=t("problems.ray_unreachable")))
     if name == "ray":
         st.caption(t("sidebar.ray"))
         return
