@@ -328,3 +328,41 @@ def test_a_run_that_cannot_be_written_names_no_server_path(tmp_path, monkeypatch
     with pytest.raises(OSError) as failed:
         store.save_run(tmp_path / "runs" / ".autosave" / "standard-1-abc", build_model("standard"))
     assert "No space left" in str(failed.value) and str(tmp_path) not in str(failed.value)
+
+
+# ---------------------------------------------------------------- deployment and docs
+
+LIMITS = ("AE_MAX_JOBS", "AE_QUEUED_PER_OWNER", "AE_SESSION_RUNS", "AE_JOB_MEMORY_MB",
+          "AE_JOB_MINUTES", "AE_MAX_PARAMETERS", "AE_UPLOAD_MAX_MEGAPIXELS", "AE_RUNS_MAX_MB",
+          "AE_OWNER_RUNS", "AE_OWNER_MAX_MB", "AE_AUTOSAVE_DAYS")
+
+
+def test_the_containers_run_unprivileged_with_memory_limits_and_the_class_s_limits():
+    import yaml
+
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text().splitlines()
+    users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    services = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())["services"]
+    assert all(service.get("mem_limit") for service in services.values()), services
+    app = services["app1"]["environment"]
+    assert {"AE_JOB_MEMORY_MB", "AE_JOB_MINUTES", "AE_MAX_PARAMETERS", "AE_OWNER_RUNS",
+            "AE_OWNER_MAX_MB", "AE_UPLOAD_MAX_MEGAPIXELS"} <= set(app)
+
+
+def test_the_proxy_limits_requests_uploads_and_websockets():
+    import re
+
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    locations = dict(re.findall(r"location (\S+) \{(.*?)\n    \}", nginx, re.S))
+    assert "limit_req zone=" in locations["/"]
+    assert "limit_conn " in locations["/_stcore/stream"]
+    assert "limit_req zone=uploads" in locations["/_stcore/upload_file"]
+
+
+def test_the_readme_lists_every_limit_with_its_default():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Serving a class"):readme.index("## Beyond one machine")]
+    rows = {line.split("|")[1].strip(" `"): line for line in section.splitlines()
+            if line.startswith("| `AE_")}
+    assert set(LIMITS) <= set(rows), set(LIMITS) - set(rows)
