@@ -305,6 +305,7 @@ def test_a_missing_dataset_tells_the_user_no_folder_and_the_log_the_details(
     from core import data
     from ui.i18n import translate
 
+    monkeypatch.delenv("AE_DATA_DIR", raising=False)
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "secret-cache"))
     monkeypatch.setattr(data.urllib.request, "urlopen", lambda *a, **k: (_ for _ in ()).throw(
         OSError("mirror.example.org unreachable")))
