@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import shutil
 import struct
@@ -22,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], message)
+log = logging.getLogger(__name__)  # where data came from and why it failed: for the operator
 
 IMAGE_SIZE = 28
 
@@ -95,7 +97,6 @@ def cache_dir() -> Path:
     value = os.environ.get("AE_CACHE_DIR")
     return Path(value).expanduser() if value else Path.home() / ".cache" / "autoencoder-explorer"
 
-
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"  # what the app ships
 
 
@@ -113,7 +114,7 @@ def _is_bundled(folder: Path) -> bool:
 
 
 def _where(folder: Path) -> str:
-    """Where a dataset folder is, in words; the bundled copy never as an absolute path."""
+    """Where a dataset folder is, in words (for the command line: the app never shows it)."""
     if _is_bundled(folder):
         return f"the official IDX files bundled with the app (assets/{folder.name})"
     return f"IDX files in {folder}"
@@ -174,16 +175,10 @@ def _from_idx_folder(name: str, folder: Path) -> Dataset:
     for split in ("train", "test"):
         if len(arrays[f"x_{split}"]) != len(arrays[f"y_{split}"]):
             raise ValueError(f"{folder}: {split} images and labels differ in count.")
-    info = DATASETS[name]
-    return Dataset(
-        name=name,
-        x_train=_to_images(arrays["x_train"]),
-        x_test=_to_images(arrays["x_test"]),
-        y_train=torch.from_numpy(arrays["y_train"].astype(np.int64)),
-        y_test=torch.from_numpy(arrays["y_test"].astype(np.int64)),
-        classes=list(info.classes),
-        source=_where(folder),
-    )
+    return Dataset(name, _to_images(arrays["x_train"]), _to_images(arrays["x_test"]),
+                   torch.from_numpy(arrays["y_train"].astype(np.int64)),
+                   torch.from_numpy(arrays["y_test"].astype(np.int64)),
+                   list(DATASETS[name].classes), _where(folder))
 
 
 def _to_images(array: np.ndarray) -> torch.Tensor:
@@ -258,12 +253,22 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, download:
         try:
             folder = download_dataset(name, progress)
         except Exception as error:
-            raise FileNotFoundError(_missing_message(name, data_dir, error)) from error
+            raise DatasetUnavailable(_missing_message(name, data_dir, error), name) from error
     if folder is None:
-        raise FileNotFoundError(_missing_message(name, data_dir, None))
+        raise DatasetUnavailable(_missing_message(name, data_dir, None), name)
+    log.info("Loading %s from %s", name, folder)
     if progress:
-        progress(1.0, f"Loaded {name} from {_where(folder)}")
+        progress(1.0, f"Loaded {name}")
     return _from_idx_folder(name, folder)
+
+
+class DatasetUnavailable(FileNotFoundError):
+    """Not on disk, not downloaded: its text (the CLI's) names folders; key and fields do not."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.key, self.fields = "dataset_unavailable", {"name": name}
+        log.warning("%s", text)
 
 
 def _missing_message(name: str, data_dir_override, error: Exception | None) -> str:

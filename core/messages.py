@@ -6,6 +6,9 @@ thing in the user's language from its catalogs (`problems.<key>`)."""
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from typing import Any
 
 
@@ -21,3 +24,21 @@ class Problem(ValueError):
 
 def _rebuild(cls: type[Problem], key: str, text: str, fields: dict[str, Any]) -> Problem:
     return cls(key, text, **fields)
+
+
+def without_paths(what: str) -> Callable:
+    """Decorate a function whose OSErrors name server paths (a full disk while writing a run):
+    the error raised instead says `what` and the system's reason, never the path; the full
+    error goes to the server's log. FileExistsError passes as it is (callers expect it)."""
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except FileExistsError:
+                raise
+            except OSError as error:
+                logging.getLogger(function.__module__).warning("%s: %s", what, error)
+                raise OSError(error.errno, f"{what} ({error.strerror or 'error'})") from None
+        return wrapper
+    return decorate

@@ -9,12 +9,15 @@ import dataclasses
 import json
 from typing import Any
 
+from core.messages import Problem
+
 
 def param(default: Any, help: str, *, low: float | None = None, high: float | None = None,
-          choices: tuple | None = None, ui: bool = True) -> Any:
-    """A hyperparameter field: its default, a help text, and the valid range or choices.
-    The app builds its widgets from this metadata; `validate` enforces it."""
-    meta = {"help": help, "low": low, "high": high, "choices": choices, "ui": ui}
+          choices: tuple | None = None, ui: bool = True, most: int | None = None) -> Any:
+    """A hyperparameter field: its default, a help text, and the valid range or choices; a
+    list field (layer sizes) holds at most `most` entries. The app builds its widgets from this
+    metadata; `validate` enforces it."""
+    meta = {"help": help, "low": low, "high": high, "choices": choices, "ui": ui, "most": most}
     if isinstance(default, (list, tuple)):
         return dataclasses.field(default_factory=lambda: tuple(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -25,6 +28,10 @@ def validate(config: Any) -> None:
     for f in dataclasses.fields(config):
         value, meta = getattr(config, f.name), f.metadata
         values = value if isinstance(value, (list, tuple)) else (value,)
+        most = meta.get("most")
+        if most is not None and len(values) > most:  # before anything walks a huge list
+            raise Problem("too_many_layers", f"{f.name} lists {len(values):,} layers; at most "
+                          f"{most} are allowed.", name=f.name, count=len(values), most=most)
         for item in values:
             if meta.get("choices") is not None and item not in meta["choices"]:
                 raise ValueError(f"{f.name}={item!r} is not allowed; choose one of "

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from core import embedding
+from core.messages import Problem
 
 METHODS = ("pca", "umap", "tsne")
 
@@ -101,10 +102,14 @@ class ProjectionService:
     They hold the GIL for seconds (and `import umap` for ~15 s); in their own process they never
     slow the web server or a training job. The process starts and warms up once."""
 
-    def __init__(self, max_entries: int = 64) -> None:
+    def __init__(self, max_entries: int = 64, max_waiting: int = 16) -> None:
         self._lock = threading.Lock()
         self._futures: dict[object, Future] = {}
         self._max_entries = max_entries
+        # requests waiting for the worker, all users together: one UMAP of 10,000 codes takes
+        # tens of seconds, so a longer line would be minutes stale before it is served
+        self._max_waiting = max_waiting
+        self._slots: dict[object, object] = {}  # requester (a session's view) -> its last key
         # one daemon thread feeds the worker process: unlike a ThreadPoolExecutor's threads, it
         # never holds up the server's exit while the child warms up
         self._tasks: queue.Queue = queue.Queue()
@@ -143,19 +148,50 @@ class ProjectionService:
     def is_warm(self) -> bool:
         return self._warm is not None and self._warm.done()
 
-    def submit(self, key: object, codes: torch.Tensor, method: str, seed: int = 0) -> Future:
+    def submit(self, key: object, codes: torch.Tensor, method: str, seed: int = 0,
+               slot: object = None) -> Future:
+        """The projection of `codes` under `key`, computed once. `slot` names the requester (a
+        session's view): its newer request cancels its older one still waiting (sliding the
+        point count queues one projection, not one per step). When too many requests wait
+        already, the future fails at once with a Problem (projection_busy)."""
         with self._lock:
+            if slot is not None:
+                self._supersede(slot, key)
             future = self._futures.get(key)
-            if future is None or (future.done() and future.exception() is not None):
+            if future is None or future.cancelled() or (
+                    future.done() and future.exception() is not None):
+                if self._waiting() >= self._max_waiting:
+                    return _busy(self._max_waiting)
                 array = codes.detach().float().cpu().numpy()
                 future = self._submit(self._worker.request, array, method, seed)
                 self._futures[key] = future
                 while len(self._futures) > self._max_entries:
-                    self._futures.pop(next(iter(self._futures)))
+                    self._futures.pop(next(iter(self._futures))).cancel()
             return future
+
+    def _supersede(self, slot: object, key: object) -> None:
+        previous = self._slots.pop(slot, None)
+        self._slots[slot] = key
+        while len(self._slots) > 4 * self._max_entries:
+            self._slots.pop(next(iter(self._slots)))
+        if previous is not None and previous != key:
+            older = self._futures.get(previous)
+            if older is not None and older.cancel():  # only a waiting one cancels
+                del self._futures[previous]
+
+    def _waiting(self) -> int:
+        return sum(1 for f in self._futures.values() if not f.done() and not f.running())
 
     def shutdown(self) -> None:
         self._worker.stop()
+
+
+def _busy(most: int) -> Future:
+    future: Future = Future()
+    future.set_exception(Problem("projection_busy", f"{most} projections are waiting for the "
+                                 "server already; PCA is shown meanwhile. Try again in a "
+                                 "minute.", most=most))
+    return future
 
 
 _service: ProjectionService | None = None

@@ -3,13 +3,13 @@ same small job interface as core.jobs.LocalJob (start / stop / snapshot / wait /
 .spec, .model). Imported only when Ray is chosen ($AE_RAY_ADDRESS, or `python -m core train
 --backend ray`): with core.ray_worker and core.ray_cluster, the only modules that import ray.
 
-The pool (core.ray_pool). $AE_RAY_POOL hosts (default: the cluster's CPUs over $AE_RAY_CPUS, at most 8), each a
-core.ray_worker.TrainingHost asking for $AE_RAY_CPUS CPUs and a GPU share when the cluster has
-GPUs, are started when the app joins the cluster and kept: a job is a method call on a warm
-host, not a new worker process (about 9 s each). A host trains its jobs as the app's own process
-does: memory admission, the time budget, turns on the device and identical specs trained once,
-with the app's settings. Identical specs go to the same host (so they are shared); a host that
-dies is replaced by the next job that needs it.
+The pool (core.ray_pool). $AE_RAY_POOL hosts (default: the cluster's CPUs over $AE_RAY_CPUS, at
+most 8), each a core.ray_worker.TrainingHost asking for $AE_RAY_CPUS CPUs and a GPU share when
+the cluster has GPUs, are started when the app joins the cluster and kept: a job is a method
+call on a warm host, not a new worker process (about 9 s each). A host trains its jobs as the
+app's own process does: memory admission, the time budget, turns on the device and identical
+specs trained once, with the app's settings. Identical specs go to the same host (so they are
+shared); a host that dies is replaced by the next job that needs it.
 
 How a job runs. The app builds the model from the job's seed at once (shown while it trains),
 checks its memory need against the per-job limit, and waits in this process's own queue for

@@ -5,6 +5,7 @@ a half-written run that loads."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -12,6 +13,7 @@ import platform
 import re
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import core
-from core import leases
-from core.messages import Problem
+from core import leases, quotas
+from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
+from core.quotas import SaveRefused
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
 FORMAT_VERSION = 2  # 2: history["epoch_metrics"] (val_*), metrics test_*; 1 still loads
@@ -77,6 +80,7 @@ def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
 
 # ---------------------------------------------------------------- folders
 
+@without_paths("The run could not be written")
 def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = "",
              train_config: dict[str, Any] | None = None, snapshot: JobSnapshot | None = None,
              extra: dict[str, Any] | None = None, half: bool = False,
@@ -137,9 +141,10 @@ def read_description(folder: str | os.PathLike) -> dict[str, Any]:
     try:
         description = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is missing or not valid JSON ({error}).") from None
+        raise ValueError(f"{path.parent.name}/{DESCRIPTION} is missing or not valid JSON "
+                         f"({getattr(error, 'strerror', None) or error}).") from None
     if not isinstance(description, dict) or description.get("variant") not in MODELS:
-        raise ValueError(f"{path} does not describe a known autoencoder variant.")
+        raise ValueError(f"{path.parent.name}/{DESCRIPTION} is not a known autoencoder's run.")
     return description
 
 
@@ -200,56 +205,67 @@ def autosave_dir() -> Path:
 def list_interrupted() -> list[dict[str, Any]]:
     """Checkpoints still marked as training that no running job holds, in this process or in
     another sharing the runs folder (core.leases): runs cut off by a crash or a restart,
-    recoverable as of their last finished epoch."""
-    runs = []
+    recoverable as of their last finished epoch. Those older than AE_AUTOSAVE_DAYS are
+    deleted here: nobody came back for them, and they count against the folder's space."""
+    runs, oldest = [], time.time() - quotas.autosave_seconds()
     for run in list_runs(autosave_dir()):
-        if run.get("status") == "training" and not leases.is_held(Path(run["path"])):
-            runs.append(run)
+        if run.get("status") != "training" or leases.is_held(Path(run["path"])):
+            continue
+        if run["mtime"] < oldest:
+            shutil.rmtree(run["path"], ignore_errors=True)
+            continue
+        runs.append(run)
     return runs
 
 
+# Parsed run.json files by folder, kept while the folder is unchanged: every session lists the
+# saved runs on every script run, and a run.json with its loss history is tens of kilobytes.
+_listed: dict[Path, tuple[int, dict[str, Any] | None]] = {}
+_listed_lock = threading.Lock()
+
+
 def list_runs(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
-    """Saved runs under `root` (default: runs_dir()), newest first; broken ones are skipped."""
+    """Saved runs under `root` (default: runs_dir()), newest first; broken ones are skipped.
+    Each run.json is parsed once per version of its folder (a save renames a new folder into
+    place, so a changed run is a folder with a new modification time)."""
     root = Path(root) if root else runs_dir()
     runs = []
     if not root.is_dir():
         return runs
     for folder in root.iterdir():
-        if folder.name.startswith(".") or not (folder / WEIGHTS).is_file():
+        if folder.name.startswith("."):
             continue
         try:
-            description = read_description(folder)
-        except ValueError:
+            mtime = folder.stat().st_mtime_ns
+        except OSError:
             continue
-        runs.append({"name": folder.name, "path": folder, **description})
+        description = _described(folder, mtime)
+        if description is not None:
+            runs.append({**description, "name": folder.name, "path": folder,
+                         "mtime": mtime / 1e9})
     return sorted(runs, key=lambda run: run.get("saved_at", ""), reverse=True)
+
+
+def _described(folder: Path, mtime: int) -> dict[str, Any] | None:
+    with _listed_lock:
+        known = _listed.get(folder)
+    if known is not None and known[0] == mtime:
+        return known[1]
+    description = None
+    if (folder / WEIGHTS).is_file():
+        with contextlib.suppress(ValueError):
+            description = read_description(folder)
+    with _listed_lock:
+        if len(_listed) > 10_000:  # folders long gone
+            _listed.clear()
+        _listed[folder] = (mtime, description)
+    return description
 
 
 # ---------------------------------------------------------------- saving in a class
 
-RUNS_LIMIT_ENV = "AE_RUNS_MAX_MB"
-DEFAULT_RUNS_LIMIT_MB = 2048
-
-
-class SaveRefused(Problem):
-    """A save that would replace someone else's run, or overflow the runs folder."""
-
-
 class ConfirmOverwrite(SaveRefused):
     """The owner saved a run under this name before: replacing it needs a confirmation."""
-
-
-def runs_limit() -> int:
-    """Bytes the runs folder may hold: $AE_RUNS_MAX_MB (default 2 GB)."""
-    value = os.environ.get(RUNS_LIMIT_ENV, str(DEFAULT_RUNS_LIMIT_MB))
-    try:
-        return int(float(value) * 2**20)
-    except ValueError:
-        raise ValueError(f"{RUNS_LIMIT_ENV}={value!r} is not a number of megabytes.") from None
-
-
-def folder_size(root: Path) -> int:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
 
 
 def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool = False,
@@ -260,14 +276,9 @@ def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool
     changed, else None).
     Raises SaveRefused when the folder is full or the owner must confirm an overwrite."""
     root = root or runs_dir()
-    weights = model.parameter_count() * 4
-    used, limit = folder_size(root), runs_limit()
-    if used + weights > limit:
-        raise SaveRefused("runs_full", f"The server's space for saved runs is full "
-                          f"({used / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB, "
-                          f"{RUNS_LIMIT_ENV}). Delete runs you saved and no longer need, or "
-                          "download them and delete them here.", used=round(used / 2**20),
-                          limit=round(limit / 2**20), setting=RUNS_LIMIT_ENV)
+    base = safe_name(name)
+    replacing = base if overwrite and run_owner(root / base) == owner else None
+    quotas.check_space(root, list_runs(root), owner, model.parameter_count() * 4, replacing)
     base = safe_name(name)
     for index in range(1, 1000):
         candidate = base if index == 1 else f"{base[:MAX_NAME - 4]}-{index}"

@@ -18,10 +18,10 @@ if not runs:
 by_id = {r.id: r for r in runs}
 mine = [r.id for r in runs if not r.is_example]
 default = mine[:6] or [r.id for r in runs if r.is_example][:4]  # each row costs seconds
-chosen = [by_id[i] for i in st.multiselect(t("compare.runs"), list(by_id), default=default,
-                                           key="compare.runs",
-                                           format_func=lambda i: by_id[i].label)
-          if i in by_id]
+MOST = 12  # runs measured at once: each costs seconds, and a saved run's weights a load
+chosen = state.loadable([by_id[i] for i in st.multiselect(
+    t("compare.runs"), list(by_id), default=default, key="compare.runs", max_selections=MOST,
+    format_func=lambda i: by_id[i].label) if i in by_id])
 COLUMNS = ("run", "variant", "dataset", "code_size", "sse", "near_zero", "jacobian", "noisy",
            "probe", "seconds", "parameters")
 
@@ -72,4 +72,6 @@ histogram = figures.histograms(norms, t("compare.chart_jacobian_hist"), t("chart
                                log_y=False, y_title=t("charts.count"))
 st.plotly_chart(histogram, alt=figures.describe(histogram))
 
-reproduce_view.show(runs)
+# the papers' numbers: from runs already in memory (this session's and the examples) and the
+# chosen ones, never by loading every saved run on the server
+reproduce_view.show([r for r in runs if r.loaded])

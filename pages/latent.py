@@ -4,8 +4,8 @@ import streamlit as st
 import torch
 
 from core import analysis, projection
-from ui import common, figures, images, through_app
-from ui.i18n import number, t
+from ui import common, figures, images, state, through_app
+from ui.i18n import number, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
@@ -26,11 +26,11 @@ name = t(f"latent.method_{method}")
 points, title = projection.pca_2d(codes), t("latent.of_codes", method="PCA")
 if method != "pca":
     key = (run.id, len(run.snapshot().loss_steps), method, count)
-    future = projection.service().submit(key, codes, method)
+    future = projection.service().submit(key, codes, method, slot=(state.owner(), "latent"))
     if future.done() and future.exception() is None:
         points, title = future.result(), t("latent.of_codes", method=name)
     elif future.done():
-        st.error(t("latent.failed", method=name, error=future.exception()))
+        st.error(t("latent.failed", method=name, error=problem(future.exception())))
     else:
         st.info(t("latent.computing" if projection.service().is_warm() else
                   "latent.computing_cold", method=name, count=number(count, 0)))

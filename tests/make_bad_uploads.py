@@ -56,6 +56,40 @@ def _bigpng_bytes() -> bytes:
     return png_bytes(np.zeros((10_000, 10_000), np.uint8))  # 100 megapixels, ~100 KB
 
 
+def _blank_4096() -> bytes:
+    return png_bytes(np.zeros((4096, 4096), np.uint8))  # 16.8 megapixels in about 17 KB
+
+
+def _patched(content: bytes, local: int, central: int, value: int, mask: bool = False) -> bytes:
+    """Overwrite a 2-byte field in every local and central header of a zip (offsets from each
+    header's signature): a compression method or the flag bits."""
+    data = bytearray(content)
+    for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
+        start = data.find(signature)
+        while start >= 0:
+            old = int.from_bytes(data[start + offset:start + offset + 2], "little")
+            data[start + offset:start + offset + 2] = (old | value if mask else value).to_bytes(
+                2, "little")
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
+def _bad_deflate() -> bytes:
+    """Valid headers, garbage where the first picture's deflate data should be."""
+    content = bytearray(zip_bytes(_pictures()))
+    name_length = int.from_bytes(content[26:28], "little")
+    data = 30 + name_length  # the first member's data follows its local header
+    content[data:data + 16] = b"\xff" * 16
+    return bytes(content)
+
+
+def _bad_crc() -> bytes:
+    content = bytearray(zip_bytes(_pictures(), deflate=False))
+    name_length = int.from_bytes(content[26:28], "little")
+    content[30 + name_length + 40] ^= 0xFF  # one byte inside the stored PNG's image data
+    return bytes(content)
+
+
 CASES: dict[str, tuple[Callable[[], bytes], str]] = {  # name: (make it, refusal says)
     "empty.npz": (lambda: b"", "is empty"),
     "empty.zip": (lambda: b"", "is empty"),
@@ -82,6 +116,13 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {  # name: (make it, refusal
                             "not a readable image"),
     "100-megapixel.zip": (lambda: zip_bytes({**_pictures(), "digits/huge.png": _bigpng_bytes()}),
                           "10000x10000 pixels"),
+    "pixel-bomb.zip": (lambda: zip_bytes({f"{i}.png": _blank_4096() for i in range(20)}),
+                       "megapixels together"),
+    "bad-deflate.zip": (_bad_deflate, "corrupt or truncated"),
+    "bad-crc.zip": (_bad_crc, "corrupt or truncated"),
+    "deflate64.zip": (lambda: _patched(zip_bytes(_pictures()), 8, 10, 9), "corrupt or truncated"),
+    "encrypted.zip": (lambda: _patched(zip_bytes(_pictures()), 6, 8, 1, mask=True),
+                      "corrupt or truncated"),
     "text-renamed.zip": (lambda: zip_bytes({f"{i}.png": b"just some text" for i in range(12)}),
                          "not a readable image"),
     "gif-as-png.zip": (lambda: zip_bytes({f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8), "GIF")

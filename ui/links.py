@@ -10,6 +10,7 @@ holds values, never translated labels, and a link made in one language opens in 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,10 @@ import streamlit as st
 from ui.i18n import LANGUAGES, t
 
 VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
+# A link's key is shown back to its reader only when it is a plain name like the app's own
+# (hp.hidden_sizes); values never are: text from a URL rendered as markdown could draw headings,
+# links and images in the app's own voice (a fake "session expired, sign in here").
+SHOWN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,39}")
 
 
 def _choice(options) -> Callable[[str], Any]:
@@ -82,8 +87,19 @@ def _parse_setting(config_class: type, name: str, raw: str) -> Any:
     if name not in fields or not fields[name].metadata.get("ui", True):
         raise ValueError
     value = parse_assignments([f"{name}={raw}"])[name]
-    make_config(config_class, {name: value})  # the same ranges and choices core enforces
+    config = make_config(config_class, {name: value})  # the same ranges and choices as core
+    model_class = _model_class(config_class)
+    if model_class is not None:  # and the same size limit, before the model is ever built
+        from core.models.size import check_size
+
+        check_size(model_class, config)
     return tuple(value) if isinstance(value, list) else value
+
+
+def _model_class(config_class: type) -> type | None:
+    from core.models import MODELS
+
+    return next((cls for cls in MODELS.values() if cls.Config is config_class), None)
 
 
 def apply() -> None:
@@ -115,7 +131,7 @@ def apply() -> None:
             else:
                 raise ValueError
         except (ValueError, TypeError, KeyError):
-            problems.append(f"{key}={raw}")
+            problems.append(key)
     if problems:
         st.session_state["link_problems"] = problems
 
@@ -166,12 +182,22 @@ def share_control() -> None:
     """'Copy link': the full URL of this view, with a copy button."""
     problems = st.session_state.pop("link_problems", None)
     if problems:
-        st.warning(t("links.bad_values", values=", ".join(problems)))
+        st.warning(t("links.bad_values", values=shown_keys(problems)))
     with st.popover(t("links.share"), icon=":material/link:", width="stretch"):
         base = (_context_url() or "").split("?")[0]
         query = urlencode(current())
         st.caption(t("links.share_help"))
         st.code(f"{base}?{query}", language=None, wrap_lines=True)
+
+
+def shown_keys(keys: list[str]) -> str:
+    """The link's bad keys as inline code, safe to render as markdown; any key that is not a
+    plain name is left unnamed (its text never reaches the page)."""
+    plain = [f"`{key}`" for key in dict.fromkeys(keys) if SHOWN_KEY.fullmatch(key)]
+    unnamed = len(keys) - sum(1 for key in keys if SHOWN_KEY.fullmatch(key))
+    if unnamed:
+        plain.append(t("links.unnamed_keys", count=unnamed))
+    return ", ".join(plain)
 
 
 def _context_url() -> str | None:

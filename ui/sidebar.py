@@ -3,6 +3,9 @@ and where training runs."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+
 import streamlit as st
 
 from core import store
@@ -16,6 +19,7 @@ from ui.i18n import LANGUAGES, language, number, t
 
 OPTIONS = [*DATASETS, "upload"]
 AUTO = ""  # the active-run option that lets each page show its own example
+_LOGGED: set[str] = set()  # what was told to the server's log already (not on every rerun)
 
 
 def render(pages: list) -> None:
@@ -49,9 +53,11 @@ def _dataset_picker() -> None:
                 load_dataset(name, progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
                 bar.progress(1.0, text=t("sidebar.download_done"))
                 st.rerun()
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError) as error:  # the details (folders, hosts): the log
+                logging.getLogger(__name__).warning("Loading %s failed: %s", name, error)
                 bar.empty()
-                st.error(t("sidebar.download_failed", name=name, error=error))
+                st.error(t("sidebar.download_failed", name=name,
+                           error=t("problems.dataset_unavailable", name=name)))
     dataset = state.current_dataset()
     st.caption(t("sidebar.dataset_size", train=number(len(dataset.x_train), 0),
                  test=number(len(dataset.x_test), 0),
@@ -69,14 +75,7 @@ def _upload() -> None:
     from ui.i18n import known, problem
 
     if st.session_state.get("upload_id") != upload.file_id:
-        try:
-            st.session_state["upload_dataset"] = read_upload(upload.getvalue(), upload.name)
-            st.session_state["upload_error"] = None
-        except ValueError as error:  # kept as key and fields, translated when shown
-            st.session_state["upload_dataset"] = None
-            st.session_state["upload_error"] = {"key": getattr(error, "key", ""),
-                                                "text": str(error),
-                                                "fields": dict(getattr(error, "fields", {}))}
+        _parse_once(upload.getvalue(), upload.name)
         st.session_state["upload_id"] = upload.file_id
     refusal = st.session_state.get("upload_error")
     if isinstance(refusal, dict):
@@ -85,6 +84,24 @@ def _upload() -> None:
             # the catalog text says what is wrong; core's English text also said what works
             reason = f"{reason} {t('problems.upload_accepted', **refusal['fields'])}"
         st.error(t("sidebar.upload_refused", reason=reason))
+
+
+def _parse_once(data: bytes, name: str) -> None:
+    """Parse an upload once per distinct content (its hash): the same bytes again, under a new
+    file id (uploaded anew, or a widget that registers its file on every run), reuse the
+    result instead of decoding every picture again."""
+    digest = hashlib.sha256(data).hexdigest() + name
+    if st.session_state.get("upload_digest") == digest:
+        return
+    try:
+        st.session_state["upload_dataset"] = read_upload(data, name)
+        st.session_state["upload_error"] = None
+    except ValueError as error:  # a Problem: kept as key and fields, translated when shown
+        st.session_state["upload_dataset"] = None
+        st.session_state["upload_error"] = {"key": getattr(error, "key", ""),
+                                            "text": str(error),
+                                            "fields": dict(getattr(error, "fields", {}))}
+    st.session_state["upload_digest"] = digest
 
 
 def _run_picker() -> None:
@@ -129,7 +146,11 @@ def _run_picker() -> None:
 def _machine() -> None:
     name, note = backend()
     if note:
-        st.warning(t("sidebar.ray_unreachable", reason=note))
+        # the note names the cluster's address: for the operator's log, not for every student
+        if note not in _LOGGED:
+            _LOGGED.add(note)
+            logging.getLogger(__name__).warning("Ray: %s", note)
+        st.warning(t("sidebar.ray_unreachable", reason=t("problems.ray_unreachable")))
     if name == "ray":
         st.caption(t("sidebar.ray"))
         return

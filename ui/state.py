@@ -6,6 +6,7 @@ saved runs. Datasets and saved models are cached per server (`st.cache_resource`
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 import uuid
@@ -27,7 +28,7 @@ from core.training import TrainConfig
 from ui.i18n import t
 
 
-@dataclass
+@dataclass(eq=False)  # a run is itself: equality by fields would load a listed run's weights
 class Run:
     id: str
     name: str
@@ -39,6 +40,23 @@ class Run:
     saved_path: Path | None = None
     description: dict[str, Any] = field(default_factory=dict)  # run.json of a saved run
     cache: dict[Any, Any] = field(default_factory=dict)  # analysis results of a finished run
+    # a saved run listed but not yet needed: `model` is loaded by this on first use
+    loader: Callable[[], Autoencoder] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.model is None and self.loader is not None:
+            del self.model  # reading it now goes through __getattr__, which loads it
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the run's weights are in memory (a listed saved run's are not, until used)."""
+        return "model" in self.__dict__
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "model" or self.__dict__.get("loader") is None:
+            raise AttributeError(name)
+        self.model = self.loader()
+        return self.model
 
     def snapshot(self) -> JobSnapshot:
         if self.job is not None:
@@ -141,8 +159,22 @@ MAX_SESSION_RUNS = int(os.environ.get("AE_SESSION_RUNS", "8"))  # runs a session
 
 
 def owner() -> str:
-    """This browser session's name in the job queue (round-robin is per owner)."""
-    return st.session_state.setdefault("owner", uuid.uuid4().hex)
+    """This browser's name in the job queue and on its saved runs (round-robin and per-owner
+    limits count owners): the same in every tab and after a reload (core.identity), a new one
+    per session where the browser sent no XSRF cookie (AppTest, XSRF protection off)."""
+    if "owner" not in st.session_state:
+        from core.identity import XSRF_COOKIE, browser_owner
+
+        cookie = _cookies().get(XSRF_COOKIE)
+        st.session_state["owner"] = browser_owner(cookie, store.runs_dir()) or uuid.uuid4().hex
+    return st.session_state["owner"]
+
+
+def _cookies() -> dict:
+    try:
+        return dict(st.context.cookies)
+    except Exception:  # no browser context (a bare script run)
+        return {}
 
 
 def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
@@ -205,23 +237,48 @@ def _load_saved(path: str, mtime: float) -> tuple[Autoencoder, dict[str, Any]]:
     return store.load_run(path)
 
 
-def open_saved_run(name: str, interrupted: bool = False) -> Run | None:
+def open_saved_run(name: str, interrupted: bool = False,
+                   listed: dict[str, Any] | None = None) -> Run | None:
+    """A saved (or interrupted) run. With `listed`, its entry from store.list_runs, the run
+    comes back at once and its weights load only when its model is first used (Compare and
+    the pickers list every saved run; they need the weights of the chosen ones only)."""
     root = store.autosave_dir() if interrupted else store.runs_dir()
     folder = root / store.safe_name(name)  # never a user-supplied path
-    try:
-        model, description = _load_saved(str(folder), folder.stat().st_mtime)
-    except (OSError, ValueError):
-        return None
+    if listed is not None:
+        description = listed
+        mtime = listed.get("mtime", 0.0)
+
+        def load() -> Autoencoder:
+            return _load_saved(str(folder), mtime)[0]
+        model, loader = None, load
+    else:
+        try:
+            model, description = _load_saved(str(folder), folder.stat().st_mtime_ns / 1e9)
+        except (OSError, ValueError):
+            return None
+        loader = None
     dataset_name = description.get("dataset", "")
     dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
                and dataset_on_disk(dataset_name) else current_dataset())
     cache = st.session_state.setdefault("saved_run_cache", {})
     prefix = "interrupted" if interrupted else "saved"
-    run = Run(id=f"{prefix}:{name}", name=name, variant=description["variant"], dataset=dataset,
-              model=model, train_config=description.get("train_config", {}),
-              saved_path=folder, description=description,
-              cache=cache.setdefault(name, {}))
-    return run
+    return Run(id=f"{prefix}:{name}", name=name, variant=description["variant"],
+               dataset=dataset, model=model, train_config=description.get("train_config", {}),
+               saved_path=folder, description=description, cache=cache.setdefault(name, {}),
+               loader=loader)
+
+
+def loadable(runs: list[Run]) -> list[Run]:
+    """The runs whose weights load (a saved run deleted or damaged since it was listed is
+    left out); loads the weights of those not loaded yet."""
+    kept = []
+    for run in runs:
+        try:
+            run.model  # noqa: B018  (loads a listed run's weights)
+        except (OSError, ValueError):
+            continue
+        kept.append(run)
+    return kept
 
 
 # ---------------------------------------------------------------- the pretrained zoo
@@ -294,27 +351,36 @@ def delete_saved_run(run: Run) -> None:
 
 
 def run_archive(run: Run) -> bytes:
-    """The run's files as one zip, for the download button (written to memory, not disk)."""
-    buffer = io.BytesIO()
+    """The run's files as one zip, for the download button (made in memory, once per version
+    of the run's folder for everybody viewing it); its run.json leaves out the owner id."""
     if run.saved_path is None:
         raise ValueError("Save the run first.")
+    return _archive(str(run.saved_path), run.saved_path.stat().st_mtime_ns)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _archive(path: str, mtime: int) -> bytes:
+    folder, buffer = Path(path), io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(run.saved_path.iterdir()):
-            archive.write(path, f"{run.saved_path.name}/{path.name}")
+        for item in sorted(folder.iterdir()):
+            name = f"{folder.name}/{item.name}"
+            if item.name == store.DESCRIPTION:
+                description = json.loads(item.read_text())
+                description.pop("owner", None)  # who saved it stays on the server
+                archive.writestr(name, json.dumps(description, indent=1))
+            elif item.is_file():
+                archive.write(item, name)
     return buffer.getvalue()
 
 
 def all_runs() -> list[Run]:
-    """This session's runs, the saved ones, the interrupted ones, then the zoo's examples."""
+    """This session's runs, the saved ones, the interrupted ones, then the zoo's examples.
+    Saved and interrupted runs are listed without their weights (see open_saved_run)."""
     runs = list(session_runs().values())
     for description in store.list_runs():
-        run = open_saved_run(description["name"])
-        if run is not None:
-            runs.append(run)
+        runs.append(open_saved_run(description["name"], listed=description))
     for description in interrupted_runs():
-        run = open_saved_run(description["name"], interrupted=True)
-        if run is not None:
-            runs.append(run)
+        runs.append(open_saved_run(description["name"], interrupted=True, listed=description))
     runs += [run for name in zoo_names() if (run := open_zoo_run(name)) is not None]
     return runs
 

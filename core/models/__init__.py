@@ -13,6 +13,7 @@ from core.models.convolutional import ConvolutionalAutoencoder
 from core.models.deep import DeepAutoencoder
 from core.models.denoising import NOISE_KINDS, DenoisingAutoencoder, corrupt
 from core.models.multilayer import MultilayerAutoencoder
+from core.models.size import ModelTooLarge, check_size, max_parameters
 from core.models.sparse import SparseAutoencoder
 from core.models.standard import StandardAutoencoder
 from core.models.vae import VariationalAutoencoder
@@ -26,11 +27,14 @@ MODELS: dict[str, type[Autoencoder]] = {
 
 
 def build_model(name: str, **hyperparameters: Any) -> Autoencoder:
-    """Build a variant by registry name; unknown names or hyperparameters are errors."""
+    """Build a variant by registry name; unknown names or hyperparameters are errors, and so
+    is a model larger than the server allows (ModelTooLarge, before any weight exists)."""
     if name not in MODELS:
         raise ValueError(f"Unknown variant {name!r}. Choose one of: {', '.join(MODELS)}.")
     cls = MODELS[name]
-    return cls(make_config(cls.Config, hyperparameters))
+    config = make_config(cls.Config, hyperparameters)
+    check_size(cls, config)
+    return cls(config)
 
 
 _SEEDED = threading.Lock()
@@ -45,4 +49,5 @@ def build_seeded(name: str, hyperparameters: dict[str, Any], seed: int) -> Autoe
         return build_model(name, **hyperparameters)
 
 
-__all__ = ["MODELS", "NOISE_KINDS", "Autoencoder", "build_model", "build_seeded", "corrupt"]
+__all__ = ["MODELS", "NOISE_KINDS", "Autoencoder", "ModelTooLarge", "build_model",
+           "build_seeded", "corrupt", "max_parameters"]

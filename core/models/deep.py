@@ -21,12 +21,15 @@ from torch import nn
 from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
 from core.models.rbm import RBM
 
+MAX_HIDDEN_LAYERS = 8  # the paper's stack has 3; deeper stacks only multiply pretraining time
+
 
 @dataclass
 class DeepConfig:
     code_dim: int = param(30, "Size of the code (linear units of the top RBM).", low=2, high=1024)
     hidden_sizes: tuple = param((1000, 500, 250), "Sizes of the logistic hidden layers, "
-                                "input side first.", low=2, high=4096)
+                                "input side first.", low=2, high=4096,
+                                most=MAX_HIDDEN_LAYERS)
     pretrain: bool = param(True, "Pretrain each layer as an RBM before fine-tuning (off: "
                            "random initialisation, for comparison).")
     pretrain_epochs: int = param(2, "Epochs of contrastive divergence per RBM (fast default; "
