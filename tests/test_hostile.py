@@ -44,7 +44,8 @@ def test_the_limit_is_a_setting_and_every_preset_fits_the_default(monkeypatch):
 
 def test_the_command_line_and_the_job_backend_refuse_alike(capsys, small_digits):
     from core.__main__ import main
-    from core.jobs import JobSpec, start_job
+    from core.backends import start_job
+    from core.jobs import JobSpec
 
     assert main(["train", "--variant", "deep", "--set",
                  f"hidden_sizes={HUGE_STACK}".replace(" ", "")]) != 0
