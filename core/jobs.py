@@ -20,6 +20,7 @@ import torch
 from core import admission, leases, store
 from core.data import Dataset, load_dataset
 from core.devices import device_kind, resolve_device
+from core.messages import Problem
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot, Progress
 from core.training import TrainConfig, execute
@@ -159,13 +160,13 @@ def release_checkpoint(folder: Path) -> None:
 
 # ---------------------------------------------------------------- choosing a backend
 
-_BACKEND: dict[str, str | None] = {}
+_BACKEND: dict[str, Any] = {}
 _BACKEND_LOCK = threading.Lock()
 
 
-def backend() -> tuple[str, str | None]:
+def backend() -> tuple[str, Problem | None]:
     """("ray", None) when $AE_RAY_ADDRESS is set and the cluster answers; else ("local", a
-    message saying why Ray is not used, or None when it was not asked for). Decided once."""
+    Problem saying why Ray is not used, or None when it was not asked for). Decided once."""
     with _BACKEND_LOCK:
         if not _BACKEND:
             address, name, note = os.environ.get("AE_RAY_ADDRESS"), "local", None
@@ -175,7 +176,9 @@ def backend() -> tuple[str, str | None]:
                 if ray_backend.connect(address):
                     name = "ray"
                 else:
-                    note = f"{ray_backend.connect_error()} Training runs on this server instead."
+                    why = ray_backend.connect_problem()  # its key and fields for the app
+                    note = Problem(why.key, f"{why} Training runs on this server instead.",
+                                   **why.fields)
             _BACKEND.update(name=name, note=note)
         return _BACKEND["name"], _BACKEND["note"]
 
@@ -190,8 +193,8 @@ def start_job(spec: JobSpec, dataset: Dataset | None = None,
     return LocalJob(spec, dataset, checkpoint=checkpoint).start()
 
 
-REPLACED = "replaced by a newer job of the same session"
-BUDGET_REACHED = "stopped: time budget reached"
+REPLACED = "replaced"  # phases (core.messages.PHASES) of a job that ended without training
+BUDGET_REACHED = "time_budget_reached"
 
 
 class LocalJob:
@@ -244,12 +247,12 @@ class LocalJob:
     def _main(self) -> None:
         def on_position(position: int) -> None:
             self._progress.update(queue_position=position, phase=(
-                f"queued: {position} ahead" if position else "queued: next in line"))
+                "queued" if position else "queued_next"), phase_fields={"ahead": position})
 
         admitted = self.queue.acquire(self, self._stop, on_position, self.spec.owner)
         if admitted != "admitted":
             self._progress.update(status="stopped", queue_position=None, phase=(
-                REPLACED if admitted == "replaced" else "stopped while queued"))
+                REPLACED if admitted == "replaced" else "stopped_while_queued"))
             return
         if self.checkpoint:
             hold_checkpoint(self.checkpoint)

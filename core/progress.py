@@ -18,7 +18,10 @@ class JobSnapshot:
     """A consistent copy of a job's progress, safe to read from any thread."""
 
     status: str = "queued"  # queued, running, then one of FINISHED
-    phase: str = "waiting"  # e.g. "queued (2 ahead)", "RBM 2 of 4", "training"
+    # a key of core.messages.PHASES ("queued", "pretraining", "training"...) and the fields
+    # of its text ({"ahead": 2}, {"stage": 2, "stages": 4, "epoch": 1, "epochs": 5})
+    phase: str = "waiting"
+    phase_fields: dict[str, Any] = field(default_factory=dict)
     epoch: int = 0
     epochs: int = 0
     step: int = 0
@@ -37,11 +40,24 @@ class JobSnapshot:
     pretrain_history: list[dict[str, float]] = field(default_factory=list)  # one per RBM epoch
     preview_inputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, the live preview row
     preview_outputs: torch.Tensor | None = None  # (P, 1, 28, 28) CPU, latest reconstructions
-    error: str | None = None
+    error: str | None = None  # in English (command line, logs)
+    # the same error as a key of core.messages.ENGINE_ERRORS (problems.<key> in the app's
+    # catalogs) and the raw values of its fields
+    error_key: str | None = None
+    error_fields: dict[str, Any] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+
+def apply_changes(snapshot: JobSnapshot, changes: dict[str, Any]) -> None:
+    """Set `changes` on `snapshot`; a new phase given without fields has none (the last
+    phase's fields would not fit it)."""
+    if "phase" in changes and "phase_fields" not in changes:
+        snapshot.phase_fields = {}
+    for key, value in changes.items():
+        setattr(snapshot, key, value)
 
 
 class Progress:
@@ -56,8 +72,7 @@ class Progress:
 
     def update(self, **changes: Any) -> None:
         with self._lock:
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            apply_changes(self._state, changes)
         self._notify()
 
     def add_report(self, step: int, terms: dict[str, float], **changes: Any) -> None:
@@ -67,8 +82,7 @@ class Progress:
             self._state.loss_steps.append(step)
             for name, value in terms.items():
                 self._state.loss_terms.setdefault(name, []).append(value)
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            apply_changes(self._state, changes)
         self._notify()
 
     def add_epoch(self, metrics: dict[str, float], **changes: Any) -> None:
@@ -76,8 +90,7 @@ class Progress:
         state."""
         with self._lock:
             self._state.epoch_metrics.append(metrics)
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            apply_changes(self._state, changes)
         self._notify()
         if self.on_epoch:
             self.on_epoch(self.snapshot())
@@ -87,8 +100,7 @@ class Progress:
         with self._lock:
             if entry is not None:
                 self._state.pretrain_history.append(entry)
-            for key, value in changes.items():
-                setattr(self._state, key, value)
+            apply_changes(self._state, changes)
         self._notify()
 
     def snapshot(self) -> JobSnapshot:
@@ -98,6 +110,8 @@ class Progress:
                            loss_terms={k: list(v) for k, v in state.loss_terms.items()},
                            epoch_metrics=list(state.epoch_metrics),
                            test_metrics=dict(state.test_metrics),
+                           phase_fields=dict(state.phase_fields),
+                           error_fields=dict(state.error_fields),
                            pretrain_history=list(state.pretrain_history))
 
     def _notify(self) -> None:

@@ -34,12 +34,14 @@ import torch
 from core import jobs, store
 from core.data import DATASETS, Dataset
 from core.jobs import JobSpec
+from core.messages import engine_problem, error_changes
 from core.models import Autoencoder, build_seeded
-from core.progress import JobSnapshot
-from core.ray_cluster import (  # noqa: F401  (connect, connect_error, shutdown: this API)
+from core.progress import JobSnapshot, apply_changes
+from core.ray_cluster import (  # noqa: F401  (the connect functions, shutdown: this API)
     _first_line,
     connect,
     connect_error,
+    connect_problem,
     shutdown,
 )
 from core.ray_worker import (  # noqa: F401
@@ -93,7 +95,7 @@ class RayJob:
         self._arrays = None if by_name else _arrays_of(spec, dataset)
         self._lock = threading.Lock()
         self._latest = JobSnapshot(epochs=spec.config.epochs, queue_position=0,
-                                   phase="waiting for a Ray worker")
+                                   phase="waiting_for_worker", phase_fields={"pending": 1})
         self._final: JobSnapshot | None = None
         self._stop_requested = False
         self._finished = threading.Event()
@@ -160,11 +162,11 @@ class RayJob:
         while not ray.wait([self._placed], timeout=0.25)[0]:
             if self._stop_requested:  # free the slot in Ray's queue at once
                 ray.kill(self._actor)
-                self._end(status="stopped", phase="stopped while queued")
+                self._end(status="stopped", phase="stopped_while_queued")
                 return False
             ahead, waiting = _pending_ahead(self)
             self._set_latest(queue_position=ahead,
-                             phase=f"waiting for a Ray worker ({waiting} pending)")
+                             phase="waiting_for_worker", phase_fields={"pending": waiting})
         with _PENDING_LOCK:
             _PENDING.pop(id(self), None)
         try:
@@ -173,7 +175,7 @@ class RayJob:
             self._lost(error)
             return False
         self._set_latest(status="running", queue_position=None,
-                         phase=f"starting on {self.placement['node']}")
+                         phase="starting_on", phase_fields={"node": self.placement["node"]})
         return True
 
     def _follow(self) -> None:
@@ -210,37 +212,33 @@ class RayJob:
             return
         latest = self.snapshot()
         saved = self._checkpoint_epoch()
-        where = self.placement.get("node", "an unknown node")
-        reason = next((line.strip() for line in str(error).splitlines()
-                       if "because" in line), _first_line(error))
+        lost = {"node": self.placement.get("node", "?"), "epoch": latest.epoch,
+                "epochs": latest.epochs, "reason": next((
+                    line.strip() for line in str(error).splitlines() if "because" in line),
+                    _first_line(error))}
         if saved:
-            kept = (f"Its last per-epoch checkpoint (epoch {saved}) is kept in "
-                    f"{self.checkpoint} and can be loaded from the interrupted runs.")
+            problem = engine_problem("worker_lost_checkpoint", saved=saved,
+                                     folder=str(self.checkpoint), **lost)
             try:
                 model, _ = store.load_run(self.checkpoint)
                 self._load_weights(model.state_dict(), model.filters())
             except (OSError, ValueError, RuntimeError):
                 pass  # .model keeps what it had; the folder is listed all the same
-        elif self.checkpoint:
-            kept = "No epoch had finished, so there is no checkpoint to load."
         else:
-            kept = "This job kept no per-epoch checkpoints."
-        self._end(status="failed", phase="interrupted", error=(
-            f"The Ray worker training this job on {where} was lost at epoch "
-            f"{latest.epoch} of {latest.epochs} ({reason}). {kept}"))
+            problem = engine_problem("worker_lost_no_epoch" if self.checkpoint else
+                                     "worker_lost_no_checkpoints", **lost)
+        self._end(status="failed", phase="interrupted", **error_changes(problem))
 
     # ------------------------------------------------------------ helpers
 
     def _set_latest(self, **changes: Any) -> None:
         with self._lock:
-            for key, value in changes.items():
-                setattr(self._latest, key, value)
+            apply_changes(self._latest, changes)
 
     def _end(self, **changes: Any) -> None:
         with self._lock:
             final = _copy(self._latest)
-            for key, value in changes.items():
-                setattr(final, key, value)
+            apply_changes(final, changes)
             final.queue_position = None
             self._final = final
         self._release_checkpoint()

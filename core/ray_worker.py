@@ -19,6 +19,7 @@ from core import store
 from core.data import Dataset, load_dataset
 from core.devices import device_label, resolve_device
 from core.jobs import JobSpec
+from core.messages import engine_problem, error_changes
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot, Progress
 from core.ray_cluster import _first_line
@@ -83,9 +84,8 @@ class _Trainer:
             self.model = build_seeded(self.spec.variant, self.spec.hyperparameters,
                                       self.spec.config.seed)
         except Exception as error:
-            self.progress.update(status="failed", phase="failed", error=(
-                f"The Ray worker on {self.where['node']} could not prepare the job: "
-                f"{_first_line(error)}"))
+            self.progress.update(status="failed", phase="failed", **error_changes(engine_problem(
+                "worker_prepare_failed", node=self.where["node"], reason=_first_line(error))))
             return self.snapshot()
         self.dataset_name = dataset.name
         self.progress.update(status="running", phase="starting")

@@ -122,7 +122,7 @@ def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_di
                    small_digits, queue=JobQueue(1))
     initial = {k: v.clone() for k, v in job.model.state_dict().items()}
     final = job.start().wait(timeout=60)
-    assert final.status == "stopped" and final.phase == "stopped: time budget reached"
+    assert final.status == "stopped" and final.phase == "time_budget_reached"
     assert final.finished and final.elapsed < 30
     weights = job.state_dict()  # what it learned until then is kept, and saveable
     if final.loss_steps:  # on a machine too busy for even one step in 5 s, nothing to compare

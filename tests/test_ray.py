@@ -96,7 +96,7 @@ def test_queueing_stopping_and_a_lost_worker(cluster):
               and (checkpoint / store.DESCRIPTION).is_file(), 90)
     queued = third.snapshot()  # two CPUs, one per job: the third waits for a worker
     assert queued.status == "queued" and queued.queue_position == 0
-    assert queued.phase == "waiting for a Ray worker (1 pending)"
+    assert (queued.phase, queued.phase_fields) == ("waiting_for_worker", {"pending": 1})
     third.stop()
     assert third.wait(timeout=5).status == "stopped"
 

@@ -10,6 +10,7 @@ in both languages are listed in ALLOW_LIST (glossary.md explains the Portuguese 
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,35 @@ def number(value: float, digits: int = 2, lang: str | None = None) -> str:
     return text
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def figure(value: float, significant: int = 3, lang: str | None = None) -> str:
+    """A measured value to `significant` digits, as the language writes it: 183, 0.001 and
+    8.92 × 10¹⁶ in English; 183, 0,001 and 8,92 × 10¹⁶ in Portuguese (never Python's 8.92e+16)."""
+    if isinstance(value, int):
+        return number(value, 0, lang)
+    if not math.isfinite(value) or value == 0:
+        return {"inf": "∞", "-inf": "-∞", "nan": "NaN"}.get(str(value), "0")
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude >= 6 or magnitude < -4:
+        mantissa, exponent = f"{value:.{significant - 1}e}".split("e")
+        power = str(int(exponent)).translate(SUPERSCRIPTS)
+        return f"{figure(float(mantissa), significant, lang)} × 10{power}"
+    decimals = max(significant - 1 - magnitude, 0)
+    text = number(round(value, decimals), decimals, lang)
+    if decimals:
+        text = text.rstrip("0").rstrip(",.")
+    return text
+
+
+def localized(fields: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Message fields with their numbers written for the language (counts with thousands
+    separators, measurements to three significant digits); words and names as they are."""
+    return {name: value if isinstance(value, bool) or not isinstance(value, int | float)
+            else figure(value, lang=lang) for name, value in fields.items()}
+
+
 def percent(value: float, digits: int = 0, lang: str | None = None) -> str:
     return f"{number(100 * value, digits, lang)}%"
 
@@ -77,7 +107,7 @@ def problem(error: BaseException) -> str:
     """A core Problem in the session's language; any other error as its own text."""
     key = getattr(error, "key", None)
     if key and f"problems.{key}" in catalog(DEFAULT):
-        return t(f"problems.{key}", **getattr(error, "fields", {}))
+        return t(f"problems.{key}", **localized(getattr(error, "fields", {})))
     return str(error)
 
 

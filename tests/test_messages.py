@@ -1,0 +1,129 @@
+"""Every phase and error the training engine reports is a key with fields (core.messages), which
+both catalogs translate with the same fields; a Portuguese page shows them in Portuguese."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+import torch
+
+from core.messages import ENGINE_ERRORS, PHASES, describe_phase
+from core.progress import JobSnapshot
+from tests.test_i18n import english_on_screen, fields, render
+from ui.i18n import catalog, localized, translate
+
+
+def _core_fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("area, templates", [("phases", PHASES), ("problems", ENGINE_ERRORS)])
+def test_every_engine_key_has_both_languages_with_core_s_fields(area, templates):
+    en, pt = catalog("en"), catalog("pt")
+    for key, template in templates.items():
+        name = f"{area}.{key}"
+        assert name in en and name in pt, f"{name} missing from a catalog"
+        assert fields(en[name]) == fields(pt[name]), name
+        # a catalog may leave a field out (a server path), never ask for one core lacks
+        assert fields(en[name]) <= _core_fields(template), name
+
+
+def test_phases_in_the_catalogs_are_core_s_phases():
+    shown = {key.split(".", 1)[1] for key in catalog("en") if key.startswith("phases.")}
+    assert shown == set(PHASES)
+
+
+def test_the_command_line_reads_core_s_english():
+    snapshot = JobSnapshot(phase="pretraining",
+                           phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5})
+    assert describe_phase(snapshot) == "RBM 1 of 4, epoch 2 of 5"
+    assert describe_phase(JobSnapshot(phase="queued", phase_fields={"ahead": 3})) == \
+        "queued: 3 ahead"
+    assert describe_phase(JobSnapshot(phase="an old run's own words")) == \
+        "an old run's own words"
+
+
+@pytest.fixture(scope="module")
+def diverged(digits):
+    """The VAE on the digits at learning rate 100: the loss explodes within a few steps."""
+    from core.models import build_model
+    from core.training import TrainConfig, train
+
+    torch.manual_seed(0)
+    small = type(digits)("digits-small", digits.x_train[:256], digits.x_test[:64],
+                         digits.y_train[:256], digits.y_test[:64], digits.classes, "subset")
+    model = build_model("vae")
+    return train(model, small, TrainConfig(epochs=2, lr=100.0, report_interval=0.0,
+                                           batch_size=32)), model, small
+
+
+def test_a_divergence_is_a_key_with_raw_numbers(diverged):
+    snapshot = diverged[0]
+    assert snapshot.status == "failed" and snapshot.phase == "diverged"
+    assert snapshot.error_key in ("diverged_exploded", "diverged_non_finite")
+    assert snapshot.error_fields["lr"] == 100.0 and snapshot.error_fields["lower_lr"] == 10.0
+    assert "lower learning rate (now 100; e.g. 10)" in snapshot.error  # the CLI's English
+
+
+def test_a_divergence_reads_in_portuguese(diverged):
+    snapshot = diverged[0]
+    text = translate("pt", f"problems.{snapshot.error_key}",
+                     **localized(snapshot.error_fields, "pt"))
+    assert "taxa de aprendizado menor (agora 100; por exemplo, 10)" in text
+    assert not english_on_screen([text]), english_on_screen([text])
+    assert "e+" not in text  # 8,92 × 10¹⁶, not Python's 8.92e+16
+
+
+class _FakeJob:
+    """A job frozen in one state, as the page sees it."""
+
+    def __init__(self, snapshot: JobSnapshot) -> None:
+        self._snapshot = snapshot
+
+    def snapshot(self) -> JobSnapshot:
+        return self._snapshot
+
+    def stop(self) -> None:
+        pass
+
+
+def _page_with(snapshot: JobSnapshot, model, dataset, page: str = "pages/train.py"):
+    from ui.state import Run
+
+    run = Run(id="r1", name="vae-1", variant="vae", dataset=dataset, model=model,
+              train_config={}, job=_FakeJob(snapshot))
+    return render(page, "pt", {"runs": {"r1": run}, "active_run": "r1", "train_variant": "vae"})
+
+
+def test_the_train_page_shows_the_divergence_in_portuguese(diverged):
+    snapshot, model, dataset = diverged
+    at = _page_with(snapshot, model, dataset)
+    assert not at.exception, at.exception
+    expected = translate("pt", f"problems.{snapshot.error_key}",
+                         **localized(snapshot.error_fields, "pt"))
+    assert expected in [e.value for e in at.error]
+    assert not english_on_screen(at.texts), english_on_screen(at.texts)
+
+
+LIVE = {
+    "queued": JobSnapshot(status="queued", phase="queued", phase_fields={"ahead": 2},
+                          queue_position=2, epochs=3),
+    "pretraining": JobSnapshot(status="running", phase="pretraining", epochs=3, progress=0.1,
+                               phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5}),
+    "training": JobSnapshot(status="running", phase="training", epoch=2, epochs=3,
+                            phase_fields={"epoch": 2, "epochs": 3}, progress=0.5,
+                            samples_per_second=1234.5, elapsed=12.5),
+}
+
+
+@pytest.mark.parametrize("state", LIVE)
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/reconstructions.py"])
+def test_no_english_while_a_job_is_queued_or_trains(state, page, diverged):
+    _, model, dataset = diverged
+    snapshot = LIVE[state]
+    at = _page_with(snapshot, model, dataset, page)
+    assert not at.exception, at.exception
+    phase = translate("pt", f"phases.{snapshot.phase}", **localized(snapshot.phase_fields, "pt"))
+    assert any(phase in text for text in at.texts), phase
+    assert not english_on_screen(at.texts), english_on_screen(at.texts)
