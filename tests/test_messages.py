@@ -1,16 +1,22 @@
 """Every phase and error the training engine reports is a key with fields (core.messages), which
-both catalogs translate with the same fields; a Portuguese page shows them in Portuguese."""
+both catalogs translate with the same fields; a Portuguese page shows them in Portuguese. And the
+shapes of wording faults a test can see: a form the glossary rejects, a placeholder given an
+internal id instead of a word, a number formatted outside ui.i18n."""
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 import string
+from pathlib import Path
 
 import pytest
 import torch
 
 from core.messages import ENGINE_ERRORS, PHASES, describe_phase
 from core.progress import JobSnapshot
-from tests.test_i18n import english_on_screen, fields, render
+from tests.test_i18n import CATALOGS, ROOT, english_on_screen, fields, render
 from ui.i18n import catalog, localized, translate
 
 
@@ -127,3 +133,74 @@ def test_no_english_while_a_job_is_queued_or_trains(state, page, diverged):
     phase = translate("pt", f"phases.{snapshot.phase}", **localized(snapshot.phase_fields, "pt"))
     assert any(phase in text for text in at.texts), phase
     assert not english_on_screen(at.texts), english_on_screen(at.texts)
+
+
+# ---------------------------------------------------------------- wording a test can see
+
+def _rejected_forms() -> list[dict[str, str]]:
+    """The glossary's list of rejected forms (a JSON block under "Rejected forms")."""
+    text = (CATALOGS / "glossary.md").read_text(encoding="utf-8")
+    block = re.search(r"## Rejected forms.*?```json\n(.*?)```", text, re.S)
+    assert block, "glossary.md has no JSON list of rejected forms"
+    return json.loads(block.group(1))
+
+
+def test_the_glossary_s_rejected_forms_are_caught():
+    rules = _rejected_forms()
+    caught = [text for text in ("o Jacobiano do codificador", "Perda no treino",
+                                "lotes de 100", "um modelo treinado à mão", "imagem(ns)")
+              if any(re.search(rule["rejected"], text) for rule in rules)]
+    assert len(caught) == 5, caught
+    assert not any(re.search(rule["rejected"], "imagens do conjunto de treino") for rule in rules)
+
+
+def test_portuguese_uses_the_glossary_s_words():
+    rules = _rejected_forms()
+    found = [f"{key}: {match.group(0)!r} (use {rule['use']})"
+             for key, text in catalog("pt").items() for rule in rules
+             for match in re.finditer(rule["rejected"], text)]
+    assert not found, "\n".join(found)
+
+
+# fields that take a word or a phrase: given a raw value (an id such as "sparse" or "masking"),
+# the sentence shows the id or breaks its agreement ("ruído mascaramento")
+WORD_FIELDS = {"variant", "kind", "noise", "status", "phase", "device", "source"}
+RECASED = {"lower", "upper", "capitalize", "title"}  # "variacional (vae)": a name recased
+SOURCES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")])
+
+
+def _words_from_ids(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    translated = {node.targets[0].id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                  and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)}
+    wrong = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "t"):
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            ok = isinstance(value, ast.Call | ast.IfExp) or (
+                isinstance(value, ast.Name) and value.id in translated)
+            recased = (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                       and value.func.attr in RECASED)
+            if (keyword.arg in WORD_FIELDS and not ok) or recased:
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {keyword.arg}="
+                             f"{ast.unparse(value)}")
+    return wrong
+
+
+def test_placeholders_that_take_a_word_are_given_a_translated_one():
+    wrong = [problem for path in SOURCES for problem in _words_from_ids(path)]
+    assert not wrong, "a raw value where a translated word belongs:\n" + "\n".join(wrong)
+
+
+# {value:.1f}, {value:g}, {count:,}: Python's English way of writing numbers
+FORMAT_SPEC = re.compile(r"(?<!=\")\{[^{}:\"']+:[,.]?\d*[,.]?\d*[efg%,]\}")
+
+
+def test_pages_write_numbers_through_number():
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in SOURCES for number, line in
+             enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if FORMAT_SPEC.search(line)]
+    assert not found, "format numbers with ui.i18n.number():\n" + "\n".join(found)

@@ -136,8 +136,8 @@ def error_text(snapshot: JobSnapshot) -> str | None:
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+        return f"{number(seconds, 0)} s"
+    return f"{number(seconds / 60, 0)} min" if seconds < 5400 else f"{number(seconds / 3600, 1)} h"
 
 
 def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
