@@ -179,6 +179,10 @@ def _saved_run_actions(run: state.Run) -> None:
             st.error(problem(refusal))
 
 
+def _maybe(value: float | None, digits: int) -> str | None:
+    return None if value is None else number(value, digits)
+
+
 def runs_table() -> None:
     runs = state.session_runs()
     st.subheader(t("runs.title"))
@@ -189,12 +193,14 @@ def runs_table() -> None:
         rows.append({"run": run.name, "variant": t(f"variants.{run.variant}.title"),
                      "dataset": run.dataset.name, "status": t(f"status.{snapshot.status}"),
                      "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
-                     "sse": metrics.get("test_sse_per_image"),
-                     "seconds": round(snapshot.elapsed, 1),
+                     # as text: a table's own number format ignores the page's language
+                     "sse": _maybe(metrics.get("test_sse_per_image"), 2),
+                     "seconds": number(snapshot.elapsed, 1),
                      "saved": run.saved_path.name if run.saved_path else ""})
     columns = ["run", "variant", "dataset", "status", "epochs", "sse", "seconds", "saved"]
-    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True,
-                 placeholder=t("runs.none"),
+    if not rows:
+        st.caption(t("runs.none"))
+    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, placeholder="-",
                  column_config={c: t(f"runs.col_{c}") for c in columns})
     active = state.active_run()
     if active is not None and active.job is None and active.description.get("status") != "training":
