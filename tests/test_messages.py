@@ -50,6 +50,15 @@ def test_the_command_line_reads_core_s_english():
         "an old run's own words"
 
 
+def test_raw_numbers_in_fields_are_written_the_language_s_way():
+    from ui.i18n import figure
+
+    assert figure(8.92e16, lang="pt") == "8,92 × 10¹⁶" and figure(0.001, lang="pt") == "0,001"
+    assert figure(183.0, lang="en") == "183" and figure(1234, lang="en") == "1,234"
+    assert "1.234" in translate("pt", "live.queued_ahead", ahead=1234)
+    assert translate("pt", "phases.training", epoch=2, epochs=10) == "treinando, época 2 de 10"
+
+
 @pytest.fixture(scope="module")
 def diverged(digits):
     """The VAE on the digits at learning rate 100: the loss explodes within a few steps."""
@@ -117,6 +126,8 @@ LIVE = {
                           queue_position=2, epochs=3),
     "pretraining": JobSnapshot(status="running", phase="pretraining", epochs=3, progress=0.1,
                                phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5}),
+    "waiting_for_worker": JobSnapshot(status="queued", phase="waiting_for_worker",
+                                      phase_fields={"pending": 3}, queue_position=2, epochs=3),
     "training": JobSnapshot(status="running", phase="training", epoch=2, epochs=3,
                             phase_fields={"epoch": 2, "epochs": 3}, progress=0.5,
                             samples_per_second=1234.5, elapsed=12.5),
