@@ -8,6 +8,7 @@ import os
 import sys
 
 from core.data import DATASETS, load_dataset, locate
+from core.messages import describe_phase
 from core.models import MODELS
 from core.params import make_config, parse_assignments
 
@@ -36,9 +37,10 @@ class _Progress:
         self.fraction(fraction, text, line_key=int(fraction * 10))
 
     def training(self, snapshot) -> None:
-        self.fraction(snapshot.progress, f"{snapshot.phase}, epoch {snapshot.epoch}/"
-                      f"{snapshot.epochs}, {snapshot.samples_per_second:,.0f} img/s",
-                      line_key=(snapshot.phase.split(",")[0], snapshot.epoch))
+        self.fraction(snapshot.progress, f"{describe_phase(snapshot)}, "
+                      f"{snapshot.samples_per_second:,.0f} img/s",
+                      line_key=(snapshot.phase, snapshot.phase_fields.get("stage"),
+                                snapshot.epoch))
 
     def close(self) -> None:
         self.bar.close()

@@ -7,18 +7,20 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from core.data import Dataset
 from core.jobs import Job, JobSpec, LocalJob
+from core.messages import Problem
 
 log = logging.getLogger(__name__)
-_BACKEND: dict[str, str | None] = {}
+_BACKEND: dict[str, Any] = {}
 _BACKEND_LOCK = threading.Lock()
 
 
-def backend() -> tuple[str, str | None]:
+def backend() -> tuple[str, Problem | None]:
     """("ray", None) when $AE_RAY_ADDRESS is set and the cluster answers; else ("local", a
-    message saying why Ray is not used, or None when it was not asked for). Decided once."""
+    Problem saying why Ray is not used, or None when it was not asked for). Decided once."""
     with _BACKEND_LOCK:
         if not _BACKEND:
             address, name, note = os.environ.get("AE_RAY_ADDRESS"), "local", None
@@ -30,7 +32,9 @@ def backend() -> tuple[str, str | None]:
                     threading.Thread(target=_warm, args=(ray_backend,), daemon=True,
                                      name="ray-pool-warm-up").start()
                 else:
-                    note = f"{ray_backend.connect_error()} Training runs on this server instead."
+                    why = ray_backend.connect_problem()  # its key and fields for the app
+                    note = Problem(why.key, f"{why} Training runs on this server instead.",
+                                   **why.fields)
             _BACKEND.update(name=name, note=note)
         return _BACKEND["name"], _BACKEND["note"]
 

@@ -18,8 +18,10 @@ class JobSnapshot:
     """A consistent copy of a job's progress, safe to read from any thread."""
 
     status: str = "queued"  # queued, running, then one of FINISHED
-    phase: str = "waiting"  # a stable key: "queued", "pretraining", "training", ...
-    phase_fields: dict[str, Any] = field(default_factory=dict)  # e.g. {"ahead": 2}
+    # a key of core.messages.PHASES ("queued", "pretraining", "training"...) and the fields
+    # of its text ({"ahead": 2}, {"stage": 2, "stages": 4, "epoch": 1, "epochs": 5})
+    phase: str = "waiting"
+    phase_fields: dict[str, Any] = field(default_factory=dict)
     epoch: int = 0
     epochs: int = 0
     step: int = 0
@@ -58,6 +60,15 @@ class JobSnapshot:
                        pretrain_history=list(self.pretrain_history))
 
 
+def apply_changes(snapshot: JobSnapshot, changes: dict[str, Any]) -> None:
+    """Set `changes` on `snapshot`; a new phase given without fields has none (the last
+    phase's fields would not fit it)."""
+    if "phase" in changes and "phase_fields" not in changes:
+        snapshot.phase_fields = {}
+    for key, value in changes.items():
+        setattr(snapshot, key, value)
+
+
 class Progress:
     """The mutable state behind snapshots; every write and read holds the lock."""
 
@@ -70,7 +81,7 @@ class Progress:
 
     def update(self, **changes: Any) -> None:
         with self._lock:
-            self._apply(changes)
+            apply_changes(self._state, changes)
         self._notify()
 
     def add_report(self, step: int, terms: dict[str, float], **changes: Any) -> None:
@@ -80,7 +91,7 @@ class Progress:
             self._state.loss_steps.append(step)
             for name, value in terms.items():
                 self._state.loss_terms.setdefault(name, []).append(value)
-            self._apply(changes)
+            apply_changes(self._state, changes)
         self._notify()
 
     def add_epoch(self, metrics: dict[str, float], **changes: Any) -> None:
@@ -88,7 +99,7 @@ class Progress:
         state."""
         with self._lock:
             self._state.epoch_metrics.append(metrics)
-            self._apply(changes)
+            apply_changes(self._state, changes)
         self._notify()
         if self.on_epoch:
             self.on_epoch(self.snapshot())
@@ -98,15 +109,8 @@ class Progress:
         with self._lock:
             if entry is not None:
                 self._state.pretrain_history.append(entry)
-            self._apply(changes)
+            apply_changes(self._state, changes)
         self._notify()
-
-    def _apply(self, changes: dict[str, Any]) -> None:
-        """(lock held) A new phase without fields drops the old phase's fields."""
-        if "phase" in changes and "phase_fields" not in changes:
-            self._state.phase_fields = {}
-        for key, value in changes.items():
-            setattr(self._state, key, value)
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:

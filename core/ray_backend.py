@@ -38,9 +38,16 @@ from core.data import DATASETS, Dataset
 from core.devices import resolve_device, resolve_precision
 from core.jobqueue import JobQueue
 from core.jobs import JobSpec
+from core.messages import Problem, engine_problem, error_changes
 from core.models import Autoencoder, build_seeded
-from core.progress import JobSnapshot
-from core.ray_cluster import connect, connect_error, first_line, shutdown  # noqa: F401
+from core.progress import JobSnapshot, apply_changes
+from core.ray_cluster import (  # noqa: F401  (the connect functions, shutdown: this API)
+    connect,
+    connect_error,
+    connect_problem,
+    first_line,
+    shutdown,
+)
 from core.ray_pool import await_exit, host_for, retire, warm_pool  # noqa: F401
 from core.ray_worker import plain, snapshot_from_plain, snapshot_to_plain, tensor
 
@@ -128,8 +135,8 @@ class RayJob:
             self._finished.set()
 
     def _on_position(self, position: int) -> None:
-        self._set_latest(status="queued", queue_position=position, phase="queued",
-                         phase_fields={"ahead": position})
+        self._set_latest(status="queued", queue_position=position, phase=(
+            "queued" if position else "queued_next"), phase_fields={"ahead": position})
 
     def _dispatch(self) -> bool:
         """Start the job on its host; False when it could not start (reported)."""
@@ -145,10 +152,10 @@ class RayJob:
             self._lost(error)
             return False
         except Exception as error:  # refused there (memory), or a broken spec
-            cause = getattr(error, "cause", error)
-            self._end(status="failed", phase="failed", error=first_line(cause),
-                      error_key=getattr(cause, "key", None),
-                      error_fields=dict(getattr(cause, "fields", {}) or {}))
+            cause = getattr(error, "cause", None) or error
+            problem = (cause if isinstance(cause, Problem) else
+                       engine_problem("training_failed", reason=first_line(cause)))
+            self._end(status="failed", phase="failed", **error_changes(problem))
             return False
         self._arrays = None
         return True
@@ -190,19 +197,11 @@ class RayJob:
         saved = self._settle_checkpoint()
         log.warning("Ray host lost on %s (%s); checkpoint %s, epoch %s",
                     self.placement.get("node"), first_line(error), self.checkpoint, saved)
-        if saved:
-            kept = (f"Its last per-epoch checkpoint (epoch {saved}) is kept and can be loaded "
-                    "from the interrupted runs.")
-            key = "worker_lost_kept"
-        elif self.checkpoint:
-            kept, key = "No checkpoint of it could be loaded.", "worker_lost_none"
-        else:
-            kept, key = "This job kept no per-epoch checkpoints.", "worker_lost_none"
-        self._end(status="failed", phase="interrupted", error_key=key,
-                  error_fields={"epoch": latest.epoch, "epochs": latest.epochs,
-                                "saved": saved or 0},
-                  error=(f"The Ray worker training this job was lost at epoch "
-                         f"{latest.epoch} of {latest.epochs}. {kept}"))
+        lost = {"epoch": latest.epoch, "epochs": latest.epochs}
+        problem = (engine_problem("worker_lost_checkpoint", saved=saved, **lost) if saved else
+                   engine_problem("worker_lost_no_epoch" if self.checkpoint else
+                                  "worker_lost_no_checkpoints", **lost))
+        self._end(status="failed", phase="interrupted", **error_changes(problem))
 
     def _settle_checkpoint(self) -> int | None:
         """Fence the checkpoint against the lost worker, wait until nothing writes it, load
@@ -224,15 +223,12 @@ class RayJob:
 
     def _set_latest(self, **changes: Any) -> None:
         with self._lock:
-            for key, value in changes.items():
-                setattr(self._latest, key, value)
+            apply_changes(self._latest, changes)
 
     def _end(self, **changes: Any) -> None:
         with self._lock:
             final = self._latest.copy()
-            for key, value in changes.items():
-                if hasattr(final, key):
-                    setattr(final, key, value)
+            apply_changes(final, changes)
             final.queue_position = None
             self._final = final
         if self.checkpoint:  # a folder left now belongs to nobody: list_interrupted shows it

@@ -11,9 +11,11 @@ from typing import Any
 
 import ray
 
+from core.messages import Problem, engine_problem
+
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: workers of a local Ray import from it
 CONNECT_TIMEOUT = 3.0  # seconds to reach a cluster's address before giving up
-_connect_error: str | None = None
+_connect_error: Problem | None = None
 
 
 def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
@@ -40,17 +42,21 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     try:
         ray.init(address=address, **options)
     except Exception as error:  # a refused token, a version mismatch, no cluster at "auto"
-        hint = ("" if address is None or os.environ.get("RAY_AUTH_MODE") else
-                " (a cluster with token authentication, Ray's default, also needs "
-                "RAY_AUTH_MODE=token and its token in RAY_AUTH_TOKEN here)")
-        _connect_error = (f"Could not join the Ray cluster at {address or 'a new local Ray'}: "
-                          f"{first_line(error)}{hint}")
+        key = ("ray_local_failed" if address is None else "ray_join_failed"
+               if os.environ.get("RAY_AUTH_MODE") else "ray_join_failed_token")
+        _connect_error = engine_problem(key, reason=first_line(error),
+                                        **({"address": address} if address else {}))
         return False
     return True
 
 
 def connect_error() -> str | None:
     """Why the last connect() returned False, in words; None after a success."""
+    return None if _connect_error is None else str(_connect_error)
+
+
+def connect_problem() -> Problem | None:
+    """The same as connect_error(), with its key and fields (for the app's languages)."""
     return _connect_error
 
 
@@ -60,7 +66,7 @@ def shutdown() -> None:
         ray.shutdown()
 
 
-def _unreachable(address: str) -> str | None:
+def _unreachable(address: str) -> Problem | None:
     """A message when nothing answers at host:port (ray.init would retry for minutes)."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit():
@@ -68,8 +74,8 @@ def _unreachable(address: str) -> str | None:
     try:
         socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
     except OSError as error:
-        return (f"The Ray cluster at {address} is not reachable ({error.strerror or error}); "
-                "is `ray start --head` running there, and is the port open?")
+        return engine_problem("ray_unreachable", address=address,
+                              reason=str(error.strerror or error))
     return None
 
 

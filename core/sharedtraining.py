@@ -188,8 +188,8 @@ class Training:
                 return False
 
     def _on_position(self, position: int) -> None:
-        self.progress.update(queue_position=position, phase="queued",
-                             phase_fields={"ahead": position})
+        self.progress.update(queue_position=position, phase=(
+            "queued" if position else "queued_next"), phase_fields={"ahead": position})
 
     def _pace(self) -> None:
         """Between two steps: hand over detaching subscribers' weights, check the time

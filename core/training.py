@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from core import analysis
+from core import analysis, messages
 from core.data import Dataset
 from core.devices import resolve_device, resolve_precision
 from core.models import Autoencoder
@@ -68,7 +68,7 @@ class StopRequested(Exception):
     pass
 
 
-class Diverged(Exception):
+class Diverged(messages.Problem):
     pass
 
 
@@ -149,12 +149,13 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
             first_loss = first_loss if first_loss is not None else means[0]
             if _diverged(means, reconstruction, first_loss):
                 model.load_state_dict(good_state)
-                raise Diverged(_divergence_message(term_names, means, first_loss, epoch, config))
+                raise _divergence(term_names, means, first_loss, epoch, config)
             good_state = _copy_state(model)
             samples = step * config.batch_size
             progress.add_report(
                 step, dict(zip(term_names, means, strict=True)),
-                phase="training", epoch=epoch + 1, preview_outputs=reconstruction,
+                phase="training", phase_fields={"epoch": epoch + 1, "epochs": config.epochs},
+                epoch=epoch + 1, preview_outputs=reconstruction,
                 samples_per_second=(samples - last_samples) / max(now - last_report, 1e-9),
                 progress=pre_share + (1 - pre_share) * step / total_steps,
                 elapsed=time.perf_counter() - started)
@@ -181,7 +182,8 @@ def _pretrain(model: Autoencoder, x_train: torch.Tensor, config: TrainConfig,
         entry = ({k: info[k] for k in ("stage", "epoch", "error")}
                  if info["error"] is not None else None)
         progress.add_pretrain(
-            entry, phase=f"RBM {info['stage']} of {stages}, epoch {info['epoch']} of {epochs}",
+            entry, phase="pretraining", phase_fields={"stage": info["stage"], "stages": stages,
+                                                      "epoch": info["epoch"], "epochs": epochs},
             progress=share * done / (stages * epochs), elapsed=time.perf_counter() - started)
 
     def should_stop() -> bool:
@@ -208,16 +210,14 @@ def _diverged(means: list[float], reconstruction: torch.Tensor, first_loss: floa
     return means[0] > EXPLOSION_FACTOR * max(first_loss, 1e-3)
 
 
-def _divergence_message(names: list[str], values: list[float], first_loss: float, epoch: int,
-                        config: TrainConfig) -> str:
+def _divergence(names: list[str], values: list[float], first_loss: float, epoch: int,
+                config: TrainConfig) -> Diverged:
     bad = ", ".join(n for n, v in zip(names, values, strict=True) if not math.isfinite(v))
-    what = (f"the {bad} became infinite or not a number" if bad else
-            f"the loss exploded to {values[0]:.3g}, over {EXPLOSION_FACTOR:g} times its "
-            f"starting value {first_loss:.3g}")
-    return (f"Training diverged in epoch {epoch + 1}: {what}. "
-            f"Try a lower learning rate (now {config.lr:g}; e.g. "
-            f"{config.lr / 10:g}) or a smaller penalty weight. The weights from the last good "
-            "step are kept.")
+    advice = {"epoch": epoch + 1, "lr": config.lr, "lower_lr": config.lr / 10}
+    key, fields = (("diverged_non_finite", {"terms": bad, **advice}) if bad else
+                   ("diverged_exploded", {"loss": values[0], "factor": EXPLOSION_FACTOR,
+                                          "start": first_loss, **advice}))
+    return Diverged(key, messages.ENGINE_ERRORS[key].format(**fields), **fields)
 
 
 def evaluate(model: Autoencoder, images: torch.Tensor, prefix: str = "",
@@ -241,11 +241,11 @@ def evaluate(model: Autoencoder, images: torch.Tensor, prefix: str = "",
     return {prefix + name: value for name, value in metrics.items()}
 
 
-def _explain(error: BaseException) -> str:
+def _explain(error: BaseException) -> messages.Problem:
     text = str(error)
     if isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in text.lower():
-        return "The device ran out of memory. Try a smaller batch size or a smaller model."
-    return f"Training failed: {text or type(error).__name__}"
+        return messages.engine_problem("out_of_memory")
+    return messages.engine_problem("training_failed", reason=text or type(error).__name__)
 
 
 def execute(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Progress,
@@ -264,9 +264,9 @@ def execute(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress:
             changes["test_metrics"] = evaluate(model, dataset.x_test, prefix="test_")
         progress.update(status=status, phase=status, **changes)
     except Diverged as error:
-        progress.update(status="failed", phase="diverged", error=str(error))
+        progress.update(status="failed", phase="diverged", **messages.error_changes(error))
     except Exception as error:  # reported to the user, never raised into a UI thread
-        progress.update(status="failed", phase="failed", error=_explain(error))
+        progress.update(status="failed", phase="failed", **messages.error_changes(_explain(error)))
 
 
 def train(model: Autoencoder, dataset: Dataset, config: TrainConfig | None = None,

@@ -49,10 +49,10 @@ st.subheader(t("draw.rebuilds_title"))
 st.caption(t("draw.rebuilds_caption"))
 draw_views.show_rebuilds(results, "recon", x, t("draw.input_short"), t("draw.input_short_alt"))
 st.subheader(t("draw.noise_title"))
-noise_name = t(f"noise.{kind}")
+noise_name = t(f"noise.named_{kind}")
 draw_views.show_rebuilds(results, "noisy", noisy,
-                         t("draw.noisy_caption", kind=noise_name, level=number(level, 2)),
-                         t("draw.noisy_alt", kind=noise_name))
+                         t("draw.noisy_caption", noise=noise_name, level=number(level, 2)),
+                         t("draw.noisy_alt", noise=noise_name))
 
 st.subheader(t("draw.map_section"))
 map_run = draw_views.map_run()

@@ -16,7 +16,7 @@ codes = common.test_codes(run)
 
 if not model.has_prior:
     st.warning(t("generate.no_prior", name=run.name,
-                 variant=t(f"variants.{run.variant}.title")))
+                 variant=t(f"variants.{run.variant}.name")))
 
 st.subheader(t("generate.samples"))
 left, right = st.columns([1, 3])

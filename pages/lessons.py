@@ -49,8 +49,10 @@ fields = {key: (percent(value, 0) if key in ("share", "reference") and lesson.id
 outcome = "holds" if verdict.holds else "fails"
 (st.success if verdict.holds else st.error)(
     f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields))
-for reason in verdict.reasons:
-    st.caption(t(f"lessons.reason.{reason.split(':')[0]}", variant=reason.partition(':')[2]))
+for reason in verdict.reasons:  # "no_pressure:sparse": the variant by its name in words
+    kind, _, variant = reason.partition(":")
+    st.caption(t(f"lessons.reason.{kind}", variant=t(f"variants.{variant}.name") if variant
+                 else ""))
 lesson_views.show(lesson.id, runs, verdict, names)
 
 st.subheader(t("lessons.yourself"))

@@ -21,9 +21,10 @@ clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
 rebuilt = analysis.reconstruct_all(run.model, noisy)
 error = float((rebuilt - clean).pow(2).flatten(1).sum(1).mean())
+noise = t(f"noise.named_{kind}")  # "ruído gaussiano": the noun with its adjective, agreed
 images.show_row(clean, t("noise.clean"), columns=12, alt=t("images.digits_alt", count=12))
-images.show_row(noisy, t("noise.noisy", kind=t(f"noise.{kind}"), level=number(level, 2)),
-                columns=12, alt=t("images.noisy_alt", count=12, kind=t(f"noise.{kind}")))
+images.show_row(noisy, t("noise.noisy", noise=noise, level=number(level, 2)),
+                columns=12, alt=t("images.noisy_alt", count=12, noise=noise))
 images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
                 alt=t("images.recon_row_alt", name=run.name, error=number(error, 1)))
 
@@ -37,6 +38,6 @@ compare = [others[i] for i in st.multiselect(t("noise.also"), list(others), key=
 levels = [round(0.1 * i, 1) for i in range(11)]
 curves = {r.name: r.cached(("noise", kind), lambda r=r: analysis.noise_curve(
     r.model, r.dataset.x_test[:1000], kind, levels)) for r in [run, *compare]}
-chart = figures.lines(levels, curves, t("noise.curve", kind=t(f"noise.{kind}")),
+chart = figures.lines(levels, curves, t("noise.curve", noise=noise),
                       t("charts.noise_level"), t("charts.sse_vs_clean"))
 st.plotly_chart(chart, alt=figures.describe(chart))

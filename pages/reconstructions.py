@@ -52,4 +52,4 @@ images.show_row(x[worst], t("recon.originals"), columns=12,
                 alt=t("images.digits_alt", count=len(worst)))
 images.show_row(analysis.reconstruct_all(run.model, x[worst]),
                 t("recon.worst_caption", errors=worst_errors), columns=12,
-                alt=t("images.recon_row_alt", name=run.name, error=worst_errors))
+                alt=t("images.worst_row_alt", name=run.name, errors=worst_errors))

@@ -70,7 +70,7 @@ def test_a_link_never_renders_its_values_and_never_builds_a_huge_model(monkeypat
              for element in getattr(at, kind)]
     assert not any("evil" in text or "Session expired" in text for text in shown)
     warning = next(w.value for w in at.warning if "`lang`" in w.value)
-    assert "`hp.hidden_sizes`" in warning and "1 other setting" in warning
+    assert "`hp.hidden_sizes`" in warning and "not shown: 1" in warning
     assert at.session_state["train_variant"] == "deep"
     assert "hp.deep.hidden_sizes" not in at.session_state
 

@@ -11,6 +11,7 @@ import torch
 from core.analysis import reconstruct_all
 from core.devices import resolve_device
 from core.jobs import JobQueue, JobSpec, LocalJob
+from core.messages import describe_phase
 from core.models import build_model
 from core.training import TrainConfig, train, validation_split
 
@@ -72,6 +73,7 @@ def test_divergence_fails_with_a_message_and_keeps_good_weights(small_digits):
     snapshot = train(model, small_digits, TrainConfig(epochs=20, lr=50.0, report_interval=0.0))
     assert snapshot.status == "failed"
     assert "diverged" in snapshot.error and "lower learning rate" in snapshot.error
+    assert snapshot.error_key.startswith("diverged_") and snapshot.error_fields["lr"] == 50.0
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert torch.isfinite(reconstruct_all(model, small_digits.x_test[:4])).all()
 
@@ -105,7 +107,7 @@ def test_deep_job_reports_pretraining_phase(small_digits):
     phases = []
     model = build_model("deep", hidden_sizes=(64, 32), code_dim=8, pretrain_epochs=1)
     snapshot = train(model, small_digits, TrainConfig(epochs=1, batch_size=64),
-                     on_progress=lambda s: phases.append(s.phase))
+                     on_progress=lambda s: phases.append(describe_phase(s)))
     assert snapshot.status == "done"
     assert "RBM 1 of 3, epoch 1 of 1" in phases and "RBM 3 of 3, epoch 1 of 1" in phases
     assert [h["stage"] for h in snapshot.pretrain_history] == [1, 2, 3]

@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import state
+from ui import live, state
 from ui.i18n import t
 
 
@@ -23,9 +23,9 @@ def require_run(example: str = "standard") -> state.Run:
     if run.is_example and not state.active_run():
         st.caption(t("common.showing_example", name=run.name))
     if not run.finished:
-        st.caption(t("common.still_training", name=run.name, phase=snapshot.phase))
+        st.caption(t("common.still_training", name=run.name, phase=live.phase_text(snapshot)))
     elif snapshot.status == "failed":
-        st.warning(t("common.failed", name=run.name, error=snapshot.error))
+        st.warning(t("common.failed", name=run.name, error=live.error_text(snapshot)))
     return run
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.i18n import t
+from ui.i18n import number, t
 
 FONT = {"size": 16}
 # Okabe & Ito's colour-blind-safe palette, then two more that stay apart from it; classes also
@@ -28,6 +28,8 @@ def _style(figure: go.Figure, title: str, x: str, y: str, height: int = 360) -> 
                          xaxis_title=x, yaxis_title=y, font=FONT, height=height,
                          margin={"l": 10, "r": 10, "t": 70, "b": 10},
                          legend={"orientation": "h", "y": -0.2},
+                         # axis ticks and hover numbers as the language writes them (0,05)
+                         separators=number(1000.5, 1)[-2] + number(1000.5, 1)[1],
                          paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     return figure
 

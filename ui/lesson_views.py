@@ -49,8 +49,9 @@ def _denoising(runs, verdict, names) -> None:
     x = runs["denoising"].x_test[:ROW]
     kind, level = NOISE[0]
     noisy = analysis.corrupt(x, kind, level, torch.Generator().manual_seed(0))
-    images.show_row(noisy, t("lessons.view_noisy", kind=t(f"noise.{kind}"),
-                             level=number(level, 1)), alt=t("images.digits_alt", count=ROW))
+    noise = t(f"noise.named_{kind}")
+    images.show_row(noisy, t("lessons.view_noisy", noise=noise, level=number(level, 1)),
+                    alt=t("images.noisy_alt", count=ROW, noise=noise))
     for role, run in runs.items():
         images.show_row(analysis.reconstruct_all(run.model, noisy), names[role],
                         alt=t("images.recon_alt", name=names[role]))

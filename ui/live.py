@@ -10,7 +10,7 @@ from core import admission, store
 from core.progress import JobSnapshot
 from core.training import preview_indices
 from ui import figures, images, state
-from ui.i18n import number, problem, t
+from ui.i18n import known, localized, number, problem, t
 
 POLL_SECONDS = 0.5
 QUEUED_POLL_SECONDS = 2.0
@@ -42,7 +42,7 @@ def panel(run: state.Run | None, dataset) -> None:
                         key="loss.live", alt=t("a11y.loss_alt"))
         _metrics(snapshot)
         if snapshot.error:
-            st.error(snapshot.error)
+            st.error(error_text(snapshot))
         if snapshot.preview_inputs is not None:
             st.markdown(t("live.preview_caption"))
             images.show_row(snapshot.preview_inputs, scale=3,
@@ -109,29 +109,35 @@ def _metrics(snapshot: JobSnapshot) -> None:
 
 
 def phase_text(snapshot: JobSnapshot) -> str:
-    """The job's phase in the session's language (core's phases are stable English codes)."""
-    phase = snapshot.phase
-    if snapshot.status == "queued":
-        return t("status.queued")
-    if phase == "training" and snapshot.status == "running":
-        return t("live.phase_training", epoch=snapshot.epoch, epochs=snapshot.epochs)
-    if phase.startswith("RBM "):
-        stage, _, rest = phase.removeprefix("RBM ").partition(", epoch ")
-        current, _, stages = stage.partition(" of ")
-        epoch, _, epochs = rest.partition(" of ")
-        return t("live.phase_rbm", stage=current, stages=stages, epoch=epoch, epochs=epochs)
-    if phase.startswith("starting on "):
-        return t("phases.starting_on", node=phase.removeprefix("starting on "))
-    known = {"starting", "preparing", "testing", "done", "stopped", "diverged", "failed", "saved",
-             "stopped while queued", "stopped: time budget reached",
-             "replaced by a newer job of the same session", "interrupted"}
-    return t("phases." + phase.replace(" ", "_").replace(":", "")) if phase in known else phase
+    """The job's phase in the session's language: core names it by a key of
+    core.messages.PHASES with its fields (a run saved by an older version, in English words)."""
+    if not known(f"phases.{snapshot.phase}"):
+        return snapshot.phase if snapshot.phase else t(f"status.{snapshot.status}")
+    try:
+        return t(f"phases.{snapshot.phase}", **localized(snapshot.phase_fields))
+    except (KeyError, IndexError):  # fields missing: the phase's word alone
+        return t(f"status.{snapshot.status}")
+
+
+def error_text(snapshot: JobSnapshot) -> str | None:
+    """A failed job's error in the session's language (core's English text if no catalog
+    knows its key)."""
+    key = snapshot.error_key
+    if not key or not known(f"problems.{key}"):
+        return snapshot.error
+    fields = localized(snapshot.error_fields)
+    if "terms" in fields:  # loss terms by their names in core: as the loss chart names them
+        fields["terms"] = ", ".join(t(f"terms.{name}") for name in fields["terms"].split(", "))
+    try:
+        return t(f"problems.{key}", **fields)
+    except (KeyError, IndexError):
+        return snapshot.error
 
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+        return f"{number(seconds, 0)} s"
+    return f"{number(seconds / 60, 0)} min" if seconds < 5400 else f"{number(seconds / 3600, 1)} h"
 
 
 def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
@@ -173,6 +179,10 @@ def _saved_run_actions(run: state.Run) -> None:
             st.error(problem(refusal))
 
 
+def _maybe(value: float | None, digits: int) -> str | None:
+    return None if value is None else number(value, digits)
+
+
 def runs_table() -> None:
     runs = state.session_runs()
     st.subheader(t("runs.title"))
@@ -183,12 +193,14 @@ def runs_table() -> None:
         rows.append({"run": run.name, "variant": t(f"variants.{run.variant}.title"),
                      "dataset": run.dataset.name, "status": t(f"status.{snapshot.status}"),
                      "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
-                     "sse": metrics.get("test_sse_per_image"),
-                     "seconds": round(snapshot.elapsed, 1),
+                     # as text: a table's own number format ignores the page's language
+                     "sse": _maybe(metrics.get("test_sse_per_image"), 2),
+                     "seconds": number(snapshot.elapsed, 1),
                      "saved": run.saved_path.name if run.saved_path else ""})
     columns = ["run", "variant", "dataset", "status", "epochs", "sse", "seconds", "saved"]
-    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True,
-                 placeholder=t("runs.none"),
+    if not rows:
+        st.caption(t("runs.none"))
+    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, placeholder="-",
                  column_config={c: t(f"runs.col_{c}") for c in columns})
     active = state.active_run()
     if active is not None and active.job is None and active.description.get("status") != "training":

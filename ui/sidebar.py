@@ -15,7 +15,7 @@ from core.devices import resolve_device
 from core.jobs import job_queue
 from core.uploads import read_upload
 from ui import links, state
-from ui.i18n import LANGUAGES, language, number, t
+from ui.i18n import LANGUAGES, language, number, problem, t
 
 OPTIONS = [*DATASETS, "upload"]
 AUTO = ""  # the active-run option that lets each page show its own example
@@ -72,7 +72,7 @@ def _upload() -> None:
             st.caption(t("sidebar.upload_until"))
         return
     from core.messages import Problem
-    from ui.i18n import known, problem
+    from ui.i18n import known, localized
 
     if st.session_state.get("upload_id") != upload.file_id:
         _parse_once(upload.getvalue(), upload.name)
@@ -82,7 +82,8 @@ def _upload() -> None:
         reason = problem(Problem(refusal["key"], refusal["text"], **refusal["fields"]))
         if refusal["key"].startswith("upload_") and known(f"problems.{refusal['key']}"):
             # the catalog text says what is wrong; core's English text also said what works
-            reason = f"{reason} {t('problems.upload_accepted', **refusal['fields'])}"
+            accepted = t("problems.upload_accepted", **localized(refusal["fields"]))
+            reason = f"{reason} {accepted}"
         st.error(t("sidebar.upload_refused", reason=reason))
 
 
@@ -150,7 +151,7 @@ def _machine() -> None:
         if note not in _LOGGED:
             _LOGGED.add(note)
             logging.getLogger(__name__).warning("Ray: %s", note)
-        st.warning(t("sidebar.ray_unreachable", reason=t("problems.ray_unreachable")))
+        st.warning(t("sidebar.ray_unreachable", reason=t("problems.ray_not_used")))
     if name == "ray":
         st.caption(t("sidebar.ray"))
         return

@@ -442,12 +442,14 @@ def train_lesson_run(lesson) -> list[str]:
 
 def lesson_progress(run: Run) -> None:
     """A live progress bar for a lesson's retraining; redraws the lesson when it ends."""
+    from ui.live import phase_text  # ui.live draws runs of this module's
+
     @st.fragment(run_every=1.0)
     def _poll() -> None:
         snapshot = run.snapshot()
         if snapshot.finished:
             st.rerun(scope="app")
         st.progress(min(max(snapshot.progress, 0.0), 1.0),
-                    text=t("lessons.training", name=run.name, phase=snapshot.phase))
+                    text=t("lessons.training", name=run.name, phase=phase_text(snapshot)))
 
     _poll()

@@ -4,12 +4,16 @@ Catalogs are JSON files, one per area of the app and language: `ui/i18n/<lang>/<
 flat objects of `key: text`; a text is addressed as "area.key" and may hold `{name}` fields.
 `t()` looks the key up in the session's language and falls back to English (a test checks that
 both catalogs hold the same keys, so the fallback is a safety net, not a habit). Numbers go
-through `number()` so Portuguese gets its decimal comma. Technical terms that stay in English
-in both languages are listed in ALLOW_LIST (glossary.md explains the Portuguese vocabulary)."""
+through `number()` so Portuguese gets its decimal comma; a raw number given to `t()` as a field
+is written the language's way too (`localized()`), so catalog texts carry no format specs.
+Technical terms that stay in English in both languages are listed in ALLOW_LIST (glossary.md
+explains the Portuguese vocabulary)."""
 
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -58,7 +62,7 @@ def translate(lang: str, key: str, /, **fields: Any) -> str:
     text = catalog(lang).get(key)
     if text is None:
         text = catalog(DEFAULT).get(key, key)
-    return text.format(**fields) if fields else text
+    return text.format(**localized(fields, lang)) if fields else text
 
 
 def number(value: float, digits: int = 2, lang: str | None = None) -> str:
@@ -67,6 +71,35 @@ def number(value: float, digits: int = 2, lang: str | None = None) -> str:
     if (lang or language()) == "pt":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def figure(value: float, significant: int = 3, lang: str | None = None) -> str:
+    """A measured value to `significant` digits, as the language writes it: 183, 0.001 and
+    8.92 × 10¹⁶ in English; 183, 0,001 and 8,92 × 10¹⁶ in Portuguese (never Python's 8.92e+16)."""
+    if isinstance(value, numbers.Integral):
+        return number(int(value), 0, lang)
+    if not math.isfinite(value) or value == 0:
+        return {"inf": "∞", "-inf": "-∞", "nan": "NaN"}.get(str(value), "0")
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude >= 6 or magnitude < -4:
+        mantissa, exponent = f"{value:.{significant - 1}e}".split("e")
+        power = str(int(exponent)).translate(SUPERSCRIPTS)
+        return f"{figure(float(mantissa), significant, lang)} × 10{power}"
+    decimals = max(significant - 1 - magnitude, 0)
+    text = number(round(value, decimals), decimals, lang)
+    if decimals:
+        text = text.rstrip("0").rstrip(",.")
+    return text
+
+
+def localized(fields: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Message fields with their numbers written for the language (counts with thousands
+    separators, measurements to three significant digits); words and names as they are."""
+    return {name: value if isinstance(value, bool) or not isinstance(value, numbers.Real)
+            else figure(value, lang=lang) for name, value in fields.items()}
 
 
 def percent(value: float, digits: int = 0, lang: str | None = None) -> str:
