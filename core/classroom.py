@@ -287,8 +287,13 @@ def export_run(code: str, key: str | None, run_id: str, owner: str,
 
 
 def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
-            dataset: Any = None) -> None:
-    """Show a student's run on the class board (core.class_publisher does the work)."""
+            dataset: Any = None) -> bool:
+    """Show a student's run on the class board (core.class_publisher does the work); False
+    when the class has ended meanwhile (the run trains all the same)."""
     from core import class_publisher
 
-    class_publisher.publish(code, nickname, run_id, job, spec, dataset)
+    try:
+        class_publisher.publish(code, nickname, run_id, job, spec, dataset)
+    except Problem:
+        return False
+    return True

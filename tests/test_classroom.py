@@ -256,8 +256,9 @@ from tests.test_classroom import FakeJob
 member = join(sys.argv[1], "Ana")
 job = FakeJob()
 classroom.publish(sys.argv[1], member.nickname, "other", job)
+board = classroom.visible(sys.argv[1], member.nickname)[0]
 print(json.dumps({"nickname": member.nickname, "teacher": classroom.is_teacher(sys.argv[1], "x"),
-                  "board": [r["nickname"] for r in classroom.visible(sys.argv[1], member.nickname)[0]]}))
+                  "board": [r["nickname"] for r in board]}))
 """
 
 
