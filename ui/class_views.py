@@ -133,14 +133,28 @@ def teacher_controls(code: str, key: str) -> None:
                                  else t("class.no_lesson"))
         if show != settings.get("show_others") or (lesson or None) != settings.get("lesson"):
             classroom.update(code, key, show_others=show, lesson=lesson or None)
-        _spotlight_picker(code, key, settings)
-        _exports(code, key, settings)
+        _live_controls(code, key)
         confirmed = st.checkbox(t("class.close_confirm"), key="class.close_confirm")
         if st.button(t("class.close"), type="primary", key="class.close",
                      disabled=not confirmed):
             classroom.close_class(code, key)
             st.session_state.pop(TEACHER, None)
             st.rerun()
+
+
+def _live_controls(code: str, key: str) -> None:
+    """Controls whose choices follow the board (new runs, the spotlight set by a row click)."""
+
+    @st.fragment(run_every=board.REFRESH)
+    def _controls() -> None:
+        try:
+            settings = classroom.info(code)
+        except Problem:
+            return
+        _spotlight_picker(code, key, settings)
+        _exports(code, key, settings)
+
+    _controls()
 
 
 def _spotlight_picker(code: str, key: str, settings: dict) -> None:
@@ -161,7 +175,6 @@ def _spotlight_picker(code: str, key: str, settings: dict) -> None:
     if chosen != current:
         classroom.spotlight(code, key, chosen or None)
         st.session_state["class.spotlight_seen"] = chosen
-        st.rerun()
 
 
 def _exports(code: str, key: str, settings: dict) -> None:
