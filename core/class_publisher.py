@@ -16,12 +16,14 @@ import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from core import analysis, classroom, store
 from core.challenges import NOISE_LEVELS
+from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS, Autoencoder, build_model
 from core.progress import JobSnapshot
 
@@ -190,7 +192,7 @@ def _finish(entry: _Entry, snapshot: JobSnapshot) -> None:
             record["metrics"] = measure(model, entry.dataset)
             record["verdict"] = lesson_verdict(model, entry.dataset, record)
             if model.parameter_count() * 2 <= MAX_WEIGHTS_MB * 2**20:
-                store.save_run(classroom.weights_folder(entry.code, entry.run_id), model,
+                store.save_run(weights_folder(entry.code, entry.run_id), model,
                                dataset=record["dataset"], train_config=record["train_config"],
                                snapshot=snapshot, half=True)
         record["final"] = True
@@ -245,3 +247,27 @@ def lesson_verdict(model: Autoencoder, dataset: Any, record: dict[str, Any]
         log.info("class board: no verdict for %s: %s", record["run_id"], error)
         return None
     return {"lesson": lesson.id, "holds": bool(result.holds), "reasons": result.reasons}
+
+
+# ---------------------------------------------------------------- export
+
+def weights_folder(code: str, run_id: str) -> Path:
+    return classroom._run_file(code, run_id, "").with_name(f"{run_id}.weights")
+
+
+def export_run(code: str, key: str | None, run_id: str, owner: str,
+               name: str | None = None) -> tuple[Path, dict | None]:
+    """Save a finished run of the class (the spotlighted one) among the server's saved runs,
+    where it stays after the class ends: teacher only. Returns store.save_owned_run's answer."""
+    classroom.require_teacher(code, key)
+    folder = weights_folder(code, run_id)
+    try:
+        model, description = store.load_run(folder)
+    except (OSError, ValueError):
+        raise Problem("class_no_weights", "This run's weights are not available (it has not "
+                      "finished, or it was too large to keep).") from None
+    record = classroom.read_json(classroom._run_file(code, run_id)) or {}
+    name = name or f"{record.get('nickname', 'run')}-{description['variant']}"
+    return store.save_owned_run(name, model, owner, dataset=description.get("dataset", ""),
+        train_config=description.get("train_config", {}),
+        snapshot=store.snapshot_of(description))

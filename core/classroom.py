@@ -8,7 +8,6 @@ students never hold one nickname even on two processes) and `runs/` (one small r
 written by core.class_publisher, with its preview image and, once finished, its weights).
 Every file is written under a temporary name and renamed into place. A class ends when the
 teacher closes it or after `$AE_CLASS_IDLE_HOURS` without activity; its folder goes with it.
-
 Nothing personal is stored: a nickname of the student's choosing, and what they trained."""
 
 from __future__ import annotations
@@ -237,20 +236,44 @@ def _run_file(code: str, run_id: str, suffix: str = ".json") -> Path:
     return folder_of(code) / "runs" / f"{run_id}{suffix}"
 
 
+_READ: dict[Path, tuple[tuple, dict]] = {}  # path -> (its stat, the record read from it)
+
+
 def records(code: str) -> list[dict[str, Any]]:
-    """Every run record of the class, oldest first, each with its preview image's bytes."""
+    """Every run record of the class, oldest first, each with its preview image's bytes. A
+    file is parsed again only when it changed: a board refreshes every 2 s on every open
+    page, and most records stay the same between two refreshes."""
     runs = folder_of(code) / "runs"
     found = []
     for path in sorted(runs.glob("*.json")) if runs.is_dir() else []:
-        record = read_json(path)
-        if record is None or path.name.startswith("."):
+        if path.name.startswith("."):
             continue
+        record = _cached(path)
+        if record is not None:
+            found.append(record)
+    return sorted(found, key=lambda r: (r.get("started", 0), r.get("run_id", "")))
+
+
+def _cached(path: Path) -> dict[str, Any] | None:
+    preview = path.with_suffix(".png")
+    try:
+        stamp = tuple((s.st_mtime_ns, s.st_size) for s in (path.stat(), preview.stat()
+                                                          if preview.exists() else path.stat()))
+    except OSError:
+        return None
+    cached = _READ.get(path)
+    if cached is None or cached[0] != stamp:
+        record = read_json(path)
+        if record is None:
+            return None
         try:
-            record["preview_png"] = path.with_suffix(".png").read_bytes()
+            record["preview_png"] = preview.read_bytes()
         except OSError:
             record["preview_png"] = None
-        found.append(record)
-    return sorted(found, key=lambda r: (r.get("started", 0), r.get("run_id", "")))
+        if len(_READ) > 5000:  # closed classes' records: forget them all, read again
+            _READ.clear()
+        cached = _READ[path] = (stamp, record)
+    return dict(cached[1])
 
 
 def visible(code: str, nickname: str | None = None, key: str | None = None
@@ -262,28 +285,6 @@ def visible(code: str, nickname: str | None = None, key: str | None = None
     if is_teacher(code, key) or settings.get("show_others"):
         return rows, settings
     return [r for r in rows if nickname is not None and r.get("nickname") == nickname], settings
-
-
-def weights_folder(code: str, run_id: str) -> Path:
-    return _run_file(code, run_id, "").with_name(f"{run_id}.weights")
-
-
-def export_run(code: str, key: str | None, run_id: str, owner: str,
-               name: str | None = None) -> tuple[Path, dict | None]:
-    """Save a finished run of the class (the spotlighted one) among the server's saved runs,
-    where it stays after the class ends: teacher only. Returns store.save_owned_run's answer."""
-    require_teacher(code, key)
-    folder = weights_folder(code, run_id)
-    try:
-        model, description = store.load_run(folder)
-    except (OSError, ValueError):
-        raise Problem("class_no_weights", "This run's weights are not available (it has not "
-                      "finished, or it was too large to keep).") from None
-    record = read_json(_run_file(code, run_id)) or {}
-    name = name or f"{record.get('nickname', 'run')}-{description['variant']}"
-    return store.save_owned_run(name, model, owner, dataset=description.get("dataset", ""),
-        train_config=description.get("train_config", {}),
-        snapshot=store.snapshot_of(description))
 
 
 def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,

@@ -59,7 +59,7 @@ def test_teacher_actions_need_the_key():
         refused("class_not_teacher", challenges.set_challenge, teacher.code, key,
                 challenges.make("test_error"))
         refused("class_not_teacher", challenges.close_challenge, teacher.code, key)
-        refused("class_not_teacher", classroom.export_run, teacher.code, key, "r1", "me")
+        refused("class_not_teacher", class_publisher.export_run, teacher.code, key, "r1", "me")
     assert not classroom.info(teacher.code)["show_others"]
     other = classroom.create_class()  # one class's key opens no other class
     refused("class_not_teacher", classroom.update, teacher.code, other.key, show_others=True)
@@ -168,7 +168,7 @@ def test_the_publisher_writes_live_and_final_records(small_digits):
     assert verdict["lesson"] == "sparse" and isinstance(verdict["holds"], bool)
     assert verdict["holds"] or "no_pressure:sparse" in verdict["reasons"]
     classroom.spotlight(teacher.code, teacher.key, "run1")
-    folder, _ = classroom.export_run(teacher.code, teacher.key, "run1", owner="teacher")
+    folder, _ = class_publisher.export_run(teacher.code, teacher.key, "run1", owner="teacher")
     model, description = store.load_run(folder)
     assert description["variant"] == "sparse" and model.code_dim == 16
     classroom.close_class(teacher.code, teacher.key)

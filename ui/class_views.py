@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from core import challenges, classroom
+from core import challenges, class_publisher, classroom
 from core.class_members import NICKNAME_MAX, join
 from core.lessons import LESSONS
 from core.messages import Problem
@@ -175,6 +175,7 @@ def _spotlight_picker(code: str, key: str, settings: dict) -> None:
     if chosen != current:
         classroom.spotlight(code, key, chosen or None)
         st.session_state["class.spotlight_seen"] = chosen
+        st.rerun()  # the spotlight, drawn above, shows the new run at once
 
 
 def _exports(code: str, key: str, settings: dict) -> None:
@@ -191,7 +192,7 @@ def _exports(code: str, key: str, settings: dict) -> None:
                                key="class.export_leaderboard")
     if settings.get("spotlight") and right.button(t("class.export_run"), key="class.save"):
         try:
-            folder, _ = classroom.export_run(code, key, settings["spotlight"], state.owner())
+            folder, _ = class_publisher.export_run(code, key, settings["spotlight"], state.owner())
             st.success(t("class.exported", name=folder.name))
         except Problem as error:
             st.error(board.say(error))
