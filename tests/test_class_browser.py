@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from bench.browser import ROOT, assert_no_error, goto_page, launch, press_train, start_server
+from bench.browser import ROOT, assert_no_error, goto_page, launch, start_server
 from tests.conftest import require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -70,7 +70,8 @@ def train(page) -> None:
     page.get_by_role("link", name=re.compile("Go to Train|Ir para Treinar")).click()
     page.wait_for_selector("text=/Epochs|Épocas/", timeout=60_000)
     page.wait_for_timeout(500)
-    press_train(page)
+    page.get_by_role("button", name=re.compile("Train|Treinar")).filter(
+        has_text=re.compile(r"(Train|Treinar)$")).last.click()
     page.wait_for_timeout(1500)
 
 
@@ -91,6 +92,15 @@ def spotlight(teacher, label: str) -> None:
     teacher.get_by_label("Put a run on the projector").click()
     teacher.get_by_role("option", name=label).click()
     teacher.wait_for_selector("text=On the projector:", timeout=60_000)
+
+
+def projector_shot(teacher, name: str, heading: str = "The board") -> None:
+    """The board as the projector shows it, after its next refresh."""
+    teacher.wait_for_timeout(2500)
+    teacher.get_by_role("heading", name=heading).scroll_into_view_if_needed()
+    teacher.mouse.wheel(0, 200)
+    teacher.wait_for_timeout(500)
+    teacher.screenshot(path=str(ARTIFACTS / name))
 
 
 def refusals(browser, url: str, code: str) -> None:
@@ -142,10 +152,11 @@ def test_a_class_of_five(app):
     teacher.wait_for_selector("text=Challenge: test error", timeout=60_000)
     back_to_class(students[0])
     students[0].wait_for_selector("text=/Your place: [1-5] of 5/", timeout=LONG)
+    students[0].wait_for_timeout(2500)
+    students[0].screenshot(path=str(ARTIFACTS / "class-phone-board-en.png"), full_page=True)
     spotlight(teacher, "Chen · Standard")
     teacher.wait_for_selector("text=On the projector: Chen's Standard autoencoder")
-    teacher.wait_for_timeout(2500)  # the board's next refresh
-    teacher.screenshot(path=str(ARTIFACTS / "class-board-en.png"))
+    projector_shot(teacher, "class-board-en.png")
     refusals(browser, url, code)
     for page in (teacher, *students):
         assert_no_error(page, "class of five")
@@ -156,8 +167,7 @@ def test_a_class_of_five(app):
     student.screenshot(path=str(ARTIFACTS / "class-phone-pt.png"), full_page=True)
     train(student)
     teacher.wait_for_selector("text=Execuções no quadro: 1.", timeout=LONG)
-    teacher.wait_for_timeout(2500)
-    teacher.screenshot(path=str(ARTIFACTS / "class-board-pt.png"))
+    projector_shot(teacher, "class-board-pt.png", "O quadro")
     for page in (teacher, student):
         assert_no_error(page, "class in Portuguese")
         page.context.close()

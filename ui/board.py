@@ -97,7 +97,8 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         st.subheader(t("class.board"))
         variants = sorted({r.get("variant") for r in rows if r.get("variant") in MODELS})
         chosen = st.pills(t("class.filter"), variants, selection_mode="multi",
-                          key="class.filter", format_func=lambda v: t(f"variants.{v}.title"))
+                          key="class.filter", format_func=lambda v: t(f"variants.{v}.title")
+                          ) if len(variants) > 1 else []
         shown = [r for r in rows if not chosen or r.get("variant") in chosen]
         if not shown:
             st.info(t("class.board_empty"))
