@@ -9,6 +9,9 @@ carries them under "metrics"."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
+from pathlib import Path
 from typing import Any
 
 from core import classroom
@@ -137,6 +140,29 @@ def changed(record: dict[str, Any], baseline: dict[str, Any] | None = None) -> d
     baseline = baseline if baseline is not None else defaults(record["variant"])
     return {k: v for k, v in settings(record).items()
             if k in baseline and _plain(v) != _plain(baseline[k])}
+
+
+def baseline(record: dict[str, Any], lesson_id: str | None) -> dict[str, Any] | None:
+    """What a run of the current lesson's subject variant is set beside: the settings of the
+    lesson's own run in the pretrained zoo (None for any other run: the defaults then)."""
+    from core.lessons import LESSONS
+    from core.zoo import ZOO_DIR
+
+    lesson = LESSONS.get(lesson_id or "")
+    if lesson is None or lesson.roles[0].partition("-")[0] != record.get("variant"):
+        return None
+    return _zoo_settings(lesson.roles[0], os.environ.get("AE_ZOO_DIR") or str(ZOO_DIR))
+
+
+@functools.cache
+def _zoo_settings(role: str, root: str) -> dict[str, Any] | None:
+    from core import store
+
+    try:
+        description = store.read_description(Path(root) / role)
+    except ValueError:
+        return None
+    return {**defaults(description["variant"]), **settings(description)}
 
 
 def _plain(value: Any) -> Any:

@@ -16,10 +16,10 @@ if teacher and not class_views.ended(class_views.TEACHER):
     code, key = teacher["code"], teacher["key"]
     class_views.teacher_header(code, key)
     board.show_spotlight(code, None)
-    class_views.teacher_controls(code, key)
     board.show_board(code, None, key)
-    class_views.challenge_form(code, key)
     board.show_leaderboard(code, None, key)
+    class_views.teacher_controls(code, key)
+    class_views.challenge_form(code, key)
     class_views.winners(code)
 elif member and not class_views.ended(class_views.MEMBER):
     code, nickname = member["code"], member["nickname"]

@@ -129,8 +129,14 @@ def test_a_teacher_and_a_student(app):
     student.wait_for_selector("text=On the projector: João's Standard autoencoder",
                               timeout=60_000)
     assert student.get_by_role("link", name=re.compile("Train this")).count() == 1
+    teacher.get_by_text("Your teacher link").click()
+    link = teacher.locator("code").filter(has_text="teacher=").first.inner_text().strip()
+    elsewhere = open_page(browser, link)  # the teacher on a second device
+    elsewhere.get_by_label("Put a run on the projector").wait_for(timeout=60_000)
+    elsewhere.wait_for_timeout(1000)
+    assert "teacher=" not in elsewhere.url  # the key leaves the address bar at once
     refusals(browser, url, code)
-    for page in (teacher, student):
+    for page in (teacher, student, elsewhere):
         assert_no_error(page, "class")
         page.context.close()
 
@@ -152,6 +158,7 @@ def test_a_class_of_five(app):
     teacher.wait_for_selector("text=Challenge: test error", timeout=60_000)
     back_to_class(students[0])
     students[0].wait_for_selector("text=/Your place: [1-5] of 5/", timeout=LONG)
+    students[0].locator('[data-testid="stSidebarCollapseButton"]').first.click()
     students[0].wait_for_timeout(2500)
     students[0].screenshot(path=str(ARTIFACTS / "class-phone-board-en.png"), full_page=True)
     spotlight(teacher, "Chen · Standard")

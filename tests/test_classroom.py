@@ -282,3 +282,13 @@ def test_the_preview_strip_is_small():
     images = torch.rand(10, 1, 28, 28)
     png = class_publisher.preview_png(images, images)
     assert png.startswith(b"\x89PNG") and len(png) < 20_000
+
+
+def test_a_run_of_the_lesson_s_variant_is_set_beside_the_lesson_s_own_run():
+    zoo = store.read_description(ROOT / "assets" / "zoo" / "sparse")
+    run = {"variant": "sparse", "hyperparameters": zoo["hyperparameters"],
+           "train_config": zoo["train_config"]}
+    lesson = challenges.baseline(run, "sparse")
+    assert challenges.changed(run, lesson) == {}
+    assert challenges.changed(run)["epochs"] == zoo["train_config"]["epochs"]  # not the default
+    assert challenges.baseline(run, "vae") is None and challenges.baseline(run, None) is None

@@ -28,9 +28,13 @@ def say(error: BaseException) -> str:
     return problem(error)
 
 
-def settings_text(record: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
+def settings_text(record: dict[str, Any], lesson: str | None = None) -> str:
+    """The settings changed from the defaults, or from the lesson's own run for a run of the
+    current lesson's variant."""
+    baseline = challenges.baseline(record, lesson)
     changed = challenges.changed(record, baseline)
-    return ", ".join(f"{k}={_value(v)}" for k, v in changed.items()) or t("class.defaults")
+    return ", ".join(f"{k}={_value(v)}" for k, v in changed.items()) or t(
+        "class.as_lesson" if baseline else "class.defaults")
 
 
 def _value(value: Any) -> str:
@@ -63,24 +67,29 @@ def table(rows: list[dict[str, Any]], lesson: str | None) -> pd.DataFrame:
     return pd.DataFrame([{
         "nickname": r.get("nickname", ""),
         "variant": t(f"variants.{r.get('variant')}.title"),
-        "settings": settings_text(r),
+        "settings": settings_text(r, lesson),
         "status": _status(r),
         "epoch": f"{r.get('epoch', 0)}/{r.get('epochs', 0)}",
         "val_error": r.get("val_error"), "test_error": r.get("test_error"),
         "preview": _image(r.get("preview_png")), "verdict": _verdict(r, lesson),
-    } for r in rows], columns=["nickname", "variant", "settings", "status", "epoch",
-                               "val_error", "test_error", "preview", "verdict"])
+    } for r in rows], columns=["nickname", "variant", "preview", "status", "epoch",
+                               "val_error", "test_error", "settings", "verdict"])
 
 
 def _columns() -> dict[str, Any]:
+    """Narrow columns, so that the whole board fits a 1280x720 projector."""
     column = st.column_config
-    return {"nickname": t("class.col_nickname"), "variant": t("class.col_variant"),
-            "settings": column.TextColumn(t("class.col_settings"), width="medium"),
-            "status": t("class.col_status"), "epoch": t("class.col_epoch"),
-            "val_error": column.NumberColumn(t("class.col_val"), format="%.2f"),
-            "test_error": column.NumberColumn(t("class.col_test"), format="%.2f"),
+    return {"nickname": column.TextColumn(t("class.col_nickname"), width="small"),
+            "variant": column.TextColumn(t("class.col_variant"), width="small"),
             "preview": column.ImageColumn(t("class.col_preview"), width="medium"),
-            "verdict": t("class.col_verdict")}
+            "status": column.TextColumn(t("class.col_status"), width="small"),
+            "epoch": column.TextColumn(t("class.col_epoch"), width="small"),
+            "val_error": column.NumberColumn(t("class.col_val"), format="%.2f", width="small",
+                                             help=t("class.col_error_help")),
+            "test_error": column.NumberColumn(t("class.col_test"), format="%.2f",
+                                              width="small", help=t("class.col_error_help")),
+            "settings": column.TextColumn(t("class.col_settings"), width="medium"),
+            "verdict": column.TextColumn(t("class.col_verdict"), width="medium")}
 
 
 def show_board(code: str, nickname: str | None, key: str | None) -> None:

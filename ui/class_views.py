@@ -15,7 +15,7 @@ from core.lessons import LESSONS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
 from ui import board, figures, links, state, style
-from ui.i18n import t
+from ui.i18n import number, t
 
 TEACHER, MEMBER = "class_teacher", "class_member"  # session keys: {"code", "key"/"nickname"}
 
@@ -210,7 +210,8 @@ def challenge_form(code: str, key: str) -> None:
                               format_func=lambda m: t(f"class.metric_{m}"))
         kind = st.selectbox(t("class.noise_kind"), NOISE_KINDS,
                             format_func=lambda k: t(f"choices.{k}"))
-        level = st.selectbox(t("class.noise_level"), challenges.NOISE_LEVELS)
+        level = st.selectbox(t("class.noise_level"), challenges.NOISE_LEVELS,
+                             format_func=lambda v: number(v, 1))
         variants = st.multiselect(t("class.variants"), list(MODELS),
                                   format_func=lambda v: t(f"variants.{v}.title"))
         columns = st.columns(3)
