@@ -51,6 +51,9 @@ _RUNS: dict[str, _Entry] = {}
 _FINISHING: set[threading.Thread] = set()
 _LOCK = threading.Lock()
 _THREAD: list[threading.Thread] = []
+# one run measured at a time: a class's runs often end together, and measuring them all at
+# once would take every core from the runs still training
+_MEASURING = threading.Semaphore(1)
 
 
 def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
@@ -189,8 +192,9 @@ def _finish(entry: _Entry, snapshot: JobSnapshot) -> None:
         record = record_of(entry, snapshot)
         if snapshot.test_metrics and entry.dataset is not None:
             model = _model(entry)
-            record["metrics"] = measure(model, entry.dataset)
-            record["verdict"] = lesson_verdict(model, entry.dataset, record)
+            with _MEASURING:
+                record["metrics"] = measure(model, entry.dataset)
+                record["verdict"] = lesson_verdict(model, entry.dataset, record)
             if model.parameter_count() * 2 <= MAX_WEIGHTS_MB * 2**20:
                 store.save_run(weights_folder(entry.code, entry.run_id), model,
                                dataset=record["dataset"], train_config=record["train_config"],
