@@ -114,3 +114,15 @@ def test_wrong_code_nickname_and_key_are_refused():
     assert right.session_state["class_teacher"]["code"] == teacher.code
     assert "class.close" in keys(right)
     classroom.close_class(teacher.code, teacher.key)
+
+
+def test_the_projected_page_never_shows_the_teacher_s_key():
+    teacher = classroom.create_class()
+    session = {"class_teacher": {"code": teacher.code, "key": teacher.key}}
+    private = class_page(session)
+    assert any(teacher.key in c.value for c in private.code)  # the teacher link, folded
+    projected = class_page({**session, "presenter": True})
+    shown = [c.value for c in projected.code] + [m.value for m in projected.markdown]
+    assert any(teacher.code in text for text in shown)
+    assert not any(teacher.key in text for text in shown)
+    classroom.close_class(teacher.code, teacher.key)
