@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core import challenges, classroom
+from core.class_members import nicknames
 from core.messages import Problem
 from core.models import MODELS
 from ui import figures, links, style
@@ -100,6 +101,7 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
     def _board() -> None:
         try:
             rows, settings = classroom.visible(code, nickname, key)
+            students = len(nicknames(code)) if key is not None else 0
         except Problem as error:
             st.warning(say(error))
             return
@@ -119,8 +121,11 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
                      key="class.board_table" if teacher else None,
                      on_select=_spotlight_clicked(code, key) if teacher else "ignore",
                      selection_mode="single-row")
-        st.caption(t("class.board_help_teacher" if teacher else "class.board_help",
-                     count=len(rows)))
+        if teacher:
+            st.caption(t("class.board_help_teacher", count=len(rows),
+                         students=students))
+        else:
+            st.caption(t("class.board_help", count=len(rows)))
 
     _board()
 

@@ -103,21 +103,12 @@ def teacher_header(code: str, key: str) -> None:
     words, picture = st.columns([3, 1])
     words.markdown(t("class.join_at", code=code))
     words.code(link, language=None, wrap_lines=True)
-    words.caption(t("class.join_how", count=len(_nicknames(code))))
+    words.caption(t("class.join_how"))
     picture.image(qr_png(link), caption=t("class.qr_caption"), width="stretch")
     if not style.presenting():
         with st.expander(t("class.teacher_link")):
             st.caption(t("class.teacher_link_help"))
             st.code(share_links(code, key), language=None, wrap_lines=True)
-
-
-def _nicknames(code: str) -> list[str]:
-    from core.class_members import nicknames
-
-    try:
-        return nicknames(code)
-    except Problem:
-        return []
 
 
 def teacher_controls(code: str, key: str) -> None:
