@@ -115,7 +115,7 @@ def apply() -> None:
     for key in ordered:
         raw = params[key]
         try:
-            if key == "v":
+            if key in ("v", "class", "teacher"):  # the Class page reads its own link
                 continue
             if key == "run":
                 st.session_state["pending_active_run"] = _run(raw)

@@ -193,6 +193,11 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=job.model,
               train_config=asdict(config), job=job)
     runs[run.id] = run
+    member = st.session_state.get("class_member")  # joined a class: its board shows the run
+    if member:
+        from core import classroom
+
+        classroom.publish(member["code"], member["nickname"], run.id, job, spec, dataset)
     select_run(run.id)
     replaces = getattr(getattr(job, "queue", None), "max_waiting_per_owner", None) == 1
     notices = [t("runs.replaced_waiting", name=r.name) for r in waiting if replaces]

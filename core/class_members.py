@@ -1,0 +1,86 @@
+"""A class's students: a nickname of their choosing, checked, and unique in the class.
+
+Each nickname is one file in the class's `members/` folder, named by a hash of the nickname
+(letter case aside) and created by a hard link, which fails when the name exists: two students
+never hold one nickname, even when they join through two app processes at the same moment, and
+no reader ever sees a half-written file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.classroom import STUDENTS_ENV, folder_of, max_students, read_json, touch
+from core.messages import Problem
+
+NICKNAME_MAX = 24
+NICKNAME_MARKS = " -_."  # besides letters and digits
+
+
+@dataclass(frozen=True)
+class Member:
+    code: str
+    nickname: str
+    asked: str  # the nickname asked for: differs from `nickname` when it was taken
+
+
+def check_nickname(text: str) -> str:
+    """A nickname as it will be shown: trimmed, 1-24 letters (any alphabet), digits, spaces
+    and -_. ; anything else (markup, control characters) is refused with a message."""
+    name = unicodedata.normalize("NFC", str(text or "")).strip()
+    if not name:
+        raise Problem("nickname_empty", "Choose a nickname.")
+    if len(name) > NICKNAME_MAX:
+        raise Problem("nickname_long", f"A nickname has at most {NICKNAME_MAX} characters.",
+                      most=NICKNAME_MAX)
+    wrong = sorted({c for c in name if not (c.isalpha() or unicodedata.category(c) == "Nd"
+                                             or c in NICKNAME_MARKS)})
+    if wrong:
+        shown = " ".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in wrong)
+        raise Problem("nickname_chars", f"A nickname holds only letters, digits, spaces and "
+                      f"- _ . (not {shown}).", chars=shown)
+    return name
+
+
+def _member_file(folder: Path, nickname: str) -> Path:
+    return folder / "members" / (hashlib.sha256(nickname.casefold().encode()).hexdigest()[:24]
+                                 + ".json")
+
+
+def join(code: str, nickname: str) -> Member:
+    """Join an open class. A nickname someone holds already (letter case aside) gets a number
+    added: `Member.nickname` then differs from `Member.asked`, and the page says so."""
+    folder = folder_of(code)
+    asked = check_nickname(nickname)
+    members = folder / "members"
+    members.mkdir(exist_ok=True)
+    if sum(1 for p in members.glob("*.json")) >= max_students():
+        raise Problem("class_full", f"This class is full: {max_students()} students "
+                      f"({STUDENTS_ENV}).", most=max_students(), setting=STUDENTS_ENV)
+    for number in range(1, 10_000):
+        suffix = "" if number == 1 else f"-{number}"
+        candidate = asked[:NICKNAME_MAX - len(suffix)].rstrip() + suffix
+        handle, temporary = tempfile.mkstemp(prefix=".join-", dir=members)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump({"nickname": candidate, "joined": time.time()}, file)
+        try:  # a hard link fails if the name exists: exclusive, and never half written
+            os.link(temporary, _member_file(folder, candidate))
+        except FileExistsError:
+            continue
+        finally:
+            os.unlink(temporary)
+        touch(folder)
+        return Member(folder.name, candidate, asked)
+    raise Problem("class_full", "This class is full.", most=max_students(), setting=STUDENTS_ENV)
+
+
+def nicknames(code: str) -> list[str]:
+    members = folder_of(code) / "members"
+    found = [(read_json(p) or {}) for p in members.glob("*.json")] if members.is_dir() else []
+    return sorted((m.get("nickname", "") for m in found if m.get("nickname")), key=str.casefold)

@@ -1,0 +1,194 @@
+"""A class in a real browser: a teacher starts a class, students join in their own browser
+contexts with the join link and a nickname, train (the small digits, one epoch), and the
+teacher's board shows each run; a challenge ranks them, the spotlight shows the chosen run on
+the teacher's and the students' pages; a wrong code and a wrong teacher key are refused.
+
+The light test (a teacher and one student) runs in CI; the whole class (five students, the
+challenge, screenshots in both languages under test-artifacts/) is marked slow."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from bench.browser import ROOT, assert_no_error, goto_page, launch, start_server
+from tests.conftest import require_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+ARTIFACTS = ROOT / "test-artifacts"
+PROJECTOR, PHONE = {"width": 1280, "height": 720}, {"width": 390, "height": 844}
+LONG = 180_000  # ms: five students training in turn on a busy two-core machine
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    process, url = start_server(tmp_path_factory.mktemp("class"),
+                                {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive"})
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            yield browser, url
+            browser.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a busy machine: a run still being measured
+            process.kill()
+            process.wait(timeout=10)
+
+
+def open_page(browser, address: str, viewport=PROJECTOR):
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(address)
+    page.wait_for_selector("h1", timeout=60_000)
+    return page
+
+
+def start_class(browser, url: str, lang: str = "en"):
+    teacher = open_page(browser, f"{url}/class?lang={lang}")
+    teacher.get_by_role("button", name=re.compile("Start a class|Abrir uma turma")).last.click()
+    teacher.wait_for_selector("text=/Runs on the board|Ainda não há|No run on the board/",
+                              timeout=60_000)
+    text = teacher.inner_text("body")
+    code = re.search(r"(?:code|código) ([A-Z2-9]{6})\b", text).group(1)
+    return teacher, code
+
+
+def join_class(browser, url: str, code: str, nickname: str, viewport=PROJECTOR,
+               lang: str = "en"):
+    # the join link, with the settings to train: the small digits, one epoch
+    page = open_page(browser, f"{url}/class?class={code}&dataset=digits&tc.epochs=1"
+                              f"&lang={lang}", viewport)
+    page.get_by_role("textbox", name=re.compile("Your nickname|Seu apelido")).fill(nickname)
+    page.get_by_role("button", name=re.compile("^(Join|Entrar)$")).click()
+    page.wait_for_selector(f"text={nickname}", timeout=60_000)
+    return page
+
+
+def train(page) -> None:
+    page.get_by_role("link", name=re.compile("Go to Train|Ir para Treinar")).click()
+    page.wait_for_selector("text=/Epochs|Épocas/", timeout=60_000)
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name=re.compile("Train|Treinar")).filter(
+        has_text=re.compile(r"(Train|Treinar)$")).last.click()
+    page.wait_for_timeout(1500)
+
+
+def back_to_class(page) -> None:
+    """The Class page through the sidebar's link (opened first on a phone, where it is folded)."""
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.count() and expand.first.is_visible():
+        expand.first.click()
+        page.wait_for_timeout(500)
+    goto_page(page, "Class", wait=False)
+
+
+def board_count(page, count: int) -> None:
+    page.wait_for_selector(f"text=Runs on the board: {count}.", timeout=LONG)
+
+
+def click_row(teacher, row: int) -> None:
+    """A click in a board row's selection box (the grid is drawn on a canvas)."""
+    box = teacher.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    header, height = 36, 44  # px: the grid's header row, and the board's row_height
+    teacher.mouse.click(box["x"] + 16, box["y"] + header + height * (row + 0.5))
+
+
+def spotlight(teacher, label: str) -> None:
+    teacher.get_by_label("Put a run on the projector").click()
+    teacher.get_by_role("option", name=label).click()
+    teacher.wait_for_selector("text=On the projector:", timeout=60_000)
+
+
+def projector_shot(teacher, name: str, heading: str = "The board") -> None:
+    """The board as the projector shows it, after its next refresh."""
+    teacher.wait_for_timeout(2500)
+    teacher.get_by_role("heading", name=heading).scroll_into_view_if_needed()
+    teacher.mouse.wheel(0, 200)
+    teacher.wait_for_timeout(500)
+    teacher.screenshot(path=str(ARTIFACTS / name))
+
+
+def refusals(browser, url: str, code: str) -> None:
+    wrong_code = open_page(browser, f"{url}/class")
+    wrong_code.get_by_role("textbox", name="Class code").fill("ZZZZZZ")
+    wrong_code.get_by_role("textbox", name="Your nickname").fill("Eve")
+    wrong_code.get_by_role("button", name="Join", exact=True).click()
+    wrong_code.wait_for_selector("text=No open class has this code", timeout=60_000)
+    wrong_key = open_page(browser, f"{url}/class?class={code}&teacher=not-the-key")
+    wrong_key.wait_for_selector("text=Only this class's teacher", timeout=60_000)
+    assert wrong_key.get_by_label("Put a run on the projector").count() == 0
+    for page in (wrong_code, wrong_key):
+        page.context.close()
+
+
+def test_a_teacher_and_a_student(app):
+    browser, url = app
+    teacher, code = start_class(browser, url)
+    assert "teacher=" not in teacher.url  # the key never reaches the address bar
+    student = join_class(browser, url, code, "João", PHONE)
+    assert student.get_by_label("Put a run on the projector").count() == 0
+    train(student)
+    board_count(teacher, 1)
+    click_row(teacher, 0)  # one click on the board puts the run on the projector
+    teacher.wait_for_selector("text=On the projector: João's Standard autoencoder",
+                              timeout=60_000)
+    back_to_class(student)
+    student.wait_for_selector("text=On the projector: João's Standard autoencoder",
+                              timeout=60_000)
+    assert student.get_by_role("link", name=re.compile("Train this")).count() == 1
+    teacher.get_by_text("Your teacher link").click()
+    link = teacher.locator("code").filter(has_text="teacher=").first.inner_text().strip()
+    elsewhere = open_page(browser, link)  # the teacher on a second device
+    elsewhere.get_by_label("Put a run on the projector").wait_for(timeout=60_000)
+    elsewhere.wait_for_timeout(1000)
+    assert "teacher=" not in elsewhere.url  # the key leaves the address bar at once
+    refusals(browser, url, code)
+    for page in (teacher, student, elsewhere):
+        assert_no_error(page, "class")
+        page.context.close()
+
+
+@pytest.mark.slow
+def test_a_class_of_five(app):
+    browser, url = app
+    ARTIFACTS.mkdir(exist_ok=True)
+    teacher, code = start_class(browser, url)
+    names = ["Ana", "Bruno", "Chen", "Dara", "Émile"]
+    students = [join_class(browser, url, code, name, PHONE if i == 0 else PROJECTOR)
+                for i, name in enumerate(names)]
+    students[0].screenshot(path=str(ARTIFACTS / "class-phone-en.png"), full_page=True)
+    for page in students:
+        train(page)
+    board_count(teacher, 5)
+    teacher.get_by_text("Set a challenge").click()
+    teacher.get_by_role("button", name="Start the challenge").click()
+    teacher.wait_for_selector("text=Challenge: test error", timeout=60_000)
+    back_to_class(students[0])
+    students[0].wait_for_selector("text=/Your place: [1-5] of 5/", timeout=LONG)
+    students[0].locator('[data-testid="stSidebarCollapseButton"]').first.click()
+    students[0].wait_for_timeout(2500)
+    students[0].screenshot(path=str(ARTIFACTS / "class-phone-board-en.png"), full_page=True)
+    spotlight(teacher, "Chen · Standard")
+    teacher.wait_for_selector("text=On the projector: Chen's Standard autoencoder")
+    projector_shot(teacher, "class-board-en.png")
+    refusals(browser, url, code)
+    for page in (teacher, *students):
+        assert_no_error(page, "class of five")
+        page.context.close()
+    # the same in Portuguese: a projector and a phone
+    teacher, code = start_class(browser, url, "pt")
+    student = join_class(browser, url, code, "João", PHONE, "pt")
+    student.screenshot(path=str(ARTIFACTS / "class-phone-pt.png"), full_page=True)
+    train(student)
+    teacher.wait_for_selector("text=Execuções no quadro: 1.", timeout=LONG)
+    projector_shot(teacher, "class-board-pt.png", "O quadro")
+    for page in (teacher, student):
+        assert_no_error(page, "class in Portuguese")
+        page.context.close()
