@@ -16,7 +16,7 @@ from core.class_members import nicknames
 from core.messages import Problem
 from core.models import MODELS
 from ui import figures, links, style
-from ui.i18n import known, language, number, problem, t
+from ui.i18n import figure, known, language, number, problem, t
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
 
@@ -41,7 +41,7 @@ def settings_text(record: dict[str, Any], lesson: str | None = None) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return figure(value, 4) if isinstance(value, float) else str(value)
 
 
 def _image(png: bytes | None) -> str | None:
