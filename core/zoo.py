@@ -38,14 +38,16 @@ TRAINING = {"batch_size": 256, "lr": 2e-3, "lr_schedule": "cosine", "device": "c
 class ZooEntry:
     name: str  # folder name under assets/zoo/
     variant: str  # a name in core.models.MODELS
-    epochs: int  # chosen so the whole zoo trains in ~15 min on 2 idle CPU cores (see below)
+    epochs: int  # chosen so the whole zoo trains in ~25 min on 2 idle CPU cores (see below)
     hyperparameters: dict[str, Any] = field(default_factory=dict)  # changes to the defaults
 
 
 # Epochs: on 2 idle CPU cores an epoch takes 1.5-4 s for the small variants and ~16 s for the
 # deep model, counting its RBM pretraining. ~20 epochs for the small MLPs, fewer for the
-# costlier convolutional and deep ones and for the 2-D codes, whose error stops falling early:
-# about 15 minutes in all on idle cores (assets/README.md has the times of the shipped build).
+# costlier convolutional and deep ones and for the 2-D codes, whose error stops falling early
+# (deep-2d: 30, its map sharpens longer): about 25 minutes in all on idle cores
+# (assets/README.md has the times of the shipped build).
+# the contractive model's code units, for its lesson's references
 SIGMOID_TIED = {"code_dim": 32, "activation": "sigmoid", "tied": True, "reconstruction": "bce"}
 ZOO: list[ZooEntry] = [
     ZooEntry("standard", "standard", 20),
