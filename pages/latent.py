@@ -27,7 +27,8 @@ codes = codes_all[:count]
 labels = None if labels_all is None else labels_all[:count].numpy()
 name = t(f"latent.method_{method}")
 
-points, title, shown = projection.pca_2d(codes), t("latent.of_codes", method="PCA"), "pca"
+points, shown = projection.pca_2d(codes), "pca"  # 2-D codes: themselves, centred
+title = t("latent.codes_2d") if codes.shape[1] == 2 else t("latent.of_codes", method="PCA")
 if method != "pca":
     key = (run.id, len(run.snapshot().loss_steps), method, count)
     future = projection.service().submit(key, codes, method)
