@@ -72,9 +72,10 @@ def _contractive(runs, verdict, names) -> None:
     _chart(figures.grouped_bars(labels, series, t("lessons.chart_jacobian"), "",
                                 t("charts.jacobian")), "lesson.jacobian")
     curves = {label: verdict.curves[key] for label, key in zip(labels, keys, strict=True)}
-    _chart(figures.lines(list(RADII), curves, t("lessons.chart_contraction"),
-                         t("lessons.radius_axis"), t("lessons.ratio_axis")),
-           "lesson.contraction")
+    figure = figures.lines(list(RADII), curves, t("lessons.chart_contraction"),
+                           t("lessons.radius_axis"), t("lessons.ratio_axis"))
+    figure.update_xaxes(type="log")  # the radii double from one to the next
+    _chart(figure, "lesson.contraction")
     st.caption(t("lessons.contraction_note"))
 
 
