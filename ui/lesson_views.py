@@ -74,7 +74,8 @@ def _contractive(runs, verdict, names) -> None:
     curves = {label: verdict.curves[key] for label, key in zip(labels, keys, strict=True)}
     figure = figures.lines(list(RADII), curves, t("lessons.chart_contraction"),
                            t("lessons.radius_axis"), t("lessons.ratio_axis"))
-    figure.update_xaxes(type="log")  # the radii double from one to the next
+    figure.update_xaxes(type="log", tickvals=list(RADII),  # the radii double: one tick each
+                        ticktext=[number(radius, 1) for radius in RADII])
     _chart(figure, "lesson.contraction")
     st.caption(t("lessons.contraction_note"))
 
