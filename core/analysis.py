@@ -229,3 +229,67 @@ def decoded_plane(model: Autoencoder, codes: torch.Tensor, size: int) -> dict:
         axis_y = torch.linspace(float(high[1]), float(low[1]), size)
     grid = torch.stack(torch.meshgrid(axis_x, axis_y, indexing="xy"), -1).reshape(-1, 2)
     return {"images": decode_all(model, grid), "x": axis_x, "y": axis_y}
+
+
+# ---------------------------------------------------------------- how much a 2-D picture shows
+
+def neighbour_accuracy(codes: torch.Tensor, labels: torch.Tensor, k: int = 5,
+                       folds: int = 5) -> float:
+    """Cross-validated k-nearest-neighbour accuracy of points (N, D) with labels (N,): each of
+    `folds` contiguous folds is classified by the majority label of its k nearest points
+    (Euclidean) in the other folds, ties to the smallest label (as scikit-learn does). How well
+    a map keeps the classes apart, whatever their shape (a linear probe would miss curved
+    clusters)."""
+    points = torch.as_tensor(codes).double().flatten(1)
+    labels = torch.as_tensor(labels).long()
+    classes = int(labels.max()) + 1
+    edges = torch.linspace(0, len(points), folds + 1).long().tolist()
+    correct = 0
+    for start, stop in zip(edges[:-1], edges[1:], strict=True):
+        inside = torch.zeros(len(points), dtype=torch.bool)
+        inside[start:stop] = True
+        reference, reference_labels = points[~inside], labels[~inside]
+        for chunk in range(start, stop, 2048):
+            query = points[chunk:min(chunk + 2048, stop)]
+            nearest = torch.cdist(query, reference).topk(k, largest=False).indices
+            votes = F.one_hot(reference_labels[nearest], classes).sum(1)  # (B, classes)
+            correct += int((votes.argmax(1) == labels[chunk:chunk + len(query)]).sum())
+    return correct / len(points)
+
+
+def confident_share(classifier: torch.nn.Module, images: torch.Tensor,
+                    threshold: float = 0.9) -> float:
+    """Share of images (N, 1, 28, 28) the digit classifier (core.classifier) reads as one digit
+    with probability above `threshold`: how many cells of a decoded plane show a recognisable
+    digit rather than a blur between two."""
+    from core.classifier import predict
+
+    return float((predict(classifier, images).max(dim=1).values > threshold).float().mean())
+
+
+# ---------------------------------------------------------------- how much a code contracts
+
+def code_spread(codes: torch.Tensor) -> float:
+    """The code's own scale: the norm of the per-unit standard deviations over the images
+    (N, code_dim). Dividing a sensitivity by it makes codes of different units comparable (a
+    ReLU code ten times larger moves ten times more for the same input change)."""
+    return float(codes.double().std(0).norm())
+
+
+def contraction_curve(model: Autoencoder, x: torch.Tensor, radii: list[float],
+                      seed: int = 0) -> list[float]:
+    """Rifai et al. 2011's contraction ratio at each radius: the mean over images of
+    ||encode(x + d) - encode(x)|| / ||d||, for d a random direction of length r around each
+    image (one draw per image and radius, seeded). Below 1 the code contracts; at small radii
+    it approaches the Jacobian's typical gain, at large ones how far apart the code puts
+    genuinely different inputs."""
+    generator = torch.Generator().manual_seed(seed)
+    flat = x.cpu().flatten(1)
+    base = encode_all(model, x)
+    ratios = []
+    for radius in radii:
+        direction = torch.randn(flat.shape, generator=generator)
+        step = direction * (radius / direction.norm(dim=1, keepdim=True))
+        moved = encode_all(model, (flat + step).view_as(x))
+        ratios.append(float(((moved - base).norm(dim=1) / radius).mean()))
+    return ratios

@@ -11,8 +11,12 @@ import torch
 from torch import nn
 
 from core.models import Autoencoder
+from core.models.blocks import TiedLinear
 
-DRAWN = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+# a tied decoder layer (the encoder's weights transposed) is a dense layer all the same
+KINDS = {nn.Linear: "dense", TiedLinear: "dense", nn.Conv2d: "conv",
+         nn.ConvTranspose2d: "deconv"}
+DRAWN = tuple(KINDS)
 ACTIVATIONS = {nn.ReLU: "ReLU", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
 
 
@@ -47,9 +51,7 @@ def _trace(part: nn.Module, x: torch.Tensor) -> tuple[list[Layer], torch.Tensor]
 
     def record(module: nn.Module, _inputs, output: torch.Tensor) -> None:
         if isinstance(module, DRAWN):
-            kind = {nn.Linear: "dense", nn.Conv2d: "conv", nn.ConvTranspose2d: "deconv"}[
-                type(module)]
-            layers.append(Layer(kind, tuple(output.shape[1:])))
+            layers.append(Layer(KINDS[type(module)], tuple(output.shape[1:])))
         elif type(module) in ACTIVATIONS and layers:
             layers[-1].activation = ACTIVATIONS[type(module)]
 

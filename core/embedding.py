@@ -35,6 +35,33 @@ def exact_knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.
     return np.concatenate(indices), np.concatenate(distances).astype(np.float32)
 
 
+def trustworthiness(high: np.ndarray, low: np.ndarray, k: int = 5, block: int = 512) -> float:
+    """How far a map (N, 2) can be trusted about neighbours (Venna & Kaski 2001; scikit-learn's
+    sklearn.manifold.trustworthiness, same formula): 1 when every point's k nearest neighbours
+    on the map are also among its k nearest in the codes (N, D), lower the more map neighbours
+    are far apart in the codes. By blocks of rows, so 10,000 points fit in memory."""
+    high = np.asarray(high, dtype=np.float64)
+    n = len(high)
+    k = min(k, (n - 1) // 2)
+    if k < 1:
+        return 1.0
+    near_high = exact_knn(high, k + 1)[0][:, 1:]
+    near_low = exact_knn(low, k + 1)[0][:, 1:]
+    centred = high - high.mean(0)
+    squares = (centred * centred).sum(1)
+    penalty = 0.0
+    for start in range(0, n, block):
+        rows = np.arange(start, min(start + block, n))
+        d2 = squares[rows, None] + squares[None, :] - 2 * centred[rows] @ centred.T
+        d2[np.arange(len(rows)), rows] = -np.inf  # a point is never its own neighbour
+        low_rows = near_low[rows]  # (B, k); intruders: map neighbours not near in the codes
+        intruder = ~(low_rows[:, :, None] == near_high[rows][:, None, :]).any(2)
+        reach = np.take_along_axis(d2, low_rows, 1)  # (B, k) distance to each map neighbour
+        ranks = (d2[:, None, :] < reach[:, :, None]).sum(2)  # self included: the rank
+        penalty += float(((ranks - k) * intruder).sum())
+    return 1.0 - 2.0 / (n * k * (2 * n - 3 * k - 1)) * penalty
+
+
 def umap_2d(codes: np.ndarray, seed: int = 0, n_neighbors: int = 15,
             n_epochs: int = 200) -> np.ndarray:
     """UMAP with two speed-ups over umap-learn's defaults: the exact k-nearest-neighbour graph

@@ -20,6 +20,11 @@ from core.models import Autoencoder
 
 TEST_IMAGES = 2000  # enough for stable means; a verdict takes about a second per run on a CPU
 JACOBIAN_IMAGES = 300
+# contraction ratios: perturbations of these lengths in pixel space (a test digit's own length
+# is about 9), over this many images; the verdict reads the ratio at RATIO_RADIUS
+RADII = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+RATIO_RADIUS = 1.0
+RATIO_IMAGES = 500
 NOISE = (("gaussian", 0.3), ("masking", 0.3), ("salt_pepper", 0.2))
 SAMPLES = 500
 
@@ -40,6 +45,7 @@ class Verdict:
     holds: bool
     numbers: dict[str, float]  # what the UI shows, by name
     reasons: list[str] = field(default_factory=list)  # codes: why the claim may not hold
+    curves: dict[str, list[float]] = field(default_factory=dict)  # a chart's series, by name
 
 
 @dataclass(frozen=True)
@@ -105,11 +111,27 @@ def denoising(runs: dict[str, LessonRun]) -> Verdict:
 
 
 def contractive(runs: dict[str, LessonRun]) -> Verdict:
-    """The contractive code changes least when the input changes a little: its encoder's
-    Jacobian has the smallest norm of the regularised autoencoders."""
-    norms = {name: float(analysis.jacobian_frobenius(run.model, _x(run)[:JACOBIAN_IMAGES]).mean())
-             for name, run in runs.items()}
-    return Verdict(min(norms, key=norms.get) == "contractive", norms)
+    """The contractive code changes least when the input changes a little. Compared on equal
+    terms, as Rifai et al. 2011 did: every reference has the contractive run's code units (32
+    sigmoid units, tied weights, the same loss), so code distances share one scale. Three
+    measures, all of which must agree: the encoder's mean Jacobian norm (what the penalty
+    lowers), the contraction ratio at RATIO_RADIUS (Rifai et al.'s second measure; the whole
+    curve over RADII is kept for the chart), and the Jacobian norm over the code's own spread
+    (scale-free: a code that merely shrinks gains nothing by it)."""
+    numbers: dict[str, float] = {}
+    curves: dict[str, list[float]] = {}
+    for role, run in runs.items():
+        name = role.split("-")[0]  # standard-sigmoid -> standard
+        x = _x(run)
+        norm = float(analysis.jacobian_frobenius(run.model, x[:JACOBIAN_IMAGES]).mean())
+        spread = analysis.code_spread(analysis.encode_all(run.model, x))
+        curves[name] = analysis.contraction_curve(run.model, x[:RATIO_IMAGES], list(RADII))
+        numbers[name] = norm
+        numbers[f"{name}_ratio"] = curves[name][RADII.index(RATIO_RADIUS)]
+        numbers[f"{name}_relative"] = norm / max(spread, 1e-12)
+    holds = all(min(curves, key=lambda n, s=suffix: numbers[n + s]) == "contractive"
+                for suffix in ("", "_ratio", "_relative"))
+    return Verdict(holds, numbers, curves=curves)
 
 
 def deep(runs: dict[str, LessonRun]) -> Verdict:
@@ -155,8 +177,9 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
     Lesson("convolutional", ("convolutional", "multilayer"), convolutional, "reconstructions"),
     Lesson("sparse", ("sparse", "standard"), sparse, "sparsity"),
     Lesson("denoising", ("denoising", "standard"), denoising, "noise"),
-    Lesson("contractive", ("contractive", "standard", "sparse", "denoising"), contractive,
-           "compare"),
+    # references with the contractive run's own code units (see contractive())
+    Lesson("contractive", ("contractive", "standard-sigmoid", "sparse-sigmoid",
+                           "denoising-sigmoid"), contractive, "compare"),
     Lesson("deep", ("deep", "deep-nopretrain"), deep, "reconstructions"),
     Lesson("vae", ("vae", "standard"), vae, "generate"),
 )}

@@ -38,14 +38,17 @@ TRAINING = {"batch_size": 256, "lr": 2e-3, "lr_schedule": "cosine", "device": "c
 class ZooEntry:
     name: str  # folder name under assets/zoo/
     variant: str  # a name in core.models.MODELS
-    epochs: int  # chosen so the whole zoo trains in ~15 min on 2 idle CPU cores (see below)
+    epochs: int  # chosen so the whole zoo trains in ~25 min on 2 idle CPU cores (see below)
     hyperparameters: dict[str, Any] = field(default_factory=dict)  # changes to the defaults
 
 
 # Epochs: on 2 idle CPU cores an epoch takes 1.5-4 s for the small variants and ~16 s for the
 # deep model, counting its RBM pretraining. ~20 epochs for the small MLPs, fewer for the
-# costlier convolutional and deep ones and for the 2-D codes, whose error stops falling early:
-# about 15 minutes in all on idle cores (assets/README.md has the times of the shipped build).
+# costlier convolutional and deep ones and for the 2-D codes, whose error stops falling early
+# (deep-2d: 30, its map sharpens longer): about 25 minutes in all on idle cores
+# (assets/README.md has the times of the shipped build).
+# the contractive model's code units, for its lesson's references
+SIGMOID_TIED = {"code_dim": 32, "activation": "sigmoid", "tied": True, "reconstruction": "bce"}
 ZOO: list[ZooEntry] = [
     ZooEntry("standard", "standard", 20),
     # the chapter's own standard autoencoder: Adam on the mean squared error (its lesson's run)
@@ -55,6 +58,10 @@ ZOO: list[ZooEntry] = [
     ZooEntry("sparse", "sparse", 20),
     ZooEntry("denoising", "denoising", 20),
     ZooEntry("contractive", "contractive", 20),
+    # the contractive lesson's references: its units (32 sigmoid codes, tied weights) and its
+    # loss (cross-entropy), so that Jacobians and contraction ratios compare like with like
+    *[ZooEntry(f"{variant}-sigmoid", variant, 20, {**SIGMOID_TIED, **extra})
+      for variant, extra in (("standard", {}), ("sparse", {}), ("denoising", {}))],
     ZooEntry("deep", "deep", 15),
     # the deep lesson's reference: the same network and schedule, no RBM pretraining
     ZooEntry("deep-nopretrain", "deep", 15, {"pretrain": False}),
@@ -62,6 +69,9 @@ ZOO: list[ZooEntry] = [
     # sigmoid codes: with the default relu, one of two code units died (a 1-D code, SSE 47.9)
     ZooEntry("standard-2d", "standard", 15, {"code_dim": 2, "activation": "sigmoid"}),
     ZooEntry("vae-2d", "vae", 15, {"code_dim": 2}),
+    # Hinton & Salakhutdinov 2006's 2-D map (their Fig. 3): 784-1000-500-250-2, linear code
+    # units, RBM pretraining; the Latent space page's first picture
+    ZooEntry("deep-2d", "deep", 30, {"code_dim": 2}),
 ]
 ZOO_NAMES = [entry.name for entry in ZOO]
 

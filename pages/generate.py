@@ -4,10 +4,13 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import common, images, through_app
-from ui.i18n import number, t
+from ui import common, draw_views, images, state, through_app
+from ui.i18n import number, percent, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
+
+PLANE = 20  # cells a side of the decoded 2-D manifold
+CONFIDENT = 0.9  # a cell is recognisable when the classifier is this sure of one digit
 
 st.title(t("generate.title"))
 run = common.require_run("vae")
@@ -53,7 +56,19 @@ images.show_row(analysis.decode_all(model, walk), t(
     "generate.traverse_caption", dim=dim, low=number(float(values[0])),
     high=number(float(values[-1]))), scale=2)
 
-if model.code_dim == 2:
+# the 2-D manifold: this run's when its code is 2-D, else the deep 2-D example's, so that a
+# first visit shows the picture too
+plane_run = run if model.code_dim == 2 else state.example_run("deep-2d")
+if plane_run is not None:
     st.subheader(t("generate.manifold"))
-    plane = analysis.decoded_plane(model, codes, size=20)
-    images.show_row(plane["images"], columns=20, scale=1, alt=t("images.plane_alt", size=20))
+    if plane_run is not run:
+        st.caption(t("generate.manifold_example", name=plane_run.name, dim=model.code_dim))
+    plane = analysis.decoded_plane(plane_run.model, common.test_codes(plane_run), size=PLANE)
+    images.show_row(plane["images"], columns=PLANE, scale=1,
+                    alt=t("images.plane_alt", size=PLANE))
+    classifier = draw_views.classifier()
+    if classifier is not None:
+        share = plane_run.cached(("plane_share", PLANE), lambda: analysis.confident_share(
+            classifier, plane["images"], CONFIDENT))
+        st.caption(t("generate.manifold_share", share=percent(share),
+                     cells=number(PLANE * PLANE, 0), confidence=percent(CONFIDENT)))

@@ -1,16 +1,20 @@
-"""Latent space: the test codes in 2-D (PCA, UMAP, t-SNE); select points to see their images."""
+"""Latent space: the test codes in 2-D (PCA, UMAP, t-SNE) beside PCA of the pixels, each with
+how well it keeps the digits apart; select points to see their images."""
 
 import streamlit as st
 import torch
 
-from core import analysis, projection
-from ui import common, figures, images, state, through_app
-from ui.i18n import number, problem, t
+from core import analysis, embedding, projection
+from ui import common, draw_views, figures, images, state, through_app
+from ui.i18n import number, percent, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
+TRUST_POINTS = 2000  # trustworthiness on the first points shown: about a second on a busy CPU
+CONFIDENT = 0.9  # a decoded cell is recognisable when the classifier is this sure of a digit
+
 st.title(t("latent.title"))
-run = common.require_run("standard-2d")
+run = common.require_run("deep-2d")
 codes_all = common.test_codes(run)
 labels_all = common.test_labels(run)
 method = st.segmented_control(t("latent.projection"), list(projection.METHODS), default="pca",
@@ -23,12 +27,13 @@ codes = codes_all[:count]
 labels = None if labels_all is None else labels_all[:count].numpy()
 name = t(f"latent.method_{method}")
 
-points, title = projection.pca_2d(codes), t("latent.of_codes", method="PCA")
+points, shown = projection.pca_2d(codes), "pca"  # 2-D codes: themselves, centred
+title = t("latent.codes_2d") if codes.shape[1] == 2 else t("latent.of_codes", method="PCA")
 if method != "pca":
     key = (run.id, len(run.snapshot().loss_steps), method, count)
     future = projection.service().submit(key, codes, method, slot=(state.owner(), "latent"))
     if future.done() and future.exception() is None:
-        points, title = future.result(), t("latent.of_codes", method=name)
+        points, title, shown = future.result(), t("latent.of_codes", method=name), method
     elif future.done():
         st.error(t("latent.failed", method=name, error=problem(future.exception())))
     else:
@@ -43,21 +48,47 @@ if method != "pca":
 
         _wait()
 
-plot, side = st.columns([3, 2])
-with plot:
+
+def _accuracy(kind: str, map_points) -> float:
+    """5-NN accuracy of a map of the first `count` images, once per run, map and count."""
+    return run.cached(("neighbours", kind, count), lambda: analysis.neighbour_accuracy(
+        torch.as_tensor(map_points), labels_all[:count]))
+
+
+maps, pixels = st.columns(2)
+with maps:
     scatter = figures.scatter_by_class(points, labels, run.dataset.classes, title)
     event = st.plotly_chart(scatter, on_select="rerun", selection_mode=("box", "lasso"),
                             key=f"latent.{run.id}.{method}.{count}",
                             alt=figures.describe(scatter))
-with side:
-    chosen = [int(p["customdata"]) for p in event.selection.points
-              if p.get("customdata") is not None] if event else []
-    if chosen:
-        st.markdown(t("latent.selected", count=len(chosen)))
-        images.show_row(common.test_images(run)[chosen[:48]], columns=8, scale=2,
-                        alt=t("images.digits_alt", count=min(48, len(chosen))))
-    else:
-        st.caption(t("latent.select_hint"))
+    if labels is not None:
+        st.caption(t("latent.accuracy", accuracy=number(_accuracy(shown, points), 2)))
+    if shown != "pca":
+        trust = run.cached(("trust", shown, count), lambda: embedding.trustworthiness(
+            codes[:TRUST_POINTS].numpy(), points[:TRUST_POINTS]))
+        st.caption(t("latent.trustworthiness", method=name, value=number(trust, 2),
+                     count=number(min(count, TRUST_POINTS), 0)))
+with pixels:
+    flat = common.test_images(run)[:count].flatten(1)
+    plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
+    picture = figures.scatter_by_class(plain, labels, run.dataset.classes,
+                                       t("latent.of_pixels"))
+    st.plotly_chart(picture, key=f"latent.pixels.{run.id}.{count}",
+                    alt=figures.describe(picture))
+    if labels is not None:
+        st.caption(t("latent.accuracy", accuracy=number(_accuracy("pixels", plain), 2)))
+st.caption(t("latent.accuracy_help", count=number(count, 0)))
+if method != "pca":
+    st.caption(t("latent.not_distances"))
+
+chosen = [int(p["customdata"]) for p in event.selection.points
+          if p.get("customdata") is not None] if event else []
+if chosen:
+    st.markdown(t("latent.selected", count=len(chosen)))
+    images.show_row(common.test_images(run)[chosen[:48]], columns=16, scale=2,
+                    alt=t("images.digits_alt", count=min(48, len(chosen))))
+else:
+    st.caption(t("latent.select_hint"))
 
 if run.model.code_dim == 2:
     st.subheader(t("latent.plane"))
@@ -69,6 +100,12 @@ if run.model.code_dim == 2:
                 y_high=number(y_high), y_low=number(y_low))
     left.image(images.mosaic(plane["images"], columns=size, scale=2, gap=0), caption=caption,
                alt=t("images.plane_alt", size=size))
+    classifier = draw_views.classifier()
+    if classifier is not None:
+        share = run.cached(("plane_share", size), lambda: analysis.confident_share(
+            classifier, plane["images"], CONFIDENT))
+        left.caption(t("generate.manifold_share", share=percent(share),
+                       cells=number(size * size, 0), confidence=percent(CONFIDENT)))
     with right:  # a collapsed axis (an untrained code) still gets a usable slider
         x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
         z1 = st.slider(t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2)

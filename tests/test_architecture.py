@@ -178,3 +178,16 @@ def test_one_parser_for_key_value_settings():
         "a": 1, "b": 0.5, "c": "masking", "d": [1, 2], "e": True}
     with pytest.raises(ValueError, match="key=value"):
         parse_assignments(["nothing"])
+
+
+def test_a_tied_decoder_is_drawn_with_its_output():
+    """Tied weights still make a decoder (the encoder's weights transposed): the diagram shows
+    it, and says it is tied."""
+    from core.architecture import describe
+    from ui.diagrams import svg
+
+    arch = describe(build_model("contractive"))
+    assert arch.tied and [layer.shape for layer in arch.encoder[1:]] == [(32,)]
+    assert [(layer.kind, layer.shape) for layer in arch.decoder] == [("output", (784,))]
+    picture = svg(arch, "en")
+    assert ">output<" in picture and ">784<" in picture and "tied" in picture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from core import lessons, reproduce
+from core import analysis, lessons, reproduce
 from core.lessons import LESSONS, LessonRun
 from core.models import build_model
 from core.training import TrainConfig, train
@@ -93,3 +93,46 @@ def test_reproduce_rows_measure_pca_and_leave_the_unimplemented_blank(small_digi
     assert rows["deep_30"].run == "std" and rows["deep_30"].measured > 0
     claim = reproduce.rifai_row({"contractive": 1.0, "sparse": 2.0})
     assert claim.measured == 1.0 and reproduce.rifai_row({"sparse": 2.0}).measured is None
+
+
+def test_the_contractive_lesson_compares_codes_of_one_kind():
+    """Its references have the contractive run's code units, tying and loss, so Jacobian norms
+    and code distances share one scale (Rifai et al. 2011 compared models so)."""
+    from core.zoo import ZOO
+
+    entries = {entry.name: entry for entry in ZOO}
+    units = []
+    for role in LESSONS["contractive"].roles:
+        entry = entries[role]
+        config = build_model(entry.variant, **entry.hyperparameters).config
+        units.append((config.code_dim, config.activation, config.tied, config.reconstruction))
+    assert len(set(units)) == 1 and units[0][1] == "sigmoid", units
+
+
+def test_the_contraction_ratio_of_a_linear_code_is_its_gain():
+    model = build_model("standard")
+    model.encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 784, bias=False))
+    with torch.no_grad():
+        model.encoder[1].weight.copy_(2 * torch.eye(784))
+    x = torch.rand(20, 1, 28, 28)
+    assert analysis.contraction_curve(model, x, [0.1, 1.0, 10.0]) == pytest.approx([2.0] * 3)
+    codes = analysis.encode_all(model, x)
+    assert analysis.code_spread(3 * codes) == pytest.approx(3 * analysis.code_spread(codes))
+
+
+def test_the_contractive_claim_holds_on_the_shipped_zoo_by_all_three_measures():
+    from core.data import load_dataset
+    from core.zoo import load_zoo_run
+
+    mnist = load_dataset("mnist", download=False)
+    runs = {}
+    for role in LESSONS["contractive"].roles:
+        model, description = load_zoo_run(role)
+        runs[role] = LessonRun(model, mnist.x_test, mnist.x_train[:500], description)
+    verdict = lessons.verdict("contractive", runs)
+    assert set(verdict.curves) == {"contractive", "standard", "sparse", "denoising"}
+    assert all(len(curve) == len(lessons.RADII) for curve in verdict.curves.values())
+    for suffix in ("", "_ratio", "_relative"):
+        others = [verdict.numbers[name + suffix] for name in ("standard", "sparse", "denoising")]
+        assert verdict.numbers["contractive" + suffix] < min(others), suffix
+    assert verdict.holds and verdict.reasons == []

@@ -11,7 +11,13 @@ import torch
 from safetensors import safe_open
 
 from core import data, store
-from core.analysis import reconstruction_errors
+from core.analysis import (
+    confident_share,
+    decoded_plane,
+    encode_all,
+    neighbour_accuracy,
+    reconstruction_errors,
+)
 from core.classifier import accuracy_of, load_classifier, predict
 from core.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
 
@@ -20,10 +26,20 @@ from core.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, l
 # denoising 17.6, contractive 22.1, deep 4.4, vae 8.2, standard-2d 42.8, vae-2d 32.4;
 # assets/README.md), and all below predicting the mean training image for every test image
 # (50.2); the deep run without pretraining (32.4) is the deep lesson's bad example.
+SIGMOID_BOUND = 29.0  # the contractive lesson's references: like contractive's own bound
+DEEP_2D_BOUND = 36.0
 SSE_BOUNDS = {"standard": 11.0, "standard-mse": 11.0, "multilayer": 6.0, "convolutional": 6.0,
               "sparse": 12.0, "denoising": 23.0, "contractive": 29.0, "deep": 6.0,
-              "deep-nopretrain": 36.0, "vae": 11.0, "standard-2d": 48.0, "vae-2d": 42.0}
+              "deep-nopretrain": 36.0, "vae": 11.0, "standard-2d": 48.0, "vae-2d": 42.0,
+              "standard-sigmoid": SIGMOID_BOUND, "sparse-sigmoid": SIGMOID_BOUND,
+              "denoising-sigmoid": SIGMOID_BOUND, "deep-2d": DEEP_2D_BOUND}
 TEST_IMAGES = 2000
+# the Latent page's first picture must separate the digits: 5-NN accuracy of its 2-D codes on
+# the first 5,000 test images (PCA of their pixels: 0.41; the shipped deep-2d: see
+# assets/README.md)
+LATENT_ACCURACY = 0.78  # the shipped deep-2d: 0.790
+PLANE_RUN = "deep-2d"  # the 2-D manifold the Generate and Latent pages open on
+PLANE_SHARE = 0.7  # the shipped deep-2d: 0.81 (20 x 20); vae-2d: 0.32
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +155,66 @@ def test_zoo_command_builds_runs_and_the_classifier(tmp_path, capsys):
     assert store.load_run(tmp_path / "denoising")[1]["dataset"] == "digits"
     classifier = load_classifier(tmp_path / "classifier")
     assert predict(classifier, torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+# ---------------------------------------------------------------- the pictures the pages open on
+
+MAP_IMAGES = 5000
+
+
+@pytest.fixture(scope="module")
+def mnist_map():
+    dataset = data.load_dataset("mnist", download=False)
+    return dataset.x_test[:MAP_IMAGES], dataset.y_test[:MAP_IMAGES]
+
+
+def test_the_latent_example_separates_the_digits_where_pca_mixes_them(mnist_map):
+    """The Latent space page opens on deep-2d: its 2-D codes keep the digits apart (5-NN
+    accuracy, 5-fold, on 5,000 test images) where PCA of the same pixels mixes them, as in
+    Hinton & Salakhutdinov 2006, figure 3."""
+    from core.projection import pca_2d
+
+    x, y = mnist_map
+    model, description = load_zoo_run("deep-2d")
+    assert description["hyperparameters"]["code_dim"] == 2 and model.has_pretraining
+    codes = encode_all(model, x)
+    assert neighbour_accuracy(codes, y) >= LATENT_ACCURACY
+    assert neighbour_accuracy(torch.as_tensor(pca_2d(x.flatten(1))), y) < 0.5
+
+
+def test_the_generate_plane_shows_a_digit_in_most_cells():
+    """The 2-D manifold the Generate page opens on (deep-2d's plane, 20 x 20): most cells are
+    digits the classifier is sure of."""
+    model, _ = load_zoo_run(PLANE_RUN)
+    dataset = data.load_dataset("mnist", download=False)
+    plane = decoded_plane(model, encode_all(model, dataset.x_test), size=20)
+    classifier = load_classifier(ZOO_DIR / CLASSIFIER)
+    assert confident_share(classifier, plane["images"], 0.9) >= PLANE_SHARE
+
+
+def test_neighbour_accuracy_is_scikit_learn_s_cross_validated_knn():
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 4, (600,), generator=generator)
+    points = torch.randn(600, 2, generator=generator) + labels[:, None] * 0.8
+    expected = cross_val_score(KNeighborsClassifier(5), points.numpy(), labels.numpy(),
+                               cv=KFold(5)).mean()
+    assert neighbour_accuracy(points, labels) == pytest.approx(expected, abs=1e-9)
+    assert neighbour_accuracy(labels[:, None].float(), labels) == 1.0
+
+
+def test_trustworthiness_is_scikit_learn_s():
+    import numpy as np
+    from sklearn.manifold import trustworthiness as reference
+
+    from core.embedding import trustworthiness
+
+    rng = np.random.default_rng(0)
+    high = rng.standard_normal((700, 8))
+    high[:350] += 3
+    low = high[:, :2] + rng.standard_normal((700, 2))
+    assert trustworthiness(high, low, block=128) == pytest.approx(reference(high, low), abs=1e-9)
+    assert trustworthiness(high, high[:, [1, 0]].repeat(4, 1)[:, :8]) <= 1.0
+    assert trustworthiness(high[:, :2], high[:, :2]) == pytest.approx(1.0)

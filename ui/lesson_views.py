@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from core import analysis
-from core.lessons import NOISE, SAMPLES, Verdict
+from core.lessons import NOISE, RADII, SAMPLES, Verdict
 from ui import figures, images
 from ui.i18n import number, t
 
@@ -63,9 +63,22 @@ def _denoising(runs, verdict, names) -> None:
 
 
 def _contractive(runs, verdict, names) -> None:
+    """Two charts on equal terms: the Jacobian norm, raw and over each code's spread, and the
+    contraction ratio against the size of the perturbation."""
+    keys = list(verdict.curves)  # standard, not standard-sigmoid: the verdict's own names
     labels = [names[role] for role in runs]
-    _chart(figures.bars(labels, [verdict.numbers[role] for role in runs],
-                        t("lessons.chart_jacobian"), "", t("charts.jacobian")), "lesson.jacobian")
+    series = {t("lessons.jacobian_raw"): [verdict.numbers[key] for key in keys],
+              t("lessons.jacobian_relative"): [verdict.numbers[f"{key}_relative"]
+                                               for key in keys]}
+    _chart(figures.grouped_bars(labels, series, t("lessons.chart_jacobian"), "",
+                                t("charts.jacobian")), "lesson.jacobian")
+    curves = {label: verdict.curves[key] for label, key in zip(labels, keys, strict=True)}
+    figure = figures.lines(list(RADII), curves, t("lessons.chart_contraction"),
+                           t("lessons.radius_axis"), t("lessons.ratio_axis"))
+    figure.update_xaxes(type="log", tickvals=list(RADII),  # the radii double: one tick each
+                        ticktext=[number(radius, 1) for radius in RADII])
+    _chart(figure, "lesson.contraction")
+    st.caption(t("lessons.contraction_note"))
 
 
 def _vae(runs, verdict, names) -> None:
