@@ -127,7 +127,7 @@ LIVE = {
     "pretraining": JobSnapshot(status="running", phase="pretraining", epochs=3, progress=0.1,
                                phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5}),
     "waiting_for_worker": JobSnapshot(status="queued", phase="waiting_for_worker",
-                                      phase_fields={"pending": 3}, queue_position=2, epochs=3),
+                                      queue_position=2, epochs=3),
     "training": JobSnapshot(status="running", phase="training", epoch=2, epochs=3,
                             phase_fields={"epoch": 2, "epochs": 3}, progress=0.5,
                             samples_per_second=1234.5, elapsed=12.5),
@@ -143,6 +143,19 @@ def test_no_english_while_a_job_is_queued_or_trains(state, page, diverged):
     assert not at.exception, at.exception
     phase = translate("pt", f"phases.{snapshot.phase}", **localized(snapshot.phase_fields, "pt"))
     assert any(phase in text for text in at.texts), phase
+    assert not english_on_screen(at.texts), english_on_screen(at.texts)
+
+
+def test_a_shared_run_says_so_in_the_student_s_language(diverged):
+    """Fourteen others pressed Train with the same settings: one computation, and the page
+    says so (in Portuguese here)."""
+    _, model, dataset = diverged
+    snapshot = JobSnapshot(status="running", phase="training", epoch=1, epochs=3,
+                           phase_fields={"epoch": 1, "epochs": 3}, progress=0.2,
+                           shared_with=14)
+    at = _page_with(snapshot, model, dataset)
+    assert not at.exception, at.exception
+    assert translate("pt", "live.shared", others="14") in [i.value for i in at.info]
     assert not english_on_screen(at.texts), english_on_screen(at.texts)
 
 

@@ -69,6 +69,8 @@ def _ready(dataset) -> None:
 
 
 def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
+    if snapshot.shared_with and not snapshot.finished:  # identical settings: one computation
+        st.info(t("live.shared", others=snapshot.shared_with), icon=":material/group:")
     if snapshot.status == "queued":
         ahead = snapshot.queue_position or 0
         st.info(t("live.queued_ahead", ahead=ahead) if ahead else t("live.queued_next"))
@@ -83,8 +85,7 @@ def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
                      budget=_duration(budget)))
     placement = getattr(run.job, "placement", None)  # the Ray backend says where it runs
     if placement:
-        st.caption(t("live.where", node=placement.get("node", "?"),
-                     device=placement.get("device", "?")))
+        st.caption(t("live.where", device=placement.get("device", "?")))
 
 
 def _metric_row():
