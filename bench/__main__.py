@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             from bench import ui
             rows += ui.run(args.quick)
         elif suite == "burst":
-            from bench import burst
+            from bench import burst, load
             rows += burst.run(args.quick)
+            rows += load.browser_burst(args.quick, args.sessions and min(args.sessions, 10))
         elif suite == "fairness":
             from bench import load
             rows += load.fairness(args.quick, args.sessions)

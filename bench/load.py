@@ -133,3 +133,40 @@ def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
                         note="reference: the same class without the impatient sessions; "
                         f"never updated within 300 s: {missing[3]} (reference {missing[0]})"))
     return rows
+
+
+def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
+    """The class burst in real browsers: `sessions` students on the Train page press Train
+    together (MNIST when the data folder has it, else digits), against a server that admits one
+    run at a time (AE_SHARED_JOBS=1: first come, first served) and one with the default turns.
+    The browsers, the server and the training share the machine's cores."""
+    missing = browser_missing()
+    if missing:
+        return [Row("burst", "skipped: needs " + ", ".join(missing), float("nan"), "")]
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import _percentile
+
+    sessions = sessions or (5 if quick else 10)
+    results = {}
+    for shared in ("1", "32"):
+        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+            process, url = start_server(Path(folder), {"AE_UMAP_WARMUP": "0",
+                                                       "AE_SHARED_JOBS": shared})
+            browser = launch(p)
+            try:
+                results[shared] = class_with_impatient(browser, url, sessions, 0)
+            finally:
+                browser.close()
+                process.terminate()
+                process.wait(timeout=30)
+    rows = []
+    for share, name in ((0.5, "p50"), (0.95, "p95")):
+        fcfs, turns = (_percentile([w for w in results[k] if not math.isnan(w)] or
+                                   [float("nan")], share) for k in ("1", "32"))
+        rows.append(Row("burst", f"{sessions} browsers press Train together: first live "
+                        f"update {name}", turns, "s", reference=fcfs,
+                        ratio=fcfs / turns if turns else None,
+                        note="reference: one run at a time (AE_SHARED_JOBS=1); browsers, "
+                             "server and training share the cores"))
+    return rows
