@@ -120,11 +120,12 @@ class LocalJob:
     placement: dict[str, Any] = {}  # local: no node to name
 
     def __init__(self, spec: JobSpec, dataset: Dataset | None = None, *,
-                 queue: JobQueue | None = None, checkpoint: Path | None = None) -> None:
+                 queue: JobQueue | None = None, checkpoint: Path | None = None,
+                 paused: bool = False) -> None:
         """dataset: the spec's dataset already in memory (an upload, a subset); loaded by name
         otherwise. checkpoint: a folder where the run is saved after every epoch (marked as
         still training) and removed when the job ends; what a crash leaves there is
-        recoverable."""
+        recoverable. paused: start waiting for step() (a run of its own, never shared)."""
         from core.sharedtraining import Training, spec_key
 
         self.spec = spec
@@ -133,9 +134,12 @@ class LocalJob:
         self.queue = queue or job_queue(spec.config.device)
         self.checkpoint = checkpoint
         self.checkpoint_extra: dict[str, Any] = {}  # more for its run.json (the Ray node)
-        key = spec_key(spec, self.dataset) if self.queue.share_identical else None
+        key = (spec_key(spec, self.dataset) if self.queue.share_identical and not paused
+               else None)
         existing = self.queue.trainings.get(key) if key is not None else None
         self._training = existing or Training(spec, self.dataset, self.queue, key)
+        if paused:
+            self._training.set_stepping(0)
         self._new_training = lambda: Training(spec, self.dataset, self.queue, key)
         self._own: Autoencoder | None = None  # the result, once this job has ended
         self._final: JobSnapshot | None = None
@@ -153,6 +157,32 @@ class LocalJob:
     def wait(self, timeout: float | None = None) -> JobSnapshot:
         self._done.wait(timeout)
         return self.snapshot()
+
+    # step by step: a class watches the first updates of a network in slow motion
+
+    def step(self, count: int = 1) -> bool:
+        """Train `count` more steps (one batch each), then wait; the preview and the step's
+        loss terms are reported after each. False when the run is shared with others (its
+        pace is theirs too) or over."""
+        if self._training.subscribers() > 1 or self._done.is_set():
+            return False
+        self._training.set_stepping(count)
+        return True
+
+    def pause_after_epoch(self) -> bool:
+        """Finish the current epoch (its validation included), then wait for step()."""
+        if self._training.subscribers() > 1 or self._done.is_set():
+            return False
+        self._training.pause_after_epoch()
+        return True
+
+    def resume(self) -> None:
+        """Train freely again."""
+        self._training.set_stepping(None)
+
+    @property
+    def stepping(self) -> bool:
+        return self._training.stepping and not self._done.is_set()
 
     def snapshot(self) -> JobSnapshot:
         return self._final.copy() if self._final is not None else self._training.snapshot()

@@ -28,6 +28,7 @@ PHASES: dict[str, str] = {
     "starting": "starting",
     "pretraining": "RBM {stage} of {stages}, epoch {epoch} of {epochs}",
     "training": "training, epoch {epoch} of {epochs}",
+    "paused": "paused: waiting for the next step",
     "testing": "testing the final model",
     "done": "done",
     "stopped": "stopped",

@@ -81,6 +81,8 @@ class Training:
         self._subscribers: list[LocalJob] = []
         self._detaching: list[LocalJob] = []
         self._running = self._ended = self._out_of_time = False
+        self._gate = threading.Condition()
+        self._stepping, self._steps_left, self._pause_at_epoch = False, 0, False
         self._thread = threading.Thread(target=self._main, daemon=True, name="training-job")
 
     # ------------------------------------------------------------ subscribers
@@ -191,15 +193,50 @@ class Training:
         self.progress.update(queue_position=position, phase=(
             "queued" if position else "queued_next"), phase_fields={"ahead": position})
 
-    def _pace(self) -> None:
+    def _pace(self) -> bool:
         """Between two steps: hand over detaching subscribers' weights, check the time
-        budget (own turns only), then take turns on the device."""
+        budget (own turns only), wait for the user's next step when stepping, then take turns
+        on the device. True: report right after this step (the user watches each one)."""
         if self._detaching:
             self._settle_pending()
         if self.time_budget and self.queue.turns.used(self) >= self.time_budget:
             self._out_of_time = True
             self.stop_event.set()
+        stepped = self._stepping and self._await_step()
         self.queue.turns.pace(self)
+        return stepped
+
+    # ------------------------------------------------------------ step by step
+
+    def set_stepping(self, steps: int | None) -> None:
+        """steps=None: run freely; n >= 0: run n more steps, then wait for the next call."""
+        with self._gate:
+            self._stepping = steps is not None
+            self._steps_left = steps or 0
+            self._gate.notify_all()
+
+    def pause_after_epoch(self) -> None:
+        self._pause_at_epoch = True
+
+    @property
+    def stepping(self) -> bool:
+        return self._stepping
+
+    def _await_step(self) -> bool:
+        """Wait (without the device's turn) until the user allows one more step."""
+        with self._gate:
+            if self._steps_left == 0 and not self.stop_event.is_set():
+                before = self.progress.snapshot()  # training or an RBM's pretraining
+                self.queue.turns.leave(self, forget=False)  # the budget counts on
+                self.progress.update(phase="paused", phase_fields={})
+                while (self._stepping and self._steps_left == 0
+                       and not self.stop_event.is_set()):
+                    self._gate.wait(0.2)
+                self.queue.turns.enter(self)
+                self.progress.update(phase=before.phase, phase_fields=before.phase_fields)
+            if self._steps_left > 0:
+                self._steps_left -= 1
+        return True
 
     def _settle_pending(self) -> None:
         while self._detaching:
@@ -219,6 +256,9 @@ class Training:
         return snapshot
 
     def _save_checkpoints(self, snapshot: JobSnapshot) -> None:
+        if self._pause_at_epoch:  # "pause after this epoch": the next step waits
+            self._pause_at_epoch = False
+            self.set_stepping(0)
         with self._lock:
             targets = [(job.checkpoint, job.checkpoint_extra) for job in self._subscribers
                        if job.checkpoint]

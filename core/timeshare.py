@@ -62,8 +62,9 @@ class TimeShare:
                     self._line.appendleft(entry)
                     break
 
-    def leave(self, member: object) -> None:
-        """The member is done: give up its turn (or its place in line)."""
+    def leave(self, member: object, forget: bool = True) -> None:
+        """The member is done (or pauses: forget=False keeps its account of turns): give up
+        its turn, or its place in line."""
         key = id(member)
         with self._lock:
             began = self._holding.pop(key, None)
@@ -73,7 +74,8 @@ class TimeShare:
                 if entry[0] == key:
                     self._line.remove(entry)
                     entry[1].set()
-            self._used.pop(key, None)
+            if forget:
+                self._used.pop(key, None)
             self._grant()
 
     def used(self, member: object) -> float:

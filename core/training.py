@@ -72,7 +72,9 @@ class Diverged(messages.Problem):
     pass
 
 
-Pace = Callable[[], None]  # called between steps: may wait for the device (core.timeshare)
+# called before each step: may wait (for the device's turn: core.timeshare; for the user, one
+# step at a time); True asks for a live report right after that step
+Pace = Callable[[], bool | None]
 
 
 def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Progress,
@@ -117,8 +119,7 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
         order = train_index[torch.randperm(len(train_index), device=device,
                                            generator=generator)]
         for batch_index in range(steps_per_epoch):
-            if pace is not None:
-                pace()
+            report_now = pace() if pace is not None else False
             if stop.is_set():
                 raise StopRequested
             batch = x_all[order[batch_index * config.batch_size:
@@ -137,7 +138,7 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
             count, step = count + 1, step + 1
             now = time.perf_counter()
             due = (now - last_report >= config.report_interval or step == 1  # instant 1st point
-                   or batch_index == steps_per_epoch - 1)
+                   or batch_index == steps_per_epoch - 1 or report_now)
             if not due:
                 continue
             # --- a live report: the only host sync inside the epoch ---
