@@ -4,7 +4,7 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import common, images, through_app
+from ui import common, figures, images, through_app
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -25,7 +25,8 @@ count = left.select_slider(t("generate.count"), [16, 32, 64], 32, key="generate.
 z = analysis.sample_codes(model, codes, count, torch.Generator().manual_seed(int(seed)))
 with right:
     images.show_row(analysis.decode_all(model, z), columns=16, scale=2,
-                    alt=t("images.samples_alt", name=run.name))
+                    alt=t("images.samples_alt", name=run.name),
+                    download=figures.file_stem("generate-samples", run.name))
 
 st.subheader(t("generate.interpolation"))
 a_col, b_col, steps_col = st.columns(3)
@@ -38,7 +39,8 @@ path = (1 - weights) * codes[int(first)] + weights * codes[int(second)]
 x = common.test_images(run)
 images.show_row(torch.cat([x[int(first)][None], analysis.decode_all(model, path),
                            x[int(second)][None]]),
-                t("generate.interpolation_caption"), scale=2)
+                t("generate.interpolation_caption"), scale=2,
+                download=figures.file_stem("generate-interpolation", run.name))
 
 st.subheader(t("generate.traverse"))
 dim_col, range_col = st.columns(2)
@@ -51,9 +53,11 @@ walk = codes[int(base_index)].repeat(11, 1)
 walk[:, int(dim)] = values
 images.show_row(analysis.decode_all(model, walk), t(
     "generate.traverse_caption", dim=dim, low=number(float(values[0])),
-    high=number(float(values[-1]))), scale=2)
+    high=number(float(values[-1]))), scale=2,
+    download=figures.file_stem("generate-traversal", run.name))
 
 if model.code_dim == 2:
     st.subheader(t("generate.manifold"))
     plane = analysis.decoded_plane(model, codes, size=20)
-    images.show_row(plane["images"], columns=20, scale=1, alt=t("images.plane_alt", size=20))
+    images.show_row(plane["images"], columns=20, scale=1, alt=t("images.plane_alt", size=20),
+                    download=figures.file_stem("generate-manifold", run.name))

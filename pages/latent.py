@@ -46,9 +46,8 @@ if method != "pca":
 plot, side = st.columns([3, 2])
 with plot:
     scatter = figures.scatter_by_class(points, labels, run.dataset.classes, title)
-    event = st.plotly_chart(scatter, on_select="rerun", selection_mode=("box", "lasso"),
-                            key=f"latent.{run.id}.{method}.{count}",
-                            alt=figures.describe(scatter))
+    event = figures.show(scatter, "latent", method, run.name, on_select="rerun",
+                         selection_mode=("box", "lasso"), key=f"latent.{run.id}.{method}.{count}")
 with side:
     chosen = [int(p["customdata"]) for p in event.selection.points
               if p.get("customdata") is not None] if event else []
