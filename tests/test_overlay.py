@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 import pytest
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 from core.training import TrainConfig
-from tests.conftest import session_run
+from tests.conftest import ROOT, session_run
 from tests.test_pages import app_at
 from ui import figures, images
 
@@ -43,11 +44,14 @@ def test_compare_overlays_curves_rows_and_what_differs(two_runs):
     assert "Training loss" in titles and "Validation error per epoch" in titles
     table = at.dataframe[1].value  # the first is the metrics table
     assert list(table["run"]) == [two_runs["sparse"].label, two_runs["standard"].label]
-    assert {"variant", "seed", "l1_weight", "code_dim", "link"} <= set(table.columns)
+    assert {"variant", "seed", "l1_weight", "code_dim"} <= set(table.columns)
     assert "epochs" not in table.columns  # the same in both: not a difference
-    link = urlparse(table["link"].iloc[0])
-    query = {key: values[0] for key, values in parse_qs(link.query).items()}
-    assert link.path == "train" and query["variant"] == "sparse" and query["tc.seed"] == "7"
+    retrain = {p.proto.label: p.proto for p in at.get("page_link")
+               if p.proto.label.startswith("Retrain")}
+    assert set(retrain) == {"Retrain sparse-1", "Retrain standard-1"}
+    link = retrain["Retrain sparse-1"]
+    query = {key: values[0] for key, values in parse_qs(link.query_string).items()}
+    assert link.page == "train" and query["variant"] == "sparse" and query["tc.seed"] == "7"
     downloads = [b.proto.label for b in at.get("download_button")]
     assert "PNG for slides" in downloads
 
@@ -55,12 +59,11 @@ def test_compare_overlays_curves_rows_and_what_differs(two_runs):
 def test_a_retrain_link_restores_the_runs_settings_and_seed(two_runs):
     from ui import overlay
 
-    at = app_at("pages/compare.py", {"runs": dict(two_runs), "active_run": "sparse"})
-    at.multiselect[0].set_value(["sparse", "standard"]).run()
-    link = urlparse(at.dataframe[1].value["link"].iloc[0])
-    trained = app_at("pages/home.py")
-    for key, values in parse_qs(link.query).items():
-        trained.query_params[key] = values[0]
+    query = overlay.retrain_query(two_runs["sparse"])
+    trained = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        trained.query_params[key] = value
+    trained.session_state["dataset_name"] = "digits"
     trained.switch_page("pages/train.py").run()
     assert not trained.exception, trained.exception
     assert trained.selectbox(key="train_variant").value == "sparse"
@@ -108,9 +111,9 @@ def test_train_offers_script_notebook_report_and_row(two_runs, language, monkeyp
                                    "lang": language})
     assert not at.exception, at.exception
     labels = {b.proto.label for b in at.get("download_button")}
-    expected = ({"Training script (.py)", "Notebook (.ipynb)", "Report (.html)",
+    expected = ({"Training script (.py)", "Jupyter notebook (.ipynb)", "Report (.html)",
                  "PNG for slides"} if language == "en" else
-                {"Script de treinamento (.py)", "Notebook (.ipynb)", "Relatório (.html)",
+                {"Script de treinamento (.py)", "Notebook Jupyter (.ipynb)", "Relatório (.html)",
                  "PNG para slides"})
     assert expected <= labels
     assert at.number_input(key="tc.seed").value == 0  # the seed is a training setting now

@@ -168,9 +168,10 @@ RETRAIN_KEYS = ("epochs", "batch_size", "lr", "lr_schedule", "validation", "seed
 
 
 def for_run(variant: str, hyperparameters: dict[str, Any], train_config: dict[str, Any],
-            dataset: str) -> str:
-    """A link that opens Train with a run's variant and settings, its seed included (always
-    written: Train's own defaults differ from TrainConfig's), so anyone retrains that run."""
+            dataset: str) -> dict[str, str]:
+    """The query of a link that opens Train with a run's variant and settings, its seed
+    included (always written: Train's own defaults differ from TrainConfig's), so anyone
+    retrains that very run."""
     from core.data import DATASETS
     from core.models import MODELS
 
@@ -182,7 +183,7 @@ def for_run(variant: str, hyperparameters: dict[str, Any], train_config: dict[st
                    if k in defaults and v != defaults[k]})
     params.update({f"tc.{k}": _url_value(train_config[k]) for k in RETRAIN_KEYS
                    if k in train_config})
-    return "train?" + urlencode(params)
+    return params
 
 
 def write() -> None:

@@ -14,7 +14,7 @@ import torch
 from core import analysis
 from core.training import TrainConfig, preview_indices
 from ui import figures, images, links
-from ui.i18n import known, t
+from ui.i18n import known, language, t
 from ui.state import Run
 
 SHOWN_TRAINING = ("epochs", "batch_size", "lr", "lr_schedule", "validation", "seed",
@@ -45,14 +45,17 @@ def settings_of(run: Run) -> dict[str, Any]:
 def _shown(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if language() == "pt" else text
     if isinstance(value, str) and known(f"choices.{value}"):
         return t(f"choices.{value}")
     return str(value)
 
 
 def differences(runs: list[Run]) -> pd.DataFrame:
-    """One row per run: its label, each setting whose values differ between the runs (every
-    setting when there is one run), and the link that retrains it."""
+    """One row per run: its label and each setting whose values differ between the runs
+    (every setting when there is one run)."""
     settings = [settings_of(run) for run in runs]
     names = list(dict.fromkeys(name for s in settings for name in s))
     differing = [n for n in names if len({repr(s.get(n)) for s in settings}) > 1 or
@@ -64,11 +67,14 @@ def differences(runs: list[Run]) -> pd.DataFrame:
             value = values.get(name)
             row[name] = (t(f"variants.{value}.title") if name == "variant"
                          else "-" if value is None else _shown(value))
-        row["link"] = links.for_run(run.variant, run.model.hyperparameters(),
-                                    {**dataclasses.asdict(TrainConfig()),
-                                     **(run.train_config or {})}, run.dataset.name)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def retrain_query(run: Run) -> dict[str, str]:
+    """The share link's query that retrains `run` on Train: its variant, settings and seed."""
+    training = {**dataclasses.asdict(TrainConfig()), **(run.train_config or {})}
+    return links.for_run(run.variant, run.model.hyperparameters(), training, run.dataset.name)
 
 
 def _label(name: str) -> str:
@@ -110,11 +116,14 @@ def show(runs: list[Run]) -> None:
             download_images=torch.cat(rows) if last else None)
     st.markdown(f"**{t('export.overlay_settings')}**")
     table = differences(runs)
-    if len(runs) > 1 and list(table.columns) == ["run", "link"]:
+    if len(runs) > 1 and list(table.columns) == ["run"]:
         st.caption(t("export.overlay_same"))
-    columns = {name: _label(name) for name in table.columns if name not in ("run", "link")}
-    st.dataframe(table, hide_index=True, column_config={
-        "run": t("export.overlay_run"), **columns,
-        "link": st.column_config.LinkColumn(t("export.overlay_link"),
-                                            help=t("export.overlay_link_help"),
-                                            display_text=t("export.overlay_link"))})
+    columns = {name: _label(name) for name in table.columns if name != "run"}
+    st.dataframe(table, hide_index=True,
+                 column_config={"run": t("export.overlay_run"), **columns})
+    for index, run in enumerate(runs):  # a link that retrains each run, seed included
+        if index % 3 == 0:
+            row = st.columns(3)
+        row[index % 3].page_link("pages/train.py", query_params=retrain_query(run),
+                                 label=t("export.overlay_link", name=run.name),
+                                 help=t("export.overlay_link_help"), icon=":material/replay:")
