@@ -37,8 +37,12 @@ def number(value: float, language: str, digits: int = 4) -> str:
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    step = (high - low) / (count - 1) if high > low else 1.0
-    return [low + i * step for i in range(count)]
+    """Round values (1, 2 or 5 times a power of ten apart) from low to high."""
+    raw = (high - low) / (count - 1) if high > low else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
 
 
 def svg_chart(series: dict[str, tuple[list[float], list[float]]], title: str, x_label: str,
@@ -66,15 +70,21 @@ def svg_chart(series: dict[str, tuple[list[float], list[float]]], title: str, x_
              f'{escape(title)}</text>',
              f'<rect x="{PAD}" y="{PAD}" width="{WIDTH - 2 * PAD}" height="{HEIGHT - 2 * PAD}" '
              'fill="none" stroke="#999"/>']
-    for tick in _ticks(y_low, y_high):
+    y_ticks = [t for t in _ticks(y_low, y_high) if not log_y or float(t).is_integer()]
+    if log_y and len(y_ticks) < 2:  # less than a decade: round values on the log axis
+        y_ticks = [math.log10(v) for v in _ticks(10 ** y_low, 10 ** y_high) if v > 0]
+    for tick in y_ticks:
         y = HEIGHT - PAD - (tick - y_low) / (y_high - y_low) * (HEIGHT - 2 * PAD)
         shown = 10 ** tick if log_y else tick
         parts.append(f'<text x="{PAD - 4}" y="{y + 4:.1f}" text-anchor="end">'
-                     f'{number(shown, language, 3)}</text>')
-    for tick in _ticks(x_low, x_high):
+                     f'{number(round(shown, 9), language)}</text>')
+    x_ticks = _ticks(x_low, x_high, 6)
+    if all(float(p[0]).is_integer() for p in points):  # steps, epochs: whole ticks only
+        x_ticks = [t for t in x_ticks if float(t).is_integer()] or x_ticks
+    for tick in x_ticks:
         x = PAD + (tick - x_low) / (x_high - x_low) * (WIDTH - 2 * PAD)
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - PAD + 16}" text-anchor="middle">'
-                     f'{number(tick, language, 3)}</text>')
+                     f'{number(round(tick, 9), language)}</text>')
     parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT - 12}" text-anchor="middle">'
                  f'{escape(x_label)}</text><text x="14" y="{HEIGHT / 2}" text-anchor="middle" '
                  f'transform="rotate(-90 14 {HEIGHT / 2})">{escape(y_label)}</text>')
