@@ -80,7 +80,7 @@ def overlay(series: dict[str, tuple[list[float], list[float]]], title: str, x_ti
                            line={"color": PALETTE[index % len(PALETTE)], "width": 2},
                            marker={"symbol": SYMBOLS[index % len(SYMBOLS)]})
     figure = _style(figure, title, x_title, y_title)
-    figure.update_layout(hovermode="x unified")
+    figure.update_layout(hovermode="x unified", hoverlabel={"namelength": -1})
     if log_y:
         figure.update_yaxes(type="log")
     return figure

@@ -43,6 +43,8 @@ def settings_of(run: Run) -> dict[str, Any]:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):  # a mark, the same in every language
+        return "✓" if value else "✗"
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     if isinstance(value, float):
