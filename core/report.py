@@ -19,7 +19,7 @@ from core.analysis import reconstruct_all
 from core.export import TRAIN_KEYS, checked_settings
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]  # Okabe & Ito
-WIDTH, HEIGHT, PAD = 720, 300, 56  # the SVG charts' size and axis margin, in px
+WIDTH, HEIGHT, PAD = 720, 300, 72  # the SVG charts' size and axis margin, in px
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;padding:0 1em;"
          "color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:"
          "1px solid #ddd;padding:.3em .8em;text-align:left}td.n{text-align:right;font-variant:"
@@ -88,6 +88,7 @@ def svg_chart(series: dict[str, tuple[list[float], list[float]]], title: str, x_
     parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT - 12}" text-anchor="middle">'
                  f'{escape(x_label)}</text><text x="14" y="{HEIGHT / 2}" text-anchor="middle" '
                  f'transform="rotate(-90 14 {HEIGHT / 2})">{escape(y_label)}</text>')
+    legend_x = PAD
     for index, (name, (xs, ys)) in enumerate(series.items()):
         colour = PALETTE[index % len(PALETTE)]
         kept = [(x, y) for x, y in zip(xs, ys, strict=True) if (x, y) in valid]
@@ -99,9 +100,10 @@ def svg_chart(series: dict[str, tuple[list[float], list[float]]], title: str, x_
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{colour}"><title>'
                          f'{escape(name)}: {number(x, language, 6)}, {number(y, language)}'
                          '</title></circle>')
-        parts.append(f'<rect x="{PAD + 150 * index}" y="{HEIGHT + 12}" width="14" height="4" '
-                     f'fill="{colour}"/><text x="{PAD + 150 * index + 20}" y="{HEIGHT + 18}">'
+        parts.append(f'<rect x="{legend_x}" y="{HEIGHT + 12}" width="14" height="4" '
+                     f'fill="{colour}"/><text x="{legend_x + 20}" y="{HEIGHT + 18}">'
                      f'{escape(name)}</text>')
+        legend_x += 40 + 7 * len(name)  # about 7 px a character at 13 px
     return "".join(parts) + "</svg>"
 
 
@@ -128,9 +130,11 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return f"<table>{cells}</table>"
 
 
-def _value(value: Any, language: str) -> str:
+def _value(value: Any, language: str, labels: dict[str, str]) -> str:
     if isinstance(value, bool):
-        return str(value).lower()
+        return labels.get(str(value).lower(), str(value).lower())
+    if isinstance(value, str):
+        return labels.get(f"choice_{value}", value)
     if isinstance(value, (int, float)):
         return number(float(value), language, 6) if isinstance(value, float) else str(value)
     if isinstance(value, (list, tuple)):
@@ -150,7 +154,7 @@ def report_html(run: dict[str, Any], model: torch.nn.Module, images: torch.Tenso
     settings = [(label("variant"), label(f"variant_{run['variant']}")),
                 (label("dataset"), label("upload") if str(run.get("dataset", "")).startswith(
                     "upload:") else str(run.get("dataset", "")))]
-    settings += [(label(k), _value(v, language)) for k, v in {**hyper, **train}.items()
+    settings += [(label(k), _value(v, language, labels)) for k, v in {**hyper, **train}.items()
                  if k in hyper or k in TRAIN_KEYS]
     shown = [(label(k), number(v, language)) for k, v in metrics.items()
              if isinstance(v, (int, float))]

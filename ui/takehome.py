@@ -43,6 +43,9 @@ def report_labels(run: Run) -> dict[str, str]:
     labels.update({f"term_{name}": t(f"terms.{name}") for name in
                    ("loss", "reconstruction", "l1", "contractive", "kl")})
     labels[f"variant_{run.variant}"] = t(f"variants.{run.variant}.title")
+    choices = {key.removeprefix("choices."): text for key, text in catalog("en").items()
+               if key.startswith("choices.")}
+    labels.update({f"choice_{name}": t(f"choices.{name}") for name in choices})
     return labels
 
 
