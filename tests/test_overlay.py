@@ -117,3 +117,22 @@ def test_train_offers_script_notebook_report_and_row(two_runs, language, monkeyp
                  "PNG para slides"})
     assert expected <= labels
     assert at.number_input(key="tc.seed").value == 0  # the seed is a training setting now
+
+
+def test_a_link_carries_booleans_and_layer_sizes():
+    """A share link's settings are read back as core reads --set values: true/false and
+    [sizes] (before, "True" and "1000,500,250" were refused as not numbers)."""
+    from ui import links
+
+    query = links.for_run("deep", {"hidden_sizes": (64, 32), "pretrain": False},
+                          {"epochs": 2, "seed": 3}, "digits")
+    assert query["hp.hidden_sizes"] == "[64,32]" and query["hp.pretrain"] == "false"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]  # no value dropped
+    assert at.text_input(key="hp.deep.hidden_sizes").value == "64, 32"
+    assert at.toggle(key="hp.deep.pretrain").value is False
+    assert at.number_input(key="tc.seed").value == 3
