@@ -163,6 +163,8 @@ def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_di
     source = export.script(record, texts("en"))
     html = report.report_html(record, loaded, small_digits.x_test[:8],
                               report_labels("en")).decode("utf-8")
+    assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
+    assert html.count("<svg") == 2 and "data:image/png;base64," in html  # all inline
     for text in (source, html):
         assert "owner-1234abcd" not in text
         assert str(runs) not in text and "secret-runs-folder" not in text
