@@ -98,7 +98,8 @@ def script(run: dict[str, Any], texts: dict[str, str], today: date | None = None
     filled = {key: text.format(**fields) for key, text in texts.items()}
     tied = variant in ONE_LAYER and model["tied"]
     variant_parts = (["tied"] if tied else []) + (["one_layer"] if variant in ONE_LAYER else [])
-    variant_parts.append(f"model_{variant}")
+    hidden = variant == "contractive" and model["hidden_dim"]  # the Jacobian by autograd
+    variant_parts.append(f"model_{variant}" + ("_hidden" if hidden else ""))
     parts = ["head", f"data_{kind}", *variant_parts, "train"]
     source = "".join(_part(part) for part in parts)
     docstring = "\n\n".join(textwrap.fill(filled[key], WIDTH - 4, break_on_hyphens=False)

@@ -114,6 +114,9 @@ def test_scripts_are_short_plain_pytorch_in_the_session_language(language):
                                 "torch", "torchvision", "sklearn"}, imported
             assert len(source.splitlines()) <= 280, (variant, len(source.splitlines()))
             assert max(len(line) for line in source.splitlines()) <= 100
+    hidden = export.script(run_record("contractive", hidden_dim=64, tied=False), texts(language))
+    assert "jacrev" in hidden and "jacrev" not in export.script(run_record("contractive"),
+                                                                texts(language))
     sparse = export.script(run_record("sparse"), texts(language))
     assert ("# Penalidade L1" in sparse) == (language == "pt")
 
