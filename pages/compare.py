@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, reproduce_view, state, through_app
+from ui import common, figures, overlay, reproduce_view, state, through_app
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -61,17 +61,19 @@ names = table["run"].tolist()
 left, right = st.columns(2)
 errors_chart = figures.bars(names, table["sse"].tolist(), t("compare.chart_error"),
                             t("charts.run"), t("charts.sse_per_image"))
-left.plotly_chart(errors_chart, alt=figures.describe(errors_chart))
+figures.show(errors_chart, "compare", "test-error", container=left)
 jacobian_chart = figures.bars(names, table["jacobian"].tolist(), t("compare.chart_jacobian"),
                               t("charts.run"), t("charts.jacobian"))
-right.plotly_chart(jacobian_chart, alt=figures.describe(jacobian_chart))
+figures.show(jacobian_chart, "compare", "jacobian", container=right)
 JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
 norms = {r.name: r.cached("jacobians", lambda r=r: analysis.jacobian_frobenius(
     r.model, common.test_images(r)[:JACOBIAN_HISTOGRAM]).numpy()) for r in chosen}
 histogram = figures.histograms(norms, t("compare.chart_jacobian_hist"), t("charts.frobenius"),
                                log_y=False, y_title=t("charts.count"))
-st.plotly_chart(histogram, alt=figures.describe(histogram))
+figures.show(histogram, "compare", "jacobian-histogram")
+figures.format_control()  # what the charts' camera buttons download: PNG or SVG
 
+overlay.show(chosen)  # the chosen runs' curves, reconstructions and settings, side by side
 # the papers' numbers: from runs already in memory (this session's and the examples) and the
 # chosen ones, never by loading every saved run on the server
 reproduce_view.show([r for r in runs if r.loaded])

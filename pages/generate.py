@@ -4,7 +4,7 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import common, draw_views, images, state, through_app
+from ui import common, draw_views, figures, images, state, through_app
 from ui.i18n import number, percent, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -28,7 +28,8 @@ count = left.select_slider(t("generate.count"), [16, 32, 64], 32, key="generate.
 z = analysis.sample_codes(model, codes, count, torch.Generator().manual_seed(int(seed)))
 with right:
     images.show_row(analysis.decode_all(model, z), columns=16, scale=2,
-                    alt=t("images.samples_alt", name=run.name))
+                    alt=t("images.samples_alt", name=run.name),
+                    download=figures.file_stem("generate-samples", run.name))
 
 st.subheader(t("generate.interpolation"))
 a_col, b_col, steps_col = st.columns(3)
@@ -41,7 +42,8 @@ path = (1 - weights) * codes[int(first)] + weights * codes[int(second)]
 x = common.test_images(run)
 images.show_row(torch.cat([x[int(first)][None], analysis.decode_all(model, path),
                            x[int(second)][None]]),
-                t("generate.interpolation_caption"), scale=2)
+                t("generate.interpolation_caption"), scale=2,
+                download=figures.file_stem("generate-interpolation", run.name))
 
 st.subheader(t("generate.traverse"))
 dim_col, range_col = st.columns(2)
@@ -54,7 +56,8 @@ walk = codes[int(base_index)].repeat(11, 1)
 walk[:, int(dim)] = values
 images.show_row(analysis.decode_all(model, walk), t(
     "generate.traverse_caption", dim=dim, low=number(float(values[0])),
-    high=number(float(values[-1]))), scale=2)
+    high=number(float(values[-1]))), scale=2,
+    download=figures.file_stem("generate-traversal", run.name))
 
 # the 2-D manifold: this run's when its code is 2-D, else the deep 2-D example's, so that a
 # first visit shows the picture too
@@ -65,7 +68,8 @@ if plane_run is not None:
         st.caption(t("generate.manifold_example", name=plane_run.name, dim=model.code_dim))
     plane = analysis.decoded_plane(plane_run.model, common.test_codes(plane_run), size=PLANE)
     images.show_row(plane["images"], columns=PLANE, scale=1,
-                    alt=t("images.plane_alt", size=PLANE))
+                    alt=t("images.plane_alt", size=PLANE),
+                    download=figures.file_stem("generate-manifold", plane_run.name))
     classifier = draw_views.classifier()
     if classifier is not None:
         share = plane_run.cached(("plane_share", PLANE), lambda: analysis.confident_share(

@@ -58,9 +58,8 @@ def _accuracy(kind: str, map_points) -> float:
 maps, pixels = st.columns(2)
 with maps:
     scatter = figures.scatter_by_class(points, labels, run.dataset.classes, title)
-    event = st.plotly_chart(scatter, on_select="rerun", selection_mode=("box", "lasso"),
-                            key=f"latent.{run.id}.{method}.{count}",
-                            alt=figures.describe(scatter))
+    event = figures.show(scatter, "latent", method, run.name, on_select="rerun",
+                         selection_mode=("box", "lasso"), key=f"latent.{run.id}.{method}.{count}")
     if labels is not None:
         st.caption(t("latent.accuracy", accuracy=number(_accuracy(shown, points), 2)))
     if shown != "pca":
@@ -73,8 +72,7 @@ with pixels:
     plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
     picture = figures.scatter_by_class(plain, labels, run.dataset.classes,
                                        t("latent.of_pixels"))
-    st.plotly_chart(picture, key=f"latent.pixels.{run.id}.{count}",
-                    alt=figures.describe(picture))
+    figures.show(picture, "latent", "pixels", run.name, key=f"latent.pixels.{run.id}.{count}")
     if labels is not None:
         st.caption(t("latent.accuracy", accuracy=number(_accuracy("pixels", plain), 2)))
 st.caption(t("latent.accuracy_help", count=number(count, 0)))

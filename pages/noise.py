@@ -26,7 +26,9 @@ images.show_row(clean, t("noise.clean"), columns=12, alt=t("images.digits_alt", 
 images.show_row(noisy, t("noise.noisy", noise=noise, level=number(level, 2)),
                 columns=12, alt=t("images.noisy_alt", count=12, noise=noise))
 images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
-                alt=t("images.recon_row_alt", name=run.name, error=number(error, 1)))
+                alt=t("images.recon_row_alt", name=run.name, error=number(error, 1)),
+                download=figures.file_stem("noise", kind, f"{level:g}", run.name),
+                download_images=torch.cat([clean, noisy, rebuilt]))
 
 st.subheader(t("noise.curve_title"))
 others = {r.id: r for r in state.all_runs() if r.id != run.id}
@@ -40,4 +42,4 @@ curves = {r.name: r.cached(("noise", kind), lambda r=r: analysis.noise_curve(
     r.model, r.dataset.x_test[:1000], kind, levels)) for r in [run, *compare]}
 chart = figures.lines(levels, curves, t("noise.curve", noise=noise),
                       t("charts.noise_level"), t("charts.sse_vs_clean"))
-st.plotly_chart(chart, alt=figures.describe(chart))
+figures.show(chart, "noise", kind, run.name)

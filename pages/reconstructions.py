@@ -33,7 +33,9 @@ mean_error = float((rebuilt - picked).pow(2).flatten(1).sum(1).mean())
 images.show_row(picked, t("recon.originals"), columns=16,
                 alt=t("images.digits_alt", count=len(picked)))
 images.show_row(rebuilt, t("recon.reconstructions"), columns=16,
-                alt=t("images.recon_row_alt", name=run.name, error=number(mean_error, 1)))
+                alt=t("images.recon_row_alt", name=run.name, error=number(mean_error, 1)),
+                download=figures.file_stem("reconstructions", run.name),
+                download_images=torch.cat([picked, rebuilt]))
 
 errors = common.test_errors(run)
 labels = common.test_labels(run)
@@ -43,13 +45,15 @@ if labels is not None:
     means = [float(errors[labels == c].mean()) for c in classes]
     chart = figures.bars([common.class_name(run, c) for c in classes], means,
                          t("recon.per_class"), t("charts.class"), t("charts.sse_per_image"))
-    st.plotly_chart(chart, alt=figures.describe(chart))
+    figures.show(chart, "reconstructions", "error-per-class", run.name)
 
 st.subheader(t("recon.worst"))
 worst = errors.argsort(descending=True)[:12]
 worst_errors = ", ".join(number(float(errors[i]), 0) for i in worst)
 images.show_row(x[worst], t("recon.originals"), columns=12,
                 alt=t("images.digits_alt", count=len(worst)))
-images.show_row(analysis.reconstruct_all(run.model, x[worst]),
-                t("recon.worst_caption", errors=worst_errors), columns=12,
-                alt=t("images.worst_row_alt", name=run.name, errors=worst_errors))
+worst_rebuilt = analysis.reconstruct_all(run.model, x[worst])
+images.show_row(worst_rebuilt, t("recon.worst_caption", errors=worst_errors), columns=12,
+                alt=t("images.worst_row_alt", name=run.name, errors=worst_errors),
+                download=figures.file_stem("reconstructions-worst", run.name),
+                download_images=torch.cat([x[worst], worst_rebuilt]))

@@ -32,9 +32,9 @@ for col, (name, s) in zip(cols, stats.items(), strict=True):
                   mean=number(s["mean_activation"], 3)))
 histogram = figures.histograms(values, t("sparsity.histogram"), t("charts.activation"),
                                y_title=t("charts.count"))
-st.plotly_chart(histogram, alt=figures.describe(histogram))
+figures.show(histogram, "sparsity", "histogram", run.name)
 per_unit = {name: s["mean_per_unit"].tolist() for name, s in stats.items()}
 longest = max(len(v) for v in per_unit.values())
 per_unit_chart = figures.lines(list(range(longest)), per_unit, t("sparsity.per_unit"),
                                t("charts.code_unit"), t("charts.mean_activation"))
-st.plotly_chart(per_unit_chart, alt=figures.describe(per_unit_chart))
+figures.show(per_unit_chart, "sparsity", "per-unit", run.name)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import diagrams, live, state, style, through_app
+from ui import diagrams, live, state, style, takehome, through_app
 from ui.i18n import problem, t
 from ui.widgets import config_inputs
 
@@ -65,7 +65,7 @@ with settings:
         diagrams.show(variant, hyper)
     with st.expander(t("train.training_settings"), expanded=unfolded):
         train_values = config_inputs(TrainConfig, key="tc", overrides=page_defaults(small),
-                                     skip=("device", "preview_size", "report_interval", "seed"))
+                                     skip=("device", "preview_size", "report_interval"))
 if start:
     try:
         config = TrainConfig.from_dict(train_values)
@@ -78,5 +78,6 @@ if start:
 
 with view:
     live.panel(active, dataset)
+    takehome.downloads(active)  # the run's script, notebook, report and final row
 
 live.runs_table()

@@ -251,7 +251,7 @@ def spotlight(record: dict[str, Any]) -> None:
     curve = record.get("curve") or {}
     chart = figures.loss_curve(curve.get("steps", []), {"loss": curve.get("loss", [])},
                                height=420 if style.presenting() else 300)
-    left.plotly_chart(chart, alt=figures.describe(chart), key="class.spotlight_chart")
+    figures.show(chart, "class", "spotlight", None, container=left, key="class.spotlight_chart")
     if record.get("preview_png"):
         right.image(record["preview_png"], caption=t("class.preview_caption"),
                     width="stretch")

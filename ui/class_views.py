@@ -244,7 +244,7 @@ def winners(code: str) -> None:
     epochs = max((len(v) for v in series.values()), default=0)
     chart = figures.lines(list(range(1, epochs + 1)), series, t("class.winner_curves"),
                           t("class.epoch"), t("class.col_val"))
-    st.plotly_chart(chart, alt=figures.describe(chart), key="class.winner_chart")
+    figures.show(chart, "class", "winners", None, key="class.winner_chart")
 
 
 # ---------------------------------------------------------------- the student

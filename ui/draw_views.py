@@ -268,7 +268,7 @@ def show_map(run: state.Run, x: torch.Tensor) -> None:
     figure.data[-2].update(x=rings[:, 0], y=rings[:, 1])
     figure.data[-1].update(x=star[:, 0], y=star[:, 1])
     left, right = st.columns([3, 2])
-    left.plotly_chart(figure, key="draw.map", alt=figures.describe(figure))
+    figures.show(figure, "draw", "map", run.name, container=left, key="draw.map")
     with right:
         names = "" if labels is None else ", ".join(
             common.class_name(run, int(labels[i])) for i in near)
@@ -287,7 +287,7 @@ def show_vae(run: state.Run, x: torch.Tensor) -> None:
         t("draw.vae_code_title", name=run.name), t("draw.vae_dim"), t("draw.vae_value")))
     figure.data[0].update(y=code.tolist())  # built once per run and language, like the map
     left, right = st.columns([3, 2])
-    left.plotly_chart(figure, key="draw.vae", alt=figures.describe(figure))
+    figures.show(figure, "draw", "vae-code", run.name, container=left, key="draw.vae")
     with right:
         st.caption(t("draw.vae_spread", spread=number(float(np.mean(spread)), 2)))
         images.show_row(nearby["images"], t("draw.vae_nearby"), columns=4, scale=2,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 
 from ui.i18n import number, t
 
@@ -66,6 +70,22 @@ def lines(x: list[float], series: dict[str, list[float]], title: str, x_title: s
         figure.add_scatter(x=x, y=values, mode="lines+markers", name=name,
                            line={"color": PALETTE[index % len(PALETTE)]})
     return _style(figure, title, x_title, y_title)
+
+
+def overlay(series: dict[str, tuple[list[float], list[float]]], title: str, x_title: str,
+            y_title: str, log_y: bool = False, markers: bool = False) -> go.Figure:
+    """One line per run, each with its own x values (runs differ in steps and epochs); hover
+    shows every run's value at that x."""
+    figure = go.Figure()
+    for index, (name, (x, y)) in enumerate(series.items()):
+        figure.add_scatter(x=x, y=y, mode="lines+markers" if markers else "lines", name=name,
+                           line={"color": PALETTE[index % len(PALETTE)], "width": 2},
+                           marker={"symbol": SYMBOLS[index % len(SYMBOLS)]})
+    figure = _style(figure, title, x_title, y_title)
+    figure.update_layout(hovermode="x unified", hoverlabel={"namelength": -1})
+    if log_y:
+        figure.update_yaxes(type="log")
+    return figure
 
 
 def bars(labels: list[str], values: list[float], title: str, x_title: str, y_title: str,
@@ -154,3 +174,49 @@ def describe(figure: go.Figure) -> str:
         key = "a11y.chart_classes" if kind == "points" else "a11y.chart_series"
         parts.append(t(key, names=", ".join(names)))
     return "; ".join(parts)
+
+
+# Figures for slides: the camera button of every chart downloads it at projector size. The
+# layout is drawn at 960 px and scaled twice, so a PNG is 1,920 px wide with its type as large,
+# relative to the chart, as on screen; an SVG keeps the same layout and stays sharp at any size.
+EXPORT_WIDTH, EXPORT_SCALE = 960, 2
+FIGURE_FORMATS = ("png", "svg")
+
+
+def file_stem(*parts: str | None) -> str:
+    """A download's name from what it shows (page, chart, run) and today's date."""
+    words = [part for part in parts if part] + [date.today().isoformat()]
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(words)).strip("-")[:120]
+
+
+def download_config(figure: go.Figure, page: str, what: str, run: str | None = None) -> dict:
+    """The chart's Plotly config: the camera button's format (the session's choice), size and
+    file name. Client-side only: nothing is rendered on the server."""
+    height = max(540, int(figure.layout.height or 0))  # at least 16:9
+    chosen = st.session_state.get("figure_format", "png")
+    return {"toImageButtonOptions": {
+        "format": chosen if chosen in FIGURE_FORMATS else "png",
+        "filename": file_stem(page, what, run), "width": EXPORT_WIDTH, "height": height,
+        "scale": EXPORT_SCALE}, "displaylogo": False}
+
+
+def show(figure: go.Figure, page: str, what: str, run: str | None = None, container=None,
+         **options):
+    """Draw a chart, downloadable for slides: every st.plotly_chart of the app goes through
+    here. `alt` defaults to describe(figure); other options go to st.plotly_chart."""
+    options.setdefault("alt", describe(figure))
+    return (container or st).plotly_chart(
+        figure, config=download_config(figure, page, what, run), **options)
+
+
+def format_control(container=None) -> None:
+    """Choose what the charts' camera buttons download: PNG (1,920 px) or SVG. The choice is
+    kept under a key of its own: a widget's key is dropped on a page that does not draw it."""
+    def keep() -> None:
+        st.session_state["figure_format"] = st.session_state.get("figure_format.widget") or "png"
+
+    (container or st).segmented_control(
+        t("export.figure_format"), FIGURE_FORMATS, key="figure_format.widget",
+        default=st.session_state.get("figure_format", "png"), on_change=keep,
+        format_func=lambda kind: t(f"export.format_{kind}"),
+        help=t("export.figure_format_help"))

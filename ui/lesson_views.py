@@ -21,7 +21,7 @@ def show(lesson_id: str, runs: dict, verdict: Verdict, names: dict[str, str]) ->
 
 def _chart(figure, key: str) -> None:
     """A chart with its text alternative (kind, title, axes, series)."""
-    st.plotly_chart(figure, key=key, alt=figures.describe(figure))
+    figures.show(figure, "lessons", key, key=key)
 
 
 def _reconstructions(runs, verdict, names) -> None:

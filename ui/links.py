@@ -166,7 +166,39 @@ def current() -> dict[str, str]:
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             if value is not None and value != default and str(value) != ", ".join(
                     map(str, default if isinstance(default, tuple) else [default])):
-                params[f"{prefix}.{f.name}"] = str(value).replace(" ", "")
+                params[f"{prefix}.{f.name}"] = _url_value(value)
+    return params
+
+
+def _url_value(value: Any) -> str:
+    """A setting as parse_assignments reads it back: JSON for booleans and layer sizes (a
+    tuple, or the sizes' text field "1000, 500, 250")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple) or (isinstance(value, str) and "," in value):
+        return "[" + str(value).strip("()").replace(" ", "") + "]"
+    return str(value).replace(" ", "")
+
+
+RETRAIN_KEYS = ("epochs", "batch_size", "lr", "lr_schedule", "validation", "seed")
+
+
+def for_run(variant: str, hyperparameters: dict[str, Any], train_config: dict[str, Any],
+            dataset: str) -> dict[str, str]:
+    """The query of a link that opens Train with a run's variant and settings, its seed
+    included (always written: Train's own defaults differ from TrainConfig's), so anyone
+    retrains that very run."""
+    from core.data import DATASETS
+    from core.models import MODELS
+
+    params = {"v": VERSION, "lang": st.session_state.get("lang") or "en", "variant": variant}
+    if dataset in DATASETS:
+        params["dataset"] = dataset
+    defaults = dataclasses.asdict(MODELS[variant].Config())
+    params.update({f"hp.{k}": _url_value(v) for k, v in hyperparameters.items()
+                   if k in defaults and v != defaults[k]})
+    params.update({f"tc.{k}": _url_value(train_config[k]) for k in RETRAIN_KEYS
+                   if k in train_config})
     return params
 
 

@@ -37,9 +37,9 @@ def panel(run: state.Run | None, dataset) -> None:
         if (polling and snapshot.finished) or (queued and snapshot.status != "queued") or stale:
             st.rerun(scope="app")  # change the polling rate (or stop): redraw the page
         _progress(run, snapshot)
-        st.plotly_chart(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms,
-                                           unit=t(f"charts.loss_title_{run.model.config.reconstruction}")),
-                        key="loss.live", alt=t("a11y.loss_alt"))
+        figures.show(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms,
+                                        unit=t(f"charts.loss_title_{run.model.config.reconstruction}")),
+                     "train", "loss", run.name, key="loss.live", alt=t("a11y.loss_alt"))
         _metrics(snapshot)
         if snapshot.error:
             st.error(error_text(snapshot))
@@ -58,7 +58,8 @@ def panel(run: state.Run | None, dataset) -> None:
 
 def _ready(dataset) -> None:
     st.progress(0.0, text=t("live.ready"))
-    st.plotly_chart(figures.loss_curve([], {}), key="loss.live", alt=t("a11y.loss_alt"))
+    figures.show(figures.loss_curve([], {}), "train", "loss", key="loss.live",
+                 alt=t("a11y.loss_alt"))
     row = _metric_row()
     for label in ("live.status", "live.speed", "live.error", "live.time"):
         row.metric(t(label), "-", width="content")
@@ -153,7 +154,7 @@ def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
         longest = max(len(v) for v in series.values())
         chart = figures.lines(list(range(1, longest + 1)), series, t("live.rbm_chart"),
                               t("charts.epoch"), t("charts.mse_per_pixel"))
-        st.plotly_chart(chart, key=f"rbm.{run.id}", alt=figures.describe(chart))
+        figures.show(chart, "train", "rbm-pretraining", run.name, key=f"rbm.{run.id}")
         filters = run.model.filters()
         if filters is not None:
             st.markdown(t("live.filters"))
