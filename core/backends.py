@@ -47,8 +47,11 @@ def _warm(ray_backend) -> None:
 
 
 def start_job(spec: JobSpec, dataset: Dataset | None = None,
-              checkpoint: Path | None = None) -> Job:
-    """Start a job on the configured backend (Ray when configured and reachable)."""
+              checkpoint: Path | None = None, paused: bool = False) -> Job:
+    """Start a job on the configured backend (Ray when configured and reachable). A paused job
+    (step by step: a user waits on every step) trains on this server."""
+    if paused:
+        return LocalJob(spec, dataset, checkpoint=checkpoint, paused=True).start()
     if backend()[0] == "ray":
         from core import ray_backend
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import diagrams, live, state, style, takehome, through_app
+from ui import diagrams, live, state, stepping, style, takehome, through_app
 from ui.i18n import problem, t
 from ui.widgets import config_inputs
 
@@ -66,15 +66,23 @@ with settings:
     with st.expander(t("train.training_settings"), expanded=unfolded):
         train_values = config_inputs(TrainConfig, key="tc", overrides=page_defaults(small),
                                      skip=("device", "preview_size", "report_interval"))
-if start:
+def begin(paused: bool = False) -> None:
     try:
         config = TrainConfig.from_dict(train_values)
-        _, notices = state.start_run(variant, hyper, config, dataset)
+        run, notices = state.start_run(variant, hyper, config, dataset, paused=paused)
+        if paused:
+            run.job.step()  # the first step, as pressed
         st.session_state["train_notices"] = notices  # shown after the rerun below
         st.rerun()  # redraw with the new run active, in the sidebar too
     except ValueError as error:
         with settings:
             st.error(t("train.cannot_start", error=problem(error)))
+
+
+if start:
+    begin()
+with settings:
+    stepping.controls(active, lambda: begin(paused=True))
 
 with view:
     live.panel(active, dataset)

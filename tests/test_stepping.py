@@ -78,3 +78,27 @@ def test_a_shared_run_cannot_be_stepped(small_digits):
     for job in (first, second):
         job.stop()
         job.wait(timeout=30)
+
+
+def test_the_train_page_steps_a_new_run_one_batch_at_a_time(monkeypatch):
+    """On Train, "One step" with nothing training starts a run paused after its first step;
+    the next press trains one more; the page names the step's loss terms; Resume lets it
+    finish."""
+    from tests.test_pages import app_at
+
+    monkeypatch.setenv("AE_UMAP_WARMUP", "0")
+    at = app_at("pages/train.py")
+    at.button(key="step.one").click().run()
+    assert not at.exception, at.exception
+    run = next(iter(at.session_state["runs"].values()))
+    _wait_for(lambda: run.job.snapshot().loss_steps == [1]
+              and run.job.snapshot().phase == "paused")
+    at.run()
+    assert any("Step 1: total loss" in m.value for m in at.markdown), [m.value for m in
+                                                                       at.markdown]
+    at.button(key="step.one").click().run()
+    _wait_for(lambda: run.job.snapshot().loss_steps == [1, 2]
+              and run.job.snapshot().phase == "paused")
+    at.button(key="step.resume").click().run()
+    run.job.stop()
+    assert run.job.wait(timeout=30).finished

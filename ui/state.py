@@ -178,10 +178,11 @@ def _cookies() -> dict:
 
 
 def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
-              dataset: Dataset) -> tuple[Run, list[str]]:
+              dataset: Dataset, paused: bool = False) -> tuple[Run, list[str]]:
     """Start a background job for the variant; the new run becomes the active one. Raises
     ValueError (core.admission.JobRefused among them) when the job cannot start. Returns the
-    run and notices for the user: a waiting run this one replaced, runs released from memory."""
+    run and notices for the user: a waiting run this one replaced, runs released from memory.
+    paused: the run waits for its first step (step by step, on this server)."""
     runs = session_runs()
     waiting = [r for r in runs.values() if r.job is not None and
                r.snapshot().status == "queued"]
@@ -189,7 +190,7 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
     checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
-    job = start_job(spec, dataset, checkpoint)
+    job = start_job(spec, dataset, checkpoint, paused=paused)
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=job.model,
               train_config=asdict(config), job=job)
     runs[run.id] = run
@@ -202,7 +203,8 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     replaces = getattr(getattr(job, "queue", None), "max_waiting_per_owner", None) == 1
     notices = [t("runs.replaced_waiting", name=r.name) for r in waiting if replaces]
     notices += _release_old_runs(runs)
-    _await_first_report(job)
+    if not paused:  # a paused run reports after the step its page asks for
+        _await_first_report(job)
     return run, notices
 
 
