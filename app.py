@@ -10,7 +10,8 @@ run, before this script is reached (ui/__init__.py explains the rest)."""
 import os
 
 # torch's threads sleep while they wait instead of spinning: on a class server's few cores the
-# spinning of one job's threads starved the others (GUIDE section 7: 1.5-2x faster together)
+# spinning of one job's threads starved the others (measured on 2 cores: two trainings ran
+# 1.5-2x faster together)
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import streamlit as st  # noqa: E402

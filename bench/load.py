@@ -99,7 +99,7 @@ def class_with_impatient(browser, url: str, sessions: int, impatient: int,
 
 
 def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
-    """Issue 10's row: the patient students' wait for a first live update, with and without
+    """The fairness row: the patient students' wait for a first live update, with and without
     three impatient students pressing Train five times each."""
     missing = browser_missing()
     if missing:

@@ -7,7 +7,7 @@ eq. 8): with z_1..z_k drawn from the encoder's q(z|x),
 a lower bound on log p(x) that tightens as k grows (k = 1 is the ELBO) and is consistent as
 k -> infinity. The decoder is Bernoulli, the prior N(0, I).
 
-Protocol (GUIDE section 7): pass *binarised* test images, e.g. `binarise(x_test, generator)`
+Protocol (as in the literature): pass *binarised* test images, e.g. `binarise(x_test, generator)`
 (dynamic binarisation; about 86.8 nats for Burda et al.'s 784-200-200-50 VAE at k = 5000). On
 grey-level images log p(x|z) is the Bernoulli cross-entropy, not a likelihood, and never drops
 below the pixels' own entropy (about 45.5 nats per MNIST test image)."""

@@ -62,7 +62,7 @@ _NOT_TEST = ("train_seconds", "epoch", "seconds")
 
 def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
     """A saved run's record read back as the finished job's snapshot (the inverse of
-    record_of). Format 1 files (before issue 13) kept per-epoch test metrics under
+    record_of). Format 1 files (before the validation split) kept per-epoch test metrics under
     history["test_metrics"] and the last of them unprefixed in "metrics": they are read as the
     epoch metrics and, prefixed test_, as the final test metrics (they are the final model's)."""
     history, metrics = description.get("history", {}), description.get("metrics", {})

@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, overlay, reproduce_view, state, through_app
+from ui import common, figures, library, overlay, reproduce_view, session, through_app
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("compare.title"))
-runs = [r for r in state.all_runs() if r.finished]
+runs = [r for r in library.all_runs() if r.finished]
 if not runs:
     common.require_run()
     st.info(t("compare.none"))
@@ -19,14 +19,14 @@ by_id = {r.id: r for r in runs}
 mine = [r.id for r in runs if not r.is_example]
 default = mine[:6] or [r.id for r in runs if r.is_example][:4]  # each row costs seconds
 MOST = 12  # runs measured at once: each costs seconds, and a saved run's weights a load
-chosen = state.loadable([by_id[i] for i in st.multiselect(
+chosen = library.loadable([by_id[i] for i in st.multiselect(
     t("compare.runs"), list(by_id), default=default, key="compare.runs", max_selections=MOST,
     format_func=lambda i: by_id[i].label) if i in by_id])
 COLUMNS = ("run", "variant", "dataset", "code_size", "sse", "near_zero", "jacobian", "noisy",
            "probe", "seconds", "parameters")
 
 
-def metrics(run: state.Run) -> dict:
+def metrics(run: session.Run) -> dict:
     row = analysis.comparison_row(run.model, run.dataset)
     return {"run": run.name, "variant": t(f"variants.{run.variant}.title"),
             "dataset": run.dataset.name, "code_size": run.model.code_dim,

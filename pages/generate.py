@@ -4,7 +4,7 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import common, draw_views, figures, images, state, through_app
+from ui import common, draw_views, figures, images, library, through_app
 from ui.i18n import number, percent, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -61,7 +61,7 @@ images.show_row(analysis.decode_all(model, walk), t(
 
 # the 2-D manifold: this run's when its code is 2-D, else the deep 2-D example's, so that a
 # first visit shows the picture too
-plane_run = run if model.code_dim == 2 else state.example_run("deep-2d")
+plane_run = run if model.code_dim == 2 else library.example_run("deep-2d")
 if plane_run is not None:
     st.subheader(t("generate.manifold"))
     if plane_run is not run:

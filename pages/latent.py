@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 from core import analysis, embedding, projection
-from ui import common, draw_views, figures, images, state, through_app
+from ui import common, draw_views, figures, images, session, through_app
 from ui.i18n import number, percent, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -31,7 +31,7 @@ points, shown = projection.pca_2d(codes), "pca"  # 2-D codes: themselves, centre
 title = t("latent.codes_2d") if codes.shape[1] == 2 else t("latent.of_codes", method="PCA")
 if method != "pca":
     key = (run.id, len(run.snapshot().loss_steps), method, count)
-    future = projection.service().submit(key, codes, method, slot=(state.owner(), "latent"))
+    future = projection.service().submit(key, codes, method, slot=(session.owner(), "latent"))
     if future.done() and future.exception() is None:
         points, title, shown = future.result(), t("latent.of_codes", method=name), method
     elif future.done():

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.lessons import LESSONS
-from ui import diagrams, lesson_views, state, style, through_app
+from ui import diagrams, lesson_state, lesson_views, style, through_app
 from ui.i18n import number, percent, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -34,13 +34,13 @@ st.markdown(f"> **{t('lessons.claim')}** {t(f'lessons.{lesson.id}.claim')}")
 st.markdown(t(f"lessons.{lesson.id}.body"))
 diagrams.show(lesson.roles[0])
 
-runs, names, trained = state.lesson_runs(lesson)
+runs, names, trained = lesson_state.lesson_runs(lesson)
 if runs is None:
     st.warning(t("lessons.missing_zoo"))
     st.stop()
 st.caption(t("lessons.runs_used", runs=", ".join(names.values())))
 with st.spinner(t("lessons.measuring")):
-    verdict = state.lesson_verdict(lesson, runs, names)
+    verdict = lesson_state.lesson_verdict(lesson, runs, names)
 
 fields = {key: (percent(value, 0) if key in ("share", "reference") and lesson.id == "sparse"
                 else percent(value, 0) if lesson.id == "vae"
@@ -59,10 +59,10 @@ st.subheader(t("lessons.yourself"))
 st.caption(t("lessons.yourself_help", name=names[lesson.roles[0]]))
 job_run = trained.get(lesson.roles[0])
 if job_run is not None and not job_run.finished:
-    state.lesson_progress(job_run)
+    lesson_state.lesson_progress(job_run)
 elif st.button(t("lessons.train_button"), icon=":material/play_arrow:", type="primary"):
     try:
-        notices = state.train_lesson_run(lesson)
+        notices = lesson_state.train_lesson_run(lesson)
         st.session_state["train_notices"] = notices
     except ValueError as error:
         st.error(t("train.cannot_start", error=problem(error)))

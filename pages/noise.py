@@ -5,7 +5,7 @@ import torch
 
 from core import analysis
 from core.models import NOISE_KINDS
-from ui import common, figures, images, state, through_app
+from ui import common, figures, images, library, through_app
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -31,7 +31,7 @@ images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
                 download_images=torch.cat([clean, noisy, rebuilt]))
 
 st.subheader(t("noise.curve_title"))
-others = {r.id: r for r in state.all_runs() if r.id != run.id}
+others = {r.id: r for r in library.all_runs() if r.id != run.id}
 if "noise.compare" not in st.session_state and "zoo:standard" in others:
     st.session_state["noise.compare"] = ["zoo:standard"]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(t("noise.also"), list(others), key="noise.compare",

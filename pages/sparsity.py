@@ -3,14 +3,14 @@
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, state, through_app
+from ui import common, figures, library, through_app
 from ui.i18n import number, percent, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("sparsity.title"))
 run = common.require_run("sparse")
-others = {r.id: r for r in state.all_runs() if r.id != run.id}
+others = {r.id: r for r in library.all_runs() if r.id != run.id}
 if not st.session_state.get("sparsity.compare") and "zoo:standard" in others:
     st.session_state["sparsity.compare"] = ["zoo:standard"]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(

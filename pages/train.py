@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import diagrams, live, state, stepping, style, takehome, through_app
+from ui import datasets, diagrams, live, state, stepping, style, takehome, through_app
 from ui.i18n import problem, t
 from ui.widgets import config_inputs
 
@@ -15,7 +15,7 @@ through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__ini
 st.title(t("train.title"))
 for notice in st.session_state.pop("train_notices", []):
     st.toast(notice, icon=":material/info:")
-dataset = state.current_dataset()
+dataset = datasets.current_dataset()
 active = state.active_run()
 running = active is not None and active.job is not None and not active.finished
 

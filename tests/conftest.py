@@ -99,7 +99,7 @@ def session_run(variant: str, dataset, timeout: float):
     id the variant's name, named "<variant>-1"), trained from a fixed seed."""
     from core.jobs import JobQueue, JobSpec, LocalJob
     from core.training import TrainConfig
-    from ui.state import Run
+    from ui.session import Run
 
     torch.manual_seed(0)
     job = LocalJob(JobSpec(variant, SMALL_SETTINGS.get(variant, {}), TrainConfig(epochs=1)),

@@ -1,4 +1,4 @@
-"""The house rules of issue 8: one owner per concern, reproducible runs, capabilities instead of
+"""The house rules: one owner per concern, reproducible runs, capabilities instead of
 variant names, the run record's round trip."""
 
 from __future__ import annotations

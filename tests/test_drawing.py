@@ -219,7 +219,7 @@ def test_a_dot_or_a_scribble_gets_a_clear_message(strokes, problem, lang):
 
 def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(monkeypatch, tmp_path,
                                                                        small_digits):
-    from ui.state import Run
+    from ui.session import Run
 
     monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # a server without the pretrained zoo
     at = draw_page(SEVEN)

@@ -243,14 +243,14 @@ def test_saved_runs_are_listed_without_loading_them_and_downloads_hide_the_owner
     import zipfile
 
     from core import store
-    from ui import state
+    from ui import library
 
     store.save_owned_run("theirs", build_model("standard"), "owner-secret-id")
-    run = next(r for r in state.all_runs() if r.name == "theirs")
+    run = next(r for r in library.all_runs() if r.name == "theirs")
     assert not run.loaded and run.label
     assert run.model.parameter_count() > 0 and run.loaded
-    archive = state.run_archive(run)
-    assert state.run_archive(run) is archive  # made once for everybody viewing it
+    archive = library.run_archive(run)
+    assert library.run_archive(run) is archive  # made once for everybody viewing it
     description = json.loads(zipfile.ZipFile(io.BytesIO(archive)).read("theirs/run.json"))
     assert "owner" not in description and description["variant"] == "standard"
 

@@ -104,7 +104,7 @@ class _FakeJob:
 
 
 def _page_with(snapshot: JobSnapshot, model, dataset, page: str = "pages/train.py"):
-    from ui.state import Run
+    from ui.session import Run
 
     run = Run(id="r1", name="vae-1", variant="vae", dataset=dataset, model=model,
               train_config={}, job=_FakeJob(snapshot))

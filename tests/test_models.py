@@ -214,7 +214,7 @@ def test_vae_with_mse_is_sse_plus_beta_kl():
 
 
 def _rescale(model, c: float) -> None:
-    """The dodge of issue 13: encoder / c, decoder * c (untied); tied weights have one knob."""
+    """The dodge of scaling: encoder / c, decoder * c (untied); tied weights have one knob."""
     with torch.no_grad():
         model.encoder[1].weight.div_(c)
         model.encoder[1].bias.div_(c)

@@ -1,4 +1,4 @@
-"""Several app processes in front of one runs folder (issue 14's replicas behind a load
+"""Several app processes in front of one runs folder (replicas behind a load
 balancer): each sees the others' saved runs, a save never replaces another process's run, and a
 checkpoint that another live process is writing is never shown as interrupted (core.leases)."""
 

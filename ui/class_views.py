@@ -14,7 +14,7 @@ from core.class_members import NICKNAME_MAX, join
 from core.lessons import LESSONS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
-from ui import board, figures, links, state, style
+from ui import board, figures, links, session, style
 from ui.i18n import number, t
 
 TEACHER, MEMBER = "class_teacher", "class_member"  # session keys: {"code", "key"/"nickname"}
@@ -183,7 +183,8 @@ def _exports(code: str, key: str, settings: dict) -> None:
                                key="class.export_leaderboard")
     if settings.get("spotlight") and right.button(t("class.export_run"), key="class.save"):
         try:
-            folder, _ = class_publisher.export_run(code, key, settings["spotlight"], state.owner())
+            folder, _ = class_publisher.export_run(code, key, settings["spotlight"],
+                                                   session.owner())
             st.success(t("class.exported", name=folder.name))
         except Problem as error:
             st.error(board.say(error))

@@ -6,14 +6,14 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import live, state
+from ui import library, live, session, state
 from ui.i18n import t
 
 
-def require_run(example: str = "standard") -> state.Run:
+def require_run(example: str = "standard") -> session.Run:
     """The active run; with none chosen, the zoo's `example` run for this page (so every page
     shows something on a first visit); with no zoo either, a hint and a link to Train."""
-    run = state.active_run() or state.example_run(example)
+    run = state.active_run() or library.example_run(example)
     if run is None:
         st.info(t("common.no_run"))
         st.page_link("pages/train.py", label=t("common.go_train"),
@@ -29,23 +29,23 @@ def require_run(example: str = "standard") -> state.Run:
     return run
 
 
-def test_images(run: state.Run) -> torch.Tensor:
+def test_images(run: session.Run) -> torch.Tensor:
     return run.dataset.x_test[:analysis.MAX_TEST]
 
 
-def test_labels(run: state.Run) -> torch.Tensor | None:
+def test_labels(run: session.Run) -> torch.Tensor | None:
     y = run.dataset.y_test
     return None if y is None else y[:analysis.MAX_TEST]
 
 
-def test_codes(run: state.Run) -> torch.Tensor:
+def test_codes(run: session.Run) -> torch.Tensor:
     return run.cached("codes", lambda: analysis.encode_all(run.model, test_images(run)))
 
 
-def test_errors(run: state.Run) -> torch.Tensor:
+def test_errors(run: session.Run) -> torch.Tensor:
     return run.cached("errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
 
 
-def class_name(run: state.Run, label: int) -> str:
+def class_name(run: session.Run, label: int) -> str:
     classes = run.dataset.classes
     return classes[label] if label < len(classes) else str(label)

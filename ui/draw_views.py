@@ -23,7 +23,7 @@ import torch
 
 from core import drawing
 from core.models import MODELS
-from ui import common, figures, images, state
+from ui import common, figures, images, library, session, state
 from ui.i18n import language, number, percent, t, translate
 
 PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
@@ -150,11 +150,11 @@ def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
 
 # ---------------------------------------------------------------- runs and the classifier
 
-def runs_at_hand() -> list[state.Run]:
+def runs_at_hand() -> list[session.Run]:
     """The zoo's eight variants (not its 2-D twins) and this session's runs."""
-    zoo = [run for name in state.zoo_names() if name in MODELS
-           and (run := state.open_zoo_run(name)) is not None]
-    return zoo + list(state.session_runs().values())
+    zoo = [run for name in library.zoo_names() if name in MODELS
+           and (run := library.open_zoo_run(name)) is not None]
+    return zoo + list(session.session_runs().values())
 
 
 @st.cache_resource(show_spinner=False)
@@ -168,17 +168,17 @@ def classifier():
     """The zoo's digit classifier, or None when this server has none."""
     from core.zoo import CLASSIFIER
 
-    folder = state.zoo_root() / CLASSIFIER
+    folder = library.zoo_root() / CLASSIFIER
     try:
         return _classifier(str(folder))
     except (OSError, ValueError, KeyError, RuntimeError):
         return None
 
 
-def map_run() -> state.Run | None:
+def map_run() -> session.Run | None:
     """The run whose latent map the drawing lands on: the active run, else the zoo's standard
     autoencoder (its 2-D twin can lose a ReLU unit: then every code lies on one line)."""
-    return state.active_run() or state.example_run("standard")
+    return state.active_run() or library.example_run("standard")
 
 
 def warm_up() -> None:
@@ -213,7 +213,7 @@ def show_class(x: torch.Tensor) -> None:
         share=percent(share)))
 
 
-def rebuild_all(runs: list[state.Run], x: torch.Tensor, noisy: torch.Tensor
+def rebuild_all(runs: list[session.Run], x: torch.Tensor, noisy: torch.Tensor
                 ) -> dict[str, dict[str, Any]]:
     """Each run's rebuild of the drawing and of its noisy copy, one forward pass per run,
     errors against the clean drawing."""
@@ -248,7 +248,7 @@ def show_rebuilds(results: dict[str, dict[str, Any]], which: str, given: torch.T
                 images.show_row(image, caption, scale=3, alt=alt)
 
 
-def show_map(run: state.Run, x: torch.Tensor) -> None:
+def show_map(run: session.Run, x: torch.Tensor) -> None:
     """The drawing's code on the run's PCA map of the test codes, and its nearest test digits."""
     codes, labels = common.test_codes(run), common.test_labels(run)
     count = min(MAP_POINTS, len(codes))
@@ -278,7 +278,7 @@ def show_map(run: state.Run, x: torch.Tensor) -> None:
                                                   labels=names))
 
 
-def show_vae(run: state.Run, x: torch.Tensor) -> None:
+def show_vae(run: session.Run, x: torch.Tensor) -> None:
     """The VAE's code of the drawing (posterior mean and spread) and decodes of nearby codes."""
     nearby = drawing.nearby_decodes(run.model, x)
     code, spread = nearby["code"].numpy(), nearby["std"].numpy()
@@ -295,9 +295,9 @@ def show_vae(run: state.Run, x: torch.Tensor) -> None:
                               name=run.name))
 
 
-def vae_run() -> state.Run | None:
+def vae_run() -> session.Run | None:
     """The active run if it is a VAE, else the zoo's VAE (16-D codes)."""
     run = state.active_run()
     if run is not None and run.model.has_prior and hasattr(run.model, "posterior"):
         return run
-    return state.example_run("vae")
+    return library.example_run("vae")

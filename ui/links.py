@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from ui import library
 from ui.i18n import LANGUAGES, t
 
 VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
@@ -137,10 +138,9 @@ def apply() -> None:
 
 
 def _run(raw: str) -> str:
-    from ui import state
 
     kind, _, name = raw.partition(":")
-    if kind == "zoo" and name in state.zoo_names():
+    if kind == "zoo" and name in library.zoo_names():
         return raw
     from core import store
 

@@ -9,14 +9,14 @@ import torch
 from core import admission, store
 from core.progress import JobSnapshot
 from core.training import preview_indices
-from ui import figures, images, state
+from ui import figures, images, library, session, state
 from ui.i18n import known, localized, number, problem, t
 
 POLL_SECONDS = 0.5
 QUEUED_POLL_SECONDS = 2.0
 
 
-def panel(run: state.Run | None, dataset) -> None:
+def panel(run: session.Run | None, dataset) -> None:
     """Progress, loss curve, live reconstructions; refreshes itself until the job ends. With
     no run yet it draws the same elements, empty, in the same places: the browser then only
     updates them when Train is pressed, which is much faster than building them."""
@@ -69,7 +69,7 @@ def _ready(dataset) -> None:
     images.show_row(torch.zeros_like(preview), scale=3, alt=t("images.live_empty_alt"))
 
 
-def _progress(run: state.Run, snapshot: JobSnapshot) -> None:
+def _progress(run: session.Run, snapshot: JobSnapshot) -> None:
     if snapshot.shared_with and not snapshot.finished:  # identical settings: one computation
         st.info(t("live.shared", others=snapshot.shared_with), icon=":material/group:")
     if snapshot.status == "queued":
@@ -142,7 +142,7 @@ def _duration(seconds: float) -> str:
     return f"{number(seconds / 60, 0)} min" if seconds < 5400 else f"{number(seconds / 3600, 1)} h"
 
 
-def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
+def _pretraining(run: session.Run, snapshot: JobSnapshot) -> None:
     history = snapshot.pretrain_history
     if not history:
         if run.model.has_pretraining:
@@ -162,19 +162,19 @@ def _pretraining(run: state.Run, snapshot: JobSnapshot) -> None:
                             alt=t("images.filters_alt", count=32))
 
 
-def _saved_run_actions(run: state.Run) -> None:
+def _saved_run_actions(run: session.Run) -> None:
     """Download any saved run; delete it when this session saved it."""
     download_col, delete_col, _ = st.columns([1, 1, 2])
-    download_col.download_button(t("runs.download"), state.run_archive(run),
+    download_col.download_button(t("runs.download"), library.run_archive(run),
                                  file_name=f"{run.saved_path.name}.zip",
                                  mime="application/zip", icon=":material/download:")
     if run.is_example:
         st.caption(t("runs.example_read_only"))
-    elif store.run_owner(run.saved_path) == state.owner() and delete_col.button(
+    elif store.run_owner(run.saved_path) == session.owner() and delete_col.button(
             t("runs.delete"), icon=":material/delete:"):
         try:
             name = run.saved_path.name
-            state.delete_saved_run(run)
+            library.delete_saved_run(run)
             st.session_state["train_notices"] = [t("runs.deleted", name=name)]
             st.rerun()
         except store.SaveRefused as refusal:
@@ -186,7 +186,7 @@ def _maybe(value: float | None, digits: int) -> str | None:
 
 
 def runs_table() -> None:
-    runs = state.session_runs()
+    runs = session.session_runs()
     st.subheader(t("runs.title"))
     rows = []
     for run in runs.values():
@@ -223,7 +223,7 @@ def runs_table() -> None:
     if save_col.button(t("runs.save"), icon=":material/save:",
                        disabled=active is None or not active.finished) or overwrite:
         try:
-            folder, notice = state.save_session_run(active, name, overwrite=overwrite)
+            folder, notice = library.save_session_run(active, name, overwrite=overwrite)
             st.session_state.pop(confirm_key, None)
             st.toast(t("runs.saved_renamed", **notice) if notice else
                      t("runs.saved", name=folder.name))
@@ -233,6 +233,6 @@ def runs_table() -> None:
         except store.SaveRefused as refusal:
             st.error(problem(refusal))
     if active is not None and active.saved_path is not None:
-        download_col.download_button(t("runs.download"), state.run_archive(active),
+        download_col.download_button(t("runs.download"), library.run_archive(active),
                                      file_name=f"{active.saved_path.name}.zip",
                                      mime="application/zip", icon=":material/download:")

@@ -15,7 +15,7 @@ from core import analysis
 from core.training import TrainConfig, preview_indices
 from ui import figures, images, links
 from ui.i18n import known, language, t
-from ui.state import Run
+from ui.session import Run
 
 SHOWN_TRAINING = ("epochs", "batch_size", "lr", "lr_schedule", "validation", "seed",
                   "precision")

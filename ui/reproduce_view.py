@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from core import reproduce
-from ui import state
+from ui import session
 from ui.i18n import number, t
 
 NLL_SAMPLES, NLL_IMAGES = 200, 1000  # a live estimate: about a minute on a 2-core CPU
 
 
-def show(runs: list[state.Run]) -> None:
+def show(runs: list[session.Run]) -> None:
     st.header(t("reproduce.title"))
     st.caption(t("reproduce.intro"))
     if not st.toggle(t("reproduce.show"), key="reproduce.show"):  # measuring takes a while

@@ -14,7 +14,7 @@ from core.data import DATASETS, load_dataset
 from core.devices import resolve_device
 from core.jobs import job_queue
 from core.uploads import read_upload
-from ui import links, state
+from ui import datasets, library, links, session
 from ui.i18n import LANGUAGES, language, number, problem, t
 
 OPTIONS = [*DATASETS, "upload"]
@@ -40,12 +40,12 @@ def render(pages: list) -> None:
 
 def _dataset_picker() -> None:
     if st.session_state.get("dataset_name") not in OPTIONS:
-        st.session_state["dataset_name"] = state.default_dataset()
+        st.session_state["dataset_name"] = datasets.default_dataset()
     name = st.selectbox(t("sidebar.dataset"), OPTIONS, key="dataset_name",
                         format_func=lambda n: t(f"datasets.{n}"))
     if name == "upload":
         _upload()
-    elif not state.dataset_on_disk(name):
+    elif not datasets.dataset_on_disk(name):
         st.info(t("sidebar.not_on_disk", title=t(f"datasets.{name}")))
         if st.button(t("sidebar.download", name=name), icon=":material/download:"):
             bar = st.progress(0.0, text=t("sidebar.download_start"))
@@ -58,10 +58,10 @@ def _dataset_picker() -> None:
                 bar.empty()
                 st.error(t("sidebar.download_failed", name=name,
                            error=t("problems.dataset_unavailable", name=name)))
-    dataset = state.current_dataset()
+    dataset = datasets.current_dataset()
     st.caption(t("sidebar.dataset_size", train=number(len(dataset.x_train), 0),
                  test=number(len(dataset.x_test), 0),
-                 source=state.dataset_source(dataset)))
+                 source=datasets.dataset_source(dataset)))
 
 
 def _upload() -> None:
@@ -106,10 +106,10 @@ def _parse_once(data: bytes, name: str) -> None:
 
 
 def _run_picker() -> None:
-    runs = state.session_runs()
+    runs = session.session_runs()
     saved = [f"saved:{r['name']}" for r in store.list_runs()]
-    interrupted = {f"interrupted:{r['name']}": r for r in state.interrupted_runs()}
-    examples = [f"zoo:{name}" for name in state.zoo_names()]
+    interrupted = {f"interrupted:{r['name']}": r for r in library.interrupted_runs()}
+    examples = [f"zoo:{name}" for name in library.zoo_names()]
     options = [AUTO, *runs, *saved, *interrupted, *examples]
     pending = st.session_state.pop("pending_active_run", None)
     if pending in options:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui import state
+from ui import session
 from ui.i18n import figure, number, t
 
 
-def controls(active: state.Run | None, start_paused: Callable[[], None]) -> None:
+def controls(active: session.Run | None, start_paused: Callable[[], None]) -> None:
     """The buttons, under Train and Stop. With no run training, "One step" starts a new run
     with the settings on the page, paused before its first step."""
     job = active.job if active is not None and not active.finished else None

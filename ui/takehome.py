@@ -15,7 +15,7 @@ from core.models import MODELS
 from core.training import preview_indices
 from ui import figures, images
 from ui.i18n import catalog, known, language, t
-from ui.state import Run
+from ui.session import Run
 
 
 def texts(prefix: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from core.models.standard import TIED_HELP, StandardAutoencoder, StandardConfig
 
 @dataclass
 class ContractiveConfig(StandardConfig):
-    # Rifai et al.'s choice. Measured on MNIST (3 epochs, code 32, seed 0, issue 13): sigmoid +
+    # Rifai et al.'s choice. Measured on MNIST (3 epochs, code 32, seed 0): sigmoid +
     # tied, test SSE 26.2 (22.1 after 20 epochs) and mean Jacobian norm 3.2; relu + untied,
     # 12.5 and 4.7, but much of its smaller Jacobian is the rescaling dodge (codes 4x smaller
     # than a standard model's); relu + tied, 22.4 and 7.7. Sparse (14.1) and denoising (21-24)

@@ -37,7 +37,7 @@ class DenoisingConfig(StandardConfig):
                        choices=NOISE_KINDS)
     noise_level: float = param(0.3, "Strength of the corruption: standard deviation for "
                                "gaussian, share of pixels hit otherwise.", low=0.0, high=1.0)
-    # mse by measurement (issue 13; MNIST, 3 epochs): test SSE per image 16.08 vs 16.13 (seed
+    # mse by measurement (MNIST, 3 epochs): test SSE per image 16.08 vs 16.13 (seed
     # 0), 15.14 vs 15.65 (seed 1); still far more robust to noise than a standard model
     reconstruction: str = reconstruction_param("mse")
 
