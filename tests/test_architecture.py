@@ -191,3 +191,17 @@ def test_a_tied_decoder_is_drawn_with_its_output():
     assert [(layer.kind, layer.shape) for layer in arch.decoder] == [("output", (784,))]
     picture = svg(arch, "en")
     assert ">output<" in picture and ">784<" in picture and "tied" in picture
+
+
+def test_the_streamlit_internal_the_app_relies_on_is_still_there():
+    """ui.through_app() and the AppTest frame switch off Streamlit's first multipage design
+    through `PagesManager.uses_pages_directory`, a class attribute of an internal module: a
+    Streamlit that renames it or gives it another meaning must fail here, by name, rather than
+    show a cold server's raw pages/ list (requirements.txt pins the range CI tests)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    assert hasattr(PagesManager, "uses_pages_directory"), (
+        "streamlit.runtime.pages_manager.PagesManager.uses_pages_directory is gone: "
+        "ui.through_app() and tests/apptest_frame.py need another way to run pages through "
+        "app.py")
+    assert isinstance(PagesManager.uses_pages_directory, bool | None)
