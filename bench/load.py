@@ -137,9 +137,10 @@ def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
 
 def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
     """The class burst in real browsers: `sessions` students on the Train page press Train
-    together (MNIST when the data folder has it, else digits), against a server that admits one
-    run at a time (AE_SHARED_JOBS=1: first come, first served) and one with the default turns.
-    The browsers, the server and the training share the machine's cores."""
+    together with the page's settings (MNIST when the data folder has it, else digits), against
+    a server that trains one run at a time, each apart (AE_SHARED_JOBS=1, AE_SHARE_IDENTICAL=0:
+    the app before turns and sharing), and one with the defaults (identical settings: one
+    shared run). The browsers, the server and the training share the machine's cores."""
     missing = browser_missing()
     if missing:
         return [Row("burst", "skipped: needs " + ", ".join(missing), float("nan"), "")]
@@ -149,10 +150,11 @@ def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
 
     sessions = sessions or (5 if quick else 10)
     results = {}
-    for shared in ("1", "32"):
+    for shared in ("1", "32"):  # "1": the app before turns and sharing
         with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-            process, url = start_server(Path(folder), {"AE_UMAP_WARMUP": "0",
-                                                       "AE_SHARED_JOBS": shared})
+            process, url = start_server(Path(folder), {
+                "AE_UMAP_WARMUP": "0", "AE_SHARED_JOBS": shared,
+                "AE_SHARE_IDENTICAL": "0" if shared == "1" else "1"})
             browser = launch(p)
             try:
                 results[shared] = class_with_impatient(browser, url, sessions, 0)
@@ -167,6 +169,6 @@ def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
         rows.append(Row("burst", f"{sessions} browsers press Train together: first live "
                         f"update {name}", turns, "s", reference=fcfs,
                         ratio=fcfs / turns if turns else None,
-                        note="reference: one run at a time (AE_SHARED_JOBS=1); browsers, "
-                             "server and training share the cores"))
+                        note="reference: one run at a time, each apart; browsers, server and "
+                             "training share the cores"))
     return rows

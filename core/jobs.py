@@ -75,7 +75,7 @@ def job_queue(device: torch.device | str = "auto") -> JobQueue:
     instant (default 1); at most $AE_RUNNING_PER_OWNER of them one session's (default 1), and
     $AE_QUEUED_PER_OWNER waiting jobs per session (default 1: a newer one replaces it); all
     admitted ones together within $AE_SHARED_MEMORY_MB (default: 80% of the device's
-    memory)."""
+    memory); identical specs trained once unless $AE_SHARE_IDENTICAL is 0."""
     kind = device_kind(device)
     with _QUEUES_LOCK:
         if kind not in _QUEUES:
@@ -84,6 +84,7 @@ def job_queue(device: torch.device | str = "auto") -> JobQueue:
                 _env_int("AE_QUEUED_PER_OWNER", 1) or None,
                 running_per_owner=_env_int("AE_RUNNING_PER_OWNER", 1) or None,
                 memory=admission.shared_memory_limit(resolve_device(str(device))),
+                share_identical=bool(_env_int("AE_SHARE_IDENTICAL", 1)),
                 slots=_env_int("AE_MAX_JOBS", 1))
         return _QUEUES[kind]
 

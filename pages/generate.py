@@ -4,13 +4,12 @@ import streamlit as st
 import torch
 
 from core import analysis
-from ui import common, draw_views, figures, images, library, through_app
-from ui.i18n import number, percent, t
+from ui import common, figures, images, library, reader, through_app
+from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 PLANE = 20  # cells a side of the decoded 2-D manifold
-CONFIDENT = 0.9  # a cell is recognisable when the classifier is this sure of one digit
 
 st.title(t("generate.title"))
 run = common.require_run("vae")
@@ -70,9 +69,4 @@ if plane_run is not None:
     images.show_row(plane["images"], columns=PLANE, scale=1,
                     alt=t("images.plane_alt", size=PLANE),
                     download=figures.file_stem("generate-manifold", plane_run.name))
-    classifier = draw_views.classifier()
-    if classifier is not None:
-        share = plane_run.cached(("plane_share", PLANE), lambda: analysis.confident_share(
-            classifier, plane["images"], CONFIDENT))
-        st.caption(t("generate.manifold_share", share=percent(share),
-                     cells=number(PLANE * PLANE, 0), confidence=percent(CONFIDENT)))
+    reader.plane_share_caption(plane_run, plane["images"], PLANE)

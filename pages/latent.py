@@ -5,13 +5,12 @@ import streamlit as st
 import torch
 
 from core import analysis, embedding, projection
-from ui import common, draw_views, figures, images, session, through_app
-from ui.i18n import number, percent, problem, t
+from ui import common, figures, images, reader, session, through_app
+from ui.i18n import number, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 TRUST_POINTS = 2000  # trustworthiness on the first points shown: about a second on a busy CPU
-CONFIDENT = 0.9  # a decoded cell is recognisable when the classifier is this sure of a digit
 
 st.title(t("latent.title"))
 run = common.require_run("deep-2d")
@@ -98,12 +97,7 @@ if run.model.code_dim == 2:
                 y_high=number(y_high), y_low=number(y_low))
     left.image(images.mosaic(plane["images"], columns=size, scale=2, gap=0), caption=caption,
                alt=t("images.plane_alt", size=size))
-    classifier = draw_views.classifier()
-    if classifier is not None:
-        share = run.cached(("plane_share", size), lambda: analysis.confident_share(
-            classifier, plane["images"], CONFIDENT))
-        left.caption(t("generate.manifold_share", share=percent(share),
-                       cells=number(size * size, 0), confidence=percent(CONFIDENT)))
+    reader.plane_share_caption(run, plane["images"], size, left)
     with right:  # a collapsed axis (an untrained code) still gets a usable slider
         x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
         z1 = st.slider(t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2)

@@ -25,6 +25,7 @@ from core import drawing
 from core.models import MODELS
 from ui import common, figures, images, library, session, state
 from ui.i18n import language, number, percent, t, translate
+from ui.reader import classifier
 
 PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
 SAVED_KEY = "draw.strokes"  # the last strokes, kept while the user visits other pages
@@ -155,24 +156,6 @@ def runs_at_hand() -> list[session.Run]:
     zoo = [run for name in library.zoo_names() if name in MODELS
            and (run := library.open_zoo_run(name)) is not None]
     return zoo + list(session.session_runs().values())
-
-
-@st.cache_resource(show_spinner=False)
-def _classifier(folder: str):
-    from core.classifier import load_classifier
-
-    return load_classifier(folder)
-
-
-def classifier():
-    """The zoo's digit classifier, or None when this server has none."""
-    from core.zoo import CLASSIFIER
-
-    folder = library.zoo_root() / CLASSIFIER
-    try:
-        return _classifier(str(folder))
-    except (OSError, ValueError, KeyError, RuntimeError):
-        return None
 
 
 def map_run() -> session.Run | None:
