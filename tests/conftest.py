@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,15 @@ apptest_frame.install()  # AppTest runs every page through app.py, as a browser 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
+def wait_for(condition, timeout: float = 60.0, every: float = 0.02):
+    """Poll `condition` until it is true (returns its value); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"not within {timeout} s"
+        time.sleep(every)
+    return value
+
+
 def require_browser(*more_missing: str) -> None:
     """Skip a browser test when Playwright or Chromium (or `more_missing`) is missing; fail
     instead under CI=true, so a green CI run always means the browser tests ran."""
@@ -31,6 +43,30 @@ def require_browser(*more_missing: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@contextlib.contextmanager
+def served_app(folder: Path, env: dict[str, str] | None = None):
+    """A real app server on a free port and Chromium: (browser, url). Passive OpenMP threads, as
+    deploy/ runs the app: spinning ones slow a busy 2-core machine."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import launch, start_server
+
+    process, url = start_server(folder, {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive",
+                                         **(env or {})})
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            yield browser, url
+            browser.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a busy machine: a run still being measured
+            process.kill()
 
 
 @pytest.fixture(scope="module")

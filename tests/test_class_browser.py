@@ -9,12 +9,11 @@ challenge, screenshots in both languages under test-artifacts/) is marked slow."
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from bench.browser import ROOT, assert_no_error, goto_page, launch, start_server
-from tests.conftest import require_browser
+from bench.browser import ROOT, assert_no_error, goto_page
+from tests.conftest import served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -24,23 +23,8 @@ LONG = 180_000  # ms: five students training in turn on a busy two-core machine
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    process, url = start_server(tmp_path_factory.mktemp("class"),
-                                {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive"})
-    try:
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            yield browser, url
-            browser.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a busy machine: a run still being measured
-            process.kill()
-            process.wait(timeout=10)
+    with served_app(tmp_path_factory.mktemp("class")) as (browser, url):
+        yield browser, url
 
 
 def open_page(browser, address: str, viewport=PROJECTOR):

@@ -16,6 +16,7 @@ from core.jobqueue import JobQueue
 from core.jobs import JobSpec, LocalJob
 from core.timeshare import TimeShare
 from core.training import TrainConfig
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -28,12 +29,6 @@ def _spec(owner: str, seed: int = 0, **config) -> JobSpec:
                    owner=owner)
 
 
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not within the time limit"
-        time.sleep(0.02)
-
 
 def test_admitted_jobs_learn_together_rather_than_one_after_another(small_digits):
     """Two long jobs on a one-slot device: both show live loss points while both are running
@@ -43,7 +38,7 @@ def test_admitted_jobs_learn_together_rather_than_one_after_another(small_digits
     first, second = (LocalJob(JobSpec("standard", {}, replace(LONG, seed=s), "digits-small",
                                       owner=f"student-{s}"), small_digits, queue=queue).start()
                      for s in (1, 2))
-    _wait_for(lambda: len(first.snapshot().loss_steps) >= 20
+    wait_for(lambda: len(first.snapshot().loss_steps) >= 20
               and len(second.snapshot().loss_steps) >= 20)
     assert first.snapshot().status == second.snapshot().status == "running"
     assert queue.turns.state()["handovers"] >= 2  # they took turns
@@ -66,7 +61,7 @@ def test_identical_specs_train_once_and_each_gets_a_bit_identical_copy(small_dig
     jobs = [LocalJob(_spec(f"student-{n}"), small_digits, queue=queue).start()
             for n in range(3)]
     assert len(queue.trainings) == 1  # one computation for three students
-    _wait_for(lambda: jobs[0].snapshot().loss_steps)
+    wait_for(lambda: jobs[0].snapshot().loss_steps)
     assert jobs[0].snapshot().shared_with == 2
     ends = [job.wait(timeout=60) for job in jobs]
     assert all(end.status == "done" for end in ends)
@@ -85,12 +80,12 @@ def test_a_shared_run_stops_when_its_last_follower_does(small_digits):
     queue = JobQueue(4)
     jobs = [LocalJob(JobSpec("standard", {}, LONG, "digits-small", owner=f"s{n}"),
                      small_digits, queue=queue).start() for n in range(3)]
-    _wait_for(lambda: len(jobs[0].snapshot().loss_steps) >= 3)
+    wait_for(lambda: len(jobs[0].snapshot().loss_steps) >= 3)
     jobs[0].stop()  # detaches: its run ends with the weights of that moment
     first = jobs[0].wait(timeout=30)
     assert first.status == "stopped" and first.shared_with == 0
     kept = jobs[0].state_dict()
-    _wait_for(lambda: len(jobs[1].snapshot().loss_steps) > len(first.loss_steps) + 3)
+    wait_for(lambda: len(jobs[1].snapshot().loss_steps) > len(first.loss_steps) + 3)
     assert jobs[1].snapshot().status == "running" and jobs[1].snapshot().shared_with == 1
     assert not all(torch.equal(kept[k], v) for k, v in jobs[1].state_dict().items())
     jobs[1].stop()
@@ -114,7 +109,7 @@ def test_thirty_identical_presses_of_one_session_stay_one_computation(small_digi
     jobs = [LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
             for _ in range(30)]
     assert len(queue.trainings) == 1
-    _wait_for(lambda: queue.state()["running"] == 1)
+    wait_for(lambda: queue.state()["running"] == 1)
     assert queue.state() == {"running": 1, "waiting": 0, "max_running": 4}
     for job in jobs:
         job.stop()
@@ -138,15 +133,15 @@ def test_admission_counts_every_resident_job_and_one_running_job_per_owner():
     a, b, c, d = _Dummy(), _Dummy(), _Dummy(), _Dummy()
     results: dict = {}
     _acquire_in_thread(queue, a, "alice", 60, results)
-    _wait_for(lambda: results.get((a, "result")) == "admitted")
+    wait_for(lambda: results.get((a, "result")) == "admitted")
     _acquire_in_thread(queue, b, "bob", 60, results)  # fits alone, not beside alice's
     _acquire_in_thread(queue, c, "alice", 10, results)  # alice runs one already
     _acquire_in_thread(queue, d, "carol", 30, results)  # fits beside: passes the others
-    _wait_for(lambda: results.get((d, "result")) == "admitted")
+    wait_for(lambda: results.get((d, "result")) == "admitted")
     time.sleep(0.3)
     assert (b, "result") not in results and (c, "result") not in results
     queue.release(a)
-    _wait_for(lambda: results.get((b, "result")) == "admitted"
+    wait_for(lambda: results.get((b, "result")) == "admitted"
               and results.get((c, "result")) == "admitted")  # 60 + 30 + 10 = 100
 
 

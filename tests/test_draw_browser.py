@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.browser import ROOT, assert_no_error, goto_page, launch, start_server
+from bench.browser import ROOT, assert_no_error, goto_page
 from bench.browser import wait_idle as _wait_idle
-from tests.conftest import require_browser
+from tests.conftest import served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]  # in CI: about 30 s
 ARTIFACTS = ROOT / "test-artifacts"
@@ -27,20 +27,8 @@ def wait_idle(page) -> None:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    # passive OpenMP threads, as deploy/ runs the app: spinning ones slow a busy 2-core machine
-    process, url = start_server(tmp_path_factory.mktemp("draw"),
-                                {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive"})
-    try:
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            yield browser, url
-            browser.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with served_app(tmp_path_factory.mktemp("draw")) as (browser, url):
+        yield browser, url
 
 
 def open_draw_page(browser, url: str, touch: bool):

@@ -11,29 +11,24 @@ import pytest
 from core.jobqueue import JobQueue
 from core.jobs import JobSpec, LocalJob
 from core.training import TrainConfig
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
-
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not within the time limit"
-        time.sleep(0.02)
 
 
 def test_a_paused_job_trains_exactly_the_steps_it_is_given(small_digits):
     spec = JobSpec("standard", {}, TrainConfig(epochs=2, batch_size=64), "digits-small")
     job = LocalJob(spec, small_digits, queue=JobQueue(4), paused=True).start()
-    _wait_for(lambda: job.snapshot().phase == "paused")
+    wait_for(lambda: job.snapshot().phase == "paused")
     time.sleep(0.3)
     assert job.snapshot().loss_steps == []  # nothing happens until the user says so
     assert job.step()
-    _wait_for(lambda: job.snapshot().loss_steps == [1] and job.snapshot().phase == "paused")
+    wait_for(lambda: job.snapshot().loss_steps == [1] and job.snapshot().phase == "paused")
     first = job.snapshot()
     assert first.preview_outputs is not None and set(first.loss_terms) >= {"loss"}
     assert job.step(3)
-    _wait_for(lambda: job.snapshot().loss_steps == [1, 2, 3, 4]
+    wait_for(lambda: job.snapshot().loss_steps == [1, 2, 3, 4]
               and job.snapshot().phase == "paused")  # a report after every step
     job.resume()
     end = job.wait(timeout=60)
@@ -44,7 +39,7 @@ def test_pause_after_this_epoch_then_resume(small_digits):
     spec = JobSpec("standard", {}, TrainConfig(epochs=3, batch_size=32), "digits-small")
     job = LocalJob(spec, small_digits, queue=JobQueue(4)).start()
     assert job.pause_after_epoch()
-    _wait_for(lambda: job.snapshot().phase == "paused")
+    wait_for(lambda: job.snapshot().phase == "paused")
     paused = job.snapshot()
     assert len(paused.epoch_metrics) == 1 and paused.status == "running"
     time.sleep(0.3)
@@ -57,9 +52,9 @@ def test_the_deep_model_steps_through_its_pretraining(small_digits):
     spec = JobSpec("deep", {"hidden_sizes": (64, 32), "code_dim": 8, "pretrain_epochs": 1},
                    TrainConfig(epochs=1, batch_size=64), "digits-small")
     job = LocalJob(spec, small_digits, queue=JobQueue(4), paused=True).start()
-    _wait_for(lambda: job.snapshot().phase == "paused")
+    wait_for(lambda: job.snapshot().phase == "paused")
     job.step(10)  # RBM batches: all 8 of the first RBM's epoch, 2 of the second's
-    _wait_for(lambda: job.snapshot().phase == "paused" and job.snapshot().progress > 0)
+    wait_for(lambda: job.snapshot().phase == "paused" and job.snapshot().progress > 0)
     paused = job.snapshot()
     assert paused.loss_steps == []  # still pretraining: no fine-tuning step yet
     assert [entry["stage"] for entry in paused.pretrain_history] == [1]
@@ -91,13 +86,13 @@ def test_the_train_page_steps_a_new_run_one_batch_at_a_time(monkeypatch):
     at.button(key="step.one").click().run()
     assert not at.exception, at.exception
     run = next(iter(at.session_state["runs"].values()))
-    _wait_for(lambda: run.job.snapshot().loss_steps == [1]
+    wait_for(lambda: run.job.snapshot().loss_steps == [1]
               and run.job.snapshot().phase == "paused")
     at.run()
     assert any("Step 1: total loss" in m.value for m in at.markdown), [m.value for m in
                                                                        at.markdown]
     at.button(key="step.one").click().run()
-    _wait_for(lambda: run.job.snapshot().loss_steps == [1, 2]
+    wait_for(lambda: run.job.snapshot().loss_steps == [1, 2]
               and run.job.snapshot().phase == "paused")
     at.button(key="step.resume").click().run()
     run.job.stop()
