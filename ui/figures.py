@@ -204,9 +204,9 @@ def show(figure: go.Figure, page: str, what: str, run: str | None = None, contai
          **options):
     """Draw a chart, downloadable for slides: every st.plotly_chart of the app goes through
     here. `alt` defaults to describe(figure); other options go to st.plotly_chart."""
-    options.setdefault("alt", describe(figure))
+    alt = options.pop("alt", None) or describe(figure)
     return (container or st).plotly_chart(
-        figure, config=download_config(figure, page, what, run), **options)
+        figure, config=download_config(figure, page, what, run), alt=alt, **options)
 
 
 def format_control(container=None) -> None:

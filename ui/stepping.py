@@ -38,7 +38,7 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
             stepper.resume()
         if shared:
             st.caption(t("train.step_shared"))
-        if active is not None and active.variant == "deep" and stepper is not None:
+        if active is not None and active.model.has_pretraining and stepper is not None:
             st.caption(t("train.step_deep"))
         if snapshot is not None and snapshot.phase == "paused" and snapshot.loss_steps:
             st.markdown(step_terms(snapshot))
