@@ -27,7 +27,7 @@ images.show_row(noisy, t("noise.noisy", noise=noise, level=number(level, 2)),
                 columns=12, alt=t("images.noisy_alt", count=12, noise=noise))
 images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
                 alt=t("images.recon_row_alt", name=run.name, error=number(error, 1)),
-                download=figures.file_stem("noise", kind, f"{level:g}", run.name),
+                download=figures.file_stem("noise", kind, str(level), run.name),
                 download_images=torch.cat([clean, noisy, rebuilt]))
 
 st.subheader(t("noise.curve_title"))

@@ -181,8 +181,8 @@ def test_the_glossary_s_rejected_forms_are_caught():
 def test_portuguese_uses_the_glossary_s_words():
     rules = _rejected_forms()
     found = [f"{key}: {match.group(0)!r} (use {rule['use']})"
-             for key, text in catalog("pt").items() for rule in rules
-             for match in re.finditer(rule["rejected"], text)]
+             for key, text in catalog("pt").items() for rule in rules  # not in {fields}
+             for match in re.finditer(rule["rejected"], re.sub(r"\{\w+\}", "", text))]
     assert not found, "\n".join(found)
 
 

@@ -14,7 +14,7 @@ import torch
 from core import analysis
 from core.training import TrainConfig, preview_indices
 from ui import figures, images, links
-from ui.i18n import known, language, t
+from ui.i18n import figure, known, t
 from ui.session import Run
 
 SHOWN_TRAINING = ("epochs", "batch_size", "lr", "lr_schedule", "validation", "seed",
@@ -48,8 +48,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     if isinstance(value, float):
-        text = f"{value:g}"
-        return text.replace(".", ",") if language() == "pt" else text
+        return figure(value, 6)
     if isinstance(value, str) and known(f"choices.{value}"):
         return t(f"choices.{value}")
     return str(value)
