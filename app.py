@@ -40,7 +40,7 @@ PAGES = [  # url_path fixed, so links stay the same in every language
             url_path="generate"),
     st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/table_chart:",
             url_path="compare"),
-    st.Page("pages/class.py", title=t("class.nav"), icon=":material/groups:", url_path="class"),
+    st.Page("pages/class.py", title=t("nav.class"), icon=":material/groups:", url_path="class"),
 ]
 page = st.navigation(PAGES, position="hidden")  # drawn by sidebar.render
 

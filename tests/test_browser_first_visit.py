@@ -24,7 +24,7 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true});
 """
 PAGES = ["home", "lessons", "draw", "train", "reconstructions", "sparsity", "noise", "latent",
-         "generate", "compare"]
+         "generate", "compare", "class"]
 
 
 def test_a_cold_server_s_first_request_is_a_deep_link_and_lands_inside_the_app(tmp_path):

@@ -112,6 +112,7 @@ def refusals(browser, url: str, code: str) -> None:
         page.context.close()
 
 
+@pytest.mark.slow  # about 100 s: CI covers the Class page through AppTest and the a11y scan
 def test_a_teacher_and_a_student(app):
     browser, url = app
     teacher, code = start_class(browser, url)
