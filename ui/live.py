@@ -9,7 +9,7 @@ import torch
 from core import admission, store
 from core.progress import JobSnapshot
 from core.training import preview_indices
-from ui import figures, images, library, session, state
+from ui import figures, images, library, session, state, stepping
 from ui.i18n import known, localized, number, problem, t
 
 POLL_SECONDS = 0.5
@@ -70,6 +70,8 @@ def _ready(dataset) -> None:
 
 
 def _progress(run: session.Run, snapshot: JobSnapshot) -> None:
+    if snapshot.phase == "paused" and snapshot.loss_steps:  # step by step: what that step did
+        st.markdown(stepping.step_terms(snapshot))
     if snapshot.shared_with and not snapshot.finished:  # identical settings: one computation
         st.info(t("live.shared", others=snapshot.shared_with), icon=":material/group:")
     if snapshot.status == "queued":

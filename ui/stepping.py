@@ -21,18 +21,18 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
     shared = bool(snapshot and snapshot.shared_with)
     with st.expander(t("train.step_title"), expanded=bool(stepper and stepper.stepping)):
         st.caption(t("train.step_help"))
-        one, epoch, resume = st.columns(3)
-        if one.button(t("train.step_one"), icon=":material/skip_next:", width="stretch",
+        # stacked: three labels never fit side by side in the settings column
+        if st.button(t("train.step_one"), icon=":material/skip_next:", width="stretch",
                       disabled=shared or (job is not None and stepper is None),
                       key="step.one"):
             if stepper is None:
                 start_paused()  # reruns the page with the paused run active
             else:
                 stepper.step()
-        if epoch.button(t("train.step_epoch"), icon=":material/pause:", width="stretch",
+        if st.button(t("train.step_epoch"), icon=":material/pause:", width="stretch",
                         disabled=stepper is None or shared, key="step.epoch"):
             stepper.pause_after_epoch()
-        if resume.button(t("train.step_resume"), icon=":material/play_arrow:",
+        if st.button(t("train.step_resume"), icon=":material/play_arrow:",
                          width="stretch", disabled=stepper is None or not stepper.stepping,
                          key="step.resume"):
             stepper.resume()
@@ -40,12 +40,11 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
             st.caption(t("train.step_shared"))
         if active is not None and active.model.has_pretraining and stepper is not None:
             st.caption(t("train.step_deep"))
-        if snapshot is not None and snapshot.phase == "paused" and snapshot.loss_steps:
-            st.markdown(step_terms(snapshot))
 
 
 def step_terms(snapshot) -> str:
-    """The last reported step's loss terms, in words: "Step 3: total loss 182.4, ..."."""
+    """The last reported step's loss terms, in words: "Step 3: total loss 182.4, ..." (the
+    live panel shows it while a run is paused between steps)."""
     terms = ", ".join(f"{t(f'terms.{name}')} {figure(values[-1], 4)}"
                       for name, values in snapshot.loss_terms.items() if values)
     return t("train.step_terms", step=number(snapshot.loss_steps[-1], 0), terms=terms)
