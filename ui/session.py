@@ -38,16 +38,21 @@ class Run:
     loader: Callable[[], Autoencoder] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.model is None and self.loader is not None:
-            del self.model  # reading it now goes through __getattr__, which loads it
+        if self.model is None and (self.loader is not None or self.job is not None):
+            del self.model  # reading it now goes through __getattr__
 
     @property
     def loaded(self) -> bool:
         """Whether the run's weights are in memory (a listed saved run's are not, until used)."""
-        return "model" in self.__dict__
+        return "model" in self.__dict__ or self.__dict__.get("job") is not None
 
     def __getattr__(self, name: str) -> Any:
-        if name != "model" or self.__dict__.get("loader") is None:
+        if name != "model":
+            raise AttributeError(name)
+        job = self.__dict__.get("job")
+        if job is not None:  # the training's live model, then this job's own copy of it
+            return job.model
+        if self.__dict__.get("loader") is None:
             raise AttributeError(name)
         self.model = self.loader()
         return self.model

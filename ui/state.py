@@ -52,7 +52,7 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
     job = start_job(spec, dataset, checkpoint, paused=paused)
-    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=job.model,
+    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=None,
               train_config=asdict(config), job=job)
     runs[run.id] = run
     member = st.session_state.get("class_member")  # joined a class: its board shows the run
