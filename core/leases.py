@@ -103,3 +103,28 @@ def is_held(folder: Path, now: float | None = None) -> bool:
     if lease.get("host") == socket.gethostname():
         return _process_alive(int(lease.get("pid", -1)))
     return True
+
+
+# ---------------------------------------------------------------- a lost writer's checkpoint
+
+def fence_path(folder: str | os.PathLike) -> Path:
+    """A file beside a checkpoint folder whose presence forbids any further write to it."""
+    folder = Path(folder)
+    return folder.with_name(f".{folder.name}.fenced")
+
+
+def fence(folder: str | os.PathLike) -> None:
+    """Freeze a checkpoint: a writer that may still be alive (a lost worker) writes no more."""
+    fence_path(folder).touch()
+
+
+def restore_interrupted_swap(folder: str | os.PathLike) -> None:
+    """A writer that died between save_run's two renames left the run only in its backup
+    (`.NAME.old-PID`): put the newest backup back in place."""
+    folder = Path(folder)
+    if folder.exists():
+        return
+    backups = sorted(folder.parent.glob(f".{folder.name}.old-*"),
+                     key=lambda path: path.stat().st_mtime)
+    if backups and any(backups[-1].iterdir()):
+        backups[-1].rename(folder)

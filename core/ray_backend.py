@@ -33,7 +33,7 @@ from typing import Any
 import ray
 import torch
 
-from core import admission, jobs, store
+from core import admission, jobs, leases, store
 from core.data import DATASETS, Dataset
 from core.devices import resolve_device, resolve_precision
 from core.jobqueue import JobQueue
@@ -208,9 +208,9 @@ class RayJob:
         it into `.model`; the epoch loaded, or None."""
         if not self.checkpoint:
             return None
-        store.fence(self.checkpoint)
+        leases.fence(self.checkpoint)
         await_exit(self.placement)
-        store.restore_interrupted_swap(self.checkpoint)
+        leases.restore_interrupted_swap(self.checkpoint)
         try:
             model, description = store.load_run(self.checkpoint)
         except (OSError, ValueError, RuntimeError, KeyError) as error:

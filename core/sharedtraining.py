@@ -263,7 +263,7 @@ class Training:
             targets = [(job.checkpoint, job.checkpoint_extra) for job in self._subscribers
                        if job.checkpoint]
         for folder, extra in targets:
-            if store.fence_path(folder).exists():  # a lost worker's: frozen by the app
+            if leases.fence_path(folder).exists():  # a lost worker's: frozen by the app
                 continue
             store.save_run(folder, self.model, dataset=self.dataset.name,
                            train_config=asdict(self.spec.config), snapshot=snapshot,

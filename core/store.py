@@ -148,29 +148,6 @@ def read_description(folder: str | os.PathLike) -> dict[str, Any]:
     return description
 
 
-def fence_path(folder: str | os.PathLike) -> Path:
-    """A file beside a checkpoint folder whose presence forbids any further write to it."""
-    folder = Path(folder)
-    return folder.with_name(f".{folder.name}.fenced")
-
-
-def fence(folder: str | os.PathLike) -> None:
-    """Freeze a checkpoint: a writer that may still be alive (a lost worker) writes no more."""
-    fence_path(folder).touch()
-
-
-def restore_interrupted_swap(folder: str | os.PathLike) -> None:
-    """A writer that died between save_run's two renames left the run only in its backup
-    (`.NAME.old-PID`): put the newest backup back in place."""
-    folder = Path(folder)
-    if folder.exists():
-        return
-    backups = sorted(folder.parent.glob(f".{folder.name}.old-*"),
-                     key=lambda path: path.stat().st_mtime)
-    if backups and (backups[-1] / WEIGHTS).is_file():
-        backups[-1].rename(folder)
-
-
 def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
              ) -> tuple[Autoencoder, dict[str, Any]]:
     """Rebuild the model of a saved run and load its weights; returns (model, description)."""

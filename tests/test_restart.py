@@ -110,12 +110,12 @@ def test_interrupted_runs_show_in_the_app(tmp_path, monkeypatch, small_digits):
 def test_a_run_left_half_swapped_by_a_dead_writer_is_put_back(tmp_path):
     """save_run replaces a run in two renames (old folder aside, new one in place); a writer
     killed between them leaves the run only in its backup, which loading first restores."""
-    from core import store
+    from core import leases, store
     from core.models import build_model
 
     folder = store.save_run(tmp_path / "run", build_model("standard"), extra={"epoch": 3})
     folder.rename(tmp_path / ".run.old-123")  # the moment between the two renames
-    store.restore_interrupted_swap(folder)
+    leases.restore_interrupted_swap(folder)
     assert store.read_description(folder)["epoch"] == 3
-    store.restore_interrupted_swap(folder)  # nothing to do when the run is in place
+    leases.restore_interrupted_swap(folder)  # nothing to do when the run is in place
     assert folder.is_dir()
