@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.lessons import LESSONS
-from ui import diagrams, lesson_state, lesson_views, style, through_app
+from ui import diagrams, keys, lesson_state, lesson_views, style, through_app
 from ui.i18n import number, percent, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -63,7 +63,7 @@ if job_run is not None and not job_run.finished:
 elif st.button(t("lessons.train_button"), icon=":material/play_arrow:", type="primary"):
     try:
         notices = lesson_state.train_lesson_run(lesson)
-        st.session_state["train_notices"] = notices
+        st.session_state[keys.TRAIN_NOTICES] = notices
     except ValueError as error:
         st.error(t("train.cannot_start", error=problem(error)))
     st.rerun()

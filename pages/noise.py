@@ -5,7 +5,7 @@ import torch
 
 from core import analysis
 from core.models import NOISE_KINDS
-from ui import common, figures, images, library, through_app
+from ui import common, figures, images, library, run_ids, through_app
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -32,8 +32,8 @@ images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
 
 st.subheader(t("noise.curve_title"))
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
-if "noise.compare" not in st.session_state and "zoo:standard" in others:
-    st.session_state["noise.compare"] = ["zoo:standard"]  # the chapter's comparison
+if "noise.compare" not in st.session_state and run_ids.zoo("standard") in others:
+    st.session_state["noise.compare"] = [run_ids.zoo("standard")]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(t("noise.also"), list(others), key="noise.compare",
                                              format_func=lambda i: others[i].label)
            if i in others]

@@ -6,14 +6,14 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import datasets, diagrams, live, state, stepping, style, takehome, through_app
+from ui import datasets, diagrams, keys, live, state, stepping, style, takehome, through_app
 from ui.i18n import problem, t
 from ui.widgets import config_inputs
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("train.title"))
-for notice in st.session_state.pop("train_notices", []):
+for notice in st.session_state.pop(keys.TRAIN_NOTICES, []):
     st.toast(notice, icon=":material/info:")
 dataset = datasets.current_dataset()
 active = state.active_run()
@@ -72,7 +72,7 @@ def begin(paused: bool = False) -> None:
         run, notices = state.start_run(variant, hyper, config, dataset, paused=paused)
         if paused:
             run.job.step()  # the first step, as pressed
-        st.session_state["train_notices"] = notices  # shown after the rerun below
+        st.session_state[keys.TRAIN_NOTICES] = notices  # shown after the rerun below
         st.rerun()  # redraw with the new run active, in the sidebar too
     except ValueError as error:
         with settings:
