@@ -20,7 +20,7 @@ x = common.test_images(run)
 clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
 rebuilt = analysis.reconstruct_all(run.model, noisy)
-error = float((rebuilt - clean).pow(2).flatten(1).sum(1).mean())
+error = float(analysis.sse_per_image(rebuilt, clean).mean())
 noise = t(f"noise.named_{kind}")  # "ruído gaussiano": the noun with its adjective, agreed
 images.show_row(clean, t("noise.clean"), columns=12, alt=t("images.digits_alt", count=12))
 images.show_row(noisy, t("noise.noisy", noise=noise, level=number(level, 2)),
