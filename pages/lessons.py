@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.lessons import LESSONS
 from ui import diagrams, keys, lesson_state, lesson_views, style, through_app
-from ui.i18n import number, percent, problem, t
+from ui.i18n import problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
@@ -42,10 +42,7 @@ st.caption(t("lessons.runs_used", runs=", ".join(names.values())))
 with st.spinner(t("lessons.measuring")):
     verdict = lesson_state.lesson_verdict(lesson, runs, names)
 
-fields = {key: (percent(value, 0) if key in ("share", "reference") and lesson.id == "sparse"
-                else percent(value, 0) if lesson.id == "vae"
-                else number(value, 0) if "parameters" in key or key == "code_dim"
-                else number(value, 2)) for key, value in verdict.numbers.items()}
+fields = {key: lesson_views.formatted(verdict, key) for key in verdict.numbers}
 outcome = "holds" if verdict.holds else "fails"
 (st.success if verdict.holds else st.error)(
     f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields))
