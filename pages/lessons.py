@@ -10,24 +10,24 @@ through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__ini
 
 st.title(t("lessons.title"))
 ids = list(LESSONS)
-if st.session_state.get("lesson") not in ids:
-    st.session_state["lesson"] = ids[0]
+if st.session_state.get(keys.LESSON) not in ids:
+    st.session_state[keys.LESSON] = ids[0]
 if style.presenting():  # previous / next instead of the full list
     back, here, forward = st.columns([2, 5, 2], vertical_alignment="center")  # "Previous" whole
-    index = ids.index(st.session_state["lesson"])
+    index = ids.index(st.session_state[keys.LESSON])
     if back.button(t("lessons.previous"), disabled=index == 0, icon=":material/arrow_back:"):
-        st.session_state["lesson"] = ids[index - 1]
+        st.session_state[keys.LESSON] = ids[index - 1]
         st.rerun()
     if forward.button(t("lessons.next"), disabled=index == len(ids) - 1,
                       icon=":material/arrow_forward:"):
-        st.session_state["lesson"] = ids[index + 1]
+        st.session_state[keys.LESSON] = ids[index + 1]
         st.rerun()
     here.markdown(f"**{index + 1} / {len(ids)}** · {t(f'lessons.{ids[index]}.name')}")
 else:
     st.caption(t("lessons.intro"))
-    st.selectbox(t("lessons.choose"), ids, key="lesson",
+    st.selectbox(t("lessons.choose"), ids, key=keys.LESSON,
                  format_func=lambda i: f"{ids.index(i) + 1}. {t(f'lessons.{i}.name')}")
-lesson = LESSONS[st.session_state["lesson"]]
+lesson = LESSONS[st.session_state[keys.LESSON]]
 
 st.header(t(f"lessons.{lesson.id}.name"))
 st.markdown(f"> **{t('lessons.claim')}** {t(f'lessons.{lesson.id}.claim')}")

@@ -22,7 +22,7 @@ running = active is not None and active.job is not None and not active.finished
 # The controls first, in one row: on a projector (1280x720) Train, Stop and the live panel's
 # chart are all in view together; the settings sit beside the panel, folded in presenter mode.
 pick, go, stop = st.columns([2, 1, 1], vertical_alignment="bottom")
-variant = pick.selectbox(t("train.variant"), list(MODELS), key="train_variant",
+variant = pick.selectbox(t("train.variant"), list(MODELS), key=keys.TRAIN_VARIANT,
                          format_func=lambda name: t(f"variants.{name}.title"))
 start = go.button(t("train.train"), type="primary", icon=":material/play_arrow:",
                   width="stretch")

@@ -15,3 +15,6 @@ TRAIN_NOTICES = "train_notices"  # texts the training page shows once, after a r
 LESSON_JOBS = "lesson_jobs"  # {lesson id: {role: run id}}: runs a lesson started
 CLASS_TEACHER = "class_teacher"  # a class this session teaches: {"code", "key"}
 CLASS_MEMBER = "class_member"  # a class this session joined: {"code", "nickname"}
+LESSON = "lesson"  # the Lessons page's chosen lesson id, also set from a link
+TRAIN_VARIANT = "train_variant"  # the Train page's variant, also set from Home and from a link
+PRESENTER = "presenter"  # presenter mode: larger type, previous/next lessons

@@ -60,13 +60,13 @@ def _simple() -> dict[str, tuple[str, Callable[[str], Any]]]:
     return {
         "lang": (keys.LANGUAGE, _choice(LANGUAGES)),
         "dataset": (keys.DATASET_NAME, _choice(DATASETS)),
-        "variant": ("train_variant", _choice(MODELS)),
+        "variant": (keys.TRAIN_VARIANT, _choice(MODELS)),
         "noise": ("noise.kind", _choice(NOISE_KINDS)),
         "level": ("noise.level", _number(0.0, 1.0)),
         "projection": ("latent.method", _choice(METHODS)),
         "seed": ("seed", _number(0, 1_000_000, whole=True)),
-        "lesson": ("lesson", _choice(LESSONS)),
-        "presenter": ("presenter", _flag),
+        "lesson": (keys.LESSON, _choice(LESSONS)),
+        "presenter": (keys.PRESENTER, _flag),
     }
 
 
@@ -76,7 +76,7 @@ def _settings(prefix: str) -> tuple[type, str]:
     from core.training import TrainConfig
 
     if prefix == "hp":
-        variant = st.session_state.get("train_variant", "standard")
+        variant = st.session_state.get(keys.TRAIN_VARIANT, "standard")
         return MODELS[variant].Config, f"hp.{variant}"
     return TrainConfig, "tc"
 

@@ -33,7 +33,7 @@ def render(pages: list) -> None:
                              format_func=LANGUAGES.get, required=True)
         _dataset_picker()
         _run_picker()
-        st.toggle(t("sidebar.presenter"), key="presenter", help=t("sidebar.presenter_help"))
+        st.toggle(t("sidebar.presenter"), key=keys.PRESENTER, help=t("sidebar.presenter_help"))
         links.share_control()
         _machine()
 
