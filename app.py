@@ -16,11 +16,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import streamlit as st  # noqa: E402
 
+from ui import keys  # noqa: E402
 from ui.i18n import LANGUAGES, t  # noqa: E402
 
 st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:", layout="wide")
-if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
-    st.session_state["lang"] = st.query_params["lang"]  # page titles need it before the rest
+if keys.LANGUAGE not in st.session_state and st.query_params.get("lang") in LANGUAGES:
+    st.session_state[keys.LANGUAGE] = st.query_params["lang"]  # page titles need it before the rest
 
 PAGES = [  # url_path fixed, so links stay the same in every language
     st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),

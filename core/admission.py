@@ -21,6 +21,7 @@ import torch
 from core.data import Dataset
 from core.messages import Problem
 from core.models import Autoencoder
+from core.models.base import in_mode
 from core.progress import JobSnapshot
 
 BYTES_PER_PARAMETER = 16  # float32 weight + gradient + Adam's first and second moments
@@ -95,12 +96,8 @@ def memory_need(model: Autoencoder, dataset: Dataset, batch_size: int,
     with _MEASURED_LOCK:
         measured = _MEASURED.get(key)
     if measured is None:  # one measurement per architecture: a class shares most of them
-        was_training = model.training
-        model.train()
-        try:
+        with in_mode(model, training=True):  # what a training step saves for backward
             measured = saved_bytes_per_image(model, precision)
-        finally:
-            model.train(was_training)
         with _MEASURED_LOCK:
             _MEASURED[key] = measured
             while len(_MEASURED) > 256:

@@ -12,13 +12,15 @@ import torch.nn.functional as F
 
 from core.likelihood import binarise, vae_nll  # noqa: F401  (the VAE's likelihood lives here)
 from core.models import Autoencoder, corrupt
-from core.models.base import draw_normal, model_device
+from core.models.base import draw_normal, evaluating, model_device
 from core.models.blocks import jacobian
+from core.separation import confident_share, neighbour_accuracy  # noqa: F401  (2-D pictures)
 
 __all__ = ["corrupt", "encode_all", "decode_all", "reconstruct_all", "reconstruction_errors",
            "per_image_errors", "jacobian_frobenius", "pca_baseline", "code_statistics",
            "noise_curve", "probe_accuracy", "model_device", "comparison_row", "sample_codes",
-           "decoded_plane", "MAX_TEST", "binarise", "vae_nll"]
+           "decoded_plane", "MAX_TEST", "binarise", "vae_nll", "sse_per_image", "evaluating",
+           "interpolate", "traverse"]
 
 EVAL_BATCH = 1024
 MAX_TEST = 10_000  # test images used for metrics and views (all of MNIST's test set)
@@ -27,13 +29,9 @@ MAX_TEST = 10_000  # test images used for metrics and views (all of MNIST's test
 @torch.no_grad()
 def _batched(model: Autoencoder, x: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor],
              batch_size: int = EVAL_BATCH) -> torch.Tensor:
-    was_training = model.training
-    model.eval()
     device = model_device(model)
-    try:
+    with evaluating(model):
         return torch.cat([fn(chunk.to(device)).float().cpu() for chunk in x.split(batch_size)])
-    finally:
-        model.train(was_training)
 
 
 def encode_all(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
@@ -55,8 +53,12 @@ def per_image_errors(model: Autoencoder, x: torch.Tensor, target: torch.Tensor |
                      ) -> torch.Tensor:
     """Squared error summed over pixels, per image (N,), against `target` (default: x)."""
     target = x if target is None else target
-    recon = reconstruct_all(model, x)
-    return (recon - target.cpu()).pow(2).flatten(1).sum(1)
+    return sse_per_image(reconstruct_all(model, x), target.cpu())
+
+
+def sse_per_image(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Squared error summed over pixels, per image (N,), of reconstructions already made."""
+    return (recon - target).pow(2).flatten(1).sum(1)
 
 
 def reconstruction_errors(model: Autoencoder, x: torch.Tensor,
@@ -71,24 +73,20 @@ def _errors(recon: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
     squared = (recon - target).pow(2)
     clipped = recon.clamp(1e-6, 1 - 1e-6)
     bce = F.binary_cross_entropy(clipped, target, reduction="mean")
-    return {"mse": float(squared.mean()), "sse_per_image": float(squared.flatten(1).sum(1).mean()),
-            "bce": float(bce)}
+    return {"mse": float(squared.mean()),
+            "sse_per_image": float(squared.flatten(1).sum(1).mean()), "bce": float(bce)}
 
 
 def jacobian_frobenius(model: Autoencoder, x: torch.Tensor, batch_size: int = 256
                        ) -> torch.Tensor:
     """Per-sample Frobenius norm of d encode(x) / d x, exact by autograd: (N,) on the CPU."""
-    was_training = model.training
-    model.eval()
     device = model_device(model)
     norms = []
-    try:
+    with evaluating(model):
         for chunk in x.split(batch_size):
             with torch.no_grad():
                 jac = jacobian(model.encode, chunk.to(device))  # (B, code_dim, 784)
             norms.append(jac.pow(2).sum(dim=(1, 2)).sqrt().cpu())
-    finally:
-        model.train(was_training)
     return torch.cat(norms)
 
 
@@ -231,40 +229,24 @@ def decoded_plane(model: Autoencoder, codes: torch.Tensor, size: int) -> dict:
     return {"images": decode_all(model, grid), "x": axis_x, "y": axis_y}
 
 
-# ---------------------------------------------------------------- how much a 2-D picture shows
-
-def neighbour_accuracy(codes: torch.Tensor, labels: torch.Tensor, k: int = 5,
-                       folds: int = 5) -> float:
-    """Cross-validated k-nearest-neighbour accuracy of points (N, D) with labels (N,): each of
-    `folds` contiguous folds is classified by the majority label of its k nearest points
-    (Euclidean) in the other folds, ties to the smallest label (as scikit-learn does). How well
-    a map keeps the classes apart, whatever their shape (a linear probe would miss curved
-    clusters)."""
-    points = torch.as_tensor(codes).double().flatten(1)
-    labels = torch.as_tensor(labels).long()
-    classes = int(labels.max()) + 1
-    edges = torch.linspace(0, len(points), folds + 1).long().tolist()
-    correct = 0
-    for start, stop in zip(edges[:-1], edges[1:], strict=True):
-        inside = torch.zeros(len(points), dtype=torch.bool)
-        inside[start:stop] = True
-        reference, reference_labels = points[~inside], labels[~inside]
-        for chunk in range(start, stop, 2048):
-            query = points[chunk:min(chunk + 2048, stop)]
-            nearest = torch.cdist(query, reference).topk(k, largest=False).indices
-            votes = F.one_hot(reference_labels[nearest], classes).sum(1)  # (B, classes)
-            correct += int((votes.argmax(1) == labels[chunk:chunk + len(query)]).sum())
-    return correct / len(points)
+def interpolate(model: Autoencoder, a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """The straight line from code a to code b (code_dim,) in `steps` evenly spaced points,
+    both ends included, decoded: (steps, 1, 28, 28)."""
+    weights = torch.linspace(0, 1, steps).unsqueeze(1)
+    return decode_all(model, (1 - weights) * a.cpu() + weights * b.cpu())
 
 
-def confident_share(classifier: torch.nn.Module, images: torch.Tensor,
-                    threshold: float = 0.9) -> float:
-    """Share of images (N, 1, 28, 28) the digit classifier (core.classifier) reads as one digit
-    with probability above `threshold`: how many cells of a decoded plane show a recognisable
-    digit rather than a blur between two."""
-    from core.classifier import predict
-
-    return float((predict(classifier, images).max(dim=1).values > threshold).float().mean())
+def traverse(model: Autoencoder, codes: torch.Tensor, start: int, dim: int, count: int = 11,
+             reach: float = 3.0) -> dict:
+    """Code `start` of codes (N, code_dim) with its dimension `dim` swept over the codes'
+    mean plus or minus `reach` standard deviations of that dimension in `count` steps, the
+    rest held: {"images": (count, 1, 28, 28), "values": (count,)}."""
+    column = codes[:, dim]
+    values = torch.linspace(-reach, reach, count) * (float(column.std()) or 1.0)
+    values = values + float(column.mean())
+    walk = codes[start].repeat(count, 1)
+    walk[:, dim] = values
+    return {"images": decode_all(model, walk), "values": values}
 
 
 # ---------------------------------------------------------------- how much a code contracts

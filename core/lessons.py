@@ -40,12 +40,24 @@ class LessonRun:
     dataset: str = "mnist"
 
 
+# How a verdict's number reads: its unit and the digits after the decimal point. SHARE is a
+# fraction shown as a percentage; COUNT a whole number (weights, code units); VALUE anything
+# else (errors, norms, ratios).
+SHARE, COUNT, VALUE = "share", "count", "value"
+DEFAULT_FORMAT = (VALUE, 2)
+
+
 @dataclass
 class Verdict:
     holds: bool
     numbers: dict[str, float]  # what the UI shows, by name
     reasons: list[str] = field(default_factory=list)  # codes: why the claim may not hold
     curves: dict[str, list[float]] = field(default_factory=dict)  # a chart's series, by name
+    formats: dict[str, tuple[str, int]] = field(default_factory=dict)  # name: (unit, digits)
+
+    def format_of(self, name: str) -> tuple[str, int]:
+        """(unit, digits) of numbers[name]: its own, else a value with two digits."""
+        return self.formats.get(name, DEFAULT_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,8 @@ def standard(runs: dict[str, LessonRun]) -> Verdict:
     run = runs["standard-mse"]
     pca = analysis.pca_errors(run.x_train, _x(run), run.model.code_dim)["sse_per_image"]
     sse = _sse(run)
-    return Verdict(sse <= pca, {"sse": sse, "pca": pca, "code_dim": run.model.code_dim})
+    return Verdict(sse <= pca, {"sse": sse, "pca": pca, "code_dim": run.model.code_dim},
+                   formats={"code_dim": (COUNT, 0)})
 
 
 def multilayer(runs: dict[str, LessonRun]) -> Verdict:
@@ -87,7 +100,8 @@ def convolutional(runs: dict[str, LessonRun]) -> Verdict:
                "reference_parameters": dense.model.parameter_count()}
     holds = (numbers["sse"] < numbers["reference"]
              and numbers["parameters"] < numbers["reference_parameters"])
-    return Verdict(holds, numbers)
+    return Verdict(holds, numbers,
+                   formats={"parameters": (COUNT, 0), "reference_parameters": (COUNT, 0)})
 
 
 def sparse(runs: dict[str, LessonRun]) -> Verdict:
@@ -95,7 +109,8 @@ def sparse(runs: dict[str, LessonRun]) -> Verdict:
     shares = {name: analysis.code_statistics(analysis.encode_all(run.model, _x(run)))[
         "near_zero_share"] for name, run in runs.items()}
     return Verdict(shares["sparse"] > shares["standard"],
-                   {"share": shares["sparse"], "reference": shares["standard"]})
+                   {"share": shares["sparse"], "reference": shares["standard"]},
+                   formats={"share": (SHARE, 0), "reference": (SHARE, 0)})
 
 
 def denoising(runs: dict[str, LessonRun]) -> Verdict:
@@ -161,7 +176,8 @@ def vae(runs: dict[str, LessonRun], classifier: torch.nn.Module | None = None) -
     codes = analysis.encode_all(plain.model, _x(plain))
     fitted = analysis.sample_codes(plain.model, codes, SAMPLES, generator)
     numbers["plain_fitted"] = _confidence(classifier, analysis.decode_all(plain.model, fitted))
-    return Verdict(numbers["vae"] > numbers["plain_prior"], numbers)
+    return Verdict(numbers["vae"] > numbers["plain_prior"], numbers,
+                   formats={name: (SHARE, 0) for name in numbers})  # mean top probabilities
 
 
 def _confidence(classifier: torch.nn.Module, images: torch.Tensor) -> float:

@@ -24,6 +24,7 @@ from core import analysis, messages
 from core.data import Dataset
 from core.devices import resolve_device, resolve_precision
 from core.models import Autoencoder
+from core.models.base import evaluating
 from core.params import make_config, param
 from core.progress import JobSnapshot, Progress
 from core.trainingdata import mean_image, preview_indices, validation_split
@@ -142,10 +143,8 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
             if not due:
                 continue
             # --- a live report: the only host sync inside the epoch ---
-            model.eval()
-            with torch.no_grad():
+            with evaluating(model), torch.no_grad():
                 reconstruction = model(preview).float().cpu()
-            model.train()
             means = (running / count).tolist()
             first_loss = first_loss if first_loss is not None else means[0]
             if _diverged(means, reconstruction, first_loss):
@@ -231,13 +230,11 @@ def evaluate(model: Autoencoder, images: torch.Tensor, prefix: str = "",
     metrics = analysis.reconstruction_errors(model, x)
     device = analysis.model_device(model)
     generator = torch.Generator(device=device).manual_seed(0)
-    model.eval()
-    with torch.no_grad():
-        sums: dict[str, float] = {}
+    sums: dict[str, float] = {}
+    with evaluating(model), torch.no_grad():
         for chunk in x.split(analysis.EVAL_BATCH):
             for name, value in model.loss(chunk.to(device), generator).items():
                 sums[name] = sums.get(name, 0.0) + float(value) * len(chunk)
-    model.train()
     metrics.update({name: total / len(x) for name, total in sums.items()})
     return {prefix + name: value for name, value in metrics.items()}
 

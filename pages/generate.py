@@ -36,11 +36,9 @@ limit = len(codes) - 1
 first = a_col.number_input(t("generate.from"), 0, limit, 0, key="generate.from")
 second = b_col.number_input(t("generate.to"), 0, limit, min(1, limit), key="generate.to")
 steps = steps_col.slider(t("generate.steps"), 3, 16, 10, key="generate.steps")
-weights = torch.linspace(0, 1, steps).unsqueeze(1)
-path = (1 - weights) * codes[int(first)] + weights * codes[int(second)]
+path = analysis.interpolate(model, codes[int(first)], codes[int(second)], steps)
 x = common.test_images(run)
-images.show_row(torch.cat([x[int(first)][None], analysis.decode_all(model, path),
-                           x[int(second)][None]]),
+images.show_row(torch.cat([x[int(first)][None], path, x[int(second)][None]]),
                 t("generate.interpolation_caption"), scale=2,
                 download=figures.file_stem("generate-interpolation", run.name))
 
@@ -49,11 +47,9 @@ dim_col, range_col = st.columns(2)
 dim = dim_col.number_input(t("generate.dimension"), 0, model.code_dim - 1, 0,
                            key="generate.dimension")
 base_index = range_col.number_input(t("generate.start"), 0, limit, 0, key="generate.start")
-spread = float(codes[:, int(dim)].std()) or 1.0
-values = torch.linspace(-3, 3, 11) * spread + float(codes[:, int(dim)].mean())
-walk = codes[int(base_index)].repeat(11, 1)
-walk[:, int(dim)] = values
-images.show_row(analysis.decode_all(model, walk), t(
+walk = analysis.traverse(model, codes, int(base_index), int(dim))
+values = walk["values"]
+images.show_row(walk["images"], t(
     "generate.traverse_caption", dim=dim, low=number(float(values[0])),
     high=number(float(values[-1]))), scale=2,
     download=figures.file_stem("generate-traversal", run.name))

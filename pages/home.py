@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.models import MODELS
-from ui import diagrams, through_app
+from ui import diagrams, keys, through_app
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -27,5 +27,5 @@ for index, name in enumerate(MODELS):
         diagrams.show(name)
         if st.button(t("home.train_button", variant=t(f"variants.{name}.name")),
                      key=f"home.train.{name}", icon=":material/play_arrow:"):
-            st.session_state["train_variant"] = name
+            st.session_state[keys.TRAIN_VARIANT] = name
             st.switch_page("pages/train.py")

@@ -3,31 +3,31 @@
 import streamlit as st
 
 from core.lessons import LESSONS
-from ui import diagrams, lesson_state, lesson_views, style, through_app
-from ui.i18n import number, percent, problem, t
+from ui import diagrams, keys, lesson_state, lesson_views, style, through_app
+from ui.i18n import problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("lessons.title"))
 ids = list(LESSONS)
-if st.session_state.get("lesson") not in ids:
-    st.session_state["lesson"] = ids[0]
+if st.session_state.get(keys.LESSON) not in ids:
+    st.session_state[keys.LESSON] = ids[0]
 if style.presenting():  # previous / next instead of the full list
     back, here, forward = st.columns([2, 5, 2], vertical_alignment="center")  # "Previous" whole
-    index = ids.index(st.session_state["lesson"])
+    index = ids.index(st.session_state[keys.LESSON])
     if back.button(t("lessons.previous"), disabled=index == 0, icon=":material/arrow_back:"):
-        st.session_state["lesson"] = ids[index - 1]
+        st.session_state[keys.LESSON] = ids[index - 1]
         st.rerun()
     if forward.button(t("lessons.next"), disabled=index == len(ids) - 1,
                       icon=":material/arrow_forward:"):
-        st.session_state["lesson"] = ids[index + 1]
+        st.session_state[keys.LESSON] = ids[index + 1]
         st.rerun()
     here.markdown(f"**{index + 1} / {len(ids)}** · {t(f'lessons.{ids[index]}.name')}")
 else:
     st.caption(t("lessons.intro"))
-    st.selectbox(t("lessons.choose"), ids, key="lesson",
+    st.selectbox(t("lessons.choose"), ids, key=keys.LESSON,
                  format_func=lambda i: f"{ids.index(i) + 1}. {t(f'lessons.{i}.name')}")
-lesson = LESSONS[st.session_state["lesson"]]
+lesson = LESSONS[st.session_state[keys.LESSON]]
 
 st.header(t(f"lessons.{lesson.id}.name"))
 st.markdown(f"> **{t('lessons.claim')}** {t(f'lessons.{lesson.id}.claim')}")
@@ -42,10 +42,7 @@ st.caption(t("lessons.runs_used", runs=", ".join(names.values())))
 with st.spinner(t("lessons.measuring")):
     verdict = lesson_state.lesson_verdict(lesson, runs, names)
 
-fields = {key: (percent(value, 0) if key in ("share", "reference") and lesson.id == "sparse"
-                else percent(value, 0) if lesson.id == "vae"
-                else number(value, 0) if "parameters" in key or key == "code_dim"
-                else number(value, 2)) for key, value in verdict.numbers.items()}
+fields = {key: lesson_views.formatted(verdict, key) for key in verdict.numbers}
 outcome = "holds" if verdict.holds else "fails"
 (st.success if verdict.holds else st.error)(
     f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields))
@@ -63,7 +60,7 @@ if job_run is not None and not job_run.finished:
 elif st.button(t("lessons.train_button"), icon=":material/play_arrow:", type="primary"):
     try:
         notices = lesson_state.train_lesson_run(lesson)
-        st.session_state["train_notices"] = notices
+        st.session_state[keys.TRAIN_NOTICES] = notices
     except ValueError as error:
         st.error(t("train.cannot_start", error=problem(error)))
     st.rerun()

@@ -5,7 +5,7 @@ import torch
 
 from core import analysis
 from core.models import NOISE_KINDS
-from ui import common, figures, images, library, through_app
+from ui import common, figures, images, library, run_ids, through_app
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -20,7 +20,7 @@ x = common.test_images(run)
 clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
 rebuilt = analysis.reconstruct_all(run.model, noisy)
-error = float((rebuilt - clean).pow(2).flatten(1).sum(1).mean())
+error = float(analysis.sse_per_image(rebuilt, clean).mean())
 noise = t(f"noise.named_{kind}")  # "ruído gaussiano": the noun with its adjective, agreed
 images.show_row(clean, t("noise.clean"), columns=12, alt=t("images.digits_alt", count=12))
 images.show_row(noisy, t("noise.noisy", noise=noise, level=number(level, 2)),
@@ -32,8 +32,8 @@ images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
 
 st.subheader(t("noise.curve_title"))
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
-if "noise.compare" not in st.session_state and "zoo:standard" in others:
-    st.session_state["noise.compare"] = ["zoo:standard"]  # the chapter's comparison
+if "noise.compare" not in st.session_state and run_ids.zoo("standard") in others:
+    st.session_state["noise.compare"] = [run_ids.zoo("standard")]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(t("noise.also"), list(others), key="noise.compare",
                                              format_func=lambda i: others[i].label)
            if i in others]

@@ -29,7 +29,7 @@ if not indices:
     indices = torch.randperm(len(x), generator=torch.Generator().manual_seed(int(seed)))[:16]
 picked = x[torch.as_tensor(indices)]
 rebuilt = analysis.reconstruct_all(run.model, picked)
-mean_error = float((rebuilt - picked).pow(2).flatten(1).sum(1).mean())
+mean_error = float(analysis.sse_per_image(rebuilt, picked).mean())
 images.show_row(picked, t("recon.originals"), columns=16,
                 alt=t("images.digits_alt", count=len(picked)))
 images.show_row(rebuilt, t("recon.reconstructions"), columns=16,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, library, through_app
+from ui import common, figures, library, run_ids, through_app
 from ui.i18n import number, percent, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -11,8 +11,8 @@ through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__ini
 st.title(t("sparsity.title"))
 run = common.require_run("sparse")
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
-if not st.session_state.get("sparsity.compare") and "zoo:standard" in others:
-    st.session_state["sparsity.compare"] = ["zoo:standard"]  # the chapter's comparison
+if not st.session_state.get("sparsity.compare") and run_ids.zoo("standard") in others:
+    st.session_state["sparsity.compare"] = [run_ids.zoo("standard")]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(
     t("sparsity.compare"), list(others), format_func=lambda i: others[i].label,
     key="sparsity.compare", help=t("sparsity.compare_help")) if i in others]

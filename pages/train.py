@@ -6,14 +6,14 @@ import streamlit as st
 
 from core.models import MODELS
 from core.training import TrainConfig
-from ui import datasets, diagrams, live, state, stepping, style, takehome, through_app
+from ui import datasets, diagrams, keys, live, state, stepping, style, takehome, through_app
 from ui.i18n import problem, t
 from ui.widgets import config_inputs
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("train.title"))
-for notice in st.session_state.pop("train_notices", []):
+for notice in st.session_state.pop(keys.TRAIN_NOTICES, []):
     st.toast(notice, icon=":material/info:")
 dataset = datasets.current_dataset()
 active = state.active_run()
@@ -22,7 +22,7 @@ running = active is not None and active.job is not None and not active.finished
 # The controls first, in one row: on a projector (1280x720) Train, Stop and the live panel's
 # chart are all in view together; the settings sit beside the panel, folded in presenter mode.
 pick, go, stop = st.columns([2, 1, 1], vertical_alignment="bottom")
-variant = pick.selectbox(t("train.variant"), list(MODELS), key="train_variant",
+variant = pick.selectbox(t("train.variant"), list(MODELS), key=keys.TRAIN_VARIANT,
                          format_func=lambda name: t(f"variants.{name}.title"))
 start = go.button(t("train.train"), type="primary", icon=":material/play_arrow:",
                   width="stretch")
@@ -72,7 +72,7 @@ def begin(paused: bool = False) -> None:
         run, notices = state.start_run(variant, hyper, config, dataset, paused=paused)
         if paused:
             run.job.step()  # the first step, as pressed
-        st.session_state["train_notices"] = notices  # shown after the rerun below
+        st.session_state[keys.TRAIN_NOTICES] = notices  # shown after the rerun below
         st.rerun()  # redraw with the new run active, in the sidebar too
     except ValueError as error:
         with settings:

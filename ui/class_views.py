@@ -14,10 +14,10 @@ from core.class_members import NICKNAME_MAX, join
 from core.lessons import LESSONS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
-from ui import board, figures, links, session, style
+from ui import board, figures, keys, links, session, style
 from ui.i18n import number, t
 
-TEACHER, MEMBER = "class_teacher", "class_member"  # session keys: {"code", "key"/"nickname"}
+TEACHER, MEMBER = keys.CLASS_TEACHER, keys.CLASS_MEMBER  # session keys
 
 
 def read_link() -> None:

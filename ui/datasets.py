@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
+from ui import keys
 from ui.i18n import t
 
 
@@ -36,8 +37,8 @@ def dataset_source(dataset: Dataset) -> str:
 
 
 def current_dataset() -> Dataset:
-    upload = st.session_state.get("upload_dataset")
-    name = st.session_state.get("dataset_name") or default_dataset()
+    upload = st.session_state.get(keys.UPLOAD_DATASET)
+    name = st.session_state.get(keys.DATASET_NAME) or default_dataset()
     if name == "upload" and upload is not None:
         return upload
     if name in DATASETS and dataset_on_disk(name):

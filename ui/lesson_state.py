@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.training import TrainConfig
+from ui import keys
 from ui.i18n import t
 from ui.library import open_zoo_run
 from ui.session import Run, session_runs
@@ -23,7 +24,7 @@ def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run]]:
     from core.lessons import LessonRun
 
     trained = {role: session_runs()[run_id] for role, run_id in
-               st.session_state.get("lesson_jobs", {}).get(lesson.id, {}).items()
+               st.session_state.get(keys.LESSON_JOBS, {}).get(lesson.id, {}).items()
                if run_id in session_runs()}
     runs, names = {}, {}
     for role in lesson.roles:
@@ -62,7 +63,7 @@ def train_lesson_run(lesson) -> list[str]:
                                     "device": "auto"})  # the zoo was made on a CPU
     run, notices = start_run(example.variant, example.model.hyperparameters(), config,
                              example.dataset)
-    st.session_state.setdefault("lesson_jobs", {})[lesson.id] = {role: run.id}
+    st.session_state.setdefault(keys.LESSON_JOBS, {})[lesson.id] = {role: run.id}
     return notices
 
 

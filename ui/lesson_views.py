@@ -7,9 +7,9 @@ import streamlit as st
 import torch
 
 from core import analysis
-from core.lessons import NOISE, RADII, SAMPLES, Verdict
+from core.lessons import NOISE, RADII, SAMPLES, SHARE, Verdict
 from ui import figures, images
-from ui.i18n import number, t
+from ui.i18n import number, percent, t
 
 ROW = 10  # test digits shown per row
 
@@ -17,6 +17,13 @@ ROW = 10  # test digits shown per row
 def show(lesson_id: str, runs: dict, verdict: Verdict, names: dict[str, str]) -> None:
     """Lay out the lesson's proof. runs: role -> LessonRun; names: role -> label on screen."""
     VIEWS.get(lesson_id, _reconstructions)(runs, verdict, names)
+
+
+def formatted(verdict: Verdict, name: str) -> str:
+    """numbers[name] in the session's language, in the unit and digits the verdict gives it."""
+    unit, digits = verdict.format_of(name)
+    value = verdict.numbers[name]
+    return percent(value, digits) if unit == SHARE else number(value, digits)
 
 
 def _chart(figure, key: str) -> None:

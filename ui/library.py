@@ -16,6 +16,7 @@ import streamlit as st
 from core import store
 from core.data import DATASETS
 from core.models import Autoencoder
+from ui import keys, run_ids
 from ui.datasets import current_dataset, dataset_on_disk, shared_dataset
 from ui.session import Run, owner, session_runs
 
@@ -55,8 +56,8 @@ def open_saved_run(name: str, interrupted: bool = False,
     dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
                and dataset_on_disk(dataset_name) else current_dataset())
     cache = st.session_state.setdefault("saved_run_cache", {})
-    prefix = "interrupted" if interrupted else "saved"
-    return Run(id=f"{prefix}:{name}", name=name, variant=description["variant"],
+    run_id = run_ids.interrupted(name) if interrupted else run_ids.saved(name)
+    return Run(id=run_id, name=name, variant=description["variant"],
                dataset=dataset, model=model, train_config=description.get("train_config", {}),
                saved_path=folder, description=description, cache=cache.setdefault(name, {}),
                loader=loader)
@@ -112,7 +113,7 @@ def open_zoo_run(name: str) -> Run | None:
     dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
                and dataset_on_disk(dataset_name) else current_dataset())
     cache = st.session_state.setdefault("zoo_run_cache", {})
-    return Run(id=f"zoo:{name}", name=name, variant=description["variant"], dataset=dataset,
+    return Run(id=run_ids.zoo(name), name=name, variant=description["variant"], dataset=dataset,
                model=model, train_config=description.get("train_config", {}),
                saved_path=zoo_root() / name, description=description,
                cache=cache.setdefault(name, {}))
@@ -140,8 +141,8 @@ def delete_saved_run(run: Run) -> None:
     for session_run in session_runs().values():
         if session_run.saved_path == run.saved_path:
             session_run.saved_path = None
-    if st.session_state.get("active_run") == run.id:
-        st.session_state.pop("active_run", None)
+    if st.session_state.get(keys.ACTIVE_RUN) == run.id:
+        st.session_state.pop(keys.ACTIVE_RUN, None)
 
 
 def run_archive(run: Run) -> bytes:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import library
+from ui import keys, library, run_ids
 from ui.i18n import LANGUAGES, t
 
 VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
@@ -58,15 +58,15 @@ def _simple() -> dict[str, tuple[str, Callable[[str], Any]]]:
     from core.projection import METHODS
 
     return {
-        "lang": ("lang", _choice(LANGUAGES)),
-        "dataset": ("dataset_name", _choice(DATASETS)),
-        "variant": ("train_variant", _choice(MODELS)),
+        "lang": (keys.LANGUAGE, _choice(LANGUAGES)),
+        "dataset": (keys.DATASET_NAME, _choice(DATASETS)),
+        "variant": (keys.TRAIN_VARIANT, _choice(MODELS)),
         "noise": ("noise.kind", _choice(NOISE_KINDS)),
         "level": ("noise.level", _number(0.0, 1.0)),
         "projection": ("latent.method", _choice(METHODS)),
         "seed": ("seed", _number(0, 1_000_000, whole=True)),
-        "lesson": ("lesson", _choice(LESSONS)),
-        "presenter": ("presenter", _flag),
+        "lesson": (keys.LESSON, _choice(LESSONS)),
+        "presenter": (keys.PRESENTER, _flag),
     }
 
 
@@ -76,7 +76,7 @@ def _settings(prefix: str) -> tuple[type, str]:
     from core.training import TrainConfig
 
     if prefix == "hp":
-        variant = st.session_state.get("train_variant", "standard")
+        variant = st.session_state.get(keys.TRAIN_VARIANT, "standard")
         return MODELS[variant].Config, f"hp.{variant}"
     return TrainConfig, "tc"
 
@@ -119,7 +119,7 @@ def apply() -> None:
             if key in ("v", "class", "teacher"):  # the Class page reads its own link
                 continue
             if key == "run":
-                st.session_state["pending_active_run"] = _run(raw)
+                st.session_state[keys.PENDING_ACTIVE_RUN] = _run(raw)
             elif key in simple:
                 state_key, parse = simple[key]
                 st.session_state[state_key] = parse(raw)
@@ -139,25 +139,25 @@ def apply() -> None:
 
 def _run(raw: str) -> str:
 
-    kind, _, name = raw.partition(":")
-    if kind == "zoo" and name in library.zoo_names():
+    kind, name = run_ids.parse(raw)
+    if kind == run_ids.ZOO and name in library.zoo_names():
         return raw
     from core import store
 
-    if kind == "saved" and (store.runs_dir() / store.safe_name(name)).is_dir():
-        return f"saved:{store.safe_name(name)}"
+    if kind == run_ids.SAVED and (store.runs_dir() / store.safe_name(name)).is_dir():
+        return run_ids.saved(store.safe_name(name))
     raise ValueError
 
 
 def current() -> dict[str, str]:
     """The view's shareable state as URL parameters (defaults left out)."""
-    params = {"v": VERSION, "lang": st.session_state.get("lang") or "en"}
+    params = {"v": VERSION, "lang": st.session_state.get(keys.LANGUAGE) or "en"}
     for key, (state_key, _) in _simple().items():
         value = st.session_state.get(state_key)
         if key != "lang" and value not in (None, "", False):
             params[key] = "1" if value is True else str(value)
-    run = st.session_state.get("active_run") or ""
-    if run.startswith(("zoo:", "saved:")):
+    run = st.session_state.get(keys.ACTIVE_RUN) or ""
+    if run_ids.is_shareable(run):
         params["run"] = run
     for prefix in ("hp", "tc"):
         config_class, widget_prefix = _settings(prefix)
@@ -191,7 +191,7 @@ def for_run(variant: str, hyperparameters: dict[str, Any], train_config: dict[st
     from core.data import DATASETS
     from core.models import MODELS
 
-    params = {"v": VERSION, "lang": st.session_state.get("lang") or "en", "variant": variant}
+    params = {"v": VERSION, "lang": st.session_state.get(keys.LANGUAGE) or "en", "variant": variant}
     if dataset in DATASETS:
         params["dataset"] = dataset
     defaults = dataclasses.asdict(MODELS[variant].Config())

@@ -9,7 +9,7 @@ import torch
 from core import admission, store
 from core.progress import JobSnapshot
 from core.training import preview_indices
-from ui import figures, images, library, session, state, stepping
+from ui import figures, images, keys, library, session, state, stepping
 from ui.i18n import known, localized, number, problem, t
 
 POLL_SECONDS = 0.5
@@ -32,7 +32,7 @@ def panel(run: session.Run | None, dataset) -> None:
             _ready(dataset)
             return
         snapshot = run.snapshot()
-        shown = st.session_state.get("shown_status", {}).get(run.id)
+        shown = st.session_state.get(keys.SHOWN_STATUS, {}).get(run.id)
         stale = snapshot.finished and shown in ("queued", "running")  # the sidebar's label
         if (polling and snapshot.finished) or (queued and snapshot.status != "queued") or stale:
             st.rerun(scope="app")  # change the polling rate (or stop): redraw the page
@@ -177,7 +177,7 @@ def _saved_run_actions(run: session.Run) -> None:
         try:
             name = run.saved_path.name
             library.delete_saved_run(run)
-            st.session_state["train_notices"] = [t("runs.deleted", name=name)]
+            st.session_state[keys.TRAIN_NOTICES] = [t("runs.deleted", name=name)]
             st.rerun()
         except store.SaveRefused as refusal:
             st.error(problem(refusal))

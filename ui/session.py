@@ -19,6 +19,7 @@ from core.data import Dataset
 from core.jobs import Job
 from core.models import Autoencoder
 from core.progress import JobSnapshot
+from ui import keys, run_ids
 from ui.i18n import t
 
 
@@ -69,7 +70,7 @@ class Run:
     @property
     def is_example(self) -> bool:
         """A run of the pretrained zoo: read-only, shared by everyone."""
-        return self.id.startswith("zoo:")
+        return run_ids.is_example(self.id)
 
     @property
     def label(self) -> str:
@@ -92,7 +93,7 @@ class Run:
 
 
 def session_runs() -> dict[str, Run]:
-    return st.session_state.setdefault("runs", {})
+    return st.session_state.setdefault(keys.RUNS, {})
 
 
 
@@ -100,12 +101,12 @@ def owner() -> str:
     """This browser's name in the job queue and on its saved runs (round-robin and per-owner
     limits count owners): the same in every tab and after a reload (core.identity), a new one
     per session where the browser sent no XSRF cookie (AppTest, XSRF protection off)."""
-    if "owner" not in st.session_state:
+    if keys.OWNER not in st.session_state:
         from core.identity import XSRF_COOKIE, browser_owner
 
         cookie = _cookies().get(XSRF_COOKIE)
-        st.session_state["owner"] = browser_owner(cookie, store.runs_dir()) or uuid.uuid4().hex
-    return st.session_state["owner"]
+        st.session_state[keys.OWNER] = browser_owner(cookie, store.runs_dir()) or uuid.uuid4().hex
+    return st.session_state[keys.OWNER]
 
 
 def _cookies() -> dict:

@@ -14,7 +14,7 @@ from core.data import DATASETS, load_dataset
 from core.devices import resolve_device
 from core.jobs import job_queue
 from core.uploads import read_upload
-from ui import datasets, library, links, session
+from ui import datasets, keys, library, links, run_ids, session
 from ui.i18n import LANGUAGES, language, number, problem, t
 
 OPTIONS = [*DATASETS, "upload"]
@@ -27,21 +27,21 @@ def render(pages: list) -> None:
         with st.container(key="app-nav"):  # the app's navigation: one link per page
             for page in pages:
                 st.page_link(page)
-        if st.session_state.get("lang") not in LANGUAGES:
-            st.session_state["lang"] = language()  # the browser's, until the user picks
-        st.segmented_control(t("sidebar.language"), list(LANGUAGES), key="lang",
+        if st.session_state.get(keys.LANGUAGE) not in LANGUAGES:
+            st.session_state[keys.LANGUAGE] = language()  # the browser's, until the user picks
+        st.segmented_control(t("sidebar.language"), list(LANGUAGES), key=keys.LANGUAGE,
                              format_func=LANGUAGES.get, required=True)
         _dataset_picker()
         _run_picker()
-        st.toggle(t("sidebar.presenter"), key="presenter", help=t("sidebar.presenter_help"))
+        st.toggle(t("sidebar.presenter"), key=keys.PRESENTER, help=t("sidebar.presenter_help"))
         links.share_control()
         _machine()
 
 
 def _dataset_picker() -> None:
-    if st.session_state.get("dataset_name") not in OPTIONS:
-        st.session_state["dataset_name"] = datasets.default_dataset()
-    name = st.selectbox(t("sidebar.dataset"), OPTIONS, key="dataset_name",
+    if st.session_state.get(keys.DATASET_NAME) not in OPTIONS:
+        st.session_state[keys.DATASET_NAME] = datasets.default_dataset()
+    name = st.selectbox(t("sidebar.dataset"), OPTIONS, key=keys.DATASET_NAME,
                         format_func=lambda n: t(f"datasets.{n}"))
     if name == "upload":
         _upload()
@@ -68,7 +68,7 @@ def _upload() -> None:
     upload = st.file_uploader(t("sidebar.upload"), type=["npz", "zip"],
                               help=t("sidebar.upload_help"), key="upload_file")
     if upload is None:
-        if st.session_state.get("upload_dataset") is None:
+        if st.session_state.get(keys.UPLOAD_DATASET) is None:
             st.caption(t("sidebar.upload_until"))
         return
     from core.messages import Problem
@@ -77,7 +77,7 @@ def _upload() -> None:
     if st.session_state.get("upload_id") != upload.file_id:
         _parse_once(upload.getvalue(), upload.name)
         st.session_state["upload_id"] = upload.file_id
-    refusal = st.session_state.get("upload_error")
+    refusal = st.session_state.get(keys.UPLOAD_ERROR)
     if isinstance(refusal, dict):
         reason = problem(Problem(refusal["key"], refusal["text"], **refusal["fields"]))
         if refusal["key"].startswith("upload_") and known(f"problems.{refusal['key']}"):
@@ -95,11 +95,11 @@ def _parse_once(data: bytes, name: str) -> None:
     if st.session_state.get("upload_digest") == digest:
         return
     try:
-        st.session_state["upload_dataset"] = read_upload(data, name)
-        st.session_state["upload_error"] = None
+        st.session_state[keys.UPLOAD_DATASET] = read_upload(data, name)
+        st.session_state[keys.UPLOAD_ERROR] = None
     except ValueError as error:  # a Problem: kept as key and fields, translated when shown
-        st.session_state["upload_dataset"] = None
-        st.session_state["upload_error"] = {"key": getattr(error, "key", ""),
+        st.session_state[keys.UPLOAD_DATASET] = None
+        st.session_state[keys.UPLOAD_ERROR] = {"key": getattr(error, "key", ""),
                                             "text": str(error),
                                             "fields": dict(getattr(error, "fields", {}))}
     st.session_state["upload_digest"] = digest
@@ -107,22 +107,22 @@ def _parse_once(data: bytes, name: str) -> None:
 
 def _run_picker() -> None:
     runs = session.session_runs()
-    saved = [f"saved:{r['name']}" for r in store.list_runs()]
-    interrupted = {f"interrupted:{r['name']}": r for r in library.interrupted_runs()}
-    examples = [f"zoo:{name}" for name in library.zoo_names()]
+    saved = [run_ids.saved(r['name']) for r in store.list_runs()]
+    interrupted = {run_ids.interrupted(r['name']): r for r in library.interrupted_runs()}
+    examples = [run_ids.zoo(name) for name in library.zoo_names()]
     options = [AUTO, *runs, *saved, *interrupted, *examples]
-    pending = st.session_state.pop("pending_active_run", None)
+    pending = st.session_state.pop(keys.PENDING_ACTIVE_RUN, None)
     if pending in options:
-        st.session_state["active_run"] = pending
-    if st.session_state.get("active_run") not in options:
-        st.session_state["active_run"] = AUTO
+        st.session_state[keys.ACTIVE_RUN] = pending
+    if st.session_state.get(keys.ACTIVE_RUN) not in options:
+        st.session_state[keys.ACTIVE_RUN] = AUTO
     # The labels are names only: a selectbox in the browser keeps an option's old text when
     # only the text changes, so "standard-1 (training)" stayed after the run was done. The
     # status is a caption under it, read once per script run (the live panel reruns the page
     # when it no longer matches).
     shown = {run_id: run.snapshot().status for run_id, run in runs.items()
              if run.job is not None}
-    st.session_state["shown_status"] = shown
+    st.session_state[keys.SHOWN_STATUS] = shown
 
     def label(option: str) -> str:
         if option == AUTO:
@@ -133,11 +133,12 @@ def _run_picker() -> None:
             run = interrupted[option]
             return t("runs.label_interrupted", name=run["name"], epoch=run.get("epoch"),
                      epochs=run.get("epochs"))
-        if option.startswith("zoo:"):
-            return t("runs.label_example", name=option.removeprefix("zoo:"))
-        return t("runs.label_saved", name=option.removeprefix("saved:"))
+        kind, name = run_ids.parse(option)
+        if kind == run_ids.ZOO:
+            return t("runs.label_example", name=name)
+        return t("runs.label_saved", name=name)
 
-    active = st.selectbox(t("sidebar.active_run"), options, format_func=label, key="active_run",
+    active = st.selectbox(t("sidebar.active_run"), options, format_func=label, key=keys.ACTIVE_RUN,
                           help=t("sidebar.active_run_help"))
     if active in shown:
         st.caption(t("sidebar.run_status", name=runs[active].name,

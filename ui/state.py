@@ -16,6 +16,7 @@ from core.backends import start_job
 from core.data import Dataset
 from core.jobs import Job, JobSpec
 from core.training import TrainConfig
+from ui import keys, run_ids
 from ui.i18n import t
 from ui.library import open_saved_run, open_zoo_run
 from ui.session import Run, owner, session_runs
@@ -23,15 +24,14 @@ from ui.session import Run, owner, session_runs
 
 def active_run() -> Run | None:
     runs = session_runs()
-    run_id = st.session_state.get("active_run")
+    run_id = st.session_state.get(keys.ACTIVE_RUN)
     if run_id in runs:
         return runs[run_id]
-    if run_id and run_id.startswith("zoo:"):
-        return open_zoo_run(run_id.removeprefix("zoo:"))
-    if run_id and run_id.startswith("saved:"):
-        return open_saved_run(run_id.removeprefix("saved:"))
-    if run_id and run_id.startswith("interrupted:"):
-        return open_saved_run(run_id.removeprefix("interrupted:"), interrupted=True)
+    kind, name = run_ids.parse(run_id)
+    if kind == run_ids.ZOO:
+        return open_zoo_run(name)
+    if kind in (run_ids.SAVED, run_ids.INTERRUPTED):
+        return open_saved_run(name, interrupted=kind == run_ids.INTERRUPTED)
     return None
 
 
@@ -55,7 +55,7 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=None,
               train_config=asdict(config), job=job)
     runs[run.id] = run
-    member = st.session_state.get("class_member")  # joined a class: its board shows the run
+    member = st.session_state.get(keys.CLASS_MEMBER)  # joined a class: its board shows the run
     if member:
         from core import classroom
 
@@ -97,6 +97,6 @@ def _await_first_report(job: Job, limit: float = 0.5) -> None:
 def select_run(run_id: str) -> None:
     """Make a run the active one from the next script run on (the sidebar's selectbox owns
     the 'active_run' key once drawn, so the change goes through a pending key and a rerun)."""
-    st.session_state["pending_active_run"] = run_id
+    st.session_state[keys.PENDING_ACTIVE_RUN] = run_id
 
 

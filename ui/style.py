@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import keys
+
 # Every page, every screen (the theme in .streamlit/config.toml does the rest). A page link's
 # label is one line cut off with "..." on a phone: let it wrap. On touch screens (pointer:
 # coarse: tablets, phones) links, buttons and the segmented controls are at least 44 px tall, the
@@ -35,7 +37,7 @@ h2, h3 { font-size: 1.8rem !important; }
 
 def presenting() -> bool:
     """Presenter mode: chosen in the sidebar or by a link (?presenter=1)."""
-    return bool(st.session_state.get("presenter"))
+    return bool(st.session_state.get(keys.PRESENTER))
 
 
 def apply() -> None:

@@ -21,8 +21,9 @@ error", in the unit of the SSE-per-image metric). `reconstruction_unit` names th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import torch
@@ -180,6 +181,24 @@ class Autoencoder(nn.Module):
 def model_device(model: nn.Module) -> torch.device:
     """The device a model's weights are on."""
     return next(model.parameters()).device
+
+
+@contextlib.contextmanager
+def in_mode(model: nn.Module, training: bool) -> Iterator[nn.Module]:
+    """The model in training or evaluation mode for the block, then back in the mode it was
+    in (a caller's training loop or evaluation keeps its own)."""
+    was_training = model.training
+    model.train(training)
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def evaluating(model: nn.Module) -> contextlib.AbstractContextManager[nn.Module]:
+    """Evaluation mode (no dropout, no training-time noise) for the block: `with
+    evaluating(model): ...`."""
+    return in_mode(model, False)
 
 
 def draw_normal(shape: tuple[int, ...], generator: torch.Generator | None,
