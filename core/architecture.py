@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from core.models import Autoencoder
+from core.models.base import evaluating
 from core.models.blocks import TiedLinear
 
 # a tied decoder layer (the encoder's weights transposed) is a dense layer all the same
@@ -67,15 +68,11 @@ def _trace(part: nn.Module, x: torch.Tensor) -> tuple[list[Layer], torch.Tensor]
 
 
 def describe(model: Autoencoder) -> Architecture:
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         x = torch.zeros(1, 1, 28, 28, device=next(model.parameters()).device)
         encoder, code = _trace(model.encoder, x)
         z = torch.zeros(1, model.code_dim, device=x.device)
         decoder, _ = _trace(model.decoder, z)
-    finally:
-        model.train(was_training)
     if decoder:
         decoder[-1].kind = "output"
         decoder[-1].activation = "sigmoid"  # decode() applies it to the decoder's logits

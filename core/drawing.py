@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from core.analysis import corrupt
+from core.analysis import corrupt, sse_per_image
 from core.models import Autoencoder
-from core.models.base import model_device
+from core.models.base import evaluating, model_device
 
 CANVAS = 280  # side of the drawing pad in its own units (10x MNIST's 28)
 # Pen width in canvas units, so strokes come out as thick as MNIST's: its test digits carry 104
@@ -157,14 +157,9 @@ def rebuild(model: Autoencoder, x: torch.Tensor, target: torch.Tensor | None = N
             ) -> tuple[torch.Tensor, torch.Tensor]:
     """Reconstructions of a few images (N, 1, 28, 28) in one forward pass, and each one's
     squared error summed over pixels against `target` (default x): ((N, 1, 28, 28), (N,))."""
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         recon = model(x.to(model_device(model))).float().cpu()
-    finally:
-        model.train(was_training)
-    target = x if target is None else target
-    return recon, (recon - target).pow(2).flatten(1).sum(1)
+    return recon, sse_per_image(recon, x if target is None else target)
 
 
 def noisy_copy(x: torch.Tensor, kind: str, level: float, seed: int = 0) -> torch.Tensor:

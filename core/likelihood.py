@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from core.models.base import draw_normal, model_device
+from core.models.base import draw_normal, evaluating, model_device
 
 LOG_2PI = math.log(2 * math.pi)
 ROWS_PER_CHUNK = 16_384  # decoded codes per step: bounds memory at about rows x 784 floats
@@ -65,18 +65,14 @@ def vae_nll(model: torch.nn.Module, x: torch.Tensor, samples: int = 200,
         raise ValueError(f"samples must be at least 1, got {samples}.")
     device = model_device(model)
     chunk = max(1, ROWS_PER_CHUNK // batch_size)  # samples per decoding step
-    was_training = model.training
-    model.eval()
     totals = torch.zeros(3, dtype=torch.float64)  # log p(x), log p(x|z), KL summed over images
-    try:
+    with evaluating(model):
         for start in range(0, len(x), batch_size):
             target = x[start:start + batch_size].to(device, torch.float32)  # (B, 1, 28, 28)
             log_px, reconstruction, kl = _batch(model, target, samples, chunk, generator)
             totals += torch.stack([log_px.sum(), reconstruction.sum(), kl.sum()]).cpu()
             if progress:
                 progress(min(start + batch_size, len(x)) / len(x))
-    finally:
-        model.train(was_training)
     log_px, reconstruction, kl = (totals / max(len(x), 1)).tolist()
     return {"nll": -log_px, "neg_elbo": -reconstruction + kl, "reconstruction": -reconstruction,
             "kl": kl, "samples": samples, "images": len(x),

@@ -20,6 +20,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.keys import LANGUAGE as LANGUAGE_KEY
+
 HERE = Path(__file__).resolve().parent
 LANGUAGES = {"pt": "Português", "en": "English"}  # native names: the same in every language
 DEFAULT = "en"
@@ -49,7 +51,7 @@ def browser_language() -> str:
 
 def language() -> str:
     """The session's language: chosen in the sidebar or a link, else the browser's."""
-    chosen = st.session_state.get("lang")
+    chosen = st.session_state.get(LANGUAGE_KEY)
     return chosen if chosen in LANGUAGES else browser_language()
 
 
