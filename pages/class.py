@@ -15,18 +15,14 @@ member = st.session_state.get(class_views.MEMBER)
 if teacher and not class_views.ended(class_views.TEACHER):
     code, key = teacher["code"], teacher["key"]
     class_views.teacher_header(code, key)
-    board.show_spotlight(code, None)
-    board.show_board(code, None, key)
-    board.show_leaderboard(code, None, key)
+    board.show_class(code, None, key)
     class_views.teacher_controls(code, key)
     class_views.challenge_form(code, key)
     class_views.winners(code)
 elif member and not class_views.ended(class_views.MEMBER):
     code, nickname = member["code"], member["nickname"]
     class_views.student_header(code, nickname)
-    board.show_spotlight(code, nickname)
-    board.show_board(code, nickname, None)
-    board.show_leaderboard(code, nickname, None)
+    board.show_class(code, nickname, None)
     class_views.winners(code)
 else:
     class_views.entry()

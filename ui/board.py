@@ -265,3 +265,11 @@ def spotlight(record: dict[str, Any]) -> None:
 
 def _number(value: float | None) -> str:
     return number(value) if value is not None else "-"
+
+
+def show_class(code: str, nickname: str | None, key: str | None) -> None:
+    """The spotlight, the board and the leaderboard, as the teacher (key) or a student
+    (nickname) may see them."""
+    show_spotlight(code, nickname)
+    show_board(code, nickname, key)
+    show_leaderboard(code, nickname, key)
