@@ -103,6 +103,17 @@ class JobQueue:
         rounds = max((len(t) for t in by_owner.values()), default=0)
         return [by_owner[o][r] for r in range(rounds) for o in owners if r < len(by_owner[o])]
 
+    def register(self, training) -> object:
+        """The training that jobs of `training.key` follow: one already registered that still
+        takes followers, else `training` itself (looked up and registered at once, so that
+        students pressing Train together with the same settings meet on one training)."""
+        with self._cond:
+            current = self.trainings.get(training.key)
+            if current is not None and current is not training and current.accepting():
+                return current
+            self.trainings[training.key] = training
+            return training
+
     def release(self, job: object) -> None:
         with self._cond:
             self._running.pop(id(job), None)

@@ -141,16 +141,22 @@ class LocalJob:
         self._training = existing or Training(spec, self.dataset, self.queue, key)
         if paused:
             self._training.set_stepping(0)
-        self._new_training = lambda: Training(spec, self.dataset, self.queue, key)
         self._own: Autoencoder | None = None  # the result, once this job has ended
         self._final: JobSnapshot | None = None
         self._done = threading.Event()
 
     def start(self) -> LocalJob:
-        if not self._training.attach(self):  # the one found ended meanwhile: train anew
-            self._training = self._new_training()
-            self._training.attach(self)
-        return self
+        from core.sharedtraining import Training
+
+        training = self._training
+        while True:
+            if training.key is not None:  # the same spec's training, if one takes followers
+                training = self.queue.register(training)
+            if training.attach(self):
+                self._training = training
+                return self
+            # the one found ended meanwhile: train anew
+            training = Training(self.spec, self.dataset, self.queue, training.key)
 
     def stop(self) -> None:
         self._training.detach(self)

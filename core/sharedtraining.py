@@ -90,17 +90,19 @@ class Training:
     def attach(self, job: LocalJob) -> bool:
         """Follow this training; False when it no longer takes subscribers (ending)."""
         with self._lock:
-            if self._ended or self.stop_event.is_set():
+            if not self.accepting():
                 return False
             first = not self._subscribers and not self._thread.is_alive()
             self._subscribers.append(job)
             if self._running and job.checkpoint:
                 leases.hold(job.checkpoint)
         if first:
-            if self.key is not None:
-                self.queue.trainings[self.key] = self
             self._thread.start()
         return True
+
+    def accepting(self) -> bool:
+        """Whether a job of the same spec may still follow this training."""
+        return not self._ended and not self.stop_event.is_set()
 
     def detach(self, job: LocalJob) -> None:
         """A subscriber's Stop: the last one stops the training; others leave it with the
@@ -112,10 +114,10 @@ class Training:
                 self._stop_locked()
                 return
             self._subscribers.remove(job)
-            if self._running:
+            if self._running and not self._ended:  # copied between two steps
                 self._detaching.append(job)
                 return
-        self._settle_detached(job)  # still queued: nothing is computing the weights
+        self._settle_detached(job)  # queued or over: nothing is changing the weights
 
     def subscribers(self) -> int:
         with self._lock:
@@ -183,8 +185,9 @@ class Training:
                 gone = [job for job in self._subscribers if job.spec.owner == owner]
                 self._subscribers = [job for job in self._subscribers if job not in gone]
                 left = bool(self._subscribers)
-            for job in gone:
-                job.settle(None, self._ended_snapshot("stopped", "replaced"))
+            for job in gone:  # untrained weights, its own: the training goes on for others
+                job.settle(copy.deepcopy(self.model), self._ended_snapshot("stopped",
+                                                                           "replaced"))
             if not left:
                 self.progress.update(status="stopped", queue_position=None, phase="replaced")
                 return False

@@ -76,6 +76,32 @@ def test_identical_specs_train_once_and_each_gets_a_bit_identical_copy(small_dig
     assert not queue.trainings  # ended: the next identical press trains anew
 
 
+def test_identical_presses_at_the_same_moment_meet_on_one_training(small_digits):
+    """Eight sessions' script threads pressing Train together (each builds its job while the
+    others do): they all follow one training, not one each."""
+    queue = JobQueue(16)
+    barrier = threading.Barrier(8)
+    jobs: list[LocalJob] = []
+
+    def press(n: int) -> None:
+        barrier.wait()
+        jobs.append(LocalJob(_spec(f"student-{n}", epochs=50), small_digits,
+                             queue=queue).start())
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(jobs) == 8
+    wait_for(lambda: jobs[0].snapshot().loss_steps)
+    assert {job.snapshot().shared_with for job in jobs} == {7}
+    assert queue.state()["running"] + queue.state()["waiting"] == 1
+    for job in jobs:
+        job.stop()
+    assert all(job.wait(timeout=30).status == "stopped" for job in jobs)
+
+
 def test_a_shared_run_stops_when_its_last_follower_does(small_digits):
     queue = JobQueue(4)
     jobs = [LocalJob(JobSpec("standard", {}, LONG, "digits-small", owner=f"s{n}"),
