@@ -23,6 +23,7 @@ from core.messages import Problem
 from core.models import Autoencoder
 from core.models.base import in_mode
 from core.progress import JobSnapshot
+from core.settings import env_number
 
 BYTES_PER_PARAMETER = 16  # float32 weight + gradient + Adam's first and second moments
 EVALUATION_BYTES = 2 * 10_000 * 784 * 4  # the test set's reconstructions and errors, per epoch
@@ -128,13 +129,15 @@ def memory_available(device: torch.device) -> tuple[int, int]:
 
 def memory_limit(device: torch.device) -> int:
     """Bytes one job may use: $AE_JOB_MEMORY_MB, else half of the device's memory."""
-    value = os.environ.get(MEMORY_ENV)
-    if value:
-        try:
-            return int(float(value) * 2**20)
-        except ValueError:
-            raise ValueError(f"{MEMORY_ENV}={value!r} is not a number of megabytes.") from None
-    return int(memory_available(device)[0] * DEFAULT_MEMORY_SHARE)
+    return _megabytes(MEMORY_ENV, device, DEFAULT_MEMORY_SHARE)
+
+
+def _megabytes(name: str, device: torch.device, share: float) -> int:
+    """Bytes from $name in megabytes, else `share` of the device's memory."""
+    megabytes = env_number(name, what="a number of megabytes")
+    if megabytes is None:
+        return int(memory_available(device)[0] * share)
+    return int(megabytes * 2**20)
 
 
 def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.device,
@@ -174,14 +177,8 @@ def _gb(size: float) -> str:
 
 def time_budget() -> float | None:
     """Seconds one job may train: $AE_JOB_MINUTES (off when unset or 0)."""
-    value = os.environ.get(TIME_ENV, "").strip()
-    if not value:
-        return None
-    try:
-        minutes = float(value)
-    except ValueError:
-        raise ValueError(f"{TIME_ENV}={value!r} is not a number of minutes.") from None
-    return minutes * 60 if minutes > 0 else None
+    minutes = env_number(TIME_ENV, what="a number of minutes")
+    return minutes * 60 if minutes is not None and minutes > 0 else None
 
 
 def expected_seconds(snapshot: JobSnapshot) -> float | None:
@@ -199,11 +196,4 @@ DEFAULT_SHARED_SHARE = 0.8  # of the device's memory, for every admitted job tog
 def shared_memory_limit(device: torch.device) -> int:
     """Bytes all jobs admitted to a device may hold together: $AE_SHARED_MEMORY_MB, else 80%
     of the device's memory. A job that fits alone but not beside the others waits in line."""
-    value = os.environ.get(SHARED_MEMORY_ENV)
-    if value:
-        try:
-            return int(float(value) * 2**20)
-        except ValueError:
-            raise ValueError(f"{SHARED_MEMORY_ENV}={value!r} is not a number of megabytes."
-                             ) from None
-    return int(memory_available(device)[0] * DEFAULT_SHARED_SHARE)
+    return _megabytes(SHARED_MEMORY_ENV, device, DEFAULT_SHARED_SHARE)

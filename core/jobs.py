@@ -9,7 +9,6 @@ backend that runs jobs elsewhere (a Ray actor) can ship it as it is."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from core.devices import device_kind, resolve_device
 from core.jobqueue import JobQueue
 from core.models import Autoencoder
 from core.progress import JobSnapshot
+from core.settings import env_int
 from core.training import TrainConfig
 
 
@@ -61,14 +61,6 @@ _QUEUES: dict[str, JobQueue] = {}
 _QUEUES_LOCK = threading.Lock()
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number.") from None
-
-
 def job_queue(device: torch.device | str = "auto") -> JobQueue:
     """The process-wide queue of one device type. $AE_SHARED_JOBS trainings (default 32) are
     admitted at once and take turns on the device, $AE_MAX_JOBS of them computing at the same
@@ -80,12 +72,12 @@ def job_queue(device: torch.device | str = "auto") -> JobQueue:
     with _QUEUES_LOCK:
         if kind not in _QUEUES:
             _QUEUES[kind] = JobQueue(
-                _env_int("AE_SHARED_JOBS", 32),
-                _env_int("AE_QUEUED_PER_OWNER", 1) or None,
-                running_per_owner=_env_int("AE_RUNNING_PER_OWNER", 1) or None,
+                env_int("AE_SHARED_JOBS", 32),
+                env_int("AE_QUEUED_PER_OWNER", 1) or None,
+                running_per_owner=env_int("AE_RUNNING_PER_OWNER", 1) or None,
                 memory=admission.shared_memory_limit(resolve_device(str(device))),
-                share_identical=bool(_env_int("AE_SHARE_IDENTICAL", 1)),
-                slots=_env_int("AE_MAX_JOBS", 1))
+                share_identical=bool(env_int("AE_SHARE_IDENTICAL", 1)),
+                slots=env_int("AE_MAX_JOBS", 1))
         return _QUEUES[kind]
 
 

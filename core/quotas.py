@@ -6,11 +6,11 @@ of saved runs and megabytes of them, so one student cannot fill the folder for e
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from core.messages import Problem
+from core.settings import env_number
 
 RUNS_LIMIT_ENV, DEFAULT_RUNS_LIMIT_MB = "AE_RUNS_MAX_MB", 2048
 OWNER_RUNS_ENV, DEFAULT_OWNER_RUNS = "AE_OWNER_RUNS", 20
@@ -22,28 +22,20 @@ class SaveRefused(Problem):
     """A save that would replace someone else's run, or overflow the runs folder."""
 
 
-def _setting(name: str, default: float) -> float:
-    value = os.environ.get(name, "")
-    try:
-        return float(value) if value.strip() else float(default)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a number.") from None
-
-
 def runs_limit() -> int:
     """Bytes the runs folder may hold, checkpoints included: $AE_RUNS_MAX_MB (default 2 GB)."""
-    return int(_setting(RUNS_LIMIT_ENV, DEFAULT_RUNS_LIMIT_MB) * 2**20)
+    return int(env_number(RUNS_LIMIT_ENV, DEFAULT_RUNS_LIMIT_MB) * 2**20)
 
 
 def owner_limits() -> tuple[int, int]:
     """(saved runs, bytes) one owner may keep: $AE_OWNER_RUNS and $AE_OWNER_MAX_MB."""
-    return (int(_setting(OWNER_RUNS_ENV, DEFAULT_OWNER_RUNS)),
-            int(_setting(OWNER_MB_ENV, DEFAULT_OWNER_MB) * 2**20))
+    return (int(env_number(OWNER_RUNS_ENV, DEFAULT_OWNER_RUNS)),
+            int(env_number(OWNER_MB_ENV, DEFAULT_OWNER_MB) * 2**20))
 
 
 def autosave_seconds() -> float:
     """Age past which an interrupted checkpoint is deleted: $AE_AUTOSAVE_DAYS (default 7)."""
-    return _setting(AUTOSAVE_DAYS_ENV, DEFAULT_AUTOSAVE_DAYS) * 86400
+    return env_number(AUTOSAVE_DAYS_ENV, DEFAULT_AUTOSAVE_DAYS) * 86400
 
 
 def folder_size(root: Path) -> int:

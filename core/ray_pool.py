@@ -13,6 +13,7 @@ import ray
 
 from core.jobs import JobSpec
 from core.ray_worker import SETTINGS, TrainingHost
+from core.settings import env_int, env_number
 
 _POOL: list[Any] = []  # warm TrainingHost handles; None where one died
 _POOL_LOCK = threading.Lock()
@@ -21,19 +22,16 @@ _POOL_LOCK = threading.Lock()
 def resources() -> dict[str, float]:
     """What one host asks Ray for: $AE_RAY_CPUS CPUs (default 1; torch uses that many
     threads), and a GPU share when the cluster has GPUs ($AE_RAY_GPUS, default 1 / pool)."""
-    cpus = float(os.environ.get("AE_RAY_CPUS", "1"))
+    cpus = env_number("AE_RAY_CPUS", 1.0)
     if ray.cluster_resources().get("GPU", 0) <= 0:
         return {"num_cpus": cpus, "num_gpus": 0}
-    share = os.environ.get("AE_RAY_GPUS") or 1 / pool_size()
-    return {"num_cpus": cpus, "num_gpus": float(share)}
+    share = env_number("AE_RAY_GPUS")
+    return {"num_cpus": cpus, "num_gpus": share if share is not None else 1 / pool_size()}
 
 
 def pool_size() -> int:
-    value = os.environ.get("AE_RAY_POOL")
-    if value:
-        return max(1, int(value))
-    cpus = ray.cluster_resources().get("CPU", 1) / float(os.environ.get("AE_RAY_CPUS", "1"))
-    return max(1, min(8, int(cpus)))
+    cpus = ray.cluster_resources().get("CPU", 1) / env_number("AE_RAY_CPUS", 1.0)
+    return max(1, env_int("AE_RAY_POOL", min(8, int(cpus))))
 
 
 def warm_pool() -> list[dict[str, Any]]:

@@ -6,9 +6,8 @@ the user's language. Each refusal ends with ACCEPTED (`problems.upload_accepted`
 
 from __future__ import annotations
 
-import os
-
 from core.messages import Problem
+from core.settings import env_number
 
 MAX_IMAGES = 100_000
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 100 MB, the Streamlit upload limit too
@@ -22,11 +21,7 @@ DEFAULT_MAX_MEGAPIXELS = 256
 
 
 def max_total_pixels() -> int:
-    value = os.environ.get(MEGAPIXELS_ENV, "")
-    try:
-        return int(float(value) * 1e6) if value.strip() else DEFAULT_MAX_MEGAPIXELS * 10**6
-    except ValueError:
-        raise ValueError(f"{MEGAPIXELS_ENV}={value!r} is not a number.") from None
+    return int(env_number(MEGAPIXELS_ENV, DEFAULT_MAX_MEGAPIXELS) * 10**6)
 
 
 ACCEPTED = ("Accepted: an .npz file with an array 'x' of shape (N, H, W), (N, 1, H, W) or "

@@ -8,12 +8,12 @@ storage, so counting its parameters costs milliseconds and no memory whatever th
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any
 
 import torch
 
 from core.messages import Problem
+from core.settings import env_number
 
 MAX_PARAMETERS_ENV = "AE_MAX_PARAMETERS"
 # Every variant at its largest single setting fits (the convolutional one at 128 channels and a
@@ -28,11 +28,7 @@ class ModelTooLarge(Problem):
 
 def max_parameters() -> int:
     """Parameters a model may have: $AE_MAX_PARAMETERS, else DEFAULT_MAX_PARAMETERS."""
-    value = os.environ.get(MAX_PARAMETERS_ENV, "")
-    try:
-        return int(float(value)) if value.strip() else DEFAULT_MAX_PARAMETERS
-    except ValueError:
-        raise ValueError(f"{MAX_PARAMETERS_ENV}={value!r} is not a number.") from None
+    return int(env_number(MAX_PARAMETERS_ENV, DEFAULT_MAX_PARAMETERS))
 
 
 def count_parameters(model_class: type, config: Any) -> int:
