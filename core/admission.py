@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from core.data import Dataset
+from core.devices import resolve_device, resolve_precision
 from core.messages import Problem
 from core.models import Autoencoder
 from core.models.base import in_mode
@@ -162,6 +163,14 @@ def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.d
         f"This job would need about {_gb(need.total)} of {where} (activations for a batch of "
         f"{need.batch:,} images: {_gb(need.per_image * need.batch)}), more than it may use "
         f"here: {_gb(limit)} per job ({MEMORY_ENV}), {_gb(free)} free now. {hint}", **fields)
+
+
+def admit_training(model: Autoencoder, dataset: Dataset, config) -> MemoryNeed:
+    """admit() for a training config (a core.training.TrainConfig): its batch, on the device
+    and in the arithmetic its training loop will use."""
+    device = resolve_device(config.device)
+    return admit(model, dataset, config.batch_size, device,
+                 resolve_precision(config.precision, device))
 
 
 def _round_down(batch: int) -> int:

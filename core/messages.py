@@ -106,9 +106,10 @@ def without_paths(what: str) -> Callable:
         return wrapper
     return decorate
 
-def engine_problem(key: str, **fields: Any) -> Problem:
-    """An engine error by its key, its English text filled in from ENGINE_ERRORS."""
-    return Problem(key, ENGINE_ERRORS[key].format(**fields), **fields)
+def engine_problem(key: str, /, kind: type[Problem] = Problem, **fields: Any) -> Problem:
+    """An engine error by its key (a `kind` of Problem), its English text filled in from
+    ENGINE_ERRORS."""
+    return kind(key, ENGINE_ERRORS[key].format(**fields), **fields)
 
 
 def error_changes(problem: Problem) -> dict[str, Any]:

@@ -35,7 +35,6 @@ import torch
 
 from core import admission, jobs, leases, store
 from core.data import DATASETS, Dataset
-from core.devices import resolve_device, resolve_precision
 from core.jobqueue import JobQueue
 from core.jobs import JobSpec
 from core.messages import Problem, engine_problem, error_changes
@@ -69,9 +68,7 @@ class RayJob:
                                                spec.config.seed)
         by_name = spec.dataset in DATASETS and (dataset is None or dataset.name == spec.dataset)
         if dataset is not None:  # refused here, at once, as a local job would be
-            device = resolve_device(spec.config.device)
-            self.need = admission.admit(self.model, dataset, spec.config.batch_size, device,
-                                        resolve_precision(spec.config.precision, device))
+            admission.admit_training(self.model, dataset, spec.config)
         self._arrays = None if by_name else _arrays_of(spec, dataset)
         self.time_budget = admission.time_budget()
         self.placement: dict[str, Any] = {}  # node, hostname, node_id, device, pid

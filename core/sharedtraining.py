@@ -24,7 +24,6 @@ import torch
 
 from core import admission, leases, store
 from core.data import Dataset
-from core.devices import resolve_device, resolve_precision
 from core.jobqueue import JobQueue
 from core.models import MODELS, Autoencoder, build_seeded
 from core.params import make_config
@@ -70,10 +69,8 @@ class Training:
         self.spec, self.dataset, self.queue, self.key = spec, dataset, queue, key
         self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
                                                spec.config.seed)
-        device = resolve_device(spec.config.device)
         # refused here, at once, rather than by the operating system's out-of-memory killer
-        self.need = admission.admit(self.model, dataset, spec.config.batch_size, device,
-                                    resolve_precision(spec.config.precision, device))
+        self.need = admission.admit_training(self.model, dataset, spec.config)
         self.time_budget = admission.time_budget()
         self.progress = Progress(on_epoch=self._save_checkpoints)
         self.stop_event = threading.Event()

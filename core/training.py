@@ -217,7 +217,7 @@ def _divergence(names: list[str], values: list[float], first_loss: float, epoch:
     key, fields = (("diverged_non_finite", {"terms": bad, **advice}) if bad else
                    ("diverged_exploded", {"loss": values[0], "factor": EXPLOSION_FACTOR,
                                           "start": first_loss, **advice}))
-    return Diverged(key, messages.ENGINE_ERRORS[key].format(**fields), **fields)
+    return messages.engine_problem(key, Diverged, **fields)
 
 
 def evaluate(model: Autoencoder, images: torch.Tensor, prefix: str = "",
