@@ -98,29 +98,36 @@ def class_with_impatient(browser, url: str, sessions: int, impatient: int,
     return waits
 
 
+def class_on_fresh_server(env: dict[str, str], sessions: int, impatient: int) -> list[float]:
+    """class_with_impatient on a new server started with `env`, in a new Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        process, url = start_server(Path(folder), env)
+        browser = launch(p)
+        try:
+            return class_with_impatient(browser, url, sessions, impatient)
+        finally:
+            browser.close()
+            process.terminate()
+            process.wait(timeout=30)
+
+
 def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
     """The fairness row: the patient students' wait for a first live update, with and without
     three impatient students pressing Train five times each."""
     missing = browser_missing()
     if missing:
         return [Row("fairness", "skipped: needs " + ", ".join(missing), float("nan"), "")]
-    from playwright.sync_api import sync_playwright
 
     from bench.browser import _percentile
 
     sessions = sessions or (10 if quick else 30)
     results = {}
     for impatient in (0, 3):
-        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-            process, url = start_server(Path(folder), {"AE_NO_BUNDLED_DATA": "1",
-                                                       "AE_DATA_DIR": "", "AE_UMAP_WARMUP": "0"})
-            browser = launch(p)
-            try:
-                results[impatient] = class_with_impatient(browser, url, sessions, impatient)
-            finally:
-                browser.close()
-                process.terminate()
-                process.wait(timeout=30)
+        results[impatient] = class_on_fresh_server(
+            {"AE_NO_BUNDLED_DATA": "1", "AE_DATA_DIR": "", "AE_UMAP_WARMUP": "0"},
+            sessions, impatient)
     rows = []
     missing = {k: sum(math.isnan(w) for w in waits) for k, waits in results.items()}
     results = {k: [w for w in waits if not math.isnan(w)] or [float("nan")]
@@ -144,24 +151,15 @@ def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
     missing = browser_missing()
     if missing:
         return [Row("burst", "skipped: needs " + ", ".join(missing), float("nan"), "")]
-    from playwright.sync_api import sync_playwright
 
     from bench.browser import _percentile
 
     sessions = sessions or (5 if quick else 10)
     results = {}
     for shared in ("1", "32"):  # "1": the app before turns and sharing
-        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-            process, url = start_server(Path(folder), {
-                "AE_UMAP_WARMUP": "0", "AE_SHARED_JOBS": shared,
-                "AE_SHARE_IDENTICAL": "0" if shared == "1" else "1"})
-            browser = launch(p)
-            try:
-                results[shared] = class_with_impatient(browser, url, sessions, 0)
-            finally:
-                browser.close()
-                process.terminate()
-                process.wait(timeout=30)
+        results[shared] = class_on_fresh_server(
+            {"AE_UMAP_WARMUP": "0", "AE_SHARED_JOBS": shared,
+             "AE_SHARE_IDENTICAL": "0" if shared == "1" else "1"}, sessions, 0)
     rows = []
     for share, name in ((0.5, "p50"), (0.95, "p95")):
         fcfs, turns = (_percentile([w for w in results[k] if not math.isnan(w)] or
