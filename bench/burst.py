@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from bench.common import Row
 from core.data import Dataset, load_dataset
 from core.jobqueue import JobQueue
-from core.jobs import JobSpec, LocalJob
+from core.jobs import Job, JobSpec, LocalJob
 from core.training import TrainConfig
 
 POLL = 0.02
@@ -41,10 +42,12 @@ def class_specs(students: int, epochs: int, dataset: str) -> list[JobSpec]:
     return specs
 
 
-def burst(queue: JobQueue, specs: list[JobSpec], dataset: Dataset, limit: float = 1800.0
-          ) -> dict:
+def press_together(start_job: Callable[[JobSpec], Job], specs: list[JobSpec],
+                   limit: float = 1800.0, poll: float = POLL) -> dict:
+    """Start every spec at once and poll every snapshot until all end: per job, seconds to its
+    first live loss point and to its end, its final test error and status."""
     started = time.perf_counter()
-    jobs = [LocalJob(spec, dataset, queue=queue).start() for spec in specs]
+    jobs = [start_job(spec) for spec in specs]
     pressed = time.perf_counter() - started
     first = [None] * len(jobs)
     end = [None] * len(jobs)
@@ -57,7 +60,7 @@ def burst(queue: JobQueue, specs: list[JobSpec], dataset: Dataset, limit: float 
                 first[index] = time.perf_counter() - started
             if snapshot.finished:
                 end[index] = time.perf_counter() - started
-        time.sleep(POLL)
+        time.sleep(poll)
     errors = [job.snapshot().test_metrics.get("test_sse_per_image") for job in jobs]
     return {"first": np.array(first, dtype=float), "end": np.array(end, dtype=float),
             "errors": errors, "makespan": max(e for e in end if e is not None),
@@ -87,8 +90,9 @@ def run(quick: bool) -> list[Row]:
     students, epochs = (10, 1) if quick else (30, 3)
     mnist = load_dataset("mnist")
     specs = class_specs(students, epochs, "mnist")
-    reference = burst(fcfs_queue(), specs, mnist)
-    shared = burst(shared_queue(), specs, mnist)
+    reference, shared = (press_together(lambda spec, q=queue: LocalJob(spec, mnist,
+                                                                      queue=q).start(), specs)
+                         for queue in (fcfs_queue(), shared_queue()))
     same = [a == b for a, b in zip(reference["errors"], shared["errors"], strict=True)]
     gap = max(abs(a - b) for a, b in zip(reference["errors"], shared["errors"], strict=True))
     what = f"{students} students, MNIST, {epochs} epochs, half identical"

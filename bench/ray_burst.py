@@ -14,35 +14,22 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bench.burst import press_together
 from bench.common import Row
 from core.data import load_dataset
 from core.jobqueue import JobQueue
 from core.jobs import Job, JobSpec, LocalJob
 from core.training import TrainConfig
 
-POLL = 0.05  # seconds between snapshot reads, as a busy UI would
 
-
-def burst(start_job: Callable[[JobSpec], Job], specs: list[JobSpec],
-          limit: float = 3600.0) -> dict[str, float]:
-    """Submit every spec at once, poll all snapshots until all end; the burst's numbers."""
-    started = time.perf_counter()
-    jobs = [start_job(spec) for spec in specs]
-    first_update: list[float | None] = [None] * len(jobs)
-    ended: list[str | None] = [None] * len(jobs)
-    while None in ended and time.perf_counter() - started < limit:
-        for index, job in enumerate(jobs):
-            if ended[index]:
-                continue
-            snapshot = job.snapshot()
-            if first_update[index] is None and snapshot.loss_steps:
-                first_update[index] = time.perf_counter() - started
-            if snapshot.finished:
-                ended[index] = snapshot.status
-        time.sleep(POLL)
-    seconds = time.perf_counter() - started
-    done = sum(status == "done" for status in ended)
-    waits = np.array([t for t in first_update if t is not None] or [float("nan")])
+def burst(start_job: Callable[[JobSpec], Job], specs: list[JobSpec]) -> dict[str, float]:
+    """Submit every spec at once, poll all snapshots (as a busy UI would) until all end; the
+    burst's numbers."""
+    result = press_together(start_job, specs, limit=3600.0, poll=0.05)
+    seconds = result["makespan"]
+    done = result["statuses"].count("done")
+    waits = result["first"][~np.isnan(result["first"])]
+    waits = waits if len(waits) else np.array([float("nan")])
     return {"jobs_per_minute": 60 * done / seconds, "seconds": seconds, "done": done,
             "first_update_p50": float(np.percentile(waits, 50)),
             "first_update_p95": float(np.percentile(waits, 95))}
