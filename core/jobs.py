@@ -97,12 +97,6 @@ def release_checkpoint(folder: Path) -> None:
     leases.release(folder)
 
 
-# phases a job ends in besides status names (core.progress.JobSnapshot.phase)
-REPLACED = "replaced"  # a newer job of the same session took its place in line
-BUDGET_REACHED = "time_budget_reached"
-STOPPED_WHILE_QUEUED = "stopped_while_queued"
-
-
 class LocalJob:
     """A job trained in this process: start() returns at once, stop() ends it within one step
     of its turn, snapshot() may be called from any thread at any time. The computation is a

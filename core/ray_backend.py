@@ -125,8 +125,8 @@ class RayJob:
                 if self._dispatch():
                     self._follow()
             else:
-                self._end(status="stopped", phase=jobs.REPLACED if admitted == "replaced"
-                          else jobs.STOPPED_WHILE_QUEUED)
+                self._end(status="stopped", phase="replaced" if admitted == "replaced"
+                          else "stopped_while_queued")  # keys of core.messages.PHASES
         finally:
             self.queue.release(self)
             self._finished.set()

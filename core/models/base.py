@@ -73,7 +73,7 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.config = config
         self.code_dim: int = config.code_dim
-        self.initialised_from_data = False  # see init_from_data
+        self.initialised_from_data = False  # see init_from_mean
 
     # --- the contract -------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -101,12 +101,6 @@ class Autoencoder(nn.Module):
     def reconstruction_unit(self) -> str:
         """The unit of the "reconstruction" loss term, in words (for chart labels)."""
         return RECONSTRUCTION_UNITS[self.config.reconstruction]
-
-    @torch.no_grad()
-    def init_from_data(self, x: torch.Tensor) -> None:
-        """Start the output layer's bias at the logit of the mean training image (x: the
-        training images)."""
-        self.init_from_mean(x.mean(0))
 
     @torch.no_grad()
     def init_from_mean(self, mean_image: torch.Tensor) -> None:
