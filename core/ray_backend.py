@@ -164,10 +164,10 @@ class RayJob:
             while True:
                 latest = snapshot_from_plain(ray.get(self._host.snapshot.remote(self._id),
                                                      timeout=60))
+                if latest.finished:  # published below, once `.model` holds the final weights
+                    break
                 with self._lock:
                     self._latest = latest
-                if latest.finished:
-                    break
                 if self._stop.is_set():
                     self._host.stop.remote(self._id)
                 time.sleep(interval)
