@@ -11,6 +11,7 @@ checkpoints live in core.jobs; devices and precision in core.devices."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -108,8 +109,11 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
     # fused Adam: one kernel per step on CUDA instead of several per parameter group
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
                                  fused=device.type == "cuda")
-    schedule = _schedule(optimizer, config.lr_schedule, total_steps)
+    schedule = _schedule(optimizer, config.lr_schedule, total_steps)  # None: constant
     autocast = resolve_precision(config.precision, device)  # weights stay float32
+    # float32: no autocast context at all (entering a disabled one costs a little every step)
+    precision = ((lambda: torch.autocast(device.type, dtype=autocast)) if autocast is not None
+                 else contextlib.nullcontext)
     good_state = _copy_state(model)
     term_names: list[str] = []
     first_loss: float | None = None  # the first report's loss, the yardstick for explosions
@@ -125,13 +129,13 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
                 raise StopRequested
             batch = x_all[order[batch_index * config.batch_size:
                                 (batch_index + 1) * config.batch_size]]
-            with torch.autocast(device.type, dtype=autocast or torch.float32,
-                                enabled=autocast is not None):
+            with precision():
                 terms = model.loss(batch, generator)
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
-            schedule.step()
+            if schedule is not None:
+                schedule.step()
             if not term_names:
                 term_names = list(terms)
             stacked = torch.stack([terms[name].detach() for name in term_names])
@@ -167,10 +171,11 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
 
 
 def _schedule(optimizer: torch.optim.Optimizer, kind: str, total_steps: int):
-    if kind == "cosine":  # half a cosine from lr to 0 over the whole run, stepped per batch
+    """The learning-rate schedule, stepped per batch; None for a constant rate."""
+    if kind == "cosine":  # half a cosine from lr to 0 over the whole run
         return torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1))))
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    return None
 
 
 def _pretrain(model: Autoencoder, x_train: torch.Tensor, config: TrainConfig,

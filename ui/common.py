@@ -6,6 +6,7 @@ import streamlit as st
 import torch
 
 from core import analysis
+from core.data import DATASETS
 from ui import library, live, session, state
 from ui.i18n import t
 
@@ -39,11 +40,29 @@ def test_labels(run: session.Run) -> torch.Tensor | None:
 
 
 def test_codes(run: session.Run) -> torch.Tensor:
-    return run.cached("codes", lambda: analysis.encode_all(run.model, test_images(run)))
+    return _analysis(run, "codes", lambda: analysis.encode_all(run.model, test_images(run)))
 
 
 def test_errors(run: session.Run) -> torch.Tensor:
-    return run.cached("errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
+    return _analysis(run, "errors",
+                     lambda: analysis.per_image_errors(run.model, test_images(run)))
+
+
+def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
+    """An analysis of the run's test images, memoised with the run; an example's on a
+    server-wide dataset once per server (read-only weights, the same images: a class opening
+    the same page computes it once)."""
+    if run.is_example and run.dataset.name in DATASETS:  # not an upload
+        return run.cached(what, lambda: _example_analysis(run.id, run.dataset.name,
+                                                          len(run.dataset.x_test), what,
+                                                          compute))
+    return run.cached(what, compute)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _example_analysis(run_id: str, dataset: str, test_size: int, what: str,
+                      _compute) -> torch.Tensor:
+    return _compute()
 
 
 def class_name(run: session.Run, label: int) -> str:

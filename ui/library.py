@@ -119,6 +119,21 @@ def open_zoo_run(name: str) -> Run | None:
                cache=cache.setdefault(name, {}))
 
 
+def preload_examples(names: tuple[str, ...]) -> None:
+    """Load these zoo runs into the server's cache (at the server's start: ui.startup)."""
+    available = zoo_names()
+    for name in names:
+        if name in available:
+            _load_zoo(name, str(zoo_root()))
+
+
+def example_model(name: str) -> Autoencoder | None:
+    """A zoo run's model, from the server's cache (None when the zoo has no such run)."""
+    if name not in zoo_names():
+        return None
+    return _load_zoo(name, str(zoo_root()))[0]
+
+
 def example_run(variant: str) -> Run | None:
     """The zoo's run of a variant (its 2-D twin when `variant` names one, e.g. vae-2d)."""
     return open_zoo_run(variant)
