@@ -38,9 +38,10 @@ def free_port() -> int:
 
 
 def start_server(folder: Path, extra_env: dict[str, str] | None = None,
-                 timeout: float = 60) -> tuple[subprocess.Popen, str]:
-    """Start the app headless on a free port with its own runs/cache folders; wait for health."""
-    port = free_port()
+                 timeout: float = 60, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the app headless on `port` (a free one by default) with its own runs/cache
+    folders; wait for health."""
+    port = port or free_port()
     env = {**os.environ, "AE_RUNS_DIR": str(folder / "runs"),
            "AE_CACHE_DIR": str(folder / "cache"), **(extra_env or {})}
     process = subprocess.Popen(

@@ -6,12 +6,15 @@ runs once, at the server's start, before the first request is answered. Without 
 visitor of the day (a teacher's first click, a share link opened on a cold server) paid torch's
 import (about 2 s on 2 cores), the pages' own imports, reading MNIST and the zoo's examples in
 their first script run. Anything that fails here is logged and left to the first script run,
-which does the same work and reports it to the user in words."""
+which does the same work and reports it to the user in words. AE_PREPARE=0 skips it (the
+benchmark's reference; a server short of memory)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +23,11 @@ from streamlit.logger import get_logger
 
 log = get_logger(__name__)  # Streamlit's: --logger.level applies
 
+# what the frame and the pages import (a page script itself runs only in a visitor's session)
+PAGE_MODULES = ("torch", "core.analysis", "core.devices", "core.jobs", "core.projection",
+                "ui.board", "ui.class_views", "ui.common", "ui.datasets", "ui.diagrams",
+                "ui.draw_views", "ui.figures", "ui.images", "ui.lesson_views", "ui.library",
+                "ui.links", "ui.reader", "ui.sidebar", "ui.style")
 # the zoo runs the pages open on (ui.common.require_run's examples, the Generate page's plane)
 FIRST_EXAMPLES = ("standard", "sparse", "denoising", "deep-2d", "vae")
 
@@ -28,15 +36,15 @@ def prepare() -> float:
     """Import the engine and the pages' modules, load the default dataset and the examples
     into the server's caches; returns the seconds it took."""
     started = time.perf_counter()
-    import torch  # noqa: F401  (the one large import: about 2 s on 2 cores)
-
-    from core import analysis, devices, jobs, projection  # noqa: F401
-    from ui import (board, class_views, common, datasets, diagrams, draw_views,  # noqa: F401
-                    figures, images, lesson_views, library, links, reader, sidebar, style)
+    for module in PAGE_MODULES:  # torch first: the one large import (about 2 s on 2 cores)
+        importlib.import_module(module)
+    from ui import datasets, library
 
     datasets.shared_dataset(datasets.default_dataset())
     library.preload_examples(FIRST_EXAMPLES)
     _first_calls(library)
+    from core import devices
+
     devices.warm_up()  # torch's optimizer machinery (torch._dynamo, 1.5 s): the first Train
     return time.perf_counter() - started
 
@@ -62,6 +70,8 @@ def _first_calls(library: Any) -> None:
 
 
 def _prepare_logged() -> None:
+    if os.environ.get("AE_PREPARE", "1") == "0":  # the benchmark's reference: a bare start
+        return
     try:
         log.info("ready for the first visit in %.1f s (engine, dataset, examples)", prepare())
     except Exception:  # the first script run does the same and says what went wrong
