@@ -16,8 +16,8 @@ from bench.common import ROOT, machine, table
 from core.data import load_dataset
 from core.params import parse_assignments
 
-SUITES = ("throughput", "quality", "projection", "likelihood", "admission", "ui", "load",
-          "fairness", "burst")
+SUITES = ("throughput", "precision", "quality", "projection", "likelihood", "admission", "ui",
+          "load", "fairness", "burst")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
     info = machine()
     print("machine:", json.dumps(info), file=sys.stderr)
-    mnist = load_dataset("mnist") if {"throughput", "quality", "projection",
+    mnist = load_dataset("mnist") if {"throughput", "precision", "quality", "projection",
                                        "likelihood"} & set(args.only) else None
     rows, extra = [], {}
     for suite in args.only:
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         if suite == "throughput":
             from bench import throughput
             rows += throughput.run(mnist, args.quick, parse_assignments(args.set))
+        elif suite == "precision":
+            from bench import precision
+            rows += precision.run(mnist, args.quick)
         elif suite == "quality":
             from bench import quality
             quality_rows, extra["quality"] = quality.run(mnist, args.quick, args.budget,

@@ -170,7 +170,7 @@ def admit_training(model: Autoencoder, dataset: Dataset, config) -> MemoryNeed:
     and in the arithmetic its training loop will use."""
     device = resolve_device(config.device)
     return admit(model, dataset, config.batch_size, device,
-                 resolve_precision(config.precision, device))
+                 resolve_precision(config.precision, device, model))
 
 
 def _round_down(batch: int) -> int:

@@ -48,8 +48,34 @@ def device_kind(name: str | torch.device = "auto") -> str:
     return resolve_device(str(name)).type if str(name) == "auto" else torch.device(name).type
 
 
-def resolve_precision(name: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for training, or None for plain float32."""
+# On CPUs with bfloat16 in hardware (AVX-512 BF16, AMX), bfloat16 autocast paid nothing for
+# the small models (measured on an AMX machine: standard, 51k parameters, and multilayer, 419k,
+# within noise of float32, three runs each) while it rounds every activation to 8 bits of
+# mantissa; AMX's tiles gain on large matrix products, so only models this large train in it.
+# bench/precision.py measures the choice on any machine (BENCHMARKS.md has the table).
+BF16_MIN_PARAMETERS = 1_000_000
+
+
+def cpu_kind() -> str:
+    """The CPU's vector extensions as torch dispatches them: AVX2, AVX-512, AVX-512 with fast
+    bfloat16 (AVX-512 BF16 or AMX), or another architecture's name."""
+    capability = torch.backends.cpu.get_cpu_capability()  # "AVX2", "AVX512", "DEFAULT", ...
+    if capability.startswith("AVX512"):
+        return "AVX-512 with fast bfloat16" if _fast_bf16() else "AVX-512"
+    return capability if capability != "DEFAULT" else platform.machine()
+
+
+def _fast_bf16() -> bool:
+    try:  # oneDNN's own test for fast bf16 (AVX-512 BF16 or AMX)
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def resolve_precision(name: str, device: torch.device, model: Any = None
+                      ) -> torch.dtype | None:
+    """The autocast dtype for training `model` (an Autoencoder; None: one of the largest), or
+    None for plain float32."""
     if name == "float32":
         return None
     if name == "bfloat16":
@@ -60,11 +86,9 @@ def resolve_precision(name: str, device: torch.device) -> torch.dtype | None:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         return None
-    if device.type == "cpu":
-        try:  # oneDNN's own test for fast bf16 (AVX-512 BF16 or AMX)
-            return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
-        except (AttributeError, RuntimeError):
-            return None
+    if device.type == "cpu" and _fast_bf16():
+        large = model is None or model.parameter_count() >= BF16_MIN_PARAMETERS
+        return torch.bfloat16 if large else None
     return None
 
 

@@ -52,9 +52,10 @@ class TrainConfig:
                       low=0, high=2**31 - 1)
     device: str = param("auto", "auto picks cuda, then mps, then cpu.",
                         choices=("auto", "cpu", "cuda", "mps"))
-    precision: str = param("auto", "Arithmetic of the forward pass: auto uses bfloat16 on CPUs "
-                           "that run it fast (AVX-512 BF16 or AMX), float32 with TF32 matrix "
-                           "products on CUDA, float32 elsewhere.",
+    precision: str = param("auto", "Arithmetic of the forward pass: auto uses bfloat16 for "
+                           "models of a million parameters or more on CPUs that run it fast "
+                           "(AVX-512 BF16 or AMX), float32 with TF32 matrix products on CUDA, "
+                           "float32 elsewhere.",
                            choices=("auto", "float32", "bfloat16"))
     preview_size: int = param(10, "Test images reconstructed at every live report (the live "
                               "preview row).", low=1, high=64)
@@ -110,7 +111,7 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
                                  fused=device.type == "cuda")
     schedule = _schedule(optimizer, config.lr_schedule, total_steps)  # None: constant
-    autocast = resolve_precision(config.precision, device)  # weights stay float32
+    autocast = resolve_precision(config.precision, device, model)  # weights stay float32
     # float32: no autocast context at all (entering a disabled one costs a little every step)
     precision = ((lambda: torch.autocast(device.type, dtype=autocast)) if autocast is not None
                  else contextlib.nullcontext)

@@ -37,7 +37,7 @@ def measure(variant, sizes):
     optimizer = torch.optim.Adam(model.parameters())
     tiny = Dataset("t", torch.zeros(10**6, 1, 1, 1), torch.zeros(1, 1, 1, 1), None, None)
     cpu = torch.device("cpu")
-    precision = resolve_precision("auto", cpu)  # what a job on this CPU computes in
+    precision = resolve_precision("auto", cpu, model)  # what a job on this CPU computes in
     rows = []
     for size in sizes:
         need = memory_need(model, tiny, size, cpu, precision)
@@ -261,3 +261,24 @@ def test_runs_outside_the_runs_folder_cannot_be_deleted(tmp_path, monkeypatch):
     with pytest.raises(store.SaveRefused):
         store.delete_owned_run(outside, "alice")
     assert outside.exists()
+
+
+@pytest.mark.parametrize("fast_bf16", [False, True])
+def test_auto_precision_is_bfloat16_only_for_large_models_on_cpus_that_run_it_fast(
+        monkeypatch, fast_bf16):
+    """What `precision="auto"` picks on each kind of CPU (the CPU's answer is replaced, so this
+    holds on AVX2, AVX-512 and AMX machines alike): float32 for the small models everywhere,
+    bfloat16 for a model of a million parameters or more where oneDNN says bfloat16 is fast;
+    an explicit choice is kept."""
+    from core import devices
+
+    monkeypatch.setattr(devices, "_fast_bf16", lambda: fast_bf16)
+    cpu = torch.device("cpu")
+    small, large = build_model("standard"), build_model("deep", pretrain=False)
+    assert small.parameter_count() < devices.BF16_MIN_PARAMETERS <= large.parameter_count()
+    assert devices.resolve_precision("auto", cpu, small) is None
+    assert devices.resolve_precision("auto", cpu, large) == (torch.bfloat16 if fast_bf16
+                                                             else None)
+    assert devices.resolve_precision("float32", cpu, large) is None
+    assert devices.resolve_precision("bfloat16", cpu, small) == torch.bfloat16
+    assert devices.cpu_kind()  # named on every machine
