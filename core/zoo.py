@@ -56,6 +56,8 @@ ZOO: list[ZooEntry] = [
     ZooEntry("multilayer", "multilayer", 20),
     ZooEntry("convolutional", "convolutional", 12),
     ZooEntry("sparse", "sparse", 20),
+    # the sparse lesson's reference: the sparse run's 64 code units, no penalty
+    ZooEntry("standard-64", "standard", 20, {"code_dim": 64}),
     ZooEntry("denoising", "denoising", 20),
     ZooEntry("contractive", "contractive", 20),
     # the contractive lesson's references: its units (32 sigmoid codes, tied weights) and its

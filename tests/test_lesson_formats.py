@@ -10,10 +10,11 @@ from core.lessons import COUNT, SHARE, VALUE, LessonRun, Verdict
 from core.models import build_model
 
 
-def _runs(*variants: str) -> dict[str, LessonRun]:
+def _runs(*variants: str, **hyperparameters: dict) -> dict[str, LessonRun]:
     torch.manual_seed(0)
     x = torch.rand(64, 1, 28, 28)
-    return {name: LessonRun(build_model(name), x, x, {"variant": name}) for name in variants}
+    return {name: LessonRun(build_model(name, **hyperparameters.get(name, {})), x, x,
+                            {"variant": name}) for name in variants}
 
 
 def test_a_number_without_its_own_format_is_a_value_with_two_digits():
@@ -23,9 +24,11 @@ def test_a_number_without_its_own_format_is_a_value_with_two_digits():
 
 
 def test_sparse_shares_read_as_percentages():
-    verdict = lessons.sparse(_runs("sparse", "standard"))
+    runs = _runs("sparse", "standard", standard={"code_dim": 64})
+    verdict = lessons.sparse({"sparse": runs["sparse"], "standard-64": runs["standard"]})
     assert {name: verdict.format_of(name) for name in verdict.numbers} == {
-        "share": (SHARE, 0), "reference": (SHARE, 0)}
+        "share": (SHARE, 0), "reference": (SHARE, 0), "units": (COUNT, 0),
+        "reference_units": (COUNT, 0)}
 
 
 def test_weights_are_counted_and_errors_keep_two_digits():

@@ -20,9 +20,11 @@ def _run(model, dataset, variant=None, **description) -> LessonRun:
 def trained(small_digits):
     """A standard and a sparse autoencoder, a few epochs on the small digits."""
     runs = {}
-    for name, hyper in (("standard", {}), ("sparse", {"l1_weight": 2.0})):
+    for name, variant, hyper in (("standard", "standard", {}),
+                                 ("standard-64", "standard", {"code_dim": 64}),
+                                 ("sparse", "sparse", {"l1_weight": 2.0})):
         torch.manual_seed(0)
-        model = build_model(name, **hyper)
+        model = build_model(variant, **hyper)
         train(model, small_digits, TrainConfig(epochs=8, batch_size=64))
         runs[name] = model.cpu().eval()
     return runs
@@ -30,7 +32,7 @@ def trained(small_digits):
 
 def test_the_sparse_claim_is_measured_and_holds_for_a_strong_penalty(trained, small_digits):
     runs = {name: _run(model, small_digits) for name, model in trained.items()}
-    verdict = lessons.verdict("sparse", runs)
+    verdict = lessons.verdict("sparse", {name: runs[name] for name in ("sparse", "standard-64")})
     assert verdict.holds and verdict.numbers["share"] > verdict.numbers["reference"]
     assert verdict.reasons == []
 
@@ -39,7 +41,7 @@ def test_a_contradicting_run_gets_an_honest_verdict_and_reasons(trained, small_d
     untrained = build_model("sparse", l1_weight=0.0)  # no penalty and no training
     runs = {"sparse": _run(untrained, small_digits, hyperparameters={"l1_weight": 0.0},
                            train_config={"epochs": 1}),
-            "standard": _run(trained["standard"], small_digits)}
+            "standard-64": _run(trained["standard-64"], small_digits)}
     verdict = lessons.verdict("sparse", runs)
     if not verdict.holds:
         assert "no_pressure:sparse" in verdict.reasons and "few_epochs" in verdict.reasons
