@@ -107,5 +107,6 @@ def test_the_class_board_s_errors_are_localized_in_a_portuguese_browser(monkeypa
     monkeypatch.setattr(numbers, "language", lambda: "pt")
     monkeypatch.setattr(i18n, "browser_language", lambda: "pt")
     columns = board._columns()
-    assert {columns[c]["type_config"]["format"] for c in ("val_error", "test_error")} == {
-        "localized"}
+    for name in ("val_error", "test_error"):
+        options = columns[name]["type_config"]
+        assert options["format"] == "localized" and options["step"] == 10 ** -board.ERROR_DIGITS

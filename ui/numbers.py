@@ -61,8 +61,10 @@ def slider_format() -> str | None:
 
 def column(label: str, digits: int = 2, **options: Any) -> Any:
     """A NumberColumn showing `digits` decimals, at no cost per rerun: the "localized" preset
-    (its step sets the decimals) where the browser writes the session's language, else printf
-    (a Portuguese session in an English browser sees points here, as on a slider)."""
+    where the browser writes the session's language, else printf (a Portuguese session in an
+    English browser sees points here, as on a slider). The preset takes its decimals from the
+    column's step, which cuts a number where printf rounds it (31.256 shows 31,25): round the
+    column to `digits` first."""
     if _browser_writes_the_language():
         return st.column_config.NumberColumn(label, format="localized", step=10 ** -digits,
                                              **options)
