@@ -4,7 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, library, numbers, overlay, reproduce_view, session, through_app
+from ui import (
+    common,
+    figures,
+    library,
+    locale_numbers,
+    overlay,
+    reproduce_view,
+    session,
+    through_app,
+)
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -45,8 +54,9 @@ bar.empty()
 if not rows:
     st.stop()
 table = pd.DataFrame(rows, columns=COLUMNS)
-shown = numbers.table(table, decimals={"sse": 2, "jacobian": 2, "noisy": 2, "seconds": 1},
-                      percents={"near_zero": 1, "probe": 1})  # in the session's language
+shown = locale_numbers.table(  # in the session's language
+    table, decimals={"sse": 2, "jacobian": 2, "noisy": 2, "seconds": 1},
+    percents={"near_zero": 1, "probe": 1})
 NumberColumn = st.column_config.NumberColumn  # no format of its own: it would win over `shown`
 st.dataframe(shown, hide_index=True, column_config={
     "run": t("compare.col_run"), "variant": t("compare.col_variant"),

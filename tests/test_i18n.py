@@ -291,7 +291,7 @@ def rendered_texts(at: AppTest) -> list[str]:
 
 
 def _display_texts(proto) -> list[str]:
-    """The text a table shows in place of its numbers (ui.numbers.table's Styler), if any."""
+    """The text a table shows in place of its numbers (ui.locale_numbers.table's Styler), if any."""
     import pyarrow as pa
 
     display = proto.arrow_data.styler.display_values

@@ -15,7 +15,7 @@ from core import challenges, classroom
 from core.class_members import nicknames
 from core.messages import Problem
 from core.models import MODELS
-from ui import figures, links, numbers, style
+from ui import figures, links, locale_numbers, style
 from ui.i18n import figure, known, language, number, problem, t
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
@@ -86,10 +86,10 @@ def _columns() -> dict[str, Any]:
             "preview": column.ImageColumn(t("class.col_preview"), width="medium"),
             "status": column.TextColumn(t("class.col_status"), width="small"),
             "epoch": column.TextColumn(t("class.col_epoch"), width="small"),
-            "val_error": numbers.column(t("class.col_val"), ERROR_DIGITS, width="small",
-                                        help=t("class.col_error_help")),
-            "test_error": numbers.column(t("class.col_test"), ERROR_DIGITS, width="small",
-                                         help=t("class.col_error_help")),
+            "val_error": locale_numbers.column(t("class.col_val"), ERROR_DIGITS,
+                                               width="small", help=t("class.col_error_help")),
+            "test_error": locale_numbers.column(t("class.col_test"), ERROR_DIGITS,
+                                                width="small", help=t("class.col_error_help")),
             "settings": column.TextColumn(t("class.col_settings"), width="medium"),
             "verdict": column.TextColumn(t("class.col_verdict"), width="medium")}
 

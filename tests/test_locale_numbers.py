@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import session_run
 from tests.test_i18n import render
-from ui import i18n, numbers
+from ui import i18n, locale_numbers
 
 
 def shown(table) -> pd.DataFrame:
@@ -28,11 +28,11 @@ def _table_script(lang: str) -> None:
     import pandas as pd
     import streamlit as st
 
-    from ui import numbers
+    from ui import locale_numbers
 
     frame = pd.DataFrame({"run": ["a", None], "size": [8, 16], "sse": [31.256, 1234.5],
                           "share": [0.125, None], "other": [0.000123, 2.5]})
-    st.dataframe(numbers.table(frame, {"sse": 2}, {"share": 1}, lang=lang))
+    st.dataframe(locale_numbers.table(frame, {"sse": 2}, {"share": 1}, lang=lang))
 
 
 @pytest.mark.parametrize("lang, expected", [
@@ -91,10 +91,10 @@ def test_the_browser_writes_numbers_only_where_it_writes_the_session_s_language(
     """A slider and the class board's errors (redrawn every 2 s: no Styler) take Streamlit's
     "localized" preset, which follows the browser, only where that is the session's language;
     elsewhere they keep Streamlit's point, never a comma in an English session."""
-    monkeypatch.setattr(numbers, "language", lambda: session)
+    monkeypatch.setattr(locale_numbers, "language", lambda: session)
     monkeypatch.setattr(i18n, "browser_language", lambda: browser)
-    assert numbers.slider_format() == ("localized" if localized else None)
-    config = numbers.column("error", 2, width="small")
+    assert locale_numbers.slider_format() == ("localized" if localized else None)
+    config = locale_numbers.column("error", 2, width="small")
     options = config["type_config"]
     assert options["format"] == ("localized" if localized else "%.2f")
     assert not localized or options["step"] == 0.01  # the preset's decimals come from its step
@@ -104,7 +104,7 @@ def test_the_browser_writes_numbers_only_where_it_writes_the_session_s_language(
 def test_the_class_board_s_errors_are_localized_in_a_portuguese_browser(monkeypatch):
     from ui import board
 
-    monkeypatch.setattr(numbers, "language", lambda: "pt")
+    monkeypatch.setattr(locale_numbers, "language", lambda: "pt")
     monkeypatch.setattr(i18n, "browser_language", lambda: "pt")
     columns = board._columns()
     for name in ("val_error", "test_error"):
