@@ -1,5 +1,5 @@
-"""python -m bench [--quick] [--only throughput quality projection likelihood admission ui load]
-[--markdown FILE]"""
+"""python -m bench [--quick] [--only throughput precision quality projection likelihood admission
+ui load fairness burst board] [--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from core.data import load_dataset
 from core.params import parse_assignments
 
 SUITES = ("throughput", "precision", "quality", "projection", "likelihood", "admission", "ui",
-          "load", "fairness", "burst")
+          "load", "fairness", "burst", "board")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             from bench import burst, load
             rows += burst.run(args.quick)
             rows += load.browser_burst(args.quick, args.sessions and min(args.sessions, 10))
+        elif suite == "board":
+            from bench import board
+            rows += board.run(args.quick)
         elif suite == "fairness":
             from bench import load
             rows += load.fairness(args.quick, args.sessions)

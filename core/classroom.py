@@ -28,6 +28,7 @@ from typing import Any
 
 from core import store
 from core.messages import Problem
+from core.settings import env_int, env_number
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no look-alikes: 0/O, 1/I/l
 CODE_LENGTH = 6
@@ -41,23 +42,16 @@ class Teacher:
     key: str  # the secret that opens the teacher's controls; only its hash is on disk
 
 
-def _setting(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
 def idle_seconds() -> float:
-    return _setting(IDLE_ENV, 6) * 3600
+    return env_number(IDLE_ENV, 6, "a number of hours") * 3600
 
 
 def max_classes() -> int:
-    return int(_setting(CLASSES_ENV, 20))
+    return env_int(CLASSES_ENV, 20)
 
 
 def max_students() -> int:
-    return int(_setting(STUDENTS_ENV, 200))
+    return env_int(STUDENTS_ENV, 200)
 
 
 def classes_dir() -> Path:

@@ -4,7 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, library, overlay, reproduce_view, session, through_app
+from ui import (
+    common,
+    figures,
+    library,
+    locale_numbers,
+    overlay,
+    reproduce_view,
+    session,
+    through_app,
+)
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -45,17 +54,18 @@ bar.empty()
 if not rows:
     st.stop()
 table = pd.DataFrame(rows, columns=COLUMNS)
-NumberColumn = st.column_config.NumberColumn
-st.dataframe(table, hide_index=True, column_config={
+shown = locale_numbers.table(  # in the session's language
+    table, decimals={"sse": 2, "jacobian": 2, "noisy": 2, "seconds": 1},
+    percents={"near_zero": 1, "probe": 1})
+NumberColumn = st.column_config.NumberColumn  # no format of its own: it would win over `shown`
+st.dataframe(shown, hide_index=True, column_config={
     "run": t("compare.col_run"), "variant": t("compare.col_variant"),
     "dataset": t("compare.col_dataset"), "code_size": t("compare.col_code_size"),
-    "sse": NumberColumn(t("compare.col_sse"), format="%.2f", help=t("compare.col_sse_help")),
-    "near_zero": NumberColumn(t("compare.col_near_zero"), format="percent"),
-    "jacobian": NumberColumn(t("compare.col_jacobian"), format="%.2f",
-                             help=t("compare.col_jacobian_help")),
-    "noisy": NumberColumn(t("compare.col_noisy"), format="%.2f"),
-    "probe": NumberColumn(t("compare.col_probe"), format="percent",
-                          help=t("compare.col_probe_help")),
+    "sse": NumberColumn(t("compare.col_sse"), help=t("compare.col_sse_help")),
+    "near_zero": NumberColumn(t("compare.col_near_zero")),
+    "jacobian": NumberColumn(t("compare.col_jacobian"), help=t("compare.col_jacobian_help")),
+    "noisy": NumberColumn(t("compare.col_noisy")),
+    "probe": NumberColumn(t("compare.col_probe"), help=t("compare.col_probe_help")),
     "seconds": t("compare.col_seconds"), "parameters": t("compare.col_parameters")})
 names = table["run"].tolist()
 left, right = st.columns(2)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import drawing
 from core.models import NOISE_KINDS
-from ui import draw_views, through_app
+from ui import draw_views, locale_numbers, through_app
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -29,7 +29,7 @@ with noise:
                                 required=True, key="draw.noise_kind",
                                 format_func=lambda k: t(f"noise.{k}"))
     level = st.slider(t("draw.noise_level"), 0.0, 1.0, 0.3, 0.05, key="draw.noise_level",
-                      help=t("noise.level_help"))
+                      help=t("noise.level_help"), format=locale_numbers.slider_format())
     st.caption(t("draw.noise_caption"))
 
 if problem is not None:

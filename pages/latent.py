@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 from core import analysis, embedding, projection
-from ui import common, figures, images, reader, session, through_app
+from ui import common, figures, images, locale_numbers, reader, session, through_app
 from ui.i18n import number, problem, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -100,7 +100,10 @@ if run.model.code_dim == 2:
     reader.plane_share_caption(run, plane["images"], size, left)
     with right:  # a collapsed axis (an untrained code) still gets a usable slider
         x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
-        z1 = st.slider(t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2)
-        z2 = st.slider(t("latent.code", index=2), y_low, y_high, (y_low + y_high) / 2)
+        written = locale_numbers.slider_format()  # 0,3 in Portuguese where the browser can
+        z1 = st.slider(t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2,
+                       format=written)
+        z2 = st.slider(t("latent.code", index=2), y_low, y_high, (y_low + y_high) / 2,
+                       format=written)
         point = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))
         images.show_row(point, t("latent.decoded", z1=number(z1), z2=number(z2)), scale=5)

@@ -5,7 +5,7 @@ import torch
 
 from core import analysis
 from core.models import NOISE_KINDS
-from ui import common, figures, images, library, run_ids, through_app
+from ui import common, figures, images, library, locale_numbers, run_ids, through_app
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -15,7 +15,7 @@ run = common.require_run("denoising")
 kind = st.segmented_control(t("noise.kind"), NOISE_KINDS, default="gaussian", required=True,
                             key="noise.kind", format_func=lambda k: t(f"noise.{k}"))
 level = st.slider(t("noise.level"), 0.0, 1.0, 0.3, 0.05, key="noise.level",
-                  help=t("noise.level_help"))
+                  help=t("noise.level_help"), format=locale_numbers.slider_format())
 x = common.test_images(run)
 clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))

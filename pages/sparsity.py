@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import analysis
-from ui import common, figures, library, run_ids, through_app
+from ui import common, figures, library, locale_numbers, run_ids, through_app
 from ui.i18n import number, percent, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -17,7 +17,7 @@ compare = [others[i] for i in st.multiselect(
     t("sparsity.compare"), list(others), format_func=lambda i: others[i].label,
     key="sparsity.compare", help=t("sparsity.compare_help")) if i in others]
 threshold = st.slider(t("sparsity.threshold"), 0.01, 0.5, 0.05, key="sparsity.threshold",
-                      help=t("sparsity.threshold_help"))
+                      help=t("sparsity.threshold_help"), format=locale_numbers.slider_format())
 
 stats, values = {}, {}
 for r in [run, *compare]:

@@ -106,6 +106,22 @@ def test_limits_on_classes_and_students(monkeypatch):
     refused("class_full", join, code, "c")
 
 
+@pytest.mark.parametrize("name, value, call", [
+    (classroom.CLASSES_ENV, "twenty", classroom.create_class),
+    (classroom.STUDENTS_ENV, "2.5", classroom.max_students),
+    (classroom.IDLE_ENV, "6h", classroom.idle_seconds)])
+def test_a_bad_limit_is_refused_by_its_name(monkeypatch, name, value, call):
+    monkeypatch.setenv(name, value)  # not silently the default: the server says what is wrong
+    with pytest.raises(ValueError, match=f"{name}='{value}' is not a"):
+        call()
+
+
+def test_limits_may_be_fractional_hours_and_blank(monkeypatch):
+    monkeypatch.setenv(classroom.IDLE_ENV, "0.5")
+    monkeypatch.setenv(classroom.CLASSES_ENV, " ")
+    assert classroom.idle_seconds() == 1800 and classroom.max_classes() == 20
+
+
 def test_an_idle_class_ends_and_its_records_go_with_it(monkeypatch):
     monkeypatch.setenv(classroom.IDLE_ENV, "1")
     teacher = classroom.create_class()

@@ -286,7 +286,19 @@ def rendered_texts(at: AppTest) -> list[str]:
             frame = node.value  # its cells; the headers are the column labels above
             texts += [v for column in frame.columns for v in frame[column].tolist()
                       if isinstance(v, str)]
+            texts += _display_texts(proto)
     return [text for text in texts if text.strip()]
+
+
+def _display_texts(proto) -> list[str]:
+    """The text a table shows in place of its numbers (ui.locale_numbers.table's Styler), if any."""
+    import pyarrow as pa
+
+    display = proto.arrow_data.styler.display_values
+    if not display:
+        return []
+    frame = pa.ipc.open_stream(display).read_pandas()
+    return [v for column in frame.columns for v in frame[column].tolist() if isinstance(v, str)]
 
 
 def _english_fragments() -> dict[str, str]:

@@ -28,10 +28,10 @@ from core.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, l
 # (50.2); the deep run without pretraining (32.4) is the deep lesson's bad example.
 SIGMOID_BOUND = 29.0  # the contractive lesson's references: like contractive's own bound
 DEEP_2D_BOUND = 36.0
-SSE_BOUNDS = {"standard": 11.0, "standard-mse": 11.0, "standard-64": 11.0, "multilayer": 6.0, "convolutional": 6.0,
-              "sparse": 12.0, "denoising": 23.0, "contractive": 29.0, "deep": 6.0,
-              "deep-nopretrain": 36.0, "vae": 11.0, "standard-2d": 48.0, "vae-2d": 42.0,
-              "standard-sigmoid": SIGMOID_BOUND, "sparse-sigmoid": SIGMOID_BOUND,
+SSE_BOUNDS = {"standard": 11.0, "standard-mse": 11.0, "standard-64": 11.0, "multilayer": 6.0,
+              "convolutional": 6.0, "sparse": 12.0, "denoising": 23.0, "contractive": 29.0,
+              "deep": 6.0, "deep-nopretrain": 36.0, "vae": 11.0, "standard-2d": 48.0,
+              "vae-2d": 42.0, "standard-sigmoid": SIGMOID_BOUND, "sparse-sigmoid": SIGMOID_BOUND,
               "denoising-sigmoid": SIGMOID_BOUND, "deep-2d": DEEP_2D_BOUND}
 TEST_IMAGES = 2000
 # the Latent page's first picture must separate the digits: 5-NN accuracy of its 2-D codes on

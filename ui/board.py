@@ -15,10 +15,11 @@ from core import challenges, classroom
 from core.class_members import nicknames
 from core.messages import Problem
 from core.models import MODELS
-from ui import figures, links, style
+from ui import figures, links, locale_numbers, style
 from ui.i18n import figure, known, language, number, problem, t
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
+ERROR_DIGITS = 2  # the errors' decimals on the board
 
 
 def say(error: BaseException) -> str:
@@ -85,10 +86,10 @@ def _columns() -> dict[str, Any]:
             "preview": column.ImageColumn(t("class.col_preview"), width="medium"),
             "status": column.TextColumn(t("class.col_status"), width="small"),
             "epoch": column.TextColumn(t("class.col_epoch"), width="small"),
-            "val_error": column.NumberColumn(t("class.col_val"), format="%.2f", width="small",
-                                             help=t("class.col_error_help")),
-            "test_error": column.NumberColumn(t("class.col_test"), format="%.2f",
-                                              width="small", help=t("class.col_error_help")),
+            "val_error": locale_numbers.column(t("class.col_val"), ERROR_DIGITS,
+                                               width="small", help=t("class.col_error_help")),
+            "test_error": locale_numbers.column(t("class.col_test"), ERROR_DIGITS,
+                                                width="small", help=t("class.col_error_help")),
             "settings": column.TextColumn(t("class.col_settings"), width="medium"),
             "verdict": column.TextColumn(t("class.col_verdict"), width="medium")}
 
@@ -117,8 +118,9 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         frame = table(shown, settings.get("lesson"))
         st.session_state["class.board_ids"] = [r["run_id"] for r in shown]
         teacher = key is not None
-        st.dataframe(frame, hide_index=True, column_config=_columns(), row_height=44,
-                     key="class.board_table" if teacher else None,
+        # rounded: the "localized" preset cuts a number at its decimals where printf rounds
+        st.dataframe(frame.round(ERROR_DIGITS), hide_index=True, column_config=_columns(),
+                     row_height=44, key="class.board_table" if teacher else None,
                      on_select=_spotlight_clicked(code, key) if teacher else "ignore",
                      selection_mode="single-row")
         if teacher:
