@@ -37,9 +37,9 @@ TEST_IMAGES = 2000
 # the Latent page's first picture must separate the digits: 5-NN accuracy of its 2-D codes on
 # the first 5,000 test images (PCA of their pixels: 0.41; the shipped deep-2d: see
 # assets/README.md)
-LATENT_ACCURACY = 0.78  # the shipped deep-2d: 0.790
+LATENT_ACCURACY = 0.80  # the shipped deep-2d: 0.802 (the target the Latent page was made for)
 PLANE_RUN = "deep-2d"  # the 2-D manifold the Generate and Latent pages open on
-PLANE_SHARE = 0.7  # the shipped deep-2d: 0.81 (20 x 20); vae-2d: 0.32
+PLANE_SHARE = 0.8  # the shipped deep-2d: 0.835 (20 x 20); vae-2d: 0.32
 
 
 @pytest.fixture(scope="module")
