@@ -157,14 +157,14 @@ class LocalJob:
         """Train `count` more steps (one batch each), then wait; the preview and the step's
         loss terms are reported after each. False when the run is shared with others (its
         pace is theirs too) or over."""
-        if self._training.subscribers() > 1 or self._done.is_set():
+        if self.shared or self._done.is_set():
             return False
         self._training.set_stepping(count)
         return True
 
     def pause_after_epoch(self) -> bool:
         """Finish the current epoch (its validation included), then wait for step()."""
-        if self._training.subscribers() > 1 or self._done.is_set():
+        if self.shared or self._done.is_set():
             return False
         self._training.pause_after_epoch()
         return True
@@ -177,8 +177,18 @@ class LocalJob:
     def stepping(self) -> bool:
         return self._training.stepping and not self._done.is_set()
 
+    @property
+    def shared(self) -> bool:
+        """Whether other jobs (other students, or this browser's other tabs) follow the same
+        training: its pace is theirs too, so it cannot be stepped."""
+        return self._training.subscribers() > 1 and not self._done.is_set()
+
     def snapshot(self) -> JobSnapshot:
-        return self._final.copy() if self._final is not None else self._training.snapshot()
+        if self._final is not None:
+            return self._final.copy()
+        snapshot = self._training.snapshot()
+        snapshot.shared_with = self._training.others(self.spec.owner)  # other browsers
+        return snapshot
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}

@@ -43,7 +43,7 @@ class JobSnapshot:
     error: str | None = None  # in English (the command line, logs)
     error_key: str | None = None  # the same problem for the app's catalogs (problems.<key>)
     error_fields: dict[str, Any] = field(default_factory=dict)
-    shared_with: int = 0  # other jobs of identical settings following this same training
+    shared_with: int = 0  # other browsers (owners) following this same training
 
     @property
     def finished(self) -> bool:

@@ -120,6 +120,11 @@ class Training:
         with self._lock:
             return len(self._subscribers)
 
+    def others(self, owner: str) -> int:
+        """The browsers following this training besides `owner` (its tabs are one browser)."""
+        with self._lock:
+            return len({job.spec.owner for job in self._subscribers} - {owner})
+
     def snapshot(self) -> JobSnapshot:
         snapshot = self.progress.snapshot()
         snapshot.shared_with = max(0, self.subscribers() - 1)

@@ -196,3 +196,25 @@ def test_turns_count_only_the_time_a_member_computes():
     for member in members:
         assert wall[(id(member), "used")] < 0.9 * wall[id(member)]
     assert share.handovers >= 10
+
+
+def test_two_tabs_of_one_browser_are_not_counted_as_another_student(small_digits):
+    """One browser (one owner) pressing Train in two tabs follows one training, as two
+    students would, but the Train page's "students besides you" counts other browsers only;
+    the run is still shared, so neither tab can step it."""
+    queue = JobQueue(4)
+    spec = JobSpec("standard", {}, LONG, "digits-small", owner="one-browser")
+    tabs = [LocalJob(spec, small_digits, queue=queue).start() for _ in range(2)]
+    other = LocalJob(JobSpec(**{**spec.__dict__, "owner": "another"}), small_digits,
+                     queue=queue).start()
+    assert len(queue.trainings) == 1
+    wait_for(lambda: tabs[0].snapshot().loss_steps)
+    assert [tab.snapshot().shared_with for tab in tabs] == [1, 1]
+    assert other.snapshot().shared_with == 1
+    other.stop()
+    other.wait(timeout=30)
+    assert [tab.snapshot().shared_with for tab in tabs] == [0, 0]
+    assert tabs[0].shared and not tabs[0].step()
+    for tab in tabs:
+        tab.stop()
+    assert all(tab.wait(timeout=30).status == "stopped" for tab in tabs)

@@ -17,8 +17,7 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
     with the settings on the page, paused before its first step."""
     job = active.job if active is not None and not active.finished else None
     stepper = job if hasattr(job, "step") else None
-    snapshot = job.snapshot() if job is not None else None
-    shared = bool(snapshot and snapshot.shared_with)
+    shared = bool(getattr(stepper, "shared", False))
     with st.expander(t("train.step_title"), expanded=bool(stepper and stepper.stepping)):
         st.caption(t("train.step_help"))
         # stacked: three labels never fit side by side in the settings column
