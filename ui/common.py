@@ -59,6 +59,22 @@ def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
     return run.cached(what, compute)
 
 
+def prepare_example(name: str, errors: bool = False) -> None:
+    """An example's test codes (and errors) into the server-wide cache before anyone asks (at
+    the server's start: ui.startup), under the keys its pages will look up."""
+    from ui import datasets, library, run_ids
+
+    model = library.example_model(name)
+    dataset = datasets.shared_dataset(datasets.default_dataset())
+    if model is None:
+        return
+    x = dataset.x_test[:analysis.MAX_TEST]
+    key = (run_ids.zoo(name), dataset.name, len(dataset.x_test))
+    _example_analysis(*key, "codes", lambda: analysis.encode_all(model, x))
+    if errors:
+        _example_analysis(*key, "errors", lambda: analysis.per_image_errors(model, x))
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _example_analysis(run_id: str, dataset: str, test_size: int, what: str,
                       _compute) -> torch.Tensor:

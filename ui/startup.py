@@ -34,37 +34,30 @@ FIRST_EXAMPLES = ("standard", "sparse", "denoising", "deep-2d", "vae")
 
 def prepare() -> float:
     """Import the engine and the pages' modules, load the default dataset and the examples
-    into the server's caches; returns the seconds it took."""
+    into the server's caches with their pages' first analyses; returns the seconds it took."""
     started = time.perf_counter()
     for module in PAGE_MODULES:  # torch first: the one large import (about 2 s on 2 cores)
         importlib.import_module(module)
-    from ui import datasets, library
+    from core import devices
+    from ui import common, datasets, library
 
     datasets.shared_dataset(datasets.default_dataset())
     library.preload_examples(FIRST_EXAMPLES)
-    _first_calls(library)
-    from core import devices
-
+    for name in FIRST_EXAMPLES:  # their codes; the errors of the Reconstructions page's one
+        common.prepare_example(name, errors=name == FIRST_EXAMPLES[0])
+    _compile_emoji_pattern()
     devices.warm_up()  # torch's optimizer machinery (torch._dynamo, 1.5 s): the first Train
     return time.perf_counter() - started
 
 
-def _first_calls(library: Any) -> None:
-    """One-time costs of a process's first calls, paid here rather than in a visitor's first
-    script run: torch's first forward pass (its thread pool and kernels: 0.3 s of the first
-    page's 0.5 s of analysis) and Streamlit's emoji pattern (compiled at the first label
-    checked for a leading icon: the sidebar's language switch, 0.8 s on 2 cores)."""
-    import torch
-
-    from core.analysis import reconstruct_all
-
-    example = library.example_model(FIRST_EXAMPLES[0])
-    if example is not None:
-        reconstruct_all(example, torch.zeros(512, 1, 28, 28))
+def _compile_emoji_pattern() -> None:
+    """Streamlit compiles its emoji pattern at the first label it checks for a leading icon
+    that is not plain ASCII (the sidebar's language switch: 0.5-0.8 s of a first visit on 2
+    cores); compile it here."""
     try:
         from streamlit import string_util
 
-        string_util.extract_leading_emoji("Português")  # not ASCII: the pattern is needed
+        string_util.extract_leading_emoji("Português")
     except (ImportError, AttributeError):  # an internal of Streamlit's: only a warm-up
         pass
 
