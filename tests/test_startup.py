@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -31,6 +33,12 @@ def test_prepare_loads_what_a_first_visit_needs():
     for example in startup.FIRST_EXAMPLES:
         if example in library.zoo_names():
             assert library.example_model(example) is library.example_model(example)
+    if "standard" in library.zoo_names():  # the first page's analysis, under the pages' key
+        from ui import common, run_ids
+
+        key = (run_ids.zoo("standard"), name, len(datasets.shared_dataset(name).x_test))
+        errors = common._example_analysis(*key, "errors", lambda: pytest.fail("computed twice"))
+        assert len(errors) == min(len(datasets.shared_dataset(name).x_test), 10_000)
 
 
 def test_a_bare_start_prepares_nothing(monkeypatch):
