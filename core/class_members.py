@@ -3,7 +3,9 @@
 Each nickname is one file in the class's `members/` folder, named by a hash of the nickname
 (letter case aside) and created by a hard link, which fails when the name exists: two students
 never hold one nickname, even when they join through two app processes at the same moment, and
-no reader ever sees a half-written file."""
+no reader ever sees a half-written file. A browser that joined (its owner id, core.identity)
+is remembered in `owners/` under a hash of that id, so a reload or another tab finds its place
+again instead of joining anew with a numbered nickname."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import classroom
 from core.classroom import STUDENTS_ENV, folder_of, max_students, read_json, touch
 from core.messages import Problem
 
@@ -28,6 +31,7 @@ class Member:
     code: str
     nickname: str
     asked: str  # the nickname asked for: differs from `nickname` when it was taken
+    returning: bool = False  # this browser had joined the class before: its nickname again
 
 
 def check_nickname(text: str) -> str:
@@ -53,11 +57,18 @@ def _member_file(folder: Path, nickname: str) -> Path:
                                  + ".json")
 
 
-def join(code: str, nickname: str) -> Member:
+def _owner_file(folder: Path, owner: str) -> Path:
+    return folder / "owners" / (hashlib.sha256(owner.encode()).hexdigest()[:24] + ".json")
+
+
+def join(code: str, nickname: str, owner: str | None = None) -> Member:
     """Join an open class. A nickname someone holds already (letter case aside) gets a number
-    added: `Member.nickname` then differs from `Member.asked`, and the page says so."""
+    added: `Member.nickname` then differs from `Member.asked`, and the page says so. A browser
+    (`owner`) that joined this class before gets its own nickname back."""
     folder = folder_of(code)
     asked = check_nickname(nickname)
+    if owner and (known := read_json(_owner_file(folder, owner))):
+        return Member(folder.name, known["nickname"], asked, returning=True)
     members = folder / "members"
     members.mkdir(exist_ok=True)
     if sum(1 for p in members.glob("*.json")) >= max_students():
@@ -75,6 +86,9 @@ def join(code: str, nickname: str) -> Member:
             continue
         finally:
             os.unlink(temporary)
+        if owner:
+            classroom.write_json(_owner_file(folder, owner),
+                                 {"nickname": candidate, "joined": time.time()})
         touch(folder)
         return Member(folder.name, candidate, asked)
     raise Problem("class_full", "This class is full.", most=max_students(), setting=STUDENTS_ENV)
@@ -84,3 +98,20 @@ def nicknames(code: str) -> list[str]:
     members = folder_of(code) / "members"
     found = [(read_json(p) or {}) for p in members.glob("*.json")] if members.is_dir() else []
     return sorted((m.get("nickname", "") for m in found if m.get("nickname")), key=str.casefold)
+
+
+def membership(owner: str) -> Member | None:
+    """The open class this browser joined last, with its nickname (None: none)."""
+    found = []
+    for code in classroom.open_classes():
+        data = read_json(_owner_file(classroom.classes_dir() / code, owner))
+        if data and data.get("nickname"):
+            found.append((data.get("joined", 0.0), Member(code, data["nickname"],
+                                                          data["nickname"], returning=True)))
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def leave(code: str, owner: str) -> None:
+    """This browser leaves the class: a reload no longer brings it back (its nickname stays
+    taken: the board keeps its runs under it)."""
+    _owner_file(folder_of(code), owner).unlink(missing_ok=True)

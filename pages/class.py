@@ -3,7 +3,7 @@ student's run shows on a live board, with a challenge, its leaderboard and a spo
 
 import streamlit as st
 
-from ui import board, class_views, through_app
+from ui import board, class_views, state, through_app
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -12,6 +12,8 @@ st.title(t("class.title"))
 class_views.read_link()
 teacher = st.session_state.get(class_views.TEACHER)
 member = st.session_state.get(class_views.MEMBER)
+if not teacher and not member:
+    member = state.class_member()  # a reload, another tab: the same student
 if teacher and not class_views.ended(class_views.TEACHER):
     code, key = teacher["code"], teacher["key"]
     class_views.teacher_header(code, key)

@@ -126,3 +126,24 @@ def test_the_projected_page_never_shows_the_teacher_s_key():
     assert any(teacher.code in text for text in shown)
     assert not any(teacher.key in text for text in shown)
     classroom.close_class(teacher.code, teacher.key)
+
+
+def test_a_reload_brings_a_student_back_to_their_place():
+    """A reload is a new session of the same browser (the same owner id): the Class page
+    finds the class it joined and its nickname, says so, and shows the board; leaving ends
+    that."""
+    from ui import keys as session_keys
+
+    teacher = classroom.create_class()
+    browser = {session_keys.OWNER: "one-browser"}
+    first = class_page(session=browser, query={"class": teacher.code})
+    first.text_input(key="class.nickname").set_value("João")
+    button(first, "class.join_button").click().run()
+    assert not first.exception, first.exception
+    reloaded = class_page(session=browser)
+    assert reloaded.session_state["class_member"] == {"code": teacher.code, "nickname": "João"}
+    assert any("Back in class" in info.value for info in reloaded.info)
+    button(reloaded, "class.leave").click().run()
+    assert not reloaded.exception, reloaded.exception
+    assert "class_member" not in reloaded.session_state
+    assert "class_member" not in class_page(session=browser).session_state

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from core import challenges, class_publisher, classroom, store
-from core.class_members import check_nickname, join, nicknames
+from core.class_members import check_nickname, join, leave, membership, nicknames
 from core.jobs import JobSpec
 from core.messages import Problem
 from core.models import build_model
@@ -92,6 +92,24 @@ def test_a_taken_nickname_gets_a_suffix():
     long = join(code, "x" * 24), join(code, "x" * 24)
     assert long[1].nickname == "x" * 22 + "-2"
     assert nicknames(code) == ["Ana", "ana-2", "Ana-3", "x" * 22 + "-2", "x" * 24]
+
+
+def test_a_browser_that_joined_gets_its_place_back_after_a_reload():
+    """One browser (its owner id) joins once: a reload (a new session, nothing in it) finds the
+    class and the nickname again, and joining again, even asking another name, keeps that
+    name instead of adding a numbered one; another browser is another student. After leaving,
+    a reload no longer brings it back."""
+    code = classroom.create_class().code
+    ana = join(code, "Ana", owner="browser-a")
+    assert not ana.returning and membership("browser-a") == join(code, "Ana", owner="browser-a")
+    again = join(code, "Beatriz", owner="browser-a")
+    assert again.returning and again.nickname == "Ana" and again.code == code
+    assert join(code, "Ana", owner="browser-b").nickname == "Ana-2"
+    assert membership("browser-c") is None
+    assert nicknames(code) == ["Ana", "Ana-2"]
+    leave(code, "browser-a")
+    assert membership("browser-a") is None
+    assert membership("browser-b").nickname == "Ana-2"
 
 
 def test_limits_on_classes_and_students(monkeypatch):

@@ -3,6 +3,7 @@ teacher's key in this session), the student's header, the challenge's form and i
 
 from __future__ import annotations
 
+import contextlib
 import io
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import challenges, class_publisher, classroom
-from core.class_members import NICKNAME_MAX, join
+from core.class_members import NICKNAME_MAX, join, leave
 from core.lessons import LESSONS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
@@ -63,12 +64,14 @@ def entry() -> None:
                                  max_chars=NICKNAME_MAX, help=t("class.nickname_help"))
         if st.button(t("class.join_button"), type="primary", key="class.join_button"):
             try:
-                member = join(code, nickname)
+                member = join(code, nickname, owner=session.owner())
             except Problem as error:
                 st.error(board.say(error))
             else:
                 st.session_state[MEMBER] = {"code": member.code, "nickname": member.nickname}
-                if member.nickname != member.asked:
+                if member.returning:
+                    st.session_state["class.returning"] = True
+                elif member.nickname != member.asked:
                     st.session_state["class.renamed"] = member.nickname
                 st.rerun()
     with start_side:
@@ -254,8 +257,12 @@ def student_header(code: str, nickname: str) -> None:
     renamed = st.session_state.pop("class.renamed", None)
     if renamed:
         st.info(t("class.renamed", nickname=renamed))
+    if st.session_state.pop("class.returning", False):
+        st.info(t("class.returning", code=code, nickname=nickname))
     st.markdown(t("class.joined", code=code, nickname=nickname))
     st.page_link("pages/train.py", label=t("class.go_train"), icon=":material/model_training:")
     if st.button(t("class.leave"), key="class.leave"):
+        with contextlib.suppress(Problem):  # a class closed meanwhile: nothing to leave
+            leave(code, session.owner())
         st.session_state.pop(MEMBER, None)
         st.rerun()

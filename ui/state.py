@@ -55,7 +55,7 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=None,
               train_config=asdict(config), job=job)
     runs[run.id] = run
-    member = st.session_state.get(keys.CLASS_MEMBER)  # joined a class: its board shows the run
+    member = class_member()  # joined a class: its board shows the run
     if member:
         from core import classroom
 
@@ -67,6 +67,20 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     if not paused:  # a paused run reports after the step its page asks for
         _await_first_report(job)
     return run, notices
+
+
+def class_member() -> dict | None:
+    """The class this session's student is in: joined in this session, or by this browser
+    before (a reload, another tab: core.class_members.membership); None: no class."""
+    if keys.CLASS_MEMBER not in st.session_state:
+        from core.class_members import membership
+
+        found = membership(owner())
+        if found is None:
+            return None
+        st.session_state[keys.CLASS_MEMBER] = {"code": found.code, "nickname": found.nickname}
+        st.session_state["class.returning"] = True
+    return st.session_state[keys.CLASS_MEMBER]
 
 
 def _release_old_runs(runs: dict[str, Run]) -> list[str]:
