@@ -140,11 +140,11 @@ def first_visit(browser, rounds: int = 3) -> list[Row]:
                         ours, "s", bare, bare / ours, "< 2 s", ours < 2.0,
                         note=f"from the request, server listening; median of {rounds}; "
                         "reference: the same server started bare (AE_PREPARE=0)"))
-    rows.append(Row("ui", "server start -> listening (prepared for the first visit)",
+    rows.append(Row("ui", "server start -> answering (prepared for the first visit)",
                     statistics.median(starts["prepared"]), "s",
                     statistics.median(starts["bare"]),
                     note="reference: started bare; the preparation moves the first visit's "
-                    "imports and loads before the server listens"))
+                    "imports and loads before the server answers"))
     return rows
 
 

@@ -1,5 +1,5 @@
 """The server's start: what a first visit would otherwise wait for, done before the server
-accepts its first connection.
+answers its first request (a request that arrives meanwhile waits for it).
 
 `streamlit run app.py` finds app.py's `st.App` and serves it through Starlette; `lifespan`
 runs once, at the server's start, before the first request is answered. Without it the first
