@@ -186,9 +186,7 @@ class LocalJob:
     def snapshot(self) -> JobSnapshot:
         if self._final is not None:
             return self._final.copy()
-        snapshot = self._training.snapshot()
-        snapshot.shared_with = self._training.others(self.spec.owner)  # other browsers
-        return snapshot
+        return self._training.snapshot(self.spec.owner)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}

@@ -120,14 +120,12 @@ class Training:
         with self._lock:
             return len(self._subscribers)
 
-    def others(self, owner: str) -> int:
-        """The browsers following this training besides `owner` (its tabs are one browser)."""
-        with self._lock:
-            return len({job.spec.owner for job in self._subscribers} - {owner})
-
-    def snapshot(self) -> JobSnapshot:
+    def snapshot(self, owner: str) -> JobSnapshot:
+        """The training's progress as `owner` sees it: `shared_with` counts the other browsers
+        following it (the owner's own tabs are one browser)."""
         snapshot = self.progress.snapshot()
-        snapshot.shared_with = max(0, self.subscribers() - 1)
+        with self._lock:
+            snapshot.shared_with = len({job.spec.owner for job in self._subscribers} - {owner})
         return snapshot
 
     def _stop_locked(self) -> None:

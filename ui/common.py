@@ -53,26 +53,30 @@ def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
     server-wide dataset once per server (read-only weights, the same images: a class opening
     the same page computes it once)."""
     if run.is_example and run.dataset.name in DATASETS:  # not an upload
-        return run.cached(what, lambda: _example_analysis(run.id, run.dataset.name,
-                                                          len(run.dataset.x_test), what,
-                                                          compute))
+        return run.cached(what, lambda: _shared_analysis(run.id, run.dataset, what, compute))
     return run.cached(what, compute)
 
 
 def prepare_example(name: str, errors: bool = False) -> None:
     """An example's test codes (and errors) into the server-wide cache before anyone asks (at
     the server's start: ui.startup), under the keys its pages will look up."""
-    from ui import datasets, library, run_ids
+    from ui import datasets, run_ids
 
-    model = library.example_model(name)
-    dataset = datasets.shared_dataset(datasets.default_dataset())
+    model = library.example_model(name)  # loaded into the server's cache here
     if model is None:
         return
+    dataset = datasets.shared_dataset(datasets.default_dataset())
     x = dataset.x_test[:analysis.MAX_TEST]
-    key = (run_ids.zoo(name), dataset.name, len(dataset.x_test))
-    _example_analysis(*key, "codes", lambda: analysis.encode_all(model, x))
+    _shared_analysis(run_ids.zoo(name), dataset, "codes", lambda: analysis.encode_all(model, x))
     if errors:
-        _example_analysis(*key, "errors", lambda: analysis.per_image_errors(model, x))
+        _shared_analysis(run_ids.zoo(name), dataset, "errors",
+                         lambda: analysis.per_image_errors(model, x))
+
+
+def _shared_analysis(run_id: str, dataset, what: str, compute) -> torch.Tensor:
+    """The server-wide memo of an example's analysis, keyed by the run, the dataset and its
+    test set's size (the one key both the pages and the server's start use)."""
+    return _example_analysis(run_id, dataset.name, len(dataset.x_test), what, compute)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

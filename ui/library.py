@@ -119,14 +119,6 @@ def open_zoo_run(name: str) -> Run | None:
                cache=cache.setdefault(name, {}))
 
 
-def preload_examples(names: tuple[str, ...]) -> None:
-    """Load these zoo runs into the server's cache (at the server's start: ui.startup)."""
-    available = zoo_names()
-    for name in names:
-        if name in available:
-            _load_zoo(name, str(zoo_root()))
-
-
 def example_model(name: str) -> Autoencoder | None:
     """A zoo run's model, from the server's cache (None when the zoo has no such run)."""
     if name not in zoo_names():

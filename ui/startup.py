@@ -39,11 +39,10 @@ def prepare() -> float:
     for module in PAGE_MODULES:  # torch first: the one large import (about 2 s on 2 cores)
         importlib.import_module(module)
     from core import devices
-    from ui import common, datasets, library
+    from ui import common, datasets
 
     datasets.shared_dataset(datasets.default_dataset())
-    library.preload_examples(FIRST_EXAMPLES)
-    for name in FIRST_EXAMPLES:  # their codes; the errors of the Reconstructions page's one
+    for name in FIRST_EXAMPLES:  # loaded, with their codes; the Reconstructions one's errors
         common.prepare_example(name, errors=name == FIRST_EXAMPLES[0])
     _compile_emoji_pattern()
     devices.warm_up()  # torch's optimizer machinery (torch._dynamo, 1.5 s): the first Train
