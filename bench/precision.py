@@ -8,17 +8,17 @@ from __future__ import annotations
 import torch
 
 from bench.common import Row, Timer, sync
+from bench.throughput import fresh_model
 from core.data import Dataset
 from core.devices import cpu_kind, resolve_device, resolve_precision, warm_up
-from core.models import MODELS, build_model
+from core.models import MODELS
 from core.training import TrainConfig, train
 
 
 def _epoch(name: str, dataset: Dataset, device: torch.device, precision: str
            ) -> tuple[float, float]:
     """(images per second, test SSE per image) of one epoch through core.training.train."""
-    torch.manual_seed(0)
-    model = build_model(name, pretrain=False) if name == "deep" else build_model(name)
+    model = fresh_model(name)
     config = TrainConfig.from_dict({"epochs": 1, "device": device.type, "precision": precision})
     with Timer() as timer:
         snapshot = train(model, dataset, config)
@@ -43,7 +43,7 @@ def run(mnist: Dataset, quick: bool) -> list[Row]:
                 if speed > best[precision][0]:
                     best[precision] = (speed, error)
         (bf16, bf16_error), (fp32, fp32_error) = best["bfloat16"], best["float32"]
-        model = build_model(name, pretrain=False) if name == "deep" else build_model(name)
+        model = fresh_model(name)
         chosen = resolve_precision("auto", device, model)
         rows.append(Row("precision", f"{name}: bfloat16 / float32 on {kind}", bf16, "img/s",
                         fp32, bf16 / fp32,

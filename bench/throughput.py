@@ -37,14 +37,15 @@ class OneImageAtATime(TorchDataset):
         return self.transform(Image.fromarray(self.pixels[index].numpy(), mode="L"))
 
 
-def _model(name: str) -> torch.nn.Module:
+def fresh_model(name: str) -> torch.nn.Module:
+    """The variant at its defaults, seeded; the deep one without its RBM pretraining."""
     torch.manual_seed(0)
     return build_model(name, pretrain=False) if name == "deep" else build_model(name)
 
 
 def tutorial_loop(name: str, images: torch.Tensor, device: torch.device, lr: float) -> float:
     """Samples per second of the usual tutorial loop, one epoch over `images`."""
-    model = _model(name).to(device)
+    model = fresh_model(name).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loader = DataLoader(OneImageAtATime(images), batch_size=128, shuffle=True)
     losses = []
@@ -67,7 +68,7 @@ def bare_loop(name: str, images: torch.Tensor, device: torch.device, epochs: int
     validation, no test pass, one host sync at the end (what the trainer would cost without
     anything a user sees)."""
     config = TrainConfig.from_dict({"device": device.type, **(overrides or {})})
-    model = _model(name).to(device)
+    model = fresh_model(name).to(device)
     x = images.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=device.type == "cuda")
     generator = torch.Generator(device=device).manual_seed(0)
@@ -91,7 +92,7 @@ def project_trainer(name: str, dataset: Dataset, device: torch.device, epochs: i
                     overrides: dict | None = None) -> float:
     """Samples per second of core.training.train at the app's defaults (wall clock, per-epoch
     test evaluation and live reports included)."""
-    model = _model(name)
+    model = fresh_model(name)
     config = TrainConfig.from_dict({"epochs": epochs, "device": device.type, **(overrides or {})})
     with Timer() as timer:
         snapshot = train(model, dataset, config)
