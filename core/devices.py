@@ -72,10 +72,8 @@ def _fast_bf16() -> bool:
         return False
 
 
-def resolve_precision(name: str, device: torch.device, model: Any = None
-                      ) -> torch.dtype | None:
-    """The autocast dtype for training `model` (an Autoencoder; None: one of the largest), or
-    None for plain float32."""
+def resolve_precision(name: str, device: torch.device, model: Any) -> torch.dtype | None:
+    """The autocast dtype for training `model` (an Autoencoder), or None for plain float32."""
     if name == "float32":
         return None
     if name == "bfloat16":
@@ -87,8 +85,7 @@ def resolve_precision(name: str, device: torch.device, model: Any = None
         torch.backends.cudnn.allow_tf32 = True
         return None
     if device.type == "cpu" and _fast_bf16():
-        large = model is None or model.parameter_count() >= BF16_MIN_PARAMETERS
-        return torch.bfloat16 if large else None
+        return torch.bfloat16 if model.parameter_count() >= BF16_MIN_PARAMETERS else None
     return None
 
 
