@@ -4,8 +4,8 @@ streamlit run app.py
 
 Streamlit runs this file for every script run (as __main__: `main()`); `streamlit run` itself
 imports it first and serves its `st.App`, whose lifespan prepares the server before the first
-visitor arrives (ui/startup.py). The pages are declared before anything heavy is imported
-(torch, the engine), and the app draws its own navigation in the sidebar (ui.sidebar):
+visitor arrives (ui/frame/startup.py). The pages are declared before anything heavy is imported
+(torch, the engine), and the app draws its own navigation in the sidebar (ui.frame.sidebar):
 Streamlit's, switched off in .streamlit/config.toml, would list the pages/ folder's raw file
 names on a cold server's first run, before this script is reached (ui/__init__.py explains the
 rest)."""
@@ -19,6 +19,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import streamlit as st  # noqa: E402
 
+from core.settings import env_flag
 from ui import keys  # noqa: E402
 from ui.i18n import LANGUAGES, t  # noqa: E402
 
@@ -58,12 +59,14 @@ def _warm_up_once() -> bool:
     import threading
     import time
 
-    from core import devices, jobs, projection
+    from core import devices
+    from core.jobs import local
+    from core.science import projection
 
     threading.Thread(target=devices.warm_up, daemon=True, name="torch-warm-up").start()
-    if os.environ.get("AE_UMAP_WARMUP", "1") != "0":
+    if env_flag("AE_UMAP_WARMUP", True):
         started = time.monotonic()
-        queue = jobs.job_queue()
+        queue = local.job_queue()
 
         def quiet() -> bool:  # not while someone waits for a first training to respond
             return time.monotonic() - started > 30 and queue.state()["running"] == 0
@@ -83,7 +86,8 @@ def main() -> None:
 
     import sys  # everything below comes after the navigation, on purpose
 
-    from ui import links, sidebar, style
+    from ui import style
+    from ui.frame import links, sidebar
 
     # Training threads hold the GIL between torch calls; the web server's thread needs it for
     # every message it sends. A shorter switch interval (default 5 ms) keeps pages live while
@@ -100,6 +104,6 @@ def main() -> None:
 if __name__ == "__main__":  # a script run
     main()
 else:  # `streamlit run app.py` imports this file to serve it: prepare, then accept visitors
-    from ui import startup
+    from ui.frame import startup
 
     app = st.App(__file__, lifespan=startup.lifespan)

@@ -9,8 +9,8 @@ import time
 import torch
 
 from bench.common import Row
-from core import admission
 from core.data import Dataset
+from core.jobs import admission
 from core.models import build_seeded
 
 

@@ -1,10 +1,11 @@
 """The class board's refresh cost: the server time one refresh of the board spends reading the
 class folder (core.classroom.visible: every run's record and preview image) and ranking the
-challenge (core.challenges.leaderboard), with 30 runs on the board, as a class of 30 has while
+challenge (core.classroom.challenges.leaderboard), with 30 runs on the board, as a class of 30 has
+while
 everyone trains. The board refreshes every 2 s per open page, so this time times the pages open
 is the share of a core the board costs.
 
-Records are written by the real publisher (record_of, preview_png) from finished-looking
+Records are written by the real publisher (board_record, preview_png) from finished-looking
 snapshots; the folder is a temporary runs folder.
 
 python -m bench --only board, or python -m bench.board [--runs 30] [--repeats 200]"""
@@ -21,44 +22,44 @@ import torch
 
 from bench.common import Row
 
-REFRESH_SECONDS = 2  # ui.board's refresh period
+REFRESH_SECONDS = 2  # ui.classroom.board's refresh period
 
 def fill(code: str, runs: int) -> None:
-    from core import class_publisher, classroom
-    from core.jobs import JobSpec
+    from core.classroom import classes, publisher
+    from core.jobs.spec import JobSpec
     from core.progress import JobSnapshot
-    from core.training import TrainConfig
+    from core.training.loop import TrainConfig
 
     images = torch.rand(10, 1, 28, 28)
-    folder = classroom.folder_of(code) / "runs"
+    folder = classes.folder_of(code) / "runs"
     for index in range(runs):
         job = type("Job", (), {"spec": JobSpec("standard", {"code_dim": 8 + index},
                                                TrainConfig(epochs=3), "mnist")})()
-        entry = class_publisher._Entry(code, f"student {index}", f"run{index:02d}", job,
+        entry = publisher._Entry(code, f"student {index}", f"run{index:02d}", job,
                                        job.spec, None)
         snapshot = JobSnapshot(status="done", epoch=3, epochs=3, progress=1.0,
                                loss_steps=list(range(0, 700, 5)),
                                loss_terms={"loss": [100 - i / 10 for i in range(140)]},
                                epoch_metrics=[{"val_sse_per_image": 30.0 - e} for e in range(3)],
                                test_metrics={"test_sse_per_image": 27.0 + index / 10})
-        record = class_publisher.record_of(entry, snapshot)
+        record = publisher.board_record(entry, snapshot)
         record["metrics"] = {"sse_per_image": 27.0 + index / 10, "parameters": 10_000 + index}
         record["final"] = True
-        classroom.write_json(folder / f"{entry.run_id}.json", record)
-        classroom.write_bytes(folder / f"{entry.run_id}.png",
-                              class_publisher.preview_png(images, images))
+        classes.write_json(folder / f"{entry.run_id}.json", record)
+        classes.write_file(folder / f"{entry.run_id}.png",
+                              publisher.preview_png(images, images))
 
 
 def measure(runs: int, repeats: int) -> dict[str, float]:
-    from core import challenges, classroom
+    from core.classroom import challenges, classes
 
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     fill(teacher.code, runs)
-    challenge = challenges.make("test_error", max_code=32)
+    challenge = challenges.new_challenge("test_error", max_code=32)
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        rows, settings = classroom.visible(teacher.code, None, teacher.key)
+        rows, settings = classes.visible(teacher.code, None, teacher.key)
         challenges.leaderboard(rows, challenge)
         times.append((time.perf_counter() - started) * 1000)
     assert len(rows) == runs

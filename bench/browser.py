@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.common import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -81,7 +83,7 @@ def assert_no_error(page, where: str) -> None:
 
 def goto_page(page, title: str, wait: bool = True) -> None:
     # match the label's end: icon names (e.g. "compare") are text in the link too
-    links = page.locator('.st-key-app-nav a')  # the app's own page links (ui.sidebar)
+    links = page.locator('.st-key-app-nav a')  # the app's own page links (ui.frame.sidebar)
     links.filter(has_text=re.compile(rf"{re.escape(title)}\s*$")).first.click()
     if wait:
         page.wait_for_timeout(400)
@@ -102,11 +104,6 @@ new MutationObserver((_, observer) => {
   }
 }).observe(document, {subtree: true, childList: true});
 """
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def run_sessions(browser, url: str, sessions: int, server_pid: int) -> dict:
@@ -157,7 +154,7 @@ def run_sessions(browser, url: str, sessions: int, server_pid: int) -> dict:
         if line.startswith(("VmHWM:", "VmRSS:")):
             status[line.split(":")[0]] = int(line.split()[1]) / 1024
     return {"sessions": sessions, "render_seconds": renders,
-            "render_p50": _percentile(renders, 0.5), "render_p95": _percentile(renders, 0.95),
+            "render_p50": percentile(renders, 0.5), "render_p95": percentile(renders, 0.95),
             "render_max": max(renders), "outcomes": outcomes, "errors": errors,
             "queued_seen": queued_seen, "server_peak_mb": status.get("VmHWM"),
             "server_rss_mb": status.get("VmRSS")}

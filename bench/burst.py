@@ -1,5 +1,6 @@
 """A class presses Train at once: thirty students within one second, through the job API the
-Train page uses (core.jobs.LocalJob), one owner each, MNIST, the Train page's 3 epochs. Half keep
+Train page uses (core.jobs.local.LocalJob), one owner each, MNIST, the Train page's 3 epochs. Half
+keep
 the lesson's settings (standard autoencoder, defaults, seed 0); half change one knob each (code
 size 8/16/64/128, or learning rate 1e-3/5e-3/1e-2).
 
@@ -21,9 +22,10 @@ import numpy as np
 
 from bench.common import Row
 from core.data import Dataset, load_dataset
-from core.jobqueue import JobQueue
-from core.jobs import Job, JobSpec, LocalJob
-from core.training import TrainConfig
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
+from core.jobs.spec import Job, JobSpec
+from core.training.loop import TrainConfig
 
 POLL = 0.02
 KNOBS = [("code_dim", 8), ("code_dim", 16), ("code_dim", 64), ("code_dim", 128),

@@ -14,6 +14,11 @@ from core import devices
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 @dataclass
 class Row:
     benchmark: str

@@ -29,22 +29,17 @@ from pathlib import Path
 
 import torch
 
-from bench.common import Row, table
-from core import drawing
-from core.analysis import encode_all
-from core.classifier import load_classifier, predict
+from bench.common import Row, percentile, table
 from core.models import MODELS
-from core.zoo import CLASSIFIER, ZOO_DIR, ZOO_NAMES, load_zoo_run
+from core.science import drawing
+from core.science.analysis import encode_all
+from core.science.classifier import load_classifier, predict
+from core.teaching.zoo import CLASSIFIER, ZOO_DIR, ZOO_NAMES, load_zoo_run
 
 TARGET_MS = 300
 # a 7 drawn in two strokes on the 280-unit pad, and the extra stroke the browser adds and undoes
 SEVEN = [[(60 + 16 * i, 50) for i in range(11)], [(220 - 8 * i, 50 + 15.8 * i) for i in range(13)]]
 BAR = [(95 + 9 * i, 150) for i in range(11)]  # a crossbar: a continental 7
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _zoo() -> tuple[dict[str, torch.nn.Module], torch.nn.Module | None]:
@@ -104,7 +99,7 @@ def server_side(repeats: int = 20) -> tuple[list[Row], dict]:
             ", ".join(f"{k} {v:.1f}" for k, v in medians.items() if k not in ("total", "cpu")) +
             f"; CPU time (all threads) {medians['cpu']:.0f} ms; load average "
             f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    median, p95 = statistics.median(total), _percentile(total, 0.95)
+    median, p95 = statistics.median(total), percentile(total, 0.95)
     policy = os.environ.get("OMP_WAIT_POLICY", "unset")
     rows = [Row("draw", f"server p50, OMP {policy}: stroke -> {len(models)} runs", median, "ms",
                 target=f"< {TARGET_MS} ms", met=median < TARGET_MS, note=note),
@@ -192,7 +187,7 @@ def end_to_end(strokes: int = 10) -> list[Row]:
     median = statistics.median(rebuilt)
     return [Row("draw", "browser p50: stroke end -> rebuilds shown", median, "ms",
                 target=f"< {TARGET_MS} ms", met=median < TARGET_MS,
-                note=f"p95 {_percentile(rebuilt, 0.95):.0f} ms over {len(rebuilt)} strokes; "
+                note=f"p95 {percentile(rebuilt, 0.95):.0f} ms over {len(rebuilt)} strokes; "
                      f"last view (VAE decodes) shown: median {statistics.median(last):.0f} ms; "
                      f"server CPU per stroke (all threads, contention-free measure): median "
                      f"{statistics.median(cpu):.0f} ms; load average {os.getloadavg()[0]:.1f}")]

@@ -15,10 +15,10 @@ import torch
 from bench.common import Row
 from core.data import Dataset
 from core.devices import device_label, resolve_device
-from core.likelihood import binarise, vae_nll
 from core.models import build_model
 from core.progress import JobSnapshot
-from core.training import TrainConfig, train
+from core.science.likelihood import binarise, vae_nll
+from core.training.loop import TrainConfig, train
 
 ANCHORS = "published: 86.8 (Burda et al. 2015, k=5000, 784-200-200-50), 89.8 (pythae, k=200)"
 

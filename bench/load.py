@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from bench.browser import browser_missing, launch, run_sessions, start_server
-from bench.common import ROOT, Row
+from bench.common import ROOT, Row, percentile
 
 
 def run(quick: bool, sessions: int | None = None) -> list[Row]:
@@ -120,7 +120,6 @@ def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
     if missing:
         return [Row("fairness", "skipped: needs " + ", ".join(missing), float("nan"), "")]
 
-    from bench.browser import _percentile
 
     sessions = sessions or (10 if quick else 30)
     results = {}
@@ -133,7 +132,7 @@ def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
     results = {k: [w for w in waits if not math.isnan(w)] or [float("nan")]
                for k, waits in results.items()}
     for share, name in ((0.5, "p50"), (0.95, "p95")):
-        calm, crowded = (_percentile(results[k], share) for k in (0, 3))
+        calm, crowded = (percentile(results[k], share) for k in (0, 3))
         rows.append(Row("fairness", f"{sessions - 3} patient sessions: Train -> first update "
                         f"{name}, with 3 impatient (5 presses each)", crowded, "s",
                         reference=calm, ratio=calm / crowded if crowded else None,
@@ -152,7 +151,6 @@ def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
     if missing:
         return [Row("burst", "skipped: needs " + ", ".join(missing), float("nan"), "")]
 
-    from bench.browser import _percentile
 
     sessions = sessions or (5 if quick else 10)
     results = {}
@@ -162,7 +160,7 @@ def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
              "AE_SHARE_IDENTICAL": "0" if shared == "1" else "1"}, sessions, 0)
     rows = []
     for share, name in ((0.5, "p50"), (0.95, "p95")):
-        fcfs, turns = (_percentile([w for w in results[k] if not math.isnan(w)] or
+        fcfs, turns = (percentile([w for w in results[k] if not math.isnan(w)] or
                                    [float("nan")], share) for k in ("1", "32"))
         rows.append(Row("burst", f"{sessions} browsers press Train together: first live "
                         f"update {name}", turns, "s", reference=fcfs,

@@ -12,7 +12,7 @@ from bench.throughput import fresh_model
 from core.data import Dataset
 from core.devices import cpu_kind, resolve_device, resolve_precision, warm_up
 from core.models import MODELS
-from core.training import TrainConfig, train
+from core.training.loop import TrainConfig, train
 
 
 def _epoch(name: str, dataset: Dataset, device: torch.device, precision: str

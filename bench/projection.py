@@ -1,7 +1,7 @@
 """Latent projections of 10,000 test codes: the app's PCA, UMAP and t-SNE, cold (a new process,
 imports included) and warm (after the server's warm-up), against umap-learn's and scikit-learn's
 stock defaults on the same codes, with trustworthiness (neighbourhood preservation) for both.
-The app's t-SNE is openTSNE's (core.embedding.tsne_2d); the stock one is scikit-learn's."""
+The app's t-SNE is openTSNE's (core.science.embedding.tsne_2d); the stock one is scikit-learn's."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ import numpy as np
 import torch
 
 from bench.common import ROOT, Row, Timer
-from core import embedding, projection
-from core.analysis import encode_all
 from core.data import Dataset
 from core.models import build_model
-from core.training import TrainConfig, train
+from core.science import embedding, projection
+from core.science.analysis import encode_all
+from core.training.loop import TrainConfig, train
 
 OURS = """
 import sys, time, numpy as np
 t = time.perf_counter()
-from core.embedding import embed  # what the app's projection worker process runs
+from core.science.embedding import embed  # what the app's projection worker process runs
 codes = np.load(sys.argv[1])
 points = embed(codes, sys.argv[2])
 print(time.perf_counter() - t)

@@ -12,12 +12,12 @@ import threading
 import torch
 
 from bench.common import Row
-from core.analysis import pca_baseline
 from core.data import Dataset
 from core.devices import resolve_device
 from core.models import build_model
 from core.progress import JobSnapshot
-from core.training import TrainConfig, train
+from core.science.analysis import pca_baseline
+from core.training.loop import TrainConfig, train
 
 LOGISTIC_PCA, DEEP_AE = 8.01, 3.00
 

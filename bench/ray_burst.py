@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from core.jobs.spec import Job, JobSpec
 
 from bench.burst import press_together
 from bench.common import Row
 from core.data import load_dataset
-from core.jobqueue import JobQueue
-from core.jobs import Job, JobSpec, LocalJob
-from core.training import TrainConfig
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
+from core.training.loop import TrainConfig
 
 
 def burst(start_job: Callable[[JobSpec], Job], specs: list[JobSpec]) -> dict[str, float]:
@@ -44,7 +45,7 @@ def run(quick: bool) -> list[Row]:
     queue = JobQueue(32, 1, running_per_owner=1)
     local = burst(lambda spec: LocalJob(spec, digits, queue=queue).start(), specs)
 
-    from core import ray_backend
+    from core.jobs.ray import backend as ray_backend
 
     connect_started = time.perf_counter()
     if not ray_backend.connect(None, num_cpus=os.cpu_count()):

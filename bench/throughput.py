@@ -14,7 +14,7 @@ from bench.common import Row, Timer, sync
 from core.data import Dataset
 from core.devices import resolve_device, warm_up
 from core.models import MODELS, build_model
-from core.training import TrainConfig, train
+from core.training.loop import TrainConfig, train
 
 MLP_VARIANTS = {"standard", "multilayer", "sparse", "denoising", "contractive", "deep", "vae"}
 

@@ -109,7 +109,7 @@ def first_visit(browser, rounds: int = 3) -> list[Row]:
     """A teacher's first click of the day: a fresh server, straight to the Reconstructions page
     (the pretrained zoo fills it, no training), until its images are on screen. Alternated with
     the same server started bare (AE_PREPARE=0: no preparation before the first visitor, as
-    before ui.startup); the browser's cache cold (a new origin each time: the worst case) and
+    before ui.frame.startup); the browser's cache cold (a new origin each time: the worst case) and
     warm (the same address as yesterday's class: the app's scripts cached)."""
     times: dict[tuple[str, str], list[float]] = {}
     starts: dict[str, list[float]] = {}

@@ -8,9 +8,17 @@ import os
 import sys
 
 from core.data import DATASETS, load_dataset, locate
+from core.devices import device_label, resolve_device
+from core.jobs.local import LocalJob, job_queue
+from core.jobs.spec import JobSpec
 from core.messages import describe_phase
 from core.models import MODELS
-from core.params import make_config, parse_assignments
+from core.params import field_default, make_config, parse_assignments
+from core.runs.store import runs_dir, safe_name, save_run
+from core.science.analysis import pca_baseline
+from core.settings import env_text
+from core.teaching.zoo import ZOO_DIR, build_zoo
+from core.training.loop import TrainConfig
 
 
 class _Progress:
@@ -53,7 +61,7 @@ def command_list(args: argparse.Namespace) -> int:
         if cls.presets:
             print(f"      presets (--preset NAME): {', '.join(cls.presets)}")
         for f in dataclasses.fields(cls.Config):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            default = field_default(f)
             limits = f.metadata.get("choices") or (
                 f"{f.metadata['low']}..{f.metadata['high']}"
                 if f.metadata.get("low") is not None else "")
@@ -65,10 +73,6 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    from core.devices import device_label, resolve_device
-    from core.jobs import JobSpec, LocalJob, job_queue
-    from core.store import runs_dir, safe_name, save_run
-    from core.training import TrainConfig
 
     # a preset first (deep: --preset paper), then --set and the flags on top of it
     hyper, config_values = (MODELS[args.variant].preset(args.preset) if args.preset
@@ -86,7 +90,7 @@ def command_train(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
     spec = JobSpec(args.variant, hyper, config, args.dataset)
     if args.backend == "ray":  # a Ray actor; with no address, a local Ray in this process
-        from core import ray_backend
+        from core.jobs.ray import backend as ray_backend
 
         if args.data_dir:  # the workers of a local Ray inherit the environment
             os.environ["AE_DATA_DIR"] = args.data_dir
@@ -129,8 +133,6 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_baseline(args: argparse.Namespace) -> int:
-    from core.analysis import pca_baseline
-
     progress = _Progress()
     dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
     progress.close()
@@ -141,8 +143,6 @@ def command_baseline(args: argparse.Namespace) -> int:
 
 
 def command_zoo(args: argparse.Namespace) -> int:
-    from core.zoo import ZOO_DIR, build_zoo
-
     dataset = load_dataset(args.dataset, args.data_dir, download=False)
     print(f"Building the zoo in {args.out or ZOO_DIR} from {dataset!r}", file=sys.stderr)
     rows = build_zoo(args.out or ZOO_DIR, args.only, lambda text: print(text, file=sys.stderr,
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                               help="a hyperparameter, e.g. --set l1_weight=2 (repeatable)")
     train_parser.add_argument("--out", help="save the run to this folder")
     train_parser.add_argument("--save", action="store_true", help="save under $AE_RUNS_DIR")
-    ray_address = os.environ.get("AE_RAY_ADDRESS")
+    ray_address = env_text("AE_RAY_ADDRESS")
     train_parser.add_argument("--backend", choices=["local", "ray"],
                               default="ray" if ray_address else "local",
                               help="where the job runs: a thread here, or a Ray actor "

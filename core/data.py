@@ -1,8 +1,8 @@
 """Datasets: one `Dataset` form for every source (bundled digits, IDX folders, downloads, uploads).
 
 Every loader returns images as float32 tensors of shape (N, 1, 28, 28) with values in [0, 1],
-white ink on black like MNIST, plus int64 labels when the source has them.
-"""
+white ink on black like MNIST, plus int64 labels when the source has them. ROOT and ASSETS_DIR
+name the checkout and what it ships (the zoo, MNIST's test files, the diagrams)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.settings import env_flag, env_text
+
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], message)
 log = logging.getLogger(__name__)  # where data came from and why it failed: for the operator
 
 IMAGE_SIZE = 28
-
 
 @dataclass
 class Dataset:
@@ -51,9 +52,8 @@ class Dataset:
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
         n_test = max(1, round(len(images) * test_fraction))
         test, train = order[:n_test], order[n_test:]
-        return cls(name, images[train], images[test],
-                   None if labels is None else labels[train],
-                   None if labels is None else labels[test], classes, source)
+        y_train, y_test = (None, None) if labels is None else (labels[train], labels[test])
+        return cls(name, images[train], images[test], y_train, y_test, classes, source)
 
 
 @dataclass(frozen=True)
@@ -88,23 +88,25 @@ DATASETS: dict[str, DatasetInfo] = {
 
 def resolve_data_dir(override: str | os.PathLike | None = None) -> Path | None:
     """The user's data folder: the argument, else $AE_DATA_DIR, else None."""
-    value = override or os.environ.get("AE_DATA_DIR")
+    value = override or env_text("AE_DATA_DIR")
     return Path(value).expanduser() if value else None
 
 
 def cache_dir() -> Path:
     """Where downloads are kept: $AE_CACHE_DIR, else ~/.cache/autoencoder-explorer."""
-    value = os.environ.get("AE_CACHE_DIR")
+    value = env_text("AE_CACHE_DIR")
     return Path(value).expanduser() if value else Path.home() / ".cache" / "autoencoder-explorer"
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"  # what the app ships
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = ROOT / "assets"
 
 
 def bundled_dir() -> Path | None:
     """The folder of datasets shipped with the app (assets/, which holds mnist/), the last
     place looked in; None when $AE_NO_BUNDLED_DATA is set (e.g. "1"), for tests of the
     other places."""
-    if os.environ.get("AE_NO_BUNDLED_DATA", "") not in ("", "0"):
+    if env_flag("AE_NO_BUNDLED_DATA", False):
         return None
     return ASSETS_DIR
 
@@ -249,7 +251,7 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, download:
     if name == "digits":
         return load_digits()
     folder = find_idx_folder(name, data_dir)
-    if folder is None and download and not os.environ.get("AE_OFFLINE"):
+    if folder is None and download and not env_flag("AE_OFFLINE", False):
         try:
             folder = download_dataset(name, progress)
         except Exception as error:

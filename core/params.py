@@ -23,6 +23,16 @@ def param(default: Any, help: str, *, low: float | None = None, high: float | No
     return dataclasses.field(default=default, metadata=meta)
 
 
+def field_default(f: dataclasses.Field) -> Any:
+    """A dataclass field's default value, whether given as a value or a factory."""
+    return f.default if f.default is not dataclasses.MISSING else f.default_factory()
+
+
+def defaults(config_class: type) -> dict[str, Any]:
+    """Every field of a config dataclass with its default value."""
+    return {f.name: field_default(f) for f in dataclasses.fields(config_class)}
+
+
 def validate(config: Any) -> None:
     """Raise ValueError naming the first hyperparameter outside its range or choices."""
     for f in dataclasses.fields(config):

@@ -25,3 +25,20 @@ def env_int(name: str, default: int) -> int:
     if not float(value).is_integer():
         raise ValueError(f"{name}={os.environ[name]!r} is not a whole number.")
     return int(value)
+
+
+def env_text(name: str, default: str | None = None) -> str | None:
+    """The text in $name, stripped; `default` when it is unset or blank."""
+    return os.environ.get(name, "").strip() or default
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off; `default` when unset or blank."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is not 1 or 0 (yes or no).")

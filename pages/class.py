@@ -3,28 +3,30 @@ student's run shows on a live board, with a challenge, its leaderboard and a spo
 
 import streamlit as st
 
-from ui import board, class_views, state, through_app
+from ui import through_app
+from ui.classroom import board, views
 from ui.i18n import t
+from ui.runs import active
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("class.title"))
-class_views.read_link()
-teacher = st.session_state.get(class_views.TEACHER)
-member = st.session_state.get(class_views.MEMBER)
+views.read_link()
+teacher = st.session_state.get(views.TEACHER)
+member = st.session_state.get(views.MEMBER)
 if not teacher and not member:
-    member = state.class_member()  # a reload, another tab: the same student
-if teacher and not class_views.ended(class_views.TEACHER):
+    member = active.class_member()  # a reload, another tab: the same student
+if teacher and not views.ended(views.TEACHER):
     code, key = teacher["code"], teacher["key"]
-    class_views.teacher_header(code, key)
+    views.teacher_header(code, key)
     board.show_class(code, None, key)
-    class_views.teacher_controls(code, key)
-    class_views.challenge_form(code, key)
-    class_views.winners(code)
-elif member and not class_views.ended(class_views.MEMBER):
+    views.teacher_controls(code, key)
+    views.challenge_form(code, key)
+    views.winners(code)
+elif member and not views.ended(views.MEMBER):
     code, nickname = member["code"], member["nickname"]
-    class_views.student_header(code, nickname)
+    views.student_header(code, nickname)
     board.show_class(code, nickname, None)
-    class_views.winners(code)
+    views.winners(code)
 else:
-    class_views.entry()
+    views.entry()

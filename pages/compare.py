@@ -3,25 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from core import analysis
-from ui import (
-    common,
-    figures,
-    library,
-    locale_numbers,
-    overlay,
-    reproduce_view,
-    session,
-    through_app,
-)
+from core.science import analysis
+from ui import locale_numbers, through_app
 from ui.i18n import t
+from ui.kit import figures
+from ui.runs import library, session, subject
+from ui.takehome import overlay
+from ui.teaching import reproduce
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("compare.title"))
 runs = [r for r in library.all_runs() if r.finished]
 if not runs:
-    common.require_run()
+    subject.require_run()
     st.info(t("compare.none"))
     st.stop()
 by_id = {r.id: r for r in runs}
@@ -77,7 +72,7 @@ jacobian_chart = figures.bars(names, table["jacobian"].tolist(), t("compare.char
 figures.show(jacobian_chart, "compare", "jacobian", container=right)
 JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
 norms = {r.name: r.cached("jacobians", lambda r=r: analysis.jacobian_frobenius(
-    r.model, common.test_images(r)[:JACOBIAN_HISTOGRAM]).numpy()) for r in chosen}
+    r.model, subject.test_images(r)[:JACOBIAN_HISTOGRAM]).numpy()) for r in chosen}
 histogram = figures.histograms(norms, t("compare.chart_jacobian_hist"), t("charts.frobenius"),
                                log_y=False, y_title=t("charts.count"))
 figures.show(histogram, "compare", "jacobian-histogram")
@@ -86,4 +81,4 @@ figures.format_control()  # what the charts' camera buttons download: PNG or SVG
 overlay.show(chosen)  # the chosen runs' curves, reconstructions and settings, side by side
 # the papers' numbers: from runs already in memory (this session's and the examples) and the
 # chosen ones, never by loading every saved run on the server
-reproduce_view.show([r for r in runs if r.loaded])
+reproduce.show([r for r in runs if r.loaded])

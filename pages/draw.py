@@ -3,9 +3,10 @@ tests it, the VAE decodes codes near it; all redrawn when a stroke ends."""
 
 import streamlit as st
 
-from core import drawing
 from core.models import NOISE_KINDS
-from ui import draw_views, locale_numbers, through_app
+from core.science import drawing
+from ui import locale_numbers, through_app
+from ui.draw import views
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -16,14 +17,14 @@ st.caption(t("draw.intro"))
 pad, seen, noise = st.columns([4, 2, 4], gap="large")
 with pad:
     pen = st.slider(t("draw.pen"), 8, 48, drawing.PEN, 2, key="draw.pen", help=t("draw.pen_help"))
-    strokes = draw_views.drawing_pad(pen)
+    strokes = views.drawing_pad(pen)
 pixels = drawing.render_strokes(strokes, pen=pen)
 problem = drawing.check(pixels)
 x = drawing.to_mnist(pixels)  # (1, 1, 28, 28): what every model sees
 with seen:
-    draw_views.show_input(x)
+    views.show_input(x)
     if problem is None:
-        draw_views.show_class(x)
+        views.show_class(x)
 with noise:
     kind = st.segmented_control(t("draw.noise_kind"), NOISE_KINDS, default="gaussian",
                                 required=True, key="draw.noise_kind",
@@ -34,38 +35,38 @@ with noise:
 
 if problem is not None:
     (st.info if problem == "empty" else st.warning)(t(f"draw.problem_{problem}"))
-    draw_views.warm_up()
+    views.warm_up()
     st.stop()
 
-runs = draw_views.runs_at_hand()
+runs = views.runs_at_hand()
 if not runs:
     st.info(t("draw.no_runs"))
     st.page_link("pages/train.py", label=t("common.go_train"), icon=":material/model_training:")
     st.stop()
 
 noisy = drawing.noisy_copy(x, kind, level)
-results = draw_views.rebuild_all(runs, x, noisy)  # one forward pass per run for both rows
+results = views.rebuild_all(runs, x, noisy)  # one forward pass per run for both rows
 st.subheader(t("draw.rebuilds_title"))
 st.caption(t("draw.rebuilds_caption"))
-draw_views.show_rebuilds(results, "recon", x, t("draw.input_short"), t("draw.input_short_alt"))
+views.show_rebuilds(results, "recon", x, t("draw.input_short"), t("draw.input_short_alt"))
 st.subheader(t("draw.noise_title"))
 noise_name = t(f"noise.named_{kind}")
-draw_views.show_rebuilds(results, "noisy", noisy,
+views.show_rebuilds(results, "noisy", noisy,
                          t("draw.noisy_caption", noise=noise_name, level=number(level, 2)),
                          t("draw.noisy_alt", noise=noise_name))
 
 st.subheader(t("draw.map_section"))
-map_run = draw_views.map_run()
+map_run = views.map_run()
 if map_run is None:
     st.caption(t("draw.no_map"))
 else:
     st.caption(t("draw.map_caption", name=map_run.name))
-    draw_views.show_map(map_run, x)
+    views.show_map(map_run, x)
 
 st.subheader(t("draw.vae_section"))
-vae = draw_views.vae_run()
+vae = views.vae_run()
 if vae is None:
     st.caption(t("draw.no_vae"))
 else:
     st.caption(t("draw.vae_caption", name=vae.name))
-    draw_views.show_vae(vae, x)
+    views.show_vae(vae, x)

@@ -3,18 +3,20 @@
 import streamlit as st
 import torch
 
-from core import analysis
-from ui import common, figures, images, library, reader, through_app
+from core.science import analysis
+from ui import through_app
 from ui.i18n import number, t
+from ui.kit import figures, images
+from ui.runs import library, reader, subject
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 PLANE = 20  # cells a side of the decoded 2-D manifold
 
 st.title(t("generate.title"))
-run = common.require_run("vae")
+run = subject.require_run("vae")
 model = run.model
-codes = common.test_codes(run)
+codes = subject.test_codes(run)
 
 if not model.has_prior:
     st.warning(t("generate.no_prior", name=run.name,
@@ -37,7 +39,7 @@ first = a_col.number_input(t("generate.from"), 0, limit, 0, key="generate.from")
 second = b_col.number_input(t("generate.to"), 0, limit, min(1, limit), key="generate.to")
 steps = steps_col.slider(t("generate.steps"), 3, 16, 10, key="generate.steps")
 path = analysis.interpolate(model, codes[int(first)], codes[int(second)], steps)
-x = common.test_images(run)
+x = subject.test_images(run)
 images.show_row(torch.cat([x[int(first)][None], path, x[int(second)][None]]),
                 t("generate.interpolation_caption"), scale=2,
                 download=figures.file_stem("generate-interpolation", run.name))
@@ -61,7 +63,7 @@ if plane_run is not None:
     st.subheader(t("generate.manifold"))
     if plane_run is not run:
         st.caption(t("generate.manifold_example", name=plane_run.name, dim=model.code_dim))
-    plane = analysis.decoded_plane(plane_run.model, common.test_codes(plane_run), size=PLANE)
+    plane = analysis.decoded_plane(plane_run.model, subject.test_codes(plane_run), size=PLANE)
     images.show_row(plane["images"], columns=PLANE, scale=1,
                     alt=t("images.plane_alt", size=PLANE),
                     download=figures.file_stem("generate-manifold", plane_run.name))

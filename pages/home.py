@@ -3,8 +3,9 @@
 import streamlit as st
 
 from core.models import MODELS
-from ui import diagrams, keys, through_app
+from ui import keys, through_app
 from ui.i18n import t
+from ui.kit import diagrams
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 

@@ -4,18 +4,20 @@ how well it keeps the digits apart; select points to see their images."""
 import streamlit as st
 import torch
 
-from core import analysis, embedding, projection
-from ui import common, figures, images, locale_numbers, reader, session, through_app
+from core.science import analysis, embedding, projection, separation
+from ui import locale_numbers, through_app
 from ui.i18n import number, problem, t
+from ui.kit import figures, images
+from ui.runs import reader, session, subject
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 TRUST_POINTS = 2000  # trustworthiness on the first points shown: about a second on a busy CPU
 
 st.title(t("latent.title"))
-run = common.require_run("deep-2d")
-codes_all = common.test_codes(run)
-labels_all = common.test_labels(run)
+run = subject.require_run("deep-2d")
+codes_all = subject.test_codes(run)
+labels_all = subject.test_labels(run)
 method = st.segmented_control(t("latent.projection"), list(projection.METHODS), default="pca",
                               required=True, key="latent.method",
                               format_func=lambda m: t(f"latent.method_{m}"))
@@ -50,7 +52,7 @@ if method != "pca":
 
 def _accuracy(kind: str, map_points) -> float:
     """5-NN accuracy of a map of the first `count` images, once per run, map and count."""
-    return run.cached(("neighbours", kind, count), lambda: analysis.neighbour_accuracy(
+    return run.cached(("neighbours", kind, count), lambda: separation.neighbour_accuracy(
         torch.as_tensor(map_points), labels_all[:count]))
 
 
@@ -67,7 +69,7 @@ with maps:
         st.caption(t("latent.trustworthiness", method=name, value=number(trust, 2),
                      count=number(min(count, TRUST_POINTS), 0)))
 with pixels:
-    flat = common.test_images(run)[:count].flatten(1)
+    flat = subject.test_images(run)[:count].flatten(1)
     plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
     picture = figures.scatter_by_class(plain, labels, run.dataset.classes,
                                        t("latent.of_pixels"))
@@ -82,7 +84,7 @@ chosen = [int(p["customdata"]) for p in event.selection.points
           if p.get("customdata") is not None] if event else []
 if chosen:
     st.markdown(t("latent.selected", count=len(chosen)))
-    images.show_row(common.test_images(run)[chosen[:48]], columns=16, scale=2,
+    images.show_row(subject.test_images(run)[chosen[:48]], columns=16, scale=2,
                     alt=t("images.digits_alt", count=min(48, len(chosen))))
 else:
     st.caption(t("latent.select_hint"))

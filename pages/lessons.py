@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from core.lessons import LESSONS
-from ui import diagrams, keys, lesson_state, lesson_views, style, through_app
+from core.teaching.lessons import LESSONS
+from ui import keys, style, through_app
 from ui.i18n import problem, t
+from ui.kit import diagrams
+from ui.teaching import lesson_runs, proofs
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
@@ -34,15 +36,15 @@ st.markdown(f"> **{t('lessons.claim')}** {t(f'lessons.{lesson.id}.claim')}")
 st.markdown(t(f"lessons.{lesson.id}.body"))
 diagrams.show(lesson.roles[0])
 
-runs, names, trained = lesson_state.lesson_runs(lesson)
+runs, names, trained = lesson_runs.lesson_runs(lesson)
 if runs is None:
     st.warning(t("lessons.missing_zoo"))
     st.stop()
 st.caption(t("lessons.runs_used", runs=", ".join(names.values())))
 with st.spinner(t("lessons.measuring")):
-    verdict = lesson_state.lesson_verdict(lesson, runs, names)
+    verdict = lesson_runs.lesson_verdict(lesson, runs, names)
 
-fields = {key: lesson_views.formatted(verdict, key) for key in verdict.numbers}
+fields = {key: proofs.formatted(verdict, key) for key in verdict.numbers}
 outcome = "holds" if verdict.holds else "fails"
 (st.success if verdict.holds else st.error)(
     f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields))
@@ -50,16 +52,16 @@ for reason in verdict.reasons:  # "no_pressure:sparse": the variant by its name 
     kind, _, variant = reason.partition(":")
     st.caption(t(f"lessons.reason.{kind}", variant=t(f"variants.{variant}.name") if variant
                  else ""))
-lesson_views.show(lesson.id, runs, verdict, names)
+proofs.show(lesson.id, runs, verdict, names)
 
 st.subheader(t("lessons.yourself"))
 st.caption(t("lessons.yourself_help", name=names[lesson.roles[0]]))
 job_run = trained.get(lesson.roles[0])
 if job_run is not None and not job_run.finished:
-    lesson_state.lesson_progress(job_run)
+    lesson_runs.lesson_progress(job_run)
 elif st.button(t("lessons.train_button"), icon=":material/play_arrow:", type="primary"):
     try:
-        notices = lesson_state.train_lesson_run(lesson)
+        notices = lesson_runs.train_lesson_run(lesson)
         st.session_state[keys.TRAIN_NOTICES] = notices
     except ValueError as error:
         st.error(t("train.cannot_start", error=problem(error)))

@@ -3,20 +3,22 @@
 import streamlit as st
 import torch
 
-from core import analysis
 from core.models import NOISE_KINDS
-from ui import common, figures, images, library, locale_numbers, run_ids, through_app
+from core.science import analysis
+from ui import locale_numbers, through_app
 from ui.i18n import number, t
+from ui.kit import figures, images
+from ui.runs import ids, library, subject
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("noise.title"))
-run = common.require_run("denoising")
+run = subject.require_run("denoising")
 kind = st.segmented_control(t("noise.kind"), NOISE_KINDS, default="gaussian", required=True,
                             key="noise.kind", format_func=lambda k: t(f"noise.{k}"))
 level = st.slider(t("noise.level"), 0.0, 1.0, 0.3, 0.05, key="noise.level",
                   help=t("noise.level_help"), format=locale_numbers.slider_format())
-x = common.test_images(run)
+x = subject.test_images(run)
 clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
 rebuilt = analysis.reconstruct_all(run.model, noisy)
@@ -32,8 +34,8 @@ images.show_row(rebuilt, t("noise.rebuilt", name=run.name), columns=12,
 
 st.subheader(t("noise.curve_title"))
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
-if "noise.compare" not in st.session_state and run_ids.zoo("standard") in others:
-    st.session_state["noise.compare"] = [run_ids.zoo("standard")]  # the chapter's comparison
+if "noise.compare" not in st.session_state and ids.zoo("standard") in others:
+    st.session_state["noise.compare"] = [ids.zoo("standard")]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(t("noise.also"), list(others), key="noise.compare",
                                              format_func=lambda i: others[i].label)
            if i in others]

@@ -3,15 +3,17 @@
 import streamlit as st
 import torch
 
-from core import analysis
-from ui import common, figures, images, through_app
+from core.science import analysis
+from ui import through_app
 from ui.i18n import number, t
+from ui.kit import figures, images
+from ui.runs import subject
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("recon.title"))
-run = common.require_run("standard")
-x = common.test_images(run)
+run = subject.require_run("standard")
+x = subject.test_images(run)
 
 st.subheader(t("recon.pairs"))
 left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -37,13 +39,13 @@ images.show_row(rebuilt, t("recon.reconstructions"), columns=16,
                 download=figures.file_stem("reconstructions", run.name),
                 download_images=torch.cat([picked, rebuilt]))
 
-errors = common.test_errors(run)
-labels = common.test_labels(run)
+errors = subject.test_errors(run)
+labels = subject.test_labels(run)
 st.metric(t("recon.mean_error"), number(float(errors.mean()), 2))
 if labels is not None:
     classes = sorted(set(labels.tolist()))
     means = [float(errors[labels == c].mean()) for c in classes]
-    chart = figures.bars([common.class_name(run, c) for c in classes], means,
+    chart = figures.bars([subject.class_name(run, c) for c in classes], means,
                          t("recon.per_class"), t("charts.class"), t("charts.sse_per_image"))
     figures.show(chart, "reconstructions", "error-per-class", run.name)
 

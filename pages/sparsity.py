@@ -2,17 +2,19 @@
 
 import streamlit as st
 
-from core import analysis
-from ui import common, figures, library, locale_numbers, run_ids, through_app
+from core.science import analysis
+from ui import locale_numbers, through_app
 from ui.i18n import number, percent, t
+from ui.kit import figures
+from ui.runs import ids, library, subject
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("sparsity.title"))
-run = common.require_run("sparse")
+run = subject.require_run("sparse")
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
-if not st.session_state.get("sparsity.compare") and run_ids.zoo("standard") in others:
-    st.session_state["sparsity.compare"] = [run_ids.zoo("standard")]  # the chapter's comparison
+if not st.session_state.get("sparsity.compare") and ids.zoo("standard") in others:
+    st.session_state["sparsity.compare"] = [ids.zoo("standard")]  # the chapter's comparison
 compare = [others[i] for i in st.multiselect(
     t("sparsity.compare"), list(others), format_func=lambda i: others[i].label,
     key="sparsity.compare", help=t("sparsity.compare_help")) if i in others]
@@ -21,7 +23,7 @@ threshold = st.slider(t("sparsity.threshold"), 0.01, 0.5, 0.05, key="sparsity.th
 
 stats, values = {}, {}
 for r in [run, *compare]:
-    codes = common.test_codes(r)
+    codes = subject.test_codes(r)
     stats[r.name] = analysis.code_statistics(codes, threshold)
     values[r.name] = codes.flatten().numpy()
 

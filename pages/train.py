@@ -5,10 +5,13 @@ import dataclasses
 import streamlit as st
 
 from core.models import MODELS
-from core.training import TrainConfig
-from ui import datasets, diagrams, keys, live, state, stepping, style, takehome, through_app
+from core.training.loop import TrainConfig
+from ui import keys, style, through_app
 from ui.i18n import problem, t
-from ui.widgets import config_inputs
+from ui.kit import diagrams
+from ui.kit.widgets import config_inputs
+from ui.runs import active, datasets, live, stepping
+from ui.takehome import downloads
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
@@ -16,8 +19,8 @@ st.title(t("train.title"))
 for notice in st.session_state.pop(keys.TRAIN_NOTICES, []):
     st.toast(notice, icon=":material/info:")
 dataset = datasets.current_dataset()
-active = state.active_run()
-running = active is not None and active.job is not None and not active.finished
+shown = active.active_run()
+running = shown is not None and shown.job is not None and not shown.finished
 
 # The controls first, in one row: on a projector (1280x720) Train, Stop and the live panel's
 # chart are all in view together; the settings sit beside the panel, folded in presenter mode.
@@ -27,7 +30,7 @@ variant = pick.selectbox(t("train.variant"), list(MODELS), key=keys.TRAIN_VARIAN
 start = go.button(t("train.train"), type="primary", icon=":material/play_arrow:",
                   width="stretch")
 if stop.button(t("train.stop"), icon=":material/stop:", width="stretch", disabled=not running):
-    active.job.stop()
+    shown.job.stop()
 
 def page_defaults(small: bool) -> dict:
     """The training settings this page starts from (epochs: a quick first run)."""
@@ -58,7 +61,7 @@ with settings:
                               on_change=apply_preset, args=(variant, small))
     # open until this session trains: then folded, so that on a phone (where the settings come
     # before the live panel) the chart is close under Train; always folded in presenter mode
-    unfolded = not (style.presenting() or (active is not None and active.job is not None))
+    unfolded = not (style.presenting() or (shown is not None and shown.job is not None))
     with st.expander(t("train.model_settings"), expanded=unfolded):
         hyper = config_inputs(MODELS[variant].Config, key=f"hp.{variant}", variant=variant)
     with st.expander(t("train.diagram"), expanded=False):
@@ -69,7 +72,7 @@ with settings:
 def begin(paused: bool = False) -> None:
     try:
         config = TrainConfig.from_dict(train_values)
-        run, notices = state.start_run(variant, hyper, config, dataset, paused=paused)
+        run, notices = active.start_run(variant, hyper, config, dataset, paused=paused)
         if paused:
             run.job.step()  # the first step, as pressed
         st.session_state[keys.TRAIN_NOTICES] = notices  # shown after the rerun below
@@ -82,10 +85,10 @@ def begin(paused: bool = False) -> None:
 if start:
     begin()
 with settings:
-    stepping.controls(active, lambda: begin(paused=True))
+    stepping.controls(shown, lambda: begin(paused=True))
 
 with view:
-    live.panel(active, dataset)
-    takehome.downloads(active)  # the run's script, notebook, report and final row
+    live.panel(shown, dataset)
+    downloads.downloads(shown)  # the run's script, notebook, report and final row
 
 live.runs_table()

@@ -131,11 +131,13 @@ SMALL_SETTINGS = {"vae": {"code_dim": 2}, "deep": {"hidden_sizes": (64, 32), "pr
 
 
 def session_run(variant: str, dataset, timeout: float):
-    """A finished one-epoch run of `variant` as a browser session holds it (ui.state.Run,
+    """A finished one-epoch run of `variant` as a browser session holds it (ui.runs.active.Run,
     id the variant's name, named "<variant>-1"), trained from a fixed seed."""
-    from core.jobs import JobQueue, JobSpec, LocalJob
-    from core.training import TrainConfig
-    from ui.session import Run
+    from core.jobs.spec import JobSpec
+
+    from core.jobs.local import JobQueue, LocalJob
+    from core.training.loop import TrainConfig
+    from ui.runs.session import Run
 
     torch.manual_seed(0)
     job = LocalJob(JobSpec(variant, SMALL_SETTINGS.get(variant, {}), TrainConfig(epochs=1)),

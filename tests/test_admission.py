@@ -11,18 +11,20 @@ import time
 import pytest
 import torch
 
-from core import admission
+from core import devices
 from core.data import Dataset
-from core.jobs import JobQueue, JobSpec, LocalJob
+from core.jobs import admission
+from core.jobs.local import JobQueue, LocalJob
+from core.jobs.spec import JobSpec
 from core.models import MODELS, build_model
-from core.training import TrainConfig
+from core.training.loop import TrainConfig
 from tests.conftest import ROOT
 
 MEASURE = """
 import gc, json, os, resource, sys
 import torch
 torch.set_num_threads(1)
-from core.admission import memory_need
+from core.jobs.admission import memory_need
 from core.data import Dataset
 from core.devices import resolve_precision
 from core.models import MODELS, build_model
@@ -123,23 +125,34 @@ def _rss() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(monkeypatch):
+@pytest.mark.parametrize("fast_bf16", [False, True])
+def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(monkeypatch,
+                                                                               fast_bf16):
     """The issue's example: convolutional, 128 channels, code 1,024, batch 65,536 on MNIST-sized
-    data (60,000 images) under an 8 GB per-job limit."""
+    data (60,000 images) under an 8 GB per-job limit; on a CPU without fast bfloat16 (float32)
+    and on one with it (the bfloat16 probe that auto precision then runs), whatever this CPU
+    is: the CPU's answer is replaced, and autocast runs bfloat16 on any CPU."""
+    monkeypatch.setattr(devices, "_fast_bf16", lambda: fast_bf16)
     monkeypatch.setenv("AE_JOB_MEMORY_MB", "8192")
     images = torch.zeros(60_000, 1, 28, 28)
     dataset = Dataset("mnist-sized", images, images[:100], None, None)
     spec = JobSpec("convolutional", {"channels": 128, "code_dim": 1024},
                    TrainConfig(batch_size=65536), dataset.name)
+    model = build_model("convolutional", channels=128, code_dim=1024)
+    cpu = torch.device("cpu")
+    precision = devices.resolve_precision("auto", cpu, model)
+    assert (precision == torch.bfloat16) == fast_bf16  # a model of 26 M parameters
+    # what the refusal must not allocate: the refused batch's activations (14 to 27 GB)
+    refused_batch = admission.memory_need(model, dataset, 65536, cpu, precision).per_image * 65536
     before = _rss()  # how fast: python -m bench --only admission
     with pytest.raises(admission.JobRefused) as refused:
         LocalJob(spec, dataset, queue=JobQueue(1))
-    assert _rss() - before < 200 * 2**20  # nothing near a batch's activations was allocated
+    # the probe's two tiny batches and the model cost 200-230 MB; 5% of the batch is 0.7-1.3 GB
+    assert _rss() - before < 0.05 * refused_batch
     message = str(refused.value)
     assert "GB" in message and "AE_JOB_MEMORY_MB" in message and "8.0 GB per job" in message
     fits = int(message.split("A batch size of ")[1].split(" or less")[0].replace(",", ""))
-    model = build_model("convolutional", channels=128, code_dim=1024)
-    need = admission.memory_need(model, dataset, fits, torch.device("cpu"))
+    need = admission.memory_need(model, dataset, fits, cpu, precision)
     assert need.total <= 8192 * 2**20 and fits & (fits - 1) == 0  # a power of two that fits
 
 
@@ -155,7 +168,7 @@ def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_di
     weights = job.state_dict()  # what it learned until then is kept, and saveable
     if final.loss_steps:  # on a machine too busy for even one step in 5 s, nothing to compare
         assert any(not torch.equal(weights[k], initial[k]) for k in initial)
-    from core import store
+    from core.runs import store
 
     folder = store.save_run(tmp_path / "budget", job.model, snapshot=final)
     assert store.read_description(folder)["variant"] == "standard"
@@ -221,7 +234,7 @@ def test_expected_duration_extrapolates_progress():
 
 
 def test_two_sessions_saving_one_name_keep_both_runs(tmp_path, monkeypatch):
-    from core import store
+    from core.runs import store
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
     first, notice = store.save_owned_run("standard-1", build_model("standard"), "alice")
@@ -242,7 +255,7 @@ def test_two_sessions_saving_one_name_keep_both_runs(tmp_path, monkeypatch):
 
 
 def test_the_runs_folder_limit_is_enforced(tmp_path, monkeypatch):
-    from core import store
+    from core.runs import store
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("AE_RUNS_MAX_MB", "0.5")  # a standard run is about 0.2 MB
@@ -253,7 +266,7 @@ def test_the_runs_folder_limit_is_enforced(tmp_path, monkeypatch):
 
 
 def test_runs_outside_the_runs_folder_cannot_be_deleted(tmp_path, monkeypatch):
-    from core import store
+    from core.runs import store
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path / "runs"))
     outside = store.save_run(tmp_path / "zoo" / "standard", build_model("standard"),
@@ -270,7 +283,6 @@ def test_auto_precision_is_bfloat16_only_for_large_models_on_cpus_that_run_it_fa
     holds on AVX2, AVX-512 and AMX machines alike): float32 for the small models everywhere,
     bfloat16 for a model of a million parameters or more where oneDNN says bfloat16 is fast;
     an explicit choice is kept."""
-    from core import devices
 
     monkeypatch.setattr(devices, "_fast_bf16", lambda: fast_bf16)
     cpu = torch.device("cpu")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from core import analysis
 from core.models import build_model
 from core.models.base import in_mode
+from core.science import analysis
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,14 @@ import re
 import pytest
 import torch
 
-from core import analysis, store
-from core.jobs import JobQueue, JobSpec, LocalJob
+from core.jobs.local import JobQueue, LocalJob
+from core.jobs.spec import JobSpec
 from core.models import MODELS, build_model
 from core.params import parse_assignments
 from core.progress import Progress
-from core.training import TrainConfig
+from core.runs import store
+from core.science import analysis
+from core.training.loop import TrainConfig
 from tests.conftest import ROOT
 
 
@@ -59,10 +61,10 @@ def test_a_field_that_means_something_of_its_own_has_its_own_help_text():
 
 def test_every_chart_and_image_row_has_a_text_alternative():
     """A screen-reader user gets a sentence for every chart (st.plotly_chart's alt) and every
-    row of digits (ui.images.show_row's alt, or its caption, which it then reads): no call in
+    row of digits (ui.kit.images.show_row's alt, or its caption, which it then reads): no call in
     pages/ or ui/ leaves it out."""
     missing = []
-    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     node.func.attr in ("plotly_chart", "show_row"):
@@ -73,9 +75,11 @@ def test_every_chart_and_image_row_has_a_text_alternative():
     assert not missing, missing
 
 
-def test_no_module_in_core_is_over_about_300_lines():
-    sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "core").rglob("*.py")}
-    assert max(sizes.values()) <= 320, sizes
+def test_no_module_in_core_ui_or_pages_is_over_300_lines():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines())
+             for folder in ("core", "ui", "pages") for p in (ROOT / folder).rglob("*.py")}
+    assert len(sizes) > 100  # the folders were found
+    assert not {name: n for name, n in sizes.items() if n > 300}
 
 
 def _imports(path) -> set[str]:
@@ -94,13 +98,13 @@ def test_data_does_not_import_uploads():
 
 
 def test_pages_and_ui_never_reseed_the_global_generator():
-    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("**/*.py")]:
         assert "manual_seed(" not in re.sub(r"Generator\(\)\.manual_seed\(", "", path.read_text()
                                             ), path.name
 
 
 def test_pages_do_not_test_variant_names():
-    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("**/*.py")]:
         text = path.read_text()
         assert not re.search(r"variant\s*==\s*\"", text), path.name
         assert 'hasattr(model, "sample")' not in text, path.name
@@ -183,8 +187,8 @@ def test_one_parser_for_key_value_settings():
 def test_a_tied_decoder_is_drawn_with_its_output():
     """Tied weights still make a decoder (the encoder's weights transposed): the diagram shows
     it, and says it is tied."""
-    from core.architecture import describe
-    from ui.diagrams import svg
+    from core.science.architecture import describe
+    from ui.kit.diagrams import svg
 
     arch = describe(build_model("contractive"))
     assert arch.tied and [layer.shape for layer in arch.encoder[1:]] == [(32,)]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import class_publisher, classroom
-from core.class_members import join
+from core.classroom import classes, publisher
+from core.classroom.members import join
 from tests.conftest import ROOT
 from tests.test_classroom import FakeJob
 
@@ -52,21 +52,21 @@ def test_a_teacher_starts_a_class_and_sees_the_board_and_the_controls():
     assert any(code in m.value for m in at.markdown)
     assert at.image  # the QR code
     join(code, "Ana")
-    classroom.publish(code, "Ana", "r1", FakeJob())
+    publisher.publish(code, "Ana", "r1", FakeJob())
     at.run()
     assert not at.exception, at.exception
     assert {"class.show_others", "class.spotlight", "class.close"} <= keys(at)
     board = at.dataframe[0].value
     assert list(board["nickname"]) == ["Ana"]
     at.selectbox(key="class.spotlight").set_value("r1").run()
-    assert classroom.info(code)["spotlight"] == "r1"
+    assert classes.info(code)["spotlight"] == "r1"
     assert any("Ana" in h.value for h in at.header)
-    classroom.close_class(code, teacher["key"])
-    class_publisher.flush(timeout=10)
+    classes.close_class(code, teacher["key"])
+    publisher.flush(timeout=10)
 
 
 def test_a_student_joins_with_the_link_and_has_no_teacher_control():
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     at = class_page(query={"class": teacher.code})
     assert at.text_input(key="class.code").value == teacher.code
     at.text_input(key="class.nickname").set_value("João")
@@ -74,30 +74,30 @@ def test_a_student_joins_with_the_link_and_has_no_teacher_control():
     assert not at.exception, at.exception
     assert at.session_state["class_member"] == {"code": teacher.code, "nickname": "João"}
     assert not keys(at) & set(TEACHER_CONTROLS)
-    classroom.publish(teacher.code, "João", "mine", FakeJob())
-    classroom.publish(teacher.code, "Bia", "other", FakeJob())
+    publisher.publish(teacher.code, "João", "mine", FakeJob())
+    publisher.publish(teacher.code, "Bia", "other", FakeJob())
     at.run()
     assert list(at.dataframe[0].value["nickname"]) == ["João"]  # the others' stay hidden
-    classroom.update(teacher.code, teacher.key, show_others=True)
+    classes.update(teacher.code, teacher.key, show_others=True)
     at.run()
     assert set(at.dataframe[0].value["nickname"]) == {"João", "Bia"}
     assert not keys(at) & set(TEACHER_CONTROLS)
     at.switch_page("pages/train.py").run()
     next(b for b in at.button if b.label == "Train").click().run()  # published as João's
     run = next(iter(at.session_state["runs"].values()))
-    assert [r["run_id"] for r in classroom.records(teacher.code) if r["nickname"] == "João"] \
+    assert [r["run_id"] for r in classes.records(teacher.code) if r["nickname"] == "João"] \
         == ["mine", run.id]
     run.job.stop()
     run.job.wait(timeout=30)
-    classroom.close_class(teacher.code, teacher.key)
-    class_publisher.flush(timeout=30)
+    classes.close_class(teacher.code, teacher.key)
+    publisher.flush(timeout=30)
     at.switch_page("pages/class.py")
     at.run()
     assert any(teacher.code in i.value for i in at.info)  # the class has ended
 
 
 def test_wrong_code_nickname_and_key_are_refused():
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     at = class_page()
     at.text_input(key="class.code").set_value("ZZZZZZ")
     at.text_input(key="class.nickname").set_value("Ana")
@@ -113,11 +113,11 @@ def test_wrong_code_nickname_and_key_are_refused():
     right = class_page(query={"class": teacher.code, "teacher": teacher.key})
     assert right.session_state["class_teacher"]["code"] == teacher.code
     assert "class.close" in keys(right)
-    classroom.close_class(teacher.code, teacher.key)
+    classes.close_class(teacher.code, teacher.key)
 
 
 def test_the_projected_page_never_shows_the_teacher_s_key():
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     session = {"class_teacher": {"code": teacher.code, "key": teacher.key}}
     private = class_page(session)
     assert any(teacher.key in c.value for c in private.code)  # the teacher link, folded
@@ -125,7 +125,7 @@ def test_the_projected_page_never_shows_the_teacher_s_key():
     shown = [c.value for c in projected.code] + [m.value for m in projected.markdown]
     assert any(teacher.code in text for text in shown)
     assert not any(teacher.key in text for text in shown)
-    classroom.close_class(teacher.code, teacher.key)
+    classes.close_class(teacher.code, teacher.key)
 
 
 def test_a_reload_brings_a_student_back_to_their_place():
@@ -134,7 +134,7 @@ def test_a_reload_brings_a_student_back_to_their_place():
     that."""
     from ui import keys as session_keys
 
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     browser = {session_keys.OWNER: "one-browser"}
     first = class_page(session=browser, query={"class": teacher.code})
     first.text_input(key="class.nickname").set_value("João")

@@ -11,11 +11,12 @@ from dataclasses import replace
 
 import pytest
 import torch
+from core.jobs.spec import JobSpec
 
-from core.jobqueue import JobQueue
-from core.jobs import JobSpec, LocalJob
-from core.timeshare import TimeShare
-from core.training import TrainConfig
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
+from core.jobs.timeshare import TimeShare
+from core.training.loop import TrainConfig
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.timeout(180)

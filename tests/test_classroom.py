@@ -12,13 +12,14 @@ import time
 import pytest
 import torch
 
-from core import challenges, class_publisher, classroom, store
-from core.class_members import check_nickname, join, leave, membership, nicknames
-from core.jobs import JobSpec
+from core.classroom import challenges, classes, publisher
+from core.classroom.members import check_nickname, join, leave, membership, nicknames
+from core.jobs.spec import JobSpec
 from core.messages import Problem
 from core.models import build_model
 from core.progress import JobSnapshot
-from core.training import TrainConfig
+from core.runs import store
+from core.training.loop import TrainConfig
 from tests.conftest import ROOT
 
 
@@ -32,38 +33,38 @@ def refused(key: str, call, *args, **kwargs) -> Problem:
 # ---------------------------------------------------------------- codes and keys
 
 def test_a_class_has_a_short_code_without_look_alikes_and_a_secret_key():
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     assert len(teacher.code) == 6 and not set(teacher.code) & set("0O1Il")
     assert len(teacher.key) >= 40
-    stored = (classroom.classes_dir() / teacher.code / "class.json").read_text()
+    stored = (classes.classes_dir() / teacher.code / "class.json").read_text()
     assert teacher.key not in stored  # only its hash is on disk
-    assert "key_hash" not in classroom.info(teacher.code)
-    assert classroom.is_teacher(teacher.code, teacher.key)
-    assert classroom.info(teacher.code.lower())["code"] == teacher.code  # typed in lower case
+    assert "key_hash" not in classes.info(teacher.code)
+    assert classes.is_teacher(teacher.code, teacher.key)
+    assert classes.info(teacher.code.lower())["code"] == teacher.code  # typed in lower case
 
 
 def test_a_wrong_code_says_so_without_telling_which_classes_exist():
-    teacher = classroom.create_class()
-    unknown = refused("class_unknown", classroom.folder_of, "ABCDEF")
+    teacher = classes.create_class()
+    unknown = refused("class_unknown", classes.folder_of, "ABCDEF")
     malformed = refused("class_unknown", join, "../../etc", "Ana")
-    classroom.close_class(teacher.code, teacher.key)
+    classes.close_class(teacher.code, teacher.key)
     closed = refused("class_unknown", join, teacher.code, "Ana")
     assert str(unknown) == str(malformed) == str(closed)
 
 
 def test_teacher_actions_need_the_key():
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     for key in ("wrong", "", None, teacher.key[:-1]):
-        refused("class_not_teacher", classroom.update, teacher.code, key, show_others=True)
-        refused("class_not_teacher", classroom.close_class, teacher.code, key)
+        refused("class_not_teacher", classes.update, teacher.code, key, show_others=True)
+        refused("class_not_teacher", classes.close_class, teacher.code, key)
         refused("class_not_teacher", challenges.set_challenge, teacher.code, key,
-                challenges.make("test_error"))
+                challenges.new_challenge("test_error"))
         refused("class_not_teacher", challenges.close_challenge, teacher.code, key)
-        refused("class_not_teacher", class_publisher.export_run, teacher.code, key, "r1", "me")
-    assert not classroom.info(teacher.code)["show_others"]
-    other = classroom.create_class()  # one class's key opens no other class
-    refused("class_not_teacher", classroom.update, teacher.code, other.key, show_others=True)
-    assert classroom.update(teacher.code, teacher.key, show_others=True)["show_others"]
+        refused("class_not_teacher", publisher.export_run, teacher.code, key, "r1", "me")
+    assert not classes.info(teacher.code)["show_others"]
+    other = classes.create_class()  # one class's key opens no other class
+    refused("class_not_teacher", classes.update, teacher.code, other.key, show_others=True)
+    assert classes.update(teacher.code, teacher.key, show_others=True)["show_others"]
 
 
 # ---------------------------------------------------------------- nicknames and limits
@@ -84,7 +85,7 @@ def test_markup_control_characters_and_bad_lengths_are_refused(name, key):
 
 
 def test_a_taken_nickname_gets_a_suffix():
-    code = classroom.create_class().code
+    code = classes.create_class().code
     first, second, third = (join(code, name) for name in ("Ana", "ana", "Ana"))
     assert first.nickname == "Ana" and first.asked == "Ana"
     assert second.nickname == "ana-2" and second.asked == "ana"
@@ -99,7 +100,7 @@ def test_a_browser_that_joined_gets_its_place_back_after_a_reload():
     class and the nickname again, and joining again, even asking another name, keeps that
     name instead of adding a numbered one; another browser is another student. After leaving,
     a reload no longer brings it back."""
-    code = classroom.create_class().code
+    code = classes.create_class().code
     ana = join(code, "Ana", owner="browser-a")
     assert not ana.returning and membership("browser-a") == join(code, "Ana", owner="browser-a")
     again = join(code, "Beatriz", owner="browser-a")
@@ -113,11 +114,11 @@ def test_a_browser_that_joined_gets_its_place_back_after_a_reload():
 
 
 def test_limits_on_classes_and_students(monkeypatch):
-    monkeypatch.setenv(classroom.CLASSES_ENV, "2")
-    monkeypatch.setenv(classroom.STUDENTS_ENV, "2")
-    code = classroom.create_class().code
-    classroom.create_class()
-    error = refused("class_limit", classroom.create_class)
+    monkeypatch.setenv(classes.CLASSES_ENV, "2")
+    monkeypatch.setenv(classes.STUDENTS_ENV, "2")
+    code = classes.create_class().code
+    classes.create_class()
+    error = refused("class_limit", classes.create_class)
     assert error.fields["most"] == 2
     join(code, "a")
     join(code, "b")
@@ -125,9 +126,9 @@ def test_limits_on_classes_and_students(monkeypatch):
 
 
 @pytest.mark.parametrize("name, value, call", [
-    (classroom.CLASSES_ENV, "twenty", classroom.create_class),
-    (classroom.STUDENTS_ENV, "2.5", classroom.max_students),
-    (classroom.IDLE_ENV, "6h", classroom.idle_seconds)])
+    (classes.CLASSES_ENV, "twenty", classes.create_class),
+    (classes.STUDENTS_ENV, "2.5", classes.max_students),
+    (classes.IDLE_ENV, "6h", classes.idle_seconds)])
 def test_a_bad_limit_is_refused_by_its_name(monkeypatch, name, value, call):
     monkeypatch.setenv(name, value)  # not silently the default: the server says what is wrong
     with pytest.raises(ValueError, match=f"{name}='{value}' is not a"):
@@ -135,23 +136,23 @@ def test_a_bad_limit_is_refused_by_its_name(monkeypatch, name, value, call):
 
 
 def test_limits_may_be_fractional_hours_and_blank(monkeypatch):
-    monkeypatch.setenv(classroom.IDLE_ENV, "0.5")
-    monkeypatch.setenv(classroom.CLASSES_ENV, " ")
-    assert classroom.idle_seconds() == 1800 and classroom.max_classes() == 20
+    monkeypatch.setenv(classes.IDLE_ENV, "0.5")
+    monkeypatch.setenv(classes.CLASSES_ENV, " ")
+    assert classes.idle_seconds() == 1800 and classes.max_classes() == 20
 
 
 def test_an_idle_class_ends_and_its_records_go_with_it(monkeypatch):
-    monkeypatch.setenv(classroom.IDLE_ENV, "1")
-    teacher = classroom.create_class()
+    monkeypatch.setenv(classes.IDLE_ENV, "1")
+    teacher = classes.create_class()
     join(teacher.code, "Ana")
-    folder = classroom.classes_dir() / teacher.code
-    classroom.folder_of(teacher.code)  # still open
+    folder = classes.classes_dir() / teacher.code
+    classes.folder_of(teacher.code)  # still open
     old = time.time() - 2 * 3600
     for path in (folder / "activity", folder / "class.json"):
         os.utime(path, (old, old))
     refused("class_unknown", join, teacher.code, "Bia")
     assert not folder.exists()
-    assert teacher.code not in classroom.open_classes()
+    assert teacher.code not in classes.open_classes()
 
 
 # ---------------------------------------------------------------- runs on the board
@@ -180,17 +181,17 @@ class FakeJob:
 
 
 def test_the_publisher_writes_live_and_final_records(small_digits):
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     ana = join(teacher.code, "Ana")
     job = FakeJob("sparse", code_dim=16, l1_weight=0.0)
-    classroom.publish(teacher.code, ana.nickname, "run1", job, dataset=small_digits)
-    (record,) = classroom.records(teacher.code)
+    publisher.publish(teacher.code, ana.nickname, "run1", job, dataset=small_digits)
+    (record,) = classes.records(teacher.code)
     assert record["nickname"] == "Ana" and record["status"] == "running"
     assert record["code_size"] == 16 and record["parameters"] > 0
     assert challenges.changed(record) == {"code_dim": 16, "l1_weight": 0.0, "epochs": 1}
     job.finish(small_digits)
-    assert class_publisher.flush(timeout=120)
-    (record,) = classroom.records(teacher.code)
+    assert publisher.flush(timeout=120)
+    (record,) = classes.records(teacher.code)
     assert record["final"] and record["status"] == "done" and record["test_error"] == 31.0
     assert record["preview_png"].startswith(b"\x89PNG")
     metrics = record["metrics"]
@@ -201,31 +202,31 @@ def test_the_publisher_writes_live_and_final_records(small_digits):
     verdict = record["verdict"]  # the sparse lesson, this run against the zoo's standard
     assert verdict["lesson"] == "sparse" and isinstance(verdict["holds"], bool)
     assert verdict["holds"] or "no_pressure:sparse" in verdict["reasons"]
-    classroom.spotlight(teacher.code, teacher.key, "run1")
-    folder, _ = class_publisher.export_run(teacher.code, teacher.key, "run1", owner="teacher")
+    classes.spotlight(teacher.code, teacher.key, "run1")
+    folder, _ = publisher.export_run(teacher.code, teacher.key, "run1", owner="teacher")
     model, description = store.load_run(folder)
     assert description["variant"] == "sparse" and model.code_dim == 16
-    classroom.close_class(teacher.code, teacher.key)
+    classes.close_class(teacher.code, teacher.key)
     assert folder.is_dir()  # exported: it stays after the class ends
 
 
 def test_students_see_their_own_runs_unless_the_teacher_shows_all(small_digits):
-    first, second = classroom.create_class(), classroom.create_class()
+    first, second = classes.create_class(), classes.create_class()
     for code, names in ((first.code, ("Ana", "Bia")), (second.code, ("Caio",))):
         for name in names:
             join(code, name)
-            classroom.publish(code, name, f"{code}-{name}", FakeJob())
-    mine, _ = classroom.visible(first.code, "Ana")
+            publisher.publish(code, name, f"{code}-{name}", FakeJob())
+    mine, _ = classes.visible(first.code, "Ana")
     assert [r["nickname"] for r in mine] == ["Ana"]
-    assert {r["nickname"] for r in classroom.visible(first.code, None, first.key)[0]} == \
+    assert {r["nickname"] for r in classes.visible(first.code, None, first.key)[0]} == \
         {"Ana", "Bia"}
-    classroom.update(first.code, first.key, show_others=True)
-    shown = {r["nickname"] for r in classroom.visible(first.code, "Ana")[0]}
+    classes.update(first.code, first.key, show_others=True)
+    shown = {r["nickname"] for r in classes.visible(first.code, "Ana")[0]}
     assert shown == {"Ana", "Bia"}  # never the other class's Caio
-    assert [r["nickname"] for r in classroom.visible(second.code, "Caio")[0]] == ["Caio"]
+    assert [r["nickname"] for r in classes.visible(second.code, "Caio")[0]] == ["Caio"]
     for teacher in (first, second):
-        classroom.close_class(teacher.code, teacher.key)
-    assert class_publisher.flush(timeout=10)  # a closed class's runs stop being published
+        classes.close_class(teacher.code, teacher.key)
+    assert publisher.flush(timeout=10)  # a closed class's runs stop being published
 
 
 # ---------------------------------------------------------------- challenges
@@ -240,7 +241,7 @@ def record(run_id, variant="standard", error=30.0, code=32, epochs=1, parameters
 
 
 def test_a_challenge_ranks_eligible_runs_and_says_what_others_break():
-    challenge = challenges.make("test_error", variants=["standard", "sparse"], max_code=32,
+    challenge = challenges.new_challenge("test_error", variants=["standard", "sparse"], max_code=32,
                                 max_epochs=3)
     rows = challenges.leaderboard([
         record("a", error=20), record("b", error=10), record("c", variant="vae", error=5),
@@ -253,68 +254,68 @@ def test_a_challenge_ranks_eligible_runs_and_says_what_others_break():
                                   "most": "standard, sparse"}]
     assert [b["constraint"] for b in rows[5]["broken"]] == ["max_code", "max_epochs"]
     sparsest = challenges.leaderboard([record("a", error=20), record("b", error=10)],
-                                      challenges.make("sparsity"))
+                                      challenges.new_challenge("sparsity"))
     assert [r["run_id"] for r in sparsest] == ["a", "b"]  # higher is better
-    noisy = challenges.make("noise", noise_kind="gaussian", noise_level=0.3)
-    assert challenges.value(record("a", error=20), noisy) == 25
+    noisy = challenges.new_challenge("noise", noise_kind="gaussian", noise_level=0.3)
+    assert challenges.measure_of(record("a", error=20), noisy) == 25
 
 
 def test_challenge_settings_are_checked():
-    refused("challenge_metric", challenges.make, "speed")
-    refused("challenge_noise", challenges.make, "noise", noise_level=0.25)
-    refused("challenge_constraint", challenges.make, "test_error", variants=["nope"])
-    refused("challenge_constraint", challenges.make, "test_error", max_code=0)
+    refused("challenge_metric", challenges.new_challenge, "speed")
+    refused("challenge_noise", challenges.new_challenge, "noise", noise_level=0.25)
+    refused("challenge_constraint", challenges.new_challenge, "test_error", variants=["nope"])
+    refused("challenge_constraint", challenges.new_challenge, "test_error", max_code=0)
 
 
 def test_closing_a_challenge_keeps_the_winners(small_digits):
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     for name, code_dim in (("Ana", 8), ("Bia", 16), ("Caio", 64)):
         job = FakeJob(code_dim=code_dim)
-        classroom.publish(teacher.code, name, name, job, dataset=small_digits)
+        publisher.publish(teacher.code, name, name, job, dataset=small_digits)
         job.finish(small_digits)
-    assert class_publisher.flush(timeout=180)
+    assert publisher.flush(timeout=180)
     challenges.set_challenge(teacher.code, teacher.key,
-                             challenges.make("parameters", max_code=32))
+                             challenges.new_challenge("parameters", max_code=32))
     closed = challenges.close_challenge(teacher.code, teacher.key)
     assert closed["closed"] and closed["winners"] == ["Ana", "Bia"]
-    assert classroom.info(teacher.code)["challenge"]["winners"] == ["Ana", "Bia"]
+    assert classes.info(teacher.code)["challenge"]["winners"] == ["Ana", "Bia"]
 
 
 # ---------------------------------------------------------------- two processes
 
 OTHER_PROCESS = """
 import json, sys
-from core import classroom
-from core.class_members import join
+from core.classroom import classes, publisher
+from core.classroom.members import join
 from tests.test_classroom import FakeJob
 member = join(sys.argv[1], "Ana")
 job = FakeJob()
-classroom.publish(sys.argv[1], member.nickname, "other", job)
-board = classroom.visible(sys.argv[1], member.nickname)[0]
-print(json.dumps({"nickname": member.nickname, "teacher": classroom.is_teacher(sys.argv[1], "x"),
+publisher.publish(sys.argv[1], member.nickname, "other", job)
+board = classes.visible(sys.argv[1], member.nickname)[0]
+print(json.dumps({"nickname": member.nickname, "teacher": classes.is_teacher(sys.argv[1], "x"),
                   "board": [r["nickname"] for r in board]}))
 """
 
 
 def test_two_processes_share_one_class(tmp_path):
-    teacher = classroom.create_class()
+    teacher = classes.create_class()
     join(teacher.code, "Ana")
-    classroom.publish(teacher.code, "Ana", "here", FakeJob())
+    publisher.publish(teacher.code, "Ana", "here", FakeJob())
     result = subprocess.run([sys.executable, "-c", OTHER_PROCESS, teacher.code],
                             capture_output=True, text=True, cwd=ROOT, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen == {"nickname": "Ana-2", "teacher": False, "board": ["Ana-2"]}
-    assert {r["run_id"] for r in classroom.records(teacher.code)} == {"here", "other"}
+    assert {r["run_id"] for r in classes.records(teacher.code)} == {"here", "other"}
     assert nicknames(teacher.code) == ["Ana", "Ana-2"]
-    classroom.close_class(teacher.code, teacher.key)
-    assert class_publisher.flush(timeout=10)
+    classes.close_class(teacher.code, teacher.key)
+    assert publisher.flush(timeout=10)
 
 
 def test_the_preview_strip_is_small():
     images = torch.rand(10, 1, 28, 28)
-    png = class_publisher.preview_png(images, images)
+    png = publisher.preview_png(images, images)
     assert png.startswith(b"\x89PNG") and len(png) < 20_000
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.architecture import describe
 from core.models import MODELS, build_model
-from ui import diagrams
+from core.science.architecture import describe
 from ui.i18n import LANGUAGES
+from ui.kit import diagrams
 
 
 def test_the_standard_autoencoder_is_784_to_its_code_and_back():
@@ -35,5 +35,5 @@ def test_each_variant_shows_its_own_pressure():
 def test_the_shipped_diagrams_match_the_code(variant, lang):
     shipped = (diagrams.ASSETS / f"{variant}.{lang}.svg").read_text(encoding="utf-8").strip()
     drawn, alt = diagrams.for_model(build_model(variant), lang)
-    assert shipped == drawn, "run `python -m ui.diagrams` to redraw assets/diagrams"
+    assert shipped == drawn, "run `python -m ui.kit.diagrams` to redraw assets/diagrams"
     assert shipped.startswith("<svg") and str(build_model(variant).code_dim) in alt

@@ -1,4 +1,5 @@
-"""A drawn digit made MNIST-like (core.drawing), and the Draw page (AppTest, both languages)."""
+"""A drawn digit made MNIST-like (core.science.drawing), and the Draw page (AppTest, both
+languages)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core import drawing, projection
 from core.models import build_model
+from core.science import drawing, projection
 from tests.conftest import ROOT
 from ui.i18n import translate
 
@@ -219,7 +220,7 @@ def test_a_dot_or_a_scribble_gets_a_clear_message(strokes, problem, lang):
 
 def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(monkeypatch, tmp_path,
                                                                        small_digits):
-    from ui.session import Run
+    from ui.runs.session import Run
 
     monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # a server without the pretrained zoo
     at = draw_page(SEVEN)

@@ -14,10 +14,10 @@ import sys
 
 import pytest
 
-from core import export
 from core.data import Dataset
 from core.models import MODELS, build_seeded
-from core.training import TrainConfig, train
+from core.takehome import export
+from core.training.loop import TrainConfig, train
 from tests.conftest import ROOT
 from ui.i18n import catalog
 
@@ -150,8 +150,9 @@ def test_notebook_holds_the_script_as_cells():
 def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_digits):
     """A saved run's record carries its owner's id and lives under the runs folder: neither
     may reach a script or a report someone downloads."""
-    from core import report, store
-    from core.training import TrainConfig as Config
+    from core.runs import store
+    from core.takehome import report
+    from core.training.loop import TrainConfig as Config
 
     runs = tmp_path / "secret-runs-folder"
     monkeypatch.setenv("AE_RUNS_DIR", str(runs))

@@ -44,8 +44,8 @@ def test_the_limit_is_a_setting_and_every_preset_fits_the_default(monkeypatch):
 
 def test_the_command_line_and_the_job_backend_refuse_alike(capsys, small_digits):
     from core.__main__ import main
-    from core.backends import start_job
-    from core.jobs import JobSpec
+    from core.jobs.backends import start_job
+    from core.jobs.spec import JobSpec
 
     assert main(["train", "--variant", "deep", "--set",
                  f"hidden_sizes={HUGE_STACK}".replace(" ", "")]) != 0
@@ -86,7 +86,7 @@ def _corpus(name: str) -> bytes:
 def test_a_pixel_bomb_is_refused_from_its_headers_before_any_picture_is_decoded(monkeypatch):
     from PIL import Image
 
-    from core.uploads import read_upload
+    from core.uploads.reading import read_upload
 
     def never(*args, **kwargs):
         raise AssertionError("a picture was decoded")
@@ -100,7 +100,7 @@ def test_a_pixel_bomb_is_refused_from_its_headers_before_any_picture_is_decoded(
 
 
 def test_the_pixel_budget_is_a_setting(monkeypatch):
-    from core.uploads import read_upload
+    from core.uploads.reading import read_upload
     from tests.make_bad_uploads import _pictures, zip_bytes
 
     upload = zip_bytes(_pictures(12))  # 12 pictures of 28x28: 9,408 pixels
@@ -113,7 +113,7 @@ def test_the_pixel_budget_is_a_setting(monkeypatch):
 @pytest.mark.parametrize("name", ["bad-deflate.zip", "bad-crc.zip", "deflate64.zip",
                                   "encrypted.zip", "truncated.zip", "truncated.npz"])
 def test_every_failure_to_read_an_archive_is_one_clear_refusal(name):
-    from core.uploads import read_upload
+    from core.uploads.reading import read_upload
 
     with pytest.raises(Problem) as refused:
         read_upload(_corpus(name), name)
@@ -122,12 +122,14 @@ def test_every_failure_to_read_an_archive_is_one_clear_refusal(name):
 
 
 def test_no_upload_module_is_over_300_lines():
-    for path in (ROOT / "core").glob("upload*.py"):
+    modules = sorted((ROOT / "core" / "uploads").glob("*.py"))
+    assert {p.name for p in modules} >= {"reading.py", "archives.py", "images.py", "refusals.py"}
+    for path in modules:
         assert len(path.read_text().splitlines()) < 300, path.name
 
 
 def test_the_sidebar_parses_an_upload_once_and_refuses_a_broken_one(monkeypatch):
-    import ui.sidebar
+    import ui.frame.sidebar
     from tests.make_bad_uploads import _pictures, zip_bytes
 
     monkeypatch.setenv("AE_UMAP_WARMUP", "0")
@@ -137,8 +139,8 @@ def test_the_sidebar_parses_an_upload_once_and_refuses_a_broken_one(monkeypatch)
         calls.append(name)
         return read(data, name)
 
-    read = ui.sidebar.read_upload
-    monkeypatch.setattr(ui.sidebar, "read_upload", counted)
+    read = ui.frame.sidebar.read_upload
+    monkeypatch.setattr(ui.frame.sidebar, "read_upload", counted)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["dataset_name"] = "upload"
     at.run()
@@ -160,7 +162,7 @@ def test_the_sidebar_parses_an_upload_once_and_refuses_a_broken_one(monkeypatch)
 def test_an_owner_is_the_same_in_every_tab_and_after_a_reload(tmp_path):
     from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 
-    from core import identity
+    from core.runs import identity
 
     token = bytes(range(16))
     # Streamlit re-sends the cookie on every page load: the same token under a new mask
@@ -184,7 +186,7 @@ def runs_folder(tmp_path, monkeypatch):
 
 
 def test_each_owner_has_a_quota_of_saved_runs(runs_folder, monkeypatch):
-    from core import store
+    from core.runs import store
 
     model = build_model("standard")
     monkeypatch.setenv("AE_OWNER_RUNS", "2")
@@ -205,7 +207,7 @@ def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_fo
     import os
     import time
 
-    from core import store
+    from core.runs import store
 
     model = build_model("standard")
     checkpoint = store.save_run(store.autosave_dir() / "standard-1-abc", model,
@@ -222,7 +224,7 @@ def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_fo
 
 
 def test_each_run_json_is_parsed_once_per_version_of_its_folder(runs_folder, monkeypatch):
-    from core import store
+    from core.runs import store
 
     model = build_model("standard")
     for name in ("a", "b"):
@@ -242,8 +244,8 @@ def test_saved_runs_are_listed_without_loading_them_and_downloads_hide_the_owner
     import json
     import zipfile
 
-    from core import store
-    from ui import library
+    from core.runs import store
+    from ui.runs import library
 
     store.save_owned_run("theirs", build_model("standard"), "owner-secret-id")
     run = next(r for r in library.all_runs() if r.name == "theirs")
@@ -278,7 +280,7 @@ class _SlowWorker:
 def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_bounded():
     import torch
 
-    from core import projection
+    from core.science import projection
 
     service = projection.ProjectionService(max_waiting=3)
     worker = service._worker = _SlowWorker()
@@ -321,7 +323,7 @@ def test_a_missing_dataset_tells_the_user_no_folder_and_the_log_the_details(
 
 
 def test_a_run_that_cannot_be_written_names_no_server_path(tmp_path, monkeypatch):
-    from core import store
+    from core.runs import store
 
     def full_disk(weights, path):
         raise OSError(28, "No space left on device", path)

@@ -127,7 +127,7 @@ def test_numbers_are_written_the_language_s_way():
 # ---------------------------------------------------------------- core's refusals
 
 def test_upload_refusals_are_the_english_catalog_texts():
-    from core.uploads import ACCEPTED, REFUSALS
+    from core.uploads.refusals import ACCEPTED, REFUSALS
 
     def unformatted(text: str) -> str:  # the app formats numbers itself (ui.i18n.localized)
         return re.sub(r"\{(\w+)(![rs])?:[^{}]*\}", r"{\1\2}", text)
@@ -141,7 +141,7 @@ def test_upload_refusals_are_the_english_catalog_texts():
 @pytest.mark.parametrize("content, filename", [
     (b"", "x.npz"), (b"\x80\x04K\x01.", "model.pt"), (b"junk", "a.npz"), (b"hello", "a.txt")])
 def test_an_upload_refusal_reads_the_same_in_english_and_is_translated(content, filename):
-    from core.uploads import read_upload
+    from core.uploads.reading import read_upload
 
     with pytest.raises(ValueError) as info:
         read_upload(content, filename)
@@ -381,8 +381,8 @@ def session_runs(small_digits):
 def _scenarios(page: str, runs: dict) -> Iterator[tuple[str, dict, tuple | None, bool]]:
     """(what, session state, upload, with the zoo) of each further state of a page the test
     draws in Portuguese, beside its first visit."""
-    from core.lessons import LESSONS
     from core.models import MODELS
+    from core.teaching.lessons import LESSONS
 
     if page == "pages/home.py":
         yield "upload chosen", {"dataset_name": "upload"}, None, True

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import torch
 
-from core import lessons
-from core.lessons import COUNT, SHARE, VALUE, LessonRun, Verdict
 from core.models import build_model
+from core.teaching import lessons
+from core.teaching.lessons import COUNT, SHARE, VALUE, LessonRun, Verdict
 
 
 def _runs(*variants: str, **hyperparameters: dict) -> dict[str, LessonRun]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from core import analysis, lessons, reproduce
-from core.lessons import LESSONS, LessonRun
 from core.models import build_model
-from core.training import TrainConfig, train
+from core.science import analysis
+from core.teaching import lessons, reproduce
+from core.teaching.lessons import LESSONS, LessonRun
+from core.training.loop import TrainConfig, train
 
 
 def _run(model, dataset, variant=None, **description) -> LessonRun:
@@ -64,7 +65,7 @@ def test_a_reference_without_pressure_by_design_is_no_reason(small_digits):
 
 
 def test_the_standard_lesson_trains_on_the_chapter_s_mean_squared_error():
-    from core.zoo import ZOO
+    from core.teaching.zoo import ZOO
 
     role = LESSONS["standard"].roles[0]
     entry = next(entry for entry in ZOO if entry.name == role)
@@ -100,7 +101,7 @@ def test_reproduce_rows_measure_pca_and_leave_the_unimplemented_blank(small_digi
 def test_the_contractive_lesson_compares_codes_of_one_kind():
     """Its references have the contractive run's code units, tying and loss, so Jacobian norms
     and code distances share one scale (Rifai et al. 2011 compared models so)."""
-    from core.zoo import ZOO
+    from core.teaching.zoo import ZOO
 
     entries = {entry.name: entry for entry in ZOO}
     units = []
@@ -124,7 +125,7 @@ def test_the_contraction_ratio_of_a_linear_code_is_its_gain():
 
 def test_the_contractive_claim_holds_on_the_shipped_zoo_by_all_three_measures():
     from core.data import load_dataset
-    from core.zoo import load_zoo_run
+    from core.teaching.zoo import load_zoo_run
 
     mnist = load_dataset("mnist", download=False)
     runs = {}

@@ -9,9 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core import likelihood
-from core.likelihood import binarise, vae_nll
 from core.models import build_model
+from core.science import likelihood
+from core.science.likelihood import binarise, vae_nll
 
 
 @pytest.fixture(scope="module")

@@ -102,7 +102,7 @@ def test_the_browser_writes_numbers_only_where_it_writes_the_session_s_language(
 
 
 def test_the_class_board_s_errors_are_localized_in_a_portuguese_browser(monkeypatch):
-    from ui import board
+    from ui.classroom import board
 
     monkeypatch.setattr(locale_numbers, "language", lambda: "pt")
     monkeypatch.setattr(i18n, "browser_language", lambda: "pt")

@@ -63,7 +63,7 @@ def test_raw_numbers_in_fields_are_written_the_language_s_way():
 def diverged(digits):
     """The VAE on the digits at learning rate 100: the loss explodes within a few steps."""
     from core.models import build_model
-    from core.training import TrainConfig, train
+    from core.training.loop import TrainConfig, train
 
     torch.manual_seed(0)
     small = type(digits)("digits-small", digits.x_train[:256], digits.x_test[:64],
@@ -104,7 +104,7 @@ class _FakeJob:
 
 
 def _page_with(snapshot: JobSnapshot, model, dataset, page: str = "pages/train.py"):
-    from ui.session import Run
+    from ui.runs.session import Run
 
     run = Run(id="r1", name="vae-1", variant="vae", dataset=dataset, model=model,
               train_config={}, job=_FakeJob(snapshot))
@@ -190,7 +190,7 @@ def test_portuguese_uses_the_glossary_s_words():
 # the sentence shows the id or breaks its agreement ("ruído mascaramento")
 WORD_FIELDS = {"variant", "kind", "noise", "status", "phase", "device", "source"}
 RECASED = {"lower", "upper", "capitalize", "title"}  # "variacional (vae)": a name recased
-SOURCES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")])
+SOURCES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/**/*.py")])
 
 
 def _words_from_ids(path: Path) -> list[str]:

@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian as brute_force_jacobian
 
-from core.analysis import encode_all
 from core.models import MODELS, build_model, corrupt
-from core.training import TrainConfig, train
+from core.science.analysis import encode_all
+from core.training.loop import TrainConfig, train
 
 VARIANTS = list(MODELS)
 EXTRA_TERMS = {"sparse": "l1", "contractive": "contractive", "vae": "kl"}

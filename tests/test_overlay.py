@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.training import TrainConfig
+from core.training.loop import TrainConfig
 from tests.conftest import ROOT, session_run
 from tests.test_pages import app_at
-from ui import figures, images
+from ui.kit import figures, images
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def test_compare_overlays_curves_rows_and_what_differs(two_runs):
 
 
 def test_a_retrain_link_restores_the_runs_settings_and_seed(two_runs):
-    from ui import overlay
+    from ui.takehome import overlay
 
     query = overlay.retrain_query(two_runs["sparse"])
     trained = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -122,7 +122,7 @@ def test_train_offers_script_notebook_report_and_row(two_runs, language, monkeyp
 def test_a_link_carries_booleans_and_layer_sizes():
     """A share link's settings are read back as core reads --set values: true/false and
     [sizes] (before, "True" and "1000,500,250" were refused as not numbers)."""
-    from ui import links
+    from ui.frame import links
 
     query = links.for_run("deep", {"hidden_sizes": (64, 32), "pretrain": False},
                           {"epochs": 2, "seed": 3}, "digits")

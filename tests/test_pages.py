@@ -113,7 +113,7 @@ def test_pages_compare_several_runs(page, trained_runs):
 
 
 def test_save_a_run_then_open_it_as_a_saved_run(trained_runs):
-    from core.store import list_runs
+    from core.runs.store import list_runs
 
     at = app_at("pages/train.py", {"runs": {"vae": trained_runs["vae"]}, "active_run": "vae"})
     at.text_input[0].set_value("my ../vae run")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import embedding, projection
+from core.science import embedding, projection
 
 
 def clusters(n=300, dim=8, seed=0):
@@ -44,7 +44,7 @@ def test_the_worker_module_never_imports_torch_and_imports_the_rest_lazily():
 
     from tests.conftest import ROOT
 
-    check = ("import sys, core.embedding; "
+    check = ("import sys, core.science.embedding; "
              "sys.exit(any(m in sys.modules for m in ('torch', 'umap', 'openTSNE', 'sklearn')))")
     assert subprocess.run([sys.executable, "-c", check], cwd=ROOT).returncode == 0
 

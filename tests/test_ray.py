@@ -12,14 +12,15 @@ import torch
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install -r "
                           "requirements-ray.txt to test the Ray backend")
 
-from core import store  # noqa: E402
-from core.jobqueue import JobQueue  # noqa: E402
-from core.jobs import JobSpec, LocalJob, live_checkpoints  # noqa: E402
+from core.jobs.local import LocalJob, live_checkpoints  # noqa: E402
+from core.jobs.queue import JobQueue  # noqa: E402
+from core.jobs.spec import JobSpec  # noqa: E402
 from core.models import build_model  # noqa: E402
-from core.training import TrainConfig  # noqa: E402
+from core.runs import store  # noqa: E402
+from core.training.loop import TrainConfig  # noqa: E402
 
-ray_backend = pytest.importorskip("core.ray_backend")
-ray_cluster = pytest.importorskip("core.ray_cluster")
+ray_backend = pytest.importorskip("core.jobs.ray.backend")
+ray_cluster = pytest.importorskip("core.jobs.ray.cluster")
 pytestmark = pytest.mark.timeout(240)
 
 

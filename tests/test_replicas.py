@@ -1,6 +1,6 @@
 """Several app processes in front of one runs folder (replicas behind a load
 balancer): each sees the others' saved runs, a save never replaces another process's run, and a
-checkpoint that another live process is writing is never shown as interrupted (core.leases)."""
+checkpoint that another live process is writing is never shown as interrupted (core.runs.leases)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from core import leases, store
 from core.models import build_model
+from core.runs import leases, store
 from tests.conftest import ROOT
 
 # One app process: the real app.py in Streamlit's AppTest (its own sessions, its own job
@@ -43,7 +43,7 @@ while not start.exists():
     time.sleep(0.01)
 next(b for b in at.button if b.label == "Save run").click().run()
 assert not at.exception, at.exception
-from core.store import list_runs
+from core.runs.store import list_runs
 deadline = time.time() + 60
 while len(list_runs()) < 2 and time.time() < deadline:  # the other process saves too
     time.sleep(0.05)
@@ -85,7 +85,7 @@ def test_two_app_processes_share_the_runs_folder_and_never_overwrite(tmp_path, m
 HOLDER = """
 import sys, time
 from pathlib import Path
-from core import leases, store
+from core.runs import leases, store
 from core.models import build_model
 folder = Path(sys.argv[1])
 store.save_run(folder, build_model("standard"), dataset="digits",

@@ -13,8 +13,8 @@ import time
 import pytest
 import torch
 
-from core import store
 from core.models import build_model
+from core.runs import store
 from tests.conftest import ROOT
 
 TRAINER = """
@@ -22,9 +22,10 @@ import sys, torch
 from pathlib import Path
 from core.data import load_dataset
 from core.models import build_model
-from core.store import save_run
-from core.jobs import JobSpec, LocalJob
-from core.training import TrainConfig
+from core.runs.store import save_run
+from core.jobs.local import LocalJob
+from core.jobs.spec import JobSpec
+from core.training.loop import TrainConfig
 runs = Path(sys.argv[1])
 save_run(runs / "kept", build_model("standard"), dataset="digits")   # saved before the crash
 job = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=100000), dataset="digits"),
@@ -79,8 +80,9 @@ def test_half_written_runs_never_load(tmp_path):
 
 
 def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
-    from core.jobs import JobQueue, JobSpec, LocalJob, live_checkpoints
-    from core.training import TrainConfig
+    from core.jobs.local import JobQueue, LocalJob, live_checkpoints
+    from core.jobs.spec import JobSpec
+    from core.training.loop import TrainConfig
 
     checkpoint = tmp_path / "ckpt"
     job = LocalJob(JobSpec("standard", config=TrainConfig(epochs=2)), small_digits,
@@ -110,8 +112,8 @@ def test_interrupted_runs_show_in_the_app(tmp_path, monkeypatch, small_digits):
 def test_a_run_left_half_swapped_by_a_dead_writer_is_put_back(tmp_path):
     """save_run replaces a run in two renames (old folder aside, new one in place); a writer
     killed between them leaves the run only in its backup, which loading first restores."""
-    from core import leases, store
     from core.models import build_model
+    from core.runs import leases, store
 
     folder = store.save_run(tmp_path / "run", build_model("standard"), extra={"epoch": 3})
     folder.rename(tmp_path / ".run.old-123")  # the moment between the two renames

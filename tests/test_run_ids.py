@@ -2,35 +2,35 @@
 
 import pytest
 
-from ui import run_ids
+from ui.runs import ids
 
 
 def test_each_kind_reads_back_as_built():
-    for build, kind in ((run_ids.zoo, "zoo"), (run_ids.saved, "saved"),
-                        (run_ids.interrupted, "interrupted")):
-        assert run_ids.parse(build("deep-30")) == (kind, "deep-30")
+    for build, kind in ((ids.zoo, "zoo"), (ids.saved, "saved"),
+                        (ids.interrupted, "interrupted")):
+        assert ids.parse(build("deep-30")) == (kind, "deep-30")
 
 
 def test_ids_keep_the_picker_and_link_spelling():
     # saved links and sessions hold these strings: the spelling must not change
-    assert run_ids.zoo("standard") == "zoo:standard"
-    assert run_ids.saved("my run") == "saved:my run"
-    assert run_ids.interrupted("x") == "interrupted:x"
+    assert ids.zoo("standard") == "zoo:standard"
+    assert ids.saved("my run") == "saved:my run"
+    assert ids.interrupted("x") == "interrupted:x"
 
 
 def test_a_session_run_or_anything_else_has_no_kind():
     for other in ("3fa85f64", "", None, "http://x", "unknown:name"):
-        assert run_ids.parse(other) == (None, other or "")
-    assert run_ids.parse("saved:a:b") == ("saved", "a:b")  # only the first colon splits
+        assert ids.parse(other) == (None, other or "")
+    assert ids.parse("saved:a:b") == ("saved", "a:b")  # only the first colon splits
 
 
 def test_examples_and_shareable_ids():
-    assert run_ids.is_example("zoo:vae") and not run_ids.is_example("saved:vae")
-    assert run_ids.is_shareable("zoo:vae") and run_ids.is_shareable("saved:vae")
-    assert not run_ids.is_shareable("interrupted:vae") and not run_ids.is_shareable("abc123")
-    assert not run_ids.is_example(None)
+    assert ids.is_example("zoo:vae") and not ids.is_example("saved:vae")
+    assert ids.is_shareable("zoo:vae") and ids.is_shareable("saved:vae")
+    assert not ids.is_shareable("interrupted:vae") and not ids.is_shareable("abc123")
+    assert not ids.is_example(None)
 
 
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError):
-        run_ids.make("lesson", "x")
+        ids.make("lesson", "x")

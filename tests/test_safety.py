@@ -6,10 +6,11 @@ import re
 import time
 
 import torch
+from core.jobs.spec import JobSpec
 
-from core.jobs import JobQueue, JobSpec, LocalJob
+from core.jobs.local import JobQueue, LocalJob
 from core.models import build_model
-from core.training import TrainConfig
+from core.training.loop import TrainConfig
 from tests.conftest import ROOT
 
 UNSAFE = re.compile(r"torch\.load\(|pickle\.loads?\(|allow_pickle\s*=\s*True|"
@@ -29,7 +30,7 @@ def test_no_code_path_unpickles_or_evaluates_user_data():
 
 
 def test_model_files_are_safetensors_only(tmp_path):
-    from core.store import save_run
+    from core.runs.store import save_run
 
     folder = save_run(tmp_path / "r", build_model("standard"))
     weights = (folder / "model.safetensors").read_bytes()

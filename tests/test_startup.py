@@ -1,4 +1,4 @@
-"""The server's start (ui/startup.py): `streamlit run app.py` serves app.py's st.App, whose
+"""The server's start (ui/frame/startup.py): `streamlit run app.py` serves app.py's st.App, whose
 lifespan prepares the server before its first visitor; a script run never builds the App."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def test_prepare_loads_what_a_first_visit_needs():
     caches (the same objects again), and torch's optimizer machinery is imported."""
     import sys
 
-    from ui import datasets, library, startup
+    from ui.frame import startup
+    from ui.runs import datasets, library
 
     seconds = startup.prepare()
     assert seconds > 0 and "torch._dynamo" in sys.modules
@@ -34,16 +35,16 @@ def test_prepare_loads_what_a_first_visit_needs():
         if example in library.zoo_names():
             assert library.example_model(example) is library.example_model(example)
     if "standard" in library.zoo_names():  # the first page's analysis, under the pages' key
-        from ui import common, run_ids
+        from ui.runs import ids, subject
 
-        key = (run_ids.zoo("standard"), name, len(datasets.shared_dataset(name).x_test))
-        errors = common._example_analysis(*key, "errors", lambda: pytest.fail("computed twice"))
+        key = (ids.zoo("standard"), name, len(datasets.shared_dataset(name).x_test))
+        errors = subject._example_analysis(*key, "errors", lambda: pytest.fail("computed twice"))
         assert len(errors) == min(len(datasets.shared_dataset(name).x_test), 10_000)
 
 
 def test_a_bare_start_prepares_nothing(monkeypatch):
     """AE_PREPARE=0 (the benchmark's reference, a server short of memory) skips it all."""
-    from ui import startup
+    from ui.frame import startup
 
     called = []
     monkeypatch.setenv("AE_PREPARE", "0")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from core.jobs.spec import JobSpec
 
-from core.jobqueue import JobQueue
-from core.jobs import JobSpec, LocalJob
-from core.training import TrainConfig
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
+from core.training.loop import TrainConfig
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.timeout(120)

@@ -9,10 +9,10 @@ import sys
 import pytest
 import torch
 
-from core import analysis
 from core.models import MODELS, build_model
-from core.store import list_runs, load_run, safe_name, save_run, snapshot_of
-from core.training import TrainConfig, train
+from core.runs.store import list_runs, load_run, safe_name, save_run, snapshot_of
+from core.science import analysis
+from core.training.loop import TrainConfig, train
 from tests.conftest import ROOT
 
 

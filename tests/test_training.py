@@ -7,13 +7,14 @@ import time
 
 import pytest
 import torch
+from core.jobs.spec import JobSpec
 
-from core.analysis import reconstruct_all
 from core.devices import resolve_device
-from core.jobs import JobQueue, JobSpec, LocalJob
+from core.jobs.local import JobQueue, LocalJob
 from core.messages import describe_phase
 from core.models import build_model
-from core.training import TrainConfig, train, validation_split
+from core.science.analysis import reconstruct_all
+from core.training.loop import TrainConfig, train, validation_split
 
 
 def test_train_reports_history_metrics_and_probe(small_digits):

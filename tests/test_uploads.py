@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from core.uploads import read_upload as load_upload
+from core.uploads.reading import read_upload as load_upload
 from tests.make_bad_uploads import EXPECTED, npz_bytes, png_bytes, zip_bytes
 from tests.make_bad_uploads import FOLDER as CORPUS
 

@@ -10,16 +10,17 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from core import data, store
-from core.analysis import (
+from core import data
+from core.runs import store
+from core.science.analysis import (
     confident_share,
     decoded_plane,
     encode_all,
     neighbour_accuracy,
     reconstruction_errors,
 )
-from core.classifier import accuracy_of, load_classifier, predict
-from core.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
+from core.science.classifier import accuracy_of, load_classifier, predict
+from core.teaching.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
 
 # Test SSE per image on the first 2,000 MNIST test images: about 1.3 times what the shipped runs
 # reach there (standard 8.2, standard-mse 8.4, multilayer 4.4, convolutional 4.3, sparse 9.3,
@@ -172,7 +173,7 @@ def test_the_latent_example_separates_the_digits_where_pca_mixes_them(mnist_map)
     """The Latent space page opens on deep-2d: its 2-D codes keep the digits apart (5-NN
     accuracy, 5-fold, on 5,000 test images) where PCA of the same pixels mixes them, as in
     Hinton & Salakhutdinov 2006, figure 3."""
-    from core.projection import pca_2d
+    from core.science.projection import pca_2d
 
     x, y = mnist_map
     model, description = load_zoo_run("deep-2d")
@@ -209,7 +210,7 @@ def test_trustworthiness_is_scikit_learn_s():
     import numpy as np
     from sklearn.manifold import trustworthiness as reference
 
-    from core.embedding import trustworthiness
+    from core.science.embedding import trustworthiness
 
     rng = np.random.default_rng(0)
     high = rng.standard_normal((700, 8))

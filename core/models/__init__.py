@@ -1,4 +1,5 @@
-"""The eight autoencoders of the taxonomy, in one registry the UI, CLI and run files share."""
+"""The eight autoencoders of the taxonomy, in one registry the UI, CLI and run files share.
+Uses only core's root modules (messages, params, settings)."""
 
 from __future__ import annotations
 

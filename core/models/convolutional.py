@@ -23,7 +23,7 @@ class ConvolutionalConfig:
 class ConvolutionalAutoencoder(Autoencoder):
     name = "convolutional"
     title = "Convolutional"
-    activation_factor = 2.2  # oneDNN's convolution workspaces (measured, see core.admission)
+    activation_factor = 2.2  # oneDNN's convolution workspaces (measured, see core.jobs.admission)
 
     def activation_factor_on(self, device: torch.device, precision: torch.dtype | None) -> float:
         """oneDNN picks its convolution kernels by the CPU and the arithmetic, and their

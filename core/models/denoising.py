@@ -47,7 +47,7 @@ class DenoisingAutoencoder(StandardAutoencoder):
     title = "Denoising"
     Config = DenoisingConfig
     noisy_input = True
-    activation_factor = 1.8  # the corruption's masks and noise (measured, see core.admission)
+    activation_factor = 1.8  # the corruption's masks and noise (measured, see core.jobs.admission)
 
     def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
              ) -> dict[str, torch.Tensor]:

@@ -7,7 +7,7 @@ both catalogs hold the same keys, so the fallback is a safety net, not a habit).
 through `number()` so Portuguese gets its decimal comma; a raw number given to `t()` as a field
 is written the language's way too (`localized()`), so catalog texts carry no format specs.
 Technical terms that stay in English in both languages are listed in ALLOW_LIST (glossary.md
-explains the Portuguese vocabulary)."""
+explains the Portuguese vocabulary). Uses only ui.keys: every layer of ui may use it."""
 
 from __future__ import annotations
 

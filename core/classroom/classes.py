@@ -1,0 +1,285 @@
+"""A class: a teacher opens one, students join it with a short code and a nickname, and every
+student's run shows on a shared board.
+
+A class lives on disk, in `$AE_RUNS_DIR/.classes/<code>/`, so every app process sharing the
+runs folder sees the same class: `class.json` (settings, the hash of the teacher's key, the
+spotlight, the challenge), `members/` (one file per nickname, created exclusively, so two
+students never hold one nickname even on two processes) and `runs/` (one small record per run,
+written by core.classroom.publisher, with its preview image and, once finished, its weights).
+Every file is written under a temporary name and renamed into place. A class ends when the
+teacher closes it or after `$AE_CLASS_IDLE_HOURS` without activity; its folder goes with it.
+Nothing personal is stored: a nickname of the student's choosing, and what they trained."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.messages import Problem
+from core.runs import store
+from core.settings import env_int, env_number
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no look-alikes: 0/O, 1/I/l
+CODE_LENGTH = 6
+RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+IDLE_ENV, CLASSES_ENV, STUDENTS_ENV = "AE_CLASS_IDLE_HOURS", "AE_MAX_CLASSES", "AE_CLASS_STUDENTS"
+
+
+@dataclass(frozen=True)
+class Teacher:
+    code: str
+    key: str  # the secret that opens the teacher's controls; only its hash is on disk
+
+
+def idle_seconds() -> float:
+    return env_number(IDLE_ENV, 6, "a number of hours") * 3600
+
+
+def max_classes() -> int:
+    return env_int(CLASSES_ENV, 20)
+
+
+def max_students() -> int:
+    return env_int(STUDENTS_ENV, 200)
+
+
+def classes_dir() -> Path:
+    return store.runs_dir() / ".classes"
+
+
+# ---------------------------------------------------------------- files
+
+def write_file(path: Path, data: bytes, exclusive: bool = False) -> bool:
+    """Write atomically: a reader sees the old file or the new one, never half of one; the
+    temporary file is removed whatever happens. exclusive: never replace an existing file
+    (a hard link fails if the name exists); False when it existed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        if not exclusive:
+            os.replace(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def write_json(path: Path, data: Any, exclusive: bool = False) -> bool:
+    return write_file(path, json.dumps(data).encode("utf-8"), exclusive)
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def touch(folder: Path) -> None:
+    """Mark activity: a class ends after idle_seconds() without any."""
+    with contextlib.suppress(OSError):
+        (folder / "activity").touch()
+
+
+def _last_activity(folder: Path) -> float:
+    times = [p.stat().st_mtime for p in (folder / "activity", folder / "class.json")
+             if p.exists()]
+    return max(times, default=0.0)
+
+
+def _remove(folder: Path) -> None:
+    """Take a class away at once (a rename), then delete its files."""
+    trash = folder.with_name(f".gone-{folder.name}-{secrets.token_hex(4)}")
+    try:
+        folder.rename(trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- finding a class
+
+def normalise_code(text: str) -> str:
+    return re.sub(r"[\s-]+", "", str(text or "")).upper()
+
+
+def _unknown() -> Problem:
+    return Problem("class_unknown", "No open class has this code. Check the code with your "
+                   "teacher.")
+
+
+def folder_of(code: str) -> Path:
+    """The open class's folder; the same refusal for a malformed, unknown, closed or expired
+    code, so a wrong code tells nothing about which classes exist."""
+    code = normalise_code(code)
+    if len(code) != CODE_LENGTH or any(c not in ALPHABET for c in code):
+        raise _unknown()
+    folder = classes_dir() / code
+    if not (folder / "class.json").is_file():
+        raise _unknown()
+    if time.time() - _last_activity(folder) > idle_seconds():
+        _remove(folder)
+        raise _unknown()
+    return folder
+
+
+def open_classes() -> list[str]:
+    """Codes of the classes still open (expired ones are removed on the way)."""
+    root, codes = classes_dir(), []
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.name.startswith("."):
+                continue
+            with contextlib.suppress(Problem):
+                codes.append(folder_of(folder.name).name)
+    return codes
+
+
+def info(code: str) -> dict[str, Any]:
+    """The class's settings as everyone may see them (never the key's hash)."""
+    data = read_json(folder_of(code) / "class.json") or {}
+    return {k: v for k, v in data.items() if k != "key_hash"}
+
+
+# ---------------------------------------------------------------- the teacher
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(str(key or "").encode()).hexdigest()
+
+
+def create_class() -> Teacher:
+    """Open a new class; returns its code and the teacher's key (shown to the teacher only)."""
+    if len(open_classes()) >= max_classes():
+        raise Problem("class_limit", f"This server already has {max_classes()} open classes, "
+                      f"its limit ({CLASSES_ENV}). Close a class or try later.",
+                      most=max_classes(), setting=CLASSES_ENV)
+    key = secrets.token_urlsafe(32)
+    for _ in range(50):
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        folder = classes_dir() / code
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        write_json(folder / "class.json", {
+            "code": code, "created": time.time(), "key_hash": _hash(key),
+            "show_others": False, "lesson": None, "spotlight": None, "challenge": None})
+        touch(folder)
+        return Teacher(code, key)
+    raise Problem("class_limit", "No free class code was found. Try again.",
+                  most=max_classes(), setting=CLASSES_ENV)
+
+
+def is_teacher(code: str, key: str | None) -> bool:
+    try:
+        stored = (read_json(folder_of(code) / "class.json") or {}).get("key_hash", "")
+    except Problem:
+        return False
+    return bool(key) and hmac.compare_digest(_hash(key), str(stored))
+
+
+def require_teacher(code: str, key: str | None) -> Path:
+    """The class's folder, for the teacher only (a Problem for anyone else)."""
+    folder = folder_of(code)
+    if not is_teacher(code, key):
+        raise Problem("class_not_teacher", "Only this class's teacher can do this.")
+    return folder
+
+
+def update(code: str, key: str | None, **changes: Any) -> dict[str, Any]:
+    """Change the class's settings (show_others, lesson, spotlight, challenge): teacher only."""
+    folder = require_teacher(code, key)
+    data = read_json(folder / "class.json") or {}
+    data.update(changes)
+    write_json(folder / "class.json", data)
+    touch(folder)
+    return {k: v for k, v in data.items() if k != "key_hash"}
+
+
+def spotlight(code: str, key: str | None, run_id: str | None) -> None:
+    """Put one run on the projector (None takes it off)."""
+    if run_id is not None and read_json(run_file(code, run_id)) is None:
+        raise Problem("class_no_run", "This run is not on the class's board.")
+    update(code, key, spotlight=run_id)
+
+
+def close_class(code: str, key: str | None) -> None:
+    """End the class now: its board, its records and its weights go with it."""
+    _remove(require_teacher(code, key))
+
+
+# ---------------------------------------------------------------- the board
+
+def run_file(code: str, run_id: str, suffix: str = ".json") -> Path:
+    if not RUN_ID.match(str(run_id)):
+        raise Problem("class_no_run", "This run is not on the class's board.")
+    return folder_of(code) / "runs" / f"{run_id}{suffix}"
+
+
+_READ: dict[Path, tuple[tuple, dict]] = {}  # path -> (its stat, the record read from it)
+
+
+def records(code: str) -> list[dict[str, Any]]:
+    """Every run record of the class, oldest first, each with its preview image's bytes. A
+    file is parsed again only when it changed: a board refreshes every 2 s on every open
+    page, and most records stay the same between two refreshes."""
+    runs = folder_of(code) / "runs"
+    found = []
+    for path in sorted(runs.glob("*.json")) if runs.is_dir() else []:
+        if path.name.startswith("."):
+            continue
+        record = _cached(path)
+        if record is not None:
+            found.append(record)
+    return sorted(found, key=lambda r: (r.get("started", 0), r.get("run_id", "")))
+
+
+def _cached(path: Path) -> dict[str, Any] | None:
+    preview = path.with_suffix(".png")
+    try:
+        stamp = tuple((s.st_mtime_ns, s.st_size) for s in (path.stat(), preview.stat()
+                                                          if preview.exists() else path.stat()))
+    except OSError:
+        return None
+    cached = _READ.get(path)
+    if cached is None or cached[0] != stamp:
+        record = read_json(path)
+        if record is None:
+            return None
+        try:
+            record["preview_png"] = preview.read_bytes()
+        except OSError:
+            record["preview_png"] = None
+        if len(_READ) > 5000:  # closed classes' records: forget them all, read again
+            _READ.clear()
+        cached = _READ[path] = (stamp, record)
+    return dict(cached[1])
+
+
+def visible(code: str, nickname: str | None = None, key: str | None = None
+            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """What a viewer may see of the board: the teacher every run; a student their own runs,
+    and the others' only while the teacher shows them. Returns (records, class settings)."""
+    settings = info(code)
+    rows = records(code)
+    if is_teacher(code, key) or settings.get("show_others"):
+        return rows, settings
+    return [r for r in rows if nickname is not None and r.get("nickname") == nickname], settings

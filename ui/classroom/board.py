@@ -1,0 +1,271 @@
+"""The class board as the Class page shows it: the live grid of runs, the challenge's
+leaderboard and the spotlighted run. Everything is read from core.classroom at each refresh,
+so every app process sharing the runs folder shows the same class."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from core.classroom import challenges, classes
+from core.classroom.members import nicknames
+from core.messages import Problem
+from core.models import MODELS
+from ui import locale_numbers, style
+from ui.frame import links
+from ui.i18n import figure, known, number, problem, t
+from ui.kit import figures
+
+REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
+ERROR_DIGITS = 2  # the errors' decimals on the board
+
+
+def say(error: BaseException) -> str:
+    """A refusal of the class's core in the session's language."""
+    key = getattr(error, "key", "")
+    if known(f"class.problem_{key}"):
+        return t(f"class.problem_{key}", **getattr(error, "fields", {}))
+    return problem(error)
+
+
+def settings_text(record: dict[str, Any], lesson: str | None = None) -> str:
+    """The settings changed from the defaults, or from the lesson's own run for a run of the
+    current lesson's variant."""
+    baseline = challenges.baseline(record, lesson)
+    changed = challenges.changed(record, baseline)
+    return ", ".join(f"{k}={shown_value(v)}" for k, v in changed.items()) or t(
+        "class.as_lesson" if baseline else "class.defaults")
+
+
+def shown_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return figure(value, 4) if isinstance(value, float) else str(value)
+
+
+def _image(png: bytes | None) -> str | None:
+    return f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None
+
+
+def _verdict(record: dict[str, Any], lesson: str | None) -> str:
+    verdict = record.get("verdict")
+    if not verdict or (lesson and verdict.get("lesson") != lesson):
+        return ""
+    name = t(f"lessons.{verdict['lesson']}.name")
+    return t("class.verdict_holds" if verdict["holds"] else "class.verdict_fails", lesson=name)
+
+
+def _status(record: dict[str, Any]) -> str:
+    status = record.get("status", "queued")
+    if status == "done" and not record.get("final"):
+        return t("class.status_measuring")
+    return t(f"status.{status}") if known(f"status.{status}") else status
+
+
+def table(rows: list[dict[str, Any]], lesson: str | None) -> pd.DataFrame:
+    """One line per run, the board's columns."""
+    return pd.DataFrame([{
+        "nickname": r.get("nickname", ""),
+        "variant": t(f"variants.{r.get('variant')}.title"),
+        "settings": settings_text(r, lesson),
+        "status": _status(r),
+        "epoch": f"{r.get('epoch', 0)}/{r.get('epochs', 0)}",
+        "val_error": r.get("val_error"), "test_error": r.get("test_error"),
+        "preview": _image(r.get("preview_png")), "verdict": _verdict(r, lesson),
+    } for r in rows], columns=["nickname", "variant", "preview", "status", "epoch",
+                               "val_error", "test_error", "settings", "verdict"])
+
+
+def _columns() -> dict[str, Any]:
+    """Narrow columns, so that the whole board fits a 1280x720 projector."""
+    column = st.column_config
+    return {"nickname": column.TextColumn(t("class.col_nickname"), width="small"),
+            "variant": column.TextColumn(t("class.col_variant"), width="small"),
+            "preview": column.ImageColumn(t("class.col_preview"), width="medium"),
+            "status": column.TextColumn(t("class.col_status"), width="small"),
+            "epoch": column.TextColumn(t("class.col_epoch"), width="small"),
+            "val_error": locale_numbers.column(t("class.col_val"), ERROR_DIGITS,
+                                               width="small", help=t("class.col_error_help")),
+            "test_error": locale_numbers.column(t("class.col_test"), ERROR_DIGITS,
+                                                width="small", help=t("class.col_error_help")),
+            "settings": column.TextColumn(t("class.col_settings"), width="medium"),
+            "verdict": column.TextColumn(t("class.col_verdict"), width="medium")}
+
+
+def show_board(code: str, nickname: str | None, key: str | None) -> None:
+    """The live board, redrawn every REFRESH seconds; the teacher's click on a row puts that
+    run on the projector."""
+
+    @st.fragment(run_every=REFRESH)
+    def _board() -> None:
+        try:
+            rows, settings = classes.visible(code, nickname, key)
+            students = len(nicknames(code)) if key is not None else 0
+        except Problem as error:
+            st.warning(say(error))
+            return
+        st.subheader(t("class.board"))
+        variants = sorted({r.get("variant") for r in rows if r.get("variant") in MODELS})
+        chosen = st.pills(t("class.filter"), variants, selection_mode="multi",
+                          key="class.filter", format_func=lambda v: t(f"variants.{v}.title")
+                          ) if len(variants) > 1 else []
+        shown = [r for r in rows if not chosen or r.get("variant") in chosen]
+        if not shown:
+            st.info(t("class.board_empty"))
+            return
+        frame = table(shown, settings.get("lesson"))
+        st.session_state["class.board_ids"] = [r["run_id"] for r in shown]
+        teacher = key is not None
+        # rounded: the "localized" preset cuts a number at its decimals where printf rounds
+        st.dataframe(frame.round(ERROR_DIGITS), hide_index=True, column_config=_columns(),
+                     row_height=44, key="class.board_table" if teacher else None,
+                     on_select=_spotlight_clicked(code, key) if teacher else "ignore",
+                     selection_mode="single-row")
+        if teacher:
+            st.caption(t("class.board_help_teacher", count=len(rows),
+                         students=students))
+        else:
+            st.caption(t("class.board_help", count=len(rows)))
+
+    _board()
+
+
+def _spotlight_clicked(code: str, key: str):
+    def clicked() -> None:
+        selection = st.session_state.get("class.board_table")
+        rows = selection.selection.rows if selection else []
+        ids = st.session_state.get("class.board_ids", [])
+        if rows and rows[0] < len(ids):
+            classes.spotlight(code, key, ids[rows[0]])
+    return clicked
+
+
+def board_csv(code: str, key: str) -> bytes:
+    rows = classes.visible(code, None, key)[0]
+    frame = pd.DataFrame([{
+        "nickname": r.get("nickname"), "variant": r.get("variant"), "dataset": r.get("dataset"),
+        "settings": settings_text(r), "status": r.get("status"), "epoch": r.get("epoch"),
+        "epochs": r.get("epochs"), "validation_error": r.get("val_error"),
+        "test_error": r.get("test_error"), "parameters": r.get("parameters"),
+        **{f"metric_{k}": v for k, v in (r.get("metrics") or {}).items() if k != "noise"},
+        "verdict_lesson": (r.get("verdict") or {}).get("lesson"),
+        "verdict_holds": (r.get("verdict") or {}).get("holds")} for r in rows])
+    return frame.to_csv(index=False).encode()
+
+
+# ---------------------------------------------------------------- the challenge
+
+def constraint_text(broken: list[dict[str, Any]]) -> str:
+    return "; ".join(t(f"class.breaks_{b['constraint']}", value=b["value"], most=b["most"])
+                     for b in broken)
+
+
+def leaderboard_frame(rows: list[dict[str, Any]], challenge: dict[str, Any]) -> pd.DataFrame:
+    digits = 3 if challenge["metric"] in ("sparsity", "probe") else 2
+    return pd.DataFrame([{
+        "rank": r["rank"], "nickname": r["nickname"],
+        "variant": t(f"variants.{r['variant']}.title") if r["variant"] in MODELS else "",
+        "value": number(r["value"], 0 if challenge["metric"] == "parameters" else digits)
+        if r["value"] is not None else "",
+        "note": constraint_text(r["broken"]) if r["broken"] else t(f"class.state_{r['state']}")}
+        for r in rows], columns=["rank", "nickname", "variant", "value", "note"])
+
+
+def challenge_title(challenge: dict[str, Any]) -> str:
+    metric = t(f"class.metric_{challenge['metric']}")
+    if challenge["metric"] == "noise":
+        metric = t("class.metric_noise_at", kind=t(f"choices.{challenge['noise_kind']}"),
+                   level=number(challenge["noise_level"], 1))
+    better = t("class.lower" if challenges.METRICS[challenge["metric"]][0] == "lower"
+               else "class.higher")
+    return t("class.challenge_title", metric=metric, better=better)
+
+
+def show_leaderboard(code: str, nickname: str | None, key: str | None) -> None:
+    @st.fragment(run_every=REFRESH)
+    def _leaderboard() -> None:
+        try:
+            challenge = classes.info(code).get("challenge")
+            rows = challenges.leaderboard(classes.records(code), challenge) if challenge \
+                else []
+            allowed = {r["run_id"] for r in classes.visible(code, nickname, key)[0]}
+        except Problem as error:
+            st.warning(say(error))
+            return
+        if not challenge:
+            return
+        st.subheader(challenge_title(challenge))
+        ranked = sum(r["rank"] is not None for r in rows)
+        mine = [r for r in rows if r["nickname"] == nickname and r["rank"]]
+        if mine:
+            st.markdown(t("class.your_place", rank=mine[0]["rank"], count=ranked))
+        shown = [r for r in rows if r["run_id"] in allowed]
+        if shown:
+            st.dataframe(leaderboard_frame(shown, challenge), hide_index=True, column_config={
+                "rank": t("class.col_rank"), "nickname": t("class.col_nickname"),
+                "variant": t("class.col_variant"), "value": t("class.col_value"),
+                "note": t("class.col_note")})
+
+    _leaderboard()
+
+
+# ---------------------------------------------------------------- the spotlight
+
+def train_params(record: dict[str, Any]) -> dict[str, str]:
+    """The share link's parameters that set the Train page to this run's settings."""
+    return links.for_run(record["variant"], record.get("hyperparameters") or {},
+                         record.get("train_config") or {}, record.get("dataset") or "")
+
+
+def train_link(record: dict[str, Any]) -> str:
+    return f"{links.app_url()}/train?{urlencode(train_params(record))}"
+
+
+def show_spotlight(code: str, nickname: str | None) -> None:
+    @st.fragment(run_every=REFRESH)
+    def _spotlight() -> None:
+        try:
+            run_id = classes.info(code).get("spotlight")
+            record = next((r for r in classes.records(code) if r["run_id"] == run_id), None)
+        except Problem:
+            return
+        if record is None:
+            return
+        spotlight(record)
+
+    _spotlight()
+
+
+def spotlight(record: dict[str, Any]) -> None:
+    st.header(t("class.spotlight", nickname=record["nickname"],
+                variant=t(f"variants.{record['variant']}.title")))
+    left, right = st.columns([3, 2] if style.presenting() else [1, 1])
+    curve = record.get("curve") or {}
+    chart = figures.loss_curve(curve.get("steps", []), {"loss": curve.get("loss", [])},
+                               height=420 if style.presenting() else 300)
+    figures.show(chart, "class", "spotlight", None, container=left, key="class.spotlight_chart")
+    if record.get("preview_png"):
+        right.image(record["preview_png"], caption=t("class.preview_caption"),
+                    width="stretch")
+    right.markdown(t("class.spotlight_errors", val=_number(record.get("val_error")),
+                     test=_number(record.get("test_error"))))
+    right.markdown(t("class.spotlight_settings", settings=settings_text(record)))
+    st.page_link("pages/train.py", label=t("class.train_this"), icon=":material/play_arrow:",
+                 query_params=train_params(record))
+    st.code(train_link(record), language=None, wrap_lines=True)
+
+
+def _number(value: float | None) -> str:
+    return number(value) if value is not None else "-"
+
+
+def show_class(code: str, nickname: str | None, key: str | None) -> None:
+    """The spotlight, the board and the leaderboard, as the teacher (key) or a student
+    (nickname) may see them."""
+    show_spotlight(code, nickname)
+    show_board(code, nickname, key)
+    show_leaderboard(code, nickname, key)

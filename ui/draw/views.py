@@ -1,0 +1,288 @@
+"""The Draw page's pieces: a drawing pad (an inline components-v2 canvas) and the views of what
+every run makes of a drawing.
+
+Why an inline pad and not streamlit-drawable-canvas (0.13, components v2, measured 2026-11 with
+Streamlit 1.67 in headless Chromium): both work with the mouse and with touch. The package
+draws with Fabric.js (a 413 kB script), sends the whole canvas as a PNG data URL (8-9 kB) plus
+Fabric's JSON of every object at each stroke end, and shows its undo/reset toolbar only on
+hover, which a tablet does not have. This pad is ~100 lines of JavaScript on pointer events
+(one code path for mouse, pen and touch; `touch-action: none` so a finger draws instead of
+scrolling), has its own Undo and Clear buttons, and sends only the strokes (about 1 kB for a
+digit); the server paints them (core.science.drawing.render_strokes), so what the models see does
+not
+depend on the browser, and a test can draw by setting the pad's state. No new dependency."""
+
+from __future__ import annotations
+
+import functools
+import html
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core.models import MODELS
+from core.science import drawing
+from core.science.analysis import encode_all
+from core.science.classifier import predict
+from ui.i18n import language, number, percent, t, translate
+from ui.kit import figures, images
+from ui.runs import active, library, session, subject
+from ui.runs.reader import classifier
+
+PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
+SAVED_KEY = "draw.strokes"  # the last strokes, kept while the user visits other pages
+MAP_POINTS = 2000  # test codes on the map: the Latent space page's default count
+NEIGHBOURS = 8
+
+# The labels are in the HTML itself (one registration per language), so the buttons and the
+# canvas have their names from the first paint, before the script runs (screen readers, axe).
+_HTML = """<div class="pad-wrap">
+<canvas class="pad" width="560" height="560" role="img" aria-label="{pad}"></canvas>
+<div class="tools"><button type="button" class="undo">{undo}</button>
+<button type="button" class="clear">{clear}</button></div></div>"""
+
+_CSS = """
+.pad-wrap { display: flex; flex-direction: column; gap: 0.5rem; width: min(100%, 360px); }
+.pad { width: 100%; aspect-ratio: 1; background: #000; border-radius: var(--st-base-radius);
+       border: 1px solid var(--st-border-color); cursor: crosshair;
+       touch-action: none; user-select: none; -webkit-user-select: none;
+       -webkit-touch-callout: none; }
+.tools { display: flex; gap: 0.5rem; }
+.tools button { flex: 1; font: inherit; font-family: var(--st-font); padding: 0.4rem 0.8rem;
+  color: var(--st-text-color); background: var(--st-background-color);
+  border: 1px solid var(--st-border-color); border-radius: var(--st-button-radius);
+  cursor: pointer; touch-action: manipulation; min-height: 2.75rem; }
+.tools button:hover { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+"""
+
+# Strokes live on the canvas element, so a rerun (which calls this function again with new
+# data) keeps them; only a fresh canvas (after visiting another page) takes data.strokes.
+_JS = """
+export default function ({ data, parentElement, setStateValue }) {
+  const canvas = parentElement.querySelector("canvas.pad");
+  if (!canvas) return;
+  const undo = parentElement.querySelector("button.undo");
+  const clear = parentElement.querySelector("button.clear");
+  let pad = canvas.__pad;
+  if (!pad) {
+    pad = canvas.__pad = { strokes: (data.strokes || []).map((s) => s.slice()), pointer: null };
+    const ctx = canvas.getContext("2d");
+    pad.redraw = () => {
+      const unit = canvas.width / pad.size;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.setTransform(unit, 0, 0, unit, 0, 0);
+      ctx.strokeStyle = ctx.fillStyle = "#fff";
+      ctx.lineWidth = pad.pen; ctx.lineCap = "round"; ctx.lineJoin = "round";
+      for (const s of pad.strokes) {
+        ctx.beginPath();
+        if (s.length === 1) {
+          ctx.arc(s[0][0], s[0][1], pad.pen / 2, 0, 2 * Math.PI); ctx.fill();
+        } else {
+          ctx.moveTo(s[0][0], s[0][1]); for (const p of s) ctx.lineTo(p[0], p[1]); ctx.stroke();
+        }
+      }
+    };
+    const send = () => setStateValue("strokes", pad.strokes);
+    const at = (e) => {
+      const r = canvas.getBoundingClientRect();
+      const f = (v) => Math.round(Math.min(Math.max(v, 0), pad.size) * 10) / 10;
+      return [f((e.clientX - r.left) * pad.size / r.width),
+              f((e.clientY - r.top) * pad.size / r.height)];
+    };
+    canvas.addEventListener("pointerdown", (e) => {
+      if (pad.pointer !== null || e.button > 0) return;  // one finger, the main button
+      e.preventDefault();
+      canvas.setPointerCapture(e.pointerId);
+      pad.pointer = e.pointerId;
+      pad.strokes.push([at(e)]);
+      pad.redraw();
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (e.pointerId !== pad.pointer) return;
+      const stroke = pad.strokes[pad.strokes.length - 1];
+      for (const ev of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) {
+        const p = at(ev), q = stroke[stroke.length - 1];
+        if (Math.hypot(p[0] - q[0], p[1] - q[1]) >= 1) stroke.push(p);
+      }
+      pad.redraw();
+    });
+    const end = (e) => {
+      if (e.pointerId !== pad.pointer) return;
+      pad.pointer = null;
+      send();  // the stroke ends: the server redraws every view
+    };
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    canvas.addEventListener("lostpointercapture", end);
+    undo.addEventListener("click", () => { pad.strokes.pop(); pad.redraw(); send(); });
+    clear.addEventListener("click", () => { pad.strokes = []; pad.redraw(); send(); });
+  }
+  pad.pen = data.pen; pad.size = data.size;
+  undo.textContent = data.labels.undo; clear.textContent = data.labels.clear;
+  canvas.setAttribute("aria-label", data.labels.pad);
+  pad.redraw();
+}
+"""
+
+
+
+@functools.cache
+def _pad_component(lang: str) -> Any:
+    labels = {name: html.escape(translate(lang, f"draw.{key}"))
+              for name, key in (("undo", "undo"), ("clear", "clear"), ("pad", "pad_label"))}
+    return st.components.v2.component(f"autoencoder_explorer.drawing_pad_{lang}",
+                                      html=_HTML.format(**labels), css=_CSS, js=_JS)
+
+
+def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
+    """The pad; returns its strokes (checked: the browser is user input), kept across pages."""
+    saved = st.session_state.get(SAVED_KEY, [])
+    current = st.session_state.get(PAD_KEY)
+    if isinstance(current, dict) and "strokes" in current:
+        saved = drawing.clean_strokes(current["strokes"])
+    labels = {"undo": t("draw.undo"), "clear": t("draw.clear"), "pad": t("draw.pad_label")}
+    pad = _pad_component(language())
+    result = pad(key=PAD_KEY, data={"strokes": saved, "pen": pen, "size": drawing.CANVAS,
+                                    "labels": labels},
+                 default={"strokes": saved}, on_strokes_change=lambda: None, width="content")
+    strokes = drawing.clean_strokes(result.get("strokes") if result else saved)
+    st.session_state[SAVED_KEY] = strokes
+    return strokes
+
+
+# ---------------------------------------------------------------- runs and the classifier
+
+def runs_at_hand() -> list[session.Run]:
+    """The zoo's eight variants (not its 2-D twins) and this session's runs."""
+    zoo = [run for name in library.zoo_names() if name in MODELS
+           and (run := library.open_zoo_run(name)) is not None]
+    return zoo + list(session.session_runs().values())
+
+
+def map_run() -> session.Run | None:
+    """The run whose latent map the drawing lands on: the active run, else the zoo's standard
+    autoencoder (its 2-D twin can lose a ReLU unit: then every code lies on one line)."""
+    return active.active_run() or library.example_run("standard")
+
+
+def warm_up() -> None:
+    """Load what the first drawing needs (the runs, the classifier, the map's test codes) while
+    the pad is still empty, so the first stroke is answered as fast as the next ones."""
+    runs_at_hand()
+    classifier()
+    run = map_run()
+    if run is not None:
+        subject.test_codes(run)
+
+
+# ---------------------------------------------------------------- views
+
+def show_input(x: torch.Tensor) -> None:
+    images.show_row(x, t("draw.input_caption"), scale=5, alt=t("draw.input_alt"))
+
+
+def show_class(x: torch.Tensor) -> None:
+    model = classifier()
+    if model is None:
+        st.caption(t("draw.no_classifier"))
+        return
+
+    probabilities = predict(model, x)[0]
+    top = probabilities.topk(3)
+    best, share = int(top.indices[0]), float(top.values[0])
+    st.metric(t("draw.class_label"), str(best), help=t("draw.class_help"))
+    st.caption(t("draw.class_top", others=", ".join(
+        f"{int(i)} ({percent(float(p))})" for i, p in zip(top.indices, top.values, strict=True)),
+        share=percent(share)))
+
+
+def rebuild_all(runs: list[session.Run], x: torch.Tensor, noisy: torch.Tensor
+                ) -> dict[str, dict[str, Any]]:
+    """Each run's rebuild of the drawing and of its noisy copy, one forward pass per run,
+    errors against the clean drawing."""
+    results = {}
+    for run in runs:
+        try:
+            recon, errors = drawing.rebuild(run.model, torch.cat([x, noisy]), torch.cat([x, x]))
+        except RuntimeError:  # a session run on other images (e.g. another size)
+            continue
+        results[run.id] = {"run": run, "recon": recon[:1], "noisy": recon[1:],
+                           "error": float(errors[0]), "noisy_error": float(errors[1])}
+    return results
+
+
+def show_rebuilds(results: dict[str, dict[str, Any]], which: str, given: torch.Tensor,
+                  given_caption: str, given_alt: str, per_row: int = 9) -> None:
+    """The input, then each run's rebuild of it (`which`: "recon" or "noisy") with its error,
+    the lowest in bold, in rows of `per_row`."""
+    error_key = "error" if which == "recon" else "noisy_error"
+    entries = list(results.values())
+    best = min((entry[error_key] for entry in entries), default=None)
+    cells = [(given, given_caption, given_alt)] + [
+        (entry[which], t("draw.error", name=entry["run"].name,
+                         error=number(entry[error_key], 1)) if entry[error_key] != best else
+         t("draw.error_best", name=entry["run"].name, error=number(entry[error_key], 1)),
+         t("draw.rebuild_alt", name=entry["run"].name, error=number(entry[error_key], 1)))
+        for entry in entries]
+    for start in range(0, len(cells), per_row):
+        for column, (image, caption, alt) in zip(st.columns(per_row), cells[start:start + per_row],
+                                                 strict=False):
+            with column:
+                images.show_row(image, caption, scale=3, alt=alt)
+
+
+def show_map(run: session.Run, x: torch.Tensor) -> None:
+    """The drawing's code on the run's PCA map of the test codes, and its nearest test digits."""
+    codes, labels = subject.test_codes(run), subject.test_labels(run)
+    count = min(MAP_POINTS, len(codes))
+    mean, axes = run.cached(("draw.pca", count), lambda: drawing.pca_axes(codes[:count]))
+
+    code = encode_all(run.model, x)  # (1, code_dim)
+    near = drawing.nearest(codes, code, NEIGHBOURS)
+    figure = run.cached(("draw.map", count, language()), lambda: figures.mark_point(
+        figures.scatter_by_class(drawing.project(codes[:count], mean, axes),
+                                 None if labels is None else labels[:count].numpy(),
+                                 run.dataset.classes, t("draw.map_title", name=run.name)),
+        np.zeros(2), np.zeros((NEIGHBOURS, 2)), t("draw.map_you"), t("draw.map_near")))
+    # the 2000-point base is built once per run and language (plotly validates every point);
+    # only the two marker traces move: rings on the neighbours, the star on the drawing
+    rings, star = drawing.project(codes[near], mean, axes), drawing.project(code, mean, axes)
+    figure.data[-2].update(x=rings[:, 0], y=rings[:, 1])
+    figure.data[-1].update(x=star[:, 0], y=star[:, 1])
+    left, right = st.columns([3, 2])
+    figures.show(figure, "draw", "map", run.name, container=left, key="draw.map")
+    with right:
+        names = "" if labels is None else ", ".join(
+            subject.class_name(run, int(labels[i])) for i in near)
+        st.markdown(t("draw.near_title"))
+        images.show_row(subject.test_images(run)[near], t("draw.near_caption", labels=names),
+                        columns=4, scale=2, alt=t("draw.near_alt", count=len(near),
+                                                  labels=names))
+
+
+def show_vae(run: session.Run, x: torch.Tensor) -> None:
+    """The VAE's code of the drawing (posterior mean and spread) and decodes of nearby codes."""
+    nearby = drawing.nearby_decodes(run.model, x)
+    code, spread = nearby["code"].numpy(), nearby["std"].numpy()
+    figure = run.cached(("draw.vae", language()), lambda: figures.bars(
+        [str(i + 1) for i in range(len(code))], [0.0] * len(code),
+        t("draw.vae_code_title", name=run.name), t("draw.vae_dim"), t("draw.vae_value")))
+    figure.data[0].update(y=code.tolist())  # built once per run and language, like the map
+    left, right = st.columns([3, 2])
+    figures.show(figure, "draw", "vae-code", run.name, container=left, key="draw.vae")
+    with right:
+        st.caption(t("draw.vae_spread", spread=number(float(np.mean(spread)), 2)))
+        images.show_row(nearby["images"], t("draw.vae_nearby"), columns=4, scale=2,
+                        alt=t("draw.vae_nearby_alt", count=len(nearby["images"]),
+                              name=run.name))
+
+
+def vae_run() -> session.Run | None:
+    """The active run if it is a VAE, else the zoo's VAE (16-D codes)."""
+    run = active.active_run()
+    if run is not None and run.model.has_prior and hasattr(run.model, "posterior"):
+        return run
+    return library.example_run("vae")

@@ -1,0 +1,79 @@
+"""The server's start: what a first visit would otherwise wait for, done before the server
+answers its first request (a request that arrives meanwhile waits for it).
+
+`streamlit run app.py` finds app.py's `st.App` and serves it through Starlette; `lifespan`
+runs once, at the server's start, before the first request is answered. Without it the first
+visitor of the day (a teacher's first click, a share link opened on a cold server) paid torch's
+import (about 2 s on 2 cores), the pages' own imports, reading MNIST and the zoo's examples in
+their first script run. Anything that fails here is logged and left to the first script run,
+which does the same work and reports it to the user in words. AE_PREPARE=0 skips it (the
+benchmark's reference; a server short of memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from streamlit.logger import get_logger
+
+from core.settings import env_flag
+
+log = get_logger(__name__)  # Streamlit's: --logger.level applies
+
+# what the frame and the pages import (a page script itself runs only in a visitor's session)
+PAGE_MODULES = ("torch", "core.science.analysis", "core.devices", "core.jobs",
+                "core.science.projection", "ui.classroom.board", "ui.classroom.views",
+                "ui.runs.subject", "ui.runs.datasets", "ui.kit.diagrams", "ui.draw.views",
+                "ui.kit.figures", "ui.kit.images", "ui.teaching.proofs", "ui.runs.library",
+                "ui.frame.links", "ui.runs.reader", "ui.frame.sidebar", "ui.style")
+# the zoo runs the pages open on (ui.runs.subject.require_run's examples, the Generate page's plane)
+FIRST_EXAMPLES = ("standard", "sparse", "denoising", "deep-2d", "vae")
+
+
+def prepare() -> float:
+    """Import the engine and the pages' modules, load the default dataset and the examples
+    into the server's caches with their pages' first analyses; returns the seconds it took."""
+    started = time.perf_counter()
+    for module in PAGE_MODULES:  # torch first: the one large import (about 2 s on 2 cores)
+        importlib.import_module(module)
+    from core import devices
+    from ui.runs import datasets, subject
+
+    datasets.shared_dataset(datasets.default_dataset())
+    for name in FIRST_EXAMPLES:  # loaded, with their codes; the Reconstructions one's errors
+        subject.prepare_example(name, errors=name == FIRST_EXAMPLES[0])
+    _compile_emoji_pattern()
+    devices.warm_up()  # torch's optimizer machinery (torch._dynamo, 1.5 s): the first Train
+    return time.perf_counter() - started
+
+
+def _compile_emoji_pattern() -> None:
+    """Streamlit compiles its emoji pattern at the first label it checks for a leading icon
+    that is not plain ASCII (the sidebar's language switch: 0.5-0.8 s of a first visit on 2
+    cores); compile it here."""
+    try:
+        from streamlit import string_util
+
+        string_util.extract_leading_emoji("Português")
+    except (ImportError, AttributeError):  # an internal of Streamlit's: only a warm-up
+        pass
+
+
+def _prepare_logged() -> None:
+    if not env_flag("AE_PREPARE", True):  # the benchmark's reference: a bare start
+        return
+    try:
+        log.info("ready for the first visit in %.1f s (engine, dataset, examples)", prepare())
+    except Exception:  # the first script run does the same and says what went wrong
+        log.exception("preparing the server for its first visit failed")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """st.App's lifespan: prepare (in a thread: the event loop stays free), then serve."""
+    await asyncio.to_thread(_prepare_logged)
+    yield

@@ -1,0 +1,116 @@
+"""The session's active run and training: which run the pages show, and starting a new one
+(a background job; notices for the user: a replaced waiting run, runs released from memory)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+import streamlit as st
+
+from core.classroom import publisher
+from core.classroom.members import membership
+from core.data import Dataset
+from core.jobs.backends import start_job
+from core.jobs.spec import Job, JobSpec
+from core.runs import store
+from core.settings import env_int
+from core.training.loop import TrainConfig
+from ui import keys
+from ui.i18n import t
+from ui.runs import ids
+from ui.runs.library import open_saved_run, open_zoo_run
+from ui.runs.session import Run, owner, session_runs
+
+
+def active_run() -> Run | None:
+    runs = session_runs()
+    run_id = st.session_state.get(keys.ACTIVE_RUN)
+    if run_id in runs:
+        return runs[run_id]
+    kind, name = ids.parse(run_id)
+    if kind == ids.ZOO:
+        return open_zoo_run(name)
+    if kind in (ids.SAVED, ids.INTERRUPTED):
+        return open_saved_run(name, interrupted=kind == ids.INTERRUPTED)
+    return None
+
+
+
+
+def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
+              dataset: Dataset, paused: bool = False) -> tuple[Run, list[str]]:
+    """Start a background job for the variant; the new run becomes the active one. Raises
+    ValueError (core.jobs.admission.JobRefused among them) when the job cannot start. Returns the
+    run and notices for the user: a waiting run this one replaced, runs released from memory.
+    paused: the run waits for its first step (step by step, on this server)."""
+    runs = session_runs()
+    waiting = [r for r in runs.values() if r.job is not None and
+               r.snapshot().status == "queued"]
+    number = sum(1 for r in runs.values() if r.variant == variant) + 1
+    run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
+    checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
+    spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
+    job = start_job(spec, dataset, checkpoint, paused=paused)
+    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=None,
+              train_config=asdict(config), job=job)
+    runs[run.id] = run
+    member = class_member()  # joined a class: its board shows the run
+    if member:
+        publisher.publish(member["code"], member["nickname"], run.id, job, spec, dataset)
+    select_run(run.id)
+    replaces = getattr(getattr(job, "queue", None), "max_waiting_per_owner", None) == 1
+    notices = [t("runs.replaced_waiting", name=r.name) for r in waiting if replaces]
+    notices += _release_old_runs(runs)
+    if not paused:  # a paused run reports after the step its page asks for
+        _await_first_report(job)
+    return run, notices
+
+
+def class_member() -> dict | None:
+    """The class this session's student is in: joined in this session, or by this browser
+    before (a reload, another tab: core.classroom.members.membership); None: no class."""
+    if keys.CLASS_MEMBER not in st.session_state:
+        found = membership(owner())
+        if found is None:
+            return None
+        st.session_state[keys.CLASS_MEMBER] = {"code": found.code, "nickname": found.nickname}
+        st.session_state["class.returning"] = True
+    return st.session_state[keys.CLASS_MEMBER]
+
+
+def _release_old_runs(runs: dict[str, Run]) -> list[str]:
+    """Keep at most $AE_SESSION_RUNS runs (default 8) in memory: release finished ones, saved ones
+    first
+    (they stay on disk), then the oldest unsaved; never one that is training or waiting."""
+    finished = [r for r in runs.values() if r.finished]
+    order = [r for r in finished if r.saved_path] + [r for r in finished if not r.saved_path]
+    notices = []
+    most = env_int("AE_SESSION_RUNS", 8)
+    for run in order[:max(0, len(runs) - most)]:
+        del runs[run.id]
+        notices.append(t("runs.released_saved" if run.saved_path else "runs.released",
+                         name=run.name, most=most,
+                         saved=run.saved_path.name if run.saved_path else ""))
+    return notices
+
+
+def _await_first_report(job: Job, limit: float = 0.5) -> None:
+    """Wait briefly for the first live report (it follows the first step), so the page that
+    answers the Train click already shows a loss point instead of waiting for the next poll."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        snapshot = job.snapshot()
+        if snapshot.loss_steps or snapshot.finished or snapshot.queue_position is not None:
+            return
+        time.sleep(0.02)
+
+
+def select_run(run_id: str) -> None:
+    """Make a run the active one from the next script run on (the sidebar's selectbox owns
+    the 'active_run' key once drawn, so the change goes through a pending key and a rerun)."""
+    st.session_state[keys.PENDING_ACTIVE_RUN] = run_id
+
+

@@ -1,0 +1,118 @@
+"""A browser session's runs: what a run is (`Run`: a model, its dataset, its job or its saved
+description), the runs this session holds, and who the session is (its owner).
+
+Runs live in `st.session_state`, so each browser session sees only its own runs plus the shared
+saved runs (ui.runs.library)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from core.data import Dataset
+from core.jobs.spec import Job
+from core.models import Autoencoder
+from core.progress import JobSnapshot
+from core.runs import store
+from core.runs.identity import XSRF_COOKIE, browser_owner
+from ui import keys
+from ui.i18n import t
+from ui.runs import ids
+
+
+@dataclass(eq=False)  # a run is itself: equality by fields would load a listed run's weights
+class Run:
+    id: str
+    name: str
+    variant: str
+    dataset: Dataset
+    model: Autoencoder
+    train_config: dict[str, Any]
+    job: Job | None = None
+    saved_path: Path | None = None
+    description: dict[str, Any] = field(default_factory=dict)  # run.json of a saved run
+    cache: dict[Any, Any] = field(default_factory=dict)  # analysis results of a finished run
+    # a saved run listed but not yet needed: `model` is loaded by this on first use
+    loader: Callable[[], Autoencoder] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.model is None and (self.loader is not None or self.job is not None):
+            del self.model  # reading it now goes through __getattr__
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the run's weights are in memory (a listed saved run's are not, until used)."""
+        return "model" in self.__dict__ or self.__dict__.get("job") is not None
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "model":
+            raise AttributeError(name)
+        job = self.__dict__.get("job")
+        if job is not None:  # the training's live model, then this job's own copy of it
+            return job.model
+        if self.__dict__.get("loader") is None:
+            raise AttributeError(name)
+        self.model = self.loader()
+        return self.model
+
+    def snapshot(self) -> JobSnapshot:
+        if self.job is not None:
+            return self.job.snapshot()
+        return store.snapshot_of(self.description)
+
+    @property
+    def finished(self) -> bool:
+        return self.job is None or self.snapshot().finished
+
+    @property
+    def is_example(self) -> bool:
+        """A run of the pretrained zoo: read-only, shared by everyone."""
+        return ids.is_example(self.id)
+
+    @property
+    def label(self) -> str:
+        if self.job is not None:
+            return t("runs.label_" + self.snapshot().status, name=self.name)
+        if self.description.get("status") == "training":
+            return t("runs.label_interrupted", name=self.name,
+                     epoch=self.description.get("epoch"), epochs=self.description.get("epochs"))
+        if self.is_example:
+            return t("runs.label_example", name=self.name)
+        return t("runs.label_saved", name=self.name)
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Memoise an analysis of this run once its weights stop changing."""
+        if not self.finished:
+            return compute()
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+def session_runs() -> dict[str, Run]:
+    return st.session_state.setdefault(keys.RUNS, {})
+
+
+
+def owner() -> str:
+    """This browser's name in the job queue and on its saved runs (round-robin and per-owner
+    limits count owners): the same in every tab and after a reload (core.runs.identity), a new one
+    per session where the browser sent no XSRF cookie (AppTest, XSRF protection off)."""
+    if keys.OWNER not in st.session_state:
+        cookie = _cookies().get(XSRF_COOKIE)
+        st.session_state[keys.OWNER] = browser_owner(cookie, store.runs_dir()) or uuid.uuid4().hex
+    return st.session_state[keys.OWNER]
+
+
+def _cookies() -> dict:
+    try:
+        return dict(st.context.cookies)
+    except Exception:  # no browser context (a bare script run)
+        return {}
+
+

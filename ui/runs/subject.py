@@ -1,0 +1,88 @@
+"""Helpers the analysis pages share: the run a page shows, cached analyses."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from core.data import DATASETS
+from core.science import analysis
+from ui.i18n import t
+from ui.runs import active, datasets, ids, library, live, session
+
+
+def require_run(example: str = "standard") -> session.Run:
+    """The active run; with none chosen, the zoo's `example` run for this page (so every page
+    shows something on a first visit); with no zoo either, a hint and a link to Train."""
+    run = active.active_run() or library.example_run(example)
+    if run is None:
+        st.info(t("common.no_run"))
+        st.page_link("pages/train.py", label=t("common.go_train"),
+                     icon=":material/model_training:")
+        st.stop()
+    snapshot = run.snapshot()
+    if run.is_example and not active.active_run():
+        st.caption(t("common.showing_example", name=run.name))
+    if not run.finished:
+        st.caption(t("common.still_training", name=run.name, phase=live.phase_text(snapshot)))
+    elif snapshot.status == "failed":
+        st.warning(t("common.failed", name=run.name, error=live.error_text(snapshot)))
+    return run
+
+
+def test_images(run: session.Run) -> torch.Tensor:
+    return run.dataset.x_test[:analysis.MAX_TEST]
+
+
+def test_labels(run: session.Run) -> torch.Tensor | None:
+    y = run.dataset.y_test
+    return None if y is None else y[:analysis.MAX_TEST]
+
+
+def test_codes(run: session.Run) -> torch.Tensor:
+    return _analysis(run, "codes", lambda: analysis.encode_all(run.model, test_images(run)))
+
+
+def test_errors(run: session.Run) -> torch.Tensor:
+    return _analysis(run, "errors",
+                     lambda: analysis.per_image_errors(run.model, test_images(run)))
+
+
+def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
+    """An analysis of the run's test images, memoised with the run; an example's on a
+    server-wide dataset once per server (read-only weights, the same images: a class opening
+    the same page computes it once)."""
+    if run.is_example and run.dataset.name in DATASETS:  # not an upload
+        return run.cached(what, lambda: _shared_analysis(run.id, run.dataset, what, compute))
+    return run.cached(what, compute)
+
+
+def prepare_example(name: str, errors: bool = False) -> None:
+    """An example's test codes (and errors) into the server-wide cache before anyone asks (at
+    the server's start: ui.frame.startup), under the keys its pages will look up."""
+    model = library.example_model(name)  # loaded into the server's cache here
+    if model is None:
+        return
+    dataset = datasets.shared_dataset(datasets.default_dataset())
+    x = dataset.x_test[:analysis.MAX_TEST]
+    _shared_analysis(ids.zoo(name), dataset, "codes", lambda: analysis.encode_all(model, x))
+    if errors:
+        _shared_analysis(ids.zoo(name), dataset, "errors",
+                         lambda: analysis.per_image_errors(model, x))
+
+
+def _shared_analysis(run_id: str, dataset, what: str, compute) -> torch.Tensor:
+    """The server-wide memo of an example's analysis, keyed by the run, the dataset and its
+    test set's size (the one key both the pages and the server's start use)."""
+    return _example_analysis(run_id, dataset.name, len(dataset.x_test), what, compute)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _example_analysis(run_id: str, dataset: str, test_size: int, what: str,
+                      _compute) -> torch.Tensor:
+    return _compute()
+
+
+def class_name(run: session.Run, label: int) -> str:
+    classes = run.dataset.classes
+    return classes[label] if label < len(classes) else str(label)
