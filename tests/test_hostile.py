@@ -358,7 +358,10 @@ def test_the_proxy_limits_requests_uploads_and_websockets():
     import re
 
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
-    locations = dict(re.findall(r"location (\S+) \{(.*?)\n    \}", nginx, re.S))
+    # the HTTPS server (plain HTTP only redirects: tests/test_deploy.py)
+    https = next(server for server in re.findall(r"^server \{(.*?)^\}", nginx, re.S | re.M)
+                 if re.search(r"^    listen 443 ssl;", server, re.M))
+    locations = dict(re.findall(r"location (\S+) \{(.*?)\n    \}", https, re.S))
     assert "limit_req zone=" in locations["/"]
     assert "limit_conn " in locations["/_stcore/stream"]
     assert "limit_req zone=uploads" in locations["/_stcore/upload_file"]
