@@ -261,12 +261,14 @@ class Training:
             self._pause_at_epoch = False
             self.set_stepping(0)
         with self._lock:
-            targets = [(job.checkpoint, job.checkpoint_extra) for job in self._subscribers
-                       if job.checkpoint]
-        for folder, extra in targets:
+            targets = [(job.checkpoint, job.checkpoint_extra, job.spec.owner)
+                       for job in self._subscribers if job.checkpoint]
+        for folder, extra, owner in targets:
             if leases.fence_path(folder).exists():  # a lost worker's: frozen by the app
                 continue
+            # its owner alone may list and load it once interrupted (leases.owns); never shown
+            mine = {} if owner == "cli" else {"owner": owner}
             store.save_run(folder, self.model, dataset=self.dataset.name,
                            train_config=asdict(self.spec.config), snapshot=snapshot,
                            extra={"status": "training", "epoch": snapshot.epoch,
-                                  "epochs": snapshot.epochs, **extra})
+                                  "epochs": snapshot.epochs, **extra, **mine})

@@ -6,7 +6,8 @@ file beside it, `.<name>.lease`, naming the host and process, and refreshed ever
 REFRESH_SECONDS by one daemon thread per process. A checkpoint is someone's while its lease is
 fresh (touched within STALE_SECONDS) and, on this host, its process is alive; otherwise it was
 left by a crash, a kill or a lost node and is listed as interrupted. A clean end removes the
-lease with the checkpoint. Nothing here imports torch."""
+lease with the checkpoint. A checkpoint is also its owner's alone, once interrupted: `owns`.
+Nothing here imports torch."""
 
 from __future__ import annotations
 
@@ -103,6 +104,16 @@ def is_held(folder: Path, now: float | None = None) -> bool:
     if lease.get("host") == socket.gethostname():
         return _process_alive(int(lease.get("pid", -1)))
     return True
+
+
+# ---------------------------------------------------------------- whose checkpoint it is
+
+def owns(recorded: str | None, owner: str) -> bool:
+    """Whether a checkpoint whose run.json records `recorded` as its owner (the job spec's
+    owner: a browser's id, core.runs.identity) is `owner`'s to list and load. One with no owner
+    recorded (an older version's, or the command line's, whose owner is "cli") is listed to
+    nobody in the app: it only ages out after AE_AUTOSAVE_DAYS (store.list_interrupted)."""
+    return bool(recorded) and recorded != "cli" and recorded == owner
 
 
 # ---------------------------------------------------------------- a lost writer's checkpoint

@@ -180,19 +180,20 @@ def autosave_dir() -> Path:
     return runs_dir() / ".autosave"
 
 
-def list_interrupted() -> list[dict[str, Any]]:
+def list_interrupted(owner: str | None = None) -> list[dict[str, Any]]:
     """Checkpoints still marked as training that no running job holds, in this process or in
     another sharing the runs folder (core.runs.leases): runs cut off by a crash or a restart,
-    recoverable as of their last finished epoch. Those older than AE_AUTOSAVE_DAYS are
-    deleted here: nobody came back for them, and they count against the folder's space."""
+    recoverable as of their last finished epoch. owner: only that browser's (leases.owns), what
+    a session lists; None: all, for the server alone. Those older than AE_AUTOSAVE_DAYS are
+    deleted here, whoever owns them: they count against the folder's space."""
     runs, oldest = [], time.time() - quotas.autosave_seconds()
     for run in list_runs(autosave_dir()):
         if run.get("status") != "training" or leases.is_held(Path(run["path"])):
             continue
         if run["mtime"] < oldest:
             shutil.rmtree(run["path"], ignore_errors=True)
-            continue
-        runs.append(run)
+        elif owner is None or leases.owns(run.get("owner"), owner):
+            runs.append(run)
     return runs
 
 
@@ -257,7 +258,6 @@ def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool
     base = safe_name(name)
     replacing = base if overwrite and run_owner(root / base) == owner else None
     quotas.check_space(root, list_runs(root), owner, model.parameter_count() * 4, replacing)
-    base = safe_name(name)
     for index in range(1, 1000):
         candidate = base if index == 1 else f"{base[:MAX_NAME - 4]}-{index}"
         folder = root / candidate

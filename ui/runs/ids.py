@@ -25,7 +25,8 @@ def saved(name: str) -> str:
 
 
 def interrupted(name: str) -> str:
-    """A saved run whose training stopped before its last epoch."""
+    """A saved run whose training stopped before its last epoch: listed to, and opened by,
+    its owner's browser alone (ui.runs.library.open_saved_run)."""
     return make(INTERRUPTED, name)
 
 
@@ -44,5 +45,5 @@ def is_example(run_id: str | None) -> bool:
 
 def is_shareable(run_id: str | None) -> bool:
     """Ids another browser can open from a link: the zoo's and saved runs (an interrupted run
-    is only offered to resume, in the session that sees it)."""
+    is its owner's alone: another browser opening its id finds no such run)."""
     return parse(run_id)[0] in (ZOO, SAVED)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.data import DATASETS
 from core.models import Autoencoder
-from core.runs import store
+from core.runs import leases, store
 from core.teaching.zoo import list_zoo, load_zoo_run, zoo_dir
 from ui import keys
 from ui.runs import ids
@@ -23,9 +23,9 @@ from ui.runs.session import Run, owner, session_runs
 
 
 def interrupted_runs() -> list[dict[str, Any]]:
-    """Runs a crash or restart cut off, as of their last finished epoch."""
-    return store.list_interrupted()
-
+    """This browser's runs that a crash or restart cut off, as of their last finished epoch
+    (another browser's checkpoints are never listed here, nor ones with no owner recorded)."""
+    return store.list_interrupted(owner())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -37,9 +37,14 @@ def open_saved_run(name: str, interrupted: bool = False,
                    listed: dict[str, Any] | None = None) -> Run | None:
     """A saved (or interrupted) run. With `listed`, its entry from store.list_runs, the run
     comes back at once and its weights load only when its model is first used (Compare and
-    the pickers list every saved run; they need the weights of the chosen ones only)."""
+    the pickers list every saved run; they need the weights of the chosen ones only).
+    An interrupted run opens for its owner only: for anyone else (a crafted id) it is None,
+    as an unknown run is, and its weights are never read."""
     root = store.autosave_dir() if interrupted else store.runs_dir()
     folder = root / store.safe_name(name)  # never a user-supplied path
+    if interrupted and not leases.owns(
+            listed.get("owner") if listed is not None else store.run_owner(folder), owner()):
+        return None
     if listed is not None:
         description = listed
         mtime = listed.get("mtime", 0.0)
@@ -177,7 +182,8 @@ def all_runs() -> list[Run]:
     for description in store.list_runs():
         runs.append(open_saved_run(description["name"], listed=description))
     for description in interrupted_runs():
-        runs.append(open_saved_run(description["name"], interrupted=True, listed=description))
+        run = open_saved_run(description["name"], interrupted=True, listed=description)
+        runs += [run] if run is not None else []
     runs += [run for name in zoo_names() if (run := open_zoo_run(name)) is not None]
     return runs
 
