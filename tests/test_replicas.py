@@ -89,7 +89,7 @@ from core.runs import leases, store
 from core.models import build_model
 folder = Path(sys.argv[1])
 store.save_run(folder, build_model("standard"), dataset="digits",
-               extra={"status": "training", "epoch": 2, "epochs": 30})
+               extra={"status": "training", "epoch": 2, "epochs": 30, "owner": "browser-a"})
 leases.hold(folder)
 print("held", flush=True)
 time.sleep(120)
@@ -106,9 +106,11 @@ def test_a_checkpoint_another_process_writes_is_not_interrupted_until_it_dies(tm
     try:
         assert holder.stdout.readline().strip() == "held"
         assert store.list_interrupted() == []  # another process is training it
+        assert store.list_interrupted("browser-a") == []
         os.kill(holder.pid, signal.SIGKILL)  # a crash: no clean-up runs
         holder.wait()
-        assert [run["name"] for run in store.list_interrupted()] == ["standard-1-live"]
+        assert [run["name"] for run in store.list_interrupted("browser-a")] == ["standard-1-live"]
+        assert store.list_interrupted("browser-b") == []  # the crashed process's owner's only
     finally:
         holder.kill()
 
