@@ -1,5 +1,5 @@
 """The class board's refresh cost: the server time one refresh of the board spends reading the
-class folder (core.classroom.visible: every run's record and preview image) and ranking the
+class folder (core.classroom.room.visible: every run's record and preview image) and ranking the
 challenge (core.classroom.challenges.leaderboard), with 30 runs on the board, as a class of 30 has
 while
 everyone trains. The board refreshes every 2 s per open page, so this time times the pages open
@@ -51,15 +51,15 @@ def fill(code: str, runs: int) -> None:
 
 
 def measure(runs: int, repeats: int) -> dict[str, float]:
-    from core.classroom import challenges, classes
+    from core.classroom import challenges, room, teachers
 
-    teacher = classes.create_class()
+    teacher = teachers.create_class()
     fill(teacher.code, runs)
     challenge = challenges.new_challenge("test_error", max_code=32)
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        rows, settings = classes.visible(teacher.code, None, teacher.key)
+        rows, settings = room.visible(teacher.code, None, teacher.key)
         challenges.leaderboard(rows, challenge)
         times.append((time.perf_counter() - started) * 1000)
     assert len(rows) == runs

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import classes, publisher
+from core.classroom import classes, publisher, teachers
 from core.classroom.members import join
 from tests.conftest import ROOT
 from tests.test_classroom import FakeJob
@@ -66,7 +66,7 @@ def test_a_teacher_starts_a_class_and_sees_the_board_and_the_controls():
 
 
 def test_a_student_joins_with_the_link_and_has_no_teacher_control():
-    teacher = classes.create_class()
+    teacher = teachers.create_class()
     at = class_page(query={"class": teacher.code})
     assert at.text_input(key="class.code").value == teacher.code
     at.text_input(key="class.nickname").set_value("João")
@@ -97,7 +97,7 @@ def test_a_student_joins_with_the_link_and_has_no_teacher_control():
 
 
 def test_wrong_code_nickname_and_key_are_refused():
-    teacher = classes.create_class()
+    teacher = teachers.create_class()
     at = class_page()
     at.text_input(key="class.code").set_value("ZZZZZZ")
     at.text_input(key="class.nickname").set_value("Ana")
@@ -117,7 +117,7 @@ def test_wrong_code_nickname_and_key_are_refused():
 
 
 def test_the_projected_page_never_shows_the_teacher_s_key():
-    teacher = classes.create_class()
+    teacher = teachers.create_class()
     session = {"class_teacher": {"code": teacher.code, "key": teacher.key}}
     private = class_page(session)
     assert any(teacher.key in c.value for c in private.code)  # the teacher link, folded
@@ -134,7 +134,7 @@ def test_a_reload_brings_a_student_back_to_their_place():
     that."""
     from ui import keys as session_keys
 
-    teacher = classes.create_class()
+    teacher = teachers.create_class()
     browser = {session_keys.OWNER: "one-browser"}
     first = class_page(session=browser, query={"class": teacher.code})
     first.text_input(key="class.nickname").set_value("João")

@@ -15,6 +15,7 @@ from typing import Any
 
 from core import params
 from core.classroom import classes
+from core.data import DATASETS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
 from core.runs import store
@@ -28,13 +29,16 @@ METRICS = {"test_error": ("lower", "sse_per_image"), "sparsity": ("higher", "nea
            "probe": ("higher", "probe_accuracy"), "parameters": ("lower", "parameters")}
 NOISE_LEVELS = (0.1, 0.2, 0.3, 0.5)
 WINNERS = 3
-CONSTRAINTS = ("variants", "max_code", "max_epochs", "max_parameters")
+CONSTRAINTS = ("variants", "max_code", "max_epochs", "max_parameters", "dataset")
 
 
 def new_challenge(metric: str, *, noise_kind: str = "gaussian", noise_level: float = 0.3,
          variants: list[str] | tuple[str, ...] = (), max_code: int | None = None,
-         max_epochs: int | None = None, max_parameters: int | None = None) -> dict[str, Any]:
-    """A challenge as plain values, checked: a wrong metric or constraint is a Problem."""
+         max_epochs: int | None = None, max_parameters: int | None = None,
+         dataset: str = "mnist") -> dict[str, Any]:
+    """A challenge as plain values, checked: a wrong metric or constraint is a Problem. Runs
+    are ranked on `dataset` only (a registered one, fixed now): a run measured on other data
+    (an upload of an all-black set scores a tiny error on its own data) is shown, unranked."""
     if metric not in METRICS:
         raise Problem("challenge_metric", f"Unknown metric {metric!r}.", metric=metric)
     unknown = [v for v in variants if v not in MODELS]
@@ -43,13 +47,14 @@ def new_challenge(metric: str, *, noise_kind: str = "gaussian", noise_level: flo
                       f"{', '.join(map(str, NOISE_LEVELS))}.",
                       levels=", ".join(map(str, NOISE_LEVELS)))
     limits = {"max_code": max_code, "max_epochs": max_epochs, "max_parameters": max_parameters}
-    if unknown or any(v is not None and (not isinstance(v, int) or v < 1)
-                      for v in limits.values()):
+    if unknown or dataset not in DATASETS or any(
+            v is not None and (not isinstance(v, int) or v < 1) for v in limits.values()):
         raise Problem("challenge_constraint", "A constraint is not valid: variants must be "
                       "known, limits whole numbers of at least 1.")
     return {"metric": metric, "noise_kind": noise_kind if metric == "noise" else None,
             "noise_level": noise_level if metric == "noise" else None,
-            "variants": list(variants), **limits, "closed": False, "winners": []}
+            "variants": list(variants), **limits, "dataset": dataset, "closed": False,
+            "winners": []}
 
 
 def set_challenge(code: str, key: str | None, challenge: dict[str, Any]) -> None:
@@ -70,6 +75,9 @@ def measure_of(record: dict[str, Any], challenge: dict[str, Any]) -> float | Non
 def broken_constraints(record: dict[str, Any], challenge: dict[str, Any]) -> list[dict[str, Any]]:
     """The constraints a run breaks: [{"constraint", "value", "most"}], empty when eligible."""
     found = []
+    if challenge.get("dataset") and record.get("dataset") != challenge["dataset"]:
+        found.append({"constraint": "dataset", "value": record.get("dataset"),
+                      "most": challenge["dataset"]})
     if challenge.get("variants") and record.get("variant") not in challenge["variants"]:
         found.append({"constraint": "variants", "value": record.get("variant"),
                       "most": ", ".join(challenge["variants"])})

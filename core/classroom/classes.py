@@ -2,10 +2,11 @@
 student's run shows on a shared board.
 
 A class lives on disk, in `$AE_RUNS_DIR/.classes/<code>/`, so every app process sharing the
-runs folder sees the same class: `class.json` (settings, the hash of the teacher's key, the
-spotlight, the challenge), `members/` (one file per nickname, created exclusively, so two
-students never hold one nickname even on two processes) and `runs/` (one small record per run,
-written by core.classroom.publisher, with its preview image and, once finished, its weights).
+runs folder sees the same class: `class.json` (settings, the hashes of the teachers' keys:
+core.classroom.teachers, the spotlight, the challenge), `members/` and `owners/` (one seat per
+student: core.classroom.members) and `runs/` (one small record per run, written by
+core.classroom.publisher, with its preview image and, once finished, its weights; a run the
+teacher removed leaves a `.removed` mark so its publisher stops: core.classroom.room).
 Every file is written under a temporary name and renamed into place. A class ends when the
 teacher closes it or after `$AE_CLASS_IDLE_HOURS` without activity; its folder goes with it.
 Nothing personal is stored: a nickname of the student's choosing, and what they trained."""
@@ -13,6 +14,7 @@ Nothing personal is stored: a nickname of the student's choosing, and what they 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -22,6 +24,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no look-alikes: 0/O, 1/I/l
 CODE_LENGTH = 6
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 IDLE_ENV, CLASSES_ENV, STUDENTS_ENV = "AE_CLASS_IDLE_HOURS", "AE_MAX_CLASSES", "AE_CLASS_STUDENTS"
+RUNS_SHOWN = 3  # a new class's board shows each student's latest three runs
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,23 @@ def touch(folder: Path) -> None:
         (folder / "activity").touch()
 
 
+def idle_for(code: str) -> float:
+    """Seconds since the class's last join, run or teacher's action."""
+    return time.time() - _last_activity(classes_dir() / normalise_code(code))
+
+
+@contextlib.contextmanager
+def class_lock(folder: Path) -> Iterator[None]:
+    """Hold the class's lock (every app process sharing the runs folder) while class.json is
+    read, changed and written back."""
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _last_activity(folder: Path) -> float:
     times = [p.stat().st_mtime for p in (folder / "activity", folder / "class.json")
              if p.exists()]
@@ -153,47 +174,29 @@ def open_classes() -> list[str]:
     return codes
 
 
+PRIVATE = ("teacher_keys", "opened_by", "handovers")  # class.json's entries nobody is shown
+
+
 def info(code: str) -> dict[str, Any]:
-    """The class's settings as everyone may see them (never the key's hash)."""
+    """The class's settings as everyone may see them (never the keys' hashes)."""
     data = read_json(folder_of(code) / "class.json") or {}
-    return {k: v for k, v in data.items() if k != "key_hash"}
+    return {k: v for k, v in data.items() if k not in PRIVATE}
 
 
 # ---------------------------------------------------------------- the teacher
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
     return hashlib.sha256(str(key or "").encode()).hexdigest()
 
 
-def create_class() -> Teacher:
-    """Open a new class; returns its code and the teacher's key (shown to the teacher only)."""
-    if len(open_classes()) >= max_classes():
-        raise Problem("class_limit", f"This server already has {max_classes()} open classes, "
-                      f"its limit ({CLASSES_ENV}). Close a class or try later.",
-                      most=max_classes(), setting=CLASSES_ENV)
-    key = secrets.token_urlsafe(32)
-    for _ in range(50):
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        folder = classes_dir() / code
-        try:
-            folder.mkdir(parents=True)
-        except FileExistsError:
-            continue
-        write_json(folder / "class.json", {
-            "code": code, "created": time.time(), "key_hash": _hash(key),
-            "show_others": False, "lesson": None, "spotlight": None, "challenge": None})
-        touch(folder)
-        return Teacher(code, key)
-    raise Problem("class_limit", "No free class code was found. Try again.",
-                  most=max_classes(), setting=CLASSES_ENV)
-
-
 def is_teacher(code: str, key: str | None) -> bool:
+    """Whether `key` opens this class's controls (core.classroom.teachers makes the keys)."""
     try:
-        stored = (read_json(folder_of(code) / "class.json") or {}).get("key_hash", "")
+        stored = (read_json(folder_of(code) / "class.json") or {}).get("teacher_keys") or []
     except Problem:
         return False
-    return bool(key) and hmac.compare_digest(_hash(key), str(stored))
+    given = key_hash(key)
+    return bool(key) and any(hmac.compare_digest(given, str(h)) for h in stored)
 
 
 def require_teacher(code: str, key: str | None) -> Path:
@@ -204,14 +207,24 @@ def require_teacher(code: str, key: str | None) -> Path:
     return folder
 
 
+# what the teacher may change: students see everyone's runs; the lesson; the spotlighted run;
+# the challenge; joining closed; nicknames hidden; runs shown per student
+SETTINGS = ("show_others", "lesson", "spotlight", "challenge", "locked", "hide_names",
+            "runs_shown")
+
+
 def update(code: str, key: str | None, **changes: Any) -> dict[str, Any]:
-    """Change the class's settings (show_others, lesson, spotlight, challenge): teacher only."""
+    """Change the class's settings (SETTINGS): teacher only."""
     folder = require_teacher(code, key)
-    data = read_json(folder / "class.json") or {}
-    data.update(changes)
-    write_json(folder / "class.json", data)
+    unknown = set(changes) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"Unknown class settings: {', '.join(sorted(unknown))}.")
+    with class_lock(folder):
+        data = read_json(folder / "class.json") or {}
+        data.update(changes)
+        write_json(folder / "class.json", data)
     touch(folder)
-    return {k: v for k, v in data.items() if k != "key_hash"}
+    return {k: v for k, v in data.items() if k not in PRIVATE}
 
 
 def spotlight(code: str, key: str | None, run_id: str | None) -> None:
@@ -272,14 +285,3 @@ def _cached(path: Path) -> dict[str, Any] | None:
             _READ.clear()
         cached = _READ[path] = (stamp, record)
     return dict(cached[1])
-
-
-def visible(code: str, nickname: str | None = None, key: str | None = None
-            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """What a viewer may see of the board: the teacher every run; a student their own runs,
-    and the others' only while the teacher shows them. Returns (records, class settings)."""
-    settings = info(code)
-    rows = records(code)
-    if is_teacher(code, key) or settings.get("show_others"):
-        return rows, settings
-    return [r for r in rows if nickname is not None and r.get("nickname") == nickname], settings

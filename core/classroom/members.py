@@ -1,26 +1,35 @@
-"""A class's students: a nickname of their choosing, checked, and unique in the class.
+"""A class's students: one seat per browser, a nickname the class can tell apart.
 
-Each nickname is one file in the class's `members/` folder, named by a hash of the nickname
-(letter case aside) and created by a hard link, which fails when the name exists: two students
-never hold one nickname, even when they join through two app processes at the same moment, and
-no reader ever sees a half-written file. A browser that joined (its owner id, core.runs.identity)
-is remembered in `owners/` under a hash of that id, so a reload or another tab finds its place
-again instead of joining anew with a numbered nickname."""
+Each seat is one file in the class's `members/` folder, named by a hash of the nickname's
+confusable skeleton (core.classroom.nicknames) and created by a hard link, which fails when the
+name exists: two students never hold one nickname (nor two look-alikes), even when they join
+through two app processes at the same moment. A browser that joined (its owner id,
+core.runs.identity) is remembered in `owners/` under a hash of that id: a reload, another tab,
+or leaving and joining again brings it back to the same seat, so the student limit counts
+people, not presses. A removed student's seat stays, marked: the same browser cannot come back
+under a new nickname until the teacher lets it. Wrong join codes from one browser slow down
+after a few tries. Uses core.classroom.classes and .nicknames, core.messages."""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.classroom import classes
 from core.classroom.classes import STUDENTS_ENV, folder_of, max_students, read_json, touch
+from core.classroom.nicknames import NICKNAME_MAX, check_nickname, skeleton
 from core.messages import Problem
 
-NICKNAME_MAX = 24
-NICKNAME_MARKS = " -_."  # besides letters and digits
+__all__ = ["NICKNAME_MAX", "Member", "check_nickname", "join", "leave", "membership"]
+
+FREE_TRIES = 5  # wrong join codes a browser may type before each try waits longer
+MOST_WAIT = 300  # seconds: the longest wait between two tries
+_FAILED: dict[str, list[float]] = {}  # owner -> times of its recent wrong codes
+_FAILED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -28,82 +37,144 @@ class Member:
     code: str
     nickname: str
     asked: str  # the nickname asked for: differs from `nickname` when it was taken
-    returning: bool = False  # this browser had joined the class before: its nickname again
+    returning: bool = False  # this browser had a seat in the class: its nickname again
+    removed: bool = False  # the teacher removed this student
 
 
-def check_nickname(text: str) -> str:
-    """A nickname as it will be shown: trimmed, 1-24 letters (any alphabet), digits, spaces
-    and -_. ; anything else (markup, control characters) is refused with a message."""
-    name = unicodedata.normalize("NFC", str(text or "")).strip()
-    if not name:
-        raise Problem("nickname_empty", "Choose a nickname.")
-    if len(name) > NICKNAME_MAX:
-        raise Problem("nickname_long", f"A nickname has at most {NICKNAME_MAX} characters.",
-                      most=NICKNAME_MAX)
-    wrong = sorted({c for c in name if not (c.isalpha() or unicodedata.category(c) == "Nd"
-                                             or c in NICKNAME_MARKS)})
-    if wrong:
-        shown = " ".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in wrong)
-        raise Problem("nickname_chars", f"A nickname holds only letters, digits, spaces and "
-                      f"- _ . (not {shown}).", chars=shown)
-    return name
+def _hashed(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def _member_file(folder: Path, nickname: str) -> Path:
-    return folder / "members" / (hashlib.sha256(nickname.casefold().encode()).hexdigest()[:24]
-                                 + ".json")
+    return folder / "members" / f"{_hashed(skeleton(nickname))}.json"
 
 
 def _owner_file(folder: Path, owner: str) -> Path:
-    return folder / "owners" / (hashlib.sha256(owner.encode()).hexdigest()[:24] + ".json")
+    return folder / "owners" / f"{_hashed(owner)}.json"
 
+
+# ---------------------------------------------------------------- wrong codes
+
+def _wait_before_next_try(owner: str | None) -> None:
+    """Refuse a try from a browser that typed FREE_TRIES wrong codes or more lately, until
+    2, 4, 8 ... seconds (at most MOST_WAIT) have passed since its last wrong one."""
+    if not owner:
+        return
+    now = time.monotonic()
+    with _FAILED_LOCK:
+        recent = [t for t in _FAILED.get(owner, []) if now - t < 600]
+        _FAILED[owner] = recent
+        extra = len(recent) - FREE_TRIES
+        wait = min(MOST_WAIT, 2 ** (extra + 1)) - (now - recent[-1]) if extra >= 0 else 0
+    if wait > 0:
+        raise Problem("class_code_wait", f"Too many wrong class codes from this browser: try "
+                      f"again in {wait:.0f} s.", seconds=round(wait))
+
+
+def _open_class(code: str, owner: str | None) -> Path:
+    _wait_before_next_try(owner)
+    try:
+        return folder_of(code)
+    except Problem:
+        if owner:
+            with _FAILED_LOCK:
+                _FAILED.setdefault(owner, []).append(time.monotonic())
+        raise
+
+
+# ---------------------------------------------------------------- joining
 
 def join(code: str, nickname: str, owner: str | None = None) -> Member:
-    """Join an open class. A nickname someone holds already (letter case aside) gets a number
-    added: `Member.nickname` then differs from `Member.asked`, and the page says so. A browser
-    (`owner`) that joined this class before gets its own nickname back."""
-    folder = folder_of(code)
+    """Join an open class. A nickname someone holds already (or a look-alike of it) gets a
+    number added: `Member.nickname` then differs from `Member.asked`, and the page says so. A
+    browser (`owner`) that has a seat in this class gets it back, with its nickname; a removed
+    one is refused. A locked class takes no new seats; a full one neither."""
+    folder = _open_class(code, owner)
     asked = check_nickname(nickname)
-    if owner and (known := read_json(_owner_file(folder, owner))):
-        return Member(folder.name, known["nickname"], asked, returning=True)
+    if owner and (seat := read_json(_owner_file(folder, owner))):
+        member = read_json(folder / "members" / seat.get("member", "")) or {}
+        if member.get("removed"):
+            raise Problem("class_removed", "The teacher removed you from this class.")
+        classes.write_json(_owner_file(folder, owner), {**seat, "left": False})
+        touch(folder)
+        return Member(folder.name, seat["nickname"], asked, returning=True)
+    if (read_json(folder / "class.json") or {}).get("locked"):
+        raise Problem("class_locked", "The teacher has closed this class to new students.")
     members = folder / "members"
     members.mkdir(exist_ok=True)
     if sum(1 for p in members.glob("*.json")) >= max_students():
         raise Problem("class_full", f"This class is full: {max_students()} students "
                       f"({STUDENTS_ENV}).", most=max_students(), setting=STUDENTS_ENV)
+    owner_hash = _hashed(owner) if owner else None
     for number in range(1, 10_000):
         suffix = "" if number == 1 else f"-{number}"
         candidate = asked[:NICKNAME_MAX - len(suffix)].rstrip() + suffix
-        if not classes.write_json(_member_file(folder, candidate),
-                                  {"nickname": candidate, "joined": time.time()},
+        path = _member_file(folder, candidate)
+        if not classes.write_json(path, {"nickname": candidate, "joined": time.time(),
+                                         "owner": owner_hash, "removed": False},
                                   exclusive=True):
-            continue  # taken meanwhile: the next number
+            continue  # taken (or a look-alike of it): the next number
         if owner:
-            classes.write_json(_owner_file(folder, owner),
-                                 {"nickname": candidate, "joined": time.time()})
+            classes.write_json(_owner_file(folder, owner), {
+                "nickname": candidate, "joined": time.time(), "member": path.name,
+                "left": False})
         touch(folder)
         return Member(folder.name, candidate, asked)
     raise Problem("class_full", "This class is full.", most=max_students(), setting=STUDENTS_ENV)
 
 
-def nicknames(code: str) -> list[str]:
-    members = folder_of(code) / "members"
-    found = [(read_json(p) or {}) for p in members.glob("*.json")] if members.is_dir() else []
-    return sorted((m.get("nickname", "") for m in found if m.get("nickname")), key=str.casefold)
+def leave(code: str, owner: str) -> None:
+    """This browser leaves the class: a reload no longer brings it back, but joining again
+    does, to the same seat and nickname (the board keeps its runs under it)."""
+    path = _owner_file(folder_of(code), owner)
+    if (seat := read_json(path)) is not None:
+        classes.write_json(path, {**seat, "left": True})
 
 
 def membership(owner: str) -> Member | None:
-    """The open class this browser joined last, with its nickname (None: none)."""
+    """The open class this browser joined last and has not left, with its nickname (None:
+    none); `removed` when the teacher removed it since."""
     found = []
     for code in classes.open_classes():
-        data = read_json(_owner_file(classes.classes_dir() / code, owner))
-        if data and data.get("nickname"):
-            found.append((data.get("joined", 0.0), Member(code, data["nickname"],
-                                                          data["nickname"], returning=True)))
+        folder = classes.classes_dir() / code
+        seat = read_json(_owner_file(folder, owner))
+        if seat and seat.get("nickname") and not seat.get("left"):
+            member = read_json(folder / "members" / seat.get("member", "")) or {}
+            found.append((seat.get("joined", 0.0), Member(
+                code, seat["nickname"], seat["nickname"], returning=True,
+                removed=bool(member.get("removed")))))
     return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
-def leave(code: str, owner: str) -> None:
-    """This browser leaves the class: a reload no longer brings it back (its nickname stays
-    taken: the board keeps its runs under it)."""
-    _owner_file(folder_of(code), owner).unlink(missing_ok=True)
+# ---------------------------------------------------------------- the roster
+
+def roster(code: str) -> list[dict[str, Any]]:
+    """Every seat of the class in the order they were taken: nickname, seat number (from 1:
+    the neutral label a class with hidden names shows), removed."""
+    members = folder_of(code) / "members"
+    found = [m for p in members.glob("*.json") if (m := read_json(p)) and m.get("nickname")
+             ] if members.is_dir() else []
+    found.sort(key=lambda m: (m.get("joined", 0.0), m["nickname"]))
+    return [{"nickname": m["nickname"], "seat": number, "removed": bool(m.get("removed"))}
+            for number, m in enumerate(found, 1)]
+
+
+def nicknames(code: str) -> list[str]:
+    """The nicknames of the class's students (removed ones left out), alphabetically."""
+    return sorted((m["nickname"] for m in roster(code) if not m["removed"]), key=str.casefold)
+
+
+def is_removed(code: str, nickname: str) -> bool:
+    member = read_json(_member_file(folder_of(code), nickname)) or {}
+    return member.get("nickname") == nickname and bool(member.get("removed"))
+
+
+def set_removed(code: str, key: str | None, nickname: str, removed: bool) -> None:
+    """(teacher only) Remove a student from the class, or let a removed one back in."""
+    folder = classes.require_teacher(code, key)
+    path = _member_file(folder, nickname)
+    member = read_json(path)
+    if member is None or member.get("nickname") != nickname:
+        raise Problem("class_no_student", "No student of this class has this nickname.")
+    classes.write_json(path, {**member, "removed": removed})
+    touch(folder)

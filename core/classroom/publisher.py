@@ -14,26 +14,19 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from core.classroom import classes
-from core.classroom.challenges import NOISE_LEVELS
+from core.classroom import classes, measures, members, room, space
 from core.messages import Problem
-from core.models import MODELS, NOISE_KINDS, Autoencoder, build_model
+from core.models import MODELS, build_model
 from core.params import defaults
 from core.progress import JobSnapshot
 from core.runs import store
-from core.science import analysis
-from core.teaching.lessons import LESSONS, LessonRun, verdict
-from core.teaching.zoo import load_zoo_run, zoo_dir
 
 INTERVAL = 1.0  # seconds between two looks at the live runs
 CURVE_POINTS = 60  # loss points a record keeps (a board needs the shape, not every report)
-MAX_WEIGHTS_MB = 16  # larger runs are measured and shown but not kept for export
-LESSON_TRAIN_IMAGES = 10_000
 log = logging.getLogger(__name__)
 
 
@@ -51,14 +44,8 @@ class Entry:
 
 
 _RUNS: dict[str, Entry] = {}
-_FINISHING: set[threading.Thread] = set()
 _LOCK = threading.Lock()
 _THREAD: list[threading.Thread] = []
-# one run measured at a time: a class's runs often end together, and measuring them all at
-# once would take every core from the runs still training
-_MEASURING = threading.Semaphore(1)
-
-
 def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
             dataset: Any = None) -> bool:
     """Show a run on its class's board from now until it ends (and after, as its record).
@@ -66,9 +53,12 @@ def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
     the class has ended meanwhile (the run trains all the same)."""
     try:
         classes.folder_of(code)  # a closed class refuses at once
+        if members.is_removed(code, nickname):  # by the teacher, meanwhile
+            return False
         entry = Entry(classes.normalise_code(code), nickname, run_id, job, spec or job.spec,
                       dataset)
         _write_live(entry, job.snapshot())
+        space.trim_records(code, nickname)  # the student's oldest runs beyond the bound
     except Problem:
         return False
     with _LOCK:
@@ -82,7 +72,7 @@ def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
 def pending() -> int:
     """Runs still published live or being measured (tests wait for 0)."""
     with _LOCK:
-        return len(_RUNS) + sum(t.is_alive() for t in _FINISHING)
+        return len(_RUNS) + _FINISHING.pending()
 
 
 def flush(timeout: float = 60) -> bool:
@@ -117,10 +107,7 @@ def _look(entry: Entry) -> None:
         return
     with _LOCK:
         _RUNS.pop(entry.run_id, None)
-        thread = threading.Thread(target=_finish, args=(entry, snapshot), daemon=True,
-                                  name="class-publisher-finish")
-        _FINISHING.add(thread)
-    thread.start()
+    _FINISHING.put(f"{entry.code}/{entry.nickname}", (entry, snapshot))
 
 
 # ---------------------------------------------------------------- records
@@ -165,6 +152,10 @@ def _parameters(spec: Any, hyperparameters: dict[str, Any]) -> int | None:
 
 
 def _write_live(entry: Entry, snapshot: JobSnapshot) -> None:
+    """Write the run's record (and preview) when it changed; a run the teacher removed stops
+    being published (ValueError: the loop drops it quietly)."""
+    if room.removed(entry.code, entry.run_id):
+        raise ValueError("removed by the teacher")
     folder = classes.folder_of(entry.code) / "runs"
     record = board_record(entry, snapshot)
     text = repr({k: v for k, v in record.items() if k != "updated"})
@@ -193,90 +184,30 @@ def preview_png(inputs: torch.Tensor | None, outputs: torch.Tensor, most: int = 
 
 # ---------------------------------------------------------------- the end of a run
 
-def _finish(entry: Entry, snapshot: JobSnapshot) -> None:
+
+def _finish(work: tuple[Entry, JobSnapshot]) -> None:
+    """The end of a run (one at a time, round-robin by student: core.classroom.measures):
+    its final record with the measures a challenge ranks and the lesson's verdict, and its
+    weights where the class has room for them (core.classroom.space)."""
+    entry, snapshot = work
     try:
+        if room.removed(entry.code, entry.run_id):
+            return
         _write_live(entry, snapshot)
         record = board_record(entry, snapshot)
         if snapshot.test_metrics and entry.dataset is not None:
-            model = _model(entry)
-            with _MEASURING:
-                record["metrics"] = measure(model, entry.dataset)
-                record["verdict"] = lesson_verdict(model, entry.dataset, record)
-            if model.parameter_count() * 2 <= MAX_WEIGHTS_MB * 2**20:
-                store.save_run(weights_folder(entry.code, entry.run_id), model,
+            model = measures.model_of(entry.spec, entry.job.state_dict())
+            record["metrics"] = measures.measure(model, entry.dataset)
+            record["verdict"] = measures.lesson_verdict(model, entry.dataset, record)
+            if space.room_for_weights(entry.code, entry.nickname, model.parameter_count() * 2):
+                store.save_run(space.weights_folder(entry.code, entry.run_id), model,
                                dataset=record["dataset"], train_config=record["train_config"],
                                snapshot=snapshot, half=True)
         record["final"] = True
-        classes.write_json(classes.folder_of(entry.code) / "runs" / f"{entry.run_id}.json",
-                             record)
+        if not room.removed(entry.code, entry.run_id):
+            classes.write_json(classes.run_file(entry.code, entry.run_id), record)
     except Exception as error:  # the class closed meanwhile, or a measure failed
         log.warning("class board: final record of %s not written: %s", entry.run_id, error)
-    finally:
-        with _LOCK:
-            _FINISHING.discard(threading.current_thread())
 
 
-def _model(entry: Entry) -> Autoencoder:
-    spec = entry.spec
-    model = build_model(spec.variant, **spec.hyperparameters)
-    model.load_state_dict(entry.job.state_dict())
-    model.initialised_from_data = True
-    return model.eval()
-
-
-def measure(model: Autoencoder, dataset: Any) -> dict[str, Any]:
-    """The Compare page's row, and the error under each noise kind at each challenge level."""
-    row = analysis.comparison_row(model, dataset)
-    x = dataset.x_test[:analysis.NOISE_IMAGES]
-    row["noise"] = {kind: dict(zip(map(str, NOISE_LEVELS), analysis.noise_curve(
-        model, x, kind, list(NOISE_LEVELS)), strict=True)) for kind in NOISE_KINDS}
-    return row
-
-
-def lesson_verdict(model: Autoencoder, dataset: Any, record: dict[str, Any]
-                   ) -> dict[str, Any] | None:
-    """The verdict of the lesson whose subject is this run's variant, the run in the
-    subject's place and the pretrained zoo's runs as the references, all measured on this
-    run's test images. None when no lesson is about the variant or the zoo is missing."""
-
-    lesson = next((lesson for lesson in LESSONS.values()
-                   if lesson.roles[0].partition("-")[0] == record["variant"]), None)
-    if lesson is None:
-        return None
-    x_train = dataset.x_train[:LESSON_TRAIN_IMAGES]
-    description = {k: record[k] for k in ("variant", "hyperparameters", "train_config")}
-    runs = {lesson.roles[0]: LessonRun(model, dataset.x_test, x_train, description,
-                                       dataset.name)}
-    try:
-        for role in lesson.roles[1:]:
-            reference, about = load_zoo_run(role, root=zoo_dir())
-            runs[role] = LessonRun(reference, dataset.x_test, x_train, about, "mnist")
-        result = verdict(lesson.id, runs)
-    except (OSError, ValueError, KeyError) as error:
-        log.info("class board: no verdict for %s: %s", record["run_id"], error)
-        return None
-    return {"lesson": lesson.id, "holds": bool(result.holds), "reasons": result.reasons}
-
-
-# ---------------------------------------------------------------- export
-
-def weights_folder(code: str, run_id: str) -> Path:
-    return classes.run_file(code, run_id, "").with_name(f"{run_id}.weights")
-
-
-def export_run(code: str, key: str | None, run_id: str, owner: str,
-               name: str | None = None) -> tuple[Path, dict | None]:
-    """Save a finished run of the class (the spotlighted one) among the server's saved runs,
-    where it stays after the class ends: teacher only. Returns store.save_owned_run's answer."""
-    classes.require_teacher(code, key)
-    folder = weights_folder(code, run_id)
-    try:
-        model, description = store.load_run(folder)
-    except (OSError, ValueError):
-        raise Problem("class_no_weights", "This run's weights are not available (it has not "
-                      "finished, or it was too large to keep).") from None
-    record = classes.read_json(classes.run_file(code, run_id)) or {}
-    name = name or f"{record.get('nickname', 'run')}-{description['variant']}"
-    return store.save_owned_run(name, model, owner, dataset=description.get("dataset", ""),
-        train_config=description.get("train_config", {}),
-        snapshot=store.snapshot_of(description))
+_FINISHING = measures.FairQueue(_finish, "class-publisher-finish")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 XSRF_COOKIE = "_streamlit_xsrf"
 SECRET_FILE = ".owner-secret"
+TOKEN_BYTES = 16  # Streamlit's tokens: a shorter one is nobody (not a guessable shared owner)
 _process_secret = secrets.token_bytes(32)  # when the runs folder cannot hold one
 _secrets: dict[str, bytes] = {}
 _lock = threading.Lock()
@@ -38,10 +39,10 @@ def xsrf_token(cookie: str | None) -> bytes | None:
         if value.startswith("2|"):
             _, mask_hex, masked_hex, _ = value.split("|")
             mask, masked = binascii.a2b_hex(mask_hex), binascii.a2b_hex(masked_hex)
-            if len(mask) != 4 or not masked:
+            if len(mask) != 4 or len(masked) < TOKEN_BYTES:
                 return None
             return bytes(byte ^ mask[index % 4] for index, byte in enumerate(masked))
-        return binascii.a2b_hex(value) if len(value) >= 32 else None
+        return binascii.a2b_hex(value) if len(value) >= 2 * TOKEN_BYTES else None
     except (ValueError, binascii.Error):
         return None
 
