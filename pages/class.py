@@ -1,10 +1,11 @@
 """Class: a teacher opens a class, students join with its code and a nickname, and every
-student's run shows on a live board, with a challenge, its leaderboard and a spotlight."""
+student's run shows on a live board, with a challenge, its leaderboard and a spotlight. The
+teacher's browser keeps the controls (a reload, a new tab, a restarted server)."""
 
 import streamlit as st
 
 from ui import through_app
-from ui.classroom import board, views
+from ui.classroom import board, controls, leaderboard, views
 from ui.i18n import t
 from ui.runs import active
 
@@ -12,21 +13,28 @@ through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__ini
 
 st.title(t("class.title"))
 views.read_link()
-teacher = st.session_state.get(views.TEACHER)
+teacher = views.restore_teacher()
 member = st.session_state.get(views.MEMBER)
 if not teacher and not member:
     member = active.class_member()  # a reload, another tab: the same student
 if teacher and not views.ended(views.TEACHER):
     code, key = teacher["code"], teacher["key"]
     views.teacher_header(code, key)
-    board.show_class(code, None, key)
-    views.teacher_controls(code, key)
-    views.challenge_form(code, key)
-    views.winners(code)
+    board.show_spotlight(code, None, key)
+    board.show_board(code, None, key)
+    leaderboard.show_leaderboard(code, None, key)
+    controls.teacher_controls(code, key)
+    leaderboard.challenge_form(code, key)
+    leaderboard.winners(code)
+elif member and views.is_removed(member):
+    views.removed()
+    views.entry()
 elif member and not views.ended(views.MEMBER):
     code, nickname = member["code"], member["nickname"]
     views.student_header(code, nickname)
-    board.show_class(code, nickname, None)
-    views.winners(code)
+    board.show_spotlight(code, nickname, None)
+    board.show_board(code, nickname, None)
+    leaderboard.show_leaderboard(code, nickname, None)
+    leaderboard.winners(code)
 else:
     views.entry()

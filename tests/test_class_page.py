@@ -21,6 +21,9 @@ def _quiet(monkeypatch):
     monkeypatch.setenv("AE_UMAP_WARMUP", "0")
 
 
+OWNER_A, OWNER_B, OWNER_C = ({"owner": name} for name in ("browser-a", "browser-b", "browser-c"))
+
+
 def class_page(session: dict | None = None, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     for key, value in (session or {}).items():
@@ -96,7 +99,7 @@ def test_a_student_joins_with_the_link_and_has_no_teacher_control():
     assert any(teacher.code in i.value for i in at.info)  # the class has ended
 
 
-def test_wrong_code_nickname_and_key_are_refused():
+def test_wrong_code_nickname_and_handover_link_are_refused():
     teacher = teachers.create_class()
     at = class_page()
     at.text_input(key="class.code").set_value("ZZZZZZ")
@@ -107,25 +110,60 @@ def test_wrong_code_nickname_and_key_are_refused():
     at.text_input(key="class.nickname").set_value("<script>")
     button(at, "class.join_button").click().run()
     assert "only letters, digits" in at.error[0].value
-    wrong = class_page(query={"class": teacher.code, "teacher": "not-the-key"})
+    wrong = class_page(query={"class": teacher.code, "handover": "not-a-token"})
     assert "class_teacher" not in wrong.session_state
-    assert "Only this class's teacher" in wrong.error[0].value
-    right = class_page(query={"class": teacher.code, "teacher": teacher.key})
+    assert "used already or has expired" in wrong.error[0].value
+    token = teachers.handover(teacher.code, teacher.key)
+    right = class_page(OWNER_B, query={"class": teacher.code, "handover": token})
     assert right.session_state["class_teacher"]["code"] == teacher.code
     assert "class.close" in keys(right)
+    again = class_page(OWNER_C, query={"class": teacher.code, "handover": token})  # once only
+    assert "class_teacher" not in again.session_state
     classes.close_class(teacher.code, teacher.key)
 
 
-def test_the_projected_page_never_shows_the_teacher_s_key():
-    teacher = teachers.create_class()
-    session = {"class_teacher": {"code": teacher.code, "key": teacher.key}}
-    private = class_page(session)
-    assert any(teacher.key in c.value for c in private.code)  # the teacher link, folded
-    projected = class_page({**session, "presenter": True})
+def test_no_key_is_ever_shown_and_a_reload_keeps_the_teacher_s_controls():
+    first = class_page(OWNER_A)
+    button(first, "class.start_button").click().run()
+    teacher = first.session_state["class_teacher"]
+    reloaded = class_page(OWNER_A)  # a reload or a new tab: a new session, the same browser
+    assert reloaded.session_state["class_teacher"] == teacher
+    assert "class.close" in keys(reloaded)
+    assert "class_teacher" not in class_page(OWNER_B).session_state  # another browser
+    button(reloaded, "class.handover_make").click().run()
+    handover = [c.value for c in reloaded.code if "handover=" in c.value]
+    assert len(handover) == 1 and teacher["key"] not in handover[0]
+    projected = class_page({**OWNER_A, "presenter": True})
     shown = [c.value for c in projected.code] + [m.value for m in projected.markdown]
-    assert any(teacher.code in text for text in shown)
-    assert not any(teacher.key in text for text in shown)
-    classes.close_class(teacher.code, teacher.key)
+    assert any(teacher["code"] in text for text in shown)
+    assert not any(teacher["key"] in text or "handover=" in text for text in shown)
+    assert "class.handover_make" not in keys(projected)
+    classes.close_class(teacher["code"], teacher["key"])
+
+
+def test_the_teacher_hides_names_locks_the_door_and_removes_a_student():
+    teacher = class_page(OWNER_A)
+    button(teacher, "class.start_button").click().run()
+    code, key = (teacher.session_state["class_teacher"][k] for k in ("code", "key"))
+    ana = class_page(OWNER_B, query={"class": code})
+    ana.text_input(key="class.nickname").set_value("Ana")
+    button(ana, "class.join_button").click().run()
+    publisher.publish(code, "Ana", "a1", FakeJob())
+    teacher.toggle(key="class.hide_names").set_value(True).run()
+    teacher.toggle(key="class.locked").set_value(True).run()
+    assert list(teacher.dataframe[0].value["nickname"]) == ["Student 1"]
+    late = class_page(OWNER_C, query={"class": code})
+    late.text_input(key="class.nickname").set_value("Late")
+    button(late, "class.join_button").click().run()
+    assert "closed this class to new students" in late.error[0].value
+    teacher.selectbox(key="class.student_pick").set_value("Ana").run()
+    button(teacher, "class.remove_student").click().run()
+    assert not teacher.exception, teacher.exception
+    assert any("No run on the board yet" in i.value for i in teacher.info)  # her run left
+    assert list(teacher.dataframe[0].value["state"]) == ["removed"]  # the roster says so
+    ana.run()
+    assert any("removed you" in w.value for w in ana.warning)
+    classes.close_class(code, key)
 
 
 def test_a_reload_brings_a_student_back_to_their_place():
@@ -141,7 +179,8 @@ def test_a_reload_brings_a_student_back_to_their_place():
     button(first, "class.join_button").click().run()
     assert not first.exception, first.exception
     reloaded = class_page(session=browser)
-    assert reloaded.session_state["class_member"] == {"code": teacher.code, "nickname": "João"}
+    assert reloaded.session_state["class_member"] == {"code": teacher.code, "nickname": "João",
+                                                      "removed": False}
     assert any("Back in class" in info.value for info in reloaded.info)
     button(reloaded, "class.leave").click().run()
     assert not reloaded.exception, reloaded.exception

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from core.classroom import classes, members, space
+from core.classroom import challenges, classes, members, space
 from core.classroom.classes import run_file
 from core.messages import Problem
 
@@ -63,6 +63,17 @@ def readmit(code: str, key: str | None, nickname: str) -> None:
     members.set_removed(code, key, nickname, False)
 
 
+def _as_seen(rows: list[dict[str, Any]], code: str, settings: dict[str, Any],
+             nickname: str | None, teacher: bool) -> list[dict[str, Any]]:
+    """Rows with their student's seat; with names hidden, another student's nickname left
+    out for anyone but the teacher."""
+    seats = {m["nickname"]: m["seat"] for m in members.roster(code)}
+    rows = [{**r, "seat": seats.get(r.get("nickname"), 0)} for r in rows]
+    if settings.get("hide_names") and not teacher:
+        rows = [r if r.get("nickname") == nickname else {**r, "nickname": None} for r in rows]
+    return rows
+
+
 def visible(code: str, nickname: str | None = None, key: str | None = None,
             everything: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """What a viewer may see of the board. Returns (records, class settings); the settings
@@ -73,14 +84,34 @@ def visible(code: str, nickname: str | None = None, key: str | None = None,
     teacher = classes.is_teacher(code, key)
     if not (teacher or settings.get("show_others")):
         rows = [r for r in rows if nickname is not None and r.get("nickname") == nickname]
-    seats = {m["nickname"]: m["seat"] for m in members.roster(code)}
-    rows = [{**r, "seat": seats.get(r.get("nickname"), 0)} for r in rows]
-    if settings.get("hide_names") and not teacher:
-        rows = [r if r.get("nickname") == nickname else {**r, "nickname": None} for r in rows]
+    rows = _as_seen(rows, code, settings, nickname, teacher)
     settings["folded"] = 0
     if not everything:
         rows, settings["folded"] = latest_per_student(rows, settings.get("runs_shown"))
     return rows, settings
+
+
+def spotlighted(code: str, nickname: str | None = None, key: str | None = None
+                ) -> dict[str, Any] | None:
+    """The run on the projector, as this viewer may see it (every student sees it)."""
+    settings = classes.info(code)
+    found = [r for r in classes.records(code) if r["run_id"] == settings.get("spotlight")]
+    seen = _as_seen(found, code, settings, nickname, classes.is_teacher(code, key))
+    return seen[0] if seen else None
+
+
+def leaderboard(code: str, nickname: str | None = None, key: str | None = None
+                ) -> list[dict[str, Any]]:
+    """The challenge's places over every run of the class, the rows this viewer may see
+    (core.classroom.challenges.leaderboard), each with its seat; [] without a challenge."""
+    settings = classes.info(code)
+    challenge = settings.get("challenge")
+    if not challenge:
+        return []
+    allowed = {r["run_id"] for r in visible(code, nickname, key, everything=True)[0]}
+    rows = [r for r in challenges.leaderboard(classes.records(code), challenge)
+            if r["run_id"] in allowed]
+    return _as_seen(rows, code, settings, nickname, classes.is_teacher(code, key))
 
 
 def latest_per_student(rows: list[dict[str, Any]], most: Any

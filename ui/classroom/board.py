@@ -11,14 +11,13 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from core.classroom import challenges, classes
-from core.classroom.members import nicknames
+from core.classroom import challenges, classes, members, room
 from core.messages import Problem
 from core.models import MODELS
 from ui import locale_numbers, style
 from ui.frame import links
-from ui.i18n import figure, known, number, problem, t
-from ui.kit import figures
+from ui.i18n import figure, known, literal, number, problem, t
+from ui.kit import figures, spreadsheets
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
 ERROR_DIGITS = 2  # the errors' decimals on the board
@@ -30,6 +29,21 @@ def say(error: BaseException) -> str:
     if known(f"class.problem_{key}"):
         return t(f"class.problem_{key}", **getattr(error, "fields", {}))
     return problem(error)
+
+
+def who(record: dict[str, Any], settings: dict[str, Any], nickname: str | None = None) -> str:
+    """How the board names a run's student: the nickname, or with names hidden a neutral
+    label ("Student 7") for everyone but the student themself (the core already leaves
+    other students' nicknames out of what a student receives)."""
+    name = record.get("nickname")
+    if name and (not settings.get("hide_names") or name == nickname):
+        return name
+    return t("class.student_label", seat=record.get("seat") or "?")
+
+
+def variant_title(record: dict[str, Any]) -> str:
+    variant = record.get("variant")
+    return t(f"variants.{variant}.title") if variant in MODELS else str(variant or "")
 
 
 def settings_text(record: dict[str, Any], lesson: str | None = None) -> str:
@@ -66,11 +80,13 @@ def _status(record: dict[str, Any]) -> str:
     return t(f"status.{status}") if known(f"status.{status}") else status
 
 
-def table(rows: list[dict[str, Any]], lesson: str | None) -> pd.DataFrame:
+def table(rows: list[dict[str, Any]], settings: dict[str, Any],
+          nickname: str | None = None) -> pd.DataFrame:
     """One line per run, the board's columns."""
+    lesson = settings.get("lesson")
     return pd.DataFrame([{
-        "nickname": r.get("nickname", ""),
-        "variant": t(f"variants.{r.get('variant')}.title"),
+        "nickname": who(r, settings, nickname),
+        "variant": variant_title(r),
         "settings": settings_text(r, lesson),
         "status": _status(r),
         "epoch": f"{r.get('epoch', 0)}/{r.get('epochs', 0)}",
@@ -103,8 +119,10 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
     @st.fragment(run_every=REFRESH)
     def _board() -> None:
         try:
-            rows, settings = classes.visible(code, nickname, key)
-            students = len(nicknames(code)) if key is not None else 0
+            if nickname and members.is_removed(code, nickname):
+                st.rerun(scope="app")  # the page tells the student, within one refresh
+            rows, settings = room.visible(code, nickname, key)
+            students = len(members.nicknames(code)) if key is not None else 0
         except Problem as error:
             st.warning(say(error))
             return
@@ -117,7 +135,7 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         if not shown:
             st.info(t("class.board_empty"))
             return
-        frame = table(shown, settings.get("lesson"))
+        frame = table(shown, settings, nickname)
         st.session_state["class.board_ids"] = [r["run_id"] for r in shown]
         teacher = key is not None
         # rounded: the "localized" preset cuts a number at its decimals where printf rounds
@@ -130,6 +148,9 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
                          students=students))
         else:
             st.caption(t("class.board_help", count=len(rows)))
+        if settings.get("folded"):
+            st.caption(t("class.folded", count=settings["folded"],
+                         most=settings.get("runs_shown")))
 
     _board()
 
@@ -144,73 +165,22 @@ def _spotlight_clicked(code: str, key: str):
     return clicked
 
 
+CSV_COLUMNS = ("nickname", "seat", "variant", "dataset", "settings", "status", "epoch",
+               "epochs", "validation_error", "test_error", "parameters", "verdict")
+
+
 def board_csv(code: str, key: str) -> bytes:
-    rows = classes.visible(code, None, key)[0]
+    """Every run of the class (folded ones too) as a spreadsheet in the session's language."""
+    rows, settings = room.visible(code, None, key, everything=True)
     frame = pd.DataFrame([{
-        "nickname": r.get("nickname"), "variant": r.get("variant"), "dataset": r.get("dataset"),
-        "settings": settings_text(r), "status": r.get("status"), "epoch": r.get("epoch"),
-        "epochs": r.get("epochs"), "validation_error": r.get("val_error"),
-        "test_error": r.get("test_error"), "parameters": r.get("parameters"),
-        **{f"metric_{k}": v for k, v in (r.get("metrics") or {}).items() if k != "noise"},
-        "verdict_lesson": (r.get("verdict") or {}).get("lesson"),
-        "verdict_holds": (r.get("verdict") or {}).get("holds")} for r in rows])
-    return frame.to_csv(index=False).encode()
-
-
-# ---------------------------------------------------------------- the challenge
-
-def constraint_text(broken: list[dict[str, Any]]) -> str:
-    return "; ".join(t(f"class.breaks_{b['constraint']}", value=b["value"], most=b["most"])
-                     for b in broken)
-
-
-def leaderboard_frame(rows: list[dict[str, Any]], challenge: dict[str, Any]) -> pd.DataFrame:
-    digits = 3 if challenge["metric"] in ("sparsity", "probe") else 2
-    return pd.DataFrame([{
-        "rank": r["rank"], "nickname": r["nickname"],
-        "variant": t(f"variants.{r['variant']}.title") if r["variant"] in MODELS else "",
-        "value": number(r["value"], 0 if challenge["metric"] == "parameters" else digits)
-        if r["value"] is not None else "",
-        "note": constraint_text(r["broken"]) if r["broken"] else t(f"class.state_{r['state']}")}
-        for r in rows], columns=["rank", "nickname", "variant", "value", "note"])
-
-
-def challenge_title(challenge: dict[str, Any]) -> str:
-    metric = t(f"class.metric_{challenge['metric']}")
-    if challenge["metric"] == "noise":
-        metric = t("class.metric_noise_at", kind=t(f"choices.{challenge['noise_kind']}"),
-                   level=number(challenge["noise_level"], 1))
-    better = t("class.lower" if challenges.METRICS[challenge["metric"]][0] == "lower"
-               else "class.higher")
-    return t("class.challenge_title", metric=metric, better=better)
-
-
-def show_leaderboard(code: str, nickname: str | None, key: str | None) -> None:
-    @st.fragment(run_every=REFRESH)
-    def _leaderboard() -> None:
-        try:
-            challenge = classes.info(code).get("challenge")
-            rows = challenges.leaderboard(classes.records(code), challenge) if challenge \
-                else []
-            allowed = {r["run_id"] for r in classes.visible(code, nickname, key)[0]}
-        except Problem as error:
-            st.warning(say(error))
-            return
-        if not challenge:
-            return
-        st.subheader(challenge_title(challenge))
-        ranked = sum(r["rank"] is not None for r in rows)
-        mine = [r for r in rows if r["nickname"] == nickname and r["rank"]]
-        if mine:
-            st.markdown(t("class.your_place", rank=mine[0]["rank"], count=ranked))
-        shown = [r for r in rows if r["run_id"] in allowed]
-        if shown:
-            st.dataframe(leaderboard_frame(shown, challenge), hide_index=True, column_config={
-                "rank": t("class.col_rank"), "nickname": t("class.col_nickname"),
-                "variant": t("class.col_variant"), "value": t("class.col_value"),
-                "note": t("class.col_note")})
-
-    _leaderboard()
+        "nickname": who(r, settings), "seat": r.get("seat"), "variant": variant_title(r),
+        "dataset": t(f"datasets.{r.get('dataset')}") if known(f"datasets.{r.get('dataset')}")
+        else r.get("dataset"), "settings": settings_text(r), "status": _status(r),
+        "epoch": r.get("epoch"), "epochs": r.get("epochs"),
+        "validation_error": r.get("val_error"), "test_error": r.get("test_error"),
+        "parameters": r.get("parameters"), "verdict": _verdict(r, None)} for r in rows],
+        columns=list(CSV_COLUMNS))
+    return spreadsheets.csv_bytes(frame.rename(columns=lambda c: t(f"class.csv_{c}")))
 
 
 # ---------------------------------------------------------------- the spotlight
@@ -225,24 +195,25 @@ def train_link(record: dict[str, Any]) -> str:
     return f"{links.app_url()}/train?{urlencode(train_params(record))}"
 
 
-def show_spotlight(code: str, nickname: str | None) -> None:
+def show_spotlight(code: str, nickname: str | None, key: str | None) -> None:
     @st.fragment(run_every=REFRESH)
     def _spotlight() -> None:
         try:
-            run_id = classes.info(code).get("spotlight")
-            record = next((r for r in classes.records(code) if r["run_id"] == run_id), None)
+            record = room.spotlighted(code, nickname, key)
+            settings = classes.info(code)
         except Problem:
             return
         if record is None:
             return
-        spotlight(record)
+        spotlight(record, settings, nickname)
 
     _spotlight()
 
 
-def spotlight(record: dict[str, Any]) -> None:
-    st.header(t("class.spotlight", nickname=record["nickname"],
-                variant=t(f"variants.{record['variant']}.title")))
+def spotlight(record: dict[str, Any], settings: dict[str, Any],
+              nickname: str | None = None) -> None:
+    st.header(t("class.spotlight", nickname=literal(who(record, settings, nickname)),
+                variant=t(f"variants.{record['variant']}.name")))
     left, right = st.columns([3, 2] if style.presenting() else [1, 1])
     curve = record.get("curve") or {}
     chart = figures.loss_curve(curve.get("steps", []), {"loss": curve.get("loss", [])},
@@ -261,11 +232,3 @@ def spotlight(record: dict[str, Any]) -> None:
 
 def _number(value: float | None) -> str:
     return number(value) if value is not None else "-"
-
-
-def show_class(code: str, nickname: str | None, key: str | None) -> None:
-    """The spotlight, the board and the leaderboard, as the teacher (key) or a student
-    (nickname) may see them."""
-    show_spotlight(code, nickname)
-    show_board(code, nickname, key)
-    show_leaderboard(code, nickname, key)

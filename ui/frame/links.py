@@ -10,12 +10,14 @@ holds values, never translated labels, and a link made in one language opens in 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
+from streamlit import net_util
 
 from core.data import DATASETS
 from core.models import MODELS, NOISE_KINDS
@@ -23,6 +25,7 @@ from core.models.size import check_size
 from core.params import field_default, make_config, parse_assignments
 from core.runs import store
 from core.science.projection import METHODS
+from core.settings import env_text
 from core.teaching.lessons import LESSONS
 from core.training.loop import RUN_SETTINGS, TrainConfig
 from ui import keys
@@ -236,6 +239,37 @@ def page_url() -> str:
     except Exception:  # AppTest has no browser URL
         return ""
     return (url or "").split("?")[0]
+
+
+def reachable_app_url() -> tuple[str, bool]:
+    """The app's address as other devices reach it, and whether it is one they can: the
+    server's public address when $AE_PUBLIC_URL sets it (behind a proxy); the page's own
+    address unless it is a loopback one (localhost, 127.x, ::1); on a loopback address the
+    machine's network address, the one Streamlit prints as "Network URL" (a teacher's
+    laptop on the school's Wi-Fi). (address, False) when no address others can reach is
+    known."""
+    public = env_text("AE_PUBLIC_URL")
+    if public:
+        return public.rstrip("/"), True
+    base = app_url()
+    parts = urlsplit(base)
+    if not parts.hostname:
+        return base, False
+    if not _loopback(parts.hostname):
+        return base, True
+    found = net_util.get_internal_ip()
+    if not found or _loopback(found):
+        return base, False
+    netloc = f"{found}:{parts.port}" if parts.port else found
+    return urlunsplit(parts._replace(netloc=netloc)), True
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.localdomain") or host.endswith(
+            ".localhost")
 
 
 def app_url() -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,13 @@ def problem(error: BaseException) -> str:
 
 def known(key: str) -> bool:
     return key in catalog(DEFAULT)
+
+
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def literal(text: str) -> str:
+    """A user's words (a nickname) inside a markdown text: every markdown character escaped,
+    so it is shown as typed, never as a link ("www.x.com" is not autolinked once its dots are
+    escaped), emphasis, an icon or a colour."""
+    return MARKDOWN.sub(r"\\\1", str(text))

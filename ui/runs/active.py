@@ -71,20 +71,22 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
 
 def class_member() -> dict | None:
     """The class this session's student is in: joined in this session, or by this browser
-    before (a reload, another tab: core.classroom.members.membership); None: no class."""
+    before (a reload, another tab: core.classroom.members.membership); None: no class.
+    `removed`: the teacher removed this student (their runs are no longer published)."""
     if keys.CLASS_MEMBER not in st.session_state:
         found = membership(owner())
         if found is None:
             return None
-        st.session_state[keys.CLASS_MEMBER] = {"code": found.code, "nickname": found.nickname}
+        st.session_state[keys.CLASS_MEMBER] = {"code": found.code, "nickname": found.nickname,
+                                               "removed": found.removed}
         st.session_state["class.returning"] = True
     return st.session_state[keys.CLASS_MEMBER]
 
 
 def _release_old_runs(runs: dict[str, Run]) -> list[str]:
-    """Keep at most $AE_SESSION_RUNS runs (default 8) in memory: release finished ones, saved ones
-    first
-    (they stay on disk), then the oldest unsaved; never one that is training or waiting."""
+    """Keep at most $AE_SESSION_RUNS runs (default 8) in memory: release finished ones,
+    saved ones first (they stay on disk), then the oldest unsaved; never one that is
+    training or waiting."""
     finished = [r for r in runs.values() if r.finished]
     order = [r for r in finished if r.saved_path] + [r for r in finished if not r.saved_path]
     notices = []
