@@ -1,7 +1,11 @@
 """A class in a real browser: a teacher starts a class, students join in their own browser
 contexts with the join link and a nickname, train (the small digits, one epoch), and the
 teacher's board shows each run; a challenge ranks them, the spotlight shows the chosen run on
-the teacher's and the students' pages; a wrong code and a wrong teacher key are refused.
+the teacher's and the students' pages; a wrong code and a void handover link are refused.
+The teacher in charge of the room: a reload keeps the controls, a locked class refuses a late
+join, a removed student's runs leave the board within one refresh and their page says so,
+hidden names leave no nickname on the projector, and a server reached at 127.0.0.1 hands out
+its network address.
 
 The light test (a teacher and one student) runs in CI; the whole class (five students, the
 challenge, screenshots in both languages under test-artifacts/) is marked slow."""
@@ -105,8 +109,8 @@ def refusals(browser, url: str, code: str) -> None:
     wrong_code.get_by_role("textbox", name="Your nickname").fill("Eve")
     wrong_code.get_by_role("button", name="Join", exact=True).click()
     wrong_code.wait_for_selector("text=No open class has this code", timeout=60_000)
-    wrong_key = open_page(browser, f"{url}/class?class={code}&teacher=not-the-key")
-    wrong_key.wait_for_selector("text=Only this class's teacher", timeout=60_000)
+    wrong_key = open_page(browser, f"{url}/class?class={code}&handover=not-a-token")
+    wrong_key.wait_for_selector("text=used already or has expired", timeout=60_000)
     assert wrong_key.get_by_label("Put a run on the projector").count() == 0
     for page in (wrong_code, wrong_key):
         page.context.close()
@@ -116,24 +120,29 @@ def refusals(browser, url: str, code: str) -> None:
 def test_a_teacher_and_a_student(app):
     browser, url = app
     teacher, code = start_class(browser, url)
-    assert "teacher=" not in teacher.url  # the key never reaches the address bar
+    assert "teacher=" not in teacher.url and "handover=" not in teacher.url
     student = join_class(browser, url, code, "João", PHONE)
     assert student.get_by_label("Put a run on the projector").count() == 0
     train(student)
     board_count(teacher, 1)
     click_row(teacher, 0)  # one click on the board puts the run on the projector
-    teacher.wait_for_selector("text=On the projector: João's Standard autoencoder",
+    teacher.wait_for_selector("text=On the projector: João's standard autoencoder",
                               timeout=60_000)
     back_to_class(student)
-    student.wait_for_selector("text=On the projector: João's Standard autoencoder",
+    student.wait_for_selector("text=On the projector: João's standard autoencoder",
                               timeout=60_000)
     assert student.get_by_role("link", name=re.compile("Train this")).count() == 1
-    teacher.get_by_text("Your teacher link").click()
-    link = teacher.locator("code").filter(has_text="teacher=").first.inner_text().strip()
+    teacher.get_by_text("Hand the controls to another device").click()
+    teacher.get_by_role("button", name="Make a one-time link").click()
+    link = teacher.locator("code").filter(has_text="handover=").first.inner_text().strip()
+    link = url + link[link.index("/class"):]  # the test's own address, not the network one
     elsewhere = open_page(browser, link)  # the teacher on a second device
     elsewhere.get_by_label("Put a run on the projector").wait_for(timeout=60_000)
     elsewhere.wait_for_timeout(1000)
-    assert "teacher=" not in elsewhere.url  # the key leaves the address bar at once
+    assert "handover=" not in elsewhere.url  # the token leaves the address bar at once
+    again = open_page(browser, link)  # valid once
+    again.wait_for_selector("text=used already or has expired", timeout=60_000)
+    again.context.close()
     refusals(browser, url, code)
     for page in (teacher, student, elsewhere):
         assert_no_error(page, "class")
@@ -161,7 +170,7 @@ def test_a_class_of_five(app):
     students[0].wait_for_timeout(2500)
     students[0].screenshot(path=str(ARTIFACTS / "class-phone-board-en.png"), full_page=True)
     spotlight(teacher, "Chen · Standard")
-    teacher.wait_for_selector("text=On the projector: Chen's Standard autoencoder")
+    teacher.wait_for_selector("text=On the projector: Chen's standard autoencoder")
     projector_shot(teacher, "class-board-en.png")
     refusals(browser, url, code)
     for page in (teacher, *students):
@@ -177,3 +186,56 @@ def test_a_class_of_five(app):
     for page in (teacher, student):
         assert_no_error(page, "class in Portuguese")
         page.context.close()
+
+
+def test_the_teacher_in_charge_of_the_room(app):
+    """Issue 29's browser check, in both languages; screenshots in test-artifacts/."""
+    browser, url = app
+    ARTIFACTS.mkdir(exist_ok=True)
+    for lang, words in (("en", ROOM_EN), ("pt", ROOM_PT)):
+        teacher, code = start_class(browser, url, lang)
+        join_link = teacher.locator("code").filter(has_text=f"class={code}").first.inner_text()
+        assert "127.0.0.1" not in join_link and "localhost" not in join_link  # a network one
+        teacher.reload()  # a reload keeps the teacher's controls
+        teacher.get_by_text(words["lock"]).wait_for(timeout=60_000)
+        ana = join_class(browser, url, code, "Ana", PHONE, lang)
+        bia = join_class(browser, url, code, "Bia", PROJECTOR, lang)
+        for student in (ana, bia):
+            train(student)
+        teacher.wait_for_selector(f"text={words['count']}", timeout=LONG)
+        teacher.get_by_text(words["lock"]).click()
+        teacher.get_by_text(words["hide"]).click()
+        late = open_page(browser, f"{url}/class?class={code}&lang={lang}")
+        late.get_by_role("textbox", name=re.compile("Your nickname|Seu apelido")).fill("Late")
+        late.get_by_role("button", name=re.compile("^(Join|Entrar)$")).click()
+        late.wait_for_selector(f"text={words['locked']}", timeout=60_000)
+        teacher.wait_for_timeout(2500)  # the board's next refresh: labels, not nicknames
+        board = teacher.locator('[data-testid="stDataFrame"]').first
+        board.wait_for(timeout=60_000)
+        projector_shot(teacher, f"class-room-hidden-{lang}.png", words["board"])
+        assert "Ana" not in board.inner_text() and "Bia" not in board.inner_text()
+        back_to_class(ana)
+        ana.wait_for_timeout(2500)
+        ana.screenshot(path=str(ARTIFACTS / f"class-room-phone-{lang}.png"), full_page=True)
+        teacher.get_by_text(words["students"], exact=True).click()
+        teacher.get_by_label(words["student"], exact=True).click()
+        teacher.get_by_role("option", name="Bia").click()
+        teacher.get_by_role("button", name=words["remove"]).click()
+        teacher.wait_for_selector(f"text={words['count_one']}", timeout=30_000)
+        back_to_class(bia)
+        bia.wait_for_selector(f"text={words['removed']}", timeout=30_000)
+        for page in (teacher, ana, bia, late):
+            assert_no_error(page, f"the room in {lang}")
+            page.context.close()
+
+
+ROOM_EN = {"lock": "Close the class to new students", "hide": "Hide nicknames on the board",
+           "count": "Runs on the board: 2.", "count_one": "Runs on the board: 1.",
+           "locked": "closed this class to new students", "board": "The board",
+           "students": "Students", "student": "Student", "remove": "Remove from the class",
+           "removed": "The teacher removed you from this class"}
+ROOM_PT = {"lock": "Fechar a turma para novos alunos",
+           "hide": "Esconder os apelidos no quadro", "count": "Execuções no quadro: 2.",
+           "count_one": "Execuções no quadro: 1.", "locked": "fechou esta turma para novos",
+           "board": "O quadro", "students": "Alunos", "student": "Aluno",
+           "remove": "Remover da turma", "removed": "O professor removeu você desta turma"}

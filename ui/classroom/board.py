@@ -16,8 +16,8 @@ from core.messages import Problem
 from core.models import MODELS
 from ui import locale_numbers, style
 from ui.frame import links
-from ui.i18n import figure, known, literal, number, problem, t
-from ui.kit import figures, spreadsheets
+from ui.i18n import known, literal, number, problem, t
+from ui.kit import figures, phrases, spreadsheets
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
 ERROR_DIGITS = 2  # the errors' decimals on the board
@@ -51,14 +51,8 @@ def settings_text(record: dict[str, Any], lesson: str | None = None) -> str:
     current lesson's variant."""
     baseline = challenges.baseline(record, lesson)
     changed = challenges.changed(record, baseline)
-    return ", ".join(f"{k}={shown_value(v)}" for k, v in changed.items()) or t(
-        "class.as_lesson" if baseline else "class.defaults")
-
-
-def shown_value(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return figure(value, 4) if isinstance(value, float) else str(value)
+    return phrases.changes_text(changed) or t("class.as_lesson" if baseline
+                                               else "class.defaults")
 
 
 def _image(png: bytes | None) -> str | None:

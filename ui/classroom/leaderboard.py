@@ -15,7 +15,7 @@ from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
 from ui.classroom import board
 from ui.i18n import known, number, t
-from ui.kit import figures, spreadsheets
+from ui.kit import figures, phrases, spreadsheets
 from ui.runs import datasets
 
 LIMITS = ("max_code", "max_epochs", "max_parameters")  # the challenge's numeric constraints
@@ -25,7 +25,7 @@ def _constraint_fields(broken: dict[str, Any]) -> dict[str, Any]:
     """A broken constraint's values in words: variants and data sets by their names."""
     def named(value: Any) -> Any:
         if broken["constraint"] == "variants":
-            return ", ".join(t(f"variants.{v.strip()}.name") if v.strip() in MODELS else v
+            return ", ".join(t(f"variants.{v.strip()}.title") if v.strip() in MODELS else v
                              for v in str(value).split(","))
         if broken["constraint"] == "dataset" and known(f"datasets.{value}"):
             return t(f"datasets.{value}")
@@ -53,7 +53,7 @@ def leaderboard_frame(rows: list[dict[str, Any]], challenge: dict[str, Any],
 def challenge_title(challenge: dict[str, Any]) -> str:
     metric = t(f"class.metric_{challenge['metric']}")
     if challenge["metric"] == "noise":
-        metric = t("class.metric_noise_at", kind=t(f"choices.{challenge['noise_kind']}"),
+        metric = t("class.metric_noise_at", kind=t(f"noise.named_{challenge['noise_kind']}"),
                    level=number(challenge["noise_level"], 1))
     better = t("class.lower" if challenges.METRICS[challenge["metric"]][0] == "lower"
                else "class.higher")
@@ -149,9 +149,11 @@ def winners(code: str) -> None:
     rows = {}
     for name, record in zip(names, chosen, strict=True):
         for setting, value in challenges.run_settings(record).items():
-            rows.setdefault(setting, {})[name] = board.shown_value(value)
+            rows.setdefault(phrases.label(setting), {})[name] = \
+                phrases.value_text(value)
             default = challenges.default_settings(record["variant"]).get(setting)
-            rows[setting][t("class.default")] = board.shown_value(default)
+            rows[phrases.label(setting)][t("class.default")] = \
+                phrases.value_text(default)
     st.dataframe(pd.DataFrame.from_dict(rows, orient="index"), key="class.winner_settings")
     series = {name: r.get("curve", {}).get("val_error", []) for name, r in
               zip(names, chosen, strict=True)}

@@ -10,10 +10,7 @@ import streamlit as st
 
 from core.params import field_default
 from ui.i18n import known, t
-
-
-def _label(name: str) -> str:
-    return t(f"params.{name}") if known(f"params.{name}") else name.replace("_", " ").capitalize()
+from ui.kit.phrases import label as setting_label
 
 
 def _help(name: str, fallback: str | None, variant: str | None = None) -> str | None:
@@ -41,7 +38,7 @@ def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None
             continue
         default = (overrides or {}).get(f.name, field_default(f))
         widget_key = f"{key}.{f.name}"
-        label, help_text = _label(f.name), _help(f.name, meta.get("help"), variant)
+        label, help_text = setting_label(f.name), _help(f.name, meta.get("help"), variant)
         if meta.get("choices"):
             values[f.name] = st.selectbox(label, meta["choices"], help=help_text, key=widget_key,
                                           index=list(meta["choices"]).index(default),
@@ -68,9 +65,9 @@ def _parse_sizes(text: str, name: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
     except ValueError:
-        st.error(t("params.sizes_bad", name=_label(name)))
+        st.error(t("params.sizes_bad", name=setting_label(name)))
         st.stop()
     if not sizes:
-        st.error(t("params.sizes_empty", name=_label(name)))
+        st.error(t("params.sizes_empty", name=setting_label(name)))
         st.stop()
     return sizes
