@@ -59,6 +59,7 @@ def _warm_up_once() -> bool:
     import threading
     import time
 
+    # torch and the engine, off the path of app.py's own import (the server's start)
     from core import devices
     from core.jobs import local
     from core.science import projection

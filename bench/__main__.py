@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     mnist = load_dataset("mnist") if {"throughput", "precision", "quality", "projection",
                                        "likelihood"} & set(args.only) else None
     rows, extra = [], {}
-    for suite in args.only:
+    for suite in args.only:  # each suite imported when chosen: some need umap, ray, playwright
         started = time.perf_counter()
         print(f"running {suite}...", file=sys.stderr)
         if suite == "throughput":

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.common import Row
+from bench.common import Row, table
 from core.data import Dataset, load_dataset
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
@@ -124,6 +124,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":  # python -m bench.burst [--quick]
-    from bench.common import table
-
     print(table(run("--quick" in sys.argv[1:])))

@@ -29,7 +29,9 @@ from pathlib import Path
 
 import torch
 
+from bench.browser import browser_missing, goto_page, launch, start_server, wait_idle
 from bench.common import Row, percentile, table
+from core.data import load_dataset
 from core.models import MODELS
 from core.science import drawing
 from core.science.analysis import encode_all
@@ -53,8 +55,6 @@ def _zoo() -> tuple[dict[str, torch.nn.Module], torch.nn.Module | None]:
 
 def server_side(repeats: int = 20) -> tuple[list[Row], dict]:
     """Time the page's work after a stroke, without Streamlit."""
-    from core.data import load_dataset
-
     models, classifier = _zoo()
     x_test = load_dataset("mnist", download=False).x_test
     map_model = models.get("standard")
@@ -134,9 +134,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def end_to_end(strokes: int = 10) -> list[Row]:
     """Stroke end -> the standard run's rebuild replaced, and -> page idle, in Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    from bench.browser import goto_page, launch, start_server, wait_idle
+    from playwright.sync_api import sync_playwright  # the browser rows only: an optional install
 
     process, url = start_server(Path(tempfile.mkdtemp(prefix="bench-draw-")),
                                 {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive"})
@@ -214,8 +212,6 @@ def run(quick: bool = False, browser: bool = True, repeats: int | None = None) -
     repeats = repeats or (5 if quick else 20)
     rows = [row for policy in POLICIES.values() for row in _server_side_with(policy, repeats)]
     if browser:
-        from bench.browser import browser_missing
-
         missing = browser_missing()
         if missing:
             print("draw: skipping the browser row: needs " + ", ".join(missing), file=sys.stderr)

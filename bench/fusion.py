@@ -13,7 +13,7 @@ import time
 import torch
 from torch.func import functional_call, stack_module_state, vmap
 
-from bench.common import Row
+from bench.common import Row, table
 from core.models import build_seeded
 
 
@@ -83,6 +83,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":  # python -m bench.fusion [--quick]
-    from bench.common import table
-
     print(table(run("--quick" in sys.argv[1:])))

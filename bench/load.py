@@ -7,7 +7,14 @@ import math
 import tempfile
 from pathlib import Path
 
-from bench.browser import browser_missing, launch, run_sessions, start_server
+from bench.browser import (
+    browser_missing,
+    launch,
+    press_train,
+    run_sessions,
+    start_server,
+    wait_idle,
+)
 from bench.common import ROOT, Row, percentile
 
 
@@ -66,8 +73,6 @@ def class_with_impatient(browser, url: str, sessions: int, impatient: int,
     """`sessions` students press Train once each, except the first `impatient`, who press it
     `presses` times in a row. Returns the patient students' seconds from their press to their
     run's first live update (timed inside each page)."""
-    from bench.browser import press_train, wait_idle
-
     pages = []
     for _ in range(sessions):
         context = browser.new_context(viewport={"width": 1200, "height": 800})

@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from core.jobs.spec import Job, JobSpec
 
 from bench.burst import press_together
-from bench.common import Row
+from bench.common import Row, table
 from core.data import load_dataset
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
+from core.jobs.spec import Job, JobSpec
 from core.training.loop import TrainConfig
 
 
@@ -45,7 +45,7 @@ def run(quick: bool) -> list[Row]:
     queue = JobQueue(32, 1, running_per_owner=1)
     local = burst(lambda spec: LocalJob(spec, digits, queue=queue).start(), specs)
 
-    from core.jobs.ray import backend as ray_backend
+    from core.jobs.ray import backend as ray_backend  # imports ray: an optional install
 
     connect_started = time.perf_counter()
     if not ray_backend.connect(None, num_cpus=os.cpu_count()):
@@ -75,6 +75,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":  # python -m bench.ray_burst [--quick]
-    from bench.common import table
-
     print(table(run("--quick" in sys.argv[1:])))

@@ -90,7 +90,7 @@ def command_train(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
     spec = JobSpec(args.variant, hyper, config, args.dataset)
     if args.backend == "ray":  # a Ray actor; with no address, a local Ray in this process
-        from core.jobs.ray import backend as ray_backend
+        from core.jobs.ray import backend as ray_backend  # imports ray: only on this path
 
         if args.data_dir:  # the workers of a local Ray inherit the environment
             os.environ["AE_DATA_DIR"] = args.data_dir

@@ -40,6 +40,8 @@ def prepare() -> float:
     started = time.perf_counter()
     for module in PAGE_MODULES:  # torch first: the one large import (about 2 s on 2 cores)
         importlib.import_module(module)
+    # imported after torch, timed with the rest of the preparation (this module is imported
+    # by app.py before the server answers, so it stays light itself)
     from core import devices
     from ui.runs import datasets, subject
 
