@@ -112,7 +112,8 @@ def test_scripts_are_short_plain_pytorch_in_the_session_language(language):
                 if isinstance(node, ast.ImportFrom)}
             assert imported <= {"argparse", "gzip", "math", "struct", "pathlib", "numpy",
                                 "torch", "torchvision", "sklearn"}, imported
-            assert len(source.splitlines()) <= 280, (variant, len(source.splitlines()))
+            # 280 before --help was translated (add_help=False, a formatter for "usage:")
+            assert len(source.splitlines()) <= 290, (variant, len(source.splitlines()))
             assert max(len(line) for line in source.splitlines()) <= 100
     hidden = export.script(run_record("contractive", hidden_dim=64, tied=False), texts(language))
     assert "jacrev" in hidden and "jacrev" not in export.script(run_record("contractive"),
@@ -178,3 +179,48 @@ def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_di
 def report_labels(language: str) -> dict[str, str]:
     return {key.removeprefix("export.report_"): text for key, text in catalog(language).items()
             if key.startswith("export.report_")}
+
+
+def test_a_portuguese_script_reads_portuguese_from_its_title_to_its_help(tmp_path):
+    """Issue 30, item 2: the variant's phrase, the data set's name, a dd/mm/aaaa date, the
+    app's Portuguese name, and argparse's own words ("usage:", "options:", "show this help
+    message and exit") translated."""
+    from datetime import date
+
+    words = {**texts("pt"), "variant_name": catalog("pt")["variants.sparse.name"],
+             "dataset_name": catalog("pt")["datasets.named_fashion-mnist"]}
+    record = {**run_record("sparse", "fashion-mnist"), "name": "esparso-1"}
+    source = export.script(record, words, date(2026, 5, 1))
+    title = source.splitlines()[0]
+    assert title.startswith('"""Execução esparso-1 do autoencoder esparso, treinada com o '
+                            "Fashion-MNIST"), title
+    assert "exportada do Explorador de autoencoders em 01/05/2026." in " ".join(
+        source.split("\n\n")[0].split())
+    for wrong in ("fashion-mnist", "sparse", "2026-05-01", "autoencoder explorer", "Esparso"):
+        assert wrong not in source.split('"""')[1], wrong
+    path = tmp_path / export.file_name(record)
+    path.write_text(source, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    shown = subprocess.run([sys.executable, str(path), "--help"], capture_output=True,
+                           text=True, env=env, timeout=120, check=True).stdout
+    assert shown.startswith("uso: ") and "\nopções:\n" in shown, shown
+    assert "mostra esta ajuda e sai" in shown and "--data CAMINHO" in shown
+    assert "Treina a execução esparso-1 do autoencoder esparso." in shown
+    for english in ("usage", "options", "show this help", "DATA", "EPOCHS"):
+        assert english not in shown, english
+    english = export.script(run_record("sparse"), texts("en"), date(2026, 5, 1))
+    assert "on 2026-05-01." in " ".join(english.split("\n\n")[0].split())
+
+
+def test_a_portuguese_report_names_the_data_set_and_dates_itself(small_digits):
+    from datetime import date
+
+    from core.takehome import report
+
+    model = build_seeded("deep", {"hidden_sizes": (64, 32)}, 0)
+    labels = {**report_labels("pt"), "dataset_digits": "Dígitos (scikit-learn)"}
+    record = run_record("deep", "digits", hidden_sizes=(64, 32))
+    page = report.report_html(record, model, small_digits.x_test[:4], labels, "pt",
+                              date(2026, 5, 1)).decode("utf-8")
+    assert "Dígitos (scikit-learn)" in page and ">digits<" not in page
+    assert "01/05/2026" in page and "64-32" in page and "64, 32" not in page

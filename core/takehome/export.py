@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,13 @@ IMPORTS = (("import argparse", "argparse."), ("import gzip", "gzip."), ("import 
            ("import struct", "struct."), ("from pathlib import Path", "Path("), ("", ""),
            ("import numpy as np", "np."), ("import torch", "torch."),
            ("import torch.nn.functional as F", "F."), ("from torch import nn", "nn."))
+# Texts the caller gives as they are (phrases and a format, never templates)
+WORDED = ("variant_name", "dataset_name", "date_format")
+# argparse's own words, in English unless the caller's texts translate them (argparse's
+# error messages, "error: argument --epochs: invalid int value", stay English: gettext's)
+ARGPARSE = {"usage_heading": "usage: ", "options_heading": "options",
+            "help_help": "show this help message and exit", "epochs_help": "epochs to train",
+            "data_metavar": "PATH"}
 WIDTH = 99  # the project's line length less one
 
 
@@ -86,16 +94,19 @@ def checked_settings(run: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 def script(run: dict[str, Any], texts: dict[str, str], today: date | None = None) -> str:
     """The run's training script. `run` holds variant, hyperparameters, train_config, dataset
     and name (run.json's keys); `texts` the comments and help texts by key, in one language,
-    with {variant}, {run}, {dataset}, {date} and {file} filled in here."""
+    with {variant}, {run}, {dataset}, {date} and {file} filled in here. The caller words the
+    fields: texts["variant_name"] and texts["dataset_name"] (phrases of its catalog, as they
+    fit a sentence), texts["date_format"] (strftime's, e.g. %d/%m/%Y); without them, ids."""
     model, train = checked_settings(run)
     variant, dataset = run["variant"], str(run.get("dataset") or "mnist")
     kind = data_kind(dataset)
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(run.get("name") or variant))[:60]
-    shown_dataset = dataset if kind != "npz" else texts["upload_dataset"]
-    fields = {"variant": texts.get("variant_title", variant), "run": name,
-              "dataset": shown_dataset, "date": (today or date.today()).isoformat(),
-              "file": file_name(run)}
-    filled = {key: text.format(**fields) for key, text in texts.items()}
+    name = _ascii(str(run.get("name") or variant), r"[^A-Za-z0-9_.-]")
+    shown_dataset = (texts.get("dataset_name") or dataset) if kind != "npz" else texts[
+        "upload_dataset"]  # an upload's own name stays on the server
+    when = (today or date.today()).strftime(texts.get("date_format", "%Y-%m-%d"))
+    fields = {"variant": texts.get("variant_name", variant), "run": name,
+              "dataset": shown_dataset, "date": when, "file": file_name(run)}
+    filled = {key: text.format(**fields) for key, text in texts.items() if key not in WORDED}
     tied = variant in ONE_LAYER and model["tied"]
     variant_parts = (["tied"] if tied else []) + (["one_layer"] if variant in ONE_LAYER else [])
     hidden = variant == "contractive" and model["hidden_dim"]  # the Jacobian by autograd
@@ -113,6 +124,7 @@ def script(run: dict[str, Any], texts: dict[str, str], today: date | None = None
         "DESCRIPTION": repr(filled["description"]),
         "DATA_HELP": repr(filled[f"data_help_{kind}"]),
         "SUBSET_HELP": repr(filled["subset_help"]),
+        **{key.upper(): repr(filled.get(key, text)) for key, text in ARGPARSE.items()},
     }
     for key, value in values.items():
         source = source.replace("{{" + key + "}}", value)
@@ -121,10 +133,16 @@ def script(run: dict[str, Any], texts: dict[str, str], today: date | None = None
     return _fill_comments(source, filled)
 
 
+def _ascii(name: str, unsafe: str) -> str:
+    """A name for code and files: accents dropped ("padrão-1" -> "padrao-1"), then anything
+    else outside `unsafe`'s complement replaced by "_"."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(unsafe, "_", folded)[:60]
+
+
 def file_name(run: dict[str, Any], suffix: str = ".py") -> str:
     """train_<run>.py: a name that says which run it trains."""
-    name = re.sub(r"[^A-Za-z0-9_]", "_", str(run.get("name") or run["variant"]))[:60]
-    return f"train_{name}{suffix}"
+    return f"train_{_ascii(str(run.get('name') or run['variant']), r'[^A-Za-z0-9_]')}{suffix}"
 
 
 def notebook(source: str, last_cell: str) -> str:

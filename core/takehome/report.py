@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -137,23 +138,28 @@ def _value(value: Any, language: str, labels: dict[str, str]) -> str:
         return labels.get(f"choice_{value}", value)
     if isinstance(value, (int, float)):
         return number(float(value), language, 6) if isinstance(value, float) else str(value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
+    if isinstance(value, (list, tuple)):  # layer sizes, as an architecture is written
+        return "-".join(map(str, value))
     return str(value)
 
 
 def report_html(run: dict[str, Any], model: torch.nn.Module, images: torch.Tensor,
-                labels: dict[str, str], language: str = "en") -> bytes:
+                labels: dict[str, str], language: str = "en",
+                today: date | None = None) -> bytes:
     """The report as UTF-8 HTML. `run`: run.json's keys (variant, hyperparameters,
     train_config, dataset, history, metrics) and name; `images`: test digits to reconstruct;
-    `labels`: the texts (title, settings, ..., and a label for any setting or metric name)."""
+    `labels`: the texts (title, settings, ..., a label for any setting or metric name, the data
+    set's name as dataset_<id>, date_format: strftime's, e.g. %d/%m/%Y)."""
     hyper, train = checked_settings(run)
     label = lambda key: labels.get(key, key)  # noqa: E731
     history, metrics = run.get("history", {}), run.get("metrics", {})
     name = str(run.get("name") or run["variant"])
+    dataset = str(run.get("dataset", ""))
+    when = (today or date.today()).strftime(labels.get("date_format", "%Y-%m-%d"))
     settings = [(label("variant"), label(f"variant_{run['variant']}")),
-                (label("dataset"), label("upload") if str(run.get("dataset", "")).startswith(
-                    "upload:") else str(run.get("dataset", "")))]
+                (label("dataset"), label("upload") if dataset.startswith("upload:")
+                 else label(f"dataset_{dataset}").removeprefix("dataset_")),
+                (label("date"), when)]
     settings += [(label(k), _value(v, language, labels)) for k, v in {**hyper, **train}.items()
                  if k in hyper or k in TRAIN_KEYS]
     shown = [(label(k), number(v, language)) for k, v in metrics.items()

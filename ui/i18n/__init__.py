@@ -28,7 +28,8 @@ LANGUAGES = {"pt": "Português", "en": "English"}  # native names: the same in e
 DEFAULT = "en"
 # Words that stay as they are in Portuguese text (checked by tests/test_i18n.py).
 ALLOW_LIST = ("ReLU", "PCA", "UMAP", "t-SNE", "VAE", "batch", "MNIST", "Adam", "RBM", "L1",
-              "Jacobian", "Denoising", "softmax", "sigmoid", "KL", "ELBO", "GPU", "CPU")
+              "Jacobian", "Denoising", "softmax", "sigmoid", "KL", "ELBO", "GPU", "CPU",
+              "Fashion-MNIST", "KMNIST")
 
 
 @cache

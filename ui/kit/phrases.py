@@ -1,7 +1,8 @@
 """Settings in words, in the session's language: a hyperparameter's label ("Learning rate",
 "Taxa de aprendizado") and its value (a choice's word, a number with the language's decimal
 mark, layer sizes as an architecture is written: 1000-500-250), and a list of changed settings
-joined by "; " (a comma is Portuguese's decimal mark). Uses ui.i18n only."""
+joined by "; " (a comma is Portuguese's decimal mark); data sets and their classes by name,
+never by id ("mnist", "fashion-mnist", "upload:mine"). Uses ui.i18n only."""
 
 from __future__ import annotations
 
@@ -25,6 +26,35 @@ def value_text(value: Any) -> str:
     if isinstance(value, str) and known(f"choices.{value}"):
         return t(f"choices.{value}")
     return str(value)
+
+
+def listed(items: list[str] | tuple[str, ...]) -> str:
+    """Items in a sentence: "; " between them in Portuguese (where a comma is the decimal mark:
+    "perda total 182,4; reconstrução 180,2"), ", " in English (common.list_separator)."""
+    return t("common.list_separator").join(items)
+
+
+def dataset_name(dataset: str) -> str:
+    """A data set as a table or a heading names it: MNIST, Fashion-MNIST, "Dígitos
+    (scikit-learn)", "Imagens enviadas: mine" (an upload's id is "upload:<name>")."""
+    kind, _, name = str(dataset).partition(":")
+    if kind == "upload" and name:
+        return t("datasets.short_upload", name=name)
+    return t(f"datasets.short_{dataset}") if known(f"datasets.short_{dataset}") else dataset
+
+
+def dataset_phrase(dataset: str) -> str:
+    """A data set as a sentence names it: "o MNIST", "os dígitos do scikit-learn"."""
+    if known(f"datasets.named_{dataset}"):
+        return t(f"datasets.named_{dataset}")
+    return dataset_name(dataset)
+
+
+def class_name(dataset: str, index: int, name: str) -> str:
+    """A class of a data set in words: Fashion-MNIST's "Ankle boot" is "Bota de cano curto"
+    in Portuguese; digits and an upload's labels stay as core gives them."""
+    key = f"datasets.fashion_class_{index}"
+    return t(key) if str(dataset) == "fashion-mnist" and known(key) else str(name)
 
 
 def changes_text(changes: dict[str, Any]) -> str:

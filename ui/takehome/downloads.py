@@ -18,6 +18,7 @@ from core.takehome import export, report
 from core.training.loop import preview_indices
 from ui.i18n import catalog, known, language, t
 from ui.kit import figures, images
+from ui.kit.phrases import dataset_name, dataset_phrase
 from ui.runs.session import Run
 
 
@@ -46,6 +47,8 @@ def report_labels(run: Run) -> dict[str, str]:
     labels.update({f"term_{name}": t(f"terms.{name}") for name in
                    ("loss", "reconstruction", "l1", "contractive", "kl")})
     labels[f"variant_{run.variant}"] = t(f"variants.{run.variant}.title")
+    dataset = (run.description or {}).get("dataset") or run.dataset.name
+    labels[f"dataset_{dataset}"] = dataset_name(dataset)
     choices = {key.removeprefix("choices."): text for key, text in catalog("en").items()
                if key.startswith("choices.")}
     labels.update({f"choice_{name}": t(f"choices.{name}") for name in choices})
@@ -69,7 +72,8 @@ def downloads(run: Run | None) -> None:
             return
         record = run_record(run)
         script_texts = {**texts("export.script_"),
-                        "variant_title": t(f"variants.{run.variant}.title")}
+                        "variant_name": t(f"variants.{run.variant}.name"),
+                        "dataset_name": dataset_phrase(record["dataset"])}
         source = export.script(record, script_texts)
         kind = export.data_kind(record["dataset"])
         if kind != "idx":
