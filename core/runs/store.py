@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,10 @@ MAX_NAME = 64
 
 
 def safe_name(name: str) -> str:
-    """A run name fit for a folder: letters, digits, '-', '_' and '.', no leading dot, bounded."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name or "").strip("-.")
+    """A run name fit for a folder: letters, digits, '-', '_' and '.', no leading dot, bounded;
+    accents dropped, not the letter ("padrão-1" -> "padrao-1", "João" -> "Joao")."""
+    folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", folded).strip("-.")
     cleaned = re.sub(r"[-.]{2,}", "-", cleaned)[:MAX_NAME].strip("-.")  # no '..' anywhere
     return cleaned or "run"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import numpy as np
@@ -186,7 +187,8 @@ FIGURE_FORMATS = ("png", "svg")
 def file_stem(*parts: str | None) -> str:
     """A download's name from what it shows (page, chart, run) and today's date."""
     words = [part for part in parts if part] + [date.today().isoformat()]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(words)).strip("-")[:120]
+    folded = unicodedata.normalize("NFKD", "-".join(words)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", folded).strip("-")[:120]  # "padrão-1": padrao-1
 
 
 def download_config(figure: go.Figure, page: str, what: str, run: str | None = None) -> dict:

@@ -50,8 +50,13 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     waiting = [r for r in runs.values() if r.job is not None and
                r.snapshot().status == "queued"]
     number = sum(1 for r in runs.values() if r.variant == variant) + 1
-    run_id, name = uuid.uuid4().hex[:8], f"{variant}-{number}"
-    checkpoint = store.autosave_dir() / f"{name}-{run_id}"  # survives a crash, see sidebar
+    # The name is the variant's word in the session's language ("esparso-1", "padrão-1";
+    # "sparse-1" in English), not its id: it fills sentences ("esparso-1 ainda não terminou"),
+    # the class's board and the downloads' names, and an English id on a Portuguese screen
+    # reads as untranslated. It is kept as made (switching language later renames nothing);
+    # folders and files drop the accents (store.safe_name, figures.file_stem).
+    run_id, name = uuid.uuid4().hex[:8], f"{t(f'variants.{variant}.run_name')}-{number}"
+    checkpoint = store.autosave_dir() / f"{store.safe_name(name)}-{run_id}"  # see sidebar
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
     job = start_job(spec, dataset, checkpoint, paused=paused)
     run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=None,
