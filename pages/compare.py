@@ -7,6 +7,7 @@ from core.science import analysis
 from ui import locale_numbers, through_app
 from ui.i18n import t
 from ui.kit import figures
+from ui.kit.phrases import dataset_name
 from ui.runs import library, session, subject
 from ui.takehome import overlay
 from ui.teaching import reproduce
@@ -33,7 +34,7 @@ COLUMNS = ("run", "variant", "dataset", "code_size", "sse", "near_zero", "jacobi
 def metrics(run: session.Run) -> dict:
     row = analysis.comparison_row(run.model, run.dataset)
     return {"run": run.name, "variant": t(f"variants.{run.variant}.title"),
-            "dataset": run.dataset.name, "code_size": run.model.code_dim,
+            "dataset": dataset_name(run.dataset.name), "code_size": run.model.code_dim,
             "sse": row["sse_per_image"], "near_zero": row["near_zero_share"],
             "jacobian": row["jacobian_norm"], "noisy": row["noisy_sse_per_image"],
             "probe": row["probe_accuracy"], "seconds": round(run.snapshot().elapsed, 1),

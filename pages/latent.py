@@ -58,7 +58,7 @@ def _accuracy(kind: str, map_points) -> float:
 
 maps, pixels = st.columns(2)
 with maps:
-    scatter = figures.scatter_by_class(points, labels, run.dataset.classes, title)
+    scatter = figures.scatter_by_class(points, labels, subject.class_names(run), title)
     event = figures.show(scatter, "latent", method, run.name, on_select="rerun",
                          selection_mode=("box", "lasso"), key=f"latent.{run.id}.{method}.{count}")
     if labels is not None:
@@ -71,7 +71,7 @@ with maps:
 with pixels:
     flat = subject.test_images(run)[:count].flatten(1)
     plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
-    picture = figures.scatter_by_class(plain, labels, run.dataset.classes,
+    picture = figures.scatter_by_class(plain, labels, subject.class_names(run),
                                        t("latent.of_pixels"))
     figures.show(picture, "latent", "pixels", run.name, key=f"latent.pixels.{run.id}.{count}")
     if labels is not None:

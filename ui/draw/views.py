@@ -28,6 +28,7 @@ from core.science.analysis import encode_all
 from core.science.classifier import predict
 from ui.i18n import language, number, percent, t, translate
 from ui.kit import figures, images
+from ui.kit.phrases import listed
 from ui.runs import active, library, session, subject
 from ui.runs.reader import classifier
 
@@ -194,8 +195,9 @@ def show_class(x: torch.Tensor) -> None:
     top = probabilities.topk(3)
     best, share = int(top.indices[0]), float(top.values[0])
     st.metric(t("draw.class_label"), str(best), help=t("draw.class_help"))
-    st.caption(t("draw.class_top", others=", ".join(
-        f"{int(i)} ({percent(float(p))})" for i, p in zip(top.indices, top.values, strict=True)),
+    st.caption(t("draw.class_top", others=listed(
+        [f"{int(i)} ({percent(float(p))})" for i, p in zip(top.indices, top.values,
+                                                             strict=True)]),
         share=percent(share)))
 
 
@@ -245,7 +247,8 @@ def show_map(run: session.Run, x: torch.Tensor) -> None:
     figure = run.cached(("draw.map", count, language()), lambda: figures.mark_point(
         figures.scatter_by_class(drawing.project(codes[:count], mean, axes),
                                  None if labels is None else labels[:count].numpy(),
-                                 run.dataset.classes, t("draw.map_title", name=run.name)),
+                                 subject.class_names(run),
+                                 t("draw.map_title", name=run.name)),
         np.zeros(2), np.zeros((NEIGHBOURS, 2)), t("draw.map_you"), t("draw.map_near")))
     # the 2000-point base is built once per run and language (plotly validates every point);
     # only the two marker traces move: rings on the neighbours, the star on the drawing

@@ -13,6 +13,7 @@ from core.training.loop import preview_indices
 from ui import keys
 from ui.i18n import known, localized, number, problem, t
 from ui.kit import figures, images
+from ui.kit.phrases import dataset_name
 from ui.runs import active, library, session, stepping
 
 POLL_SECONDS = 0.5
@@ -91,7 +92,17 @@ def _progress(run: session.Run, snapshot: JobSnapshot) -> None:
                      budget=_duration(budget)))
     placement = getattr(run.job, "placement", None)  # the Ray backend says where it runs
     if placement:
-        st.caption(t("live.where", device=placement.get("device", "?")))
+        st.caption(t("live.where", device=device_words(placement)))
+
+
+def device_words(placement: dict) -> str:
+    """Where a Ray job trains, in the session's language ("CPU com 16 threads")."""
+    facts = placement.get("device_facts") or {}
+    if facts.get("kind") == "cpu":
+        return t("live.device_cpu", threads=facts.get("threads", "?"))
+    if facts.get("kind") == "gpu":
+        return t("live.device_gpu", name=facts.get("name", "?"))
+    return str(placement.get("device", "?"))  # an older worker's English label
 
 
 def _metric_row():
@@ -198,7 +209,8 @@ def runs_table() -> None:
         snapshot = run.snapshot()
         metrics = snapshot.test_metrics  # the final model's; empty while it trains
         rows.append({"run": run.name, "variant": t(f"variants.{run.variant}.title"),
-                     "dataset": run.dataset.name, "status": t(f"status.{snapshot.status}"),
+                     "dataset": dataset_name(run.dataset.name),
+                     "status": t(f"status.{snapshot.status}"),
                      "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
                      # as text: a table's own number format ignores the page's language
                      "sse": _maybe(metrics.get("test_sse_per_image"), 2),

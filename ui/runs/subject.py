@@ -8,6 +8,7 @@ import torch
 from core.data import DATASETS
 from core.science import analysis
 from ui.i18n import t
+from ui.kit import phrases
 from ui.runs import active, datasets, ids, library, live, session
 
 
@@ -84,5 +85,13 @@ def _example_analysis(run_id: str, dataset: str, test_size: int, what: str,
 
 
 def class_name(run: session.Run, label: int) -> str:
+    """A class in words, in the session's language (Fashion-MNIST's are translated)."""
     classes = run.dataset.classes
-    return classes[label] if label < len(classes) else str(label)
+    if label >= len(classes):
+        return str(label)
+    return phrases.class_name(run.dataset.name, label, classes[label])
+
+
+def class_names(run: session.Run) -> list[str]:
+    """The run's data set's classes in words (a latent map's legend)."""
+    return [class_name(run, label) for label in range(len(run.dataset.classes))]

@@ -14,8 +14,9 @@ import torch
 from core.science import analysis
 from core.training.loop import RUN_SETTINGS, TrainConfig, preview_indices
 from ui.frame import links
-from ui.i18n import figure, known, t
+from ui.i18n import known, t
 from ui.kit import figures, images
+from ui.kit.phrases import dataset_name, value_text
 from ui.runs.session import Run
 
 SHOWN_TRAINING = (*RUN_SETTINGS, "precision")
@@ -42,18 +43,6 @@ def settings_of(run: Run) -> dict[str, Any]:
             **run.model.hyperparameters(), **{k: training.get(k) for k in SHOWN_TRAINING}}
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):  # a mark, the same in every language
-        return "✓" if value else "✗"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    if isinstance(value, float):
-        return figure(value, 6)
-    if isinstance(value, str) and known(f"choices.{value}"):
-        return t(f"choices.{value}")
-    return str(value)
-
-
 def differences(runs: list[Run]) -> pd.DataFrame:
     """One row per run: its label and each setting whose values differ between the runs
     (every setting when there is one run)."""
@@ -67,7 +56,8 @@ def differences(runs: list[Run]) -> pd.DataFrame:
         for name in differing:
             value = values.get(name)
             row[name] = (t(f"variants.{value}.title") if name == "variant"
-                         else "-" if value is None else _shown(value))
+                         else dataset_name(value) if name == "dataset"
+                         else "-" if value is None else value_text(value))
         rows.append(row)
     return pd.DataFrame(rows)
 
