@@ -89,12 +89,22 @@ def resolve_precision(name: str, device: torch.device, model: Any) -> torch.dtyp
     return None
 
 
-def device_label(device: torch.device) -> str:
+def device_facts(device: torch.device) -> dict[str, Any]:
+    """What a device is, as data the UI words: {"kind": "cpu", "threads": 16} or
+    {"kind": "gpu", "name": "NVIDIA H100"}."""
     if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(device)}"
+        return {"kind": "gpu", "name": torch.cuda.get_device_name(device)}
     if device.type == "mps":
-        return "GPU: Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+        return {"kind": "gpu", "name": "Apple MPS"}
+    return {"kind": "cpu", "threads": torch.get_num_threads()}
+
+
+def device_label(device: torch.device) -> str:
+    """The device in English (the command line's words; the UI words device_facts)."""
+    facts = device_facts(device)
+    if facts["kind"] == "gpu":
+        return f"GPU: {facts['name']}"
+    return f"CPU ({facts['threads']} threads)"
 
 
 def warm_up() -> None:

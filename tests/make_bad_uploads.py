@@ -120,9 +120,10 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {  # name: (make it, refusal
                        "megapixels together"),
     "bad-deflate.zip": (_bad_deflate, "corrupt or truncated"),
     "bad-crc.zip": (_bad_crc, "corrupt or truncated"),
-    "deflate64.zip": (lambda: _patched(zip_bytes(_pictures()), 8, 10, 9), "corrupt or truncated"),
+    "deflate64.zip": (lambda: _patched(zip_bytes(_pictures()), 8, 10, 9),
+                      "compression method that cannot be read"),
     "encrypted.zip": (lambda: _patched(zip_bytes(_pictures()), 6, 8, 1, mask=True),
-                      "corrupt or truncated"),
+                      "encrypted member"),
     "text-renamed.zip": (lambda: zip_bytes({f"{i}.png": b"just some text" for i in range(12)}),
                          "not a readable image"),
     "gif-as-png.zip": (lambda: zip_bytes({f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8), "GIF")

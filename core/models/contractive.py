@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
+from core.messages import Problem
 from core.models.base import PIXELS, param
 from core.models.blocks import encoder_mlp, jacobian
 from core.models.standard import TIED_HELP, StandardAutoencoder, StandardConfig
@@ -37,9 +38,12 @@ class ContractiveConfig(StandardConfig):
 
     def __post_init__(self) -> None:
         if self.tied and self.hidden_dim:
-            raise ValueError("tied=True needs hidden_dim=0: the one-layer decoder can only be "
-                             "tied to a one-layer encoder. Untie the weights or remove the "
-                             "hidden layer.")
+            # a key the UI translates (problems.tied_needs_one_layer): the Train page's
+            # defaults reach it (tied on, then "hidden units" above 0), and so can a link, a
+            # run file or the command line, so the engine refuses it rather than the page
+            raise Problem("tied_needs_one_layer", "tied=True needs hidden_dim=0: the one-layer "
+                          "decoder can only be tied to a one-layer encoder. Untie the weights "
+                          "or remove the hidden layer.")
 
 
 class ContractiveAutoencoder(StandardAutoencoder):

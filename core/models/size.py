@@ -45,10 +45,12 @@ def check_size(model_class: type, config: Any) -> None:
     fits = _smaller(model_class, config, limit)
     hint = ", ".join(f"{name} = {_shown(value)}" for name, value in fits.items())
     hint = hint or "a smaller code"
+    # fits: {setting: value} (empty: none found), which the UI words in the reader's language
+    # ("Tamanho do código = 32", "um código menor"); the English text is the CLI's
     raise ModelTooLarge("model_too_large", f"This model would have {count:,} parameters; this "
                         f"server allows at most {limit:,} ({MAX_PARAMETERS_ENV}). A smaller "
                         f"model would fit, e.g. {hint}.", parameters=count, limit=limit,
-                        setting=MAX_PARAMETERS_ENV, fits=hint)
+                        setting=MAX_PARAMETERS_ENV, fits=dict(fits))
 
 
 def _shown(value: Any) -> str:

@@ -37,15 +37,17 @@ def refusing_read_errors(kind: str) -> Iterator[None]:
     except Problem:  # a refusal already (a ValueError too): kept as it is
         raise
     except READ_ERRORS as error:
-        raise refuse("archive_corrupt", kind=kind, error=_said(error)) from None
+        raise _refusal(error, kind) from None
 
 
-def _said(error: BaseException) -> str:
+def _refusal(error: BaseException, kind: str) -> Problem:
+    """The reason as a key (the UI words it), the library's own words only when unforeseen."""
+    if isinstance(error, NotImplementedError):  # first: it is a RuntimeError too
+        return refuse("archive_method", kind=kind)
     if isinstance(error, RuntimeError):  # zipfile's only one: a password would be needed
-        return "a member is encrypted"
-    if isinstance(error, NotImplementedError):
-        return "a compression method that cannot be read"
-    return str(error)[:200] or type(error).__name__
+        return refuse("archive_encrypted", kind=kind)
+    return refuse("archive_corrupt", kind=kind,
+                  error=str(error)[:200] or type(error).__name__)
 
 
 def open_zip(data: bytes, kind: str) -> zipfile.ZipFile:

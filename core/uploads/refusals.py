@@ -39,6 +39,9 @@ REFUSALS = {
     "too_few": "{filename!r} holds {count} image(s); at least {min_images} are needed to train "
                "and test.",
     "archive_corrupt": "The {kind} file is corrupt or truncated ({error}).",
+    "archive_encrypted": "The {kind} file holds an encrypted member (a password would be "
+                         "needed).",
+    "archive_method": "The {kind} file uses a compression method that cannot be read.",
     "archive_files": "The {kind} file holds {count:,} files.",
     "archive_size": "The {kind} file unpacks to {size_mb:,.0f} MB.",
     "member_size": "{member!r} unpacks to more than {max_mb} MB.",

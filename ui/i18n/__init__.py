@@ -111,11 +111,26 @@ def percent(value: float, digits: int = 0, lang: str | None = None) -> str:
 
 
 def problem(error: BaseException) -> str:
-    """A core Problem in the session's language; any other error as its own text."""
+    """A core Problem in the session's language; any other error as its own text. A field
+    that holds settings ({"code_dim": 32}: model_too_large's `fits`) is worded here as
+    "Code size = 32", or "a smaller code" when core found none."""
     key = getattr(error, "key", None)
     if key and f"problems.{key}" in catalog(DEFAULT):
-        return t(f"problems.{key}", **getattr(error, "fields", {}))
+        fields = {name: settings_text(value) if isinstance(value, dict) else value
+                  for name, value in getattr(error, "fields", {}).items()}
+        return t(f"problems.{key}", **fields)
     return str(error)
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """Settings as "Label = value; Label = value" (layer sizes as 1000-500-250)."""
+    if not settings:
+        return t("problems.fits_smaller_code")
+    return t("common.list_separator").join(
+        f"{t(f'params.{name}') if known(f'params.{name}') else name} = "
+        + ("-".join(map(str, value)) if isinstance(value, (list, tuple))
+           else figure(value) if isinstance(value, numbers.Real) else str(value))
+        for name, value in settings.items())
 
 
 def known(key: str) -> bool:

@@ -20,7 +20,7 @@ import ray
 import torch
 
 from core.data import Dataset, load_dataset
-from core.devices import device_label, resolve_device
+from core.devices import device_facts, device_label, resolve_device
 from core.jobs.local import LocalJob, job_queue
 from core.progress import JobSnapshot
 
@@ -68,12 +68,13 @@ class TrainingHost:
         self.datasets: dict[str, Dataset] = {}
         self.lock = threading.Lock()
         try:
+            facts = device_facts(resolve_device("auto"))  # the UI words them
             device = device_label(resolve_device("auto"))
         except ValueError as error:
-            device = f"none ({error})"
+            facts, device = {}, f"none ({error})"
         self.where = {"node": ray.util.get_node_ip_address(), "hostname": socket.gethostname(),
                       "node_id": ray.get_runtime_context().get_node_id(), "device": device,
-                      "pid": os.getpid()}
+                      "device_facts": facts, "pid": os.getpid()}
 
     def placement(self) -> dict[str, Any]:
         return self.where
