@@ -45,7 +45,7 @@ def new_challenge(metric: str, *, noise_kind: str = "gaussian", noise_level: flo
     if metric == "noise" and (noise_kind not in NOISE_KINDS or noise_level not in NOISE_LEVELS):
         raise Problem("challenge_noise", "Choose a noise kind and one of the levels "
                       f"{', '.join(map(str, NOISE_LEVELS))}.",
-                      levels=", ".join(map(str, NOISE_LEVELS)))
+                      levels=list(NOISE_LEVELS))  # numbers: the UI writes "0,1; 0,2; ..."
     limits = {"max_code": max_code, "max_epochs": max_epochs, "max_parameters": max_parameters}
     if unknown or dataset not in DATASETS or any(
             v is not None and (not isinstance(v, int) or v < 1) for v in limits.values()):

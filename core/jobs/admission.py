@@ -155,9 +155,11 @@ def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.d
     hint = (f"A batch size of {fits:,} or less would fit." if fits >= 1 else
             "Even one image per batch would not fit: choose a smaller model (a smaller code, "
             "fewer channels or hidden units).")
-    fields = {"need": _gb(need.total), "batch": need.batch,
-              "activations": _gb(need.per_image * need.batch), "limit": _gb(limit),
-              "free": _gb(free), "fits": fits, "setting": MEMORY_ENV, "gpu": device.type == "cuda"}
+    # sizes in bytes (*_bytes): the UI writes them in the reader's way ("3,2 GB")
+    fields = {"need_bytes": need.total, "batch": need.batch,
+              "activations_bytes": need.per_image * need.batch, "limit_bytes": limit,
+              "free_bytes": free, "fits": fits, "setting": MEMORY_ENV,
+              "gpu": device.type == "cuda"}
     raise JobRefused(
         "memory_fits" if fits >= 1 else "memory_model",
         f"This job would need about {_gb(need.total)} of {where} (activations for a batch of "

@@ -101,9 +101,31 @@ def figure(value: float, significant: int = 3, lang: str | None = None) -> str:
 
 def localized(fields: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
     """Message fields with their numbers written for the language (counts with thousands
-    separators, measurements to three significant digits); words and names as they are."""
-    return {name: value if isinstance(value, bool) or not isinstance(value, numbers.Real)
-            else figure(value, lang=lang) for name, value in fields.items()}
+    separators, measurements to three significant digits); a list of numbers joined by the
+    language's separator ("0,1; 0,2" in Portuguese, "0.1, 0.2" in English); a size in bytes
+    (a field named <name>_bytes) as <name> in MB or GB ("3,2 GB"); words and names as they
+    are."""
+    shown = {}
+    for name, value in fields.items():
+        if name.endswith("_bytes") and _is_number(value):
+            shown[name.removesuffix("_bytes")] = size_text(value, lang)
+        elif isinstance(value, (list, tuple)) and value and all(map(_is_number, value)):
+            separator = translate(lang or language(), "common.list_separator")
+            shown[name] = separator.join(figure(v, lang=lang) for v in value)
+        else:
+            shown[name] = figure(value, lang=lang) if _is_number(value) else value
+    return shown
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def size_text(size: float, lang: str | None = None) -> str:
+    """Bytes as people write a memory size: "3.2 GB" ("3,2 GB" in Portuguese), "512 MB"."""
+    if size >= 2**30:
+        return f"{number(size / 2**30, 1, lang)} GB"
+    return f"{number(size / 2**20, 0, lang)} MB"
 
 
 def percent(value: float, digits: int = 0, lang: str | None = None) -> str:
