@@ -9,6 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from ui.i18n import figure, number, t
+from ui.kit.phrases import listed
 from ui.runs import session
 
 
@@ -43,7 +44,8 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
 
 def step_terms(snapshot) -> str:
     """The last reported step's loss terms, in words: "Step 3: total loss 182.4, ..." (the
-    live panel shows it while a run is paused between steps)."""
-    terms = ", ".join(f"{t(f'terms.{name}')} {figure(values[-1], 4)}"
-                      for name, values in snapshot.loss_terms.items() if values)
+    live panel shows it while a run is paused between steps); "; " between the terms in
+    Portuguese, whose decimal mark is the comma ("perda total 182,4; reconstrução 180,2")."""
+    terms = listed([f"{t(f'terms.{name}')} {figure(values[-1], 4)}"
+                    for name, values in snapshot.loss_terms.items() if values])
     return t("train.step_terms", step=number(snapshot.loss_steps[-1], 0), terms=terms)

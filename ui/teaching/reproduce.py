@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.teaching import reproduce
 from ui.i18n import number, t
+from ui.kit.phrases import listed
 from ui.runs import session
 
 NLL_SAMPLES, NLL_IMAGES = 200, 1000  # a live estimate: about a minute on a 2-core CPU
@@ -81,5 +82,5 @@ def _note(row: reproduce.Row) -> str:
                  images=number(row.details["images"], 0),
                  elbo=number(row.details["neg_elbo"], 1))
     if row.details:
-        return ", ".join(f"{name} {number(value, 2)}" for name, value in row.details.items())
+        return listed([f"{name} {number(value, 2)}" for name, value in row.details.items()])
     return "" if row.measured is not None else t("reproduce.not_here")
