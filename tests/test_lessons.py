@@ -31,11 +31,16 @@ def trained(small_digits):
     return runs
 
 
-def test_the_sparse_claim_is_measured_and_holds_for_a_strong_penalty(trained, small_digits):
+def test_a_penalty_that_kills_the_code_fails_the_sparse_claim_on_live_units(trained, small_digits):
+    """An L1 weight of 2 on the small digits switches nearly every unit off for every image:
+    over all units the code looks sparse, but it is a smaller code, and the verdict says so
+    (the claim holding on hand-made codes: tests/test_units.py)."""
     runs = {name: _run(model, small_digits) for name, model in trained.items()}
     verdict = lessons.verdict("sparse", {name: runs[name] for name in ("sparse", "standard-64")})
-    assert verdict.holds and verdict.numbers["share"] > verdict.numbers["reference"]
-    assert verdict.reasons == []
+    numbers = verdict.numbers
+    assert numbers["share_all"] > numbers["reference_all"]  # what the old verdict read
+    assert numbers["dead"] > lessons.MAX_DEAD_SHARE * numbers["units"]
+    assert not verdict.holds and "dead_units" in verdict.reasons
 
 
 def test_a_contradicting_run_gets_an_honest_verdict_and_reasons(trained, small_digits):
@@ -139,3 +144,24 @@ def test_the_contractive_claim_holds_on_the_shipped_zoo_by_all_three_measures():
         others = [verdict.numbers[name + suffix] for name in ("standard", "sparse", "denoising")]
         assert verdict.numbers["contractive" + suffix] < min(others), suffix
     assert verdict.holds and verdict.reasons == []
+
+
+def test_the_sparse_claim_on_the_shipped_zoo_is_judged_on_live_units():
+    from core.data import load_dataset
+    from core.teaching.zoo import load_zoo_run
+
+    mnist = load_dataset("mnist", download=False)
+    runs = {}
+    for role in LESSONS["sparse"].roles:
+        model, description = load_zoo_run(role)
+        runs[role] = LessonRun(model, mnist.x_test, mnist.x_train[:500], description)
+    verdict = lessons.verdict("sparse", runs)
+    numbers = verdict.numbers
+    assert numbers["units"] == numbers["reference_units"] == 64
+    few_dead = numbers["dead"] <= lessons.MAX_DEAD_SHARE * numbers["units"]
+    assert verdict.holds == (few_dead and numbers["share"] > numbers["reference"])
+    assert ("dead_units" in verdict.reasons) == (not few_dead)
+    if not verdict.holds:  # the zoo of 2026-12: 33 of 64 dead, live near-zero 0.26 vs 0.03
+        pytest.xfail(f"the shipped sparse example has {numbers['dead']:.0f} of 64 dead units: "
+                     "a smaller code, not a sparser one, until the zoo's sparse example is "
+                     "retrained (issue 31, item 1)")

@@ -18,9 +18,9 @@ from core.science.separation import confident_share, neighbour_accuracy  # noqa:
 
 __all__ = ["corrupt", "encode_all", "decode_all", "reconstruct_all", "reconstruction_errors",
            "per_image_errors", "jacobian_frobenius", "pca_baseline", "code_statistics",
-           "noise_curve", "probe_accuracy", "model_device", "comparison_row", "sample_codes",
-           "decoded_plane", "MAX_TEST", "binarise", "vae_nll", "sse_per_image", "evaluating",
-           "interpolate", "traverse"]
+           "dead_units", "noise_curve", "probe_accuracy", "model_device", "comparison_row",
+           "sample_codes", "decoded_plane", "MAX_TEST", "binarise", "vae_nll", "sse_per_image",
+           "evaluating", "interpolate", "traverse"]
 
 EVAL_BATCH = 1024
 MAX_TEST = 10_000  # test images used for metrics and views (all of MNIST's test set)
@@ -111,17 +111,29 @@ def pca_errors(x_train: torch.Tensor, x_test: torch.Tensor, dim: int) -> dict[st
     return _errors(recon.float().view_as(x_test), x_test)
 
 
-def code_statistics(codes: torch.Tensor, threshold: float = 0.05) -> dict:
-    """Sparsity of codes (N, code_dim): share of near-zero activations (|a| < threshold times
-    the largest activation magnitude), mean activation per unit, and dead units (never above
-    the threshold)."""
+DEAD_SHARE = 0.05  # a unit is dead when it never exceeds this share of the largest activation
+
+
+def dead_units(codes: torch.Tensor, share: float = DEAD_SHARE) -> torch.Tensor:
+    """Which units of codes (N, code_dim) are dead: never above `share` times the largest
+    activation magnitude on these images, (code_dim,) bool. The one definition the app uses."""
+    magnitude = codes.abs()
+    return (magnitude <= share * (float(magnitude.max()) or 1.0)).all(0)
+
+
+def code_statistics(codes: torch.Tensor, threshold: float = DEAD_SHARE) -> dict:
+    """Sparsity of codes (N, code_dim): the share of near-zero activations (|a| < threshold
+    times the largest magnitude) over all units and over the live ones (dead units, see
+    dead_units, make a code smaller, not sparser), mean activation per unit, dead units."""
     magnitude = codes.abs()
     scale = float(magnitude.max()) or 1.0
-    near_zero = magnitude < threshold * scale
+    near_zero = (magnitude < threshold * scale).float()
+    live = ~dead_units(codes)
     return {
-        "near_zero_share": float(near_zero.float().mean()),
+        "near_zero_share": float(near_zero.mean()),
+        "live_near_zero_share": float(near_zero[:, live].mean()) if live.any() else 0.0,
         "mean_per_unit": magnitude.mean(0),  # (code_dim,)
-        "dead_units": int(near_zero.all(0).sum()),
+        "dead_units": int((~live).sum()), "live_units": int(live.sum()),
         "mean_activation": float(magnitude.mean()),
         "threshold": threshold * scale,
     }

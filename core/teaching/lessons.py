@@ -106,18 +106,29 @@ def convolutional(runs: dict[str, LessonRun]) -> Verdict:
                    formats={"parameters": (COUNT, 0), "reference_parameters": (COUNT, 0)})
 
 
+MAX_DEAD_SHARE = 0.10  # a sparse code's units fire rarely; at most this share never fires
+
+
 def sparse(runs: dict[str, LessonRun]) -> Verdict:
     """An L1 penalty on the code makes it sparser than the code of a standard autoencoder
-    with as many code units (a wider ReLU code is sparser on its own: like with like)."""
-    shares = {name: analysis.code_statistics(analysis.encode_all(run.model, _x(run)))[
-        "near_zero_share"] for name, run in runs.items()}
-    units = runs["sparse"].model.code_dim
-    holds = (shares["sparse"] > shares["standard-64"]
-             and runs["standard-64"].model.code_dim == units)
-    return Verdict(holds, {"share": shares["sparse"], "reference": shares["standard-64"],
-                           "units": units, "reference_units": runs["standard-64"].model.code_dim},
-                   formats={"share": (SHARE, 0), "reference": (SHARE, 0), "units": (COUNT, 0),
-                            "reference_units": (COUNT, 0)})
+    with as many code units (a wider ReLU code is sparser on its own: like with like). Judged on
+    the live units (analysis.dead_units): a unit that never fires makes the code smaller, not
+    sparser, so the claim also needs few dead units (at most MAX_DEAD_SHARE of them)."""
+    stats = {name: analysis.code_statistics(analysis.encode_all(run.model, _x(run)))
+             for name, run in runs.items()}
+    mine, other = stats["sparse"], stats["standard-64"]
+    units, reference_units = (runs[name].model.code_dim for name in ("sparse", "standard-64"))
+    few_dead = mine["dead_units"] <= MAX_DEAD_SHARE * units
+    holds = (mine["live_near_zero_share"] > other["live_near_zero_share"] and few_dead
+             and reference_units == units)
+    numbers = {"share": mine["live_near_zero_share"], "reference": other["live_near_zero_share"],
+               "share_all": mine["near_zero_share"], "reference_all": other["near_zero_share"],
+               "dead": mine["dead_units"], "reference_dead": other["dead_units"],
+               "units": units, "reference_units": reference_units}
+    shares, counts = ("share", "reference", "share_all", "reference_all"), (
+        "dead", "reference_dead", "units", "reference_units")
+    return Verdict(holds, numbers, reasons=[] if few_dead else ["dead_units"],
+                   formats={**{k: (SHARE, 0) for k in shares}, **{k: (COUNT, 0) for k in counts}})
 
 
 def denoising(runs: dict[str, LessonRun]) -> Verdict:
@@ -237,5 +248,6 @@ def verdict(lesson_id: str, runs: dict[str, LessonRun]) -> Verdict:
         raise ValueError(f"Lesson {lesson_id!r} needs the runs {', '.join(missing)}.")
     result = lesson.measure({role: runs[role] for role in lesson.roles})
     if not result.holds:
-        result.reasons = reasons({role: runs[role] for role in lesson.roles}, lesson.roles[0])
+        found = reasons({role: runs[role] for role in lesson.roles}, lesson.roles[0])
+        result.reasons = sorted(set(result.reasons) | set(found))  # the lesson's own too
     return result
