@@ -55,7 +55,12 @@ def _browser_writes_the_language() -> bool:
 def slider_format() -> str | None:
     """A float slider's format: the "localized" preset (0,3) where the browser writes the
     session's language, else Streamlit's default (0.30). A Portuguese session in an English
-    browser keeps the point: a slider's text cannot be told the language."""
+    browser keeps the point: a slider's text cannot be told the language. What Streamlit
+    cannot do (1.5x): st.slider's `format` is a sprintf-js string (always a point) or a preset
+    that follows the browser's Intl locale; it takes no locale. The one route where the app's
+    language would win is st.select_slider with format_func (our figure()), at the price of a
+    fixed list of values and of a bound query parameter holding the translated label (GUIDE
+    section 7 warns against that): not taken; tables take the Styler route (table())."""
     return "localized" if _browser_writes_the_language() else None
 
 
