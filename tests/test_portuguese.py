@@ -52,7 +52,9 @@ def runs(small_digits):
     made = {}
     for variant in ("standard", "sparse"):
         run = session_run(variant, small_digits, timeout=120)
-        made[variant] = dataclasses.replace(run, name=pt_name(variant))
+        # the app's own data set (the fixture's test-only "digits-small" has no name to show)
+        made[variant] = dataclasses.replace(run, name=pt_name(variant), dataset=dataclasses.replace(
+            run.dataset, name="digits"))
     return made
 
 
