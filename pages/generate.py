@@ -1,4 +1,5 @@
-"""Generate: sample codes and decode them, interpolate, traverse one code dimension."""
+"""Generate: sample codes and decode them (and how many read as digits), interpolate, traverse
+one code dimension (the VAE's dimensions it uses), the VAE's own 2-D manifold."""
 
 import streamlit as st
 import torch
@@ -7,11 +8,10 @@ from core.science import analysis
 from ui import through_app
 from ui.i18n import number, t
 from ui.kit import figures, images
-from ui.runs import library, reader, subject
+from ui.runs import subject
+from ui.teaching import generation
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
-
-PLANE = 20  # cells a side of the decoded 2-D manifold
 
 st.title(t("generate.title"))
 run = subject.require_run("vae")
@@ -31,6 +31,7 @@ with right:
     images.show_row(analysis.decode_all(model, z), columns=16, scale=2,
                     alt=t("images.samples_alt", name=run.name),
                     download=figures.file_stem("generate-samples", run.name))
+    generation.samples_share(run, codes)
 
 st.subheader(t("generate.interpolation"))
 a_col, b_col, steps_col = st.columns(3)
@@ -46,25 +47,14 @@ images.show_row(torch.cat([x[int(first)][None], path, x[int(second)][None]]),
 
 st.subheader(t("generate.traverse"))
 dim_col, range_col = st.columns(2)
-dim = dim_col.number_input(t("generate.dimension"), 0, model.code_dim - 1, 0,
-                           key="generate.dimension")
+with dim_col:
+    dim = generation.pick_dimension(run, codes)
 base_index = range_col.number_input(t("generate.start"), 0, limit, 0, key="generate.start")
-walk = analysis.traverse(model, codes, int(base_index), int(dim))
+walk = analysis.traverse(model, codes, int(base_index), dim)
 values = walk["values"]
 images.show_row(walk["images"], t(
     "generate.traverse_caption", dim=dim, low=number(float(values[0])),
     high=number(float(values[-1]))), scale=2,
     download=figures.file_stem("generate-traversal", run.name))
 
-# the 2-D manifold: this run's when its code is 2-D, else the deep 2-D example's, so that a
-# first visit shows the picture too
-plane_run = run if model.code_dim == 2 else library.example_run("deep-2d")
-if plane_run is not None:
-    st.subheader(t("generate.manifold"))
-    if plane_run is not run:
-        st.caption(t("generate.manifold_example", name=plane_run.name, dim=model.code_dim))
-    plane = analysis.decoded_plane(plane_run.model, subject.test_codes(plane_run), size=PLANE)
-    images.show_row(plane["images"], columns=PLANE, scale=1,
-                    alt=t("images.plane_alt", size=PLANE),
-                    download=figures.file_stem("generate-manifold", plane_run.name))
-    reader.plane_share_caption(plane_run, plane["images"], PLANE)
+generation.manifold(run)

@@ -1,37 +1,32 @@
-"""Sparsity: how many code units each image uses, and how the active run compares."""
+"""Sparsity: how many code units each image uses (among the live ones), what each unit looks
+for, and how the active run compares with runs of its own code width."""
 
 import streamlit as st
 
-from core.science import analysis
 from ui import locale_numbers, through_app
-from ui.i18n import number, percent, t
+from ui.i18n import t
 from ui.kit import figures
-from ui.runs import ids, library, subject
+from ui.runs import library, subject
+from ui.teaching import units
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("sparsity.title"))
 run = subject.require_run("sparse")
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
-if not st.session_state.get("sparsity.compare") and ids.zoo("standard") in others:
-    st.session_state["sparsity.compare"] = [ids.zoo("standard")]  # the chapter's comparison
+reference = units.same_width_reference(run.model.code_dim)
+if not st.session_state.get("sparsity.compare") and reference in others:
+    st.session_state["sparsity.compare"] = [reference]  # like with like: the same code width
 compare = [others[i] for i in st.multiselect(
     t("sparsity.compare"), list(others), format_func=lambda i: others[i].label,
     key="sparsity.compare", help=t("sparsity.compare_help")) if i in others]
 threshold = st.slider(t("sparsity.threshold"), 0.01, 0.5, 0.05, key="sparsity.threshold",
                       help=t("sparsity.threshold_help"), format=locale_numbers.slider_format())
 
-stats, values = {}, {}
-for r in [run, *compare]:
-    codes = subject.test_codes(r)
-    stats[r.name] = analysis.code_statistics(codes, threshold)
-    values[r.name] = codes.flatten().numpy()
-
-cols = st.columns(len(stats))
-for col, (name, s) in zip(cols, stats.items(), strict=True):
-    col.metric(t("sparsity.near_zero", name=name), percent(s["near_zero_share"]))
-    col.caption(t("sparsity.dead", dead=s["dead_units"],
-                  mean=number(s["mean_activation"], 3)))
+stats = units.statistics([run, *compare], threshold)
+units.show_statistics(stats)
+st.caption(t("sparsity.live_help"))
+values = {name: s["codes"].flatten().numpy() for name, s in stats.items()}
 histogram = figures.histograms(values, t("sparsity.histogram"), t("charts.activation"),
                                y_title=t("charts.count"))
 figures.show(histogram, "sparsity", "histogram", run.name)
@@ -40,3 +35,17 @@ longest = max(len(v) for v in per_unit.values())
 per_unit_chart = figures.lines(list(range(longest)), per_unit, t("sparsity.per_unit"),
                                t("charts.code_unit"), t("charts.mean_activation"))
 figures.show(per_unit_chart, "sparsity", "per-unit", run.name)
+
+st.subheader(t("sparsity.features"))
+st.caption(t("sparsity.features_help"))
+units.locality_verdict(run, compare)
+for r, col in zip([run, *compare], st.columns(1 + len(compare)), strict=True):
+    units.features(r, col)
+
+st.subheader(t("sparsity.inspector"))
+unit = units.pick_unit(run, stats[run.name]["codes"])
+alike = [r for r in [run, *compare] if r.model.code_dim == run.model.code_dim]
+if len(alike) <= len(compare):
+    st.caption(t("sparsity.inspector_width", units=run.model.code_dim))
+for r, col in zip(alike, st.columns(len(alike)), strict=True):
+    units.inspect(r, unit, col)

@@ -170,3 +170,11 @@ def test_the_sparse_lesson_holds_on_live_units_and_fails_on_dead_ones():
     verdict = lessons.verdict("sparse", {"sparse": run(half_dead), "standard-64": run(always_on)})
     assert not verdict.holds and "dead_units" in verdict.reasons
     assert verdict.numbers["dead"] == 2 and verdict.numbers["share_all"] > 0.9
+
+
+def test_the_sparsity_page_compares_with_the_reference_of_the_same_width():
+    from ui.teaching.units import same_width_reference
+
+    assert same_width_reference(64) == "zoo:standard-64"  # the sparse example's 64 units
+    assert same_width_reference(32) == "zoo:standard"
+    assert same_width_reference(7) is None
