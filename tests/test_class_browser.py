@@ -68,13 +68,13 @@ def train(page) -> None:
     page.wait_for_timeout(1500)
 
 
-def back_to_class(page) -> None:
+def back_to_class(page, name: str = "Class") -> None:
     """The Class page through the sidebar's link (opened first on a phone, where it is folded)."""
     expand = page.locator('[data-testid="stExpandSidebarButton"]')
     if expand.count() and expand.first.is_visible():
         expand.first.click()
         page.wait_for_timeout(500)
-    goto_page(page, "Class", wait=False)
+    goto_page(page, name, wait=False)
 
 
 def board_count(page, count: int) -> None:
@@ -92,6 +92,19 @@ def spotlight(teacher, label: str) -> None:
     teacher.get_by_label("Put a run on the projector").click()
     teacher.get_by_role("option", name=label).click()
     teacher.wait_for_selector("text=On the projector:", timeout=60_000)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a select box; again if the board's refresh closed the list first."""
+    for _ in range(5):
+        page.get_by_label(label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+        except Exception:  # the list closed under a refresh: open it again
+            continue
+        page.wait_for_timeout(1500)  # the rerun that records the choice
+        return
+    raise AssertionError(f"could not choose {option} in {label}")
 
 
 def projector_shot(teacher, name: str, heading: str = "The board") -> None:
@@ -198,6 +211,7 @@ def test_the_teacher_in_charge_of_the_room(app):
         assert "127.0.0.1" not in join_link and "localhost" not in join_link  # a network one
         teacher.reload()  # a reload keeps the teacher's controls
         teacher.get_by_text(words["lock"]).wait_for(timeout=60_000)
+        teacher.screenshot(path=str(ARTIFACTS / f"class-room-teacher-{lang}.png"))
         ana = join_class(browser, url, code, "Ana", PHONE, lang)
         bia = join_class(browser, url, code, "Bia", PROJECTOR, lang)
         for student in (ana, bia):
@@ -214,27 +228,29 @@ def test_the_teacher_in_charge_of_the_room(app):
         board.wait_for(timeout=60_000)
         projector_shot(teacher, f"class-room-hidden-{lang}.png", words["board"])
         assert "Ana" not in board.inner_text() and "Bia" not in board.inner_text()
-        back_to_class(ana)
+        back_to_class(ana, words["nav"])
+        ana.wait_for_timeout(1500)
+        ana.locator('[data-testid="stSidebarCollapseButton"]').first.click()
         ana.wait_for_timeout(2500)
         ana.screenshot(path=str(ARTIFACTS / f"class-room-phone-{lang}.png"), full_page=True)
         teacher.get_by_text(words["students"], exact=True).click()
-        teacher.get_by_label(words["student"], exact=True).click()
-        teacher.get_by_role("option", name="Bia").click()
+        choose(teacher, words["student"], "Bia")
         teacher.get_by_role("button", name=words["remove"]).click()
         teacher.wait_for_selector(f"text={words['count_one']}", timeout=30_000)
-        back_to_class(bia)
+        back_to_class(bia, words["nav"])
         bia.wait_for_selector(f"text={words['removed']}", timeout=30_000)
         for page in (teacher, ana, bia, late):
             assert_no_error(page, f"the room in {lang}")
             page.context.close()
 
 
-ROOM_EN = {"lock": "Close the class to new students", "hide": "Hide nicknames on the board",
+ROOM_EN = {"nav": "Class", "lock": "Close the class to new students",
+           "hide": "Hide nicknames on the board",
            "count": "Runs on the board: 2.", "count_one": "Runs on the board: 1.",
            "locked": "closed this class to new students", "board": "The board",
            "students": "Students", "student": "Student", "remove": "Remove from the class",
            "removed": "The teacher removed you from this class"}
-ROOM_PT = {"lock": "Fechar a turma para novos alunos",
+ROOM_PT = {"nav": "Turma", "lock": "Fechar a turma para novos alunos",
            "hide": "Esconder os apelidos no quadro", "count": "Execuções no quadro: 2.",
            "count_one": "Execuções no quadro: 1.", "locked": "fechou esta turma para novos",
            "board": "O quadro", "students": "Alunos", "student": "Aluno",

@@ -96,6 +96,16 @@ def leaderboard_csv(code: str, key: str) -> bytes:
     return spreadsheets.csv_bytes(frame.rename(columns=lambda c: t(f"class.col_{c}")))
 
 
+def _usual_dataset(code: str) -> str:
+    """What a new challenge ranks on by default: the registered data set most of the board's
+    runs trained on, else the teacher's own, else MNIST."""
+    used = [r.get("dataset") for r in classes.records(code) if r.get("dataset") in DATASETS]
+    if used:
+        return max(set(used), key=used.count)
+    own = datasets.current_dataset().name
+    return own if own in DATASETS else "mnist"
+
+
 def challenge_form(code: str, key: str) -> None:
     challenge = classes.info(code).get("challenge")
     if challenge and not challenge.get("closed"):
@@ -110,10 +120,9 @@ def challenge_form(code: str, key: str) -> None:
                             format_func=lambda k: t(f"choices.{k}"))
         level = st.selectbox(t("class.noise_level"), challenges.NOISE_LEVELS,
                              format_func=lambda v: number(v, 1))
-        data = datasets.current_dataset().name
         names = list(DATASETS)
         dataset = st.selectbox(t("class.challenge_dataset"), names, key="class.challenge_data",
-                               index=names.index(data) if data in names else names.index("mnist"),
+                               index=names.index(_usual_dataset(code)),
                                format_func=lambda n: t(f"datasets.{n}"),
                                help=t("class.challenge_dataset_help"))
         variants = st.multiselect(t("class.variants"), list(MODELS),
