@@ -23,15 +23,15 @@ from core.science.classifier import accuracy_of, load_classifier, predict
 from core.teaching.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
 
 # Test SSE per image on the first 2,000 MNIST test images: about 1.3 times what the shipped runs
-# reach there (standard 8.2, standard-mse 8.4, multilayer 4.4, convolutional 4.3, sparse 9.3,
-# denoising 17.6, contractive 22.1, deep 4.4, vae 8.2, standard-2d 42.8, vae-2d 32.4;
+# reach there (standard 8.2, standard-mse 8.4, multilayer 4.4, convolutional 4.3, sparse 7.3,
+# denoising 17.6, contractive 22.1, deep 4.4, vae 18.9, standard-2d 42.8, vae-2d 30.5;
 # assets/README.md), and all below predicting the mean training image for every test image
 # (50.2); the deep run without pretraining (32.4) is the deep lesson's bad example.
 SIGMOID_BOUND = 29.0  # the contractive lesson's references: like contractive's own bound
 DEEP_2D_BOUND = 36.0
 SSE_BOUNDS = {"standard": 11.0, "standard-mse": 11.0, "standard-64": 11.0, "multilayer": 6.0,
-              "convolutional": 6.0, "sparse": 12.0, "denoising": 23.0, "contractive": 29.0,
-              "deep": 6.0, "deep-nopretrain": 36.0, "vae": 11.0, "standard-2d": 48.0,
+              "convolutional": 6.0, "sparse": 9.5, "denoising": 23.0, "contractive": 29.0,
+              "deep": 6.0, "deep-nopretrain": 36.0, "vae": 24.5, "standard-2d": 48.0,
               "vae-2d": 42.0, "standard-sigmoid": SIGMOID_BOUND, "sparse-sigmoid": SIGMOID_BOUND,
               "denoising-sigmoid": SIGMOID_BOUND, "deep-2d": DEEP_2D_BOUND}
 TEST_IMAGES = 2000
@@ -219,3 +219,32 @@ def test_trustworthiness_is_scikit_learn_s():
     assert trustworthiness(high, low, block=128) == pytest.approx(reference(high, low), abs=1e-9)
     assert trustworthiness(high, high[:, [1, 0]].repeat(4, 1)[:, :8]) <= 1.0
     assert trustworthiness(high[:, :2], high[:, :2]) == pytest.approx(1.0)
+
+
+def test_the_sparse_example_s_units_fire_rarely_and_few_never_fire(mnist_test):
+    """Issue 31: with the L1 penalty warmed up over the first quarter of the run, at most 10%
+    of the 64 code units are dead (never above 5% of the largest activation on the first 2,000
+    test images; 33 were before), and the live units are near zero at least 0.30 more often
+    than standard-64's (0.59 against 0.03 when built)."""
+    from core.science import analysis
+
+    x = mnist_test[0]
+    stats = {}
+    for name in ("sparse", "standard-64"):
+        model, _ = load_zoo_run(name)
+        stats[name] = analysis.code_statistics(analysis.encode_all(model, x))
+    assert stats["sparse"]["dead_units"] <= 6
+    assert stats["sparse"]["live_near_zero_share"] >= \
+        stats["standard-64"]["live_near_zero_share"] + 0.30
+
+
+def test_the_vae_example_s_prior_draws_read_as_digits(mnist_test):
+    """Issue 31: at least 0.65 of 2,000 draws from N(0, I) decoded by the 16-D VAE example read
+    as one digit with confidence above 0.9 (0.66 when built; 0.39 with one hidden layer; real
+    test digits 0.95); the 2-D example, reported in assets/README.md, 0.69."""
+    from core.science import analysis, latents
+
+    classifier = load_classifier(ZOO_DIR / CLASSIFIER)
+    model, _ = load_zoo_run("vae")
+    codes = analysis.encode_all(model, mnist_test[0])
+    assert latents.sample_share(model, classifier, codes, draws=2000) >= 0.65

@@ -74,6 +74,9 @@ class Autoencoder(nn.Module):
         self.config = config
         self.code_dim: int = config.code_dim
         self.initialised_from_data = False  # see init_from_mean
+        # the share of the run's optimisation steps done, set by the trainer before every
+        # step; 1 outside a training loop. A loss may ramp a penalty in with it (warm_up)
+        self.run_progress = 1.0
 
     # --- the contract -------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -92,6 +95,13 @@ class Autoencoder(nn.Module):
              ) -> dict[str, torch.Tensor]:
         reconstruction = self.reconstruction_term(self.decode_logits(self.encode(x)), x)
         return {"loss": reconstruction, "reconstruction": reconstruction}
+
+    def warm_up(self, share: float) -> float:
+        """The factor on a penalty warmed up over the first `share` of the run: rising
+        linearly from 0 to 1, then 1 (always 1 outside training or with share 0)."""
+        if share <= 0 or not self.training:
+            return 1.0
+        return min(1.0, self.run_progress / share)
 
     def reconstruction_term(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The configured reconstruction error of decoder logits against target images."""

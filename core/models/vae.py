@@ -30,6 +30,10 @@ class VAEConfig:
                           "plane).", low=2, high=1024)
     hidden_dim: int = param(512, "Size of the hidden layer of encoder and decoder.",
                             low=8, high=4096)
+    hidden_layers: int = param(1, "Hidden layers of that size in the encoder and in the "
+                               "decoder: more layers make samples from the prior read as "
+                               "digits more often, but the code uses fewer dimensions.",
+                               low=1, high=4)
     beta: float = param(1.0, "Weight of the KL term: 1 is the true ELBO; higher gives smoother, "
                         "more disentangled codes and blurrier reconstructions.",
                         low=0.0, high=100.0)
@@ -49,8 +53,9 @@ class VariationalAutoencoder(Autoencoder):
     def __init__(self, config: VAEConfig) -> None:
         super().__init__(config)
         # one head gives both the mean and the log-variance: (B, 2 * code_dim)
-        self.encoder = encoder_mlp([PIXELS, config.hidden_dim, 2 * config.code_dim], "relu", None)
-        self.decoder = mlp([config.code_dim, config.hidden_dim, PIXELS], "relu", None)
+        hidden = [config.hidden_dim] * config.hidden_layers
+        self.encoder = encoder_mlp([PIXELS, *hidden, 2 * config.code_dim], "relu", None)
+        self.decoder = mlp([config.code_dim, *hidden, PIXELS], "relu", None)
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_var = self.encoder(x).chunk(2, dim=1)  # (B, code_dim) each

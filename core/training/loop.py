@@ -122,6 +122,8 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
                 raise StopRequested
             batch = x_all[order[batch_index * config.batch_size:
                                 (batch_index + 1) * config.batch_size]]
+            # the share of the run done: a penalty may be warmed up over it (Autoencoder.warm_up)
+            model.run_progress = (epoch * steps_per_epoch + batch_index) / total_steps
             with precision():
                 terms = model.loss(batch, generator)
             optimizer.zero_grad(set_to_none=True)
@@ -136,6 +138,7 @@ def _run(model: Autoencoder, dataset: Dataset, config: TrainConfig, progress: Pr
         metrics = evaluate(model, x_val, prefix="val_") if len(x_val) else {}
         metrics.update(epoch=epoch + 1, seconds=time.perf_counter() - started)
         progress.add_epoch(metrics, elapsed=time.perf_counter() - started)
+    model.run_progress = 1.0
 
 
 def _optimiser(model: Autoencoder, config: TrainConfig, device: torch.device, total_steps: int):
