@@ -88,17 +88,22 @@ def test_a_float_slider_follows_a_portuguese_browser(monkeypatch, lang, expected
     ("pt", "pt", True), ("pt", "en", False), ("en", "pt", False), ("en", "en", False)])
 def test_the_browser_writes_numbers_only_where_it_writes_the_session_s_language(
         monkeypatch, session, browser, localized):
-    """A slider and the class board's errors (redrawn every 2 s: no Styler) take Streamlit's
-    "localized" preset, which follows the browser, only where that is the session's language;
-    elsewhere they keep Streamlit's point, never a comma in an English session."""
+    """A slider and the class board's errors (redrawn every 2 s: the Styler only where it must)
+    take Streamlit's "localized" preset, which follows the browser, only where that is the
+    session's language; an English session keeps Streamlit's point; a Portuguese session in
+    another browser gets a plain column for the text written here (locale_numbers.table)."""
     monkeypatch.setattr(locale_numbers, "language", lambda: session)
     monkeypatch.setattr(i18n, "browser_language", lambda: browser)
     assert locale_numbers.slider_format() == ("localized" if localized else None)
     config = locale_numbers.column("error", 2, width="small")
+    assert config["label"] == "error" and config["width"] == "small"
+    assert locale_numbers.needs_text() == (session == "pt" and browser != "pt")
+    if locale_numbers.needs_text():
+        assert "format" not in (config.get("type_config") or {})
+        return
     options = config["type_config"]
     assert options["format"] == ("localized" if localized else "%.2f")
     assert not localized or options["step"] == 0.01  # the preset's decimals come from its step
-    assert config["label"] == "error" and config["width"] == "small"
 
 
 def test_the_class_board_s_errors_are_localized_in_a_portuguese_browser(monkeypatch):

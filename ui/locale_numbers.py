@@ -7,8 +7,9 @@ not the language chosen in the sidebar. So a table's numbers are written here, a
 Styler's display text, which Streamlit shows in a column with no format of its own while the
 cells stay numbers (a click on a header still sorts them as numbers). The Styler costs about
 15 ms for a 30-row table: a table redrawn every few seconds (the class board) takes the
-"localized" preset instead, as a slider must, where the browser's locale is the session's
-language."""
+"localized" preset instead where the browser's locale is the session's language, and the Styler
+only for a session whose browser writes another language's numbers (`needs_text`). A slider
+has no such route (see slider_format)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ def table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None,
     return styler
 
 
+def needs_text() -> bool:
+    """Whether this session's table numbers must be written here (table()): a Portuguese
+    session in a browser that writes another language's numbers."""
+    return language() == "pt" and i18n.browser_language() != "pt"
+
+
 def _browser_writes_the_language() -> bool:
     """Whether the browser's "localized" numbers are the session's language's: a decimal comma
     for Portuguese in a Portuguese browser. English keeps Streamlit's own formats (0.30)."""
@@ -69,7 +76,10 @@ def column(label: str, digits: int = 2, **options: Any) -> Any:
     where the browser writes the session's language, else printf (a Portuguese session in an
     English browser sees points here, as on a slider). The preset takes its decimals from the
     column's step, which cuts a number where printf rounds it (31.256 shows 31,25): round the
-    column to `digits` first."""
+    column to `digits` first. Where the numbers are written here (needs_text), a plain column
+    that shows the Styler's text."""
+    if needs_text():
+        return st.column_config.Column(label, **options)
     if _browser_writes_the_language():
         return st.column_config.NumberColumn(label, format="localized", step=10 ** -digits,
                                              **options)

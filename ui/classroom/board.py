@@ -132,8 +132,12 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         frame = table(shown, settings, nickname)
         st.session_state["class.board_ids"] = [r["run_id"] for r in shown]
         teacher = key is not None
-        # rounded: the "localized" preset cuts a number at its decimals where printf rounds
-        st.dataframe(frame.round(ERROR_DIGITS), hide_index=True, column_config=_columns(),
+        # rounded: the "localized" preset cuts a number at its decimals where printf rounds;
+        # written here only where the browser's numbers are not the session's language's
+        data = locale_numbers.table(frame, decimals=dict.fromkeys(
+            ("val_error", "test_error"), ERROR_DIGITS)) if locale_numbers.needs_text() \
+            else frame.round(ERROR_DIGITS)
+        st.dataframe(data, hide_index=True, column_config=_columns(),
                      row_height=44, key="class.board_table" if teacher else None,
                      on_select=_spotlight_clicked(code, key) if teacher else "ignore",
                      selection_mode="single-row")
