@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.science import analysis
+from core.science import analysis, latents
 from ui import locale_numbers, through_app
 from ui.i18n import t
 from ui.kit import figures
@@ -27,14 +27,17 @@ MOST = 12  # runs measured at once: each costs seconds, and a saved run's weight
 chosen = library.loadable([by_id[i] for i in st.multiselect(
     t("compare.runs"), list(by_id), default=default, key="compare.runs", max_selections=MOST,
     format_func=lambda i: by_id[i].label) if i in by_id])
-COLUMNS = ("run", "variant", "dataset", "code_size", "sse", "near_zero", "jacobian", "noisy",
-           "probe", "seconds", "parameters")
+COLUMNS = ("run", "variant", "dataset", "code_size", "active", "sse", "near_zero", "jacobian",
+           "noisy", "probe", "seconds", "parameters")
 
 
 def metrics(run: session.Run) -> dict:
     row = analysis.comparison_row(run.model, run.dataset)
     return {"run": run.name, "variant": t(f"variants.{run.variant}.title"),
             "dataset": dataset_name(run.dataset.name), "code_size": run.model.code_dim,
+            # a VAE's active dimensions (Burda et al. 2015): how many of its code it uses
+            "active": int(latents.active_units(subject.test_codes(run)).sum())
+            if run.model.has_prior else None,
             "sse": row["sse_per_image"], "near_zero": row["near_zero_share"],
             "jacobian": row["jacobian_norm"], "noisy": row["noisy_sse_per_image"],
             "probe": row["probe_accuracy"], "seconds": round(run.snapshot().elapsed, 1),
@@ -57,6 +60,7 @@ NumberColumn = st.column_config.NumberColumn  # no format of its own: it would w
 st.dataframe(shown, hide_index=True, column_config={
     "run": t("compare.col_run"), "variant": t("compare.col_variant"),
     "dataset": t("compare.col_dataset"), "code_size": t("compare.col_code_size"),
+    "active": NumberColumn(t("compare.col_active"), help=t("compare.col_active_help")),
     "sse": NumberColumn(t("compare.col_sse"), help=t("compare.col_sse_help")),
     "near_zero": NumberColumn(t("compare.col_near_zero")),
     "jacobian": NumberColumn(t("compare.col_jacobian"), help=t("compare.col_jacobian_help")),
