@@ -182,8 +182,8 @@ def test_the_sparsity_page_compares_with_the_reference_of_the_same_width():
 
 def test_on_the_shipped_zoo_the_pictures_claims_are_measured():
     """Locality at the same code size (sparse 0.58 vs standard-64 0.46, denoising 0.48 vs
-    standard 0.47 on the zoo of 2026-12) and the VAE's dimensions (16 of 16 active, the most
-    informative 4): what the Sparsity and Generate pages say, computed."""
+    standard 0.47 on the zoo of 2026-12) and the VAE's dimensions (with three hidden layers 5 of
+    16 active, the most informative 6): what the Sparsity and Generate pages say, computed."""
     from core.data import load_dataset
     from core.teaching.zoo import load_zoo_run
 
