@@ -110,14 +110,16 @@ def test_the_pixel_budget_is_a_setting(monkeypatch):
         read_upload(upload, "digits.zip")
 
 
-@pytest.mark.parametrize("name", ["bad-deflate.zip", "bad-crc.zip", "deflate64.zip",
-                                  "encrypted.zip", "truncated.zip", "truncated.npz"])
-def test_every_failure_to_read_an_archive_is_one_clear_refusal(name):
+@pytest.mark.parametrize("name, key", [
+    ("bad-deflate.zip", "upload_archive_corrupt"), ("bad-crc.zip", "upload_archive_corrupt"),
+    ("deflate64.zip", "upload_archive_method"), ("encrypted.zip", "upload_archive_encrypted"),
+    ("truncated.zip", "upload_archive_corrupt"), ("truncated.npz", "upload_archive_corrupt")])
+def test_every_failure_to_read_an_archive_is_one_clear_refusal(name, key):
     from core.uploads.reading import read_upload
 
     with pytest.raises(Problem) as refused:
         read_upload(_corpus(name), name)
-    assert refused.value.key == "upload_archive_corrupt"
+    assert refused.value.key == key  # each reason its own words, in the user's language
     assert "ZipInfo" not in str(refused.value)
 
 

@@ -28,7 +28,8 @@ def test_sparse_shares_read_as_percentages():
     verdict = lessons.sparse({"sparse": runs["sparse"], "standard-64": runs["standard"]})
     assert {name: verdict.format_of(name) for name in verdict.numbers} == {
         "share": (SHARE, 0), "reference": (SHARE, 0), "units": (COUNT, 0),
-        "reference_units": (COUNT, 0)}
+        "reference_units": (COUNT, 0), "dead": (COUNT, 0), "reference_dead": (COUNT, 0),
+        "share_all": (SHARE, 0), "reference_all": (SHARE, 0)}
 
 
 def test_weights_are_counted_and_errors_keep_two_digits():

@@ -125,7 +125,7 @@ def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
     assert "test SSE per image" in trained.stdout
     description = json.loads((out / "run.json").read_text())
     assert description["hyperparameters"] == {"code_dim": 2, "hidden_dim": 512, "beta": 0.5,
-                                              "reconstruction": "bce"}
+                                              "hidden_layers": 1, "reconstruction": "bce"}
     baseline = _cli("baseline", "pca", "--dim", "30", "--data-dir", str(mnist_dir))
     assert baseline.returncode == 0 and "13.87" in baseline.stdout
 

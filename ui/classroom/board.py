@@ -172,8 +172,8 @@ def board_csv(code: str, key: str) -> bytes:
     rows, settings = room.visible(code, None, key, everything=True)
     frame = pd.DataFrame([{
         "nickname": who(r, settings), "seat": r.get("seat"), "variant": variant_title(r),
-        "dataset": t(f"datasets.{r.get('dataset')}") if known(f"datasets.{r.get('dataset')}")
-        else r.get("dataset"), "settings": settings_text(r), "status": _status(r),
+        "dataset": phrases.dataset_name(r.get("dataset") or ""), "settings": settings_text(r),
+        "status": _status(r),
         "epoch": r.get("epoch"), "epochs": r.get("epochs"),
         "validation_error": r.get("val_error"), "test_error": r.get("test_error"),
         "parameters": r.get("parameters"), "verdict": _verdict(r, None)} for r in rows],

@@ -14,7 +14,7 @@ from core.data import DATASETS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
 from ui.classroom import board
-from ui.i18n import known, number, t
+from ui.i18n import number, t
 from ui.kit import figures, phrases, spreadsheets
 from ui.runs import datasets
 
@@ -27,8 +27,8 @@ def _constraint_fields(broken: dict[str, Any]) -> dict[str, Any]:
         if broken["constraint"] == "variants":
             return ", ".join(t(f"variants.{v.strip()}.title") if v.strip() in MODELS else v
                              for v in str(value).split(","))
-        if broken["constraint"] == "dataset" and known(f"datasets.{value}"):
-            return t(f"datasets.{value}")
+        if broken["constraint"] == "dataset":
+            return phrases.dataset_name(str(value or ""))
         return number(value, 0) if isinstance(value, int) else value
     return {"value": named(broken["value"]), "most": named(broken["most"])}
 
