@@ -203,9 +203,10 @@ def test_the_page_asks_for_a_drawing_then_shows_every_view(lang):
         assert translate(lang, f"draw.{key}") in shown, key
     shown_images = images_shown(at)
     assert translate(lang, "draw.input_alt") in [alt for _, alt in shown_images]
+    standard = translate(lang, "examples.standard")  # the zoo's example, in the language
     rebuilt = [caption for caption, alt in shown_images if alt.startswith(
-        translate(lang, "draw.rebuild_alt", name="standard", error="").rstrip())]
-    assert len(rebuilt) == 2 and rebuilt[0].replace("*", "").startswith("standard  \n")
+        translate(lang, "draw.rebuild_alt", name=standard, error="").rstrip())]
+    assert len(rebuilt) == 2 and rebuilt[0].replace("*", "").startswith(f"{standard}  \n")
     assert at.session_state["draw.strokes"] == [[tuple(map(float, p)) for p in s] for s in SEVEN]
 
 

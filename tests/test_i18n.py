@@ -28,7 +28,8 @@ PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', APP.read_text(encoding="utf-8"))
 # devices, the prior's formula, a diagram's layer abbreviations. Keep this tiny; anything else
 # identical is untranslated.
 SAME_IN_BOTH = {"choices.bfloat16", "choices.float32", "choices.cuda", "choices.mps",
-                "variants.denoising.run_name",  # the chapter keeps "denoising" (glossary)
+                "variants.denoising.run_name", "examples.denoising",  # the chapter keeps
+                # "denoising" (glossary)
                 "lessons.vae_bar", "diagrams.conv", "diagrams.deconv"}
 
 # Portuguese function words: the brief's list and a few more. "a", "as", "do" and "no" are

@@ -17,6 +17,7 @@ from core.models import Autoencoder
 from core.runs import leases, store
 from core.teaching.zoo import list_zoo, load_zoo_run, zoo_dir
 from ui import keys
+from ui.i18n import known, t
 from ui.runs import ids
 from ui.runs.datasets import current_dataset, dataset_on_disk, shared_dataset
 from ui.runs.session import Run, owner, session_runs
@@ -113,10 +114,17 @@ def open_zoo_run(name: str) -> Run | None:
     dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
                and dataset_on_disk(dataset_name) else current_dataset())
     cache = st.session_state.setdefault("zoo_run_cache", {})
-    return Run(id=ids.zoo(name), name=name, variant=description["variant"], dataset=dataset,
+    return Run(id=ids.zoo(name), name=example_name(name), variant=description["variant"],
+               dataset=dataset,
                model=model, train_config=description.get("train_config", {}),
                saved_path=zoo_root() / name, description=description,
                cache=cache.setdefault(name, {}))
+
+
+def example_name(name: str) -> str:
+    """An example's name as the session's language writes it ("esparso" for the zoo's
+    "sparse"; its id, zoo:sparse, stays the same in links)."""
+    return t(f"examples.{name}") if known(f"examples.{name}") else name
 
 
 def example_model(name: str) -> Autoencoder | None:
