@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 import torch
-from core.jobs.spec import JobSpec
 
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
+from core.jobs.spec import JobSpec
 from core.jobs.timeshare import TimeShare
 from core.training.loop import TrainConfig
 from tests.conftest import wait_for

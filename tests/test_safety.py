@@ -6,9 +6,9 @@ import re
 import time
 
 import torch
-from core.jobs.spec import JobSpec
 
 from core.jobs.local import JobQueue, LocalJob
+from core.jobs.spec import JobSpec
 from core.models import build_model
 from core.training.loop import TrainConfig
 from tests.conftest import ROOT

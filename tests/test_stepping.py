@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from core.jobs.spec import JobSpec
 
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
+from core.jobs.spec import JobSpec
 from core.training.loop import TrainConfig
 from tests.conftest import wait_for
 

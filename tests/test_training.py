@@ -7,10 +7,10 @@ import time
 
 import pytest
 import torch
-from core.jobs.spec import JobSpec
 
 from core.devices import resolve_device
 from core.jobs.local import JobQueue, LocalJob
+from core.jobs.spec import JobSpec
 from core.messages import describe_phase
 from core.models import build_model
 from core.science.analysis import reconstruct_all
