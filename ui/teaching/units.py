@@ -89,6 +89,10 @@ def features(run, container) -> None:
             images.show_row(_scaled(weights[:GALLERY]), columns=8, scale=1,
                             alt=t("images.weights_alt", name=run.name, count=len(weights)))
         container.caption(t("sparsity.weights_caption"))
+        dead = analysis.dead_units(subject.test_codes(run))[:GALLERY].nonzero().flatten()
+        if len(dead):  # their weights are what the initialisation left: noise, not features
+            container.caption(t("sparsity.weights_dead",
+                                units=", ".join(map(str, dead.tolist()))))
         return
     found = units.kernels(model)
     if found is not None:
