@@ -13,7 +13,6 @@ after a few tries. Uses core.classroom.classes and .nicknames, core.messages."""
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,8 @@ __all__ = ["NICKNAME_MAX", "Member", "check_nickname", "join", "leave", "members
 
 FREE_TRIES = 5  # wrong join codes a browser may type before each try waits longer
 MOST_WAIT = 300  # seconds: the longest wait between two tries
-_FAILED: dict[str, list[float]] = {}  # owner -> times of its recent wrong codes
-_FAILED_LOCK = threading.Lock()
+TRIES_MEMORY = 600  # seconds a wrong code counts against its browser
+_now = time.time  # the clock of the tries (a test sets it)
 
 
 @dataclass(frozen=True)
@@ -55,17 +54,26 @@ def _owner_file(folder: Path, owner: str) -> Path:
 
 # ---------------------------------------------------------------- wrong codes
 
+def _tries_file(owner: str) -> Path:
+    """A browser's recent wrong codes, in the runs folder: every app process sharing it (the
+    replicas behind a load balancer) counts the same tries."""
+    return classes.classes_dir() / ".tries" / f"{_hashed(owner)}.json"
+
+
+def _recent_tries(owner: str) -> list[float]:
+    now = _now()
+    times = (read_json(_tries_file(owner)) or {}).get("times") or []
+    return [t for t in times if isinstance(t, (int, float)) and now - t < TRIES_MEMORY]
+
+
 def _wait_before_next_try(owner: str | None) -> None:
     """Refuse a try from a browser that typed FREE_TRIES wrong codes or more lately, until
     2, 4, 8 ... seconds (at most MOST_WAIT) have passed since its last wrong one."""
     if not owner:
         return
-    now = time.monotonic()
-    with _FAILED_LOCK:
-        recent = [t for t in _FAILED.get(owner, []) if now - t < 600]
-        _FAILED[owner] = recent
-        extra = len(recent) - FREE_TRIES
-        wait = min(MOST_WAIT, 2 ** (extra + 1)) - (now - recent[-1]) if extra >= 0 else 0
+    recent = _recent_tries(owner)
+    extra = len(recent) - FREE_TRIES
+    wait = min(MOST_WAIT, 2 ** (extra + 1)) - (_now() - recent[-1]) if extra >= 0 else 0
     if wait > 0:
         raise Problem("class_code_wait", f"Too many wrong class codes from this browser: try "
                       f"again in {wait:.0f} s.", seconds=round(wait))
@@ -77,8 +85,8 @@ def _open_class(code: str, owner: str | None) -> Path:
         return folder_of(code)
     except Problem:
         if owner:
-            with _FAILED_LOCK:
-                _FAILED.setdefault(owner, []).append(time.monotonic())
+            times = [*_recent_tries(owner), _now()][-4 * FREE_TRIES:]
+            classes.write_json(_tries_file(owner), {"times": times})
         raise
 
 
