@@ -30,10 +30,14 @@ def removed(code: str, run_id: str) -> bool:
     return True
 
 
-def _drop(code: str, run_id: str) -> None:
-    """Take one run off the board: mark it removed first, then delete its files."""
-    classes.write_file(run_file(code, run_id, ".removed"), b"")
-    space.drop_run_files(code, run_id)
+def _take_off(code: str, key: str | None, run_ids: list[str]) -> None:
+    """Take runs off the board (and off the projector): each marked removed first, so its
+    publisher stops, then its files deleted."""
+    if classes.info(code).get("spotlight") in run_ids:
+        classes.update(code, key, spotlight=None)
+    for run_id in run_ids:
+        classes.write_file(run_file(code, run_id, ".removed"), b"")
+        space.drop_run_files(code, run_id)
 
 
 def remove_run(code: str, key: str | None, run_id: str) -> None:
@@ -41,9 +45,7 @@ def remove_run(code: str, key: str | None, run_id: str) -> None:
     classes.require_teacher(code, key)
     if classes.read_json(run_file(code, run_id)) is None:
         raise Problem("class_no_run", "This run is not on the class's board.")
-    if classes.info(code).get("spotlight") == run_id:
-        classes.update(code, key, spotlight=None)
-    _drop(code, run_id)
+    _take_off(code, key, [run_id])
 
 
 def remove_student(code: str, key: str | None, nickname: str) -> int:
@@ -51,10 +53,7 @@ def remove_student(code: str, key: str | None, nickname: str) -> int:
     board. Returns how many runs went."""
     members.set_removed(code, key, nickname, True)
     gone = [r["run_id"] for r in classes.records(code) if r.get("nickname") == nickname]
-    if classes.info(code).get("spotlight") in gone:
-        classes.update(code, key, spotlight=None)
-    for run_id in gone:
-        _drop(code, run_id)
+    _take_off(code, key, gone)
     return len(gone)
 
 
