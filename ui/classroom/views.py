@@ -52,10 +52,11 @@ def restore_teacher() -> dict | None:
     return st.session_state.get(TEACHER)
 
 
-def join_link(code: str) -> tuple[str, bool]:
-    """The join link students open, and whether it names an address they can reach."""
+def class_link(code: str, **query: str) -> tuple[str, bool]:
+    """A link to this class's page (the join link; with a handover token, the teacher's
+    one-time link), and whether it names an address other devices can reach."""
     base, reachable = links.reachable_app_url()
-    return f"{base}/class?{urlencode({'class': code})}", reachable
+    return f"{base}/class?{urlencode({'class': code, **query})}", reachable
 
 
 def qr_png(text: str) -> bytes:
@@ -125,7 +126,7 @@ def ended(session_key: str) -> bool:
 # ---------------------------------------------------------------- the teacher
 
 def teacher_header(code: str, key: str) -> None:
-    link, reachable = join_link(code)
+    link, reachable = class_link(code)
     words, picture = st.columns([3, 1])
     words.markdown(t("class.join_at", code=code))
     words.code(link, language=None, wrap_lines=True)
@@ -144,9 +145,7 @@ def _handover(code: str, key: str) -> None:
         st.caption(t("class.handover_help", minutes=teachers.HANDOVER_MINUTES))
         if st.button(t("class.handover_make"), key="class.handover_make"):
             token = teachers.handover(code, key)
-            base, _ = links.reachable_app_url()
-            st.session_state["class.handover_link"] = (
-                f"{base}/class?{urlencode({'class': code, 'handover': token})}")
+            st.session_state["class.handover_link"] = class_link(code, handover=token)[0]
         made = st.session_state.get("class.handover_link")
         if made and f"class={code}" in made:
             st.code(made, language=None, wrap_lines=True)
