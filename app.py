@@ -17,11 +17,11 @@ import os
 # 1.5-2x faster together)
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
 from core.settings import env_flag
-from ui import keys  # noqa: E402
-from ui.i18n import LANGUAGES, t  # noqa: E402
+from ui import keys
+from ui.i18n import LANGUAGES, t
 
 
 def pages() -> list:

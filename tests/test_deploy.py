@@ -375,7 +375,7 @@ def test_nginx_accepts_the_configuration(tmp_path):
 class _Replica(http.server.BaseHTTPRequestHandler):
     """A stand-in Streamlit replica: answers everything, setting an XSRF cookie as it does."""
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):  # http.server's name
         body = b"ok"
         self.send_response(200)
         self.send_header("Set-Cookie", "_streamlit_xsrf=2|00000000|abcd|1; Path=/; SameSite=Lax")

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from core.models import Autoencoder, corrupt
 from core.models.base import draw_normal, evaluating, model_device
 from core.models.blocks import jacobian
-from core.science.likelihood import binarise, vae_nll  # noqa: F401  (the VAE's likelihood lives here)
+from core.science.likelihood import binarise, vae_nll
 from core.science.separation import confident_share, neighbour_accuracy  # noqa: F401  (2-D pictures)
 
 __all__ = ["corrupt", "encode_all", "decode_all", "reconstruct_all", "reconstruction_errors",

@@ -44,7 +44,7 @@ from core.jobs.ray.cluster import (  # noqa: F401  (the connect functions, shutd
     first_line,
     shutdown,
 )
-from core.jobs.ray.pool import await_exit, host_for, retire, warm_pool  # noqa: F401
+from core.jobs.ray.pool import await_exit, host_for, retire, warm_pool
 from core.jobs.ray.worker import plain, snapshot_from_plain, snapshot_to_plain, tensor
 from core.jobs.spec import JobSpec
 from core.messages import Problem, engine_problem, error_changes
