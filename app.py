@@ -29,25 +29,48 @@ def pages() -> list:
     same in every language."""
     return [
         st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
-        st.Page("pages/lessons.py", title=t("nav.lessons"), icon=":material/school:",
-                url_path="lessons"),
+        st.Page(
+            "pages/lessons.py", title=t("nav.lessons"), icon=":material/school:", url_path="lessons"
+        ),
         st.Page("pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
-        st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:",
-                url_path="train"),
-        st.Page("pages/reconstructions.py", title=t("nav.reconstructions"),
-                icon=":material/compare:", url_path="reconstructions"),
-        st.Page("pages/sparsity.py", title=t("nav.sparsity"), icon=":material/bar_chart:",
-                url_path="sparsity"),
-        st.Page("pages/noise.py", title=t("nav.noise"), icon=":material/grain:",
-                url_path="noise"),
-        st.Page("pages/latent.py", title=t("nav.latent"), icon=":material/scatter_plot:",
-                url_path="latent"),
-        st.Page("pages/generate.py", title=t("nav.generate"), icon=":material/auto_awesome:",
-                url_path="generate"),
-        st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/table_chart:",
-                url_path="compare"),
-        st.Page("pages/class.py", title=t("nav.class"), icon=":material/groups:",
-                url_path="class"),
+        st.Page(
+            "pages/train.py",
+            title=t("nav.train"),
+            icon=":material/model_training:",
+            url_path="train",
+        ),
+        st.Page(
+            "pages/reconstructions.py",
+            title=t("nav.reconstructions"),
+            icon=":material/compare:",
+            url_path="reconstructions",
+        ),
+        st.Page(
+            "pages/sparsity.py",
+            title=t("nav.sparsity"),
+            icon=":material/bar_chart:",
+            url_path="sparsity",
+        ),
+        st.Page("pages/noise.py", title=t("nav.noise"), icon=":material/grain:", url_path="noise"),
+        st.Page(
+            "pages/latent.py",
+            title=t("nav.latent"),
+            icon=":material/scatter_plot:",
+            url_path="latent",
+        ),
+        st.Page(
+            "pages/generate.py",
+            title=t("nav.generate"),
+            icon=":material/auto_awesome:",
+            url_path="generate",
+        ),
+        st.Page(
+            "pages/compare.py",
+            title=t("nav.compare"),
+            icon=":material/table_chart:",
+            url_path="compare",
+        ),
+        st.Page("pages/class.py", title=t("nav.class"), icon=":material/groups:", url_path="class"),
     ]
 
 
@@ -78,8 +101,7 @@ def _warm_up_once() -> bool:
 
 def main() -> None:
     """One script run: the page, the sidebar, the share link."""
-    st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:",
-                       layout="wide")
+    st.set_page_config(page_title="Autoencoder explorer", page_icon=":material/hub:", layout="wide")
     if keys.LANGUAGE not in st.session_state and st.query_params.get("lang") in LANGUAGES:
         st.session_state[keys.LANGUAGE] = st.query_params["lang"]  # titles need it first
     app_pages = pages()

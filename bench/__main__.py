@@ -16,8 +16,19 @@ from bench.common import ROOT, machine, table
 from core.data import load_dataset
 from core.params import parse_assignments
 
-SUITES = ("throughput", "precision", "quality", "projection", "likelihood", "admission", "ui",
-          "load", "fairness", "burst", "board")
+SUITES = (
+    "throughput",
+    "precision",
+    "quality",
+    "projection",
+    "likelihood",
+    "admission",
+    "ui",
+    "load",
+    "fairness",
+    "burst",
+    "board",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,69 +39,93 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", help="also write the table and machine as Markdown here")
     parser.add_argument("--sessions", type=int, help="load: browser sessions (default 30)")
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a TrainConfig field for throughput and quality, e.g. "
-                             "--set batch_size=1024")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a TrainConfig field for throughput and quality, e.g. --set batch_size=1024",
+    )
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     info = machine()
     print("machine:", json.dumps(info), file=sys.stderr)
-    mnist = load_dataset("mnist") if {"throughput", "precision", "quality", "projection",
-                                       "likelihood"} & set(args.only) else None
+    mnist = (
+        load_dataset("mnist")
+        if {"throughput", "precision", "quality", "projection", "likelihood"} & set(args.only)
+        else None
+    )
     rows, extra = [], {}
     for suite in args.only:  # each suite imported when chosen: some need umap, ray, playwright
         started = time.perf_counter()
         print(f"running {suite}...", file=sys.stderr)
         if suite == "throughput":
             from bench import throughput
+
             rows += throughput.run(mnist, args.quick, parse_assignments(args.set))
         elif suite == "precision":
             from bench import precision
+
             rows += precision.run(mnist, args.quick)
         elif suite == "quality":
             from bench import quality
-            quality_rows, extra["quality"] = quality.run(mnist, args.quick, args.budget,
-                                                         parse_assignments(args.set))
+
+            quality_rows, extra["quality"] = quality.run(
+                mnist, args.quick, args.budget, parse_assignments(args.set)
+            )
             rows += quality_rows
         elif suite == "projection":
             from bench import projection
+
             rows += projection.run(mnist, args.quick)
         elif suite == "likelihood":
             from bench import likelihood
+
             rows += likelihood.run(mnist, args.quick)
         elif suite == "admission":
             from bench import admission
+
             rows += admission.run(args.quick)
         elif suite == "ui":
             from bench import ui
+
             rows += ui.run(args.quick)
         elif suite == "burst":
             from bench import burst, load
+
             rows += burst.run(args.quick)
             rows += load.browser_burst(args.quick, args.sessions and min(args.sessions, 10))
         elif suite == "board":
             from bench import board
+
             rows += board.run(args.quick)
         elif suite == "fairness":
             from bench import load
+
             rows += load.fairness(args.quick, args.sessions)
         else:
             from bench import load
+
             rows += load.run(args.quick, args.sessions)
         print(f"  {suite}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     text = table(rows)
     print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": info, "quick": args.quick, "rows": [r.as_dict() for r in rows],
-               **extra}
-    out.write_text(json.dumps(payload, indent=1, default=lambda v: None if isinstance(
-        v, float) and math.isnan(v) else str(v)))
+    payload = {"machine": info, "quick": args.quick, "rows": [r.as_dict() for r in rows], **extra}
+    out.write_text(
+        json.dumps(
+            payload,
+            indent=1,
+            default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v),
+        )
+    )
     print(f"wrote {out}", file=sys.stderr)
     if args.markdown:
         Path(args.markdown).write_text(
             f"Machine: {info['cpu']}, {info['cpu_count']} cores, GPU: {info['gpu'] or 'none'}, "
-            f"torch {info['torch']}, commit {info['commit']}\n\n```\n{text}\n```\n")
+            f"torch {info['torch']}, commit {info['commit']}\n\n```\n{text}\n```\n"
+        )
     return 0
 
 

@@ -38,20 +38,29 @@ def press(code: str, nickname: str, index: int, bounded: bool = True) -> None:
     """One finished run's record and preview, as the publisher writes them."""
     images = torch.zeros(8, 1, 28, 28)
     images[:, :, 6:22, 12:16] = 1.0  # a stroke: a preview of about a digit's size in bytes
-    job = type("Job", (), {"spec": JobSpec("standard", {"code_dim": 8 + index % 50},
-                                           TrainConfig(epochs=3), "mnist")})()
+    job = type(
+        "Job",
+        (),
+        {"spec": JobSpec("standard", {"code_dim": 8 + index % 50}, TrainConfig(epochs=3), "mnist")},
+    )()
     entry = publisher.Entry(code, nickname, f"run{index:05d}", job, job.spec, None)
-    snapshot = JobSnapshot(status="done", epoch=3, epochs=3, progress=1.0,
-                           loss_steps=list(range(0, 700, 5)),
-                           loss_terms={"loss": [100 - i / 10 for i in range(140)]},
-                           epoch_metrics=[{"val_sse_per_image": 30.0 - e} for e in range(3)],
-                           test_metrics={"test_sse_per_image": 27.0 + index / 1000})
+    snapshot = JobSnapshot(
+        status="done",
+        epoch=3,
+        epochs=3,
+        progress=1.0,
+        loss_steps=list(range(0, 700, 5)),
+        loss_terms={"loss": [100 - i / 10 for i in range(140)]},
+        epoch_metrics=[{"val_sse_per_image": 30.0 - e} for e in range(3)],
+        test_metrics={"test_sse_per_image": 27.0 + index / 1000},
+    )
     record = publisher.board_record(entry, snapshot)
     record["metrics"] = {"sse_per_image": 27.0 + index / 1000, "parameters": 10_000 + index}
     record["final"] = True
     classes.write_json(classes.run_file(code, entry.run_id), record)
-    classes.write_file(classes.run_file(code, entry.run_id, ".png"),
-                       publisher.preview_png(images, images))
+    classes.write_file(
+        classes.run_file(code, entry.run_id, ".png"), publisher.preview_png(images, images)
+    )
     if bounded:
         space.trim_records(code, nickname)
 
@@ -66,17 +75,27 @@ def refresh(code: str, key: str, repeats: int, everything: bool = False) -> dict
         rows, _ = room.visible(code, None, key, everything)
         challenges.leaderboard(rows, challenge)
         times.append((time.perf_counter() - started) * 1000)
-    sent = sum(len(json.dumps({k: v for k, v in r.items() if k != "preview_png"}))
-               + len(base64.b64encode(r.get("preview_png") or b"")) for r in rows)
+    sent = sum(
+        len(json.dumps({k: v for k, v in r.items() if k != "preview_png"}))
+        + len(base64.b64encode(r.get("preview_png") or b""))
+        for r in rows
+    )
     times.sort()
-    return {"rows": len(rows), "median_ms": statistics.median(times),
-            "p95_ms": times[int(0.95 * (len(times) - 1))], "sent_kb": sent / 1024}
+    return {
+        "rows": len(rows),
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * (len(times) - 1))],
+        "sent_kb": sent / 1024,
+    }
 
 
 def measure(runs: int, repeats: int) -> dict[str, dict[str, float]]:
     results = {}
-    for name, flood, bounded in (("class", 0, True), ("flooded", FLOOD, True),
-                                 ("flooded_unbounded", FLOOD, False)):
+    for name, flood, bounded in (
+        ("class", 0, True),
+        ("flooded", FLOOD, True),
+        ("flooded_unbounded", FLOOD, False),
+    ):
         teacher = teachers.create_class()
         for index in range(runs):
             press(teacher.code, f"student {index}", index)
@@ -90,19 +109,31 @@ def run(quick: bool, runs: int = 30, repeats: int | None = None) -> list[Row]:
     """The board's suite for python -m bench, in a temporary runs folder."""
     result = _in_a_temporary_runs_folder(runs, repeats or (20 if quick else 100))
     rows = []
-    for name, what in (("class", f"{runs} students, a run each"),
-                       ("flooded", f"{runs} students, one pressed Train {FLOOD:,} times")):
+    for name, what in (
+        ("class", f"{runs} students, a run each"),
+        ("flooded", f"{runs} students, one pressed Train {FLOOD:,} times"),
+    ):
         found = result[name]
         share = runs * found["median_ms"] / (REFRESH_SECONDS * 1000)  # every student looks
         reference = result["flooded_unbounded"] if name == "flooded" else None
-        rows.append(Row(
-            "board", f"board refresh, {what}: median", found["median_ms"], "ms",
-            reference=reference["median_ms"] if reference else None,
-            ratio=reference["median_ms"] / found["median_ms"] if reference else None,
-            note=f"{found['rows']} rows, {found['sent_kb']:,.0f} kB per refresh; p95 "
-                 f"{found['p95_ms']:.1f} ms; {runs} pages open cost {share:.0%} of a core"
-                 + (f"; unbounded: {reference['rows']} rows, {reference['sent_kb']:,.0f} kB, "
-                    f"{reference['median_ms']:.1f} ms" if reference else "")))
+        rows.append(
+            Row(
+                "board",
+                f"board refresh, {what}: median",
+                found["median_ms"],
+                "ms",
+                reference=reference["median_ms"] if reference else None,
+                ratio=reference["median_ms"] / found["median_ms"] if reference else None,
+                note=f"{found['rows']} rows, {found['sent_kb']:,.0f} kB per refresh; p95 "
+                f"{found['p95_ms']:.1f} ms; {runs} pages open cost {share:.0%} of a core"
+                + (
+                    f"; unbounded: {reference['rows']} rows, {reference['sent_kb']:,.0f} kB, "
+                    f"{reference['median_ms']:.1f} ms"
+                    if reference
+                    else ""
+                ),
+            )
+        )
     return rows
 
 

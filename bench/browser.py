@@ -17,9 +17,16 @@ from bench.common import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 
 def browser_missing() -> list[str]:
@@ -39,18 +46,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, extra_env: dict[str, str] | None = None,
-                 timeout: float = 60, port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    folder: Path,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60,
+    port: int | None = None,
+) -> tuple[subprocess.Popen, str]:
     """Start the app headless on `port` (a free one by default) with its own runs/cache
     folders; wait for health."""
     port = port or free_port()
-    env = {**os.environ, "AE_RUNS_DIR": str(folder / "runs"),
-           "AE_CACHE_DIR": str(folder / "cache"), **(extra_env or {})}
+    env = {
+        **os.environ,
+        "AE_RUNS_DIR": str(folder / "runs"),
+        "AE_CACHE_DIR": str(folder / "cache"),
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -72,7 +103,8 @@ def wait_idle(page, timeout=30_000) -> None:
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"] button')
               && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')""",
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
 def assert_no_error(page, where: str) -> None:
@@ -83,7 +115,7 @@ def assert_no_error(page, where: str) -> None:
 
 def goto_page(page, title: str, wait: bool = True) -> None:
     # match the label's end: icon names (e.g. "compare") are text in the link too
-    links = page.locator('.st-key-app-nav a')  # the app's own page links (ui.frame.sidebar)
+    links = page.locator(".st-key-app-nav a")  # the app's own page links (ui.frame.sidebar)
     links.filter(has_text=re.compile(rf"{re.escape(title)}\s*$")).first.click()
     if wait:
         page.wait_for_timeout(400)
@@ -138,8 +170,9 @@ def run_sessions(browser, url: str, sessions: int, server_pid: int) -> dict:
         try:
             page.wait_for_selector("text=standard-1: done", timeout=180_000)
         except Exception:
-            page.screenshot(path=str(ROOT / "test-artifacts" / f"load-session-{index}.png"),
-                            full_page=True)
+            page.screenshot(
+                path=str(ROOT / "test-artifacts" / f"load-session-{index}.png"), full_page=True
+            )
             raise
         wait_idle(page, timeout=60_000)
         outcomes.append("done")
@@ -153,8 +186,15 @@ def run_sessions(browser, url: str, sessions: int, server_pid: int) -> dict:
     for line in Path(f"/proc/{server_pid}/status").read_text().splitlines():
         if line.startswith(("VmHWM:", "VmRSS:")):
             status[line.split(":")[0]] = int(line.split()[1]) / 1024
-    return {"sessions": sessions, "render_seconds": renders,
-            "render_p50": percentile(renders, 0.5), "render_p95": percentile(renders, 0.95),
-            "render_max": max(renders), "outcomes": outcomes, "errors": errors,
-            "queued_seen": queued_seen, "server_peak_mb": status.get("VmHWM"),
-            "server_rss_mb": status.get("VmRSS")}
+    return {
+        "sessions": sessions,
+        "render_seconds": renders,
+        "render_p50": percentile(renders, 0.5),
+        "render_p95": percentile(renders, 0.95),
+        "render_max": max(renders),
+        "outcomes": outcomes,
+        "errors": errors,
+        "queued_seen": queued_seen,
+        "server_peak_mb": status.get("VmHWM"),
+        "server_rss_mb": status.get("VmRSS"),
+    }

@@ -28,8 +28,15 @@ from core.jobs.spec import Job, JobSpec
 from core.training.loop import TrainConfig
 
 POLL = 0.02
-KNOBS = [("code_dim", 8), ("code_dim", 16), ("code_dim", 64), ("code_dim", 128),
-         ("lr", 1e-3), ("lr", 5e-3), ("lr", 1e-2)]
+KNOBS = [
+    ("code_dim", 8),
+    ("code_dim", 16),
+    ("code_dim", 64),
+    ("code_dim", 128),
+    ("lr", 1e-3),
+    ("lr", 5e-3),
+    ("lr", 1e-2),
+]
 
 
 def class_specs(students: int, epochs: int, dataset: str) -> list[JobSpec]:
@@ -39,13 +46,18 @@ def class_specs(students: int, epochs: int, dataset: str) -> list[JobSpec]:
         if student % 2:  # every other student changes one knob
             name, value = KNOBS[(student // 2) % len(KNOBS)]
             (config if name == "lr" else hyper)[name] = value
-        specs.append(JobSpec("standard", hyper, TrainConfig(**config), dataset,
-                             owner=f"student-{student}"))
+        specs.append(
+            JobSpec("standard", hyper, TrainConfig(**config), dataset, owner=f"student-{student}")
+        )
     return specs
 
 
-def press_together(start_job: Callable[[JobSpec], Job], specs: list[JobSpec],
-                   limit: float = 1800.0, poll: float = POLL) -> dict:
+def press_together(
+    start_job: Callable[[JobSpec], Job],
+    specs: list[JobSpec],
+    limit: float = 1800.0,
+    poll: float = POLL,
+) -> dict:
     """Start every spec at once and poll every snapshot until all end: per job, seconds to its
     first live loss point and to its end, its final test error and status."""
     started = time.perf_counter()
@@ -64,9 +76,14 @@ def press_together(start_job: Callable[[JobSpec], Job], specs: list[JobSpec],
                 end[index] = time.perf_counter() - started
         time.sleep(poll)
     errors = [job.snapshot().test_metrics.get("test_sse_per_image") for job in jobs]
-    return {"first": np.array(first, dtype=float), "end": np.array(end, dtype=float),
-            "errors": errors, "makespan": max(e for e in end if e is not None),
-            "pressed": pressed, "statuses": [job.snapshot().status for job in jobs]}
+    return {
+        "first": np.array(first, dtype=float),
+        "end": np.array(end, dtype=float),
+        "errors": errors,
+        "makespan": max(e for e in end if e is not None),
+        "pressed": pressed,
+        "statuses": [job.snapshot().status for job in jobs],
+    }
 
 
 def fcfs_queue() -> JobQueue:
@@ -92,34 +109,74 @@ def run(quick: bool) -> list[Row]:
     students, epochs = (10, 1) if quick else (30, 3)
     mnist = load_dataset("mnist")
     specs = class_specs(students, epochs, "mnist")
-    reference, shared = (press_together(lambda spec, q=queue: LocalJob(spec, mnist,
-                                                                      queue=q).start(), specs)
-                         for queue in (fcfs_queue(), shared_queue()))
+    reference, shared = (
+        press_together(lambda spec, q=queue: LocalJob(spec, mnist, queue=q).start(), specs)
+        for queue in (fcfs_queue(), shared_queue())
+    )
     same = [a == b for a, b in zip(reference["errors"], shared["errors"], strict=True)]
     gap = max(abs(a - b) for a, b in zip(reference["errors"], shared["errors"], strict=True))
     what = f"{students} students, MNIST, {epochs} epochs, half identical"
     rows = []
-    for name, key, pct in (("first live point, p50", "first", 50),
-                           ("first live point, p95", "first", 95),
-                           ("first live point, max", "first", 100),
-                           ("run's end, p50", "end", 50)):
+    for name, key, pct in (
+        ("first live point, p50", "first", 50),
+        ("first live point, p95", "first", 95),
+        ("first live point, max", "first", 100),
+        ("run's end, p50", "end", 50),
+    ):
         value, ref = (float(np.nanpercentile(r[key], pct)) for r in (shared, reference))
         target = "p95 < 3 s" if name.endswith("p95") else ""
-        rows.append(Row("burst", f"{name} ({what})", value, "s", ref, ref / value,
-                        target=target, met=(value < 3.0) if target else None))
+        rows.append(
+            Row(
+                "burst",
+                f"{name} ({what})",
+                value,
+                "s",
+                ref,
+                ref / value,
+                target=target,
+                met=(value < 3.0) if target else None,
+            )
+        )
     makespan = shared["makespan"] / reference["makespan"]
-    rows.append(Row("burst", f"class makespan ({what})", shared["makespan"], "s",
-                    reference["makespan"], reference["makespan"] / shared["makespan"],
-                    target="<= 0.6 of FCFS", met=makespan <= 0.6,
-                    note=f"{makespan:.2f} of first-come-first-served; presses took "
-                         f"{shared['pressed']:.2f} s"))
-    rows.append(Row("burst", "runs whose final test error equals the solo run's", sum(same),
-                    "runs", len(same), None, target="all", met=all(same),
-                    note=f"largest difference {gap:.2g}; statuses "
-                         f"{sorted(set(shared['statuses']))}"))
+    rows.append(
+        Row(
+            "burst",
+            f"class makespan ({what})",
+            shared["makespan"],
+            "s",
+            reference["makespan"],
+            reference["makespan"] / shared["makespan"],
+            target="<= 0.6 of FCFS",
+            met=makespan <= 0.6,
+            note=f"{makespan:.2f} of first-come-first-served; presses took "
+            f"{shared['pressed']:.2f} s",
+        )
+    )
+    rows.append(
+        Row(
+            "burst",
+            "runs whose final test error equals the solo run's",
+            sum(same),
+            "runs",
+            len(same),
+            None,
+            target="all",
+            met=all(same),
+            note=f"largest difference {gap:.2g}; statuses {sorted(set(shared['statuses']))}",
+        )
+    )
     old, new = lone_speed(mnist, epochs)
-    rows.append(Row("burst", f"a lone job's time ({epochs} epochs, MNIST)", new, "s", old,
-                    old / new, note="the same job alone through each queue, median of 3"))
+    rows.append(
+        Row(
+            "burst",
+            f"a lone job's time ({epochs} epochs, MNIST)",
+            new,
+            "s",
+            old,
+            old / new,
+            note="the same job alone through each queue, median of 3",
+        )
+    )
     return rows
 
 

@@ -45,8 +45,9 @@ def machine() -> dict:
         except Exception:
             info[package] = None
     try:
-        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                        capture_output=True, text=True).stdout.strip()
+        info["commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         info["commit"] = None
     return info
@@ -67,16 +68,20 @@ class Timer:
 
 
 def table(rows: list[Row]) -> str:
-    header = f"{'benchmark':<12} {'what':<46} {'value':>12} {'reference':>12} {'ratio':>7}  " \
-             f"{'target':<22} met"
+    header = (
+        f"{'benchmark':<12} {'what':<46} {'value':>12} {'reference':>12} {'ratio':>7}  "
+        f"{'target':<22} met"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
         value = f"{r.value:,.3g} {r.unit}".strip()
         ref = "" if r.reference is None else f"{r.reference:,.3g}"
         ratio = "" if r.ratio is None else f"{r.ratio:.1f}x"
         met = "" if r.met is None else ("yes" if r.met else "NO")
-        lines.append(f"{r.benchmark:<12} {r.what[:46]:<46} {value:>12} {ref:>12} {ratio:>7}  "
-                     f"{r.target[:22]:<22} {met}")
+        lines.append(
+            f"{r.benchmark:<12} {r.what[:46]:<46} {value:>12} {ref:>12} {ratio:>7}  "
+            f"{r.target[:22]:<22} {met}"
+        )
         if r.note:
             lines.append(f"{'':<12}   {r.note}")
     return "\n".join(lines)

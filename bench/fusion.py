@@ -50,8 +50,11 @@ def fused(models, batches, lr: float) -> tuple[float, dict[str, torch.Tensor]]:
     wrapper = _Loss(models[0])
 
     def one(p, b, x):
-        return functional_call(wrapper, ({f"model.{k}": v for k, v in p.items()},
-                                         {f"model.{k}": v for k, v in b.items()}), (x,))
+        return functional_call(
+            wrapper,
+            ({f"model.{k}": v for k, v in p.items()}, {f"model.{k}": v for k, v in b.items()}),
+            (x,),
+        )
 
     batched = vmap(one, in_dims=(0, 0, None))
     started = time.perf_counter()
@@ -71,14 +74,23 @@ def run(quick: bool) -> list[Row]:
         seq_models, fused_models = _models(count), _models(count)
         seq = sequential(seq_models, data, 2e-3)
         fus, params = fused(fused_models, data, 2e-3)
-        gap = max(float((params[name][index] - dict(model.named_parameters())[name]).abs()
-                        .max()) for index, model in enumerate(seq_models)
-                  for name in params)
+        gap = max(
+            float((params[name][index] - dict(model.named_parameters())[name]).abs().max())
+            for index, model in enumerate(seq_models)
+            for name in params
+        )
         images = count * steps * batch
-        rows.append(Row("fusion", f"{count} standard models, batch {batch}: images/s",
-                        images / fus, "img/s", images / seq, seq / fus,
-                        note=f"fused vs one after another; largest weight difference "
-                             f"{gap:.1e}"))
+        rows.append(
+            Row(
+                "fusion",
+                f"{count} standard models, batch {batch}: images/s",
+                images / fus,
+                "img/s",
+                images / seq,
+                seq / fus,
+                note=f"fused vs one after another; largest weight difference {gap:.1e}",
+            )
+        )
     return rows
 
 

@@ -26,8 +26,13 @@ def run(quick: bool, sessions: int | None = None) -> list[Row]:
 
     sessions = sessions or (10 if quick else 30)
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-        process, url = start_server(Path(folder), {"AE_DATA_DIR": "",  # all on digits
-                                                   "AE_NO_BUNDLED_DATA": "1"})
+        process, url = start_server(
+            Path(folder),
+            {
+                "AE_DATA_DIR": "",  # all on digits
+                "AE_NO_BUNDLED_DATA": "1",
+            },
+        )
         browser = launch(p)
         try:
             result = run_sessions(browser, url, sessions, process.pid)
@@ -36,15 +41,21 @@ def run(quick: bool, sessions: int | None = None) -> list[Row]:
             process.terminate()
             process.wait(timeout=30)
     done = result["outcomes"].count("done")
-    note = (f"{done}/{sessions} runs done, {len(result['errors'])} errors, "
-            f"{result['queued_seen']} sessions saw the queue; browser and server share the "
-            "machine's cores")
+    note = (
+        f"{done}/{sessions} runs done, {len(result['errors'])} errors, "
+        f"{result['queued_seen']} sessions saw the queue; browser and server share the "
+        "machine's cores"
+    )
     return [
-        Row("load", f"{sessions} sessions: page render p50", result["render_p50"], "s",
-            note=note),
+        Row("load", f"{sessions} sessions: page render p50", result["render_p50"], "s", note=note),
         Row("load", f"{sessions} sessions: page render p95", result["render_p95"], "s"),
-        Row("load", f"{sessions} sessions: server peak RSS", result["server_peak_mb"], "MB",
-            met=not result["errors"] and done == sessions),
+        Row(
+            "load",
+            f"{sessions} sessions: server peak RSS",
+            result["server_peak_mb"],
+            "MB",
+            met=not result["errors"] and done == sessions,
+        ),
     ]
 
 
@@ -68,8 +79,9 @@ FIRST_UPDATE = """() => {
 RESULTS = ROOT / "bench" / "results"
 
 
-def class_with_impatient(browser, url: str, sessions: int, impatient: int,
-                         presses: int = 5) -> list[float]:
+def class_with_impatient(
+    browser, url: str, sessions: int, impatient: int, presses: int = 5
+) -> list[float]:
     """`sessions` students press Train once each, except the first `impatient`, who press it
     `presses` times in a row. Returns the patient students' seconds from their press to their
     run's first live update (timed inside each page)."""
@@ -125,24 +137,34 @@ def fairness(quick: bool, sessions: int | None = None) -> list[Row]:
     if missing:
         return [Row("fairness", "skipped: needs " + ", ".join(missing), float("nan"), "")]
 
-
     sessions = sessions or (10 if quick else 30)
     results = {}
     for impatient in (0, 3):
         results[impatient] = class_on_fresh_server(
             {"AE_NO_BUNDLED_DATA": "1", "AE_DATA_DIR": "", "AE_UMAP_WARMUP": "0"},
-            sessions, impatient)
+            sessions,
+            impatient,
+        )
     rows = []
     missing = {k: sum(math.isnan(w) for w in waits) for k, waits in results.items()}
-    results = {k: [w for w in waits if not math.isnan(w)] or [float("nan")]
-               for k, waits in results.items()}
+    results = {
+        k: [w for w in waits if not math.isnan(w)] or [float("nan")] for k, waits in results.items()
+    }
     for share, name in ((0.5, "p50"), (0.95, "p95")):
         calm, crowded = (percentile(results[k], share) for k in (0, 3))
-        rows.append(Row("fairness", f"{sessions - 3} patient sessions: Train -> first update "
-                        f"{name}, with 3 impatient (5 presses each)", crowded, "s",
-                        reference=calm, ratio=calm / crowded if crowded else None,
-                        note="reference: the same class without the impatient sessions; "
-                        f"never updated within 300 s: {missing[3]} (reference {missing[0]})"))
+        rows.append(
+            Row(
+                "fairness",
+                f"{sessions - 3} patient sessions: Train -> first update "
+                f"{name}, with 3 impatient (5 presses each)",
+                crowded,
+                "s",
+                reference=calm,
+                ratio=calm / crowded if crowded else None,
+                note="reference: the same class without the impatient sessions; "
+                f"never updated within 300 s: {missing[3]} (reference {missing[0]})",
+            )
+        )
     return rows
 
 
@@ -156,20 +178,34 @@ def browser_burst(quick: bool, sessions: int | None = None) -> list[Row]:
     if missing:
         return [Row("burst", "skipped: needs " + ", ".join(missing), float("nan"), "")]
 
-
     sessions = sessions or (5 if quick else 10)
     results = {}
     for shared in ("1", "32"):  # "1": the app before turns and sharing
         results[shared] = class_on_fresh_server(
-            {"AE_UMAP_WARMUP": "0", "AE_SHARED_JOBS": shared,
-             "AE_SHARE_IDENTICAL": "0" if shared == "1" else "1"}, sessions, 0)
+            {
+                "AE_UMAP_WARMUP": "0",
+                "AE_SHARED_JOBS": shared,
+                "AE_SHARE_IDENTICAL": "0" if shared == "1" else "1",
+            },
+            sessions,
+            0,
+        )
     rows = []
     for share, name in ((0.5, "p50"), (0.95, "p95")):
-        fcfs, turns = (percentile([w for w in results[k] if not math.isnan(w)] or
-                                   [float("nan")], share) for k in ("1", "32"))
-        rows.append(Row("burst", f"{sessions} browsers press Train together: first live "
-                        f"update {name}", turns, "s", reference=fcfs,
-                        ratio=fcfs / turns if turns else None,
-                        note="reference: one run at a time, each apart; browsers, server and "
-                             "training share the cores"))
+        fcfs, turns = (
+            percentile([w for w in results[k] if not math.isnan(w)] or [float("nan")], share)
+            for k in ("1", "32")
+        )
+        rows.append(
+            Row(
+                "burst",
+                f"{sessions} browsers press Train together: first live update {name}",
+                turns,
+                "s",
+                reference=fcfs,
+                ratio=fcfs / turns if turns else None,
+                note="reference: one run at a time, each apart; browsers, server and "
+                "training share the cores",
+            )
+        )
     return rows

@@ -15,8 +15,9 @@ from core.models import MODELS
 from core.training.loop import TrainConfig, train
 
 
-def _epoch(name: str, dataset: Dataset, device: torch.device, precision: str
-           ) -> tuple[float, float]:
+def _epoch(
+    name: str, dataset: Dataset, device: torch.device, precision: str
+) -> tuple[float, float]:
     """(images per second, test SSE per image) of one epoch through core.training.train."""
     model = fresh_model(name)
     config = TrainConfig.from_dict({"epochs": 1, "device": device.type, "precision": precision})
@@ -31,8 +32,14 @@ def run(mnist: Dataset, quick: bool) -> list[Row]:
     device = resolve_device("auto")
     warm_up()
     size = 6_144 if quick else 30_720
-    subset = Dataset("mnist-subset", mnist.x_train[:size], mnist.x_test[:1000],
-                     mnist.y_train[:size], mnist.y_test[:1000], mnist.classes)
+    subset = Dataset(
+        "mnist-subset",
+        mnist.x_train[:size],
+        mnist.x_test[:1000],
+        mnist.y_train[:size],
+        mnist.y_test[:1000],
+        mnist.classes,
+    )
     kind = cpu_kind() if device.type == "cpu" else torch.cuda.get_device_name(device)
     rows = []
     for name in MODELS:
@@ -45,9 +52,17 @@ def run(mnist: Dataset, quick: bool) -> list[Row]:
         (bf16, bf16_error), (fp32, fp32_error) = best["bfloat16"], best["float32"]
         model = fresh_model(name)
         chosen = resolve_precision("auto", device, model)
-        rows.append(Row("precision", f"{name}: bfloat16 / float32 on {kind}", bf16, "img/s",
-                        fp32, bf16 / fp32,
-                        note=f"test SSE per image after 1 epoch: bfloat16 {bf16_error:.2f}, "
-                        f"float32 {fp32_error:.2f}; {model.parameter_count():,} parameters; "
-                        f"auto chooses {chosen or torch.float32}".replace("torch.", "")))
+        rows.append(
+            Row(
+                "precision",
+                f"{name}: bfloat16 / float32 on {kind}",
+                bf16,
+                "img/s",
+                fp32,
+                bf16 / fp32,
+                note=f"test SSE per image after 1 epoch: bfloat16 {bf16_error:.2f}, "
+                f"float32 {fp32_error:.2f}; {model.parameter_count():,} parameters; "
+                f"auto chooses {chosen or torch.float32}".replace("torch.", ""),
+            )
+        )
     return rows

@@ -48,8 +48,13 @@ np.save(sys.argv[3], points)
 def _cold(script: str, codes_path: Path, method: str, out: Path) -> float:
     """Wall time of a fresh Python process: interpreter, imports, compile and fit."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", script, str(codes_path), method, str(out)], cwd=ROOT,
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-c", script, str(codes_path), method, str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return time.perf_counter() - started
 
 
@@ -68,33 +73,61 @@ def run(mnist: Dataset, quick: bool) -> list[Row]:
     rows = []
     with Timer() as timer:
         projection.pca_2d(codes)
-    rows.append(Row("projection", f"PCA of {count:,} codes", timer.seconds, "s",
-                    target="< 0.2 s", met=timer.seconds < 0.2))
+    rows.append(
+        Row(
+            "projection",
+            f"PCA of {count:,} codes",
+            timer.seconds,
+            "s",
+            target="< 0.2 s",
+            met=timer.seconds < 0.2,
+        )
+    )
     with tempfile.TemporaryDirectory() as folder:
         codes_path = Path(folder) / "codes.npy"
         np.save(codes_path, codes.numpy())
         array = codes.numpy()
         for method, what, ours_name, stock_name in (
-                ("umap", "UMAP of {:,} codes, cold", "ours", "stock"),
-                ("tsne", "t-SNE of {:,} codes, cold (openTSNE)", "openTSNE", "scikit-learn")):
+            ("umap", "UMAP of {:,} codes, cold", "ours", "stock"),
+            ("tsne", "t-SNE of {:,} codes, cold (openTSNE)", "openTSNE", "scikit-learn"),
+        ):
             ours_out, stock_out = Path(folder) / "ours.npy", Path(folder) / "stock.npy"
             ours = _cold(OURS, codes_path, method, ours_out)
             stock = _cold(STOCK, codes_path, method, stock_out)
-            trust_ours, trust_stock = (_trust(array, np.load(ours_out)),
-                                       _trust(array, np.load(stock_out)))
+            trust_ours, trust_stock = (
+                _trust(array, np.load(ours_out)),
+                _trust(array, np.load(stock_out)),
+            )
             same = trust_ours >= trust_stock - 0.01
-            rows.append(Row("projection", what.format(count), ours, "s",
-                            stock, stock / ours, ">= 3x, trust -0.01", stock / ours >= 3 and same,
-                            note=f"trustworthiness (k=10): {ours_name} {trust_ours:.4f}, "
-                                 f"{stock_name} {trust_stock:.4f}, "
-                                 f"difference {trust_ours - trust_stock:+.4f}"))
+            rows.append(
+                Row(
+                    "projection",
+                    what.format(count),
+                    ours,
+                    "s",
+                    stock,
+                    stock / ours,
+                    ">= 3x, trust -0.01",
+                    stock / ours >= 3 and same,
+                    note=f"trustworthiness (k=10): {ours_name} {trust_ours:.4f}, "
+                    f"{stock_name} {trust_stock:.4f}, "
+                    f"difference {trust_ours - trust_stock:+.4f}",
+                )
+            )
     embedding.warm_up()  # what the worker process does before its first request
     with Timer() as timer:
         projection.project(codes, "umap")
-    rows.append(Row("projection", f"UMAP of {count:,} codes, warm server", timer.seconds, "s",
-                    target="< 5 s", met=timer.seconds < 5))
+    rows.append(
+        Row(
+            "projection",
+            f"UMAP of {count:,} codes, warm server",
+            timer.seconds,
+            "s",
+            target="< 5 s",
+            met=timer.seconds < 5,
+        )
+    )
     with Timer() as timer:
         projection.project(codes, "tsne")
-    rows.append(Row("projection", f"t-SNE of {count:,} codes, warm (openTSNE)", timer.seconds,
-                    "s"))
+    rows.append(Row("projection", f"t-SNE of {count:,} codes, warm (openTSNE)", timer.seconds, "s"))
     return rows

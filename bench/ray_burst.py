@@ -31,16 +31,24 @@ def burst(start_job: Callable[[JobSpec], Job], specs: list[JobSpec]) -> dict[str
     done = result["statuses"].count("done")
     waits = result["first"][~np.isnan(result["first"])]
     waits = waits if len(waits) else np.array([float("nan")])
-    return {"jobs_per_minute": 60 * done / seconds, "seconds": seconds, "done": done,
-            "first_update_p50": float(np.percentile(waits, 50)),
-            "first_update_p95": float(np.percentile(waits, 95))}
+    return {
+        "jobs_per_minute": 60 * done / seconds,
+        "seconds": seconds,
+        "done": done,
+        "first_update_p50": float(np.percentile(waits, 50)),
+        "first_update_p95": float(np.percentile(waits, 95)),
+    }
 
 
 def run(quick: bool) -> list[Row]:
     count, epochs = (10, 2) if quick else (40, 5)
     digits = load_dataset("digits")
-    specs = [JobSpec("standard", {}, TrainConfig(epochs=epochs, seed=seed), "digits",
-                     owner=f"student-{seed}") for seed in range(count)]
+    specs = [
+        JobSpec(
+            "standard", {}, TrainConfig(epochs=epochs, seed=seed), "digits", owner=f"student-{seed}"
+        )
+        for seed in range(count)
+    ]
 
     queue = JobQueue(32, 1, running_per_owner=1)
     local = burst(lambda spec: LocalJob(spec, digits, queue=queue).start(), specs)
@@ -58,19 +66,39 @@ def run(quick: bool) -> list[Row]:
         ray_backend.shutdown()
 
     what = f"{count} digits jobs x {epochs} epochs"
-    note = (f"reference: local queue, turns of 50 ms; value: local Ray, pool of "
-            f"{os.cpu_count()} warm hosts of 1 CPU; done {remote['done']}/{count} vs "
-            f"{local['done']}/{count}; burst {remote['seconds']:.0f} s vs "
-            f"{local['seconds']:.0f} s; Ray start and pool warm-up {ray_start:.1f} s "
-            "(not counted)")
+    note = (
+        f"reference: local queue, turns of 50 ms; value: local Ray, pool of "
+        f"{os.cpu_count()} warm hosts of 1 CPU; done {remote['done']}/{count} vs "
+        f"{local['done']}/{count}; burst {remote['seconds']:.0f} s vs "
+        f"{local['seconds']:.0f} s; Ray start and pool warm-up {ray_start:.1f} s "
+        "(not counted)"
+    )
     return [
-        Row("ray_burst", f"jobs per minute, {what}", remote["jobs_per_minute"], "jobs/min",
-            local["jobs_per_minute"], remote["jobs_per_minute"] / local["jobs_per_minute"],
-            note=note),
-        Row("ray_burst", "first live update, p50", remote["first_update_p50"], "s",
-            local["first_update_p50"], local["first_update_p50"] / remote["first_update_p50"]),
-        Row("ray_burst", "first live update, p95", remote["first_update_p95"], "s",
-            local["first_update_p95"], local["first_update_p95"] / remote["first_update_p95"]),
+        Row(
+            "ray_burst",
+            f"jobs per minute, {what}",
+            remote["jobs_per_minute"],
+            "jobs/min",
+            local["jobs_per_minute"],
+            remote["jobs_per_minute"] / local["jobs_per_minute"],
+            note=note,
+        ),
+        Row(
+            "ray_burst",
+            "first live update, p50",
+            remote["first_update_p50"],
+            "s",
+            local["first_update_p50"],
+            local["first_update_p50"] / remote["first_update_p50"],
+        ),
+        Row(
+            "ray_burst",
+            "first live update, p95",
+            remote["first_update_p95"],
+            "s",
+            local["first_update_p95"],
+            local["first_update_p95"] / remote["first_update_p95"],
+        ),
     ]
 
 

@@ -61,8 +61,13 @@ def tutorial_loop(name: str, images: torch.Tensor, device: torch.device, lr: flo
     return len(images) / timer.seconds
 
 
-def bare_loop(name: str, images: torch.Tensor, device: torch.device, epochs: int,
-              overrides: dict | None = None) -> float:
+def bare_loop(
+    name: str,
+    images: torch.Tensor,
+    device: torch.device,
+    epochs: int,
+    overrides: dict | None = None,
+) -> float:
     """Samples per second of the leanest loop over the same model, batch and optimiser: the
     images resident on the device, a random permutation per epoch, no reports, no
     validation, no test pass, one host sync at the end (what the trainer would cost without
@@ -78,7 +83,7 @@ def bare_loop(name: str, images: torch.Tensor, device: torch.device, epochs: int
         for _ in range(epochs):
             order = torch.randperm(len(x), device=device, generator=generator)
             for step in range(steps):
-                batch = x[order[step * config.batch_size:(step + 1) * config.batch_size]]
+                batch = x[order[step * config.batch_size : (step + 1) * config.batch_size]]
                 loss = model.loss(batch, generator)["loss"]
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -88,8 +93,9 @@ def bare_loop(name: str, images: torch.Tensor, device: torch.device, epochs: int
     return len(x) * epochs / timer.seconds
 
 
-def project_trainer(name: str, dataset: Dataset, device: torch.device, epochs: int,
-                    overrides: dict | None = None) -> float:
+def project_trainer(
+    name: str, dataset: Dataset, device: torch.device, epochs: int, overrides: dict | None = None
+) -> float:
     """Samples per second of core.training.train at the app's defaults (wall clock, per-epoch
     test evaluation and live reports included)."""
     model = fresh_model(name)
@@ -107,8 +113,14 @@ def run(mnist: Dataset, quick: bool, overrides: dict | None = None) -> list[Row]
     on_gpu = device.type == "cuda"
     # long enough that fixed costs (first kernels, per-epoch evaluation) are amortised
     size = 6_144 if quick else (60_000 if on_gpu else 30_720)
-    subset = Dataset("mnist-subset", mnist.x_train[:size], mnist.x_test[:1000],
-                     mnist.y_train[:size], mnist.y_test[:1000], mnist.classes)
+    subset = Dataset(
+        "mnist-subset",
+        mnist.x_train[:size],
+        mnist.x_test[:1000],
+        mnist.y_train[:size],
+        mnist.y_test[:1000],
+        mnist.classes,
+    )
     epochs = (2 if quick else 5) if on_gpu else 1
     rows, lean = [], []
     for name in MODELS:
@@ -116,16 +128,38 @@ def run(mnist: Dataset, quick: bool, overrides: dict | None = None) -> list[Row]
         for _ in range(1 if quick else 3):  # alternate, keep the best of each
             ours = max(ours, project_trainer(name, subset, device, epochs, overrides))
             bare = max(bare, bare_loop(name, subset.x_train, device, epochs, overrides))
-            reference = max(reference, tutorial_loop(name, subset.x_train, device,
-                                                     TrainConfig().lr))
+            reference = max(
+                reference, tutorial_loop(name, subset.x_train, device, TrainConfig().lr)
+            )
         ratio = ours / reference
         goal = 20 if on_gpu else (3 if name in MLP_VARIANTS else None)
         deep = "deep: fine-tuning only (RBM pretraining off)" if name == "deep" else ""
-        rows.append(Row("throughput", f"{name} on {device.type}", ours, "img/s", reference,
-                        ratio, f">= {goal}x" if goal else "", None if goal is None
-                        else ratio >= goal, note=deep))
-        lean.append(Row("throughput", f"{name}: trainer / bare resident loop", ours, "img/s",
-                        bare, ours / bare, ">= 0.8x", ours / bare >= 0.8,
-                        note=deep or f"{epochs} epoch(s) of {len(subset.x_train):,} images; "
-                        "the trainer's validation, live reports and test pass included"))
+        rows.append(
+            Row(
+                "throughput",
+                f"{name} on {device.type}",
+                ours,
+                "img/s",
+                reference,
+                ratio,
+                f">= {goal}x" if goal else "",
+                None if goal is None else ratio >= goal,
+                note=deep,
+            )
+        )
+        lean.append(
+            Row(
+                "throughput",
+                f"{name}: trainer / bare resident loop",
+                ours,
+                "img/s",
+                bare,
+                ours / bare,
+                ">= 0.8x",
+                ours / bare >= 0.8,
+                note=deep
+                or f"{epochs} epoch(s) of {len(subset.x_train):,} images; "
+                "the trainer's validation, live reports and test pass included",
+            )
+        )
     return rows + lean

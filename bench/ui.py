@@ -21,8 +21,15 @@ from bench.browser import (
 )
 from bench.common import Row
 
-SWITCH_PAGES = ["Reconstructions", "Sparsity", "Noise robustness", "Latent space", "Generate",
-                "Compare", "Train"]
+SWITCH_PAGES = [
+    "Reconstructions",
+    "Sparsity",
+    "Noise robustness",
+    "Latent space",
+    "Generate",
+    "Compare",
+    "Train",
+]
 
 
 def _peak_memory_mb(pid: int) -> float:
@@ -77,21 +84,26 @@ def _train_latency(page, run_name: str) -> tuple[float, float]:
     reconstruction row on screen, timed inside the page (no driver round trips counted)."""
     goto_page(page, "Train")
     label = f"{run_name}: "
-    page.evaluate(WATCH, {
-        "point": f"document.body.textContent.includes({label!r}) && "
-                 "!!document.querySelector('.js-plotly-plot .scatterlayer .trace')",
-        "row": f"document.body.textContent.includes({label!r}) && "
-               "document.body.textContent.includes('reconstructions')"})
+    page.evaluate(
+        WATCH,
+        {
+            "point": f"document.body.textContent.includes({label!r}) && "
+            "!!document.querySelector('.js-plotly-plot .scatterlayer .trace')",
+            "row": f"document.body.textContent.includes({label!r}) && "
+            "document.body.textContent.includes('reconstructions')",
+        },
+    )
     press_train(page)
-    page.wait_for_function("() => 'point' in window.__seen && 'row' in window.__seen",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => 'point' in window.__seen && 'row' in window.__seen", timeout=60_000
+    )
     seen = page.evaluate("window.__seen")
     page.wait_for_selector("text=done", timeout=300_000)
     wait_idle(page)
     return seen["point"] / 1000, seen["row"] / 1000
 
 
-POPULATED = ("() => document.querySelectorAll('[data-testid=\"stImage\"]').length >= 2")
+POPULATED = "() => document.querySelectorAll('[data-testid=\"stImage\"]').length >= 2"
 
 
 def _visit(context, url: str) -> float:
@@ -125,11 +137,16 @@ def first_visit(browser, rounds: int = 3) -> list[Row]:
                 for cache in ("cold", "warm"):
                     started = time.perf_counter()
                     process, url = start_server(
-                        Path(folder), {"AE_UMAP_WARMUP": "0", "AE_PREPARE": prepare},
-                        port=port if cache == "warm" else None)
+                        Path(folder),
+                        {"AE_UMAP_WARMUP": "0", "AE_PREPARE": prepare},
+                        port=port if cache == "warm" else None,
+                    )
                     starts.setdefault(mode, []).append(time.perf_counter() - started)
-                    context = (warm_context if cache == "warm" else
-                               browser.new_context(viewport={"width": 1280, "height": 720}))
+                    context = (
+                        warm_context
+                        if cache == "warm"
+                        else browser.new_context(viewport={"width": 1280, "height": 720})
+                    )
                     times.setdefault((mode, cache), []).append(_visit(context, url))
                     if context is not warm_context:
                         context.close()
@@ -140,15 +157,31 @@ def first_visit(browser, rounds: int = 3) -> list[Row]:
     for cache in ("cold", "warm"):
         ours = statistics.median(times[("prepared", cache)])
         bare = statistics.median(times[("bare", cache)])
-        rows.append(Row("ui", f"fresh server -> Reconstructions populated, browser cache {cache}",
-                        ours, "s", bare, bare / ours, "< 2 s", ours < 2.0,
-                        note=f"from the request, server listening; median of {rounds}; "
-                        "reference: the same server started bare (AE_PREPARE=0)"))
-    rows.append(Row("ui", "server start -> answering (prepared for the first visit)",
-                    statistics.median(starts["prepared"]), "s",
-                    statistics.median(starts["bare"]),
-                    note="reference: started bare; the preparation moves the first visit's "
-                    "imports and loads before the server answers"))
+        rows.append(
+            Row(
+                "ui",
+                f"fresh server -> Reconstructions populated, browser cache {cache}",
+                ours,
+                "s",
+                bare,
+                bare / ours,
+                "< 2 s",
+                ours < 2.0,
+                note=f"from the request, server listening; median of {rounds}; "
+                "reference: the same server started bare (AE_PREPARE=0)",
+            )
+        )
+    rows.append(
+        Row(
+            "ui",
+            "server start -> answering (prepared for the first visit)",
+            statistics.median(starts["prepared"]),
+            "s",
+            statistics.median(starts["bare"]),
+            note="reference: started bare; the preparation moves the first visit's "
+            "imports and loads before the server answers",
+        )
+    )
     return rows
 
 
@@ -174,10 +207,26 @@ def run(quick: bool) -> list[Row]:
             _choose_dataset(page, title)
             point, row = _train_latency(page, f"standard-{number + 1}")
             goal = 1.0 if dataset == "digits" else 2.0
-            rows.append(Row("ui", f"Train -> first live loss point ({dataset})", point, "s",
-                            target=f"< {goal:g} s", met=point < goal))
-            rows.append(Row("ui", f"Train -> first reconstruction row ({dataset})", row, "s",
-                            target=f"< {goal:g} s", met=row < goal))
+            rows.append(
+                Row(
+                    "ui",
+                    f"Train -> first live loss point ({dataset})",
+                    point,
+                    "s",
+                    target=f"< {goal:g} s",
+                    met=point < goal,
+                )
+            )
+            rows.append(
+                Row(
+                    "ui",
+                    f"Train -> first reconstruction row ({dataset})",
+                    row,
+                    "s",
+                    target=f"< {goal:g} s",
+                    met=row < goal,
+                )
+            )
         switches = []
         for _ in range(1 if quick else 2):
             for title in SWITCH_PAGES:
@@ -187,12 +236,29 @@ def run(quick: bool) -> list[Row]:
                 wait_idle(page, timeout=120_000)
                 switches.append(time.perf_counter() - clicked)
         median = statistics.median(switches)
-        rows.append(Row("ui", "page switch (median over pages)", median, "s", target="< 1 s",
-                        met=median < 1.0, note=f"slowest {max(switches):.2f} s (first visit "
-                        "of a page computes and caches its analyses)"))
+        rows.append(
+            Row(
+                "ui",
+                "page switch (median over pages)",
+                median,
+                "s",
+                target="< 1 s",
+                met=median < 1.0,
+                note=f"slowest {max(switches):.2f} s (first visit "
+                "of a page computes and caches its analyses)",
+            )
+        )
         memory = _peak_memory_mb(process.pid)
-        rows.append(Row("memory", "server peak RSS, MNIST + one job (+ workers)", memory, "MB",
-                        target="< 1500 MB", met=memory < 1500))
+        rows.append(
+            Row(
+                "memory",
+                "server peak RSS, MNIST + one job (+ workers)",
+                memory,
+                "MB",
+                target="< 1500 MB",
+                met=memory < 1500,
+            )
+        )
         process.terminate()
         process.wait(timeout=10)
         browser.close()

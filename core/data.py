@@ -2,7 +2,9 @@
 
 Every loader returns images as float32 tensors of shape (N, 1, 28, 28) with values in [0, 1],
 white ink on black like MNIST, plus int64 labels when the source has them. ROOT and ASSETS_DIR
-name the checkout and what it ships (the zoo, MNIST's test files, the diagrams)."""
+name the checkout and what it ships (the zoo, MNIST's test files, the diagrams).
+
+Long because: data sets, IDX files and downloads share one registry."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)  # where data came from and why it failed: for
 
 IMAGE_SIZE = 28
 
+
 @dataclass
 class Dataset:
     name: str
@@ -40,13 +43,22 @@ class Dataset:
     source: str = ""  # where the data came from, in words, for the UI
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}, train={len(self.x_train)}, test={len(self.x_test)}, "
-                f"classes={len(self.classes)})")
+        return (
+            f"Dataset({self.name!r}, train={len(self.x_train)}, test={len(self.x_test)}, "
+            f"classes={len(self.classes)})"
+        )
 
     @classmethod
-    def split(cls, name: str, images: torch.Tensor, labels: torch.Tensor | None,
-              classes: list[str], source: str, test_fraction: float = 0.2, seed: int = 0
-              ) -> Dataset:
+    def split(
+        cls,
+        name: str,
+        images: torch.Tensor,
+        labels: torch.Tensor | None,
+        classes: list[str],
+        source: str,
+        test_fraction: float = 0.2,
+        seed: int = 0,
+    ) -> Dataset:
         """A dataset from one pool of images, split at random (fixed by `seed`) into training
         and test parts; for data that comes without an official split."""
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
@@ -75,16 +87,33 @@ DATASETS: dict[str, DatasetInfo] = {
     "digits": DatasetInfo("digits", "Digits (bundled, 1,797 images)", DIGIT_CLASSES, None),
     "mnist": DatasetInfo("mnist", "MNIST (70,000 digits)", DIGIT_CLASSES, "MNIST"),
     "fashion-mnist": DatasetInfo(
-        "fashion-mnist", "Fashion-MNIST (70,000 clothes)",
-        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-         "Bag", "Ankle boot"), "FashionMNIST"),
+        "fashion-mnist",
+        "Fashion-MNIST (70,000 clothes)",
+        (
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ),
+        "FashionMNIST",
+    ),
     "kmnist": DatasetInfo(
-        "kmnist", "KMNIST (70,000 Japanese characters)",
-        ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"), "KMNIST"),
+        "kmnist",
+        "KMNIST (70,000 Japanese characters)",
+        ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+        "KMNIST",
+    ),
 }
 
 
 # ---------------------------------------------------------------- folders
+
 
 def resolve_data_dir(override: str | os.PathLike | None = None) -> Path | None:
     """The user's data folder: the argument, else $AE_DATA_DIR, else None."""
@@ -154,6 +183,7 @@ def locate(name: str, data_dir_override: str | os.PathLike | None = None) -> str
 
 # ---------------------------------------------------------------- IDX
 
+
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Parse one IDX file (gzipped or not) into a uint8 array: (N, H, W) images or (N,) labels."""
     path = Path(path)
@@ -165,7 +195,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
     if zero != 0 or dtype_code != 0x08 or ndim not in (1, 3):
         raise ValueError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
-    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(shape)):
         raise ValueError(f"{path} holds {body.size} bytes but its header promises {shape}.")
@@ -177,10 +207,15 @@ def _from_idx_folder(name: str, folder: Path) -> Dataset:
     for split in ("train", "test"):
         if len(arrays[f"x_{split}"]) != len(arrays[f"y_{split}"]):
             raise ValueError(f"{folder}: {split} images and labels differ in count.")
-    return Dataset(name, _to_images(arrays["x_train"]), _to_images(arrays["x_test"]),
-                   torch.from_numpy(arrays["y_train"].astype(np.int64)),
-                   torch.from_numpy(arrays["y_test"].astype(np.int64)),
-                   list(DATASETS[name].classes), _where(folder))
+    return Dataset(
+        name,
+        _to_images(arrays["x_train"]),
+        _to_images(arrays["x_test"]),
+        torch.from_numpy(arrays["y_train"].astype(np.int64)),
+        torch.from_numpy(arrays["y_test"].astype(np.int64)),
+        list(DATASETS[name].classes),
+        _where(folder),
+    )
 
 
 def _to_images(array: np.ndarray) -> torch.Tensor:
@@ -189,6 +224,7 @@ def _to_images(array: np.ndarray) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------- download
+
 
 def download_dataset(name: str, progress: Progress | None = None) -> Path:
     """Fetch the four IDX files of `name` into the cache, using torchvision's mirrors and
@@ -222,8 +258,9 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
     return target
 
 
-def _fetch(url: str, path: Path, md5: str | None, progress: Progress | None,
-           index: int, count: int) -> None:
+def _fetch(
+    url: str, path: Path, md5: str | None, progress: Progress | None, index: int, count: int
+) -> None:
     digest = hashlib.md5()
     with urllib.request.urlopen(url, timeout=30) as response, open(path, "wb") as out:
         total = int(response.headers.get("Content-Length") or 0)
@@ -241,8 +278,13 @@ def _fetch(url: str, path: Path, md5: str | None, progress: Progress | None,
 
 # ---------------------------------------------------------------- public loader
 
-def load_dataset(name: str, data_dir: str | os.PathLike | None = None, download: bool = True,
-                 progress: Progress | None = None) -> Dataset:
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    download: bool = True,
+    progress: Progress | None = None,
+) -> Dataset:
     """Load a registered dataset by name: data folder, then cache, then the bundled copy
     (MNIST), then a download (unless `download` is False or $AE_OFFLINE is set).
     `progress(fraction, message)` hears of it."""
@@ -277,9 +319,11 @@ def _missing_message(name: str, data_dir_override, error: Exception | None) -> s
     root = resolve_data_dir(data_dir_override) or cache_dir()
     files = ", ".join(f"{stem}[.gz]" for stem in IDX_FILES.values())
     reason = f"The download failed ({error}). " if error else ""
-    return (f"Could not load the {name} dataset. {reason}Put its four official IDX files "
-            f"({files}) in the folder {root / name} (or set AE_DATA_DIR to a folder that holds "
-            f"'{name}/'), or use the bundled 'digits' dataset.")
+    return (
+        f"Could not load the {name} dataset. {reason}Put its four official IDX files "
+        f"({files}) in the folder {root / name} (or set AE_DATA_DIR to a folder that holds "
+        f"'{name}/'), or use the bundled 'digits' dataset."
+    )
 
 
 def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -291,10 +335,25 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     digits = F.interpolate(small, size=(20, 20), mode="bilinear", align_corners=False)
     images = F.pad(digits, (4, 4, 4, 4)).clamp_(0.0, 1.0)
     labels = torch.from_numpy(bunch.target.astype(np.int64))
-    return Dataset.split("digits", images, labels, list(DIGIT_CLASSES),
-                         "bundled with scikit-learn (8x8 images enlarged to 28x28)",
-                         test_fraction, seed)
+    return Dataset.split(
+        "digits",
+        images,
+        labels,
+        list(DIGIT_CLASSES),
+        "bundled with scikit-learn (8x8 images enlarged to 28x28)",
+        test_fraction,
+        seed,
+    )
 
 
-__all__ = ["DATASETS", "Dataset", "DatasetInfo", "load_dataset", "load_digits",
-           "read_idx", "download_dataset", "locate", "find_idx_folder"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetInfo",
+    "load_dataset",
+    "load_digits",
+    "read_idx",
+    "download_dataset",
+    "locate",
+    "find_idx_folder",
+]

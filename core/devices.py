@@ -21,10 +21,15 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version(),
-            "platform": platform.platform(),
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    return {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -38,8 +43,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("device='cuda' was asked for but no CUDA GPU is available; use 'auto'.")
     if name == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device='mps' was asked for but Apple's MPS is not available; "
-                         "use 'auto'.")
+        raise ValueError("device='mps' was asked for but Apple's MPS is not available; use 'auto'.")
     return torch.device(name)
 
 

@@ -41,36 +41,47 @@ PHASES: dict[str, str] = {
     "saved": "saved",
 }
 
-_DIVERGED_ADVICE = ("Try a lower learning rate (now {lr:g}; e.g. {lower_lr:g}) or a smaller "
-                    "penalty weight. The weights from the last good step are kept.")
+_DIVERGED_ADVICE = (
+    "Try a lower learning rate (now {lr:g}; e.g. {lower_lr:g}) or a smaller "
+    "penalty weight. The weights from the last good step are kept."
+)
 
 # Every error the engine reports for a job or a backend, in English (problems.<key> in the
 # catalogs). `reason` fields carry an exception's own first line, which no catalog can know.
 ENGINE_ERRORS: dict[str, str] = {
-    "diverged_non_finite": ("Training diverged in epoch {epoch}: the {terms} became infinite or "
-                            "not a number. " + _DIVERGED_ADVICE),
-    "diverged_exploded": ("Training diverged in epoch {epoch}: the loss exploded to {loss:.3g}, "
-                          "over {factor:g} times its starting value {start:.3g}. "
-                          + _DIVERGED_ADVICE),
+    "diverged_non_finite": (
+        "Training diverged in epoch {epoch}: the {terms} became infinite or "
+        "not a number. " + _DIVERGED_ADVICE
+    ),
+    "diverged_exploded": (
+        "Training diverged in epoch {epoch}: the loss exploded to {loss:.3g}, "
+        "over {factor:g} times its starting value {start:.3g}. " + _DIVERGED_ADVICE
+    ),
     "out_of_memory": "The device ran out of memory. Try a smaller batch size or a smaller model.",
     "training_failed": "Training failed: {reason}",
     "worker_lost_checkpoint": (
         "The Ray worker training this job was lost at epoch {epoch} of {epochs}. Its last "
         "per-epoch checkpoint (epoch {saved}) is kept and can be loaded from the interrupted "
-        "runs."),
+        "runs."
+    ),
     "worker_lost_no_epoch": (
         "The Ray worker training this job was lost at epoch {epoch} of {epochs}. No epoch had "
-        "finished, so there is no checkpoint to load."),
+        "finished, so there is no checkpoint to load."
+    ),
     "worker_lost_no_checkpoints": (
         "The Ray worker training this job was lost at epoch {epoch} of {epochs}. This job kept "
-        "no per-epoch checkpoints."),
-    "ray_unreachable": ("The Ray cluster at {address} is not reachable ({reason}); is "
-                        "`ray start --head` running there, and is the port open?"),
+        "no per-epoch checkpoints."
+    ),
+    "ray_unreachable": (
+        "The Ray cluster at {address} is not reachable ({reason}); is "
+        "`ray start --head` running there, and is the port open?"
+    ),
     "ray_join_failed": "Could not join the Ray cluster at {address}: {reason}",
     "ray_join_failed_token": (
         "Could not join the Ray cluster at {address}: {reason} (a cluster with token "
         "authentication, Ray's default, also needs RAY_AUTH_MODE=token and its token in "
-        "RAY_AUTH_TOKEN here)"),
+        "RAY_AUTH_TOKEN here)"
+    ),
     "ray_local_failed": "Could not start a local Ray: {reason}",
 }
 
@@ -93,6 +104,7 @@ def without_paths(what: str) -> Callable:
     """Decorate a function whose OSErrors name server paths (a full disk while writing a run):
     the error raised instead says `what` and the system's reason, never the path; the full
     error goes to the server's log. FileExistsError passes as it is (callers expect it)."""
+
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -103,8 +115,11 @@ def without_paths(what: str) -> Callable:
             except OSError as error:
                 logging.getLogger(function.__module__).warning("%s: %s", what, error)
                 raise OSError(error.errno, f"{what} ({error.strerror or 'error'})") from None
+
         return wrapper
+
     return decorate
+
 
 def engine_problem(key: str, /, kind: type[Problem] = Problem, **fields: Any) -> Problem:
     """An engine error by its key (a `kind` of Problem), its English text filled in from

@@ -12,8 +12,16 @@ from typing import Any
 from core.messages import Problem
 
 
-def param(default: Any, help: str, *, low: float | None = None, high: float | None = None,
-          choices: tuple | None = None, ui: bool = True, most: int | None = None) -> Any:
+def param(
+    default: Any,
+    help: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple | None = None,
+    ui: bool = True,
+    most: int | None = None,
+) -> Any:
     """A hyperparameter field: its default, a help text, and the valid range or choices; a
     list field (layer sizes) holds at most `most` entries. The app builds its widgets from this
     metadata; `validate` enforces it."""
@@ -40,12 +48,19 @@ def validate(config: Any) -> None:
         values = value if isinstance(value, (list, tuple)) else (value,)
         most = meta.get("most")
         if most is not None and len(values) > most:  # before anything walks a huge list
-            raise Problem("too_many_layers", f"{f.name} lists {len(values):,} layers; at most "
-                          f"{most} are allowed.", name=f.name, count=len(values), most=most)
+            raise Problem(
+                "too_many_layers",
+                f"{f.name} lists {len(values):,} layers; at most {most} are allowed.",
+                name=f.name,
+                count=len(values),
+                most=most,
+            )
         for item in values:
             if meta.get("choices") is not None and item not in meta["choices"]:
-                raise ValueError(f"{f.name}={item!r} is not allowed; choose one of "
-                                 f"{', '.join(map(str, meta['choices']))}.")
+                raise ValueError(
+                    f"{f.name}={item!r} is not allowed; choose one of "
+                    f"{', '.join(map(str, meta['choices']))}."
+                )
             if isinstance(item, bool) or meta.get("choices") is not None:
                 continue
             if not isinstance(item, (int, float)) or item != item:  # NaN fails item == item
@@ -63,8 +78,9 @@ def make_config(config_class: type, values: dict[str, Any]) -> Any:
     known = [f.name for f in dataclasses.fields(config_class)]
     unknown = [key for key in values if key not in known]
     if unknown:
-        raise ValueError(f"Unknown hyperparameter {unknown[0]!r}; this variant takes: "
-                         f"{', '.join(known)}.")
+        raise ValueError(
+            f"Unknown hyperparameter {unknown[0]!r}; this variant takes: {', '.join(known)}."
+        )
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     config = config_class(**values)
     validate(config)

@@ -51,13 +51,16 @@ class JobSnapshot:
 
     def copy(self) -> JobSnapshot:
         """A copy whose lists and dicts are its own (the tensors are never written)."""
-        return replace(self, loss_steps=list(self.loss_steps),
-                       loss_terms={k: list(v) for k, v in self.loss_terms.items()},
-                       epoch_metrics=list(self.epoch_metrics),
-                       test_metrics=dict(self.test_metrics),
-                       phase_fields=dict(self.phase_fields),
-                       error_fields=dict(self.error_fields),
-                       pretrain_history=list(self.pretrain_history))
+        return replace(
+            self,
+            loss_steps=list(self.loss_steps),
+            loss_terms={k: list(v) for k, v in self.loss_terms.items()},
+            epoch_metrics=list(self.epoch_metrics),
+            test_metrics=dict(self.test_metrics),
+            phase_fields=dict(self.phase_fields),
+            error_fields=dict(self.error_fields),
+            pretrain_history=list(self.pretrain_history),
+        )
 
 
 def apply_changes(snapshot: JobSnapshot, changes: dict[str, Any]) -> None:
@@ -72,8 +75,11 @@ def apply_changes(snapshot: JobSnapshot, changes: dict[str, Any]) -> None:
 class Progress:
     """The mutable state behind snapshots; every write and read holds the lock."""
 
-    def __init__(self, on_update: Callable[[JobSnapshot], None] | None = None,
-                 on_epoch: Callable[[JobSnapshot], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_update: Callable[[JobSnapshot], None] | None = None,
+        on_epoch: Callable[[JobSnapshot], None] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._state = JobSnapshot()
         self.on_update = on_update

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 
 
-def env_number(name: str, default: float | None = None, what: str = "a number"
-               ) -> float | None:
+def env_number(name: str, default: float | None = None, what: str = "a number") -> float | None:
     """The number in $name; `default` when it is unset or blank."""
     value = os.environ.get(name, "").strip()
     if not value:

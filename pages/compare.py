@@ -24,24 +24,55 @@ by_id = {r.id: r for r in runs}
 mine = [r.id for r in runs if not r.is_example]
 default = mine[:6] or [r.id for r in runs if r.is_example][:4]  # each row costs seconds
 MOST = 12  # runs measured at once: each costs seconds, and a saved run's weights a load
-chosen = library.loadable([by_id[i] for i in st.multiselect(
-    t("compare.runs"), list(by_id), default=default, key="compare.runs", max_selections=MOST,
-    format_func=lambda i: by_id[i].label) if i in by_id])
-COLUMNS = ("run", "variant", "dataset", "code_size", "active", "sse", "near_zero", "jacobian",
-           "noisy", "probe", "seconds", "parameters")
+chosen = library.loadable(
+    [
+        by_id[i]
+        for i in st.multiselect(
+            t("compare.runs"),
+            list(by_id),
+            default=default,
+            key="compare.runs",
+            max_selections=MOST,
+            format_func=lambda i: by_id[i].label,
+        )
+        if i in by_id
+    ]
+)
+COLUMNS = (
+    "run",
+    "variant",
+    "dataset",
+    "code_size",
+    "active",
+    "sse",
+    "near_zero",
+    "jacobian",
+    "noisy",
+    "probe",
+    "seconds",
+    "parameters",
+)
 
 
 def metrics(run: session.Run) -> dict:
     row = analysis.comparison_row(run.model, run.dataset)
-    return {"run": run.name, "variant": t(f"variants.{run.variant}.title"),
-            "dataset": dataset_name(run.dataset.name), "code_size": run.model.code_dim,
-            # a VAE's active dimensions (Burda et al. 2015): how many of its code it uses
-            "active": int(latents.active_units(subject.test_codes(run)).sum())
-            if run.model.has_prior else None,
-            "sse": row["sse_per_image"], "near_zero": row["near_zero_share"],
-            "jacobian": row["jacobian_norm"], "noisy": row["noisy_sse_per_image"],
-            "probe": row["probe_accuracy"], "seconds": round(run.snapshot().elapsed, 1),
-            "parameters": row["parameters"]}
+    return {
+        "run": run.name,
+        "variant": t(f"variants.{run.variant}.title"),
+        "dataset": dataset_name(run.dataset.name),
+        "code_size": run.model.code_dim,
+        # a VAE's active dimensions (Burda et al. 2015): how many of its code it uses
+        "active": int(latents.active_units(subject.test_codes(run)).sum())
+        if run.model.has_prior
+        else None,
+        "sse": row["sse_per_image"],
+        "near_zero": row["near_zero_share"],
+        "jacobian": row["jacobian_norm"],
+        "noisy": row["noisy_sse_per_image"],
+        "probe": row["probe_accuracy"],
+        "seconds": round(run.snapshot().elapsed, 1),
+        "parameters": row["parameters"],
+    }
 
 
 bar = st.progress(0.0, text=t("compare.measuring"))
@@ -54,32 +85,64 @@ if not rows:
     st.stop()
 table = pd.DataFrame(rows, columns=COLUMNS)
 shown = locale_numbers.table(  # in the session's language
-    table, decimals={"sse": 2, "jacobian": 2, "noisy": 2, "seconds": 1},
-    percents={"near_zero": 1, "probe": 1})
+    table,
+    decimals={"sse": 2, "jacobian": 2, "noisy": 2, "seconds": 1},
+    percents={"near_zero": 1, "probe": 1},
+)
 NumberColumn = st.column_config.NumberColumn  # no format of its own: it would win over `shown`
-st.dataframe(shown, hide_index=True, column_config={
-    "run": t("compare.col_run"), "variant": t("compare.col_variant"),
-    "dataset": t("compare.col_dataset"), "code_size": t("compare.col_code_size"),
-    "active": NumberColumn(t("compare.col_active"), help=t("compare.col_active_help")),
-    "sse": NumberColumn(t("compare.col_sse"), help=t("compare.col_sse_help")),
-    "near_zero": NumberColumn(t("compare.col_near_zero")),
-    "jacobian": NumberColumn(t("compare.col_jacobian"), help=t("compare.col_jacobian_help")),
-    "noisy": NumberColumn(t("compare.col_noisy")),
-    "probe": NumberColumn(t("compare.col_probe"), help=t("compare.col_probe_help")),
-    "seconds": t("compare.col_seconds"), "parameters": t("compare.col_parameters")})
+st.dataframe(
+    shown,
+    hide_index=True,
+    column_config={
+        "run": t("compare.col_run"),
+        "variant": t("compare.col_variant"),
+        "dataset": t("compare.col_dataset"),
+        "code_size": t("compare.col_code_size"),
+        "active": NumberColumn(t("compare.col_active"), help=t("compare.col_active_help")),
+        "sse": NumberColumn(t("compare.col_sse"), help=t("compare.col_sse_help")),
+        "near_zero": NumberColumn(t("compare.col_near_zero")),
+        "jacobian": NumberColumn(t("compare.col_jacobian"), help=t("compare.col_jacobian_help")),
+        "noisy": NumberColumn(t("compare.col_noisy")),
+        "probe": NumberColumn(t("compare.col_probe"), help=t("compare.col_probe_help")),
+        "seconds": t("compare.col_seconds"),
+        "parameters": t("compare.col_parameters"),
+    },
+)
 names = table["run"].tolist()
 left, right = st.columns(2)
-errors_chart = figures.bars(names, table["sse"].tolist(), t("compare.chart_error"),
-                            t("charts.run"), t("charts.sse_per_image"))
+errors_chart = figures.bars(
+    names,
+    table["sse"].tolist(),
+    t("compare.chart_error"),
+    t("charts.run"),
+    t("charts.sse_per_image"),
+)
 figures.show(errors_chart, "compare", "test-error", container=left)
-jacobian_chart = figures.bars(names, table["jacobian"].tolist(), t("compare.chart_jacobian"),
-                              t("charts.run"), t("charts.jacobian"))
+jacobian_chart = figures.bars(
+    names,
+    table["jacobian"].tolist(),
+    t("compare.chart_jacobian"),
+    t("charts.run"),
+    t("charts.jacobian"),
+)
 figures.show(jacobian_chart, "compare", "jacobian", container=right)
 JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
-norms = {r.name: r.cached("jacobians", lambda r=r: analysis.jacobian_frobenius(
-    r.model, subject.test_images(r)[:JACOBIAN_HISTOGRAM]).numpy()) for r in chosen}
-histogram = figures.histograms(norms, t("compare.chart_jacobian_hist"), t("charts.frobenius"),
-                               log_y=False, y_title=t("charts.count"))
+norms = {
+    r.name: r.cached(
+        "jacobians",
+        lambda r=r: analysis.jacobian_frobenius(
+            r.model, subject.test_images(r)[:JACOBIAN_HISTOGRAM]
+        ).numpy(),
+    )
+    for r in chosen
+}
+histogram = figures.histograms(
+    norms,
+    t("compare.chart_jacobian_hist"),
+    t("charts.frobenius"),
+    log_y=False,
+    y_title=t("charts.count"),
+)
 figures.show(histogram, "compare", "jacobian-histogram")
 figures.format_control()  # what the charts' camera buttons download: PNG or SVG
 

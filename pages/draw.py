@@ -26,11 +26,24 @@ with seen:
     if problem is None:
         views.show_class(x)
 with noise:
-    kind = st.segmented_control(t("draw.noise_kind"), NOISE_KINDS, default="gaussian",
-                                required=True, key="draw.noise_kind",
-                                format_func=lambda k: t(f"noise.{k}"))
-    level = st.slider(t("draw.noise_level"), 0.0, 1.0, 0.3, 0.05, key="draw.noise_level",
-                      help=t("noise.level_help"), format=locale_numbers.slider_format())
+    kind = st.segmented_control(
+        t("draw.noise_kind"),
+        NOISE_KINDS,
+        default="gaussian",
+        required=True,
+        key="draw.noise_kind",
+        format_func=lambda k: t(f"noise.{k}"),
+    )
+    level = st.slider(
+        t("draw.noise_level"),
+        0.0,
+        1.0,
+        0.3,
+        0.05,
+        key="draw.noise_level",
+        help=t("noise.level_help"),
+        format=locale_numbers.slider_format(),
+    )
     st.caption(t("draw.noise_caption"))
 
 if problem is not None:
@@ -51,9 +64,13 @@ st.caption(t("draw.rebuilds_caption"))
 views.show_rebuilds(results, "recon", x, t("draw.input_short"), t("draw.input_short_alt"))
 st.subheader(t("draw.noise_title"))
 noise_name = t(f"noise.named_{kind}")
-views.show_rebuilds(results, "noisy", noisy,
-                         t("draw.noisy_caption", noise=noise_name, level=number(level, 2)),
-                         t("draw.noisy_alt", noise=noise_name))
+views.show_rebuilds(
+    results,
+    "noisy",
+    noisy,
+    t("draw.noisy_caption", noise=noise_name, level=number(level, 2)),
+    t("draw.noisy_alt", noise=noise_name),
+)
 
 st.subheader(t("draw.map_section"))
 map_run = views.map_run()

@@ -19,8 +19,7 @@ model = run.model
 codes = subject.test_codes(run)
 
 if not model.has_prior:
-    st.warning(t("generate.no_prior", name=run.name,
-                 variant=t(f"variants.{run.variant}.name")))
+    st.warning(t("generate.no_prior", name=run.name, variant=t(f"variants.{run.variant}.name")))
 
 st.subheader(t("generate.samples"))
 left, right = st.columns([1, 3])
@@ -28,9 +27,13 @@ seed = left.number_input(t("generate.seed"), 0, 1_000_000, 0, key="seed")
 count = left.select_slider(t("generate.count"), [16, 32, 64], 32, key="generate.count")
 z = analysis.sample_codes(model, codes, count, torch.Generator().manual_seed(int(seed)))
 with right:
-    images.show_row(analysis.decode_all(model, z), columns=16, scale=2,
-                    alt=t("images.samples_alt", name=run.name),
-                    download=figures.file_stem("generate-samples", run.name))
+    images.show_row(
+        analysis.decode_all(model, z),
+        columns=16,
+        scale=2,
+        alt=t("images.samples_alt", name=run.name),
+        download=figures.file_stem("generate-samples", run.name),
+    )
     generation.samples_share(run, codes)
 
 st.subheader(t("generate.interpolation"))
@@ -41,9 +44,12 @@ second = b_col.number_input(t("generate.to"), 0, limit, min(1, limit), key="gene
 steps = steps_col.slider(t("generate.steps"), 3, 16, 10, key="generate.steps")
 path = analysis.interpolate(model, codes[int(first)], codes[int(second)], steps)
 x = subject.test_images(run)
-images.show_row(torch.cat([x[int(first)][None], path, x[int(second)][None]]),
-                t("generate.interpolation_caption"), scale=2,
-                download=figures.file_stem("generate-interpolation", run.name))
+images.show_row(
+    torch.cat([x[int(first)][None], path, x[int(second)][None]]),
+    t("generate.interpolation_caption"),
+    scale=2,
+    download=figures.file_stem("generate-interpolation", run.name),
+)
 
 st.subheader(t("generate.traverse"))
 dim_col, range_col = st.columns(2)
@@ -52,9 +58,16 @@ with dim_col:
 base_index = range_col.number_input(t("generate.start"), 0, limit, 0, key="generate.start")
 walk = analysis.traverse(model, codes, int(base_index), dim)
 values = walk["values"]
-images.show_row(walk["images"], t(
-    "generate.traverse_caption", dim=dim, low=number(float(values[0])),
-    high=number(float(values[-1]))), scale=2,
-    download=figures.file_stem("generate-traversal", run.name))
+images.show_row(
+    walk["images"],
+    t(
+        "generate.traverse_caption",
+        dim=dim,
+        low=number(float(values[0])),
+        high=number(float(values[-1])),
+    ),
+    scale=2,
+    download=figures.file_stem("generate-traversal", run.name),
+)
 
 generation.manifold(run)

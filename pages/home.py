@@ -26,7 +26,10 @@ for index, name in enumerate(MODELS):
         st.write(t(f"variants.{name}.what"))
         st.caption(t("home.use_for", when=t(f"variants.{name}.when")))
         diagrams.show(name)
-        if st.button(t("home.train_button", variant=t(f"variants.{name}.name")),
-                     key=f"home.train.{name}", icon=":material/play_arrow:"):
+        if st.button(
+            t("home.train_button", variant=t(f"variants.{name}.name")),
+            key=f"home.train.{name}",
+            icon=":material/play_arrow:",
+        ):
             st.session_state[keys.TRAIN_VARIANT] = name
             st.switch_page("pages/train.py")

@@ -18,12 +18,22 @@ st.title(t("latent.title"))
 run = subject.require_run("deep-2d")
 codes_all = subject.test_codes(run)
 labels_all = subject.test_labels(run)
-method = st.segmented_control(t("latent.projection"), list(projection.METHODS), default="pca",
-                              required=True, key="latent.method",
-                              format_func=lambda m: t(f"latent.method_{m}"))
+method = st.segmented_control(
+    t("latent.projection"),
+    list(projection.METHODS),
+    default="pca",
+    required=True,
+    key="latent.method",
+    format_func=lambda m: t(f"latent.method_{m}"),
+)
 upper = len(codes_all)
-count = st.slider(t("latent.count"), min(100, upper), upper, min(2000, upper), step=100,
-                  key="latent.count") if upper > 100 else upper
+count = (
+    st.slider(
+        t("latent.count"), min(100, upper), upper, min(2000, upper), step=100, key="latent.count"
+    )
+    if upper > 100
+    else upper
+)
 codes = codes_all[:count]
 labels = None if labels_all is None else labels_all[:count].numpy()
 name = t(f"latent.method_{method}")
@@ -38,8 +48,13 @@ if method != "pca":
     elif future.done():
         st.error(t("latent.failed", method=name, error=problem(future.exception())))
     else:
-        st.info(t("latent.computing" if projection.service().is_warm() else
-                  "latent.computing_cold", method=name, count=number(count, 0)))
+        st.info(
+            t(
+                "latent.computing" if projection.service().is_warm() else "latent.computing_cold",
+                method=name,
+                count=number(count, 0),
+            )
+        )
 
         @st.fragment(run_every=1.0)
         def _wait() -> None:
@@ -52,27 +67,45 @@ if method != "pca":
 
 def _accuracy(kind: str, map_points) -> float:
     """5-NN accuracy of a map of the first `count` images, once per run, map and count."""
-    return run.cached(("neighbours", kind, count), lambda: separation.neighbour_accuracy(
-        torch.as_tensor(map_points), labels_all[:count]))
+    return run.cached(
+        ("neighbours", kind, count),
+        lambda: separation.neighbour_accuracy(torch.as_tensor(map_points), labels_all[:count]),
+    )
 
 
 maps, pixels = st.columns(2)
 with maps:
     scatter = figures.scatter_by_class(points, labels, subject.class_names(run), title)
-    event = figures.show(scatter, "latent", method, run.name, on_select="rerun",
-                         selection_mode=("box", "lasso"), key=f"latent.{run.id}.{method}.{count}")
+    event = figures.show(
+        scatter,
+        "latent",
+        method,
+        run.name,
+        on_select="rerun",
+        selection_mode=("box", "lasso"),
+        key=f"latent.{run.id}.{method}.{count}",
+    )
     if labels is not None:
         st.caption(t("latent.accuracy", accuracy=number(_accuracy(shown, points), 2)))
     if shown != "pca":
-        trust = run.cached(("trust", shown, count), lambda: embedding.trustworthiness(
-            codes[:TRUST_POINTS].numpy(), points[:TRUST_POINTS]))
-        st.caption(t("latent.trustworthiness", method=name, value=number(trust, 2),
-                     count=number(min(count, TRUST_POINTS), 0)))
+        trust = run.cached(
+            ("trust", shown, count),
+            lambda: embedding.trustworthiness(codes[:TRUST_POINTS].numpy(), points[:TRUST_POINTS]),
+        )
+        st.caption(
+            t(
+                "latent.trustworthiness",
+                method=name,
+                value=number(trust, 2),
+                count=number(min(count, TRUST_POINTS), 0),
+            )
+        )
 with pixels:
     flat = subject.test_images(run)[:count].flatten(1)
     plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
-    picture = figures.scatter_by_class(plain, labels, subject.class_names(run),
-                                       t("latent.of_pixels"))
+    picture = figures.scatter_by_class(
+        plain, labels, subject.class_names(run), t("latent.of_pixels")
+    )
     figures.show(picture, "latent", "pixels", run.name, key=f"latent.pixels.{run.id}.{count}")
     if labels is not None:
         st.caption(t("latent.accuracy", accuracy=number(_accuracy("pixels", plain), 2)))
@@ -80,12 +113,19 @@ st.caption(t("latent.accuracy_help", count=number(count, 0)))
 if method != "pca":
     st.caption(t("latent.not_distances"))
 
-chosen = [int(p["customdata"]) for p in event.selection.points
-          if p.get("customdata") is not None] if event else []
+chosen = (
+    [int(p["customdata"]) for p in event.selection.points if p.get("customdata") is not None]
+    if event
+    else []
+)
 if chosen:
     st.markdown(t("latent.selected", count=len(chosen)))
-    images.show_row(subject.test_images(run)[chosen[:48]], columns=16, scale=2,
-                    alt=t("images.digits_alt", count=min(48, len(chosen))))
+    images.show_row(
+        subject.test_images(run)[chosen[:48]],
+        columns=16,
+        scale=2,
+        alt=t("images.digits_alt", count=min(48, len(chosen))),
+    )
 else:
     st.caption(t("latent.select_hint"))
 
@@ -95,17 +135,27 @@ if run.model.code_dim == 2:
     plane = analysis.decoded_plane(run.model, codes_all, size)
     (x_low, x_high), (y_high, y_low) = plane["x"][[0, -1]].tolist(), plane["y"][[0, -1]].tolist()
     left, right = st.columns([3, 1])
-    caption = t("latent.plane_caption", x_low=number(x_low), x_high=number(x_high),
-                y_high=number(y_high), y_low=number(y_low))
-    left.image(images.mosaic(plane["images"], columns=size, scale=2, gap=0), caption=caption,
-               alt=t("images.plane_alt", size=size))
+    caption = t(
+        "latent.plane_caption",
+        x_low=number(x_low),
+        x_high=number(x_high),
+        y_high=number(y_high),
+        y_low=number(y_low),
+    )
+    left.image(
+        images.mosaic(plane["images"], columns=size, scale=2, gap=0),
+        caption=caption,
+        alt=t("images.plane_alt", size=size),
+    )
     reader.plane_share_caption(run, plane["images"], size, left)
     with right:  # a collapsed axis (an untrained code) still gets a usable slider
         x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
         written = locale_numbers.slider_format()  # 0,3 in Portuguese where the browser can
-        z1 = st.slider(t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2,
-                       format=written)
-        z2 = st.slider(t("latent.code", index=2), y_low, y_high, (y_low + y_high) / 2,
-                       format=written)
+        z1 = st.slider(
+            t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2, format=written
+        )
+        z2 = st.slider(
+            t("latent.code", index=2), y_low, y_high, (y_low + y_high) / 2, format=written
+        )
         point = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))
         images.show_row(point, t("latent.decoded", z1=number(z1), z2=number(z2)), scale=5)

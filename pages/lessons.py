@@ -20,15 +20,20 @@ if style.presenting():  # previous / next instead of the full list
     if back.button(t("lessons.previous"), disabled=index == 0, icon=":material/arrow_back:"):
         st.session_state[keys.LESSON] = ids[index - 1]
         st.rerun()
-    if forward.button(t("lessons.next"), disabled=index == len(ids) - 1,
-                      icon=":material/arrow_forward:"):
+    if forward.button(
+        t("lessons.next"), disabled=index == len(ids) - 1, icon=":material/arrow_forward:"
+    ):
         st.session_state[keys.LESSON] = ids[index + 1]
         st.rerun()
     here.markdown(f"**{index + 1} / {len(ids)}** · {t(f'lessons.{ids[index]}.name')}")
 else:
     st.caption(t("lessons.intro"))
-    st.selectbox(t("lessons.choose"), ids, key=keys.LESSON,
-                 format_func=lambda i: f"{ids.index(i) + 1}. {t(f'lessons.{i}.name')}")
+    st.selectbox(
+        t("lessons.choose"),
+        ids,
+        key=keys.LESSON,
+        format_func=lambda i: f"{ids.index(i) + 1}. {t(f'lessons.{i}.name')}",
+    )
 lesson = LESSONS[st.session_state[keys.LESSON]]
 
 st.header(t(f"lessons.{lesson.id}.name"))
@@ -47,11 +52,13 @@ with st.spinner(t("lessons.measuring")):
 fields = {key: proofs.formatted(verdict, key) for key in verdict.numbers}
 outcome = "holds" if verdict.holds else "fails"
 (st.success if verdict.holds else st.error)(
-    f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields))
+    f"**{t('lessons.' + outcome)}** " + t(f"lessons.{lesson.id}.{outcome}", **fields)
+)
 for reason in verdict.reasons:  # "no_pressure:sparse": the variant by its name in words
     kind, _, variant = reason.partition(":")
-    st.caption(t(f"lessons.reason.{kind}", variant=t(f"variants.{variant}.name") if variant
-                 else ""))
+    st.caption(
+        t(f"lessons.reason.{kind}", variant=t(f"variants.{variant}.name") if variant else "")
+    )
 proofs.show(lesson.id, runs, verdict, names)
 
 st.subheader(t("lessons.yourself"))
@@ -66,5 +73,4 @@ elif st.button(t("lessons.train_button"), icon=":material/play_arrow:", type="pr
     except ValueError as error:
         st.error(t("train.cannot_start", error=problem(error)))
     st.rerun()
-st.page_link(f"pages/{lesson.page}.py", label=t("lessons.open_page"),
-             icon=":material/open_in_new:")
+st.page_link(f"pages/{lesson.page}.py", label=t("lessons.open_page"), icon=":material/open_in_new:")

@@ -17,8 +17,9 @@ x = subject.test_images(run)
 
 st.subheader(t("recon.pairs"))
 left, right = st.columns([3, 1], vertical_alignment="bottom")
-chosen = left.text_input(t("recon.numbers"), key="recon.numbers",
-                         help=t("recon.numbers_help", last=len(x) - 1))
+chosen = left.text_input(
+    t("recon.numbers"), key="recon.numbers", help=t("recon.numbers_help", last=len(x) - 1)
+)
 seed = right.number_input(t("recon.seed"), 0, 1_000_000, 0, key="seed")
 try:
     indices = [int(i) for i in chosen.replace(" ", "").split(",") if i] if chosen else []
@@ -32,12 +33,17 @@ if not indices:
 picked = x[torch.as_tensor(indices)]
 rebuilt = analysis.reconstruct_all(run.model, picked)
 mean_error = float(analysis.sse_per_image(rebuilt, picked).mean())
-images.show_row(picked, t("recon.originals"), columns=16,
-                alt=t("images.digits_alt", count=len(picked)))
-images.show_row(rebuilt, t("recon.reconstructions"), columns=16,
-                alt=t("images.recon_row_alt", name=run.name, error=number(mean_error, 1)),
-                download=figures.file_stem("reconstructions", run.name),
-                download_images=torch.cat([picked, rebuilt]))
+images.show_row(
+    picked, t("recon.originals"), columns=16, alt=t("images.digits_alt", count=len(picked))
+)
+images.show_row(
+    rebuilt,
+    t("recon.reconstructions"),
+    columns=16,
+    alt=t("images.recon_row_alt", name=run.name, error=number(mean_error, 1)),
+    download=figures.file_stem("reconstructions", run.name),
+    download_images=torch.cat([picked, rebuilt]),
+)
 
 errors = subject.test_errors(run)
 labels = subject.test_labels(run)
@@ -45,17 +51,27 @@ st.metric(t("recon.mean_error"), number(float(errors.mean()), 2))
 if labels is not None:
     classes = sorted(set(labels.tolist()))
     means = [float(errors[labels == c].mean()) for c in classes]
-    chart = figures.bars([subject.class_name(run, c) for c in classes], means,
-                         t("recon.per_class"), t("charts.class"), t("charts.sse_per_image"))
+    chart = figures.bars(
+        [subject.class_name(run, c) for c in classes],
+        means,
+        t("recon.per_class"),
+        t("charts.class"),
+        t("charts.sse_per_image"),
+    )
     figures.show(chart, "reconstructions", "error-per-class", run.name)
 
 st.subheader(t("recon.worst"))
 worst = errors.argsort(descending=True)[:12]
 worst_errors = ", ".join(number(float(errors[i]), 0) for i in worst)
-images.show_row(x[worst], t("recon.originals"), columns=12,
-                alt=t("images.digits_alt", count=len(worst)))
+images.show_row(
+    x[worst], t("recon.originals"), columns=12, alt=t("images.digits_alt", count=len(worst))
+)
 worst_rebuilt = analysis.reconstruct_all(run.model, x[worst])
-images.show_row(worst_rebuilt, t("recon.worst_caption", errors=worst_errors), columns=12,
-                alt=t("images.worst_row_alt", name=run.name, errors=worst_errors),
-                download=figures.file_stem("reconstructions-worst", run.name),
-                download_images=torch.cat([x[worst], worst_rebuilt]))
+images.show_row(
+    worst_rebuilt,
+    t("recon.worst_caption", errors=worst_errors),
+    columns=12,
+    alt=t("images.worst_row_alt", name=run.name, errors=worst_errors),
+    download=figures.file_stem("reconstructions-worst", run.name),
+    download_images=torch.cat([x[worst], worst_rebuilt]),
+)

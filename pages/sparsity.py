@@ -17,23 +17,44 @@ others = {r.id: r for r in library.all_runs() if r.id != run.id}
 reference = units.same_width_reference(run.model.code_dim)
 if not st.session_state.get("sparsity.compare") and reference in others:
     st.session_state["sparsity.compare"] = [reference]  # like with like: the same code width
-compare = [others[i] for i in st.multiselect(
-    t("sparsity.compare"), list(others), format_func=lambda i: others[i].label,
-    key="sparsity.compare", help=t("sparsity.compare_help")) if i in others]
-threshold = st.slider(t("sparsity.threshold"), 0.01, 0.5, 0.05, key="sparsity.threshold",
-                      help=t("sparsity.threshold_help"), format=locale_numbers.slider_format())
+compare = [
+    others[i]
+    for i in st.multiselect(
+        t("sparsity.compare"),
+        list(others),
+        format_func=lambda i: others[i].label,
+        key="sparsity.compare",
+        help=t("sparsity.compare_help"),
+    )
+    if i in others
+]
+threshold = st.slider(
+    t("sparsity.threshold"),
+    0.01,
+    0.5,
+    0.05,
+    key="sparsity.threshold",
+    help=t("sparsity.threshold_help"),
+    format=locale_numbers.slider_format(),
+)
 
 stats = units.statistics([run, *compare], threshold)
 units.show_statistics(stats)
 st.caption(t("sparsity.live_help"))
 values = {name: s["codes"].flatten().numpy() for name, s in stats.items()}
-histogram = figures.histograms(values, t("sparsity.histogram"), t("charts.activation"),
-                               y_title=t("charts.count"))
+histogram = figures.histograms(
+    values, t("sparsity.histogram"), t("charts.activation"), y_title=t("charts.count")
+)
 figures.show(histogram, "sparsity", "histogram", run.name)
 per_unit = {name: s["mean_per_unit"].tolist() for name, s in stats.items()}
 longest = max(len(v) for v in per_unit.values())
-per_unit_chart = figures.lines(list(range(longest)), per_unit, t("sparsity.per_unit"),
-                               t("charts.code_unit"), t("charts.mean_activation"))
+per_unit_chart = figures.lines(
+    list(range(longest)),
+    per_unit,
+    t("sparsity.per_unit"),
+    t("charts.code_unit"),
+    t("charts.mean_activation"),
+)
 figures.show(per_unit_chart, "sparsity", "per-unit", run.name)
 
 st.subheader(t("sparsity.features"))

@@ -25,12 +25,16 @@ running = shown is not None and shown.job is not None and not shown.finished
 # The controls first, in one row: on a projector (1280x720) Train, Stop and the live panel's
 # chart are all in view together; the settings sit beside the panel, folded in presenter mode.
 pick, go, stop = st.columns([2, 1, 1], vertical_alignment="bottom")
-variant = pick.selectbox(t("train.variant"), list(MODELS), key=keys.TRAIN_VARIANT,
-                         format_func=lambda name: t(f"variants.{name}.title"))
-start = go.button(t("train.train"), type="primary", icon=":material/play_arrow:",
-                  width="stretch")
+variant = pick.selectbox(
+    t("train.variant"),
+    list(MODELS),
+    key=keys.TRAIN_VARIANT,
+    format_func=lambda name: t(f"variants.{name}.title"),
+)
+start = go.button(t("train.train"), type="primary", icon=":material/play_arrow:", width="stretch")
 if stop.button(t("train.stop"), icon=":material/stop:", width="stretch", disabled=not running):
     shown.job.stop()
+
 
 def page_defaults(small: bool) -> dict:
     """The training settings this page starts from (epochs: a quick first run)."""
@@ -43,7 +47,8 @@ def apply_preset(variant: str, small: bool) -> None:
     hyper, train_values = cls.preset(st.session_state[f"preset.{variant}"])
     for name, value in hyper.items():
         st.session_state[f"hp.{variant}.{name}"] = (
-            ", ".join(map(str, value)) if isinstance(value, tuple) else value)
+            ", ".join(map(str, value)) if isinstance(value, tuple) else value
+        )
     touched = {name for chosen in cls.presets.values() for name in chosen["train_config"]}
     defaults = {**dataclasses.asdict(TrainConfig()), **page_defaults(small)}
     for name in touched:  # a preset without a value for it restores the page's default
@@ -55,10 +60,15 @@ settings, view = st.columns([1, 2], gap="large")
 with settings:
     st.caption(t(f"variants.{variant}.what"))
     if MODELS[variant].presets:
-        st.selectbox(t("train.preset"), list(MODELS[variant].presets),
-                              key=f"preset.{variant}", help=t(f"train.preset_{variant}_help"),
-                              format_func=lambda name: t(f"train.preset_{variant}_{name}"),
-                              on_change=apply_preset, args=(variant, small))
+        st.selectbox(
+            t("train.preset"),
+            list(MODELS[variant].presets),
+            key=f"preset.{variant}",
+            help=t(f"train.preset_{variant}_help"),
+            format_func=lambda name: t(f"train.preset_{variant}_{name}"),
+            on_change=apply_preset,
+            args=(variant, small),
+        )
     # open until this session trains: then folded, so that on a phone (where the settings come
     # before the live panel) the chart is close under Train; always folded in presenter mode
     unfolded = not (style.presenting() or (shown is not None and shown.job is not None))
@@ -67,8 +77,14 @@ with settings:
     with st.expander(t("train.diagram"), expanded=False):
         diagrams.show(variant, hyper)
     with st.expander(t("train.training_settings"), expanded=unfolded):
-        train_values = config_inputs(TrainConfig, key="tc", overrides=page_defaults(small),
-                                     skip=("device", "preview_size", "report_interval"))
+        train_values = config_inputs(
+            TrainConfig,
+            key="tc",
+            overrides=page_defaults(small),
+            skip=("device", "preview_size", "report_interval"),
+        )
+
+
 def begin(paused: bool = False) -> None:
     try:
         config = TrainConfig.from_dict(train_values)

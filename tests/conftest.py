@@ -54,8 +54,9 @@ def served_app(folder: Path, env: dict[str, str] | None = None):
 
     from bench.browser import launch, start_server
 
-    process, url = start_server(folder, {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive",
-                                         **(env or {})})
+    process, url = start_server(
+        folder, {"AE_UMAP_WARMUP": "0", "OMP_WAIT_POLICY": "passive", **(env or {})}
+    )
     try:
         with sync_playwright() as playwright:
             browser = launch(playwright)
@@ -101,8 +102,15 @@ def small_digits(digits):
     """A few hundred digits: enough to see learning, quick on two cores."""
     from core.data import Dataset
 
-    return Dataset("digits-small", digits.x_train[:512], digits.x_test[:128],
-                   digits.y_train[:512], digits.y_test[:128], digits.classes, "test subset")
+    return Dataset(
+        "digits-small",
+        digits.x_train[:512],
+        digits.x_test[:128],
+        digits.y_train[:512],
+        digits.y_test[:128],
+        digits.classes,
+        "test subset",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -139,8 +147,18 @@ def session_run(variant: str, dataset, timeout: float):
     from ui.runs.session import Run
 
     torch.manual_seed(0)
-    job = LocalJob(JobSpec(variant, SMALL_SETTINGS.get(variant, {}), TrainConfig(epochs=1)),
-                   dataset, queue=JobQueue(1)).start()
+    job = LocalJob(
+        JobSpec(variant, SMALL_SETTINGS.get(variant, {}), TrainConfig(epochs=1)),
+        dataset,
+        queue=JobQueue(1),
+    ).start()
     assert job.wait(timeout=timeout).status == "done"
-    return Run(id=variant, name=f"{variant}-1", variant=variant, dataset=dataset,
-               model=job.model, train_config={}, job=job)
+    return Run(
+        id=variant,
+        name=f"{variant}-1",
+        variant=variant,
+        dataset=dataset,
+        model=job.model,
+        train_config={},
+        job=job,
+    )

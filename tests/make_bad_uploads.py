@@ -67,9 +67,10 @@ def _patched(content: bytes, local: int, central: int, value: int, mask: bool = 
     for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
         start = data.find(signature)
         while start >= 0:
-            old = int.from_bytes(data[start + offset:start + offset + 2], "little")
-            data[start + offset:start + offset + 2] = (old | value if mask else value).to_bytes(
-                2, "little")
+            old = int.from_bytes(data[start + offset : start + offset + 2], "little")
+            data[start + offset : start + offset + 2] = (old | value if mask else value).to_bytes(
+                2, "little"
+            )
             start = data.find(signature, start + 4)
     return bytes(data)
 
@@ -79,7 +80,7 @@ def _bad_deflate() -> bytes:
     content = bytearray(zip_bytes(_pictures()))
     name_length = int.from_bytes(content[26:28], "little")
     data = 30 + name_length  # the first member's data follows its local header
-    content[data:data + 16] = b"\xff" * 16
+    content[data : data + 16] = b"\xff" * 16
     return bytes(content)
 
 
@@ -94,42 +95,68 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {  # name: (make it, refusal
     "empty.npz": (lambda: b"", "is empty"),
     "empty.zip": (lambda: b"", "is empty"),
     "truncated.zip": (lambda: zip_bytes(_pictures())[:200], "corrupt or truncated"),
-    "truncated.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8))[:150],
-                      "corrupt or truncated"),
+    "truncated.npz": (
+        lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8))[:150],
+        "corrupt or truncated",
+    ),
     "random-bytes.npz": (lambda: bytes(range(256)) * 4, "corrupt or truncated"),
-    "corrupt-member.zip": (lambda: zip_bytes({"a.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-                                 **_pictures()}), "not a readable image"),
+    "corrupt-member.zip": (
+        lambda: zip_bytes({"a.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, **_pictures()}),
+        "not a readable image",
+    ),
     "zip-bomb.zip": (lambda: zip_bytes({"bomb.png": b"\0" * (150 * 2**20)}), "unpacks to"),
     "npz-bomb.npz": (lambda: npz_bytes(x=np.zeros((200_000, 28, 28), np.uint8)), "unpacks to"),
-    "200000-images.npz": (lambda: npz_bytes(x=np.zeros((200_000, 4, 4), np.uint8)),
-                          "200,000 images"),
+    "200000-images.npz": (
+        lambda: npz_bytes(x=np.zeros((200_000, 4, 4), np.uint8)),
+        "200,000 images",
+    ),
     "one-image.npz": (lambda: npz_bytes(x=np.zeros((1, 28, 28), np.uint8)), "at least 10"),
     "one-image.zip": (lambda: zip_bytes({"0.png": _digit(0)}), "at least 10"),
-    "dot-dot-member.zip": (lambda: zip_bytes({"../../evil.png": _digit(0), **_pictures()}),
-                           "climbs out"),
+    "dot-dot-member.zip": (
+        lambda: zip_bytes({"../../evil.png": _digit(0), **_pictures()}),
+        "climbs out",
+    ),
     "deep-dot-dot.zip": (lambda: zip_bytes({"a/b/../../../x.png": _digit(0)}), "climbs out"),
     "absolute-member.zip": (lambda: zip_bytes({"/tmp/evil.png": _digit(0)}), "absolute path"),
     "windows-drive.zip": (lambda: zip_bytes({"C:/evil.png": _digit(0)}), "absolute path"),
     "too-deep.zip": (lambda: zip_bytes({"/".join("d" * 12) + "/x.png": _digit(0)}), "too deep"),
     "symlink.zip": (lambda: zip_bytes(_pictures(), symlinks=("digits/link.png",)), "symbolic link"),
-    "zero-byte-image.zip": (lambda: zip_bytes({**_pictures(), "digits/empty.png": b""}),
-                            "not a readable image"),
-    "100-megapixel.zip": (lambda: zip_bytes({**_pictures(), "digits/huge.png": _bigpng_bytes()}),
-                          "10000x10000 pixels"),
-    "pixel-bomb.zip": (lambda: zip_bytes({f"{i}.png": _blank_4096() for i in range(20)}),
-                       "megapixels together"),
+    "zero-byte-image.zip": (
+        lambda: zip_bytes({**_pictures(), "digits/empty.png": b""}),
+        "not a readable image",
+    ),
+    "100-megapixel.zip": (
+        lambda: zip_bytes({**_pictures(), "digits/huge.png": _bigpng_bytes()}),
+        "10000x10000 pixels",
+    ),
+    "pixel-bomb.zip": (
+        lambda: zip_bytes({f"{i}.png": _blank_4096() for i in range(20)}),
+        "megapixels together",
+    ),
     "bad-deflate.zip": (_bad_deflate, "corrupt or truncated"),
     "bad-crc.zip": (_bad_crc, "corrupt or truncated"),
-    "deflate64.zip": (lambda: _patched(zip_bytes(_pictures()), 8, 10, 9),
-                      "compression method that cannot be read"),
-    "encrypted.zip": (lambda: _patched(zip_bytes(_pictures()), 6, 8, 1, mask=True),
-                      "encrypted member"),
-    "text-renamed.zip": (lambda: zip_bytes({f"{i}.png": b"just some text" for i in range(12)}),
-                         "not a readable image"),
-    "gif-as-png.zip": (lambda: zip_bytes({f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8), "GIF")
-                             for i in range(12)}), "GIF file"),
-    "non-image-member.zip": (lambda: zip_bytes({**_pictures(), "notes.txt": b"hello"}),
-                             "not a PNG or JPEG"),
+    "deflate64.zip": (
+        lambda: _patched(zip_bytes(_pictures()), 8, 10, 9),
+        "compression method that cannot be read",
+    ),
+    "encrypted.zip": (
+        lambda: _patched(zip_bytes(_pictures()), 6, 8, 1, mask=True),
+        "encrypted member",
+    ),
+    "text-renamed.zip": (
+        lambda: zip_bytes({f"{i}.png": b"just some text" for i in range(12)}),
+        "not a readable image",
+    ),
+    "gif-as-png.zip": (
+        lambda: zip_bytes(
+            {f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8), "GIF") for i in range(12)}
+        ),
+        "GIF file",
+    ),
+    "non-image-member.zip": (
+        lambda: zip_bytes({**_pictures(), "notes.txt": b"hello"}),
+        "not a PNG or JPEG",
+    ),
     "no-images.zip": (lambda: zip_bytes({"readme.md": b"# nothing"}), "not a PNG or JPEG"),
     "wrong-shape.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 20), np.uint8)), "shape"),
     "five-dims.npz": (lambda: npz_bytes(x=np.zeros((20, 1, 1, 28, 28), np.uint8)), "shape"),
@@ -138,16 +165,28 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {  # name: (make it, refusal
     "inf.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), np.inf)), "infinite"),
     "negative.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), -5, np.int16)), "0-255"),
     "floats-out-of-range.npz": (lambda: npz_bytes(x=np.full((20, 28, 28), 7.5)), "[0, 1]"),
-    "pickled-objects.npz": (lambda: npz_bytes(x=np.array([{"evil": 1}] * 20, dtype=object)),
-                            "never unpickled"),
-    "pickled-labels.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8),
-                                y=np.array([object()] * 20, dtype=object)), "never unpickled"),
-    "labels-wrong-length.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8),
-                                     y=np.zeros(19, np.int64)), "'y' has shape"),
-    "labels-negative.npz": (lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8),
-                                 y=-np.ones(20, np.int64)), "non-negative"),
-    "no-x-array.npz": (lambda: npz_bytes(images=np.zeros((20, 28, 28), np.uint8)),
-                       "no array named 'x'"),
+    "pickled-objects.npz": (
+        lambda: npz_bytes(x=np.array([{"evil": 1}] * 20, dtype=object)),
+        "never unpickled",
+    ),
+    "pickled-labels.npz": (
+        lambda: npz_bytes(
+            x=np.zeros((20, 28, 28), np.uint8), y=np.array([object()] * 20, dtype=object)
+        ),
+        "never unpickled",
+    ),
+    "labels-wrong-length.npz": (
+        lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8), y=np.zeros(19, np.int64)),
+        "'y' has shape",
+    ),
+    "labels-negative.npz": (
+        lambda: npz_bytes(x=np.zeros((20, 28, 28), np.uint8), y=-np.ones(20, np.int64)),
+        "non-negative",
+    ),
+    "no-x-array.npz": (
+        lambda: npz_bytes(images=np.zeros((20, 28, 28), np.uint8)),
+        "no array named 'x'",
+    ),
     "strings-as-images.npz": (lambda: npz_bytes(x=np.array(["a"] * 20)), "numbers are needed"),
     "model.pt": (lambda: b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00K\x01.", "never loaded"),
     "weights.pkl": (lambda: b"\x80\x04K\x01.", "never loaded"),

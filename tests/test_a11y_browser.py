@@ -24,8 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # in CI: about 2.5
 SCREENS = ROOT / "test-artifacts" / "screens"
 # Every page of the app, by its URL path ("" is Home), read from app.py so a new page is scanned.
 PAGES = ["", *re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8"))]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-               "resultTypes": ["violations"]}
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 # (rule id, CSS selector) pairs of findings in Streamlit's own markup that no app code can
 # change. Empty: the theme in .streamlit/config.toml fixed every finding Streamlit's defaults
 # caused (captions and the selected language at 3.9:1 and 4.2:1 contrast).
@@ -47,8 +49,9 @@ def _require_browser() -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _require_browser()
-    process, url = start_server(tmp_path_factory.mktemp("a11y"), {"AE_UMAP_WARMUP": "0"},
-                                timeout=120)
+    process, url = start_server(
+        tmp_path_factory.mktemp("a11y"), {"AE_UMAP_WARMUP": "0"}, timeout=120
+    )
     yield url
     process.terminate()
     process.wait(timeout=10)
@@ -92,8 +95,10 @@ def open_page(page, url: str, path: str, lang: str) -> None:
     if pad.count():
         page.locator("button.undo").first.wait_for()
         page.wait_for_function(
-            "el => el.textContent.trim() !== ''", arg=page.locator("button.undo").first
-            .element_handle(), timeout=30_000)
+            "el => el.textContent.trim() !== ''",
+            arg=page.locator("button.undo").first.element_handle(),
+            timeout=30_000,
+        )
 
 
 def serious(response: dict) -> list[str]:
@@ -105,8 +110,9 @@ def serious(response: dict) -> list[str]:
         for node in violation["nodes"]:
             target = " >> ".join(map(str, node["target"]))
             if (violation["id"], target) not in EXCLUDED:
-                found.append(f"{violation['id']} ({violation['impact']}) at {target}: "
-                             f"{violation['help']}")
+                found.append(
+                    f"{violation['id']} ({violation['impact']}) at {target}: {violation['help']}"
+                )
     return found
 
 
@@ -122,8 +128,19 @@ def shown_text(page) -> str:
 def private_details() -> list[re.Pattern]:
     """What the server must never show: absolute paths (this repository's, the home folder,
     the usual roots), the user's name and the host's name."""
-    paths = {str(ROOT), str(Path.home()), "/root/", "/home/", "/work/", "/tmp/", "/usr/",
-             "/var/", "/opt/", "/Users/", "C:\\"}
+    paths = {
+        str(ROOT),
+        str(Path.home()),
+        "/root/",
+        "/home/",
+        "/work/",
+        "/tmp/",
+        "/usr/",
+        "/var/",
+        "/opt/",
+        "/Users/",
+        "C:\\",
+    }
     patterns = [re.compile(rf"(?<![\w.:/]){re.escape(p)}") for p in paths if len(p) > 2]
     for name in (getpass.getuser(), socket.gethostname()):
         if len(name) >= 3:  # a shorter one would match ordinary words
@@ -144,15 +161,18 @@ def visits(app, browser):
         for path in PAGES:
             open_page(page, app, path, lang)
             assert_no_error(page, f"/{path}?lang={lang}")
-            found[(lang, path or "home")] = (serious(axe.run(page, options=AXE_OPTIONS).response),
-                                             shown_text(page))
+            found[(lang, path or "home")] = (
+                serious(axe.run(page, options=AXE_OPTIONS).response),
+                shown_text(page),
+            )
     context.close()
     return found
 
 
 def test_axe_finds_nothing_serious_on_any_page(visits):
-    failures = [f"{lang} /{path}: {line}" for (lang, path), (lines, _) in visits.items()
-                for line in lines]
+    failures = [
+        f"{lang} /{path}: {line}" for (lang, path), (lines, _) in visits.items() for line in lines
+    ]
     assert not failures, "axe-core (WCAG 2 A/AA), serious or critical:\n" + "\n".join(failures)
 
 
@@ -163,7 +183,7 @@ def test_no_page_shows_a_path_user_or_host(visits):
         for pattern in patterns:
             match = pattern.search(text)
             if match:
-                near = text[max(0, match.start() - 60):match.end() + 60]
+                near = text[max(0, match.start() - 60) : match.end() + 60]
                 leaks.append(f"{lang} /{path}: {match.group(0)!r} in ...{near!r}...")
     assert not leaks, "\n".join(leaks)
 
@@ -189,15 +209,18 @@ def test_home_reads_in_order_and_fits_the_width(app, browser, size):
             .filter(([text]) => /^\\d+\\. /.test(text))""")
         numbers = [int(text.split(".")[0]) for text, _, _ in cards]
         assert numbers == list(range(1, 9)), f"cards in the page's order: {numbers}"
-        shown = [int(text.split(".")[0]) for text, _, _ in
-                 sorted(cards, key=lambda c: (round(c[1] / 20), c[2]))]  # rows, then left
+        shown = [
+            int(text.split(".")[0])
+            for text, _, _ in sorted(cards, key=lambda c: (round(c[1] / 20), c[2]))
+        ]  # rows, then left
         assert shown == list(range(1, 9)), f"{size}: cards as they stand on screen: {shown}"
         if size == "phone":
             tops = [top for _, top, _ in cards]
             assert tops == sorted(tops), "on a phone the cards stand one under the other"
         width = SIZES[size]["viewport"]["width"]
         widest = page.evaluate(
-            "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth")
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+        )
         assert widest <= width, f"{size}: the page is {widest} px wide on a {width} px screen"
         if SIZES[size].get("has_touch"):
             heights = page.evaluate("""() => [...document.querySelectorAll(
@@ -252,18 +275,23 @@ def test_train_stop_and_live_chart_in_view_on_a_projector(app, browser):
         page.get_by_role("button", name=re.compile(r"Train$")).last.click()
         page.wait_for_selector("text=standard-1: ", timeout=120_000)  # the run's progress text
         page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace').first.wait_for(
-            timeout=60_000)  # the loss line: training has begun
+            timeout=60_000
+        )  # the loss line: training has begun
         SCREENS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENS / "test-projector-train.png"))
         boxes = page.wait_for_function(BOXES, timeout=30_000).json_value()
         for name, box in boxes.items():
             assert box["top"] >= 0 and box["bottom"] <= 720, (
                 f"{name} is not in view at 1280x720: top {box['top']:.0f}, "
-                f"bottom {box['bottom']:.0f}")
+                f"bottom {box['bottom']:.0f}"
+            )
         page.set_viewport_size({"width": 900, "height": 720})
-        page.wait_for_function(f"""() => {{ const boxes = ({BOXES})();
-            return boxes && boxes['loss chart'].width < {boxes['loss chart']['width']} - 50
-                && boxes['loss chart'].right <= 900; }}""", timeout=30_000)
+        page.wait_for_function(
+            f"""() => {{ const boxes = ({BOXES})();
+            return boxes && boxes['loss chart'].width < {boxes["loss chart"]["width"]} - 50
+                && boxes['loss chart'].right <= 900; }}""",
+            timeout=30_000,
+        )
         for attempt in range(3):  # a click while the panel redraws can be lost: press again
             with contextlib.suppress(Exception):  # disabled: the run has stopped already
                 page.get_by_role("button", name=re.compile(r"Stop$")).last.click(timeout=5_000)

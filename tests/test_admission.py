@@ -90,10 +90,14 @@ def test_the_memory_estimate_is_within_25_percent_of_the_measured_peak():
     # run by run, whether a step's freed buffers left the process, and moved the measured peak
     # by up to 30% (denoising 0.71 to 1.04 of the estimate, the VAE 1.02 to 1.30); with it fixed,
     # every large buffer is its own mapping and the peak is what the step held (stable to 0.01).
-    output = subprocess.run([sys.executable, "-c", MEASURE, "[8192, 16384]"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=280,
-                            env={**os.environ, "PYTHONPATH": str(ROOT),
-                                 "MALLOC_MMAP_THRESHOLD_": "131072"})
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, "[8192, 16384]"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MALLOC_MMAP_THRESHOLD_": "131072"},
+    )
     assert output.returncode == 0, output.stderr[-2000:]
     results = json.loads(output.stdout.strip().splitlines()[-1])
     assert set(results) == set(MODELS)
@@ -116,8 +120,10 @@ def test_the_memory_estimate_follows_the_precision():
     assert half.per_image < 0.6 * full.per_image
     assert half.parameters == full.parameters  # weights and Adam's moments stay float32
     standard = build_model("standard")
-    assert (admission.memory_need(standard, tiny, 4096, cpu, torch.bfloat16).per_image
-            != admission.memory_need(standard, tiny, 4096, cpu, None).per_image)
+    assert (
+        admission.memory_need(standard, tiny, 4096, cpu, torch.bfloat16).per_image
+        != admission.memory_need(standard, tiny, 4096, cpu, None).per_image
+    )
 
 
 def _rss() -> int:
@@ -126,8 +132,9 @@ def _rss() -> int:
 
 
 @pytest.mark.parametrize("fast_bf16", [False, True])
-def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(monkeypatch,
-                                                                               fast_bf16):
+def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(
+    monkeypatch, fast_bf16
+):
     """The issue's example: convolutional, 128 channels, code 1,024, batch 65,536 on MNIST-sized
     data (60,000 images) under an 8 GB per-job limit; on a CPU without fast bfloat16 (float32)
     and on one with it (the bfloat16 probe that auto precision then runs), whatever this CPU
@@ -136,8 +143,12 @@ def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(mo
     monkeypatch.setenv("AE_JOB_MEMORY_MB", "8192")
     images = torch.zeros(60_000, 1, 28, 28)
     dataset = Dataset("mnist-sized", images, images[:100], None, None)
-    spec = JobSpec("convolutional", {"channels": 128, "code_dim": 1024},
-                   TrainConfig(batch_size=65536), dataset.name)
+    spec = JobSpec(
+        "convolutional",
+        {"channels": 128, "code_dim": 1024},
+        TrainConfig(batch_size=65536),
+        dataset.name,
+    )
     model = build_model("convolutional", channels=128, code_dim=1024)
     cpu = torch.device("cpu")
     precision = devices.resolve_precision("auto", cpu, model)
@@ -156,11 +167,13 @@ def test_a_job_too_big_for_memory_is_refused_at_once_with_a_setting_that_fits(mo
     assert need.total <= 8192 * 2**20 and fits & (fits - 1) == 0  # a power of two that fits
 
 
-def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_digits,
-                                                            tmp_path):
+def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_digits, tmp_path):
     monkeypatch.setenv("AE_JOB_MINUTES", str(5 / 60))  # 5 seconds
-    job = LocalJob(JobSpec("standard", {}, TrainConfig(epochs=500), small_digits.name),
-                   small_digits, queue=JobQueue(1))
+    job = LocalJob(
+        JobSpec("standard", {}, TrainConfig(epochs=500), small_digits.name),
+        small_digits,
+        queue=JobQueue(1),
+    )
     initial = {k: v.clone() for k, v in job.model.state_dict().items()}
     final = job.start().wait(timeout=60)
     assert final.status == "stopped" and final.phase == "time_budget_reached"
@@ -177,14 +190,20 @@ def test_the_time_budget_stops_a_job_and_keeps_its_weights(monkeypatch, small_di
 def test_round_robin_a_second_owners_first_job_starts_second(small_digits):
     queue = JobQueue(1, share_identical=False)  # identical specs: separate computations here
     config = TrainConfig(epochs=200)
-    a_jobs = [LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
-                       queue=queue).start() for _ in range(5)]
+    a_jobs = [
+        LocalJob(
+            JobSpec("standard", {}, config, "digits", owner="A"), small_digits, queue=queue
+        ).start()
+        for _ in range(5)
+    ]
     deadline = time.monotonic() + 10
-    while (sum(j.snapshot().status == "queued" for j in a_jobs) < 4
-           or queue.state()["waiting"] < 4) and time.monotonic() < deadline:
+    while (
+        sum(j.snapshot().status == "queued" for j in a_jobs) < 4 or queue.state()["waiting"] < 4
+    ) and time.monotonic() < deadline:
         time.sleep(0.05)
-    b_job = LocalJob(JobSpec("standard", {}, config, "digits", owner="B"), small_digits,
-                     queue=queue).start()
+    b_job = LocalJob(
+        JobSpec("standard", {}, config, "digits", owner="B"), small_digits, queue=queue
+    ).start()
     while b_job.snapshot().queue_position is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert b_job.snapshot().queue_position == 0  # next in line, ahead of A's four waiting jobs
@@ -204,17 +223,20 @@ def test_round_robin_a_second_owners_first_job_starts_second(small_digits):
 def test_a_newer_waiting_job_of_the_same_owner_replaces_the_older(small_digits):
     queue = JobQueue(1, max_waiting_per_owner=1, share_identical=False)
     config = TrainConfig(epochs=200)
-    first = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
-                     queue=queue).start()
+    first = LocalJob(
+        JobSpec("standard", {}, config, "digits", owner="A"), small_digits, queue=queue
+    ).start()
     deadline = time.monotonic() + 10
     while first.snapshot().status != "running" and time.monotonic() < deadline:
         time.sleep(0.05)
-    waiting = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
-                       queue=queue).start()
+    waiting = LocalJob(
+        JobSpec("standard", {}, config, "digits", owner="A"), small_digits, queue=queue
+    ).start()
     while waiting.snapshot().queue_position is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    newer = LocalJob(JobSpec("standard", {}, config, "digits", owner="A"), small_digits,
-                     queue=queue).start()
+    newer = LocalJob(
+        JobSpec("standard", {}, config, "digits", owner="A"), small_digits, queue=queue
+    ).start()
     replaced = waiting.wait(timeout=5)
     assert replaced.status == "stopped" and "replaced" in replaced.phase
     while newer.snapshot().queue_position is None and time.monotonic() < deadline:
@@ -228,8 +250,10 @@ def test_a_newer_waiting_job_of_the_same_owner_replaces_the_older(small_digits):
 def test_expected_duration_extrapolates_progress():
     from core.progress import JobSnapshot
 
-    assert admission.expected_seconds(JobSnapshot(status="running", progress=0.25,
-                                                  elapsed=30.0)) == 120.0
+    assert (
+        admission.expected_seconds(JobSnapshot(status="running", progress=0.25, elapsed=30.0))
+        == 120.0
+    )
     assert admission.expected_seconds(JobSnapshot(status="queued")) is None
 
 
@@ -269,8 +293,9 @@ def test_runs_outside_the_runs_folder_cannot_be_deleted(tmp_path, monkeypatch):
     from core.runs import store
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path / "runs"))
-    outside = store.save_run(tmp_path / "zoo" / "standard", build_model("standard"),
-                             extra={"owner": "alice"})
+    outside = store.save_run(
+        tmp_path / "zoo" / "standard", build_model("standard"), extra={"owner": "alice"}
+    )
     with pytest.raises(store.SaveRefused):
         store.delete_owned_run(outside, "alice")
     assert outside.exists()
@@ -278,7 +303,8 @@ def test_runs_outside_the_runs_folder_cannot_be_deleted(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("fast_bf16", [False, True])
 def test_auto_precision_is_bfloat16_only_for_large_models_on_cpus_that_run_it_fast(
-        monkeypatch, fast_bf16):
+    monkeypatch, fast_bf16
+):
     """What `precision="auto"` picks on each kind of CPU (the CPU's answer is replaced, so this
     holds on AVX2, AVX-512 and AMX machines alike): float32 for the small models everywhere,
     bfloat16 for a model of a million parameters or more where oneDNN says bfloat16 is fast;
@@ -289,8 +315,7 @@ def test_auto_precision_is_bfloat16_only_for_large_models_on_cpus_that_run_it_fa
     small, large = build_model("standard"), build_model("deep", pretrain=False)
     assert small.parameter_count() < devices.BF16_MIN_PARAMETERS <= large.parameter_count()
     assert devices.resolve_precision("auto", cpu, small) is None
-    assert devices.resolve_precision("auto", cpu, large) == (torch.bfloat16 if fast_bf16
-                                                             else None)
+    assert devices.resolve_precision("auto", cpu, large) == (torch.bfloat16 if fast_bf16 else None)
     assert devices.resolve_precision("float32", cpu, large) is None
     assert devices.resolve_precision("bfloat16", cpu, small) == torch.bfloat16
     assert devices.cpu_kind()  # named on every machine

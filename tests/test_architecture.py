@@ -66,20 +66,30 @@ def test_every_chart_and_image_row_has_a_text_alternative():
     missing = []
     for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in ("plotly_chart", "show_row"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("plotly_chart", "show_row")
+            ):
                 captioned = node.func.attr == "show_row" and (
-                    len(node.args) > 1 or any(k.arg == "caption" for k in node.keywords))
+                    len(node.args) > 1 or any(k.arg == "caption" for k in node.keywords)
+                )
                 if not captioned and not any(k.arg == "alt" for k in node.keywords):
                     missing.append(f"{path.name}:{node.lineno}")
     assert not missing, missing
 
 
-def test_no_module_in_core_ui_or_pages_is_over_300_lines():
-    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines())
-             for folder in ("core", "ui", "pages") for p in (ROOT / folder).rglob("*.py")}
-    assert len(sizes) > 100  # the folders were found
-    assert not {name: n for name, n in sizes.items() if n > 300}
+def test_a_long_module_says_why_in_its_docstring():
+    """Past 250 lines a module's docstring says why it is one module ("Long because: ..."): the
+    size prompts a design (split at the seam, or say why not) rather than a squeeze to a cap."""
+    unexplained = {}
+    for folder in ("core", "ui", "pages"):
+        for p in (ROOT / folder).rglob("*.py"):
+            text = p.read_text()
+            lines = len(text.splitlines())
+            if lines > 250 and "Long because:" not in (ast.get_docstring(ast.parse(text)) or ""):
+                unexplained[str(p.relative_to(ROOT))] = lines
+    assert unexplained == {}, unexplained
 
 
 def _imports(path) -> set[str]:
@@ -99,8 +109,9 @@ def test_data_does_not_import_uploads():
 
 def test_pages_and_ui_never_reseed_the_global_generator():
     for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("**/*.py")]:
-        assert "manual_seed(" not in re.sub(r"Generator\(\)\.manual_seed\(", "", path.read_text()
-                                            ), path.name
+        assert "manual_seed(" not in re.sub(
+            r"Generator\(\)\.manual_seed\(", "", path.read_text()
+        ), path.name
 
 
 def test_pages_do_not_test_variant_names():
@@ -137,7 +148,8 @@ def test_only_the_vae_has_a_prior_and_its_samples_follow_the_seed():
 def test_sample_codes_fits_a_gaussian_without_a_prior():
     model = build_model("standard", code_dim=3)
     codes = torch.randn(2000, 3, generator=torch.Generator().manual_seed(0)) * torch.tensor(
-        [1.0, 2.0, 0.5]) + torch.tensor([5.0, -1.0, 0.0])
+        [1.0, 2.0, 0.5]
+    ) + torch.tensor([5.0, -1.0, 0.0])
     z = analysis.sample_codes(model, codes, 4000, torch.Generator().manual_seed(0))
     assert z.shape == (4000, 3)
     assert torch.allclose(z.mean(0), codes.mean(0), atol=0.15)
@@ -165,8 +177,13 @@ def test_the_run_record_round_trips(tmp_path):
     progress.update(test_metrics={"test_sse_per_image": 9.0})
     progress.add_pretrain({"stage": 1, "epoch": 1, "error": 0.1})
     snapshot = progress.snapshot()
-    folder = store.save_run(tmp_path / "r", build_model("standard"), dataset="digits",
-                            train_config={"epochs": 1}, snapshot=snapshot)
+    folder = store.save_run(
+        tmp_path / "r",
+        build_model("standard"),
+        dataset="digits",
+        train_config={"epochs": 1},
+        snapshot=snapshot,
+    )
     back = store.snapshot_of(store.read_description(folder))
     assert back.status == "done" and back.finished
     assert (back.loss_steps, back.loss_terms) == ([5], {"loss": [2.0], "reconstruction": [2.0]})
@@ -179,7 +196,12 @@ def test_the_run_record_round_trips(tmp_path):
 
 def test_one_parser_for_key_value_settings():
     assert parse_assignments(["a=1", "b=0.5", "c=masking", "d=[1, 2]", "e=true"]) == {
-        "a": 1, "b": 0.5, "c": "masking", "d": [1, 2], "e": True}
+        "a": 1,
+        "b": 0.5,
+        "c": "masking",
+        "d": [1, 2],
+        "e": True,
+    }
     with pytest.raises(ValueError, match="key=value"):
         parse_assignments(["nothing"])
 
@@ -207,5 +229,6 @@ def test_the_streamlit_internal_the_app_relies_on_is_still_there():
     assert hasattr(PagesManager, "uses_pages_directory"), (
         "streamlit.runtime.pages_manager.PagesManager.uses_pages_directory is gone: "
         "ui.through_app() and tests/apptest_frame.py need another way to run pages through "
-        "app.py")
+        "app.py"
+    )
     assert isinstance(PagesManager.uses_pages_directory, bool | None)

@@ -24,8 +24,17 @@ from tests.make_bad_uploads import npz_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 ARTIFACTS = ROOT / "test-artifacts"
-PAGES = ["Train", "Lessons", "Reconstructions", "Sparsity", "Noise robustness", "Latent space",
-         "Generate", "Compare", "Home"]
+PAGES = [
+    "Train",
+    "Lessons",
+    "Reconstructions",
+    "Sparsity",
+    "Noise robustness",
+    "Latent space",
+    "Generate",
+    "Compare",
+    "Home",
+]
 
 
 def _require_browser() -> None:
@@ -35,8 +44,10 @@ def _require_browser() -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _require_browser()
-    process, url = start_server(tmp_path_factory.mktemp("browser"),
-                                {"AE_UMAP_WARMUP": os.environ.get("AE_UMAP_WARMUP", "1")})
+    process, url = start_server(
+        tmp_path_factory.mktemp("browser"),
+        {"AE_UMAP_WARMUP": os.environ.get("AE_UMAP_WARMUP", "1")},
+    )
     yield url
     process.terminate()
     process.wait(timeout=10)
@@ -65,15 +76,17 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     page.screenshot(path=str(ARTIFACTS / "02-train.png"), full_page=True)
     (ARTIFACTS / "timings.txt").write_text(
         f"train pressed -> live panel: {first_panel:.2f} s\n"
-        f"train pressed -> first loss chart: {first_update:.2f} s\n")
+        f"train pressed -> first loss chart: {first_update:.2f} s\n"
+    )
 
     for index, title in enumerate(PAGES[1:], start=3):
         goto_page(page, title)
         page.wait_for_timeout(500)
         wait_idle(page, timeout=60_000)
         assert_no_error(page, title)
-        page.screenshot(path=str(ARTIFACTS / f"{index:02d}-{title.split()[0].lower()}.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"{index:02d}-{title.split()[0].lower()}.png"), full_page=True
+        )
 
     # UMAP computes in the background while PCA shows; then its plot replaces PCA's
     goto_page(page, "Latent space")
@@ -111,8 +124,9 @@ def test_train_live_visit_every_page_and_stop(server, browser):
     page.wait_for_selector("text=unpacks to", timeout=30_000)
     assert_no_error(page, "hostile upload")
     good = ARTIFACTS / "good-upload.npz"
-    good.write_bytes(npz_bytes(x=np.random.default_rng(0).integers(0, 255, (40, 16, 16),
-                                                                    dtype=np.uint8)))
+    good.write_bytes(
+        npz_bytes(x=np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8))
+    )
     uploader.set_input_files(str(good))
     page.wait_for_selector("text=from your upload", timeout=30_000)
     wait_idle(page)

@@ -23,8 +23,19 @@ new MutationObserver(() => {
   if (document.querySelector('[data-testid="stSidebarNav"]')) window.__rawNav = true;
 }).observe(document, {subtree: true, childList: true});
 """
-PAGES = ["home", "lessons", "draw", "train", "reconstructions", "sparsity", "noise", "latent",
-         "generate", "compare", "class"]
+PAGES = [
+    "home",
+    "lessons",
+    "draw",
+    "train",
+    "reconstructions",
+    "sparsity",
+    "noise",
+    "latent",
+    "generate",
+    "compare",
+    "class",
+]
 
 
 def test_a_cold_server_s_first_request_is_a_deep_link_and_lands_inside_the_app(tmp_path):

@@ -41,18 +41,19 @@ def open_page(browser, address: str, viewport=PROJECTOR):
 def start_class(browser, url: str, lang: str = "en"):
     teacher = open_page(browser, f"{url}/class?lang={lang}")
     teacher.get_by_role("button", name=re.compile("Start a class|Abrir uma turma")).last.click()
-    teacher.wait_for_selector("text=/Runs on the board|Ainda não há|No run on the board/",
-                              timeout=60_000)
+    teacher.wait_for_selector(
+        "text=/Runs on the board|Ainda não há|No run on the board/", timeout=60_000
+    )
     text = teacher.inner_text("body")
     code = re.search(r"(?:code|código) ([A-Z2-9]{6})\b", text).group(1)
     return teacher, code
 
 
-def join_class(browser, url: str, code: str, nickname: str, viewport=PROJECTOR,
-               lang: str = "en"):
+def join_class(browser, url: str, code: str, nickname: str, viewport=PROJECTOR, lang: str = "en"):
     # the join link, with the settings to train: the small digits, one epoch
-    page = open_page(browser, f"{url}/class?class={code}&dataset=digits&tc.epochs=1"
-                              f"&lang={lang}", viewport)
+    page = open_page(
+        browser, f"{url}/class?class={code}&dataset=digits&tc.epochs=1&lang={lang}", viewport
+    )
     page.get_by_role("textbox", name=re.compile("Your nickname|Seu apelido")).fill(nickname)
     page.get_by_role("button", name=re.compile("^(Join|Entrar)$")).click()
     page.wait_for_selector(f"text={nickname}", timeout=60_000)
@@ -64,7 +65,8 @@ def train(page) -> None:
     page.wait_for_selector("text=/Epochs|Épocas/", timeout=60_000)
     page.wait_for_timeout(500)
     page.get_by_role("button", name=re.compile("Train|Treinar")).filter(
-        has_text=re.compile(r"(Train|Treinar)$")).last.click()
+        has_text=re.compile(r"(Train|Treinar)$")
+    ).last.click()
     page.wait_for_timeout(1500)
 
 
@@ -139,16 +141,14 @@ def test_a_teacher_and_a_student(app):
     train(student)
     board_count(teacher, 1)
     click_row(teacher, 0)  # one click on the board puts the run on the projector
-    teacher.wait_for_selector("text=On the projector: João's standard autoencoder",
-                              timeout=60_000)
+    teacher.wait_for_selector("text=On the projector: João's standard autoencoder", timeout=60_000)
     back_to_class(student)
-    student.wait_for_selector("text=On the projector: João's standard autoencoder",
-                              timeout=60_000)
+    student.wait_for_selector("text=On the projector: João's standard autoencoder", timeout=60_000)
     assert student.get_by_role("link", name=re.compile("Train this")).count() == 1
     teacher.get_by_text("Hand the controls to another device").click()
     teacher.get_by_role("button", name="Make a one-time link").click()
     link = teacher.locator("code").filter(has_text="handover=").first.inner_text().strip()
-    link = url + link[link.index("/class"):]  # the test's own address, not the network one
+    link = url + link[link.index("/class") :]  # the test's own address, not the network one
     elsewhere = open_page(browser, link)  # the teacher on a second device
     elsewhere.get_by_label("Put a run on the projector").wait_for(timeout=60_000)
     elsewhere.wait_for_timeout(1000)
@@ -168,8 +168,10 @@ def test_a_class_of_five(app):
     ARTIFACTS.mkdir(exist_ok=True)
     teacher, code = start_class(browser, url)
     names = ["Ana", "Bruno", "Chen", "Dara", "Émile"]
-    students = [join_class(browser, url, code, name, PHONE if i == 0 else PROJECTOR)
-                for i, name in enumerate(names)]
+    students = [
+        join_class(browser, url, code, name, PHONE if i == 0 else PROJECTOR)
+        for i, name in enumerate(names)
+    ]
     students[0].screenshot(path=str(ARTIFACTS / "class-phone-en.png"), full_page=True)
     for page in students:
         train(page)
@@ -244,14 +246,29 @@ def test_the_teacher_in_charge_of_the_room(app):
             page.context.close()
 
 
-ROOM_EN = {"nav": "Class", "lock": "Close the class to new students",
-           "hide": "Hide nicknames on the board",
-           "count": "Runs on the board: 2.", "count_one": "Runs on the board: 1.",
-           "locked": "closed this class to new students", "board": "The board",
-           "students": "Students", "student": "Student", "remove": "Remove from the class",
-           "removed": "The teacher removed you from this class"}
-ROOM_PT = {"nav": "Turma", "lock": "Fechar a turma para novos alunos",
-           "hide": "Esconder os apelidos no quadro", "count": "Execuções no quadro: 2.",
-           "count_one": "Execuções no quadro: 1.", "locked": "fechou esta turma para novos",
-           "board": "O quadro", "students": "Alunos", "student": "Aluno",
-           "remove": "Remover da turma", "removed": "O professor removeu você desta turma"}
+ROOM_EN = {
+    "nav": "Class",
+    "lock": "Close the class to new students",
+    "hide": "Hide nicknames on the board",
+    "count": "Runs on the board: 2.",
+    "count_one": "Runs on the board: 1.",
+    "locked": "closed this class to new students",
+    "board": "The board",
+    "students": "Students",
+    "student": "Student",
+    "remove": "Remove from the class",
+    "removed": "The teacher removed you from this class",
+}
+ROOM_PT = {
+    "nav": "Turma",
+    "lock": "Fechar a turma para novos alunos",
+    "hide": "Esconder os apelidos no quadro",
+    "count": "Execuções no quadro: 2.",
+    "count_one": "Execuções no quadro: 1.",
+    "locked": "fechou esta turma para novos",
+    "board": "O quadro",
+    "students": "Alunos",
+    "student": "Aluno",
+    "remove": "Remover da turma",
+    "removed": "O professor removeu você desta turma",
+}

@@ -14,16 +14,21 @@ from ui.i18n import literal
 from ui.kit import spreadsheets
 
 
-@pytest.mark.parametrize("page, network, expected, reachable", [
-    ("http://localhost:8501/class", "192.168.0.12", "http://192.168.0.12:8501", True),
-    ("http://127.0.0.1:8501/class", "192.168.0.12", "http://192.168.0.12:8501", True),
-    ("http://[::1]:8501/", "10.0.0.5", "http://10.0.0.5:8501", True),
-    ("https://class.school.org/ae/class", "192.168.0.12", "https://class.school.org/ae", True),
-    ("http://192.168.0.12:8501/train", "192.168.0.12", "http://192.168.0.12:8501", True),
-    ("http://localhost:8501/class", "127.0.0.1", "http://localhost:8501", False),  # offline
-    ("", "192.168.0.12", "", False)])  # no browser address (AppTest)
-def test_the_join_address_is_one_other_devices_can_reach(monkeypatch, page, network, expected,
-                                                          reachable):
+@pytest.mark.parametrize(
+    "page, network, expected, reachable",
+    [
+        ("http://localhost:8501/class", "192.168.0.12", "http://192.168.0.12:8501", True),
+        ("http://127.0.0.1:8501/class", "192.168.0.12", "http://192.168.0.12:8501", True),
+        ("http://[::1]:8501/", "10.0.0.5", "http://10.0.0.5:8501", True),
+        ("https://class.school.org/ae/class", "192.168.0.12", "https://class.school.org/ae", True),
+        ("http://192.168.0.12:8501/train", "192.168.0.12", "http://192.168.0.12:8501", True),
+        ("http://localhost:8501/class", "127.0.0.1", "http://localhost:8501", False),  # offline
+        ("", "192.168.0.12", "", False),
+    ],
+)  # no browser address (AppTest)
+def test_the_join_address_is_one_other_devices_can_reach(
+    monkeypatch, page, network, expected, reachable
+):
     monkeypatch.delenv("AE_PUBLIC_URL", raising=False)
     monkeypatch.setattr(links, "page_url", lambda: page)
     monkeypatch.setattr(links.net_util, "get_internal_ip", lambda: network)
@@ -45,12 +50,14 @@ def test_a_nickname_in_markdown_is_shown_as_typed(nickname):
 
 def _read(data: bytes, sep: str, decimal: str) -> pd.DataFrame:
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
-    return pd.read_csv(io.BytesIO(data), sep=sep, decimal=decimal, encoding="utf-8-sig",
-                       keep_default_na=False)
+    return pd.read_csv(
+        io.BytesIO(data), sep=sep, decimal=decimal, encoding="utf-8-sig", keep_default_na=False
+    )
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2-3", "@SUM(A1)", "\tx", "\rx",
-                                  "=HYPERLINK(\"http://e.vil\")"])
+@pytest.mark.parametrize(
+    "cell", ["=1+1", "+1", "-2-3", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://e.vil")']
+)
 def test_a_formula_in_a_cell_reaches_the_spreadsheet_as_text(cell):
     frame = pd.DataFrame({"apelido": [cell, "João"], "erro": [12.5, -3.25]})
     read = _read(spreadsheets.csv_bytes(frame, "pt"), ";", ",")
@@ -62,5 +69,4 @@ def test_a_portuguese_csv_opens_as_columns_with_decimal_commas():
     frame = pd.DataFrame({"apelido": ["Ana"], "erro de teste": [31.26]})
     text = spreadsheets.csv_bytes(frame, "pt").decode("utf-8-sig")
     assert text.splitlines() == ["apelido;erro de teste", "Ana;31,26"]
-    assert spreadsheets.csv_bytes(frame, "en").decode("utf-8-sig").splitlines()[1] == \
-        "Ana,31.26"
+    assert spreadsheets.csv_bytes(frame, "en").decode("utf-8-sig").splitlines()[1] == "Ana,31.26"

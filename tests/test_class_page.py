@@ -12,8 +12,15 @@ from core.classroom.members import join
 from tests.conftest import ROOT
 from tests.test_classroom import FakeJob
 
-TEACHER_CONTROLS = ("class.show_others", "class.lesson", "class.spotlight", "class.close",
-                    "class.challenge_close", "class.save", "class.export_board")
+TEACHER_CONTROLS = (
+    "class.show_others",
+    "class.lesson",
+    "class.spotlight",
+    "class.close",
+    "class.challenge_close",
+    "class.save",
+    "class.export_board",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +95,10 @@ def test_a_student_joins_with_the_link_and_has_no_teacher_control():
     at.switch_page("pages/train.py").run()
     next(b for b in at.button if b.label == "Train").click().run()  # published as João's
     run = next(iter(at.session_state["runs"].values()))
-    assert [r["run_id"] for r in classes.records(teacher.code) if r["nickname"] == "João"] \
-        == ["mine", run.id]
+    assert [r["run_id"] for r in classes.records(teacher.code) if r["nickname"] == "João"] == [
+        "mine",
+        run.id,
+    ]
     run.job.stop()
     run.job.wait(timeout=30)
     classes.close_class(teacher.code, teacher.key)
@@ -179,8 +188,11 @@ def test_a_reload_brings_a_student_back_to_their_place():
     button(first, "class.join_button").click().run()
     assert not first.exception, first.exception
     reloaded = class_page(session=browser)
-    assert reloaded.session_state["class_member"] == {"code": teacher.code, "nickname": "João",
-                                                      "removed": False}
+    assert reloaded.session_state["class_member"] == {
+        "code": teacher.code,
+        "nickname": "João",
+        "removed": False,
+    }
     assert any("Back in class" in info.value for info in reloaded.info)
     button(reloaded, "class.leave").click().run()
     assert not reloaded.exception, reloaded.exception

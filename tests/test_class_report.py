@@ -27,8 +27,7 @@ from ui.classroom.keepsake import file_name, report_texts
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = "=cmd|' /C calc'!A0"
 OWNERS = {"Ana": "owner-secret-of-ana", "Bia": "owner-secret-of-bia", "Caio": "owner-of-caio"}
-LABELS = ("variant_", "lesson_", "claim_", "status_", "param_", "choice_", "noise_",
-          "dataset_")
+LABELS = ("variant_", "lesson_", "claim_", "status_", "param_", "choice_", "noise_", "dataset_")
 
 
 class Tables(HTMLParser):
@@ -60,20 +59,40 @@ class Tables(HTMLParser):
             self.cell.append(data)
 
 
-def _record(base: dict, run_id: str, nickname: str, error: float, holds: bool | None,
-            code_dim: int = 32, status: str = "done", started: float = 0.0) -> dict:
+def _record(
+    base: dict,
+    run_id: str,
+    nickname: str,
+    error: float,
+    holds: bool | None,
+    code_dim: int = 32,
+    status: str = "done",
+    started: float = 0.0,
+) -> dict:
     """A record as the publisher writes it, from a real one: another student's run."""
     record = {k: v for k, v in base.items() if k != "preview_png"}
-    record.update(run_id=run_id, nickname=nickname, variant="standard", status=status,
-                  started=started, code_size=code_dim, test_error=error, val_error=error + 1,
-                  final=status == "done", epoch=5, epochs=5,
-                  train_config={**base["train_config"], "epochs": 5},
-                  hyperparameters={**defaults(MODELS["standard"].Config), "code_dim": code_dim},
-                  metrics={**(base.get("metrics") or {}), "sse_per_image": error},
-                  verdict=None if holds is None else {"lesson": "standard", "holds": holds,
-                                                      "reasons": []},
-                  curve={"steps": [1, 2, 3], "loss": [90.0, 70.0, error * 3],
-                         "val_error": [error + 2, error + 1]})
+    record.update(
+        run_id=run_id,
+        nickname=nickname,
+        variant="standard",
+        status=status,
+        started=started,
+        code_size=code_dim,
+        test_error=error,
+        val_error=error + 1,
+        final=status == "done",
+        epoch=5,
+        epochs=5,
+        train_config={**base["train_config"], "epochs": 5},
+        hyperparameters={**defaults(MODELS["standard"].Config), "code_dim": code_dim},
+        metrics={**(base.get("metrics") or {}), "sse_per_image": error},
+        verdict=None if holds is None else {"lesson": "standard", "holds": holds, "reasons": []},
+        curve={
+            "steps": [1, 2, 3],
+            "loss": [90.0, 70.0, error * 3],
+            "val_error": [error + 2, error + 1],
+        },
+    )
     return record
 
 
@@ -92,12 +111,14 @@ def room(small_digits):
     (real,) = classes.records(teacher.code)
     runs = classes.folder_of(teacher.code) / "runs"
     now = time.time()
-    for index, record in enumerate((
+    for index, record in enumerate(
+        (
             _record(real, "runid-bia-1", "Bia", 12.5, True, started=now + 1),
             _record(real, "runid-bia-2", "Bia", 10.25, False, code_dim=64, started=now + 2),
             _record(real, "runid-evil-1", SCRIPT, 20.75, True, started=now + 3),
-            _record(real, "runid-evil-2", FORMULA, 15.5, None, status="running",
-                    started=now + 4))):
+            _record(real, "runid-evil-2", FORMULA, 15.5, None, status="running", started=now + 4),
+        )
+    ):
         classes.write_json(runs / f"{record['run_id']}.json", record)
         if index % 2 == 0:
             (runs / f"{record['run_id']}.png").write_bytes(real["preview_png"])
@@ -132,8 +153,10 @@ def test_the_report_holds_the_board_the_challenge_the_verdicts_and_each_student(
     # the leaderboard: Bia's 10.25, then 12.5, then the script's 20.75; the formula waits;
     # Ana's sparse run breaks the "standard only" constraint
     assert [row[:4] for row in leaderboard[1:4]] == [
-        ["1", "Bia", "Standard", "10.25"], ["2", "Bia", "Standard", "12.5"],
-        ["3", SCRIPT, "Standard", "20.75"]]
+        ["1", "Bia", "Standard", "10.25"],
+        ["2", "Bia", "Standard", "12.5"],
+        ["3", SCRIPT, "Standard", "20.75"],
+    ]
     assert leaderboard[4][1] == FORMULA
     assert leaderboard[4][4] == "waiting for the end of training"
     assert leaderboard[5][1] == "Ana"
@@ -159,7 +182,8 @@ def test_the_report_holds_the_board_the_challenge_the_verdicts_and_each_student(
     bia = next(table for table in students if len(table) == 3)
     assert [row[-2:] for row in bia[1:]] == [
         ["The standard autoencoder: agrees with the claim", "2"],
-        ["The standard autoencoder: does not agree with the claim", "1"]]
+        ["The standard autoencoder: does not agree with the claim", "1"],
+    ]
 
 
 def test_nicknames_cannot_inject_and_nothing_private_or_remote_is_in_the_report(room):
@@ -171,10 +195,19 @@ def test_nicknames_cannot_inject_and_nothing_private_or_remote_is_in_the_report(
     assert not re.search(r"\bon\w+\s*=", page, re.I)  # no event handler attributes
     assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
     assert "url(" not in page
-    assert all(src.startswith("data:image/png;base64,")
-               for src in re.findall(r'src="([^"]*)"', page))
-    for secret in (*OWNERS.values(), teacher.key, "runid-", ".classes",
-                   str(store.runs_dir()), str(ROOT), "/tmp", "key_hash"):
+    assert all(
+        src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', page)
+    )
+    for secret in (
+        *OWNERS.values(),
+        teacher.key,
+        "runid-",
+        ".classes",
+        str(store.runs_dir()),
+        str(ROOT),
+        "/tmp",
+        "key_hash",
+    ):
         assert secret not in page, secret
 
 
@@ -190,8 +223,10 @@ def test_the_portuguese_report_writes_numbers_and_dates_the_portuguese_way(room)
     assert "Valor inicial" in page and "a afirmação se confirma" in page
     english = class_report(teacher.code, teacher.key, report_texts("en"), "en")
     assert time.strftime("%Y-%m-%d", time.localtime(created)) in english
-    assert re.match(rf"class-{teacher.code}-report-\d{{4}}-\d{{2}}-\d{{2}}\.html$",
-                    file_name(teacher.code.lower()))
+    assert re.match(
+        rf"class-{teacher.code}-report-\d{{4}}-\d{{2}}-\d{{2}}\.html$",
+        file_name(teacher.code.lower()),
+    )
 
 
 class Asked(dict):
@@ -236,8 +271,9 @@ def test_the_teacher_gets_a_download_button_and_a_student_none():
     teacher = create_class()
     buttons = {}
     for who, key in (("teacher", teacher.key), ("student", None)):
-        at = AppTest.from_function(_download_page, args=(teacher.code, key),
-                                   default_timeout=60).run()
+        at = AppTest.from_function(
+            _download_page, args=(teacher.code, key), default_timeout=60
+        ).run()
         assert not at.exception, at.exception
         buttons[who] = at.get("download_button")
     assert len(buttons["teacher"]) == 1 and not buttons["student"]

@@ -26,9 +26,9 @@ LONG = TrainConfig(epochs=300, batch_size=64, report_interval=0.0)
 
 def _spec(owner: str, seed: int = 0, **config) -> JobSpec:
     values = {"epochs": 2, "batch_size": 64, **config}
-    return JobSpec("standard", {"code_dim": 8}, TrainConfig(seed=seed, **values), "digits-small",
-                   owner=owner)
-
+    return JobSpec(
+        "standard", {"code_dim": 8}, TrainConfig(seed=seed, **values), "digits-small", owner=owner
+    )
 
 
 def test_admitted_jobs_learn_together_rather_than_one_after_another(small_digits):
@@ -36,11 +36,17 @@ def test_admitted_jobs_learn_together_rather_than_one_after_another(small_digits
     (first-come-first-served would show the second nothing until the first ended), and their
     reports interleave."""
     queue = JobQueue(4)
-    first, second = (LocalJob(JobSpec("standard", {}, replace(LONG, seed=s), "digits-small",
-                                      owner=f"student-{s}"), small_digits, queue=queue).start()
-                     for s in (1, 2))
-    wait_for(lambda: len(first.snapshot().loss_steps) >= 20
-              and len(second.snapshot().loss_steps) >= 20)
+    first, second = (
+        LocalJob(
+            JobSpec("standard", {}, replace(LONG, seed=s), "digits-small", owner=f"student-{s}"),
+            small_digits,
+            queue=queue,
+        ).start()
+        for s in (1, 2)
+    )
+    wait_for(
+        lambda: len(first.snapshot().loss_steps) >= 20 and len(second.snapshot().loss_steps) >= 20
+    )
     assert first.snapshot().status == second.snapshot().status == "running"
     assert queue.turns.state()["handovers"] >= 2  # they took turns
     for job in (first, second):
@@ -59,8 +65,7 @@ def test_a_lone_job_never_waits_for_a_turn(small_digits):
 
 def test_identical_specs_train_once_and_each_gets_a_bit_identical_copy(small_digits):
     queue = JobQueue(4)
-    jobs = [LocalJob(_spec(f"student-{n}"), small_digits, queue=queue).start()
-            for n in range(3)]
+    jobs = [LocalJob(_spec(f"student-{n}"), small_digits, queue=queue).start() for n in range(3)]
     assert len(queue.trainings) == 1  # one computation for three students
     wait_for(lambda: jobs[0].snapshot().loss_steps)
     assert jobs[0].snapshot().shared_with == 2
@@ -86,8 +91,7 @@ def test_identical_presses_at_the_same_moment_meet_on_one_training(small_digits)
 
     def press(n: int) -> None:
         barrier.wait()
-        jobs.append(LocalJob(_spec(f"student-{n}", epochs=50), small_digits,
-                             queue=queue).start())
+        jobs.append(LocalJob(_spec(f"student-{n}", epochs=50), small_digits, queue=queue).start())
 
     threads = [threading.Thread(target=press, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -105,8 +109,12 @@ def test_identical_presses_at_the_same_moment_meet_on_one_training(small_digits)
 
 def test_a_shared_run_stops_when_its_last_follower_does(small_digits):
     queue = JobQueue(4)
-    jobs = [LocalJob(JobSpec("standard", {}, LONG, "digits-small", owner=f"s{n}"),
-                     small_digits, queue=queue).start() for n in range(3)]
+    jobs = [
+        LocalJob(
+            JobSpec("standard", {}, LONG, "digits-small", owner=f"s{n}"), small_digits, queue=queue
+        ).start()
+        for n in range(3)
+    ]
     wait_for(lambda: len(jobs[0].snapshot().loss_steps) >= 3)
     jobs[0].stop()  # detaches: its run ends with the weights of that moment
     first = jobs[0].wait(timeout=30)
@@ -133,8 +141,10 @@ def test_one_of_two_sharing_jobs_diverges_alone(small_digits):
 
 def test_thirty_identical_presses_of_one_session_stay_one_computation(small_digits):
     queue = JobQueue(4, max_waiting_per_owner=1, running_per_owner=1)
-    jobs = [LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
-            for _ in range(30)]
+    jobs = [
+        LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
+        for _ in range(30)
+    ]
     assert len(queue.trainings) == 1
     wait_for(lambda: queue.state()["running"] == 1)
     assert queue.state() == {"running": 1, "waiting": 0, "max_running": 4}
@@ -150,9 +160,12 @@ class _Dummy:
 def _acquire_in_thread(queue: JobQueue, job, owner: str, need: int, results: dict) -> None:
     stop = threading.Event()
     results[job] = stop
-    threading.Thread(target=lambda: results.__setitem__(
-        (job, "result"), queue.acquire(job, stop, lambda _: None, owner, need)),
-        daemon=True).start()
+    threading.Thread(
+        target=lambda: results.__setitem__(
+            (job, "result"), queue.acquire(job, stop, lambda _: None, owner, need)
+        ),
+        daemon=True,
+    ).start()
 
 
 def test_admission_counts_every_resident_job_and_one_running_job_per_owner():
@@ -168,8 +181,11 @@ def test_admission_counts_every_resident_job_and_one_running_job_per_owner():
     time.sleep(0.3)
     assert (b, "result") not in results and (c, "result") not in results
     queue.release(a)
-    wait_for(lambda: results.get((b, "result")) == "admitted"
-              and results.get((c, "result")) == "admitted")  # 60 + 30 + 10 = 100
+    wait_for(
+        lambda: (
+            results.get((b, "result")) == "admitted" and results.get((c, "result")) == "admitted"
+        )
+    )  # 60 + 30 + 10 = 100
 
 
 def test_turns_count_only_the_time_a_member_computes():
@@ -206,8 +222,9 @@ def test_two_tabs_of_one_browser_are_not_counted_as_another_student(small_digits
     queue = JobQueue(4)
     spec = JobSpec("standard", {}, LONG, "digits-small", owner="one-browser")
     tabs = [LocalJob(spec, small_digits, queue=queue).start() for _ in range(2)]
-    other = LocalJob(JobSpec(**{**spec.__dict__, "owner": "another"}), small_digits,
-                     queue=queue).start()
+    other = LocalJob(
+        JobSpec(**{**spec.__dict__, "owner": "another"}), small_digits, queue=queue
+    ).start()
     assert len(queue.trainings) == 1
     wait_for(lambda: tabs[0].snapshot().loss_steps)
     assert [tab.snapshot().shared_with for tab in tabs] == [1, 1]

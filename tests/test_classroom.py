@@ -32,6 +32,7 @@ def refused(key: str, call, *args, **kwargs) -> Problem:
 
 # ---------------------------------------------------------------- codes and keys
 
+
 def test_a_class_has_a_short_code_without_look_alikes_and_a_secret_key():
     teacher = teachers.create_class()
     assert len(teacher.code) == 6 and not set(teacher.code) & set("0O1Il")
@@ -57,8 +58,13 @@ def test_teacher_actions_need_the_key():
     for key in ("wrong", "", None, teacher.key[:-1]):
         refused("class_not_teacher", classes.update, teacher.code, key, show_others=True)
         refused("class_not_teacher", classes.close_class, teacher.code, key)
-        refused("class_not_teacher", challenges.set_challenge, teacher.code, key,
-                challenges.new_challenge("test_error"))
+        refused(
+            "class_not_teacher",
+            challenges.set_challenge,
+            teacher.code,
+            key,
+            challenges.new_challenge("test_error"),
+        )
         refused("class_not_teacher", challenges.close_challenge, teacher.code, key)
         refused("class_not_teacher", space.export_run, teacher.code, key, "r1", "me")
     assert not classes.info(teacher.code)["show_others"]
@@ -69,16 +75,25 @@ def test_teacher_actions_need_the_key():
 
 # ---------------------------------------------------------------- nicknames and limits
 
+
 @pytest.mark.parametrize("name", ["João", "  Ana Lu  ", "x", "m-1_2.3", "Zoë 7", "李雷"])
 def test_nicknames_of_letters_digits_and_a_few_marks_are_accepted(name):
     assert check_nickname(name) == name.strip()
 
 
-@pytest.mark.parametrize("name, key", [
-    ("", "nickname_empty"), ("   ", "nickname_empty"), ("a" * 25, "nickname_long"),
-    ("<b>Ana</b>", "nickname_chars"), ("Ana\x07", "nickname_invisible"),
-    ("a/b", "nickname_chars"), ("Ana\u202e", "nickname_invisible"),
-    ("[x](http://e.vil)", "nickname_chars")])
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("", "nickname_empty"),
+        ("   ", "nickname_empty"),
+        ("a" * 25, "nickname_long"),
+        ("<b>Ana</b>", "nickname_chars"),
+        ("Ana\x07", "nickname_invisible"),
+        ("a/b", "nickname_chars"),
+        ("Ana\u202e", "nickname_invisible"),
+        ("[x](http://e.vil)", "nickname_chars"),
+    ],
+)
 def test_markup_control_characters_and_bad_lengths_are_refused(name, key):
     error = refused(key, check_nickname, name)
     assert "\x07" not in str(error) and "\u202e" not in str(error)
@@ -125,10 +140,14 @@ def test_limits_on_classes_and_students(monkeypatch):
     refused("class_full", join, code, "c")
 
 
-@pytest.mark.parametrize("name, value, call", [
-    (classes.CLASSES_ENV, "twenty", teachers.create_class),
-    (classes.STUDENTS_ENV, "2.5", classes.max_students),
-    (classes.IDLE_ENV, "6h", classes.idle_seconds)])
+@pytest.mark.parametrize(
+    "name, value, call",
+    [
+        (classes.CLASSES_ENV, "twenty", teachers.create_class),
+        (classes.STUDENTS_ENV, "2.5", classes.max_students),
+        (classes.IDLE_ENV, "6h", classes.idle_seconds),
+    ],
+)
 def test_a_bad_limit_is_refused_by_its_name(monkeypatch, name, value, call):
     monkeypatch.setenv(name, value)  # not silently the default: the server says what is wrong
     with pytest.raises(ValueError, match=f"{name}='{value}' is not a"):
@@ -157,6 +176,7 @@ def test_an_idle_class_ends_and_its_records_go_with_it(monkeypatch):
 
 # ---------------------------------------------------------------- runs on the board
 
+
 class FakeJob:
     """The public Job interface, driven by the test: a run that trains, then finishes."""
 
@@ -173,11 +193,19 @@ class FakeJob:
 
     def finish(self, dataset) -> None:
         x = dataset.x_test[:8]
-        self.state = JobSnapshot(status="done", phase="done", epoch=1, epochs=1, progress=1.0,
-                                 loss_steps=[1, 2], loss_terms={"loss": [90.0, 80.0]},
-                                 epoch_metrics=[{"epoch": 1, "val_sse_per_image": 30.0}],
-                                 test_metrics={"test_sse_per_image": 31.0},
-                                 preview_inputs=x, preview_outputs=self.model(x).detach())
+        self.state = JobSnapshot(
+            status="done",
+            phase="done",
+            epoch=1,
+            epochs=1,
+            progress=1.0,
+            loss_steps=[1, 2],
+            loss_terms={"loss": [90.0, 80.0]},
+            epoch_metrics=[{"epoch": 1, "val_sse_per_image": 30.0}],
+            test_metrics={"test_sse_per_image": 31.0},
+            preview_inputs=x,
+            preview_outputs=self.model(x).detach(),
+        )
 
 
 def test_the_publisher_writes_live_and_final_records(small_digits):
@@ -195,10 +223,15 @@ def test_the_publisher_writes_live_and_final_records(small_digits):
     assert record["final"] and record["status"] == "done" and record["test_error"] == 31.0
     assert record["preview_png"].startswith(b"\x89PNG")
     metrics = record["metrics"]
-    assert set(metrics) >= {"sse_per_image", "near_zero_share", "jacobian_norm",
-                            "probe_accuracy", "parameters", "noise"}
-    assert set(metrics["noise"]["masking"]) == {str(level) for level in
-                                                challenges.NOISE_LEVELS}
+    assert set(metrics) >= {
+        "sse_per_image",
+        "near_zero_share",
+        "jacobian_norm",
+        "probe_accuracy",
+        "parameters",
+        "noise",
+    }
+    assert set(metrics["noise"]["masking"]) == {str(level) for level in challenges.NOISE_LEVELS}
     verdict = record["verdict"]  # the sparse lesson, this run against the zoo's standard
     assert verdict["lesson"] == "sparse" and isinstance(verdict["holds"], bool)
     assert verdict["holds"] or "no_pressure:sparse" in verdict["reasons"]
@@ -218,8 +251,7 @@ def test_students_see_their_own_runs_unless_the_teacher_shows_all(small_digits):
             publisher.publish(code, name, f"{code}-{name}", FakeJob())
     mine, _ = room.visible(first.code, "Ana")
     assert [r["nickname"] for r in mine] == ["Ana"]
-    assert {r["nickname"] for r in room.visible(first.code, None, first.key)[0]} == \
-        {"Ana", "Bia"}
+    assert {r["nickname"] for r in room.visible(first.code, None, first.key)[0]} == {"Ana", "Bia"}
     classes.update(first.code, first.key, show_others=True)
     shown = {r["nickname"] for r in room.visible(first.code, "Ana")[0]}
     assert shown == {"Ana", "Bia"}  # never the other class's Caio
@@ -231,31 +263,67 @@ def test_students_see_their_own_runs_unless_the_teacher_shows_all(small_digits):
 
 # ---------------------------------------------------------------- challenges
 
-def record(run_id, variant="standard", error=30.0, code=32, epochs=1, parameters=50_000,
-           status="done", dataset="mnist"):
-    return {"run_id": run_id, "nickname": run_id, "variant": variant, "code_size": code,
-            "dataset": dataset,
-            "epochs": epochs, "parameters": parameters, "status": status,
-            "metrics": None if status != "done" else {
-                "sse_per_image": error, "near_zero_share": error / 100, "parameters": parameters,
-                "noise": {"gaussian": {"0.3": error + 5}}}}
+
+def record(
+    run_id,
+    variant="standard",
+    error=30.0,
+    code=32,
+    epochs=1,
+    parameters=50_000,
+    status="done",
+    dataset="mnist",
+):
+    return {
+        "run_id": run_id,
+        "nickname": run_id,
+        "variant": variant,
+        "code_size": code,
+        "dataset": dataset,
+        "epochs": epochs,
+        "parameters": parameters,
+        "status": status,
+        "metrics": None
+        if status != "done"
+        else {
+            "sse_per_image": error,
+            "near_zero_share": error / 100,
+            "parameters": parameters,
+            "noise": {"gaussian": {"0.3": error + 5}},
+        },
+    }
 
 
 def test_a_challenge_ranks_eligible_runs_and_says_what_others_break():
-    challenge = challenges.new_challenge("test_error", variants=["standard", "sparse"], max_code=32,
-                                max_epochs=3)
-    rows = challenges.leaderboard([
-        record("a", error=20), record("b", error=10), record("c", variant="vae", error=5),
-        record("d", code=64, error=1), record("e", status="running"),
-        record("f", epochs=9, code=128, error=2)], challenge)
+    challenge = challenges.new_challenge(
+        "test_error", variants=["standard", "sparse"], max_code=32, max_epochs=3
+    )
+    rows = challenges.leaderboard(
+        [
+            record("a", error=20),
+            record("b", error=10),
+            record("c", variant="vae", error=5),
+            record("d", code=64, error=1),
+            record("e", status="running"),
+            record("f", epochs=9, code=128, error=2),
+        ],
+        challenge,
+    )
     assert [(r["run_id"], r["rank"], r["state"]) for r in rows] == [
-        ("b", 1, "ranked"), ("a", 2, "ranked"), ("e", None, "waiting"),
-        ("c", None, "ineligible"), ("d", None, "ineligible"), ("f", None, "ineligible")]
-    assert rows[3]["broken"] == [{"constraint": "variants", "value": "vae",
-                                  "most": "standard, sparse"}]
+        ("b", 1, "ranked"),
+        ("a", 2, "ranked"),
+        ("e", None, "waiting"),
+        ("c", None, "ineligible"),
+        ("d", None, "ineligible"),
+        ("f", None, "ineligible"),
+    ]
+    assert rows[3]["broken"] == [
+        {"constraint": "variants", "value": "vae", "most": "standard, sparse"}
+    ]
     assert [b["constraint"] for b in rows[5]["broken"]] == ["max_code", "max_epochs"]
-    sparsest = challenges.leaderboard([record("a", error=20), record("b", error=10)],
-                                      challenges.new_challenge("sparsity"))
+    sparsest = challenges.leaderboard(
+        [record("a", error=20), record("b", error=10)], challenges.new_challenge("sparsity")
+    )
     assert [r["run_id"] for r in sparsest] == ["a", "b"]  # higher is better
     noisy = challenges.new_challenge("noise", noise_kind="gaussian", noise_level=0.3)
     assert challenges.measure_of(record("a", error=20), noisy) == 25
@@ -275,9 +343,11 @@ def test_closing_a_challenge_keeps_the_winners(small_digits):
         publisher.publish(teacher.code, name, name, job, dataset=small_digits)
         job.finish(small_digits)
     assert publisher.flush(timeout=180)
-    challenges.set_challenge(teacher.code, teacher.key,
-                             challenges.new_challenge("parameters", max_code=32,
-                                                      dataset="digits"))
+    challenges.set_challenge(
+        teacher.code,
+        teacher.key,
+        challenges.new_challenge("parameters", max_code=32, dataset="digits"),
+    )
     closed = challenges.close_challenge(teacher.code, teacher.key)
     assert closed["closed"] and closed["winners"] == ["Ana", "Bia"]
     assert classes.info(teacher.code)["challenge"]["winners"] == ["Ana", "Bia"]
@@ -303,9 +373,14 @@ def test_two_processes_share_one_class(tmp_path):
     teacher = teachers.create_class()
     join(teacher.code, "Ana")
     publisher.publish(teacher.code, "Ana", "here", FakeJob())
-    result = subprocess.run([sys.executable, "-c", OTHER_PROCESS, teacher.code],
-                            capture_output=True, text=True, cwd=ROOT, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, teacher.code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen == {"nickname": "Ana-2", "teacher": False, "board": ["Ana-2"]}
@@ -323,8 +398,11 @@ def test_the_preview_strip_is_small():
 
 def test_a_run_of_the_lesson_s_variant_is_set_beside_the_lesson_s_own_run():
     zoo = store.read_description(ROOT / "assets" / "zoo" / "sparse")
-    run = {"variant": "sparse", "hyperparameters": zoo["hyperparameters"],
-           "train_config": zoo["train_config"]}
+    run = {
+        "variant": "sparse",
+        "hyperparameters": zoo["hyperparameters"],
+        "train_config": zoo["train_config"],
+    }
     lesson = challenges.baseline(run, "sparse")
     assert challenges.changed(run, lesson) == {}
     assert challenges.changed(run)["epochs"] == zoo["train_config"]["epochs"]  # not the default

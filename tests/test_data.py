@@ -107,6 +107,7 @@ def test_download_writes_checked_files_into_the_cache(tmp_path, mnist_dir, monke
     for filename, _ in MNIST.resources:
         content = (mnist_dir / "mnist" / filename).read_bytes()
         import hashlib
+
         resources.append((filename, hashlib.md5(content).hexdigest()))
     monkeypatch.setattr(MNIST, "resources", resources)
 

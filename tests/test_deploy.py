@@ -63,8 +63,9 @@ def _tokens(text: str):
         if match.group(0).startswith("#"):
             continue
         single, double, punctuation, word = match.groups()
-        yield punctuation or (single if single is not None else double if double is not None
-                              else word)
+        yield punctuation or (
+            single if single is not None else double if double is not None else word
+        )
 
 
 def parse(text: str) -> Block:
@@ -94,8 +95,11 @@ def conf() -> Block:
 
 
 def _server(conf: Block, port: str) -> Block:
-    found = [server for server in conf.children("server")
-             if any(listen[0] == port for listen in server.all("listen"))]
+    found = [
+        server
+        for server in conf.children("server")
+        if any(listen[0] == port for listen in server.all("listen"))
+    ]
     assert len(found) == 1, f"one server listening on {port}"
     return found[0]
 
@@ -137,9 +141,13 @@ def test_the_https_server_keeps_every_limit_and_the_websocket(conf):
     assert server.one("proxy_http_version") == ["1.1"]
     assert set(server.one("ssl_protocols")) <= {"TLSv1.2", "TLSv1.3"}
 
-    zones = {arg.split("=")[1].split(":")[0]
-             for name in ("limit_req_zone", "limit_conn_zone")
-             for args in conf.all(name) for arg in args if arg.startswith("zone=")}
+    zones = {
+        arg.split("=")[1].split(":")[0]
+        for name in ("limit_req_zone", "limit_conn_zone")
+        for args in conf.all(name)
+        for arg in args
+        if arg.startswith("zone=")
+    }
     assert {"requests", "uploads", "sockets_per_address", "sockets_total"} <= zones
     assert conf.one("limit_req_status") == ["429"] and conf.one("limit_conn_status") == ["429"]
 
@@ -153,7 +161,8 @@ def test_the_https_server_keeps_every_limit_and_the_websocket(conf):
             assert zone in zones, (path, limit)
     assert ["zone=requests", "burst=200", "nodelay"] in locations["/"].all("limit_req")
     assert ["zone=uploads", "burst=10", "nodelay"] in locations["/_stcore/upload_file"].all(
-        "limit_req")
+        "limit_req"
+    )
 
     stream = locations["/_stcore/stream"]
     assert ["sockets_per_address", "120"] in stream.all("limit_conn")
@@ -181,8 +190,18 @@ def test_the_certificate_comes_from_the_mounted_folder(conf):
     assert key == "/etc/nginx/certs/privkey.pem"
 
 
-LEAKY_VARIABLES = ("$request", "$request_uri", "$args", "$query_string", "$is_args", "$arg_",
-                   "$http_referer", "$http_cookie", "$cookie_", "$request_body")
+LEAKY_VARIABLES = (
+    "$request",
+    "$request_uri",
+    "$args",
+    "$query_string",
+    "$is_args",
+    "$arg_",
+    "$http_referer",
+    "$http_cookie",
+    "$cookie_",
+    "$request_body",
+)
 
 
 def test_the_logs_carry_no_request_line_query_string_or_referer(conf):
@@ -191,9 +210,13 @@ def test_the_logs_carry_no_request_line_query_string_or_referer(conf):
     for name, text in formats.items():
         variables = re.findall(r"\$\w+", text)
         assert "$uri" in variables, name
-        leaks = [v for v in variables
-                 if any(v == leak or (leak.endswith("_") and v.startswith(leak))
-                        for leak in LEAKY_VARIABLES)]
+        leaks = [
+            v
+            for v in variables
+            if any(
+                v == leak or (leak.endswith("_") and v.startswith(leak)) for leak in LEAKY_VARIABLES
+            )
+        ]
         assert not leaks, (name, leaks)
     # nginx's image logs with `combined`-like `main` at the http level: every server replaces
     # it (an access_log at a lower level drops the inherited ones) with one of our formats,
@@ -245,8 +268,10 @@ def test_compose_publishes_https_and_mounts_the_configuration_and_certificates(c
     nginx = _compose()["services"]["nginx"]
     published = {port.rsplit(":", 1)[1]: port.rsplit(":", 1)[0] for port in nginx["ports"]}
     assert published == {"443": "${AE_HTTPS_PORT:-443}", "80": "${AE_HTTP_PORT:-80}"}
-    volumes = {volume.split(":")[-2] if volume.endswith(":ro") else volume.split(":")[-1]: volume
-               for volume in nginx["volumes"]}
+    volumes = {
+        volume.split(":")[-2] if volume.endswith(":ro") else volume.split(":")[-1]: volume
+        for volume in nginx["volumes"]
+    }
     assert volumes["/etc/nginx/conf.d/default.conf"].startswith("./nginx.conf:")
     certificate = https(conf).one("ssl_certificate")[0]
     assert os.path.dirname(certificate) in volumes
@@ -260,8 +285,9 @@ def test_the_nginx_image_runs_the_certificate_script_at_start():
     dockerfile = (DEPLOY / "Dockerfile.nginx").read_text()
     assert re.search(r"^FROM nginx:1\.2[5-9]", dockerfile, re.M), "http2 on; needs nginx 1.25.1+"
     assert re.search(r"apk add .*openssl", dockerfile)
-    copied = re.search(r"^COPY nginx-self-signed\.sh (/docker-entrypoint\.d/\S+\.sh)$",
-                       dockerfile, re.M)
+    copied = re.search(
+        r"^COPY nginx-self-signed\.sh (/docker-entrypoint\.d/\S+\.sh)$", dockerfile, re.M
+    )
     assert copied, "the image's entrypoint runs /docker-entrypoint.d/*.sh before nginx"
     # ... only when executable: the mode comes from the checkout
     assert CERT_SCRIPT.stat().st_mode & stat.S_IXUSR
@@ -274,8 +300,13 @@ needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no o
 
 
 def _run_script(folder: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", str(CERT_SCRIPT)], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "AE_TLS_DIR": str(folder), **env})
+    return subprocess.run(
+        ["sh", str(CERT_SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AE_TLS_DIR": str(folder), **env},
+    )
 
 
 @needs_openssl
@@ -286,8 +317,11 @@ def test_without_a_certificate_a_self_signed_one_is_made_once_and_announced(tmp_
     assert "SELF-SIGNED" in made.stdout and "Fingerprint" in made.stdout
     certificate, key = folder / "fullchain.pem", folder / "privkey.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    names = subprocess.run(["openssl", "x509", "-in", str(certificate), "-noout", "-ext",
-                            "subjectAltName"], capture_output=True, text=True).stdout
+    names = subprocess.run(
+        ["openssl", "x509", "-in", str(certificate), "-noout", "-ext", "subjectAltName"],
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "DNS:class.school.example" in names and "IP Address:192.168.1.10" in names
     assert not list(folder.glob("*.new"))
 
@@ -312,9 +346,12 @@ def test_a_half_provided_certificate_stops_nginx_rather_than_being_replaced(tmp_
 
 NGINX = shutil.which("nginx") or next(
     (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(path, os.X_OK)),
-    None)
-needs_nginx = pytest.mark.skipif(NGINX is None or shutil.which("openssl") is None,
-                                 reason="no nginx binary (apt-get install nginx-light)")
+    None,
+)
+needs_nginx = pytest.mark.skipif(
+    NGINX is None or shutil.which("openssl") is None,
+    reason="no nginx binary (apt-get install nginx-light)",
+)
 
 
 def _nginx_version() -> tuple[int, ...]:
@@ -366,9 +403,12 @@ def _local_copy(tmp_path: Path, upstream: int, http_port: int, https_port: int) 
 @needs_nginx
 def test_nginx_accepts_the_configuration(tmp_path):
     main = _local_copy(tmp_path, _free_port(), _free_port(), _free_port())
-    checked = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main),
-                              "-e", str(tmp_path / "t-error.log")],
-                             capture_output=True, text=True, timeout=60)
+    checked = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(main), "-e", str(tmp_path / "t-error.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert checked.returncode == 0, checked.stderr
 
 
@@ -398,9 +438,21 @@ def test_a_real_nginx_redirects_keeps_tokens_off_plain_http_and_logs_no_query(tm
     threading.Thread(target=replica.serve_forever, daemon=True).start()
     http_port, https_port = _free_port(), _free_port()
     main = _local_copy(tmp_path, replica.server_address[1], http_port, https_port)
-    nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(main), "-e",
-                              str(tmp_path / "run-error.log"), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    nginx = subprocess.Popen(
+        [
+            NGINX,
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(main),
+            "-e",
+            str(tmp_path / "run-error.log"),
+            "-g",
+            "daemon off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -429,8 +481,9 @@ def test_a_real_nginx_redirects_keeps_tokens_off_plain_http_and_logs_no_query(tm
         # HTTPS: the page, no Referer for anything it loads, the token's cookie Secure
         context = ssl.create_default_context(cafile=str(tmp_path / "certs" / "fullchain.pem"))
         context.check_hostname = False  # the certificate names localhost; we dial 127.0.0.1
-        page = urllib.request.urlopen(f"https://127.0.0.1:{https_port}/class?{secret}",
-                                      context=context, timeout=10)
+        page = urllib.request.urlopen(
+            f"https://127.0.0.1:{https_port}/class?{secret}", context=context, timeout=10
+        )
         with page:
             assert page.read() == b"ok"
             assert page.headers["Referrer-Policy"] == "no-referrer"

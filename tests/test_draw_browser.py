@@ -16,8 +16,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 REBUILT = "text=Every autoencoder rebuilds your digit"
 MAP = ".legendtext >> text=your digit"  # the latent map, drawn with its marked point
 # a 7 and a 1, as fractions of the pad's side: (x, y) points of one stroke each
-SEVEN = [(0.2 + 0.55 * i / 10, 0.18) for i in range(11)] + \
-        [(0.75 - 0.3 * i / 12, 0.18 + 0.66 * i / 12) for i in range(1, 13)]
+SEVEN = [(0.2 + 0.55 * i / 10, 0.18) for i in range(11)] + [
+    (0.75 - 0.3 * i / 12, 0.18 + 0.66 * i / 12) for i in range(1, 13)
+]
 ONE = [(0.45 + 0.1 * i / 12, 0.15 + 0.7 * i / 12) for i in range(13)]
 
 

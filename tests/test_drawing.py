@@ -24,14 +24,17 @@ SCRIBBLE = [[(0, y), (PAD, y)] for y in range(0, PAD + 1, 20)]  # the pad covere
 
 def upscaled(image: torch.Tensor) -> np.ndarray:
     """An MNIST digit (1, 28, 28) enlarged 10x to the pad's size, smoothly."""
-    return np.asarray(Image.fromarray(image[0].numpy(), mode="F").resize((PAD, PAD),
-                                                                          Image.Resampling.BILINEAR))
+    return np.asarray(
+        Image.fromarray(image[0].numpy(), mode="F").resize((PAD, PAD), Image.Resampling.BILINEAR)
+    )
 
 
 def centre_of_mass(x: np.ndarray) -> tuple[float, float]:
     mass = x.sum()
-    return (float((x.sum(1) * np.arange(28)).sum() / mass),
-            float((x.sum(0) * np.arange(28)).sum() / mass))
+    return (
+        float((x.sum(1) * np.arange(28)).sum() / mass),
+        float((x.sum(0) * np.arange(28)).sum() / mass),
+    )
 
 
 def ink_box_side(x: np.ndarray) -> int:
@@ -43,11 +46,15 @@ def ink_box_side(x: np.ndarray) -> int:
 def best_shifted_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Correlation of b with a, at the best whole-pixel shift of at most 1 (MNIST's rounding of
     the centre of mass and ours may differ by one pixel)."""
-    return max(np.corrcoef(a.ravel(), np.roll(b, (dy, dx), (0, 1)).ravel())[0, 1]
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    return max(
+        np.corrcoef(a.ravel(), np.roll(b, (dy, dx), (0, 1)).ravel())[0, 1]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
 
 
 # ---------------------------------------------------------------- preprocessing
+
 
 def test_an_mnist_digit_enlarged_to_the_pad_comes_back_as_it_was(mnist):
     originals = mnist.x_test[:100]
@@ -86,23 +93,37 @@ def test_the_default_pen_draws_strokes_as_thick_as_mnist(mnist, strokes, digit):
     assert 0.65 * mnist_ink < ink < 1.35 * mnist_ink, (ink, mnist_ink)
 
 
-@pytest.mark.parametrize(("pixels", "code"), [
-    (np.zeros((PAD, PAD)), "empty"),
-    (drawing.render_strokes(DOT), "dot"),
-    (drawing.render_strokes(SCRIBBLE), "full"),
-    (np.ones((PAD, PAD)), "full"),
-    (drawing.render_strokes(SEVEN), None),
-    (drawing.render_strokes(ONE), None),
-], ids=["empty", "dot", "scribble", "ones", "seven", "one"])
+@pytest.mark.parametrize(
+    ("pixels", "code"),
+    [
+        (np.zeros((PAD, PAD)), "empty"),
+        (drawing.render_strokes(DOT), "dot"),
+        (drawing.render_strokes(SCRIBBLE), "full"),
+        (np.ones((PAD, PAD)), "full"),
+        (drawing.render_strokes(SEVEN), None),
+        (drawing.render_strokes(ONE), None),
+    ],
+    ids=["empty", "dot", "scribble", "ones", "seven", "one"],
+)
 def test_check_names_what_makes_a_drawing_unusable(pixels, code):
     assert drawing.check(pixels) == code
 
 
-@pytest.mark.parametrize("pixels", [
-    np.zeros((PAD, PAD)), np.ones((PAD, PAD)), np.ones((1, 1)), np.zeros((1, 1)),
-    np.eye(40, 300), np.ones((300, 5)), np.full((10, 10), np.nan),
-    np.random.default_rng(0).integers(0, 256, (50, 70, 4), dtype=np.uint8), np.ones(7),
-], ids=["zeros", "ones", "one-pixel", "blank-pixel", "wide", "thin", "nan", "rgba", "1-d"])
+@pytest.mark.parametrize(
+    "pixels",
+    [
+        np.zeros((PAD, PAD)),
+        np.ones((PAD, PAD)),
+        np.ones((1, 1)),
+        np.zeros((1, 1)),
+        np.eye(40, 300),
+        np.ones((300, 5)),
+        np.full((10, 10), np.nan),
+        np.random.default_rng(0).integers(0, 256, (50, 70, 4), dtype=np.uint8),
+        np.ones(7),
+    ],
+    ids=["zeros", "ones", "one-pixel", "blank-pixel", "wide", "thin", "nan", "rgba", "1-d"],
+)
 def test_odd_inputs_never_raise(pixels):
     assert drawing.check(pixels) in (*drawing.PROBLEMS, None)
     x = drawing.to_mnist(pixels)
@@ -111,8 +132,13 @@ def test_odd_inputs_never_raise(pixels):
 
 
 def test_strokes_from_a_browser_are_checked():
-    raw = [[[10, 20], [float("nan"), 3], [500, -4], "x", [True, 1]], "junk", [], [[1, 2, 3]],
-           [[5, 5]] * (drawing.MAX_POINTS + 10)]
+    raw = [
+        [[10, 20], [float("nan"), 3], [500, -4], "x", [True, 1]],
+        "junk",
+        [],
+        [[1, 2, 3]],
+        [[5, 5]] * (drawing.MAX_POINTS + 10),
+    ]
     strokes = drawing.clean_strokes(raw)
     assert strokes[0] == [(10.0, 20.0), (PAD, 0.0)]
     assert strokes[1] == [(1.0, 2.0)]
@@ -122,6 +148,7 @@ def test_strokes_from_a_browser_are_checked():
 
 
 # ---------------------------------------------------------------- what the models make of it
+
 
 @pytest.mark.parametrize("dim", [1, 2, 16])
 def test_the_drawing_lands_on_the_same_pca_map_as_the_latent_page(dim):
@@ -136,8 +163,9 @@ def test_rebuild_and_the_vae_s_nearby_codes():
     x = drawing.to_mnist(drawing.render_strokes(SEVEN))
     noisy = drawing.noisy_copy(x, "masking", 0.5)
     assert not torch.equal(noisy, x) and torch.equal(noisy, drawing.noisy_copy(x, "masking", 0.5))
-    recon, errors = drawing.rebuild(build_model("standard"), torch.cat([x, noisy]),
-                                    torch.cat([x, x]))
+    recon, errors = drawing.rebuild(
+        build_model("standard"), torch.cat([x, noisy]), torch.cat([x, x])
+    )
     assert recon.shape == (2, 1, 28, 28) and errors.shape == (2,) and (errors > 0).all()
     vae = build_model("vae", code_dim=4)
     nearby = drawing.nearby_decodes(vae, x, n=5)
@@ -146,6 +174,7 @@ def test_rebuild_and_the_vae_s_nearby_codes():
 
 
 # ---------------------------------------------------------------- the page
+
 
 @pytest.fixture(autouse=True)
 def _no_umap_warmup(monkeypatch):
@@ -173,20 +202,27 @@ def _browser_language(request, monkeypatch):
     back to the browser's language: make that the language under test."""
     from ui import i18n
 
-    lang = request.node.callspec.params.get("lang", "en") if hasattr(request.node,
-                                                                     "callspec") else "en"
+    lang = (
+        request.node.callspec.params.get("lang", "en")
+        if hasattr(request.node, "callspec")
+        else "en"
+    )
     monkeypatch.setattr(i18n, "browser_language", lambda: lang)
 
 
 def texts(at: AppTest) -> list[str]:
-    return [e.value for kind in (at.info, at.warning, at.caption, at.markdown, at.subheader)
-            for e in kind]
+    return [
+        e.value
+        for kind in (at.info, at.warning, at.caption, at.markdown, at.subheader)
+        for e in kind
+    ]
 
 
 def images_shown(at: AppTest) -> list[tuple[str, str]]:
     """(caption, alt) of every image on the page."""
-    return [(image.caption, image.alt) for element in at.get("image")
-            for image in element.proto.imgs]
+    return [
+        (image.caption, image.alt) for element in at.get("image") for image in element.proto.imgs
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -204,8 +240,11 @@ def test_the_page_asks_for_a_drawing_then_shows_every_view(lang):
     shown_images = images_shown(at)
     assert translate(lang, "draw.input_alt") in [alt for _, alt in shown_images]
     standard = translate(lang, "examples.standard")  # the zoo's example, in the language
-    rebuilt = [caption for caption, alt in shown_images if alt.startswith(
-        translate(lang, "draw.rebuild_alt", name=standard, error="").rstrip())]
+    rebuilt = [
+        caption
+        for caption, alt in shown_images
+        if alt.startswith(translate(lang, "draw.rebuild_alt", name=standard, error="").rstrip())
+    ]
     assert len(rebuilt) == 2 and rebuilt[0].replace("*", "").startswith(f"{standard}  \n")
     assert at.session_state["draw.strokes"] == [[tuple(map(float, p)) for p in s] for s in SEVEN]
 
@@ -219,8 +258,9 @@ def test_a_dot_or_a_scribble_gets_a_clear_message(strokes, problem, lang):
     assert translate(lang, "draw.rebuilds_title") not in texts(at)
 
 
-def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(monkeypatch, tmp_path,
-                                                                       small_digits):
+def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(
+    monkeypatch, tmp_path, small_digits
+):
     from ui.runs.session import Run
 
     monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # a server without the pretrained zoo
@@ -228,8 +268,14 @@ def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(monkeypat
     assert not at.exception, at.exception
     assert [i.value for i in at.info] == [translate("en", "draw.no_runs")]
     torch.manual_seed(0)
-    mine = Run(id="mine", name="mine-1", variant="vae", dataset=small_digits,
-               model=build_model("vae", code_dim=2), train_config={})
+    mine = Run(
+        id="mine",
+        name="mine-1",
+        variant="vae",
+        dataset=small_digits,
+        model=build_model("vae", code_dim=2),
+        train_config={},
+    )
     at = draw_page(SEVEN, session={"runs": {"mine": mine}, "active_run": "mine"})
     assert not at.exception, at.exception
     shown = texts(at)

@@ -49,13 +49,21 @@ print("### project modules: " + ",".join(project))
 
 def texts(language: str) -> dict[str, str]:
     """The script's comments and help texts as the app passes them."""
-    return {key.removeprefix("export.script_"): text for key, text in catalog(language).items()
-            if key.startswith("export.script_")}
+    return {
+        key.removeprefix("export.script_"): text
+        for key, text in catalog(language).items()
+        if key.startswith("export.script_")
+    }
 
 
 def run_record(variant: str, dataset: str = "mnist", **hyperparameters) -> dict:
-    return {"name": f"{variant}-1", "variant": variant, "hyperparameters": hyperparameters,
-            "train_config": dict(SETTINGS), "dataset": dataset}
+    return {
+        "name": f"{variant}-1",
+        "variant": variant,
+        "hyperparameters": hyperparameters,
+        "train_config": dict(SETTINGS),
+        "dataset": dataset,
+    }
 
 
 def parse(output: str) -> dict[str, dict[str, float]]:
@@ -63,8 +71,10 @@ def parse(output: str) -> dict[str, dict[str, float]]:
     results = {}
     for block in output.split("### ")[1:]:
         name, _, body = block.partition("\n")
-        numbers = {key: float(value) for key, value in re.findall(
-            r"^(step 1|epoch 1/1): loss=([\d.]+)", body, re.M)}
+        numbers = {
+            key: float(value)
+            for key, value in re.findall(r"^(step 1|epoch 1/1): loss=([\d.]+)", body, re.M)
+        }
         test = re.search(r"^test_sse_per_image=([\d.]+)", body, re.M)
         results[name] = {**numbers, "test": float(test.group(1)) if test else float("nan")}
     return results
@@ -80,11 +90,22 @@ def test_every_variant_trains_like_the_app(tmp_path, mnist, mnist_dir):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # no way to the project
     env.update(OMP_NUM_THREADS="1")
     script = RUNNER.format(train=TRAIN_IMAGES, test=TEST_IMAGES)
-    process = subprocess.Popen([sys.executable, "-c", script, str(mnist_dir / "mnist"), *paths],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    subset = Dataset("mnist", mnist.x_train[:TRAIN_IMAGES], mnist.x_test[:TEST_IMAGES],
-                     mnist.y_train[:TRAIN_IMAGES], mnist.y_test[:TEST_IMAGES], mnist.classes)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(mnist_dir / "mnist"), *paths],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    subset = Dataset(
+        "mnist",
+        mnist.x_train[:TRAIN_IMAGES],
+        mnist.x_test[:TEST_IMAGES],
+        mnist.y_train[:TRAIN_IMAGES],
+        mnist.y_test[:TEST_IMAGES],
+        mnist.classes,
+    )
     expected = {}
     for variant in MODELS:  # core's trainer meanwhile, on the same subset and settings
         model = build_seeded(variant, HYPERPARAMETERS.get(variant, {}), 0)
@@ -106,18 +127,34 @@ def test_scripts_are_short_plain_pytorch_in_the_session_language(language):
         for dataset in ("mnist", "digits", "upload:my-digits"):
             source = export.script(run_record(variant, dataset), texts(language))
             tree = ast.parse(source)  # valid Python
-            imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                        if isinstance(node, ast.Import) for alias in node.names} | {
-                node.module.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom)}
-            assert imported <= {"argparse", "gzip", "math", "struct", "pathlib", "numpy",
-                                "torch", "torchvision", "sklearn"}, imported
+            imported = {
+                alias.name.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import)
+                for alias in node.names
+            } | {
+                node.module.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom)
+            }
+            assert imported <= {
+                "argparse",
+                "gzip",
+                "math",
+                "struct",
+                "pathlib",
+                "numpy",
+                "torch",
+                "torchvision",
+                "sklearn",
+            }, imported
             # 280 before --help was translated (add_help=False, a formatter for "usage:")
             assert len(source.splitlines()) <= 290, (variant, len(source.splitlines()))
             assert max(len(line) for line in source.splitlines()) <= 100
     hidden = export.script(run_record("contractive", hidden_dim=64, tied=False), texts(language))
-    assert "jacrev" in hidden and "jacrev" not in export.script(run_record("contractive"),
-                                                                texts(language))
+    assert "jacrev" in hidden and "jacrev" not in export.script(
+        run_record("contractive"), texts(language)
+    )
     sparse = export.script(run_record("sparse"), texts(language))
     assert ("# Penalidade L1" in sparse) == (language == "pt")
 
@@ -160,14 +197,21 @@ def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_di
     config = Config(epochs=1, batch_size=128, device="cpu")
     model = build_seeded("standard", {}, 0)
     snapshot = train(model, small_digits, config)
-    folder, _ = store.save_owned_run("mine", model, "owner-1234abcd", dataset="digits",
-                                     train_config=config.__dict__, snapshot=snapshot)
+    folder, _ = store.save_owned_run(
+        "mine",
+        model,
+        "owner-1234abcd",
+        dataset="digits",
+        train_config=config.__dict__,
+        snapshot=snapshot,
+    )
     loaded, description = store.load_run(folder)
     assert description["owner"] == "owner-1234abcd"
     record = {**description, "name": folder.name}
     source = export.script(record, texts("en"))
-    html = report.report_html(record, loaded, small_digits.x_test[:8],
-                              report_labels("en")).decode("utf-8")
+    html = report.report_html(record, loaded, small_digits.x_test[:8], report_labels("en")).decode(
+        "utf-8"
+    )
     assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
     assert html.count("<svg") == 2 and "data:image/png;base64," in html  # all inline
     for text in (source, html):
@@ -177,8 +221,11 @@ def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_di
 
 
 def report_labels(language: str) -> dict[str, str]:
-    return {key.removeprefix("export.report_"): text for key, text in catalog(language).items()
-            if key.startswith("export.report_")}
+    return {
+        key.removeprefix("export.report_"): text
+        for key, text in catalog(language).items()
+        if key.startswith("export.report_")
+    }
 
 
 def test_a_portuguese_script_reads_portuguese_from_its_title_to_its_help(tmp_path):
@@ -187,22 +234,33 @@ def test_a_portuguese_script_reads_portuguese_from_its_title_to_its_help(tmp_pat
     message and exit") translated."""
     from datetime import date
 
-    words = {**texts("pt"), "variant_name": catalog("pt")["variants.sparse.name"],
-             "dataset_name": catalog("pt")["datasets.named_fashion-mnist"]}
+    words = {
+        **texts("pt"),
+        "variant_name": catalog("pt")["variants.sparse.name"],
+        "dataset_name": catalog("pt")["datasets.named_fashion-mnist"],
+    }
     record = {**run_record("sparse", "fashion-mnist"), "name": "esparso-1"}
     source = export.script(record, words, date(2026, 5, 1))
     title = source.splitlines()[0]
-    assert title.startswith('"""Execução esparso-1 do autoencoder esparso, treinada com o '
-                            "Fashion-MNIST"), title
+    assert title.startswith(
+        '"""Execução esparso-1 do autoencoder esparso, treinada com o Fashion-MNIST'
+    ), title
     assert "exportada do Explorador de autoencoders em 01/05/2026." in " ".join(
-        source.split("\n\n")[0].split())
+        source.split("\n\n")[0].split()
+    )
     for wrong in ("fashion-mnist", "sparse", "2026-05-01", "autoencoder explorer", "Esparso"):
         assert wrong not in source.split('"""')[1], wrong
     path = tmp_path / export.file_name(record)
     path.write_text(source, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    shown = subprocess.run([sys.executable, str(path), "--help"], capture_output=True,
-                           text=True, env=env, timeout=120, check=True).stdout
+    shown = subprocess.run(
+        [sys.executable, str(path), "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    ).stdout
     assert shown.startswith("uso: ") and "\nopções:\n" in shown, shown
     assert "mostra esta ajuda e sai" in shown and "--data CAMINHO" in shown
     assert "Treina a execução esparso-1 do autoencoder esparso." in shown
@@ -220,7 +278,8 @@ def test_a_portuguese_report_names_the_data_set_and_dates_itself(small_digits):
     model = build_seeded("deep", {"hidden_sizes": (64, 32)}, 0)
     labels = {**report_labels("pt"), "dataset_digits": "Dígitos (scikit-learn)"}
     record = run_record("deep", "digits", hidden_sizes=(64, 32))
-    page = report.report_html(record, model, small_digits.x_test[:4], labels, "pt",
-                              date(2026, 5, 1)).decode("utf-8")
+    page = report.report_html(
+        record, model, small_digits.x_test[:4], labels, "pt", date(2026, 5, 1)
+    ).decode("utf-8")
     assert "Dígitos (scikit-learn)" in page and ">digits<" not in page
     assert "01/05/2026" in page and "64-32" in page and "64, 32" not in page

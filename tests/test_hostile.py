@@ -16,6 +16,7 @@ HUGE_STACK = [4096] * 300  # 37 GiB of float32 weights if it were ever built
 
 # ---------------------------------------------------------------- model size
 
+
 def test_a_stack_of_300_layers_is_refused_before_it_is_built():
     with pytest.raises(Problem) as refused:
         build_seeded("deep", {"hidden_sizes": HUGE_STACK}, seed=0)
@@ -47,14 +48,17 @@ def test_the_command_line_and_the_job_backend_refuse_alike(capsys, small_digits)
     from core.jobs.backends import start_job
     from core.jobs.spec import JobSpec
 
-    assert main(["train", "--variant", "deep", "--set",
-                 f"hidden_sizes={HUGE_STACK}".replace(" ", "")]) != 0
+    assert (
+        main(["train", "--variant", "deep", "--set", f"hidden_sizes={HUGE_STACK}".replace(" ", "")])
+        != 0
+    )
     assert "at most 8" in capsys.readouterr().err
     with pytest.raises(ModelTooLarge):
         start_job(JobSpec("deep", {"hidden_sizes": (4096,) * 8}), small_digits)
 
 
 # ---------------------------------------------------------------- share links
+
 
 def test_a_link_never_renders_its_values_and_never_builds_a_huge_model(monkeypatch):
     monkeypatch.setenv("AE_UMAP_WARMUP", "0")
@@ -66,8 +70,11 @@ def test_a_link_never_renders_its_values_and_never_builds_a_huge_model(monkeypat
     at.session_state["dataset_name"] = "digits"
     at.run()
     assert not at.exception, at.exception
-    shown = [element.value for kind in ("markdown", "warning", "info", "error", "caption")
-             for element in getattr(at, kind)]
+    shown = [
+        element.value
+        for kind in ("markdown", "warning", "info", "error", "caption")
+        for element in getattr(at, kind)
+    ]
     assert not any("evil" in text or "Session expired" in text for text in shown)
     warning = next(w.value for w in at.warning if "`lang`" in w.value)
     assert "`hp.hidden_sizes`" in warning and "not shown: 1" in warning
@@ -76,6 +83,7 @@ def test_a_link_never_renders_its_values_and_never_builds_a_huge_model(monkeypat
 
 
 # ---------------------------------------------------------------- uploads
+
 
 def _corpus(name: str) -> bytes:
     from tests.make_bad_uploads import FOLDER
@@ -110,10 +118,17 @@ def test_the_pixel_budget_is_a_setting(monkeypatch):
         read_upload(upload, "digits.zip")
 
 
-@pytest.mark.parametrize("name, key", [
-    ("bad-deflate.zip", "upload_archive_corrupt"), ("bad-crc.zip", "upload_archive_corrupt"),
-    ("deflate64.zip", "upload_archive_method"), ("encrypted.zip", "upload_archive_encrypted"),
-    ("truncated.zip", "upload_archive_corrupt"), ("truncated.npz", "upload_archive_corrupt")])
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("bad-deflate.zip", "upload_archive_corrupt"),
+        ("bad-crc.zip", "upload_archive_corrupt"),
+        ("deflate64.zip", "upload_archive_method"),
+        ("encrypted.zip", "upload_archive_encrypted"),
+        ("truncated.zip", "upload_archive_corrupt"),
+        ("truncated.npz", "upload_archive_corrupt"),
+    ],
+)
 def test_every_failure_to_read_an_archive_is_one_clear_refusal(name, key):
     from core.uploads.reading import read_upload
 
@@ -161,6 +176,7 @@ def test_the_sidebar_parses_an_upload_once_and_refuses_a_broken_one(monkeypatch)
 
 # ---------------------------------------------------------------- who is who
 
+
 def test_an_owner_is_the_same_in_every_tab_and_after_a_reload(tmp_path):
     from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 
@@ -180,6 +196,7 @@ def test_an_owner_is_the_same_in_every_tab_and_after_a_reload(tmp_path):
 
 
 # ---------------------------------------------------------------- saved runs
+
 
 @pytest.fixture
 def runs_folder(tmp_path, monkeypatch):
@@ -204,16 +221,18 @@ def test_each_owner_has_a_quota_of_saved_runs(runs_folder, monkeypatch):
         store.save_owned_run("four", model, "someone-else")
 
 
-def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_folder,
-                                                                         monkeypatch):
+def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_folder, monkeypatch):
     import os
     import time
 
     from core.runs import store
 
     model = build_model("standard")
-    checkpoint = store.save_run(store.autosave_dir() / "standard-1-abc", model,
-                                extra={"status": "training", "epoch": 1, "epochs": 3})
+    checkpoint = store.save_run(
+        store.autosave_dir() / "standard-1-abc",
+        model,
+        extra={"status": "training", "epoch": 1, "epochs": 3},
+    )
     (checkpoint / "ballast.bin").write_bytes(bytes(2 * 2**20))
     monkeypatch.setenv("AE_RUNS_MAX_MB", "2")
     with pytest.raises(store.SaveRefused, match="AE_RUNS_MAX_MB"):
@@ -261,6 +280,7 @@ def test_saved_runs_are_listed_without_loading_them_and_downloads_hide_the_owner
 
 # ---------------------------------------------------------------- projections
 
+
 class _SlowWorker:
     """Stands in for the projection process: each request waits until released."""
 
@@ -289,11 +309,14 @@ def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_b
     codes = torch.rand(400, 8)
     busy = service.submit("someone's", codes[:100], "umap", slot=("other", "latent"))
     assert worker.started.wait(10)  # the worker is busy with it
-    sliding = [service.submit(("mine", n), codes[:n], "umap", slot=("me", "latent"))
-               for n in (200, 300, 400)]  # a student slides the point count
+    sliding = [
+        service.submit(("mine", n), codes[:n], "umap", slot=("me", "latent"))
+        for n in (200, 300, 400)
+    ]  # a student slides the point count
     assert [f.cancelled() for f in sliding] == [True, True, False]
-    others = [service.submit(("other", n), codes[:n], "tsne", slot=(n, "latent"))
-              for n in (10, 20, 30)]
+    others = [
+        service.submit(("other", n), codes[:n], "tsne", slot=(n, "latent")) for n in (10, 20, 30)
+    ]
     assert not others[0].done() and not others[1].done()
     with pytest.raises(Problem) as refused:
         others[2].result(timeout=0)
@@ -305,15 +328,20 @@ def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_b
 
 # ---------------------------------------------------------------- what users see
 
+
 def test_a_missing_dataset_tells_the_user_no_folder_and_the_log_the_details(
-        tmp_path, monkeypatch, caplog):
+    tmp_path, monkeypatch, caplog
+):
     from core import data
     from ui.i18n import translate
 
     monkeypatch.delenv("AE_DATA_DIR", raising=False)
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "secret-cache"))
-    monkeypatch.setattr(data.urllib.request, "urlopen", lambda *a, **k: (_ for _ in ()).throw(
-        OSError("mirror.example.org unreachable")))
+    monkeypatch.setattr(
+        data.urllib.request,
+        "urlopen",
+        lambda *a, **k: (_ for _ in ()).throw(OSError("mirror.example.org unreachable")),
+    )
     with pytest.raises(FileNotFoundError) as failed:
         data.load_dataset("kmnist")
     error = failed.value
@@ -338,9 +366,19 @@ def test_a_run_that_cannot_be_written_names_no_server_path(tmp_path, monkeypatch
 
 # ---------------------------------------------------------------- deployment and docs
 
-LIMITS = ("AE_MAX_JOBS", "AE_QUEUED_PER_OWNER", "AE_SESSION_RUNS", "AE_JOB_MEMORY_MB",
-          "AE_JOB_MINUTES", "AE_MAX_PARAMETERS", "AE_UPLOAD_MAX_MEGAPIXELS", "AE_RUNS_MAX_MB",
-          "AE_OWNER_RUNS", "AE_OWNER_MAX_MB", "AE_AUTOSAVE_DAYS")
+LIMITS = (
+    "AE_MAX_JOBS",
+    "AE_QUEUED_PER_OWNER",
+    "AE_SESSION_RUNS",
+    "AE_JOB_MEMORY_MB",
+    "AE_JOB_MINUTES",
+    "AE_MAX_PARAMETERS",
+    "AE_UPLOAD_MAX_MEGAPIXELS",
+    "AE_RUNS_MAX_MB",
+    "AE_OWNER_RUNS",
+    "AE_OWNER_MAX_MB",
+    "AE_AUTOSAVE_DAYS",
+)
 
 
 def test_the_containers_run_unprivileged_with_memory_limits_and_the_class_s_limits():
@@ -352,8 +390,14 @@ def test_the_containers_run_unprivileged_with_memory_limits_and_the_class_s_limi
     services = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())["services"]
     assert all(service.get("mem_limit") for service in services.values()), services
     app = services["app1"]["environment"]
-    assert {"AE_JOB_MEMORY_MB", "AE_JOB_MINUTES", "AE_MAX_PARAMETERS", "AE_OWNER_RUNS",
-            "AE_OWNER_MAX_MB", "AE_UPLOAD_MAX_MEGAPIXELS"} <= set(app)
+    assert {
+        "AE_JOB_MEMORY_MB",
+        "AE_JOB_MINUTES",
+        "AE_MAX_PARAMETERS",
+        "AE_OWNER_RUNS",
+        "AE_OWNER_MAX_MB",
+        "AE_UPLOAD_MAX_MEGAPIXELS",
+    } <= set(app)
 
 
 def test_the_proxy_limits_requests_uploads_and_websockets():
@@ -361,8 +405,11 @@ def test_the_proxy_limits_requests_uploads_and_websockets():
 
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     # the HTTPS server (plain HTTP only redirects: tests/test_deploy.py)
-    https = next(server for server in re.findall(r"^server \{(.*?)^\}", nginx, re.S | re.M)
-                 if re.search(r"^    listen 443 ssl;", server, re.M))
+    https = next(
+        server
+        for server in re.findall(r"^server \{(.*?)^\}", nginx, re.S | re.M)
+        if re.search(r"^    listen 443 ssl;", server, re.M)
+    )
     locations = dict(re.findall(r"location (\S+) \{(.*?)\n    \}", https, re.S))
     assert "limit_req zone=" in locations["/"]
     assert "limit_conn " in locations["/_stcore/stream"]
@@ -371,7 +418,10 @@ def test_the_proxy_limits_requests_uploads_and_websockets():
 
 def test_the_readme_lists_every_limit_with_its_default():
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Serving a class"):readme.index("## Beyond one machine")]
-    rows = {line.split("|")[1].strip(" `"): line for line in section.splitlines()
-            if line.startswith("| `AE_")}
+    section = readme[readme.index("## Serving a class") : readme.index("## Beyond one machine")]
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in section.splitlines()
+        if line.startswith("| `AE_")
+    }
     assert set(LIMITS) <= set(rows), set(LIMITS) - set(rows)

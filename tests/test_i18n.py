@@ -27,32 +27,144 @@ PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', APP.read_text(encoding="utf-8"))
 # Keys whose Portuguese text is the English one, and rightly so: names of number formats and
 # devices, the prior's formula, a diagram's layer abbreviations. Keep this tiny; anything else
 # identical is untranslated.
-SAME_IN_BOTH = {"choices.bfloat16", "choices.float32", "choices.cuda", "choices.mps",
-                "variants.denoising.run_name", "examples.denoising",  # the chapter keeps
-                # "denoising" (glossary)
-                "lessons.vae_bar", "diagrams.conv", "diagrams.deconv"}
+SAME_IN_BOTH = {
+    "choices.bfloat16",
+    "choices.float32",
+    "choices.cuda",
+    "choices.mps",
+    "variants.denoising.run_name",
+    "examples.denoising",  # the chapter keeps
+    # "denoising" (glossary)
+    "lessons.vae_bar",
+    "diagrams.conv",
+    "diagrams.deconv",
+}
 
 # Portuguese function words: the brief's list and a few more. "a", "as", "do" and "no" are
 # English words too, so they alone do not make a sentence Portuguese; any other, or an accented
 # letter, does. A segment of 4+ words with neither is probably English.
-STOP_WORDS = {"de", "o", "a", "do", "da", "e", "em", "um", "uma", "para", "com", "os", "as",
-              "no", "na", "dos", "das", "nos", "nas", "ao", "aos", "pelo", "pela", "por", "que",
-              "se", "ou", "mas", "mais", "seu", "sua", "seus", "suas", "este", "esta", "cada",
-              "todas", "todos", "outras", "outros", "quando", "como", "entre", "sobre", "ele",
-              "ela"}
+STOP_WORDS = {
+    "de",
+    "o",
+    "a",
+    "do",
+    "da",
+    "e",
+    "em",
+    "um",
+    "uma",
+    "para",
+    "com",
+    "os",
+    "as",
+    "no",
+    "na",
+    "dos",
+    "das",
+    "nos",
+    "nas",
+    "ao",
+    "aos",
+    "pelo",
+    "pela",
+    "por",
+    "que",
+    "se",
+    "ou",
+    "mas",
+    "mais",
+    "seu",
+    "sua",
+    "seus",
+    "suas",
+    "este",
+    "esta",
+    "cada",
+    "todas",
+    "todos",
+    "outras",
+    "outros",
+    "quando",
+    "como",
+    "entre",
+    "sobre",
+    "ele",
+    "ela",
+}
 AMBIGUOUS = {"a", "as", "do", "no"}
 PORTUGUESE_LETTERS = set("áàâãéêíóôõúüç")
 # Rendered words that are names, not English: run and file names, libraries, authors.
-NAMES = {"standard", "multilayer", "convolutional", "sparse", "denoising", "contractive",
-         "deep", "vae", "hinton", "salakhutdinov", "rifai", "et", "al", "python", "core", "zoo",
-         "scikit", "learn", "fashion", "kmnist", "mnist", "npz", "zip", "png", "jpeg", "sse",
-         "mse", "bce", "nats", "cuda", "mps", "apple", "tf", "amx", "avx", "bf", "bfloat",
-         "float", "uint", "nan", "pickle", "pytorch", "frobenius", "boltzmann", "bernoulli",
-         "adam", "relu", "sigmoid", "softmax", "pca", "umap", "t-sne", "rbm", "rbms", "kl",
-         "elbo", "gpu", "cpu", "x", "y", "n", "i", "h", "w", "d"}
+NAMES = {
+    "standard",
+    "multilayer",
+    "convolutional",
+    "sparse",
+    "denoising",
+    "contractive",
+    "deep",
+    "vae",
+    "hinton",
+    "salakhutdinov",
+    "rifai",
+    "et",
+    "al",
+    "python",
+    "core",
+    "zoo",
+    "scikit",
+    "learn",
+    "fashion",
+    "kmnist",
+    "mnist",
+    "npz",
+    "zip",
+    "png",
+    "jpeg",
+    "sse",
+    "mse",
+    "bce",
+    "nats",
+    "cuda",
+    "mps",
+    "apple",
+    "tf",
+    "amx",
+    "avx",
+    "bf",
+    "bfloat",
+    "float",
+    "uint",
+    "nan",
+    "pickle",
+    "pytorch",
+    "frobenius",
+    "boltzmann",
+    "bernoulli",
+    "adam",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "pca",
+    "umap",
+    "t-sne",
+    "rbm",
+    "rbms",
+    "kl",
+    "elbo",
+    "gpu",
+    "cpu",
+    "x",
+    "y",
+    "n",
+    "i",
+    "h",
+    "w",
+    "d",
+}
 
 
 # ---------------------------------------------------------------- the catalogs
+
 
 def catalog_file(language: str, name: str) -> dict[str, str]:
     return json.loads((CATALOGS / language / name).read_text(encoding="utf-8"))
@@ -79,8 +191,11 @@ def test_both_languages_have_the_same_files_and_keys():
 
 def test_every_text_has_the_same_fields_in_both_languages():
     en, pt = catalog("en"), catalog("pt")
-    wrong = {key: (sorted(fields(en[key])), sorted(fields(pt[key])))
-             for key in en if key in pt and fields(en[key]) != fields(pt[key])}
+    wrong = {
+        key: (sorted(fields(en[key])), sorted(fields(pt[key])))
+        for key in en
+        if key in pt and fields(en[key]) != fields(pt[key])
+    }
     assert not wrong, wrong
 
 
@@ -111,8 +226,11 @@ def _only_names(text: str) -> bool:
 
 def test_every_portuguese_text_is_translated():
     en, pt = catalog("en"), catalog("pt")
-    untranslated = sorted(key for key in en if pt.get(key) == en[key]
-                          and key not in SAME_IN_BOTH and not _only_names(en[key]))
+    untranslated = sorted(
+        key
+        for key in en
+        if pt.get(key) == en[key] and key not in SAME_IN_BOTH and not _only_names(en[key])
+    )
     assert not untranslated, f"untranslated in Portuguese: {untranslated}"
     stale = sorted(key for key in SAME_IN_BOTH if pt.get(key) != en.get(key))
     assert not stale, f"SAME_IN_BOTH lists keys that now differ: {stale}"
@@ -128,6 +246,7 @@ def test_numbers_are_written_the_language_s_way():
 
 # ---------------------------------------------------------------- core's refusals
 
+
 def test_upload_refusals_are_the_english_catalog_texts():
     from core.uploads.refusals import ACCEPTED, REFUSALS
 
@@ -140,8 +259,10 @@ def test_upload_refusals_are_the_english_catalog_texts():
         assert en[f"problems.upload_{reason}"] == unformatted(text), reason
 
 
-@pytest.mark.parametrize("content, filename", [
-    (b"", "x.npz"), (b"\x80\x04K\x01.", "model.pt"), (b"junk", "a.npz"), (b"hello", "a.txt")])
+@pytest.mark.parametrize(
+    "content, filename",
+    [(b"", "x.npz"), (b"\x80\x04K\x01.", "model.pt"), (b"junk", "a.npz"), (b"hello", "a.txt")],
+)
 def test_an_upload_refusal_reads_the_same_in_english_and_is_translated(content, filename):
     from core.uploads.reading import read_upload
 
@@ -154,18 +275,21 @@ def test_an_upload_refusal_reads_the_same_in_english_and_is_translated(content, 
     assert f"{english} {accepted}" == str(error)
     portuguese = translate("pt", key, **localized(error.fields, "pt"))
     assert portuguese != english and "Aceitos:" in translate(
-        "pt", "problems.upload_accepted", **localized(error.fields, "pt"))
+        "pt", "problems.upload_accepted", **localized(error.fields, "pt")
+    )
 
 
 # ---------------------------------------------------------------- rendering the pages
+
 
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("AE_UMAP_WARMUP", "0")
 
 
-def render(page: str, language: str, session: dict | None = None,
-           upload: tuple[str, bytes] | None = None) -> AppTest:
+def render(
+    page: str, language: str, session: dict | None = None, upload: tuple[str, bytes] | None = None
+) -> AppTest:
     """One page drawn in `language` (the sidebar's choice, set before the first run), sidebar
     included."""
     from streamlit.runtime.pages_manager import PagesManager
@@ -214,8 +338,9 @@ def test_every_page_renders_in_both_languages(page, language):
     area = {"reconstructions": "recon"}.get(Path(page).stem, Path(page).stem)
     assert [title.value for title in at.title] == [translate(language, f"{area}.title")]
     keys = set(catalog("en"))
-    shown = sorted({token for text in at.texts for token in re.split(r"[\s,;()]+", text)
-                    if token in keys})
+    shown = sorted(
+        {token for text in at.texts for token in re.split(r"[\s,;()]+", text) if token in keys}
+    )
     assert not shown, f"catalog keys shown instead of their texts: {shown}"
 
 
@@ -223,8 +348,19 @@ def test_every_page_renders_in_both_languages(page, language):
 
 BAD_NPZ = npz_bytes(images=np.zeros((20, 28, 28), dtype=np.uint8))  # no array named 'x'
 
-TEXT_FIELDS = {"body", "label", "help", "placeholder", "options", "content", "caption", "alt",
-               "text", "value", "default_text"}
+TEXT_FIELDS = {
+    "body",
+    "label",
+    "help",
+    "placeholder",
+    "options",
+    "content",
+    "caption",
+    "alt",
+    "text",
+    "value",
+    "default_text",
+}
 SKIPPED = {"code"}  # the share link's URL, shown as code
 
 
@@ -233,8 +369,11 @@ def _proto_strings(message, path: str = "") -> Iterator[tuple[str, str]]:
 
     for field, value in message.ListFields():
         name = f"{path}.{field.name}"
-        values = value if hasattr(value, "__len__") and not isinstance(
-            value, (str, bytes, Message)) else [value]
+        values = (
+            value
+            if hasattr(value, "__len__") and not isinstance(value, (str, bytes, Message))
+            else [value]
+        )
         for item in values:
             if isinstance(item, Message):
                 yield from _proto_strings(item, name)
@@ -251,8 +390,16 @@ def _chart_strings(node, key: str = "") -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from _chart_strings(value, key)
-    elif isinstance(node, str) and key in ("text", "name", "x", "y", "ticktext", "hovertemplate",
-                                           "label", "title"):
+    elif isinstance(node, str) and key in (
+        "text",
+        "name",
+        "x",
+        "y",
+        "ticktext",
+        "hovertemplate",
+        "label",
+        "title",
+    ):
         yield node
 
 
@@ -286,8 +433,9 @@ def rendered_texts(at: AppTest) -> list[str]:
                 texts.append(value)
         if getattr(node, "type", "") == "dataframe":
             frame = node.value  # its cells; the headers are the column labels above
-            texts += [v for column in frame.columns for v in frame[column].tolist()
-                      if isinstance(v, str)]
+            texts += [
+                v for column in frame.columns for v in frame[column].tolist() if isinstance(v, str)
+            ]
             texts += _display_texts(proto)
     return [text for text in texts if text.strip()]
 
@@ -328,8 +476,11 @@ def _segments(text: str) -> Iterator[str]:
 def _probably_english(text: str) -> list[str]:
     suspects = []
     for segment in _segments(text):
-        words = [w for w in re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", segment)
-                 if w.lower() not in NAMES and w not in ALLOW_LIST]
+        words = [
+            w
+            for w in re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", segment)
+            if w.lower() not in NAMES and w not in ALLOW_LIST
+        ]
         if len(words) < 4:
             continue
         lowered = {w.lower() for w in words}
@@ -351,14 +502,19 @@ def english_on_screen(texts: list[str]) -> list[str]:
     for text in dict.fromkeys(texts):
         if text.lstrip().startswith("<style"):
             continue
-        found += [f"catalog {key}: {text!r}" for fragment, key in fragments.items()
-                  if fragment in text]
-        found += [f"not translated? {segment!r} in {text!r}"
-                  for segment in _probably_english(text)]
-        found += [f"a catalog key instead of its text: {token!r} in {text!r}"
-                  for token in re.split(r"[\s,;()]+", text) if token in keys]
-        found += [f"number written the English way: {number!r} in {text!r}"
-                  for number in ENGLISH_DECIMAL.findall(text)]
+        found += [
+            f"catalog {key}: {text!r}" for fragment, key in fragments.items() if fragment in text
+        ]
+        found += [f"not translated? {segment!r} in {text!r}" for segment in _probably_english(text)]
+        found += [
+            f"a catalog key instead of its text: {token!r} in {text!r}"
+            for token in re.split(r"[\s,;()]+", text)
+            if token in keys
+        ]
+        found += [
+            f"number written the English way: {number!r} in {text!r}"
+            for number in ENGLISH_DECIMAL.findall(text)
+        ]
     return found
 
 
@@ -376,8 +532,9 @@ def test_the_english_checks_catch_english():
 def session_runs(small_digits):
     """A few tiny runs of this session: a live panel, a runs table, a VAE with a 2-D code, a
     model with no prior, and the deep autoencoder's RBM panel."""
-    return {name: session_run(name, small_digits, timeout=120)
-            for name in ("standard", "vae", "deep")}
+    return {
+        name: session_run(name, small_digits, timeout=120) for name in ("standard", "vae", "deep")
+    }
 
 
 def _scenarios(page: str, runs: dict) -> Iterator[tuple[str, dict, tuple | None, bool]]:
@@ -394,8 +551,12 @@ def _scenarios(page: str, runs: dict) -> Iterator[tuple[str, dict, tuple | None,
         for variant in MODELS:
             yield f"variant {variant}", {"train_variant": variant}, None, True
         for name in runs:
-            yield f"run {name}", {"runs": dict(runs), "active_run": name,
-                                  "train_variant": name}, None, True
+            yield (
+                f"run {name}",
+                {"runs": dict(runs), "active_run": name, "train_variant": name},
+                None,
+                True,
+            )
     elif page == "pages/lessons.py":
         for lesson in list(LESSONS)[1:]:
             yield f"lesson {lesson}", {"lesson": lesson}, None, True
@@ -414,8 +575,9 @@ def test_no_zoo_is_explained_in_portuguese(monkeypatch, tmp_path):
         at = render(page, "pt")
         assert not at.exception, at.exception
         found += english_on_screen(at.texts)
-    assert any(translate("pt", "common.no_run") in text
-               for text in render("pages/generate.py", "pt").texts)
+    assert any(
+        translate("pt", "common.no_run") in text for text in render("pages/generate.py", "pt").texts
+    )
     assert not found, "\n".join(found)
 
 
@@ -437,9 +599,10 @@ def test_portuguese_pages_show_no_english(page, session_runs, tmp_path, monkeypa
 
 def test_an_upload_refusal_is_shown_in_the_chosen_language():
     for language, accepted in (("pt", "Aceitos:"), ("en", "Accepted:")):
-        at = render("pages/home.py", language, {"dataset_name": "upload"},
-                    ("mine.npz", BAD_NPZ))
+        at = render("pages/home.py", language, {"dataset_name": "upload"}, ("mine.npz", BAD_NPZ))
         assert not at.exception, at.exception
         errors = [e.value for e in at.error]
-        assert any(translate(language, "problems.upload_no_x", found="images") in e
-                   and accepted in e for e in errors), errors
+        assert any(
+            translate(language, "problems.upload_no_x", found="images") in e and accepted in e
+            for e in errors
+        ), errors

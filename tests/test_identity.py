@@ -84,15 +84,19 @@ def test_a_forged_cookie_carrying_the_token_is_the_only_way_to_become_that_brows
 
     _, mask_hex, masked_hex, stamp = victim_cookie.split("|")
     near_misses = [victim_token[:-1] + bytes([victim_token[-1] ^ 1 << bit]) for bit in range(8)]
-    near_misses += [bytes([victim_token[0] ^ 0x80]) + victim_token[1:], victim_token[::-1],
-                    victim_token + b"\0", victim_token[:15]]
+    near_misses += [
+        bytes([victim_token[0] ^ 0x80]) + victim_token[1:],
+        victim_token[::-1],
+        victim_token + b"\0",
+        victim_token[:15],
+    ]
     attempts = [v2(token) for token in near_misses]
     attempts += [
-        victim[1:],                                           # the owner id, as a plain token
-        v2(binascii.a2b_hex(victim[1:] + "0")),               # ... or as a masked one
+        victim[1:],  # the owner id, as a plain token
+        v2(binascii.a2b_hex(victim[1:] + "0")),  # ... or as a masked one
         victim,
-        f"2|{secrets.token_hex(4)}|{masked_hex}|{stamp}",     # the victim's masked token, new mask
-        f"2|{mask_hex}|{secrets.token_hex(16)}|{stamp}",      # the victim's mask, another token
+        f"2|{secrets.token_hex(4)}|{masked_hex}|{stamp}",  # the victim's masked token, new mask
+        f"2|{mask_hex}|{secrets.token_hex(16)}|{stamp}",  # the victim's mask, another token
     ]
     for attempt in attempts:
         assert identity.browser_owner(attempt, tmp_path) != victim, attempt
@@ -121,29 +125,37 @@ def test_the_owner_id_cannot_be_computed_from_the_token_alone(tmp_path):
     for name in sorted(hashlib.algorithms_guaranteed):
         for data in inputs:
             algorithm = hashlib.new(name, data)
-            digest = (algorithm.hexdigest(64) if name.startswith("shake")
-                      else algorithm.hexdigest())
+            digest = algorithm.hexdigest(64) if name.startswith("shake") else algorithm.hexdigest()
             assert owner not in digest and digest[:31] != owner, name
     # and HMAC under a guessable key (empty, the cookie name, the file name) is not it either
     for key in (b"", identity.XSRF_COOKIE.encode(), identity.SECRET_FILE.encode(), b"\0" * 32):
         assert hmac.new(key, token, hashlib.sha256).hexdigest()[:31] != owner
 
 
-@pytest.mark.parametrize("cookie", [
-    None, "", " ", '""', "2|", "2||||", "2|||",
-    "2|00000000||1700000000",                    # no token at all
-    "2|000000|" + "ab" * 16 + "|1700000000",     # a 3-byte mask
-    "2|0000000000|" + "ab" * 16 + "|1700000000",  # a 5-byte mask
-    "2|zzzzzzzz|" + "ab" * 16 + "|1700000000",   # not hex
-    "2|00000000|" + "zz" * 16 + "|1700000000",
-    "2|00000000|" + "a" * 31 + "|1700000000",    # an odd number of hex digits
-    "2|00000000|" + "ab" * 16,                   # a part missing
-    "ab" * 15,                                   # a version-1 token, too short
-    "a" * 33,                                    # odd hex
-    "x" * 64,                                    # not hex
-    "junk",
-    "3|00000000|" + "ab" * 16 + "|1700000000",   # an unknown version
-])
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        None,
+        "",
+        " ",
+        '""',
+        "2|",
+        "2||||",
+        "2|||",
+        "2|00000000||1700000000",  # no token at all
+        "2|000000|" + "ab" * 16 + "|1700000000",  # a 3-byte mask
+        "2|0000000000|" + "ab" * 16 + "|1700000000",  # a 5-byte mask
+        "2|zzzzzzzz|" + "ab" * 16 + "|1700000000",  # not hex
+        "2|00000000|" + "zz" * 16 + "|1700000000",
+        "2|00000000|" + "a" * 31 + "|1700000000",  # an odd number of hex digits
+        "2|00000000|" + "ab" * 16,  # a part missing
+        "ab" * 15,  # a version-1 token, too short
+        "a" * 33,  # odd hex
+        "x" * 64,  # not hex
+        "junk",
+        "3|00000000|" + "ab" * 16 + "|1700000000",  # an unknown version
+    ],
+)
 def test_a_missing_or_malformed_cookie_is_nobody_never_a_shared_owner(tmp_path, cookie):
     # None makes the app give the session an owner of its own (ui/runs/session.py: a uuid4)
     assert identity.xsrf_token(cookie) is None
@@ -164,7 +176,7 @@ def test_the_secret_is_32_random_bytes_readable_by_the_server_only(tmp_path):
     assert path.read_bytes() == secret and len(secret) == 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert identity.server_secret(second) != secret  # random, not derived from anything
-    assert len(set(secret)) > 8                       # not a constant filler
+    assert len(set(secret)) > 8  # not a constant filler
     assert not [p for p in first.iterdir() if p.name != identity.SECRET_FILE]  # no leftovers
 
 
@@ -204,10 +216,22 @@ def test_replicas_starting_together_on_one_folder_agree(tmp_path):
     cookie = v2(secrets.token_bytes(16))
     start = time.time() + 2  # after every interpreter has started
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    replicas = [subprocess.Popen([sys.executable, "-c", REPLICA, str(tmp_path), str(start),
-                                  v2(identity.xsrf_token(cookie))],
-                                 stdout=subprocess.PIPE, text=True, env=environment)
-                for _ in range(4)]
+    replicas = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                REPLICA,
+                str(tmp_path),
+                str(start),
+                v2(identity.xsrf_token(cookie)),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        for _ in range(4)
+    ]
     owners = {replica.communicate(timeout=60)[0].strip() for replica in replicas}
     assert all(replica.returncode == 0 for replica in replicas)
     assert len(owners) == 1 and owners != {"None"}, owners

@@ -82,10 +82,15 @@ def _private_uses(path: Path, names: set[str]) -> list[str]:
 
 
 def test_no_private_name_is_used_outside_its_module():
-    files = [p for folder in ("core", "ui", "pages", "bench")
-             for p in (ROOT / folder).rglob("*.py")]
+    files = [
+        p for folder in ("core", "ui", "pages", "bench") for p in (ROOT / folder).rglob("*.py")
+    ]
     names = ({p.stem for p in files} | {p.parent.name for p in files}) - {
-        "self", "cls", "__init__", "__main__"}
+        "self",
+        "cls",
+        "__init__",
+        "__main__",
+    }
     found = [hit for path in files for hit in _private_uses(path, names)]
     assert not found
 
@@ -93,16 +98,20 @@ def test_no_private_name_is_used_outside_its_module():
 def test_no_environment_variable_is_read_past_core_settings():
     """Every AE_* setting is read through core.settings (a bad value is named there)."""
     reads = re.compile(r"""os\.environ\[["']AE_\w+["']\](?!\s*=)|(int|float)\(os\.environ""")
-    found = [f"{p.relative_to(ROOT)}" for folder in ("core", "ui", "pages")
-             for p in (ROOT / folder).rglob("*.py")
-             if p.name != "settings.py" and reads.search(p.read_text())]
+    found = [
+        f"{p.relative_to(ROOT)}"
+        for folder in ("core", "ui", "pages")
+        for p in (ROOT / folder).rglob("*.py")
+        if p.name != "settings.py" and reads.search(p.read_text())
+    ]
     assert not found
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess:
     tool = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    return subprocess.run([tool, "--no-cache"], cwd=root, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [tool, "--no-cache"], cwd=root, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_layer_contract_holds_and_fails_on_a_violation(tmp_path):
@@ -112,8 +121,13 @@ def test_the_layer_contract_holds_and_fails_on_a_violation(tmp_path):
     # core.runs.store importing streamlit: both contracts must say so
     copy = tmp_path / "tree"
     skipped = {".git", ".venv", "venv", "runs", "assets", "test-artifacts"}
-    shutil.copytree(ROOT, copy, ignore=lambda folder, names: [
-        n for n in names if n == "__pycache__" or (Path(folder) == ROOT and n in skipped)])
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=lambda folder, names: [
+            n for n in names if n == "__pycache__" or (Path(folder) == ROOT and n in skipped)
+        ],
+    )
     data = copy / "core" / "data.py"
     data.write_text(data.read_text() + "\nfrom core.jobs import spec  # noqa\n")
     store = copy / "core" / "runs" / "store.py"

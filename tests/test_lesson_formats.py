@@ -13,8 +13,10 @@ from core.teaching.lessons import COUNT, SHARE, VALUE, LessonRun, Verdict
 def _runs(*variants: str, **hyperparameters: dict) -> dict[str, LessonRun]:
     torch.manual_seed(0)
     x = torch.rand(64, 1, 28, 28)
-    return {name: LessonRun(build_model(name, **hyperparameters.get(name, {})), x, x,
-                            {"variant": name}) for name in variants}
+    return {
+        name: LessonRun(build_model(name, **hyperparameters.get(name, {})), x, x, {"variant": name})
+        for name in variants
+    }
 
 
 def test_a_number_without_its_own_format_is_a_value_with_two_digits():
@@ -27,15 +29,22 @@ def test_sparse_shares_read_as_percentages():
     runs = _runs("sparse", "standard", standard={"code_dim": 64})
     verdict = lessons.sparse({"sparse": runs["sparse"], "standard-64": runs["standard"]})
     assert {name: verdict.format_of(name) for name in verdict.numbers} == {
-        "share": (SHARE, 0), "reference": (SHARE, 0), "units": (COUNT, 0),
-        "reference_units": (COUNT, 0), "dead": (COUNT, 0), "reference_dead": (COUNT, 0),
-        "share_all": (SHARE, 0), "reference_all": (SHARE, 0)}
+        "share": (SHARE, 0),
+        "reference": (SHARE, 0),
+        "units": (COUNT, 0),
+        "reference_units": (COUNT, 0),
+        "dead": (COUNT, 0),
+        "reference_dead": (COUNT, 0),
+        "share_all": (SHARE, 0),
+        "reference_all": (SHARE, 0),
+    }
 
 
 def test_weights_are_counted_and_errors_keep_two_digits():
     verdict = lessons.convolutional(_runs("convolutional", "multilayer"))
-    assert verdict.format_of("parameters") == verdict.format_of("reference_parameters") == (
-        COUNT, 0)
+    assert (
+        verdict.format_of("parameters") == verdict.format_of("reference_parameters") == (COUNT, 0)
+    )
     assert verdict.format_of("sse") == verdict.format_of("reference") == (VALUE, 2)
 
 

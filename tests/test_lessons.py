@@ -13,17 +13,24 @@ from core.training.loop import TrainConfig, train
 
 
 def _run(model, dataset, variant=None, **description) -> LessonRun:
-    return LessonRun(model, dataset.x_test, dataset.x_train[:500],
-                     {"variant": variant or model.name, **description}, dataset.name)
+    return LessonRun(
+        model,
+        dataset.x_test,
+        dataset.x_train[:500],
+        {"variant": variant or model.name, **description},
+        dataset.name,
+    )
 
 
 @pytest.fixture(scope="module")
 def trained(small_digits):
     """A standard and a sparse autoencoder, a few epochs on the small digits."""
     runs = {}
-    for name, variant, hyper in (("standard", "standard", {}),
-                                 ("standard-64", "standard", {"code_dim": 64}),
-                                 ("sparse", "sparse", {"l1_weight": 2.0})):
+    for name, variant, hyper in (
+        ("standard", "standard", {}),
+        ("standard-64", "standard", {"code_dim": 64}),
+        ("sparse", "sparse", {"l1_weight": 2.0}),
+    ):
         torch.manual_seed(0)
         model = build_model(variant, **hyper)
         train(model, small_digits, TrainConfig(epochs=8, batch_size=64))
@@ -45,9 +52,12 @@ def test_a_penalty_that_kills_the_code_fails_the_sparse_claim_on_live_units(trai
 
 def test_a_contradicting_run_gets_an_honest_verdict_and_reasons(trained, small_digits):
     untrained = build_model("sparse", l1_weight=0.0)  # no penalty and no training
-    runs = {"sparse": _run(untrained, small_digits, hyperparameters={"l1_weight": 0.0},
-                           train_config={"epochs": 1}),
-            "standard-64": _run(trained["standard-64"], small_digits)}
+    runs = {
+        "sparse": _run(
+            untrained, small_digits, hyperparameters={"l1_weight": 0.0}, train_config={"epochs": 1}
+        ),
+        "standard-64": _run(trained["standard-64"], small_digits),
+    }
     verdict = lessons.verdict("sparse", runs)
     if not verdict.holds:
         assert "no_pressure:sparse" in verdict.reasons and "few_epochs" in verdict.reasons
@@ -58,15 +68,23 @@ def test_a_contradicting_run_gets_an_honest_verdict_and_reasons(trained, small_d
 def test_a_reference_without_pressure_by_design_is_no_reason(small_digits):
     """The deep lesson's reference has no pretraining on purpose: only the subject's settings
     are reasons."""
-    subject = _run(build_model("deep", hidden_sizes=(16,), code_dim=4), small_digits,
-                   hyperparameters={"pretrain": True}, train_config={"epochs": 5})
-    reference = _run(build_model("deep", hidden_sizes=(16,), code_dim=4, pretrain=False),
-                     small_digits, hyperparameters={"pretrain": False},
-                     train_config={"epochs": 5})
+    subject = _run(
+        build_model("deep", hidden_sizes=(16,), code_dim=4),
+        small_digits,
+        hyperparameters={"pretrain": True},
+        train_config={"epochs": 5},
+    )
+    reference = _run(
+        build_model("deep", hidden_sizes=(16,), code_dim=4, pretrain=False),
+        small_digits,
+        hyperparameters={"pretrain": False},
+        train_config={"epochs": 5},
+    )
     runs = {"deep": subject, "deep-nopretrain": reference}
     assert "no_pressure:deep" not in lessons.reasons(runs, "deep")
-    assert "no_pressure:deep" in lessons.reasons({"deep": reference, "deep-nopretrain": subject},
-                                                 "deep")
+    assert "no_pressure:deep" in lessons.reasons(
+        {"deep": reference, "deep-nopretrain": subject}, "deep"
+    )
 
 
 def test_the_standard_lesson_trains_on_the_chapter_s_mean_squared_error():
@@ -78,8 +96,16 @@ def test_the_standard_lesson_trains_on_the_chapter_s_mean_squared_error():
 
 
 def test_every_lesson_names_its_runs_and_page():
-    assert list(LESSONS) == ["standard", "multilayer", "convolutional", "sparse", "denoising",
-                             "contractive", "deep", "vae"]
+    assert list(LESSONS) == [
+        "standard",
+        "multilayer",
+        "convolutional",
+        "sparse",
+        "denoising",
+        "contractive",
+        "deep",
+        "vae",
+    ]
     for lesson in LESSONS.values():
         assert lesson.roles and lesson.page
     with pytest.raises(ValueError, match="needs the runs"):
@@ -87,15 +113,15 @@ def test_every_lesson_names_its_runs_and_page():
 
 
 def test_the_standard_lesson_compares_with_pca_of_the_same_size(trained, small_digits):
-    verdict = lessons.verdict("standard", {"standard-mse": _run(trained["standard"],
-                                                                  small_digits)})
+    verdict = lessons.verdict("standard", {"standard-mse": _run(trained["standard"], small_digits)})
     assert verdict.numbers["code_dim"] == 32 and verdict.numbers["pca"] > 0
     assert verdict.holds == (verdict.numbers["sse"] <= verdict.numbers["pca"])
 
 
 def test_reproduce_rows_measure_pca_and_leave_the_unimplemented_blank(small_digits, trained):
-    rows = {row.key: row for row in reproduce.hinton_rows(small_digits,
-                                                           ("std", trained["standard"]))}
+    rows = {
+        row.key: row for row in reproduce.hinton_rows(small_digits, ("std", trained["standard"]))
+    }
     assert rows["pca_30"].published == 13.87 and rows["pca_30"].measured > 0
     assert rows["logistic_pca_30"].measured is None
     assert rows["deep_30"].run == "std" and rows["deep_30"].measured > 0

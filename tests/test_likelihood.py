@@ -103,13 +103,13 @@ def grid_log_likelihood(model, x: torch.Tensor) -> torch.Tensor:
     # every point within e^-20 of its image's peak: what is left out is below e^-10 in all
     alive = coarse[(values > values.max(1, keepdim=True).values - 20).any(0)]
     assert alive.abs().max() < 7.5, "the integrand reaches the grid's edge"
-    fine, log_cell = grid((alive.min(0).values - 0.4).tolist(),
-                          (alive.max(0).values + 0.4).tolist(), 301)
+    fine, log_cell = grid(
+        (alive.min(0).values - 0.4).tolist(), (alive.max(0).values + 0.4).tolist(), 301
+    )
     return torch.logsumexp(log_integrand(model, x, fine), 1) + log_cell
 
 
-def test_many_samples_match_the_integral_over_the_code_plane(tiny_vae, test_images,
-                                                             monkeypatch):
+def test_many_samples_match_the_integral_over_the_code_plane(tiny_vae, test_images, monkeypatch):
     x = test_images[:6]
     exact = -grid_log_likelihood(tiny_vae, x).mean().item()
     # small chunks, so the running log-sum-exp across chunks is what gets tested
@@ -141,8 +141,14 @@ def test_memory_is_bounded_by_chunks(tiny_vae, test_images, monkeypatch):
     rows, decode = [], tiny_vae.decode_logits
     monkeypatch.setattr(tiny_vae, "decode_logits", lambda z: rows.append(len(z)) or decode(z))
     fractions = []
-    vae_nll(tiny_vae, test_images, samples=100, generator=seeded(), batch_size=8,
-            progress=fractions.append)
+    vae_nll(
+        tiny_vae,
+        test_images,
+        samples=100,
+        generator=seeded(),
+        batch_size=8,
+        progress=fractions.append,
+    )
     assert max(rows) <= 256 and sum(rows) == 16 * 100
     assert fractions == [0.5, 1.0]
 

@@ -20,8 +20,9 @@ def test_a_class_of_sessions_at_once(tmp_path):
 
     sessions = int(os.environ.get("AE_LOAD_SESSIONS", "10"))
     # no data folder: every session starts on the bundled digits
-    process, url = start_server(tmp_path, {"AE_DATA_DIR": "", "AE_UMAP_WARMUP": "0",
-                                           "AE_NO_BUNDLED_DATA": "1"})
+    process, url = start_server(
+        tmp_path, {"AE_DATA_DIR": "", "AE_UMAP_WARMUP": "0", "AE_NO_BUNDLED_DATA": "1"}
+    )
     try:
         with sync_playwright() as p:
             browser = launch(p)

@@ -30,14 +30,31 @@ def _table_script(lang: str) -> None:
 
     from ui import locale_numbers
 
-    frame = pd.DataFrame({"run": ["a", None], "size": [8, 16], "sse": [31.256, 1234.5],
-                          "share": [0.125, None], "other": [0.000123, 2.5]})
+    frame = pd.DataFrame(
+        {
+            "run": ["a", None],
+            "size": [8, 16],
+            "sse": [31.256, 1234.5],
+            "share": [0.125, None],
+            "other": [0.000123, 2.5],
+        }
+    )
     st.dataframe(locale_numbers.table(frame, {"sse": 2}, {"share": 1}, lang=lang))
 
 
-@pytest.mark.parametrize("lang, expected", [
-    ("pt", {"sse": ["31,26", "1.234,50"], "share": ["12,5%", ""], "other": ["0,000123", "2,5"]}),
-    ("en", {"sse": ["31.26", "1,234.50"], "share": ["12.5%", ""], "other": ["0.000123", "2.5"]})])
+@pytest.mark.parametrize(
+    "lang, expected",
+    [
+        (
+            "pt",
+            {"sse": ["31,26", "1.234,50"], "share": ["12,5%", ""], "other": ["0,000123", "2,5"]},
+        ),
+        (
+            "en",
+            {"sse": ["31.26", "1,234.50"], "share": ["12.5%", ""], "other": ["0.000123", "2.5"]},
+        ),
+    ],
+)
 def test_a_table_writes_its_numbers_in_the_language_and_keeps_them_numbers(lang, expected):
     at = AppTest.from_function(_table_script, args=(lang,)).run()
     assert not at.exception, at.exception
@@ -54,11 +71,16 @@ def standard_run(small_digits):
     return session_run("standard", small_digits, timeout=120)
 
 
-@pytest.mark.parametrize("lang, decimal, percent", [
-    ("pt", r"^\d+(\.\d{3})*,\d\d$", r"^\d+(,\d)?%$"),
-    ("en", r"^\d+(,\d{3})*\.\d\d$", r"^\d+(\.\d)?%$")])
-def test_the_compare_table_reads_the_language_s_way(standard_run, tmp_path, monkeypatch,
-                                                    lang, decimal, percent):
+@pytest.mark.parametrize(
+    "lang, decimal, percent",
+    [
+        ("pt", r"^\d+(\.\d{3})*,\d\d$", r"^\d+(,\d)?%$"),
+        ("en", r"^\d+(,\d{3})*\.\d\d$", r"^\d+(\.\d)?%$"),
+    ],
+)
+def test_the_compare_table_reads_the_language_s_way(
+    standard_run, tmp_path, monkeypatch, lang, decimal, percent
+):
     monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # this session's run alone: no examples
     monkeypatch.setenv("AE_UMAP_WARMUP", "0")
     at = render("pages/compare.py", lang, {"runs": {"standard": standard_run}})
@@ -71,8 +93,10 @@ def test_the_compare_table_reads_the_language_s_way(standard_run, tmp_path, monk
         assert re.match(percent, text[column][0]), (column, text[column][0])
     assert table.value["sse"].dtype == float  # sorted as numbers, not as text
     columns = json.loads(table.proto.columns)
-    assert not any(columns[c].get("type_config", {}).get("format") for c in (
-        "sse", "jacobian", "noisy", "near_zero", "probe")), columns  # it would win over the text
+    assert not any(
+        columns[c].get("type_config", {}).get("format")
+        for c in ("sse", "jacobian", "noisy", "near_zero", "probe")
+    ), columns  # it would win over the text
 
 
 @pytest.mark.parametrize("lang, expected", [("pt", "localized"), ("en", "%0.2f")])
@@ -84,10 +108,13 @@ def test_a_float_slider_follows_a_portuguese_browser(monkeypatch, lang, expected
     assert at.slider(key="noise.level").value == 0.3
 
 
-@pytest.mark.parametrize("session, browser, localized", [
-    ("pt", "pt", True), ("pt", "en", False), ("en", "pt", False), ("en", "en", False)])
+@pytest.mark.parametrize(
+    "session, browser, localized",
+    [("pt", "pt", True), ("pt", "en", False), ("en", "pt", False), ("en", "en", False)],
+)
 def test_the_browser_writes_numbers_only_where_it_writes_the_session_s_language(
-        monkeypatch, session, browser, localized):
+    monkeypatch, session, browser, localized
+):
     """A slider and the class board's errors (redrawn every 2 s: the Styler only where it must)
     take Streamlit's "localized" preset, which follows the browser, only where that is the
     session's language; an English session keeps Streamlit's point; a Portuguese session in
@@ -114,4 +141,4 @@ def test_the_class_board_s_errors_are_localized_in_a_portuguese_browser(monkeypa
     columns = board._columns()
     for name in ("val_error", "test_error"):
         options = columns[name]["type_config"]
-        assert options["format"] == "localized" and options["step"] == 10 ** -board.ERROR_DIGITS
+        assert options["format"] == "localized" and options["step"] == 10**-board.ERROR_DIGITS

@@ -41,13 +41,14 @@ def test_phases_in_the_catalogs_are_core_s_phases():
 
 
 def test_the_command_line_reads_core_s_english():
-    snapshot = JobSnapshot(phase="pretraining",
-                           phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5})
+    snapshot = JobSnapshot(
+        phase="pretraining", phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5}
+    )
     assert describe_phase(snapshot) == "RBM 1 of 4, epoch 2 of 5"
-    assert describe_phase(JobSnapshot(phase="queued", phase_fields={"ahead": 3})) == \
-        "queued: 3 ahead"
-    assert describe_phase(JobSnapshot(phase="an old run's own words")) == \
-        "an old run's own words"
+    assert (
+        describe_phase(JobSnapshot(phase="queued", phase_fields={"ahead": 3})) == "queued: 3 ahead"
+    )
+    assert describe_phase(JobSnapshot(phase="an old run's own words")) == "an old run's own words"
 
 
 def test_raw_numbers_in_fields_are_written_the_language_s_way():
@@ -66,11 +67,21 @@ def diverged(digits):
     from core.training.loop import TrainConfig, train
 
     torch.manual_seed(0)
-    small = type(digits)("digits-small", digits.x_train[:256], digits.x_test[:64],
-                         digits.y_train[:256], digits.y_test[:64], digits.classes, "subset")
+    small = type(digits)(
+        "digits-small",
+        digits.x_train[:256],
+        digits.x_test[:64],
+        digits.y_train[:256],
+        digits.y_test[:64],
+        digits.classes,
+        "subset",
+    )
     model = build_model("vae")
-    return train(model, small, TrainConfig(epochs=2, lr=100.0, report_interval=0.0,
-                                           batch_size=32)), model, small
+    return (
+        train(model, small, TrainConfig(epochs=2, lr=100.0, report_interval=0.0, batch_size=32)),
+        model,
+        small,
+    )
 
 
 def test_a_divergence_is_a_key_with_raw_numbers(diverged):
@@ -83,8 +94,9 @@ def test_a_divergence_is_a_key_with_raw_numbers(diverged):
 
 def test_a_divergence_reads_in_portuguese(diverged):
     snapshot = diverged[0]
-    text = translate("pt", f"problems.{snapshot.error_key}",
-                     **localized(snapshot.error_fields, "pt"))
+    text = translate(
+        "pt", f"problems.{snapshot.error_key}", **localized(snapshot.error_fields, "pt")
+    )
     assert "taxa de aprendizado menor (agora 100; por exemplo, 10)" in text
     assert not english_on_screen([text]), english_on_screen([text])
     assert "e+" not in text  # 8,92 × 10¹⁶, not Python's 8.92e+16
@@ -106,8 +118,15 @@ class _FakeJob:
 def _page_with(snapshot: JobSnapshot, model, dataset, page: str = "pages/train.py"):
     from ui.runs.session import Run
 
-    run = Run(id="r1", name="vae-1", variant="vae", dataset=dataset, model=model,
-              train_config={}, job=_FakeJob(snapshot))
+    run = Run(
+        id="r1",
+        name="vae-1",
+        variant="vae",
+        dataset=dataset,
+        model=model,
+        train_config={},
+        job=_FakeJob(snapshot),
+    )
     return render(page, "pt", {"runs": {"r1": run}, "active_run": "r1", "train_variant": "vae"})
 
 
@@ -115,22 +134,37 @@ def test_the_train_page_shows_the_divergence_in_portuguese(diverged):
     snapshot, model, dataset = diverged
     at = _page_with(snapshot, model, dataset)
     assert not at.exception, at.exception
-    expected = translate("pt", f"problems.{snapshot.error_key}",
-                         **localized(snapshot.error_fields, "pt"))
+    expected = translate(
+        "pt", f"problems.{snapshot.error_key}", **localized(snapshot.error_fields, "pt")
+    )
     assert expected in [e.value for e in at.error]
     assert not english_on_screen(at.texts), english_on_screen(at.texts)
 
 
 LIVE = {
-    "queued": JobSnapshot(status="queued", phase="queued", phase_fields={"ahead": 2},
-                          queue_position=2, epochs=3),
-    "pretraining": JobSnapshot(status="running", phase="pretraining", epochs=3, progress=0.1,
-                               phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5}),
-    "waiting_for_worker": JobSnapshot(status="queued", phase="waiting_for_worker",
-                                      queue_position=2, epochs=3),
-    "training": JobSnapshot(status="running", phase="training", epoch=2, epochs=3,
-                            phase_fields={"epoch": 2, "epochs": 3}, progress=0.5,
-                            samples_per_second=1234.5, elapsed=12.5),
+    "queued": JobSnapshot(
+        status="queued", phase="queued", phase_fields={"ahead": 2}, queue_position=2, epochs=3
+    ),
+    "pretraining": JobSnapshot(
+        status="running",
+        phase="pretraining",
+        epochs=3,
+        progress=0.1,
+        phase_fields={"stage": 1, "stages": 4, "epoch": 2, "epochs": 5},
+    ),
+    "waiting_for_worker": JobSnapshot(
+        status="queued", phase="waiting_for_worker", queue_position=2, epochs=3
+    ),
+    "training": JobSnapshot(
+        status="running",
+        phase="training",
+        epoch=2,
+        epochs=3,
+        phase_fields={"epoch": 2, "epochs": 3},
+        progress=0.5,
+        samples_per_second=1234.5,
+        elapsed=12.5,
+    ),
 }
 
 
@@ -150,9 +184,15 @@ def test_a_shared_run_says_so_in_the_student_s_language(diverged):
     """Fourteen others pressed Train with the same settings: one computation, and the page
     says so (in Portuguese here)."""
     _, model, dataset = diverged
-    snapshot = JobSnapshot(status="running", phase="training", epoch=1, epochs=3,
-                           phase_fields={"epoch": 1, "epochs": 3}, progress=0.2,
-                           shared_with=14)
+    snapshot = JobSnapshot(
+        status="running",
+        phase="training",
+        epoch=1,
+        epochs=3,
+        phase_fields={"epoch": 1, "epochs": 3},
+        progress=0.2,
+        shared_with=14,
+    )
     at = _page_with(snapshot, model, dataset)
     assert not at.exception, at.exception
     assert translate("pt", "live.shared", others="14") in [i.value for i in at.info]
@@ -160,6 +200,7 @@ def test_a_shared_run_says_so_in_the_student_s_language(diverged):
 
 
 # ---------------------------------------------------------------- wording a test can see
+
 
 def _rejected_forms() -> list[dict[str, str]]:
     """The glossary's list of rejected forms (a JSON block under "Rejected forms")."""
@@ -171,18 +212,29 @@ def _rejected_forms() -> list[dict[str, str]]:
 
 def test_the_glossary_s_rejected_forms_are_caught():
     rules = _rejected_forms()
-    caught = [text for text in ("o Jacobiano do codificador", "Perda no treino",
-                                "lotes de 100", "um modelo treinado à mão", "imagem(ns)")
-              if any(re.search(rule["rejected"], text) for rule in rules)]
+    caught = [
+        text
+        for text in (
+            "o Jacobiano do codificador",
+            "Perda no treino",
+            "lotes de 100",
+            "um modelo treinado à mão",
+            "imagem(ns)",
+        )
+        if any(re.search(rule["rejected"], text) for rule in rules)
+    ]
     assert len(caught) == 5, caught
     assert not any(re.search(rule["rejected"], "imagens do conjunto de treino") for rule in rules)
 
 
 def test_portuguese_uses_the_glossary_s_words():
     rules = _rejected_forms()
-    found = [f"{key}: {match.group(0)!r} (use {rule['use']})"
-             for key, text in catalog("pt").items() for rule in rules  # not in {fields}
-             for match in re.finditer(rule["rejected"], re.sub(r"\{\w+\}", "", text))]
+    found = [
+        f"{key}: {match.group(0)!r} (use {rule['use']})"
+        for key, text in catalog("pt").items()
+        for rule in rules  # not in {fields}
+        for match in re.finditer(rule["rejected"], re.sub(r"\{\w+\}", "", text))
+    ]
     assert not found, "\n".join(found)
 
 
@@ -195,8 +247,13 @@ SOURCES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/**/*.py")])
 
 def _words_from_ids(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    translated = {node.targets[0].id for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                  and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)}
+    translated = {
+        node.targets[0].id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Call)
+    }
     wrong = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "t"):
@@ -204,12 +261,17 @@ def _words_from_ids(path: Path) -> list[str]:
         for keyword in node.keywords:
             value = keyword.value
             ok = isinstance(value, ast.Call | ast.IfExp) or (
-                isinstance(value, ast.Name) and value.id in translated)
-            recased = (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                       and value.func.attr in RECASED)
+                isinstance(value, ast.Name) and value.id in translated
+            )
+            recased = (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr in RECASED
+            )
             if (keyword.arg in WORD_FIELDS and not ok) or recased:
-                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {keyword.arg}="
-                             f"{ast.unparse(value)}")
+                wrong.append(
+                    f"{path.relative_to(ROOT)}:{node.lineno} {keyword.arg}={ast.unparse(value)}"
+                )
     return wrong
 
 
@@ -223,8 +285,10 @@ FORMAT_SPEC = re.compile(r"(?<!=\")\{[^{}:\"']+:[,.]?\d*[,.]?\d*[efg%,]\}")
 
 
 def test_pages_write_numbers_through_number():
-    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-             for path in SOURCES for number, line in
-             enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if FORMAT_SPEC.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in SOURCES
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if FORMAT_SPEC.search(line)
+    ]
     assert not found, "format numbers with ui.i18n.number():\n" + "\n".join(found)

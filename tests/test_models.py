@@ -17,8 +17,16 @@ EXTRA_TERMS = {"sparse": "l1", "contractive": "contractive", "vae": "kl"}
 
 
 def test_registry_has_the_eight_variants():
-    assert VARIANTS == ["standard", "multilayer", "convolutional", "sparse", "denoising",
-                        "contractive", "deep", "vae"]
+    assert VARIANTS == [
+        "standard",
+        "multilayer",
+        "convolutional",
+        "sparse",
+        "denoising",
+        "contractive",
+        "deep",
+        "vae",
+    ]
 
 
 @pytest.mark.parametrize("name", VARIANTS)
@@ -64,12 +72,17 @@ def test_unknown_hyperparameter_is_named():
         build_model("nope")
 
 
-@pytest.mark.parametrize("name, values, field", [
-    ("standard", {"code_dim": 1}, "code_dim"), ("sparse", {"l1_weight": -1.0}, "l1_weight"),
-    ("denoising", {"noise": "fog"}, "noise"), ("vae", {"beta": float("nan")}, "beta"),
-    ("deep", {"hidden_sizes": (100, 0)}, "hidden_sizes"),
-    ("standard", {"code_dim": 2.5}, "code_dim"),
-])
+@pytest.mark.parametrize(
+    "name, values, field",
+    [
+        ("standard", {"code_dim": 1}, "code_dim"),
+        ("sparse", {"l1_weight": -1.0}, "l1_weight"),
+        ("denoising", {"noise": "fog"}, "noise"),
+        ("vae", {"beta": float("nan")}, "beta"),
+        ("deep", {"hidden_sizes": (100, 0)}, "hidden_sizes"),
+        ("standard", {"code_dim": 2.5}, "code_dim"),
+    ],
+)
 def test_out_of_range_hyperparameters_are_refused(name, values, field):
     with pytest.raises(ValueError, match=field):
         build_model(name, **values)
@@ -86,13 +99,19 @@ def test_every_hyperparameter_has_help_and_defaults():
 @pytest.mark.parametrize("hidden_dim", [0, 24])
 def test_contractive_penalty_matches_brute_force_jacobian(activation, hidden_dim):
     torch.manual_seed(1)
-    model = build_model("contractive", code_dim=6, activation=activation, hidden_dim=hidden_dim,
-                        tied=not hidden_dim)
+    model = build_model(
+        "contractive", code_dim=6, activation=activation, hidden_dim=hidden_dim, tied=not hidden_dim
+    )
     model = model.double()
     x = torch.rand(4, 1, 28, 28, dtype=torch.float64)
-    expected = torch.stack([
-        brute_force_jacobian(lambda v: model.encode(v.view(1, 1, 28, 28)).squeeze(0), xi)
-        .pow(2).sum() for xi in x]).mean()
+    expected = torch.stack(
+        [
+            brute_force_jacobian(lambda v: model.encode(v.view(1, 1, 28, 28)).squeeze(0), xi)
+            .pow(2)
+            .sum()
+            for xi in x
+        ]
+    ).mean()
     penalty = model.loss(x)["contractive"]
     assert torch.allclose(penalty, expected, rtol=1e-4), (float(penalty), float(expected))
 
@@ -101,8 +120,11 @@ def test_sparse_training_lowers_mean_activation_against_standard(small_digits):
     means = {}
     for name in ("standard", "sparse"):
         torch.manual_seed(0)
-        model = build_model(name, code_dim=32, l1_weight=1.0) if name == "sparse" else \
-            build_model(name, code_dim=32)
+        model = (
+            build_model(name, code_dim=32, l1_weight=1.0)
+            if name == "sparse"
+            else build_model(name, code_dim=32)
+        )
         train(model, small_digits, TrainConfig(epochs=6, batch_size=64))
         means[name] = encode_all(model, small_digits.x_test).abs().mean().item()
     assert means["sparse"] < 0.5 * means["standard"], means
@@ -114,8 +136,9 @@ def test_rbm_pretraining_lowers_each_rbms_error(small_digits):
     reports = []
     model.pretrain(small_digits.x_train, 32, reports.append, lambda: False)
     errors = [r for r in reports if r["error"] is not None]
-    assert [(r["stage"], r["epoch"]) for r in errors] == [(s, e) for s in (1, 2, 3)
-                                                          for e in (1, 2, 3, 4)]
+    assert [(r["stage"], r["epoch"]) for r in errors] == [
+        (s, e) for s in (1, 2, 3) for e in (1, 2, 3, 4)
+    ]
     for stage in (1, 2, 3):
         curve = [r["error"] for r in errors if r["stage"] == stage]
         assert curve[-1] < curve[0], (stage, curve)
@@ -222,8 +245,9 @@ def _rescale(model, c: float) -> None:
             model.decoder.weight.mul_(c)
 
 
-@pytest.mark.parametrize("name, term, power", [("sparse", "l1", 1), ("contractive",
-                                                                    "contractive", 2)])
+@pytest.mark.parametrize(
+    "name, term, power", [("sparse", "l1", 1), ("contractive", "contractive", 2)]
+)
 def test_tied_weights_stop_the_rescaling_dodge(name, term, power):
     x = torch.rand(16, 1, 28, 28)
     for tied in (False, True):
@@ -236,7 +260,7 @@ def test_tied_weights_stop_the_rescaling_dodge(name, term, power):
             assert (after_out - before_out).abs().max() > 0.01
         else:  # same reconstructions, a penalty 10 (L1) or 100 (squared Jacobian) times smaller
             assert torch.allclose(after_out, before_out, atol=1e-5)
-            assert torch.allclose(after * 10.0 ** power, before, rtol=1e-3)
+            assert torch.allclose(after * 10.0**power, before, rtol=1e-3)
 
 
 def test_tied_decoder_is_the_encoder_transposed_and_saved_once():
@@ -259,8 +283,12 @@ def test_deep_presets_validate_and_build(preset):
     assert model.has_pretraining and model.sizes == [784, 1000, 500, 250, 30]
     if preset == "paper":
         assert paper_preset() == (hyperparameters, train_values)
-        assert (model.config.pretrain_epochs, model.config.rbm_init_scale,
-                model.config.rbm_momentum_epochs, model.config.rbm_batch_size) == (50, 0.1, 5, 100)
+        assert (
+            model.config.pretrain_epochs,
+            model.config.rbm_init_scale,
+            model.config.rbm_momentum_epochs,
+            model.config.rbm_batch_size,
+        ) == (50, 0.1, 5, 100)
     hyperparameters["rbm_lr"] = 9.0  # a copy: the preset itself is untouched
     assert PRESETS[preset]["hyperparameters"]["rbm_lr"] == 0.1
     with pytest.raises(ValueError, match="preset 'nope'"):
@@ -275,8 +303,14 @@ def test_deep_presets_validate_and_build(preset):
 
 def test_rbm_schedule_fields_drive_pretraining(small_digits):
     torch.manual_seed(0)
-    model = build_model("deep", hidden_sizes=(16,), code_dim=4, pretrain_epochs=1,
-                        rbm_batch_size=100, rbm_init_scale=0.1)
+    model = build_model(
+        "deep",
+        hidden_sizes=(16,),
+        code_dim=4,
+        pretrain_epochs=1,
+        rbm_batch_size=100,
+        rbm_init_scale=0.1,
+    )
     reports = []
     model.pretrain(small_digits.x_train, 32, reports.append, lambda: False)
     assert {r["steps"] for r in reports} == {6}  # 512 images in batches of 100, not of 32

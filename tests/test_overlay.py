@@ -46,8 +46,9 @@ def test_compare_overlays_curves_rows_and_what_differs(two_runs):
     assert list(table["run"]) == [two_runs["sparse"].label, two_runs["standard"].label]
     assert {"variant", "seed", "l1_weight", "code_dim"} <= set(table.columns)
     assert "epochs" not in table.columns  # the same in both: not a difference
-    retrain = {p.proto.label: p.proto for p in at.get("page_link")
-               if p.proto.label.startswith("Retrain")}
+    retrain = {
+        p.proto.label: p.proto for p in at.get("page_link") if p.proto.label.startswith("Retrain")
+    }
     assert set(retrain) == {"Retrain sparse-1", "Retrain standard-1"}
     link = retrain["Retrain sparse-1"]
     query = {key: values[0] for key, values in parse_qs(link.query_string).items()}
@@ -74,8 +75,10 @@ def test_a_retrain_link_restores_the_runs_settings_and_seed(two_runs):
 
 @pytest.mark.parametrize("chosen", ["png", "svg"])
 def test_every_chart_downloads_at_projector_size(two_runs, chosen):
-    at = app_at("pages/compare.py", {"runs": dict(two_runs), "active_run": "sparse",
-                                     "figure_format": chosen})
+    at = app_at(
+        "pages/compare.py",
+        {"runs": dict(two_runs), "active_run": "sparse", "figure_format": chosen},
+    )
     at.multiselect[0].set_value(["sparse", "standard"]).run()
     configs = chart_configs(at)
     assert len(configs) >= 5
@@ -107,14 +110,21 @@ def test_train_offers_script_notebook_report_and_row(two_runs, language, monkeyp
     # AppTest reads widgets' labels after the run, outside any session, where t() falls back
     # to the browser's language: make that the language under test (as tests/test_i18n.py does)
     monkeypatch.setattr(i18n, "browser_language", lambda: language)
-    at = app_at("pages/train.py", {"runs": dict(two_runs), "active_run": "sparse",
-                                   "lang": language})
+    at = app_at(
+        "pages/train.py", {"runs": dict(two_runs), "active_run": "sparse", "lang": language}
+    )
     assert not at.exception, at.exception
     labels = {b.proto.label for b in at.get("download_button")}
-    expected = ({"Training script (.py)", "Jupyter notebook (.ipynb)", "Report (.html)",
-                 "PNG for slides"} if language == "en" else
-                {"Script de treinamento (.py)", "Notebook Jupyter (.ipynb)", "Relatório (.html)",
-                 "PNG para slides"})
+    expected = (
+        {"Training script (.py)", "Jupyter notebook (.ipynb)", "Report (.html)", "PNG for slides"}
+        if language == "en"
+        else {
+            "Script de treinamento (.py)",
+            "Notebook Jupyter (.ipynb)",
+            "Relatório (.html)",
+            "PNG para slides",
+        }
+    )
     assert expected <= labels
     assert at.number_input(key="tc.seed").value == 0  # the seed is a training setting now
 
@@ -124,8 +134,9 @@ def test_a_link_carries_booleans_and_layer_sizes():
     [sizes] (before, "True" and "1000,500,250" were refused as not numbers)."""
     from ui.frame import links
 
-    query = links.for_run("deep", {"hidden_sizes": (64, 32), "pretrain": False},
-                          {"epochs": 2, "seed": 3}, "digits")
+    query = links.for_run(
+        "deep", {"hidden_sizes": (64, 32), "pretrain": False}, {"epochs": 2, "seed": 3}, "digits"
+    )
     assert query["hp.hidden_sizes"] == "[64,32]" and query["hp.pretrain"] == "false"
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     for key, value in query.items():

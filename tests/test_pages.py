@@ -8,9 +8,17 @@ from streamlit.testing.v1 import AppTest
 from core.models import MODELS
 from tests.conftest import ROOT, session_run
 
-PAGES = ["pages/home.py", "pages/lessons.py", "pages/train.py", "pages/reconstructions.py",
-         "pages/sparsity.py", "pages/noise.py", "pages/latent.py", "pages/generate.py",
-         "pages/compare.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/lessons.py",
+    "pages/train.py",
+    "pages/reconstructions.py",
+    "pages/sparsity.py",
+    "pages/noise.py",
+    "pages/latent.py",
+    "pages/generate.py",
+    "pages/compare.py",
+]
 
 
 def app_at(page: str, session: dict | None = None) -> AppTest:
@@ -102,8 +110,11 @@ def test_train_page_preset_fills_the_settings_and_fast_restores_them():
 def test_pages_compare_several_runs(page, trained_runs):
     at = app_at(page, {"runs": dict(trained_runs), "active_run": "sparse"})
     picker = at.multiselect[0]
-    picker.set_value(["sparse", "standard", "deep"] if page == "pages/compare.py"
-                     else ["standard", "contractive", "vae"])
+    picker.set_value(
+        ["sparse", "standard", "deep"]
+        if page == "pages/compare.py"
+        else ["standard", "contractive", "vae"]
+    )
     at.run()
     assert not at.exception, at.exception
     if page == "pages/compare.py":

@@ -21,14 +21,27 @@ from tests.test_i18n import PAGES, english_on_screen, render
 from ui.i18n import catalog, translate
 from ui.kit.spreadsheets import csv_bytes
 
-IDS = (*[v for v in MODELS if v not in ("denoising", "vae")],  # both are the chapter's words
-       "mnist", "fashion-mnist", "kmnist", "digits", "code_dim", "l1_weight", "hidden_dim",
-       "hidden_sizes", "lr_schedule", "batch_size", "contractive_weight", "noise_level")
+IDS = (
+    *[v for v in MODELS if v not in ("denoising", "vae")],  # both are the chapter's words
+    "mnist",
+    "fashion-mnist",
+    "kmnist",
+    "digits",
+    "code_dim",
+    "l1_weight",
+    "hidden_dim",
+    "hidden_sizes",
+    "lr_schedule",
+    "batch_size",
+    "contractive_weight",
+    "noise_level",
+)
 INTERNAL_ID = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, IDS)) + r")(?![\w])")
-BROKEN = {"a bare noise adjective": re.compile(r"ruído (?:mascaramento|gaussiana)"),
-          "', ' between decimal-comma numbers": re.compile(
-              r"\d,\d+, (?:[^\W\d]+ ){0,3}-?\d+(?:,\d)?"),
-          "a decimal point": re.compile(r"(?<![\w.,])\d+\.\d{1,2}(?![\w.])")}
+BROKEN = {
+    "a bare noise adjective": re.compile(r"ruído (?:mascaramento|gaussiana)"),
+    "', ' between decimal-comma numbers": re.compile(r"\d,\d+, (?:[^\W\d]+ ){0,3}-?\d+(?:,\d)?"),
+    "a decimal point": re.compile(r"(?<![\w.,])\d+\.\d{1,2}(?![\w.])"),
+}
 
 
 def problems(texts: list[str]) -> list[str]:
@@ -37,8 +50,7 @@ def problems(texts: list[str]) -> list[str]:
         if text.lstrip().startswith("<style"):
             continue
         found += [f"an internal id {m!r} in {text[:160]!r}" for m in INTERNAL_ID.findall(text)]
-        found += [f"{what}: {text[:160]!r}" for what, form in BROKEN.items()
-                  if form.search(text)]
+        found += [f"{what}: {text[:160]!r}" for what, form in BROKEN.items() if form.search(text)]
     return found
 
 
@@ -53,8 +65,9 @@ def runs(small_digits):
     for variant in ("standard", "sparse"):
         run = session_run(variant, small_digits, timeout=120)
         # the app's own data set (the fixture's test-only "digits-small" has no name to show)
-        made[variant] = dataclasses.replace(run, name=pt_name(variant), dataset=dataclasses.replace(
-            run.dataset, name="digits"))
+        made[variant] = dataclasses.replace(
+            run, name=pt_name(variant), dataset=dataclasses.replace(run.dataset, name="digits")
+        )
     return made
 
 
@@ -79,37 +92,70 @@ def test_every_page_in_portuguese_with_finished_runs(page, runs):
 def _script_words(variant: str, dataset: str) -> dict[str, str]:
     """What ui.takehome.downloads passes core for a Portuguese session."""
     pt = catalog("pt")
-    words = {k.removeprefix("export.script_"): v for k, v in pt.items()
-             if k.startswith("export.script_")}
-    return {**words, "variant_name": pt[f"variants.{variant}.name"],
-            "dataset_name": pt[f"datasets.named_{dataset}"]}
+    words = {
+        k.removeprefix("export.script_"): v for k, v in pt.items() if k.startswith("export.script_")
+    }
+    return {
+        **words,
+        "variant_name": pt[f"variants.{variant}.name"],
+        "dataset_name": pt[f"datasets.named_{dataset}"],
+    }
 
 
 def test_the_downloads_in_portuguese(tmp_path, runs, small_digits):
-    record = {"name": pt_name("sparse"), "variant": "sparse", "dataset": "mnist",
-              "hyperparameters": {}, "train_config": {"epochs": 1}}
+    record = {
+        "name": pt_name("sparse"),
+        "variant": "sparse",
+        "dataset": "mnist",
+        "hyperparameters": {},
+        "train_config": {"epochs": 1},
+    }
     source = export.script(record, _script_words("sparse", "mnist"), date(2026, 5, 1))
     head = re.sub(r"\s+", " ", source.split('"""')[1])  # the docstring, unwrapped
     assert "01/05/2026" in head and "Explorador de autoencoders" in head
     path = tmp_path / export.file_name(record)
     path.write_text(source, encoding="utf-8")
-    shown = subprocess.run([sys.executable, str(path), "--help"], capture_output=True,
-                           text=True, timeout=120, check=True).stdout
+    shown = subprocess.run(
+        [sys.executable, str(path), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert shown.startswith("uso:")
-    labels = {k.removeprefix("export.report_"): v for k, v in catalog("pt").items()
-              if k.startswith("export.report_")}
-    labels.update({k.removeprefix("params."): v for k, v in catalog("pt").items()
-                   if k.startswith("params.")})  # as ui.takehome.downloads.report_labels
-    labels.update({"dataset_digits": translate("pt", "datasets.short_digits"),
-                   "variant_sparse": translate("pt", "variants.sparse.title")})
-    page = report.report_html({**record, "dataset": "digits"}, runs["sparse"].model,
-                              small_digits.x_test[:4], labels, "pt", date(2026, 5, 1))
-    page_text = re.sub(r"<svg.*?</svg>|<[^>]+>|data:image/png;base64,\S+", "\n",
-                       page.decode("utf-8"))
+    labels = {
+        k.removeprefix("export.report_"): v
+        for k, v in catalog("pt").items()
+        if k.startswith("export.report_")
+    }
+    labels.update(
+        {k.removeprefix("params."): v for k, v in catalog("pt").items() if k.startswith("params.")}
+    )  # as ui.takehome.downloads.report_labels
+    labels.update(
+        {
+            "dataset_digits": translate("pt", "datasets.short_digits"),
+            "variant_sparse": translate("pt", "variants.sparse.title"),
+        }
+    )
+    page = report.report_html(
+        {**record, "dataset": "digits"},
+        runs["sparse"].model,
+        small_digits.x_test[:4],
+        labels,
+        "pt",
+        date(2026, 5, 1),
+    )
+    page_text = re.sub(
+        r"<svg.*?</svg>|<[^>]+>|data:image/png;base64,\S+", "\n", page.decode("utf-8")
+    )
     import pandas as pd
 
-    table = pd.DataFrame({translate("pt", "compare.col_dataset"): ["MNIST"],
-                          translate("pt", "compare.col_sse"): [28.04]})
+    table = pd.DataFrame(
+        {
+            translate("pt", "compare.col_dataset"): ["MNIST"],
+            translate("pt", "compare.col_sse"): [28.04],
+        }
+    )
     sheet = csv_bytes(table, "pt").decode("utf-8-sig")
     assert ";" in sheet.splitlines()[0] and "28,04" in sheet
     texts = [head, *shown.split("\n\n"), *page_text.split("\n")]

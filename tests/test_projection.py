@@ -44,8 +44,10 @@ def test_the_worker_module_never_imports_torch_and_imports_the_rest_lazily():
 
     from tests.conftest import ROOT
 
-    check = ("import sys, core.science.embedding; "
-             "sys.exit(any(m in sys.modules for m in ('torch', 'umap', 'openTSNE', 'sklearn')))")
+    check = (
+        "import sys, core.science.embedding; "
+        "sys.exit(any(m in sys.modules for m in ('torch', 'umap', 'openTSNE', 'sklearn')))"
+    )
     assert subprocess.run([sys.executable, "-c", check], cwd=ROOT).returncode == 0
 
 
@@ -62,10 +64,15 @@ def test_tsne_keeps_neighbours_and_repeats_for_a_seed():
     assert np.array_equal(points, embedding.tsne_2d(x.numpy(), seed=0))
 
 
-@pytest.mark.parametrize("codes", [np.random.default_rng(0).standard_normal((5, 1)),
-                                   np.ones((20, 4)),  # a collapsed code: no spread at all
-                                   np.random.default_rng(0).standard_normal((40, 60))],
-                         ids=["5-points-1-column", "constant", "60-columns"])
+@pytest.mark.parametrize(
+    "codes",
+    [
+        np.random.default_rng(0).standard_normal((5, 1)),
+        np.ones((20, 4)),  # a collapsed code: no spread at all
+        np.random.default_rng(0).standard_normal((40, 60)),
+    ],
+    ids=["5-points-1-column", "constant", "60-columns"],
+)
 def test_tsne_handles_few_points_one_column_constant_and_wide_codes(codes):
     points = projection.project(torch.from_numpy(codes), "tsne")
     assert points.shape == (len(codes), 2) and np.isfinite(points).all()

@@ -9,8 +9,10 @@ import time
 import pytest
 import torch
 
-ray = pytest.importorskip("ray", reason="ray is not installed: pip install -r "
-                          "requirements-ray.txt to test the Ray backend")
+ray = pytest.importorskip(
+    "ray",
+    reason="ray is not installed: pip install -r requirements-ray.txt to test the Ray backend",
+)
 
 from core.jobs.local import LocalJob, live_checkpoints  # noqa: E402
 from core.jobs.queue import JobQueue  # noqa: E402
@@ -65,8 +67,7 @@ def test_a_job_trains_to_done_with_live_snapshots_and_brings_its_weights_back(cl
     fresh.load_state_dict(job.state_dict())
     fresh.eval()
     with torch.no_grad():  # the worker's own last preview, rebuilt from the weights it sent
-        assert torch.allclose(fresh(snapshot.preview_inputs), snapshot.preview_outputs,
-                              atol=1e-5)
+        assert torch.allclose(fresh(snapshot.preview_inputs), snapshot.preview_outputs, atol=1e-5)
         assert torch.equal(fresh(digits.x_test[:50]), job.model(digits.x_test[:50]))
     losses = snapshot.loss_terms["loss"]
     assert losses[-1] < 0.9 * losses[0]  # it learned (BCE has a floor far above 0)
@@ -77,8 +78,11 @@ def test_a_diverging_job_fails_with_the_local_message(cluster, small_digits):
     remote = ray_backend.start_job(spec, small_digits)  # a subset: sent to the worker
     local = LocalJob(spec, small_digits, queue=JobQueue(1)).start()
     remote_end, local_end = remote.wait(timeout=120), local.wait(timeout=120)
-    assert (remote_end.status, remote_end.phase) == (local_end.status, local_end.phase) \
+    assert (
+        (remote_end.status, remote_end.phase)
+        == (local_end.status, local_end.phase)
         == ("failed", "diverged")
+    )
     for message in (remote_end.error, local_end.error):
         assert "diverged" in message and "lower learning rate" in message
 
@@ -92,8 +96,9 @@ def test_the_pool_stays_warm_and_identical_specs_share_one_host(cluster, digits)
     second = ray_backend.start_job(JobSpec(**{**spec.__dict__, "owner": "b"}))
     assert second.wait(timeout=120).status == "done"
     assert second.placement["pid"] == first.placement["pid"]
-    assert all(torch.equal(first.model.state_dict()[k], v)
-               for k, v in second.model.state_dict().items())  # the same computation
+    assert all(
+        torch.equal(first.model.state_dict()[k], v) for k, v in second.model.state_dict().items()
+    )  # the same computation
 
 
 # about 15 s on an idle 2-core machine (the pool's two hosts start once): in CI
@@ -104,14 +109,21 @@ def test_per_session_queue_stopping_and_a_lost_worker(cluster):
     and loadable, and exactly what the message names."""
     long = TrainConfig(epochs=500, batch_size=32)
     checkpoint = store.autosave_dir() / "lost-run"
-    first = ray_backend.start_job(JobSpec("standard", config=long, dataset="digits",
-                                          owner="alice"))
-    second = ray_backend.start_job(JobSpec("standard", {"code_dim": 16}, long, "digits",
-                                           owner="bob"), checkpoint=checkpoint)
-    waiting = ray_backend.start_job(JobSpec("standard", {"code_dim": 4}, long, "digits",
-                                            owner="alice"))
-    _wait_for(lambda: first.snapshot().loss_steps and second.snapshot().loss_steps
-              and (checkpoint / store.DESCRIPTION).is_file(), 90)
+    first = ray_backend.start_job(JobSpec("standard", config=long, dataset="digits", owner="alice"))
+    second = ray_backend.start_job(
+        JobSpec("standard", {"code_dim": 16}, long, "digits", owner="bob"), checkpoint=checkpoint
+    )
+    waiting = ray_backend.start_job(
+        JobSpec("standard", {"code_dim": 4}, long, "digits", owner="alice")
+    )
+    _wait_for(
+        lambda: (
+            first.snapshot().loss_steps
+            and second.snapshot().loss_steps
+            and (checkpoint / store.DESCRIPTION).is_file()
+        ),
+        90,
+    )
     queued = waiting.snapshot()  # alice runs one job already
     assert queued.status == "queued" and queued.phase in ("queued", "queued_next")
     waiting.stop()
@@ -136,9 +148,11 @@ def test_per_session_queue_stopping_and_a_lost_worker(cluster):
     # what the message names is what the folder and the job hold: the lost worker wrote no
     # epoch after the job read its checkpoint (it writes about twenty a second here)
     assert f"(epoch {description['epoch']})" in end.error
-    assert torch.equal(model.state_dict()["decoder.weight"],
-                       second.model.state_dict()["decoder.weight"])
+    assert torch.equal(
+        model.state_dict()["decoder.weight"], second.model.state_dict()["decoder.weight"]
+    )
 
-    again = ray_backend.start_job(JobSpec("standard", {"code_dim": 16},
-                                          TrainConfig(epochs=1), "digits", owner="bob"))
+    again = ray_backend.start_job(
+        JobSpec("standard", {"code_dim": 16}, TrainConfig(epochs=1), "digits", owner="bob")
+    )
     assert again.wait(timeout=120).status == "done"  # the dead host was replaced

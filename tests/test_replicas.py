@@ -56,17 +56,23 @@ print(json.dumps({"owner": at.session_state["owner"], "saved": str(run.saved_pat
 
 
 def _env(runs) -> dict[str, str]:
-    return {**os.environ, "AE_RUNS_DIR": str(runs), "AE_UMAP_WARMUP": "0",
-            "PYTHONPATH": str(ROOT)}
+    return {**os.environ, "AE_RUNS_DIR": str(runs), "AE_UMAP_WARMUP": "0", "PYTHONPATH": str(ROOT)}
 
 
 @pytest.mark.timeout(300)
 def test_two_app_processes_share_the_runs_folder_and_never_overwrite(tmp_path, monkeypatch):
     runs, start = tmp_path / "runs", tmp_path / "start"
-    replicas = [subprocess.Popen([sys.executable, "-c", REPLICA, str(start),
-                                  str(ROOT / "app.py")], cwd=ROOT, env=_env(runs),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+    replicas = [
+        subprocess.Popen(
+            [sys.executable, "-c", REPLICA, str(start), str(ROOT / "app.py")],
+            cwd=ROOT,
+            env=_env(runs),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     time.sleep(1)
     start.touch()  # both save "class-run" now (each waits for this after its training)
     results = []
@@ -97,12 +103,18 @@ time.sleep(120)
 
 
 @pytest.mark.timeout(120)
-def test_a_checkpoint_another_process_writes_is_not_interrupted_until_it_dies(tmp_path,
-                                                                              monkeypatch):
+def test_a_checkpoint_another_process_writes_is_not_interrupted_until_it_dies(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
     folder = store.autosave_dir() / "standard-1-live"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], cwd=ROOT,
-                              env=_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(folder)],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert store.list_interrupted() == []  # another process is training it
@@ -118,8 +130,12 @@ def test_a_checkpoint_another_process_writes_is_not_interrupted_until_it_dies(tm
 def test_a_lease_from_another_host_holds_until_it_goes_stale(tmp_path, monkeypatch):
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
     folder = store.autosave_dir() / "vae-1-remote"
-    store.save_run(folder, build_model("vae"), dataset="digits",
-                   extra={"status": "training", "epoch": 1, "epochs": 30})
+    store.save_run(
+        folder,
+        build_model("vae"),
+        dataset="digits",
+        extra={"status": "training", "epoch": 1, "epochs": 30},
+    )
     lease = leases.lease_path(folder)
     lease.write_text(json.dumps({"host": socket.gethostname() + "-other", "pid": 1}))
     assert leases.is_held(folder) and store.list_interrupted() == []

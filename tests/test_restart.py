@@ -38,8 +38,11 @@ job.wait()
 @pytest.mark.timeout(120)
 def test_kill_9_mid_training_loses_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
-    process = subprocess.Popen([sys.executable, "-c", TRAINER, str(tmp_path)], cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen(
+        [sys.executable, "-c", TRAINER, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     checkpoint = tmp_path / ".autosave" / "live-run"
     deadline = time.time() + 90
     while time.time() < deadline:  # wait for a few epochs' checkpoints
@@ -87,8 +90,12 @@ def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
     from core.training.loop import TrainConfig
 
     checkpoint = tmp_path / "ckpt"
-    job = LocalJob(JobSpec("standard", config=TrainConfig(epochs=2)), small_digits,
-                      queue=JobQueue(1), checkpoint=checkpoint).start()
+    job = LocalJob(
+        JobSpec("standard", config=TrainConfig(epochs=2)),
+        small_digits,
+        queue=JobQueue(1),
+        checkpoint=checkpoint,
+    ).start()
     assert job.wait(timeout=30).status == "done"
     assert not checkpoint.exists() and checkpoint.resolve() not in live_checkpoints()
 
@@ -96,8 +103,12 @@ def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
 def _checkpoint(name: str, owner: str | None = None):
     """A checkpoint a crash left, as the training wrote it (its owner recorded unless None)."""
     extra = {"status": "training", "epoch": 4, "epochs": 30}
-    return store.save_run(store.autosave_dir() / name, build_model("vae"), dataset="digits",
-                          extra={**extra, **({"owner": owner} if owner else {})})
+    return store.save_run(
+        store.autosave_dir() / name,
+        build_model("vae"),
+        dataset="digits",
+        extra={**extra, **({"owner": owner} if owner else {})},
+    )
 
 
 def test_each_checkpoint_records_the_owner_of_its_job(small_digits, monkeypatch):
@@ -112,11 +123,18 @@ def test_each_checkpoint_records_the_owner_of_its_job(small_digits, monkeypatch)
     def recording(folder, model, **record):
         written.setdefault(folder.name, set()).add(record["extra"].get("owner", "none"))
         return save(folder, model, **record)
+
     monkeypatch.setattr(store, "save_run", recording)
     queue = JobQueue(3)
-    jobs = [LocalJob(JobSpec("standard", config=TrainConfig(epochs=3), owner=owner),
-                     small_digits, queue=queue, checkpoint=store.autosave_dir() / owner).start()
-            for owner in ("browser-a", "browser-b", "cli")]
+    jobs = [
+        LocalJob(
+            JobSpec("standard", config=TrainConfig(epochs=3), owner=owner),
+            small_digits,
+            queue=queue,
+            checkpoint=store.autosave_dir() / owner,
+        ).start()
+        for owner in ("browser-a", "browser-b", "cli")
+    ]
     assert all(job.wait(timeout=60).status == "done" for job in jobs)
     assert written == {"browser-a": {"browser-a"}, "browser-b": {"browser-b"}, "cli": {"none"}}
 
@@ -130,6 +148,7 @@ def test_an_interrupted_run_is_listed_to_its_owner_alone(monkeypatch):
 
     def names(owner):
         return sorted(run["name"] for run in store.list_interrupted(owner))
+
     assert names("browser-a") == ["vae-1-mine"]
     assert names("browser-b") == names("cli") == names("") == []
     assert names(None) == ["vae-1-cli", "vae-1-mine", "vae-1-old"]  # the server's own view
@@ -189,7 +208,8 @@ def test_interrupted_runs_show_in_the_app_to_their_owner(tmp_path, monkeypatch, 
         sessions[owner] = at
     picker = sessions["browser-a"].sidebar.selectbox(key="active_run")
     assert "interrupted:vae-1-abcd" in picker.options or any(
-        "interrupted at epoch 4 of 30" in str(o) for o in picker.options)
+        "interrupted at epoch 4 of 30" in str(o) for o in picker.options
+    )
     assert picker.value == "interrupted:vae-1-abcd"
     other = sessions["browser-b"]
     assert not any("vae-1" in str(o) for o in other.sidebar.selectbox(key="active_run").options)
@@ -199,7 +219,8 @@ def test_interrupted_runs_show_in_the_app_to_their_owner(tmp_path, monkeypatch, 
         at.run()
         assert not at.exception, at.exception
     shown = " ".join(str(e.value) for e in other.markdown) + " ".join(
-        str(e.value) for e in other.caption)
+        str(e.value) for e in other.caption
+    )
     assert "vae-1" not in shown
 
 

@@ -27,6 +27,7 @@ def _finished(code: str, nickname: str, run_id: str, dataset, **hyper) -> None:
 
 # ---------------------------------------------------------------- seats
 
+
 def test_one_browser_holds_one_seat_however_often_it_joins_and_leaves(monkeypatch):
     """Finding 3: 192 join/leave pairs of one browser filled a 200-seat class."""
     monkeypatch.setenv(classes.STUDENTS_ENV, "3")
@@ -43,6 +44,7 @@ def test_one_browser_holds_one_seat_however_often_it_joins_and_leaves(monkeypatc
 
 
 # ---------------------------------------------------------------- opening classes
+
 
 def test_a_browser_opens_a_few_classes_and_idle_ones_stop_counting(monkeypatch):
     """Finding 4: 20 calls by one visitor filled the server's class limit for 6 hours."""
@@ -71,6 +73,7 @@ def test_a_server_open_to_the_internet_asks_for_the_teachers_password(monkeypatc
 
 # ---------------------------------------------------------------- the teacher's browser
 
+
 def test_the_teacher_is_remembered_by_the_browser_and_no_key_is_stored():
     teacher = teachers.create_class(owner="laptop")
     again = teachers.teacher_of("laptop")  # a reload, a new tab, a restarted server
@@ -97,8 +100,8 @@ def test_a_handover_link_works_once_and_for_a_short_time(monkeypatch):
 
 # ---------------------------------------------------------------- moderation
 
-def test_a_removed_student_leaves_the_board_and_cannot_come_back_under_another_name(
-        small_digits):
+
+def test_a_removed_student_leaves_the_board_and_cannot_come_back_under_another_name(small_digits):
     teacher = teachers.create_class(owner="t")
     join(teacher.code, "Ana", owner="browser-a")
     join(teacher.code, "Bia", owner="browser-b")
@@ -152,7 +155,9 @@ def test_hidden_names_leave_only_seat_numbers_for_the_class(small_digits):
     assert settings["hide_names"]
     assert [(r["nickname"], r["seat"]) for r in seen_by_bia] == [(None, 1), ("Bia", 2)]
     assert [r["nickname"] for r in room.visible(teacher.code, None, teacher.key)[0]] == [
-        "Ana", "Bia"]  # the teacher's own list still names them (the UI labels the board)
+        "Ana",
+        "Bia",
+    ]  # the teacher's own list still names them (the UI labels the board)
 
 
 def test_the_board_shows_each_students_latest_runs_and_counts_the_folded_ones(small_digits):
@@ -169,6 +174,7 @@ def test_the_board_shows_each_students_latest_runs_and_counts_the_folded_ones(sm
 
 # ---------------------------------------------------------------- what a class keeps
 
+
 def test_records_per_student_are_bounded_keeping_the_spotlight(small_digits, monkeypatch):
     """Finding 6: every press added a permanent row."""
     monkeypatch.setenv(space.RECORDS_ENV, "3")
@@ -181,8 +187,7 @@ def test_records_per_student_are_bounded_keeping_the_spotlight(small_digits, mon
     assert kept == ["r0", "r4", "r5"]
 
 
-def test_class_weights_stay_within_the_student_class_and_server_bounds(small_digits,
-                                                                         monkeypatch):
+def test_class_weights_stay_within_the_student_class_and_server_bounds(small_digits, monkeypatch):
     """Finding 5: class runs wrote 114 MB past AE_RUNS_MAX_MB=100."""
     monkeypatch.setenv(space.STUDENT_MB_ENV, "2")  # ~0.8 MB of weights per run below
     teacher = teachers.create_class(owner="t")
@@ -190,8 +195,7 @@ def test_class_weights_stay_within_the_student_class_and_server_bounds(small_dig
     classes.update(teacher.code, teacher.key, spotlight="w0")
     for index in (1, 2, 3):
         _finished(teacher.code, "Ana", f"w{index}", small_digits, code_dim=256)
-    held = [r for r in ("w0", "w1", "w2", "w3")
-            if space.weights_folder(teacher.code, r).exists()]
+    held = [r for r in ("w0", "w1", "w2", "w3") if space.weights_folder(teacher.code, r).exists()]
     assert held == ["w0", "w3"]  # the spotlighted run and the newest: 2 MB at most
     assert all(r.get("final") for r in classes.records(teacher.code))  # shown all the same
     monkeypatch.setenv(quotas.RUNS_LIMIT_ENV, "1")  # the server's runs folder, classes too
@@ -222,6 +226,7 @@ def test_the_end_of_runs_is_measured_round_robin_by_student():
 
 # ---------------------------------------------------------------- nicknames and codes
 
+
 @pytest.mark.parametrize("look_alike", ["Ａｎａ".replace("Ａ", "Ａ"), "ANA", "ana"])
 def test_a_look_alike_of_a_taken_nickname_is_numbered(look_alike):
     code = teachers.create_class(owner="t").code
@@ -230,10 +235,16 @@ def test_a_look_alike_of_a_taken_nickname_is_numbered(look_alike):
     assert member.nickname != "Ana" and member.nickname.endswith("-2")
 
 
-@pytest.mark.parametrize("name, key", [
-    ("Аna", "nickname_scripts"),  # a Cyrillic А among Latin letters
-    ("Ana\u3164", "nickname_invisible"), ("\u3164\u3164\u3164", "nickname_invisible"),
-    ("Ana\u200d", "nickname_invisible"), ("\u2800", "nickname_invisible")])
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("Аna", "nickname_scripts"),  # a Cyrillic А among Latin letters
+        ("Ana\u3164", "nickname_invisible"),
+        ("\u3164\u3164\u3164", "nickname_invisible"),
+        ("Ana\u200d", "nickname_invisible"),
+        ("\u2800", "nickname_invisible"),
+    ],
+)
 def test_invisible_and_mixed_script_nicknames_are_refused(name, key):
     """Finding 7: "Аna", "Ana" + a Hangul filler and three fillers were accepted."""
     code = teachers.create_class(owner="t").code
@@ -257,13 +268,16 @@ def test_wrong_join_codes_from_one_browser_slow_down(monkeypatch):
 
 # ---------------------------------------------------------------- challenges
 
+
 def test_a_challenge_ranks_runs_on_the_class_data_only():
     """Finding 8: a run trained on an all-black upload won a test-error challenge."""
     challenge = challenges.new_challenge("test_error", dataset="mnist")
-    rows = challenges.leaderboard([record("honest", error=15.69),
-                                   record("black", error=0.001, dataset="upload:black")],
-                                  challenge)
+    rows = challenges.leaderboard(
+        [record("honest", error=15.69), record("black", error=0.001, dataset="upload:black")],
+        challenge,
+    )
     assert [(r["run_id"], r["rank"]) for r in rows] == [("honest", 1), ("black", None)]
-    assert rows[1]["broken"] == [{"constraint": "dataset", "value": "upload:black",
-                                  "most": "mnist"}]
+    assert rows[1]["broken"] == [
+        {"constraint": "dataset", "value": "upload:black", "most": "mnist"}
+    ]
     refused("challenge_constraint", challenges.new_challenge, "test_error", dataset="upload:x")

@@ -6,8 +6,7 @@ from ui.runs import ids
 
 
 def test_each_kind_reads_back_as_built():
-    for build, kind in ((ids.zoo, "zoo"), (ids.saved, "saved"),
-                        (ids.interrupted, "interrupted")):
+    for build, kind in ((ids.zoo, "zoo"), (ids.saved, "saved"), (ids.interrupted, "interrupted")):
         assert ids.parse(build("deep-30")) == (kind, "deep-30")
 
 

@@ -13,8 +13,10 @@ from core.models import build_model
 from core.training.loop import TrainConfig
 from tests.conftest import ROOT
 
-UNSAFE = re.compile(r"torch\.load\(|pickle\.loads?\(|allow_pickle\s*=\s*True|"
-                    r"weights_only\s*=\s*False|import pickle|(?<![.\w])(eval|exec)\(")
+UNSAFE = re.compile(
+    r"torch\.load\(|pickle\.loads?\(|allow_pickle\s*=\s*True|"
+    r"weights_only\s*=\s*False|import pickle|(?<![.\w])(eval|exec)\("
+)
 
 
 def test_no_code_path_unpickles_or_evaluates_user_data():
@@ -24,8 +26,11 @@ def test_no_code_path_unpickles_or_evaluates_user_data():
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if UNSAFE.search(line) and "noqa: unsafe" not in line:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    offenders += [f"app.py: {line}" for line in (ROOT / "app.py").read_text().splitlines()
-                  if UNSAFE.search(line)]
+    offenders += [
+        f"app.py: {line}"
+        for line in (ROOT / "app.py").read_text().splitlines()
+        if UNSAFE.search(line)
+    ]
     assert offenders == []
 
 
@@ -42,10 +47,12 @@ def test_model_files_are_safetensors_only(tmp_path):
 def test_a_diverging_job_leaves_the_next_job_unharmed(small_digits):
     queue = JobQueue(1)
     torch.manual_seed(0)
-    bad = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=30, lr=50.0)), small_digits,
-                   queue=queue).start()
-    good = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=3)), small_digits,
-                    queue=queue).start()
+    bad = LocalJob(
+        JobSpec("multilayer", config=TrainConfig(epochs=30, lr=50.0)), small_digits, queue=queue
+    ).start()
+    good = LocalJob(
+        JobSpec("multilayer", config=TrainConfig(epochs=3)), small_digits, queue=queue
+    ).start()
     bad_end = bad.wait(timeout=60)
     good_end = good.wait(timeout=60)
     assert bad_end.status == "failed" and "learning rate" in bad_end.error
@@ -56,12 +63,15 @@ def test_a_diverging_job_leaves_the_next_job_unharmed(small_digits):
 
 def test_stopping_a_queued_job_does_not_block_the_queue(small_digits):
     queue = JobQueue(1)
-    first = LocalJob(JobSpec("standard", config=TrainConfig(epochs=300)), small_digits,
-                        queue=queue).start()
-    second = LocalJob(JobSpec("standard", config=TrainConfig(epochs=1)), small_digits,
-                         queue=queue).start()
-    third = LocalJob(JobSpec("standard", config=TrainConfig(epochs=1)), small_digits,
-                        queue=queue).start()
+    first = LocalJob(
+        JobSpec("standard", config=TrainConfig(epochs=300)), small_digits, queue=queue
+    ).start()
+    second = LocalJob(
+        JobSpec("standard", config=TrainConfig(epochs=1)), small_digits, queue=queue
+    ).start()
+    third = LocalJob(
+        JobSpec("standard", config=TrainConfig(epochs=1)), small_digits, queue=queue
+    ).start()
     time.sleep(0.3)
     second.stop()
     first.stop()

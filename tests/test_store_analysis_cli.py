@@ -39,11 +39,15 @@ def test_runs_saved_before_issue_13_still_load(tmp_path):
     folder = save_run(tmp_path / "old", model, dataset="digits", train_config={"epochs": 2})
     description = json.loads((folder / "run.json").read_text())
     del description["hyperparameters"]["tied"], description["hyperparameters"]["reconstruction"]
-    epochs = [{"sse_per_image": 12.0, "epoch": 1, "seconds": 1.0},
-              {"sse_per_image": 10.0, "test_loss": 80.0, "epoch": 2, "seconds": 2.0}]
-    description.update(format=1, history={"loss_steps": [1], "loss_terms": {"loss": [3.0]},
-                                          "test_metrics": epochs},
-                       metrics={**epochs[-1], "train_seconds": 2.5})
+    epochs = [
+        {"sse_per_image": 12.0, "epoch": 1, "seconds": 1.0},
+        {"sse_per_image": 10.0, "test_loss": 80.0, "epoch": 2, "seconds": 2.0},
+    ]
+    description.update(
+        format=1,
+        history={"loss_steps": [1], "loss_terms": {"loss": [3.0]}, "test_metrics": epochs},
+        metrics={**epochs[-1], "train_seconds": 2.5},
+    )
     (folder / "run.json").write_text(json.dumps(description))
     loaded, description = load_run(folder)
     assert (loaded.config.tied, loaded.config.reconstruction) == (False, "bce")
@@ -72,8 +76,16 @@ def test_broken_runs_are_not_listed_or_loaded(tmp_path):
         load_run(tmp_path / "half")
 
 
-@pytest.mark.parametrize("raw, clean", [("../../etc/passwd", "etc-passwd"), ("a/b\\c", "a-b-c"),
-                                        ("..", "run"), ("x" * 200, "x" * 64), ("ok-1.2", "ok-1.2")])
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("../../etc/passwd", "etc-passwd"),
+        ("a/b\\c", "a-b-c"),
+        ("..", "run"),
+        ("x" * 200, "x" * 64),
+        ("ok-1.2", "ok-1.2"),
+    ],
+)
 def test_run_names_are_sanitised(raw, clean):
     assert safe_name(raw) == clean
 
@@ -110,22 +122,47 @@ def test_code_statistics_and_probe():
 
 def _cli(*args, env_extra=None):
     import os
+
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
     listed = _cli("list")
     assert listed.returncode == 0 and "contractive_weight" in listed.stdout
     out = tmp_path / "cli-run"
-    trained = _cli("train", "--variant", "vae", "--dataset", "digits", "--epochs", "1",
-                   "--code-dim", "2", "--set", "beta=0.5", "--out", str(out))
+    trained = _cli(
+        "train",
+        "--variant",
+        "vae",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "1",
+        "--code-dim",
+        "2",
+        "--set",
+        "beta=0.5",
+        "--out",
+        str(out),
+    )
     assert trained.returncode == 0, trained.stderr
     assert "test SSE per image" in trained.stdout
     description = json.loads((out / "run.json").read_text())
-    assert description["hyperparameters"] == {"code_dim": 2, "hidden_dim": 512, "beta": 0.5,
-                                              "hidden_layers": 1, "reconstruction": "bce"}
+    assert description["hyperparameters"] == {
+        "code_dim": 2,
+        "hidden_dim": 512,
+        "beta": 0.5,
+        "hidden_layers": 1,
+        "reconstruction": "bce",
+    }
     baseline = _cli("baseline", "pca", "--dim", "30", "--data-dir", str(mnist_dir))
     assert baseline.returncode == 0 and "13.87" in baseline.stdout
 
@@ -133,14 +170,31 @@ def test_cli_list_train_and_baseline(tmp_path, mnist_dir):
 def test_cli_preset_then_overrides(tmp_path):
     """--preset paper gives the paper's schedule; --set and the flags still win over it."""
     out = tmp_path / "paper"
-    trained = _cli("train", "--variant", "deep", "--dataset", "digits", "--preset", "paper",
-                   "--epochs", "1", "--set", "pretrain_epochs=1", "--set", "hidden_sizes=[32]",
-                   "--out", str(out))
+    trained = _cli(
+        "train",
+        "--variant",
+        "deep",
+        "--dataset",
+        "digits",
+        "--preset",
+        "paper",
+        "--epochs",
+        "1",
+        "--set",
+        "pretrain_epochs=1",
+        "--set",
+        "hidden_sizes=[32]",
+        "--out",
+        str(out),
+    )
     assert trained.returncode == 0, trained.stderr
     description = json.loads((out / "run.json").read_text())
     hyper, config = description["hyperparameters"], description["train_config"]
     assert (hyper["rbm_init_scale"], hyper["rbm_momentum_epochs"], hyper["rbm_batch_size"]) == (
-        0.1, 5, 100)  # from the preset
+        0.1,
+        5,
+        100,
+    )  # from the preset
     assert (hyper["pretrain_epochs"], list(hyper["hidden_sizes"])) == (1, [32])  # from --set
     assert (config["batch_size"], config["epochs"]) == (1000, 1)  # preset, then --epochs
     wrong = _cli("train", "--variant", "deep", "--set", "preset=paper")
@@ -152,6 +206,12 @@ def test_cli_preset_then_overrides(tmp_path):
 def test_cli_errors_are_plain(tmp_path):
     bad = _cli("train", "--variant", "sparse", "--set", "l1_weight=-3")
     assert bad.returncode == 2 and "l1_weight" in bad.stderr and "Traceback" not in bad.stderr
-    missing = _cli("train", "--variant", "standard", "--dataset", "kmnist",
-                   env_extra={"AE_DATA_DIR": str(tmp_path), "AE_OFFLINE": "1"})
+    missing = _cli(
+        "train",
+        "--variant",
+        "standard",
+        "--dataset",
+        "kmnist",
+        env_extra={"AE_DATA_DIR": str(tmp_path), "AE_OFFLINE": "1"},
+    )
     assert missing.returncode == 2 and "kmnist" in missing.stderr

@@ -20,16 +20,22 @@ from core.training.loop import TrainConfig, train, validation_split
 def test_train_reports_history_metrics_and_probe(small_digits):
     torch.manual_seed(0)
     seen = []
-    snapshot = train(build_model("sparse"), small_digits, TrainConfig(epochs=2, batch_size=64,
-                     report_interval=0.0), on_progress=seen.append)
+    snapshot = train(
+        build_model("sparse"),
+        small_digits,
+        TrainConfig(epochs=2, batch_size=64, report_interval=0.0),
+        on_progress=seen.append,
+    )
     assert snapshot.status == "done" and snapshot.progress == 1.0
     assert set(snapshot.loss_terms) == {"loss", "reconstruction", "l1"}
     assert len(snapshot.loss_steps) == 16 == len(snapshot.loss_terms["l1"])  # every step
     assert [m["epoch"] for m in snapshot.epoch_metrics] == [1, 2]
     assert {"val_mse", "val_sse_per_image", "val_bce", "val_loss", "val_l1"} <= set(
-        snapshot.epoch_metrics[0])
+        snapshot.epoch_metrics[0]
+    )
     assert {"test_mse", "test_sse_per_image", "test_bce", "test_loss", "test_l1"} <= set(
-        snapshot.test_metrics)
+        snapshot.test_metrics
+    )
     assert all(not s.test_metrics for s in seen if s.status == "running")  # final model only
     assert snapshot.preview_inputs.shape == (10, 1, 28, 28) == snapshot.preview_outputs.shape
     assert snapshot.samples_per_second > 0 and seen
@@ -37,14 +43,15 @@ def test_train_reports_history_metrics_and_probe(small_digits):
 
 def test_preview_row_has_one_test_image_per_class(small_digits):
     snapshot = train(build_model("standard"), small_digits, TrainConfig(epochs=1))
-    labels = {int(small_digits.y_test[(small_digits.x_test == image).flatten(1).all(1)][0])
-              for image in snapshot.preview_inputs}
+    labels = {
+        int(small_digits.y_test[(small_digits.x_test == image).flatten(1).all(1)][0])
+        for image in snapshot.preview_inputs
+    }
     assert labels == set(range(10))
 
 
 def test_job_runs_in_the_background_and_stops_within_a_second(digits):
-    job = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=500)), digits,
-                      queue=JobQueue(1))
+    job = LocalJob(JobSpec("multilayer", config=TrainConfig(epochs=500)), digits, queue=JobQueue(1))
     started = time.perf_counter()
     job.start()
     assert time.perf_counter() - started < 0.5  # start() returns at once
@@ -61,8 +68,9 @@ def test_job_runs_in_the_background_and_stops_within_a_second(digits):
 
 
 def test_snapshots_are_copies(small_digits):
-    job = LocalJob(JobSpec("standard", config=TrainConfig(epochs=1)), small_digits,
-                      queue=JobQueue(1)).start()
+    job = LocalJob(
+        JobSpec("standard", config=TrainConfig(epochs=1)), small_digits, queue=JobQueue(1)
+    ).start()
     final = job.wait(timeout=30)
     final.loss_steps.append(-1)
     assert -1 not in job.snapshot().loss_steps
@@ -82,11 +90,14 @@ def test_divergence_fails_with_a_message_and_keeps_good_weights(small_digits):
 def test_queue_runs_one_job_at_a_time_and_reports_positions(small_digits):
     queue = JobQueue(1, share_identical=False)  # identical specs: separate computations here
     config = TrainConfig(epochs=200)
-    jobs = [LocalJob(JobSpec("standard", config=config), small_digits, queue=queue).start()
-            for _ in range(3)]
+    jobs = [
+        LocalJob(JobSpec("standard", config=config), small_digits, queue=queue).start()
+        for _ in range(3)
+    ]
     deadline = time.perf_counter() + 10
-    while ((jobs[2].snapshot().queue_position != 1 or jobs[0].snapshot().status != "running")
-           and time.perf_counter() < deadline):
+    while (
+        jobs[2].snapshot().queue_position != 1 or jobs[0].snapshot().status != "running"
+    ) and time.perf_counter() < deadline:
         time.sleep(0.05)
     assert jobs[0].snapshot().status == "running"
     assert jobs[1].snapshot().status == "queued" and jobs[1].snapshot().queue_position == 0
@@ -107,8 +118,12 @@ def test_queue_runs_one_job_at_a_time_and_reports_positions(small_digits):
 def test_deep_job_reports_pretraining_phase(small_digits):
     phases = []
     model = build_model("deep", hidden_sizes=(64, 32), code_dim=8, pretrain_epochs=1)
-    snapshot = train(model, small_digits, TrainConfig(epochs=1, batch_size=64),
-                     on_progress=lambda s: phases.append(describe_phase(s)))
+    snapshot = train(
+        model,
+        small_digits,
+        TrainConfig(epochs=1, batch_size=64),
+        on_progress=lambda s: phases.append(describe_phase(s)),
+    )
     assert snapshot.status == "done"
     assert "RBM 1 of 3, epoch 1 of 1" in phases and "RBM 3 of 3, epoch 1 of 1" in phases
     assert [h["stage"] for h in snapshot.pretrain_history] == [1, 2, 3]
@@ -176,8 +191,9 @@ def test_training_never_sees_the_validation_images(small_digits):
 
 
 def test_validation_zero_trains_on_all_and_reports_only_test(small_digits):
-    snapshot = train(build_model("standard"), small_digits,
-                     TrainConfig(epochs=2, batch_size=64, validation=0.0))
+    snapshot = train(
+        build_model("standard"), small_digits, TrainConfig(epochs=2, batch_size=64, validation=0.0)
+    )
     assert snapshot.step == 16  # all 512 images
     assert [set(m) for m in snapshot.epoch_metrics] == [{"epoch", "seconds"}] * 2
     assert snapshot.test_metrics["test_sse_per_image"] > 0
@@ -190,8 +206,13 @@ def test_a_stopped_run_is_tested_only_after_an_epoch(small_digits):
         if snapshot.epoch_metrics:
             stop.set()
 
-    stopped = train(build_model("standard"), small_digits, TrainConfig(epochs=50),
-                    on_progress=stop_after_first_epoch, stop=stop)
+    stopped = train(
+        build_model("standard"),
+        small_digits,
+        TrainConfig(epochs=50),
+        on_progress=stop_after_first_epoch,
+        stop=stop,
+    )
     assert stopped.status == "stopped" and "test_sse_per_image" in stopped.test_metrics
     early = threading.Event()
     early.set()

@@ -19,8 +19,7 @@ from tests.make_bad_uploads import FOLDER as CORPUS
 def digit_png(seed: int, size=(28, 28), fmt="PNG") -> bytes:
     rng = np.random.default_rng(seed)
     array = np.zeros(size, dtype=np.uint8)
-    array[size[0] // 4: 3 * size[0] // 4, size[1] // 3: 2 * size[1] // 3] = rng.integers(
-        128, 255)
+    array[size[0] // 4 : 3 * size[0] // 4, size[1] // 3 : 2 * size[1] // 3] = rng.integers(128, 255)
     return png_bytes(array, fmt)
 
 
@@ -65,8 +64,11 @@ def test_flat_zip_has_no_labels():
 
 BAD_CASES = {
     "empty file": (b"", "x.npz", "empty"),
-    "truncated zip": (zip_bytes({f"{i}.png": digit_png(i) for i in range(12)})[:100], "a.zip",
-                      "corrupt or truncated"),
+    "truncated zip": (
+        zip_bytes({f"{i}.png": digit_png(i) for i in range(12)})[:100],
+        "a.zip",
+        "corrupt or truncated",
+    ),
     "random bytes npz": (os.urandom(300), "a.npz", "corrupt or truncated"),
     "no x array": (npz_bytes(images=np.zeros((20, 28, 28))), "a.npz", "no array named 'x'"),
     "wrong shape": (npz_bytes(x=np.zeros((20, 28, 27))), "a.npz", "shape"),
@@ -74,26 +76,45 @@ BAD_CASES = {
     "nan": (npz_bytes(x=np.full((20, 28, 28), np.nan, dtype=np.float32)), "a.npz", "NaN"),
     "inf": (npz_bytes(x=np.full((20, 28, 28), np.inf)), "a.npz", "infinite"),
     "floats above one": (npz_bytes(x=np.full((20, 28, 28), 3.0)), "a.npz", r"\[0, 1\]"),
-    "labels wrong length": (npz_bytes(x=np.zeros((20, 28, 28)), y=np.zeros(19, dtype=int)),
-                            "a.npz", "'y' has shape"),
-    "object array": (npz_bytes(x=np.array([{"a": 1}] * 20, dtype=object)), "a.npz",
-                     "never unpickled"),
+    "labels wrong length": (
+        npz_bytes(x=np.zeros((20, 28, 28)), y=np.zeros(19, dtype=int)),
+        "a.npz",
+        "'y' has shape",
+    ),
+    "object array": (
+        npz_bytes(x=np.array([{"a": 1}] * 20, dtype=object)),
+        "a.npz",
+        "never unpickled",
+    ),
     "too few images": (npz_bytes(x=np.zeros((1, 28, 28))), "a.npz", "at least 10"),
     "strings as x": (npz_bytes(x=np.array(["a"] * 20)), "a.npz", "numbers are needed"),
-    "text renamed png": (zip_bytes({f"{i}.png": b"hello, I am text" for i in range(12)}),
-                         "a.zip", "not a readable image"),
-    "non-image member": (zip_bytes({"notes.txt": b"hi", "0.png": digit_png(0)}), "a.zip",
-                         "not a PNG or JPEG"),
+    "text renamed png": (
+        zip_bytes({f"{i}.png": b"hello, I am text" for i in range(12)}),
+        "a.zip",
+        "not a readable image",
+    ),
+    "non-image member": (
+        zip_bytes({"notes.txt": b"hi", "0.png": digit_png(0)}),
+        "a.zip",
+        "not a PNG or JPEG",
+    ),
     "dot-dot member": (zip_bytes({"../../evil.png": digit_png(0)}), "a.zip", "climbs out"),
     "absolute member": (zip_bytes({"/etc/evil.png": digit_png(0)}), "a.zip", "absolute path"),
-    "symlink member": (zip_bytes({"0.png": digit_png(0)}, symlinks=["link.png"]), "a.zip",
-                       "symbolic link"),
+    "symlink member": (
+        zip_bytes({"0.png": digit_png(0)}, symlinks=["link.png"]),
+        "a.zip",
+        "symbolic link",
+    ),
     "no images": (zip_bytes({}), "a.zip", "no PNG or JPEG"),
     "pickle file": (b"\x80\x04K\x01.", "model.pt", "never loaded"),
     "other suffix": (b"hello", "notes.txt", "not an .npz or .zip"),
-    "gif in disguise": (zip_bytes({f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8),
-                                                         fmt="GIF") for i in range(12)}),
-                        "a.zip", "GIF file"),
+    "gif in disguise": (
+        zip_bytes(
+            {f"{i}.png": png_bytes(np.zeros((28, 28), np.uint8), fmt="GIF") for i in range(12)}
+        ),
+        "a.zip",
+        "GIF file",
+    ),
 }
 
 
@@ -143,6 +164,7 @@ def test_nothing_is_written_to_disk(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- the committed corpus
+
 
 def test_corpus_is_complete_and_current():
     assert len(EXPECTED) >= 25

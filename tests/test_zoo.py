@@ -29,11 +29,25 @@ from core.teaching.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, li
 # (50.2); the deep run without pretraining (32.4) is the deep lesson's bad example.
 SIGMOID_BOUND = 29.0  # the contractive lesson's references: like contractive's own bound
 DEEP_2D_BOUND = 36.0
-SSE_BOUNDS = {"standard": 11.0, "standard-mse": 11.0, "standard-64": 11.0, "multilayer": 6.0,
-              "convolutional": 6.0, "sparse": 9.5, "denoising": 23.0, "contractive": 29.0,
-              "deep": 6.0, "deep-nopretrain": 36.0, "vae": 24.5, "standard-2d": 48.0,
-              "vae-2d": 42.0, "standard-sigmoid": SIGMOID_BOUND, "sparse-sigmoid": SIGMOID_BOUND,
-              "denoising-sigmoid": SIGMOID_BOUND, "deep-2d": DEEP_2D_BOUND}
+SSE_BOUNDS = {
+    "standard": 11.0,
+    "standard-mse": 11.0,
+    "standard-64": 11.0,
+    "multilayer": 6.0,
+    "convolutional": 6.0,
+    "sparse": 9.5,
+    "denoising": 23.0,
+    "contractive": 29.0,
+    "deep": 6.0,
+    "deep-nopretrain": 36.0,
+    "vae": 24.5,
+    "standard-2d": 48.0,
+    "vae-2d": 42.0,
+    "standard-sigmoid": SIGMOID_BOUND,
+    "sparse-sigmoid": SIGMOID_BOUND,
+    "denoising-sigmoid": SIGMOID_BOUND,
+    "deep-2d": DEEP_2D_BOUND,
+}
 TEST_IMAGES = 2000
 # the Latent page's first picture must separate the digits: 5-NN accuracy of its 2-D codes on
 # the first 5,000 test images (PCA of their pixels: 0.41; the shipped deep-2d: see
@@ -51,9 +65,16 @@ def mnist_test():
 
 def test_every_entry_has_a_bound():
     assert set(SSE_BOUNDS) == set(ZOO_NAMES) and len(ZOO_NAMES) == len(set(ZOO_NAMES))
-    assert {entry.variant for entry in ZOO} >= {"standard", "multilayer", "convolutional",
-                                                 "sparse", "denoising", "contractive", "deep",
-                                                 "vae"}
+    assert {entry.variant for entry in ZOO} >= {
+        "standard",
+        "multilayer",
+        "convolutional",
+        "sparse",
+        "denoising",
+        "contractive",
+        "deep",
+        "vae",
+    }
 
 
 @pytest.mark.parametrize("entry", ZOO, ids=lambda entry: entry.name)
@@ -122,8 +143,9 @@ def test_half_precision_save_round_trips(tmp_path, digits):
     model, _ = load_zoo_run("standard")
     store.save_run(tmp_path / "full", model, dataset="mnist")
     store.save_run(tmp_path / "half", model, dataset="mnist", half=True)
-    sizes = {name: (tmp_path / name / "model.safetensors").stat().st_size
-             for name in ("full", "half")}
+    sizes = {
+        name: (tmp_path / name / "model.safetensors").stat().st_size for name in ("full", "half")
+    }
     assert sizes["half"] < 0.6 * sizes["full"]
     loaded, _ = store.load_run(tmp_path / "half")
     assert all(p.dtype == torch.float32 for p in loaded.parameters())
@@ -133,8 +155,9 @@ def test_half_precision_save_round_trips(tmp_path, digits):
 
 def test_build_zoo_writes_a_loadable_run(tmp_path, small_digits):
     lines = []
-    rows = build_zoo(tmp_path, only=["standard-2d"], progress=lines.append,
-                     dataset=small_digits, epochs=1)
+    rows = build_zoo(
+        tmp_path, only=["standard-2d"], progress=lines.append, dataset=small_digits, epochs=1
+    )
     assert [row["name"] for row in rows] == ["standard-2d"]
     model, description = store.load_run(tmp_path / "standard-2d")
     assert model.code_dim == 2 and description["zoo"]["command"] == "python -m core zoo"
@@ -148,8 +171,20 @@ def test_build_zoo_writes_a_loadable_run(tmp_path, small_digits):
 def test_zoo_command_builds_runs_and_the_classifier(tmp_path, capsys):
     from core.__main__ import main
 
-    code = main(["zoo", "--only", "denoising", "classifier", "--dataset", "digits",
-                 "--epochs", "1", "--out", str(tmp_path)])
+    code = main(
+        [
+            "zoo",
+            "--only",
+            "denoising",
+            "classifier",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr()
     assert "denoising" in out.out and "classifier" in out.out and "epoch 1/1" in out.err
@@ -200,8 +235,9 @@ def test_neighbour_accuracy_is_scikit_learn_s_cross_validated_knn():
     generator = torch.Generator().manual_seed(0)
     labels = torch.randint(0, 4, (600,), generator=generator)
     points = torch.randn(600, 2, generator=generator) + labels[:, None] * 0.8
-    expected = cross_val_score(KNeighborsClassifier(5), points.numpy(), labels.numpy(),
-                               cv=KFold(5)).mean()
+    expected = cross_val_score(
+        KNeighborsClassifier(5), points.numpy(), labels.numpy(), cv=KFold(5)
+    ).mean()
     assert neighbour_accuracy(points, labels) == pytest.approx(expected, abs=1e-9)
     assert neighbour_accuracy(labels[:, None].float(), labels) == 1.0
 
@@ -234,8 +270,10 @@ def test_the_sparse_example_s_units_fire_rarely_and_few_never_fire(mnist_test):
         model, _ = load_zoo_run(name)
         stats[name] = analysis.code_statistics(analysis.encode_all(model, x))
     assert stats["sparse"]["dead_units"] <= 6
-    assert stats["sparse"]["live_near_zero_share"] >= \
-        stats["standard-64"]["live_near_zero_share"] + 0.30
+    assert (
+        stats["sparse"]["live_near_zero_share"]
+        >= stats["standard-64"]["live_near_zero_share"] + 0.30
+    )
 
 
 def test_the_vae_example_s_prior_draws_read_as_digits(mnist_test):

@@ -26,8 +26,12 @@ if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 
-def table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None,
-          percents: Mapping[str, int] | None = None, lang: str | None = None) -> Styler:
+def table(
+    frame: pd.DataFrame,
+    decimals: Mapping[str, int] | None = None,
+    percents: Mapping[str, int] | None = None,
+    lang: str | None = None,
+) -> Styler:
     """`frame` for st.dataframe, its numbers in the session's language: the columns of
     `decimals` (name -> digits after the comma) and `percents` (name -> digits of the
     percentage); any other float column to three significant digits; whole numbers as they are;
@@ -39,11 +43,9 @@ def table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None,
     for column in frame.select_dtypes("float").columns.difference(list(written)):
         styler = styler.format(lambda v: figure(v, lang=lang), subset=[column], na_rep="")
     for column, digits in (decimals or {}).items():
-        styler = styler.format(lambda v, d=digits: number(v, d, lang), subset=[column],
-                               na_rep="")
+        styler = styler.format(lambda v, d=digits: number(v, d, lang), subset=[column], na_rep="")
     for column, digits in (percents or {}).items():
-        styler = styler.format(lambda v, d=digits: percent(v, d, lang), subset=[column],
-                               na_rep="")
+        styler = styler.format(lambda v, d=digits: percent(v, d, lang), subset=[column], na_rep="")
     return styler
 
 
@@ -81,6 +83,5 @@ def column(label: str, digits: int = 2, **options: Any) -> Any:
     if needs_text():
         return st.column_config.Column(label, **options)
     if _browser_writes_the_language():
-        return st.column_config.NumberColumn(label, format="localized", step=10 ** -digits,
-                                             **options)
+        return st.column_config.NumberColumn(label, format="localized", step=10**-digits, **options)
     return st.column_config.NumberColumn(label, format=f"%.{digits}f", **options)

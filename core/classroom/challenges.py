@@ -24,18 +24,30 @@ from core.teaching.zoo import zoo_dir
 from core.training.loop import RUN_SETTINGS, TrainConfig
 
 # metric -> (better: "lower" or "higher", the record's "metrics" entry); noise is per kind/level
-METRICS = {"test_error": ("lower", "sse_per_image"), "sparsity": ("higher", "near_zero_share"),
-           "jacobian": ("lower", "jacobian_norm"), "noise": ("lower", None),
-           "probe": ("higher", "probe_accuracy"), "parameters": ("lower", "parameters")}
+METRICS = {
+    "test_error": ("lower", "sse_per_image"),
+    "sparsity": ("higher", "near_zero_share"),
+    "jacobian": ("lower", "jacobian_norm"),
+    "noise": ("lower", None),
+    "probe": ("higher", "probe_accuracy"),
+    "parameters": ("lower", "parameters"),
+}
 NOISE_LEVELS = (0.1, 0.2, 0.3, 0.5)
 WINNERS = 3
 CONSTRAINTS = ("variants", "max_code", "max_epochs", "max_parameters", "dataset")
 
 
-def new_challenge(metric: str, *, noise_kind: str = "gaussian", noise_level: float = 0.3,
-         variants: list[str] | tuple[str, ...] = (), max_code: int | None = None,
-         max_epochs: int | None = None, max_parameters: int | None = None,
-         dataset: str = "mnist") -> dict[str, Any]:
+def new_challenge(
+    metric: str,
+    *,
+    noise_kind: str = "gaussian",
+    noise_level: float = 0.3,
+    variants: list[str] | tuple[str, ...] = (),
+    max_code: int | None = None,
+    max_epochs: int | None = None,
+    max_parameters: int | None = None,
+    dataset: str = "mnist",
+) -> dict[str, Any]:
     """A challenge as plain values, checked: a wrong metric or constraint is a Problem. Runs
     are ranked on `dataset` only (a registered one, fixed now): a run measured on other data
     (an upload of an all-black set scores a tiny error on its own data) is shown, unranked."""
@@ -43,18 +55,32 @@ def new_challenge(metric: str, *, noise_kind: str = "gaussian", noise_level: flo
         raise Problem("challenge_metric", f"Unknown metric {metric!r}.", metric=metric)
     unknown = [v for v in variants if v not in MODELS]
     if metric == "noise" and (noise_kind not in NOISE_KINDS or noise_level not in NOISE_LEVELS):
-        raise Problem("challenge_noise", "Choose a noise kind and one of the levels "
-                      f"{', '.join(map(str, NOISE_LEVELS))}.",
-                      levels=list(NOISE_LEVELS))  # numbers: the UI writes "0,1; 0,2; ..."
+        raise Problem(
+            "challenge_noise",
+            f"Choose a noise kind and one of the levels {', '.join(map(str, NOISE_LEVELS))}.",
+            levels=list(NOISE_LEVELS),
+        )  # numbers: the UI writes "0,1; 0,2; ..."
     limits = {"max_code": max_code, "max_epochs": max_epochs, "max_parameters": max_parameters}
-    if unknown or dataset not in DATASETS or any(
-            v is not None and (not isinstance(v, int) or v < 1) for v in limits.values()):
-        raise Problem("challenge_constraint", "A constraint is not valid: variants must be "
-                      "known, limits whole numbers of at least 1.")
-    return {"metric": metric, "noise_kind": noise_kind if metric == "noise" else None,
-            "noise_level": noise_level if metric == "noise" else None,
-            "variants": list(variants), **limits, "dataset": dataset, "closed": False,
-            "winners": []}
+    if (
+        unknown
+        or dataset not in DATASETS
+        or any(v is not None and (not isinstance(v, int) or v < 1) for v in limits.values())
+    ):
+        raise Problem(
+            "challenge_constraint",
+            "A constraint is not valid: variants must be "
+            "known, limits whole numbers of at least 1.",
+        )
+    return {
+        "metric": metric,
+        "noise_kind": noise_kind if metric == "noise" else None,
+        "noise_level": noise_level if metric == "noise" else None,
+        "variants": list(variants),
+        **limits,
+        "dataset": dataset,
+        "closed": False,
+        "winners": [],
+    }
 
 
 def set_challenge(code: str, key: str | None, challenge: dict[str, Any]) -> None:
@@ -76,33 +102,47 @@ def broken_constraints(record: dict[str, Any], challenge: dict[str, Any]) -> lis
     """The constraints a run breaks: [{"constraint", "value", "most"}], empty when eligible."""
     found = []
     if challenge.get("dataset") and record.get("dataset") != challenge["dataset"]:
-        found.append({"constraint": "dataset", "value": record.get("dataset"),
-                      "most": challenge["dataset"]})
+        found.append(
+            {"constraint": "dataset", "value": record.get("dataset"), "most": challenge["dataset"]}
+        )
     if challenge.get("variants") and record.get("variant") not in challenge["variants"]:
-        found.append({"constraint": "variants", "value": record.get("variant"),
-                      "most": ", ".join(challenge["variants"])})
-    for name, field in (("max_code", "code_size"), ("max_epochs", "epochs"),
-                        ("max_parameters", "parameters")):
+        found.append(
+            {
+                "constraint": "variants",
+                "value": record.get("variant"),
+                "most": ", ".join(challenge["variants"]),
+            }
+        )
+    for name, field in (
+        ("max_code", "code_size"),
+        ("max_epochs", "epochs"),
+        ("max_parameters", "parameters"),
+    ):
         most, actual = challenge.get(name), record.get(field)
         if most is not None and actual is not None and actual > most:
             found.append({"constraint": name, "value": actual, "most": most})
     return found
 
 
-def leaderboard(records: list[dict[str, Any]], challenge: dict[str, Any]
-                ) -> list[dict[str, Any]]:
+def leaderboard(records: list[dict[str, Any]], challenge: dict[str, Any]) -> list[dict[str, Any]]:
     """Every run's place: the eligible measured ones ranked (1 = best), then those still
     training or being measured ("waiting"), then the ineligible with what they break."""
     ranked, waiting, ineligible = [], [], []
     for record in records:
-        row = {"run_id": record.get("run_id"), "nickname": record.get("nickname"),
-               "variant": record.get("variant"), "value": measure_of(record, challenge),
-               "broken": broken_constraints(record, challenge), "rank": None}
+        row = {
+            "run_id": record.get("run_id"),
+            "nickname": record.get("nickname"),
+            "variant": record.get("variant"),
+            "value": measure_of(record, challenge),
+            "broken": broken_constraints(record, challenge),
+            "rank": None,
+        }
         if row["broken"]:
             ineligible.append({**row, "state": "ineligible"})
         elif row["value"] is None or record.get("status") != "done":
-            waiting.append({**row, "state": "failed" if record.get("status") == "failed"
-                            else "waiting"})
+            waiting.append(
+                {**row, "state": "failed" if record.get("status") == "failed" else "waiting"}
+            )
         else:
             ranked.append({**row, "state": "ranked"})
     higher = METRICS[challenge["metric"]][0] == "higher"
@@ -135,8 +175,10 @@ def default_settings(variant: str) -> dict[str, Any]:
 def run_settings(record: dict[str, Any]) -> dict[str, Any]:
     """The run's settings that matter for its result: the variant's, then training's."""
     train = record.get("train_config") or {}
-    return {**(record.get("hyperparameters") or {}),
-            **{k: train[k] for k in RUN_SETTINGS if k in train}}
+    return {
+        **(record.get("hyperparameters") or {}),
+        **{k: train[k] for k in RUN_SETTINGS if k in train},
+    }
 
 
 def changed(record: dict[str, Any], baseline: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -144,8 +186,11 @@ def changed(record: dict[str, Any], baseline: dict[str, Any] | None = None) -> d
     if record.get("variant") not in MODELS:
         return {}
     baseline = baseline if baseline is not None else default_settings(record["variant"])
-    return {k: v for k, v in run_settings(record).items()
-            if k in baseline and _plain(v) != _plain(baseline[k])}
+    return {
+        k: v
+        for k, v in run_settings(record).items()
+        if k in baseline and _plain(v) != _plain(baseline[k])
+    }
 
 
 def baseline(record: dict[str, Any], lesson_id: str | None) -> dict[str, Any] | None:

@@ -9,7 +9,10 @@ core.classroom.publisher, with its preview image and, once finished, its weights
 teacher removed leaves a `.removed` mark so its publisher stops: core.classroom.room).
 Every file is written under a temporary name and renamed into place. A class ends when the
 teacher closes it or after `$AE_CLASS_IDLE_HOURS` without activity; its folder goes with it.
-Nothing personal is stored: a nickname of the student's choosing, and what they trained."""
+Nothing personal is stored: a nickname of the student's choosing, and what they trained.
+
+Long because: a class's folder, its lock, its files and its teacher checks are one record with one
+owner."""
 
 from __future__ import annotations
 
@@ -63,6 +66,7 @@ def classes_dir() -> Path:
 
 
 # ---------------------------------------------------------------- files
+
 
 def write_file(path: Path, data: bytes, exclusive: bool = False) -> bool:
     """Write atomically: a reader sees the old file or the new one, never half of one; the
@@ -121,8 +125,7 @@ def class_lock(folder: Path) -> Iterator[None]:
 
 
 def _last_activity(folder: Path) -> float:
-    times = [p.stat().st_mtime for p in (folder / "activity", folder / "class.json")
-             if p.exists()]
+    times = [p.stat().st_mtime for p in (folder / "activity", folder / "class.json") if p.exists()]
     return max(times, default=0.0)
 
 
@@ -138,13 +141,15 @@ def _remove(folder: Path) -> None:
 
 # ---------------------------------------------------------------- finding a class
 
+
 def normalise_code(text: str) -> str:
     return re.sub(r"[\s-]+", "", str(text or "")).upper()
 
 
 def _unknown() -> Problem:
-    return Problem("class_unknown", "No open class has this code. Check the code with your "
-                   "teacher.")
+    return Problem(
+        "class_unknown", "No open class has this code. Check the code with your teacher."
+    )
 
 
 def folder_of(code: str) -> Path:
@@ -185,6 +190,7 @@ def info(code: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the teacher
 
+
 def key_hash(key: str) -> str:
     return hashlib.sha256(str(key or "").encode()).hexdigest()
 
@@ -209,8 +215,7 @@ def require_teacher(code: str, key: str | None) -> Path:
 
 # what the teacher may change: students see everyone's runs; the lesson; the spotlighted run;
 # the challenge; joining closed; nicknames hidden; runs shown per student
-SETTINGS = ("show_others", "lesson", "spotlight", "challenge", "locked", "hide_names",
-            "runs_shown")
+SETTINGS = ("show_others", "lesson", "spotlight", "challenge", "locked", "hide_names", "runs_shown")
 
 
 def update(code: str, key: str | None, **changes: Any) -> dict[str, Any]:
@@ -241,6 +246,7 @@ def close_class(code: str, key: str | None) -> None:
 
 # ---------------------------------------------------------------- the board
 
+
 def run_file(code: str, run_id: str, suffix: str = ".json") -> Path:
     if not RUN_ID.match(str(run_id)):
         raise Problem("class_no_run", "This run is not on the class's board.")
@@ -268,8 +274,10 @@ def records(code: str) -> list[dict[str, Any]]:
 def _cached(path: Path) -> dict[str, Any] | None:
     preview = path.with_suffix(".png")
     try:
-        stamp = tuple((s.st_mtime_ns, s.st_size) for s in (path.stat(), preview.stat()
-                                                          if preview.exists() else path.stat()))
+        stamp = tuple(
+            (s.st_mtime_ns, s.st_size)
+            for s in (path.stat(), preview.stat() if preview.exists() else path.stat())
+        )
     except OSError:
         return None
     cached = _READ.get(path)

@@ -53,8 +53,10 @@ class FairQueue:
 
     def _next(self) -> Any:
         with self.lock:
-            owner = min((o for o, items in self.waiting.items() if items),
-                        key=lambda o: self.served.get(o, 0.0))
+            owner = min(
+                (o for o, items in self.waiting.items() if items),
+                key=lambda o: self.served.get(o, 0.0),
+            )
             self.served[owner] = time.monotonic()
             return self.waiting[owner].popleft()
 
@@ -82,26 +84,40 @@ def model_of(spec: Any, state: dict[str, torch.Tensor]) -> Autoencoder:
 def measure(model: Autoencoder, dataset: Any) -> dict[str, Any]:
     """The Compare page's row, and the error under each noise kind at each challenge level."""
     row = analysis.comparison_row(model, dataset)
-    x = dataset.x_test[:analysis.NOISE_IMAGES]
-    row["noise"] = {kind: dict(zip(map(str, NOISE_LEVELS), analysis.noise_curve(
-        model, x, kind, list(NOISE_LEVELS)), strict=True)) for kind in NOISE_KINDS}
+    x = dataset.x_test[: analysis.NOISE_IMAGES]
+    row["noise"] = {
+        kind: dict(
+            zip(
+                map(str, NOISE_LEVELS),
+                analysis.noise_curve(model, x, kind, list(NOISE_LEVELS)),
+                strict=True,
+            )
+        )
+        for kind in NOISE_KINDS
+    }
     return row
 
 
-def lesson_verdict(model: Autoencoder, dataset: Any, record: dict[str, Any]
-                   ) -> dict[str, Any] | None:
+def lesson_verdict(
+    model: Autoencoder, dataset: Any, record: dict[str, Any]
+) -> dict[str, Any] | None:
     """The verdict of the lesson whose subject is this run's variant, the run in the
     subject's place and the pretrained zoo's runs as the references, all measured on this
     run's test images. None when no lesson is about the variant or the zoo is missing."""
 
-    lesson = next((lesson for lesson in LESSONS.values()
-                   if lesson.roles[0].partition("-")[0] == record["variant"]), None)
+    lesson = next(
+        (
+            lesson
+            for lesson in LESSONS.values()
+            if lesson.roles[0].partition("-")[0] == record["variant"]
+        ),
+        None,
+    )
     if lesson is None:
         return None
     x_train = dataset.x_train[:LESSON_TRAIN_IMAGES]
     description = {k: record[k] for k in ("variant", "hyperparameters", "train_config")}
-    runs = {lesson.roles[0]: LessonRun(model, dataset.x_test, x_train, description,
-                                       dataset.name)}
+    runs = {lesson.roles[0]: LessonRun(model, dataset.x_test, x_train, description, dataset.name)}
     try:
         for role in lesson.roles[1:]:
             reference, about = load_zoo_run(role, root=zoo_dir())
@@ -111,5 +127,3 @@ def lesson_verdict(model: Autoencoder, dataset: Any, record: dict[str, Any]
         log.info("class board: no verdict for %s: %s", record["run_id"], error)
         return None
     return {"lesson": lesson.id, "holds": bool(result.holds), "reasons": result.reasons}
-
-

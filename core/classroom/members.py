@@ -54,6 +54,7 @@ def _owner_file(folder: Path, owner: str) -> Path:
 
 # ---------------------------------------------------------------- wrong codes
 
+
 def _tries_file(owner: str) -> Path:
     """A browser's recent wrong codes, in the runs folder: every app process sharing it (the
     replicas behind a load balancer) counts the same tries."""
@@ -75,8 +76,11 @@ def _wait_before_next_try(owner: str | None) -> None:
     extra = len(recent) - FREE_TRIES
     wait = min(MOST_WAIT, 2 ** (extra + 1)) - (_now() - recent[-1]) if extra >= 0 else 0
     if wait > 0:
-        raise Problem("class_code_wait", f"Too many wrong class codes from this browser: try "
-                      f"again in {wait:.0f} s.", seconds=round(wait))
+        raise Problem(
+            "class_code_wait",
+            f"Too many wrong class codes from this browser: try again in {wait:.0f} s.",
+            seconds=round(wait),
+        )
 
 
 def _open_class(code: str, owner: str | None) -> Path:
@@ -85,12 +89,13 @@ def _open_class(code: str, owner: str | None) -> Path:
         return folder_of(code)
     except Problem:
         if owner:
-            times = [*_recent_tries(owner), _now()][-4 * FREE_TRIES:]
+            times = [*_recent_tries(owner), _now()][-4 * FREE_TRIES :]
             classes.write_json(_tries_file(owner), {"times": times})
         raise
 
 
 # ---------------------------------------------------------------- joining
+
 
 def join(code: str, nickname: str, owner: str | None = None) -> Member:
     """Join an open class. A nickname someone holds already (or a look-alike of it) gets a
@@ -111,21 +116,28 @@ def join(code: str, nickname: str, owner: str | None = None) -> Member:
     members = folder / "members"
     members.mkdir(exist_ok=True)
     if sum(1 for p in members.glob("*.json")) >= max_students():
-        raise Problem("class_full", f"This class is full: {max_students()} students "
-                      f"({STUDENTS_ENV}).", most=max_students(), setting=STUDENTS_ENV)
+        raise Problem(
+            "class_full",
+            f"This class is full: {max_students()} students ({STUDENTS_ENV}).",
+            most=max_students(),
+            setting=STUDENTS_ENV,
+        )
     owner_hash = _hashed(owner) if owner else None
     for number in range(1, 10_000):
         suffix = "" if number == 1 else f"-{number}"
-        candidate = asked[:NICKNAME_MAX - len(suffix)].rstrip() + suffix
+        candidate = asked[: NICKNAME_MAX - len(suffix)].rstrip() + suffix
         path = _member_file(folder, candidate)
-        if not classes.write_json(path, {"nickname": candidate, "joined": time.time(),
-                                         "owner": owner_hash, "removed": False},
-                                  exclusive=True):
+        if not classes.write_json(
+            path,
+            {"nickname": candidate, "joined": time.time(), "owner": owner_hash, "removed": False},
+            exclusive=True,
+        ):
             continue  # taken (or a look-alike of it): the next number
         if owner:
-            classes.write_json(_owner_file(folder, owner), {
-                "nickname": candidate, "joined": time.time(), "member": path.name,
-                "left": False})
+            classes.write_json(
+                _owner_file(folder, owner),
+                {"nickname": candidate, "joined": time.time(), "member": path.name, "left": False},
+            )
         touch(folder)
         return Member(folder.name, candidate, asked)
     raise Problem("class_full", "This class is full.", most=max_students(), setting=STUDENTS_ENV)
@@ -148,23 +160,38 @@ def membership(owner: str) -> Member | None:
         seat = read_json(_owner_file(folder, owner))
         if seat and seat.get("nickname") and not seat.get("left"):
             member = read_json(folder / "members" / seat.get("member", "")) or {}
-            found.append((seat.get("joined", 0.0), Member(
-                code, seat["nickname"], seat["nickname"], returning=True,
-                removed=bool(member.get("removed")))))
+            found.append(
+                (
+                    seat.get("joined", 0.0),
+                    Member(
+                        code,
+                        seat["nickname"],
+                        seat["nickname"],
+                        returning=True,
+                        removed=bool(member.get("removed")),
+                    ),
+                )
+            )
     return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
 # ---------------------------------------------------------------- the roster
 
+
 def roster(code: str) -> list[dict[str, Any]]:
     """Every seat of the class in the order they were taken: nickname, seat number (from 1:
     the neutral label a class with hidden names shows), removed."""
     members = folder_of(code) / "members"
-    found = [m for p in members.glob("*.json") if (m := read_json(p)) and m.get("nickname")
-             ] if members.is_dir() else []
+    found = (
+        [m for p in members.glob("*.json") if (m := read_json(p)) and m.get("nickname")]
+        if members.is_dir()
+        else []
+    )
     found.sort(key=lambda m: (m.get("joined", 0.0), m["nickname"]))
-    return [{"nickname": m["nickname"], "seat": number, "removed": bool(m.get("removed"))}
-            for number, m in enumerate(found, 1)]
+    return [
+        {"nickname": m["nickname"], "seat": number, "removed": bool(m.get("removed"))}
+        for number, m in enumerate(found, 1)
+    ]
 
 
 def nicknames(code: str) -> list[str]:

@@ -36,25 +36,45 @@ def check_nickname(text: str) -> str:
     if not name:
         raise Problem("nickname_empty", "Choose a nickname.")
     if len(name) > NICKNAME_MAX:
-        raise Problem("nickname_long", f"A nickname has at most {NICKNAME_MAX} characters.",
-                      most=NICKNAME_MAX)
-    hidden = sorted({c for c in name if c in BLANK_LETTERS
-                     or unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs", "Cn")})
+        raise Problem(
+            "nickname_long", f"A nickname has at most {NICKNAME_MAX} characters.", most=NICKNAME_MAX
+        )
+    hidden = sorted(
+        {
+            c
+            for c in name
+            if c in BLANK_LETTERS or unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs", "Cn")
+        }
+    )
     if hidden:
         shown = " ".join(f"U+{ord(c):04X}" for c in hidden)
-        raise Problem("nickname_invisible", f"A nickname cannot hold invisible characters "
-                      f"({shown}).", chars=shown)
-    wrong = sorted({c for c in name if not (c.isalpha() or unicodedata.category(c) == "Nd"
-                                             or c in NICKNAME_MARKS)})
+        raise Problem(
+            "nickname_invisible",
+            f"A nickname cannot hold invisible characters ({shown}).",
+            chars=shown,
+        )
+    wrong = sorted(
+        {
+            c
+            for c in name
+            if not (c.isalpha() or unicodedata.category(c) == "Nd" or c in NICKNAME_MARKS)
+        }
+    )
     if wrong:
         shown = " ".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in wrong)
-        raise Problem("nickname_chars", f"A nickname holds only letters, digits, spaces and "
-                      f"- _ . (not {shown}).", chars=shown)
+        raise Problem(
+            "nickname_chars",
+            f"A nickname holds only letters, digits, spaces and - _ . (not {shown}).",
+            chars=shown,
+        )
     scripts = set(categories.unique_aliases(name)) - NEUTRAL_SCRIPTS
     if len(scripts) > 1 and not any(scripts <= mix for mix in MIXES):
         names = ", ".join(sorted(s.title() for s in scripts))
-        raise Problem("nickname_scripts", f"A nickname is written in one alphabet (this one "
-                      f"mixes {names}).", scripts=names)
+        raise Problem(
+            "nickname_scripts",
+            f"A nickname is written in one alphabet (this one mixes {names}).",
+            scripts=names,
+        )
     return name
 
 
@@ -62,8 +82,10 @@ def check_nickname(text: str) -> str:
 def _prototype(char: str) -> str:
     """The character a look-alike group is written as: its ASCII member if it has one (the
     lowest), else the lowest code point of the group."""
-    group = [char, *(h["c"] for h in confusables.confusables_data.get(char, ())
-                     if len(h["c"]) == 1)]
+    group = [
+        char,
+        *(h["c"] for h in confusables.confusables_data.get(char, ()) if len(h["c"]) == 1),
+    ]
     plain = [c for c in group if c.isascii()]
     return min(plain or group)
 

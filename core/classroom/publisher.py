@@ -46,8 +46,11 @@ class Entry:
 _RUNS: dict[str, Entry] = {}
 _LOCK = threading.Lock()
 _THREAD: list[threading.Thread] = []
-def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
-            dataset: Any = None) -> bool:
+
+
+def publish(
+    code: str, nickname: str, run_id: str, job: Any, spec: Any = None, dataset: Any = None
+) -> bool:
     """Show a run on its class's board from now until it ends (and after, as its record).
     dataset: the run's dataset in memory, for the final measures (none without it). False when
     the class has ended meanwhile (the run trains all the same)."""
@@ -55,8 +58,9 @@ def publish(code: str, nickname: str, run_id: str, job: Any, spec: Any = None,
         classes.folder_of(code)  # a closed class refuses at once
         if members.is_removed(code, nickname):  # by the teacher, meanwhile
             return False
-        entry = Entry(classes.normalise_code(code), nickname, run_id, job, spec or job.spec,
-                      dataset)
+        entry = Entry(
+            classes.normalise_code(code), nickname, run_id, job, spec or job.spec, dataset
+        )
         _write_live(entry, job.snapshot())
         space.trim_records(code, nickname)  # the student's oldest runs beyond the bound
     except Problem:
@@ -112,26 +116,42 @@ def _look(entry: Entry) -> None:
 
 # ---------------------------------------------------------------- records
 
+
 def _curve(snapshot: JobSnapshot) -> dict[str, list]:
     steps, loss = snapshot.loss_steps, snapshot.loss_terms.get("loss", [])
     stride = max(1, len(steps) // CURVE_POINTS)
-    return {"steps": steps[::stride], "loss": loss[::stride],
-            "val_error": [m.get("val_sse_per_image") for m in snapshot.epoch_metrics]}
+    return {
+        "steps": steps[::stride],
+        "loss": loss[::stride],
+        "val_error": [m.get("val_sse_per_image") for m in snapshot.epoch_metrics],
+    }
 
 
 def board_record(entry: Entry, snapshot: JobSnapshot) -> dict[str, Any]:
     spec = entry.spec
     hyperparameters = {**_defaults(spec.variant), **spec.hyperparameters}
     val = [m["val_sse_per_image"] for m in snapshot.epoch_metrics if "val_sse_per_image" in m]
-    return {"run_id": entry.run_id, "nickname": entry.nickname, "variant": spec.variant,
-            "dataset": spec.dataset, "hyperparameters": hyperparameters,
-            "train_config": asdict(spec.config), "code_size": hyperparameters.get("code_dim"),
-            "epochs": spec.config.epochs, "parameters": _parameters(spec, hyperparameters),
-            "status": snapshot.status, "phase": snapshot.phase, "epoch": snapshot.epoch,
-            "progress": snapshot.progress, "val_error": val[-1] if val else None,
-            "test_error": snapshot.test_metrics.get("test_sse_per_image"),
-            "error": snapshot.error, "curve": _curve(snapshot), "started": entry.started,
-            "updated": time.time()}
+    return {
+        "run_id": entry.run_id,
+        "nickname": entry.nickname,
+        "variant": spec.variant,
+        "dataset": spec.dataset,
+        "hyperparameters": hyperparameters,
+        "train_config": asdict(spec.config),
+        "code_size": hyperparameters.get("code_dim"),
+        "epochs": spec.config.epochs,
+        "parameters": _parameters(spec, hyperparameters),
+        "status": snapshot.status,
+        "phase": snapshot.phase,
+        "epoch": snapshot.epoch,
+        "progress": snapshot.progress,
+        "val_error": val[-1] if val else None,
+        "test_error": snapshot.test_metrics.get("test_sse_per_image"),
+        "error": snapshot.error,
+        "curve": _curve(snapshot),
+        "started": entry.started,
+        "updated": time.time(),
+    }
 
 
 _COUNTS: dict[str, int] = {}
@@ -165,8 +185,9 @@ def _write_live(entry: Entry, snapshot: JobSnapshot) -> None:
         entry.written = text
     outputs = snapshot.preview_outputs
     if outputs is not None and id(outputs) != entry.preview_id:
-        classes.write_file(folder / f"{entry.run_id}.png",
-                              preview_png(snapshot.preview_inputs, outputs))
+        classes.write_file(
+            folder / f"{entry.run_id}.png", preview_png(snapshot.preview_inputs, outputs)
+        )
         entry.preview_id = id(outputs)
 
 
@@ -200,9 +221,14 @@ def _finish(work: tuple[Entry, JobSnapshot]) -> None:
             record["metrics"] = measures.measure(model, entry.dataset)
             record["verdict"] = measures.lesson_verdict(model, entry.dataset, record)
             if space.room_for_weights(entry.code, entry.nickname, model.parameter_count() * 2):
-                store.save_run(space.weights_folder(entry.code, entry.run_id), model,
-                               dataset=record["dataset"], train_config=record["train_config"],
-                               snapshot=snapshot, half=True)
+                store.save_run(
+                    space.weights_folder(entry.code, entry.run_id),
+                    model,
+                    dataset=record["dataset"],
+                    train_config=record["train_config"],
+                    snapshot=snapshot,
+                    half=True,
+                )
         record["final"] = True
         if not room.removed(entry.code, entry.run_id):
             classes.write_json(classes.run_file(entry.code, entry.run_id), record)

@@ -5,7 +5,9 @@ student's runs. As in core.takehome.report, texts come from the caller in the se
 (the area "classreport", and labels `variant_<id>`, `lesson_<id>`, `claim_<id>`, `status_<s>`,
 `param_<name>`, `choice_<value>`, `noise_<kind>`, `dataset_<name>`; a missing label shows the
 name) and numbers and dates follow `language`. Every value read from the class is escaped;
-images are inline PNG, charts inline SVG; nothing from the network; no run id, owner or path."""
+images are inline PNG, charts inline SVG; nothing from the network; no run id, owner or path.
+
+Long because: the class report's HTML is one template with its sections."""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ class Writer:
         """A measure to `digits` significant digits; whole numbers with the thousands mark."""
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             return "-"
-        if isinstance(value, int) or (math.isfinite(value) and abs(value) >= 10 ** digits):
+        if isinstance(value, int) or (math.isfinite(value) and abs(value) >= 10**digits):
             text = f"{round(value):,}"
             return text.replace(",", ".") if self.language == "pt" else text
         return number(float(value), self.language, digits)
@@ -59,8 +61,9 @@ class Writer:
         return self.num(value, 6)
 
     def day(self, stamp: float) -> str:
-        return time.strftime("%d/%m/%Y" if self.language == "pt" else "%Y-%m-%d",
-                             time.localtime(stamp))
+        return time.strftime(
+            "%d/%m/%Y" if self.language == "pt" else "%Y-%m-%d", time.localtime(stamp)
+        )
 
     def label(self, kind: str, name: Any) -> str:
         """The name of a variant, lesson, status, setting or noise kind (`kind`: variant,
@@ -81,9 +84,14 @@ def _cell(value: Any) -> str:
 
 def _table(head: list[str], rows: list[list[Any]], numeric: tuple[int, ...] = ()) -> str:
     heading = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
-    body = "".join("<tr>" + "".join(
-        f'<td{" class=n" if i in numeric else ""}>{_cell(c)}</td>' for i, c in enumerate(row))
-        + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=n' if i in numeric else ''}>{_cell(c)}</td>" for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{heading}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -93,17 +101,23 @@ def _tag(tag: str, text: str) -> str:
 
 def _changed(w: Writer, record: dict[str, Any]) -> str:
     changed = challenges.changed(record)
-    return "; ".join(f"{w.label('param', k)}: {w.value(v)}" for k, v in changed.items()) \
-        or w.say("defaults")
+    return "; ".join(f"{w.label('param', k)}: {w.value(v)}" for k, v in changed.items()) or w.say(
+        "defaults"
+    )
 
 
 def _progress(w: Writer, r: dict[str, Any]) -> list[str]:
     """Status, epochs, validation and test error."""
     status = str(r.get("status") or "queued")
-    shown = w.say("measuring") if status == "done" and not r.get("final") \
-        else w.label("status", status)
-    return [shown, f"{r.get('epoch') or 0}/{r.get('epochs') or 0}", w.num(r.get("val_error")),
-            w.num(r.get("test_error"))]
+    shown = (
+        w.say("measuring") if status == "done" and not r.get("final") else w.label("status", status)
+    )
+    return [
+        shown,
+        f"{r.get('epoch') or 0}/{r.get('epochs') or 0}",
+        w.num(r.get("val_error")),
+        w.num(r.get("test_error")),
+    ]
 
 
 def _preview(w: Writer, record: dict[str, Any]) -> Html | str:
@@ -124,30 +138,64 @@ def _verdict(w: Writer, record: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- the sections
 
+
 def _header(w: Writer, code: str, settings: dict[str, Any], runs: int, students: int) -> str:
     now = time.time()
-    return (_tag("h1", w.say("title", code=code))
-            + _tag("p", w.say("dated", started=w.day(settings.get("created") or now),
-                       made=w.day(now), time=time.strftime("%H:%M", time.localtime(now))))
-            + _tag("p", w.say("counts", students=w.num(students), runs=w.num(runs)))
-            + _tag("p", w.say("errors_help")))
+    return (
+        _tag("h1", w.say("title", code=code))
+        + _tag(
+            "p",
+            w.say(
+                "dated",
+                started=w.day(settings.get("created") or now),
+                made=w.day(now),
+                time=time.strftime("%H:%M", time.localtime(now)),
+            ),
+        )
+        + _tag("p", w.say("counts", students=w.num(students), runs=w.num(runs)))
+        + _tag("p", w.say("errors_help"))
+    )
 
 
 def _board(w: Writer, records: list[dict[str, Any]]) -> str:
     if not records:
         return _tag("h2", w.say("board")) + _tag("p", w.say("board_empty"))
-    head = [w.say(k) for k in ("col_student", "col_variant", "col_dataset", "col_settings",
-                               "col_status", "col_epochs", "col_val", "col_test", "col_preview")]
-    rows = [[r.get("nickname", ""), w.variant(r), w.dataset(r.get("dataset")), _changed(w, r),
-             *_progress(w, r), _preview(w, r)] for r in records]
+    head = [
+        w.say(k)
+        for k in (
+            "col_student",
+            "col_variant",
+            "col_dataset",
+            "col_settings",
+            "col_status",
+            "col_epochs",
+            "col_val",
+            "col_test",
+            "col_preview",
+        )
+    ]
+    rows = [
+        [
+            r.get("nickname", ""),
+            w.variant(r),
+            w.dataset(r.get("dataset")),
+            _changed(w, r),
+            *_progress(w, r),
+            _preview(w, r),
+        ]
+        for r in records
+    ]
     return _tag("h2", w.say("board")) + _table(head, rows, numeric=(5, 6, 7))
 
 
 def _challenge_title(w: Writer, challenge: dict[str, Any]) -> str:
     metric = w.say(f"metric_{challenge['metric']}")
     if challenge["metric"] == "noise":
-        metric = w.say("metric_noise_at", noise=w.label("noise", challenge.get("noise_kind")),
-                       level=w.num(challenge.get("noise_level")))
+        metric = w.say(
+            "metric_noise_at",
+            noise=w.label("noise", challenge.get("noise_kind")),
+            level=w.num(challenge.get("noise_level")),
+        )
     better = challenges.METRICS[challenge["metric"]][0]
     return w.say("challenge", metric=metric, better=w.say(better))
 
@@ -162,8 +210,7 @@ def _constraints(w: Writer, challenge: dict[str, Any]) -> str:
             found.append(w.say(f"limit_{name}", most=w.num(challenge[name])))
     if challenge.get("dataset"):
         found.append(w.say("limit_dataset", most=w.dataset(challenge["dataset"])))
-    return w.say("constraints", constraints="; ".join(found)) if found \
-        else w.say("no_constraints")
+    return w.say("constraints", constraints="; ".join(found)) if found else w.say("no_constraints")
 
 
 def _note(w: Writer, row: dict[str, Any], challenge: dict[str, Any]) -> str:
@@ -182,24 +229,44 @@ def _note(w: Writer, row: dict[str, Any], challenge: dict[str, Any]) -> str:
     return "; ".join(found)
 
 
-def _challenge(w: Writer, challenge: dict[str, Any] | None,
-               records: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
+def _challenge(
+    w: Writer,
+    challenge: dict[str, Any] | None,
+    records: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+) -> str:
     if not challenge or challenge.get("metric") not in challenges.METRICS:
         return ""
-    head = [w.say(k) for k in ("col_place", "col_student", "col_variant", "col_measure",
-                               "col_note")]
-    table = _table(head, [[r["rank"] or "-", r.get("nickname") or "", w.variant(r),
-                           w.num(r["value"]), _note(w, r, challenge)] for r in rows],
-                   numeric=(0, 3))
+    head = [
+        w.say(k) for k in ("col_place", "col_student", "col_variant", "col_measure", "col_note")
+    ]
+    table = _table(
+        head,
+        [
+            [
+                r["rank"] or "-",
+                r.get("nickname") or "",
+                w.variant(r),
+                w.num(r["value"]),
+                _note(w, r, challenge),
+            ]
+            for r in rows
+        ],
+        numeric=(0, 3),
+    )
     found = {r.get("run_id"): r for r in records}
     if challenge.get("closed"):
         chosen, title = [found[i] for i in challenge.get("winners", []) if i in found], "winners"
     else:
-        ranked = [r["run_id"] for r in rows if r["state"] == "ranked"][:challenges.WINNERS]
+        ranked = [r["run_id"] for r in rows if r["state"] == "ranked"][: challenges.WINNERS]
         chosen, title = [found[i] for i in ranked if i in found], "leaders"
-    parts = [_tag("h2", _challenge_title(w, challenge)), _tag("p", _constraints(w, challenge)),
-             _tag("h3", w.say("leaderboard")), table if rows else _tag("p", w.say("board_empty")),
-             _tag("h3", w.say(title))]
+    parts = [
+        _tag("h2", _challenge_title(w, challenge)),
+        _tag("p", _constraints(w, challenge)),
+        _tag("h3", w.say("leaderboard")),
+        table if rows else _tag("p", w.say("board_empty")),
+        _tag("h3", w.say(title)),
+    ]
     return "".join(parts) + (_winners(w, chosen) if chosen else _tag("p", w.say("no_winners")))
 
 
@@ -209,9 +276,16 @@ def _winners(w: Writer, chosen: list[dict[str, Any]]) -> str:
     defaults = {v: challenges.default_settings(v) if v in MODELS else {} for v in variants}
     changed = [challenges.changed(r) for r in chosen]
     settings = list(dict.fromkeys(k for r in chosen for k in challenges.run_settings(r)))
-    head = [w.say("col_setting"), *names, *(
-        w.say("default_of", variant=w.label("variant", v)) if len(variants) > 1
-        else w.say("default") for v in variants)]
+    head = [
+        w.say("col_setting"),
+        *names,
+        *(
+            w.say("default_of", variant=w.label("variant", v))
+            if len(variants) > 1
+            else w.say("default")
+            for v in variants
+        ),
+    ]
     rows = []
     for name in settings:
         row: list[Any] = [w.label("param", name)]
@@ -222,19 +296,30 @@ def _winners(w: Writer, chosen: list[dict[str, Any]]) -> str:
         row += [w.value(defaults[v][name]) if name in defaults[v] else "-" for v in variants]
         rows.append(row)
     curves = [r.get("curve") if isinstance(r.get("curve"), dict) else {} for r in chosen]
-    loss = svg_chart({n: _series(c.get("steps"), c.get("loss")) for n, c in zip(
-        names, curves, strict=True)}, w.say("loss_chart"), w.say("step"), w.say("loss"),
-        w.language, log_y=True)
-    val = svg_chart({n: _series(None, c.get("val_error")) for n, c in zip(
-        names, curves, strict=True)}, w.say("val_chart"), w.say("epoch"), w.say("col_val"),
-        w.language)
+    loss = svg_chart(
+        {n: _series(c.get("steps"), c.get("loss")) for n, c in zip(names, curves, strict=True)},
+        w.say("loss_chart"),
+        w.say("step"),
+        w.say("loss"),
+        w.language,
+        log_y=True,
+    )
+    val = svg_chart(
+        {n: _series(None, c.get("val_error")) for n, c in zip(names, curves, strict=True)},
+        w.say("val_chart"),
+        w.say("epoch"),
+        w.say("col_val"),
+        w.language,
+    )
     return _table(head, rows) + _tag("p", w.say("changed_bold")) + loss + val
 
 
 def _series(xs: Any, ys: Any) -> tuple[list[float], list[float | None]]:
     """A curve's points as svg_chart takes them: numbers only, x from 1 when not given."""
-    ys = [y if isinstance(y, (int, float)) and not isinstance(y, bool) else None
-          for y in (ys if isinstance(ys, list) else [])]
+    ys = [
+        y if isinstance(y, (int, float)) and not isinstance(y, bool) else None
+        for y in (ys if isinstance(ys, list) else [])
+    ]
     xs = xs if isinstance(xs, list) else list(range(1, len(ys) + 1))
     pairs = [(x, y) for x, y in zip(xs, ys, strict=False) if isinstance(x, (int, float))]
     return [x for x, _ in pairs], [y for _, y in pairs]
@@ -252,25 +337,59 @@ def _verdicts(w: Writer, records: list[dict[str, Any]]) -> str:
     parts = [_tag("h2", w.say("verdicts")), _tag("p", w.say("verdicts_intro"))]
     if not order:
         return "".join(parts) + _tag("p", w.say("no_verdicts"))
-    head = [w.say(k) for k in ("col_lesson", "col_claim", "col_measured", "col_agreed",
-                               "col_disagreed")]
-    rows = [[w.label("lesson", lesson), w.label("claim", lesson), w.num(sum(counts[lesson])),
-             w.num(counts[lesson][0]), w.num(counts[lesson][1])] for lesson in order]
+    head = [
+        w.say(k) for k in ("col_lesson", "col_claim", "col_measured", "col_agreed", "col_disagreed")
+    ]
+    rows = [
+        [
+            w.label("lesson", lesson),
+            w.label("claim", lesson),
+            w.num(sum(counts[lesson])),
+            w.num(counts[lesson][0]),
+            w.num(counts[lesson][1]),
+        ]
+        for lesson in order
+    ]
     return "".join(parts) + _table(head, rows, numeric=(2, 3, 4))
 
 
-def _students(w: Writer, records: list[dict[str, Any]], students: list[str],
-              places: dict[str, int]) -> str:
-    head = [w.say(k) for k in ("col_variant", "col_settings", "col_status", "col_epochs",
-                               "col_val", "col_test", "col_verdict", "col_place")]
+def _students(
+    w: Writer, records: list[dict[str, Any]], students: list[str], places: dict[str, int]
+) -> str:
+    head = [
+        w.say(k)
+        for k in (
+            "col_variant",
+            "col_settings",
+            "col_status",
+            "col_epochs",
+            "col_val",
+            "col_test",
+            "col_verdict",
+            "col_place",
+        )
+    ]
     parts = [_tag("h2", w.say("students"))]
     for student in students:
         runs = [r for r in records if r.get("nickname") == student]
         parts.append(_tag("h3", student) + _tag("p", w.say("runs_of", runs=w.num(len(runs)))))
         if runs:
-            parts.append(_table(head, [[
-                w.variant(r), _changed(w, r), *_progress(w, r), _verdict(w, r),
-                places.get(r.get("run_id"), "-")] for r in runs], numeric=(3, 4, 5, 7)))
+            parts.append(
+                _table(
+                    head,
+                    [
+                        [
+                            w.variant(r),
+                            _changed(w, r),
+                            *_progress(w, r),
+                            _verdict(w, r),
+                            places.get(r.get("run_id"), "-"),
+                        ]
+                        for r in runs
+                    ],
+                    numeric=(3, 4, 5, 7),
+                )
+            )
     return "".join(parts)
 
 
@@ -281,18 +400,26 @@ def class_report(code: str, key: str | None, texts: dict[str, str], language: st
     classes.require_teacher(code, key)
     code, w = classes.normalise_code(code), Writer(texts, language)
     settings, records = classes.info(code), classes.records(code)
-    students = sorted(set(members.nicknames(code)) | {
-        str(r["nickname"]) for r in records if r.get("nickname")}, key=str.casefold)
+    students = sorted(
+        set(members.nicknames(code)) | {str(r["nickname"]) for r in records if r.get("nickname")},
+        key=str.casefold,
+    )
     challenge = settings.get("challenge")
     valid = bool(challenge) and challenge.get("metric") in challenges.METRICS
     rows = challenges.leaderboard(records, challenge) if valid else []
     places = {r["run_id"]: r["rank"] for r in rows if r["rank"]}
-    body = [_header(w, code, settings, len(records), len(students)), _board(w, records),
-            _challenge(w, challenge, records, rows), _verdicts(w, records),
-            _students(w, records, students, places),
-            _tag("p", w.say("footer"))]
+    body = [
+        _header(w, code, settings, len(records), len(students)),
+        _board(w, records),
+        _challenge(w, challenge, records, rows),
+        _verdicts(w, records),
+        _students(w, records, students, places),
+        _tag("p", w.say("footer")),
+    ]
     title = html.escape(w.say("title", code=code))
-    return (f'<!DOCTYPE html><html lang="{"pt-BR" if language == "pt" else "en"}"><head>'
-            f'<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-            f"<title>{title}</title><style>{STYLE}{WIDE}</style></head>"
-            f"<body>{''.join(body)}</body></html>\n")
+    return (
+        f'<!DOCTYPE html><html lang="{"pt-BR" if language == "pt" else "en"}"><head>'
+        f'<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        f"<title>{title}</title><style>{STYLE}{WIDE}</style></head>"
+        f"<body>{''.join(body)}</body></html>\n"
+    )

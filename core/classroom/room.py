@@ -62,8 +62,13 @@ def readmit(code: str, key: str | None, nickname: str) -> None:
     members.set_removed(code, key, nickname, False)
 
 
-def _as_seen(rows: list[dict[str, Any]], code: str, settings: dict[str, Any],
-             nickname: str | None, teacher: bool) -> list[dict[str, Any]]:
+def _as_seen(
+    rows: list[dict[str, Any]],
+    code: str,
+    settings: dict[str, Any],
+    nickname: str | None,
+    teacher: bool,
+) -> list[dict[str, Any]]:
     """Rows with their student's seat; with names hidden, another student's nickname left
     out for anyone but the teacher."""
     seats = {m["nickname"]: m["seat"] for m in members.roster(code)}
@@ -73,8 +78,9 @@ def _as_seen(rows: list[dict[str, Any]], code: str, settings: dict[str, Any],
     return rows
 
 
-def visible(code: str, nickname: str | None = None, key: str | None = None,
-            everything: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def visible(
+    code: str, nickname: str | None = None, key: str | None = None, everything: bool = False
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """What a viewer may see of the board. Returns (records, class settings); the settings
     carry `folded`, the number of older runs left out (everything=True: none left out), and
     each record its student's `seat`."""
@@ -90,8 +96,9 @@ def visible(code: str, nickname: str | None = None, key: str | None = None,
     return rows, settings
 
 
-def spotlighted(code: str, nickname: str | None = None, key: str | None = None
-                ) -> dict[str, Any] | None:
+def spotlighted(
+    code: str, nickname: str | None = None, key: str | None = None
+) -> dict[str, Any] | None:
     """The run on the projector, as this viewer may see it (every student sees it)."""
     settings = classes.info(code)
     found = [r for r in classes.records(code) if r["run_id"] == settings.get("spotlight")]
@@ -99,8 +106,9 @@ def spotlighted(code: str, nickname: str | None = None, key: str | None = None
     return seen[0] if seen else None
 
 
-def leaderboard(code: str, nickname: str | None = None, key: str | None = None
-                ) -> list[dict[str, Any]]:
+def leaderboard(
+    code: str, nickname: str | None = None, key: str | None = None
+) -> list[dict[str, Any]]:
     """The challenge's places over every run of the class, the rows this viewer may see
     (core.classroom.challenges.leaderboard), each with its seat; [] without a challenge."""
     settings = classes.info(code)
@@ -108,13 +116,15 @@ def leaderboard(code: str, nickname: str | None = None, key: str | None = None
     if not challenge:
         return []
     allowed = {r["run_id"] for r in visible(code, nickname, key, everything=True)[0]}
-    rows = [r for r in challenges.leaderboard(classes.records(code), challenge)
-            if r["run_id"] in allowed]
+    rows = [
+        r
+        for r in challenges.leaderboard(classes.records(code), challenge)
+        if r["run_id"] in allowed
+    ]
     return _as_seen(rows, code, settings, nickname, classes.is_teacher(code, key))
 
 
-def latest_per_student(rows: list[dict[str, Any]], most: Any
-                       ) -> tuple[list[dict[str, Any]], int]:
+def latest_per_student(rows: list[dict[str, Any]], most: Any) -> tuple[list[dict[str, Any]], int]:
     """Each student's latest `most` runs (rows are oldest first), and how many were left out.
     The spotlighted run is never left out by this (the spotlight shows it on its own)."""
     try:

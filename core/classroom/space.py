@@ -21,8 +21,11 @@ from core.runs import quotas, store
 from core.settings import env_int
 
 MAX_WEIGHTS_MB = 16  # larger runs are measured and shown but not kept for export
-RECORDS_ENV, STUDENT_MB_ENV, CLASS_MB_ENV = ("AE_CLASS_RUNS_PER_STUDENT", "AE_CLASS_STUDENT_MB",
-                                             "AE_CLASS_MB")
+RECORDS_ENV, STUDENT_MB_ENV, CLASS_MB_ENV = (
+    "AE_CLASS_RUNS_PER_STUDENT",
+    "AE_CLASS_STUDENT_MB",
+    "AE_CLASS_MB",
+)
 
 
 def weights_folder(code: str, run_id: str) -> Path:
@@ -37,7 +40,7 @@ def kept_runs(code: str) -> set[str]:
     winners = challenge.get("winners") or []
     if challenge and not challenge.get("closed"):
         rows = challenges.leaderboard(classes.records(code), challenge)
-        winners = [r["run_id"] for r in rows if r["state"] == "ranked"][:challenges.WINNERS]
+        winners = [r["run_id"] for r in rows if r["state"] == "ranked"][: challenges.WINNERS]
     return {settings.get("spotlight"), *winners} - {None}
 
 
@@ -71,8 +74,10 @@ def room_for_weights(code: str, nickname: str, new_bytes: int) -> bool:
     if new_bytes > MAX_WEIGHTS_MB * 2**20:
         return False
     kept = kept_runs(code)
-    held = [(r["run_id"], r.get("nickname"), quotas.folder_size(weights_folder(code, r["run_id"])))
-            for r in classes.records(code)]  # oldest first
+    held = [
+        (r["run_id"], r.get("nickname"), quotas.folder_size(weights_folder(code, r["run_id"])))
+        for r in classes.records(code)
+    ]  # oldest first
     held = [h for h in held if h[2]]
     for setting, default, whose in ((STUDENT_MB_ENV, 64, nickname), (CLASS_MB_ENV, 512, None)):
         limit = env_int(setting, default) * 2**20
@@ -90,8 +95,9 @@ def room_for_weights(code: str, nickname: str, new_bytes: int) -> bool:
     return quotas.folder_size(store.runs_dir()) + new_bytes <= quotas.runs_limit()
 
 
-def export_run(code: str, key: str | None, run_id: str, owner: str,
-               name: str | None = None) -> tuple[Path, dict | None]:
+def export_run(
+    code: str, key: str | None, run_id: str, owner: str, name: str | None = None
+) -> tuple[Path, dict | None]:
     """Save a finished run of the class (the spotlighted one) among the server's saved runs,
     where it stays after the class ends: teacher only. Returns store.save_owned_run's answer."""
     classes.require_teacher(code, key)
@@ -99,10 +105,18 @@ def export_run(code: str, key: str | None, run_id: str, owner: str,
     try:
         model, description = store.load_run(folder)
     except (OSError, ValueError):
-        raise Problem("class_no_weights", "This run's weights are not available (it has not "
-                      "finished, or it was too large to keep).") from None
+        raise Problem(
+            "class_no_weights",
+            "This run's weights are not available (it has not "
+            "finished, or it was too large to keep).",
+        ) from None
     record = classes.read_json(classes.run_file(code, run_id)) or {}
     name = name or f"{record.get('nickname', 'run')}-{description['variant']}"
-    return store.save_owned_run(name, model, owner, dataset=description.get("dataset", ""),
-                                train_config=description.get("train_config", {}),
-                                snapshot=store.snapshot_of(description))
+    return store.save_owned_run(
+        name,
+        model,
+        owner,
+        dataset=description.get("dataset", ""),
+        train_config=description.get("train_config", {}),
+        snapshot=store.snapshot_of(description),
+    )

@@ -51,8 +51,9 @@ def _owned_by(data: dict, owner: str | None) -> bool:
 def _check_limits(owner: str | None, password: str | None) -> None:
     wanted = env_text(PASSWORD_ENV)
     if needs_password() and not hmac.compare_digest(str(password or "").encode(), wanted.encode()):
-        raise Problem("class_password", "Opening a class on this server needs the teachers' "
-                      "password.")
+        raise Problem(
+            "class_password", "Opening a class on this server needs the teachers' password."
+        )
     mine, active = 0, 0
     for code in classes.open_classes():
         data = read_json(classes.classes_dir() / code / "class.json") or {}
@@ -60,13 +61,21 @@ def _check_limits(owner: str | None, password: str | None) -> None:
         active += classes.idle_for(code) < ACTIVE_HOURS * 3600
     most_mine = env_int(PER_TEACHER_ENV, 3)
     if owner and mine >= most_mine:
-        raise Problem("class_teacher_limit", f"This browser already has {mine} open classes, "
-                      f"the most one teacher may open ({PER_TEACHER_ENV}). End one first.",
-                      most=most_mine, setting=PER_TEACHER_ENV)
+        raise Problem(
+            "class_teacher_limit",
+            f"This browser already has {mine} open classes, "
+            f"the most one teacher may open ({PER_TEACHER_ENV}). End one first.",
+            most=most_mine,
+            setting=PER_TEACHER_ENV,
+        )
     if active >= max_classes():
-        raise Problem("class_limit", f"This server already has {max_classes()} active classes, "
-                      f"its limit ({CLASSES_ENV}). Close a class or try later.",
-                      most=max_classes(), setting=CLASSES_ENV)
+        raise Problem(
+            "class_limit",
+            f"This server already has {max_classes()} active classes, "
+            f"its limit ({CLASSES_ENV}). Close a class or try later.",
+            most=max_classes(),
+            setting=CLASSES_ENV,
+        )
 
 
 def create_class(owner: str | None = None, password: str | None = None) -> Teacher:
@@ -81,15 +90,31 @@ def create_class(owner: str | None = None, password: str | None = None) -> Teach
         except FileExistsError:
             continue
         key = credential(code, owner) if owner else secrets.token_urlsafe(32)
-        write_json(folder / "class.json", {
-            "code": code, "created": time.time(), "teacher_keys": [classes.key_hash(key)],
-            "opened_by": classes.key_hash(owner) if owner else None, "handovers": {},
-            "show_others": False, "lesson": None, "spotlight": None, "challenge": None,
-            "locked": False, "hide_names": False, "runs_shown": classes.RUNS_SHOWN})
+        write_json(
+            folder / "class.json",
+            {
+                "code": code,
+                "created": time.time(),
+                "teacher_keys": [classes.key_hash(key)],
+                "opened_by": classes.key_hash(owner) if owner else None,
+                "handovers": {},
+                "show_others": False,
+                "lesson": None,
+                "spotlight": None,
+                "challenge": None,
+                "locked": False,
+                "hide_names": False,
+                "runs_shown": classes.RUNS_SHOWN,
+            },
+        )
         classes.touch(folder)
         return Teacher(code, key)
-    raise Problem("class_limit", "No free class code was found. Try again.",
-                  most=max_classes(), setting=CLASSES_ENV)
+    raise Problem(
+        "class_limit",
+        "No free class code was found. Try again.",
+        most=max_classes(),
+        setting=CLASSES_ENV,
+    )
 
 
 def teacher_of(owner: str | None) -> Teacher | None:
@@ -128,11 +153,15 @@ def redeem(code: str, token: str, owner: str) -> Teacher:
         pending = dict(data.get("handovers") or {})
         expiry = pending.pop(classes.key_hash(str(token or "")), 0)
         if expiry <= time.time():
-            raise Problem("class_handover_void", "This teacher link was used already or has "
-                          "expired: ask for a new one on the teacher's screen.")
+            raise Problem(
+                "class_handover_void",
+                "This teacher link was used already or has "
+                "expired: ask for a new one on the teacher's screen.",
+            )
         key = credential(folder.name, owner)
         keys = [*data.get("teacher_keys", []), classes.key_hash(key)]
-        write_json(folder / "class.json", {**data, "handovers": pending,
-                                           "teacher_keys": sorted(set(keys))})
+        write_json(
+            folder / "class.json", {**data, "handovers": pending, "teacher_keys": sorted(set(keys))}
+        )
     classes.touch(folder)
     return Teacher(folder.name, key)

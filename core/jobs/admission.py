@@ -58,8 +58,9 @@ class MemoryNeed:
         return max(0, int(room // self.per_image)) if self.per_image > 0 else self.batch
 
 
-def saved_bytes_per_image(model: Autoencoder, precision: torch.dtype | None = None
-                          ) -> tuple[float, float]:
+def saved_bytes_per_image(
+    model: Autoencoder, precision: torch.dtype | None = None
+) -> tuple[float, float]:
     """(bytes per image, bytes per batch) of the tensors autograd keeps for the backward pass,
     from forward passes on batches of 2 and 4 images, in the arithmetic the job will use
     (`precision`: the autocast dtype, or None for float32): a bfloat16 forward keeps most
@@ -76,9 +77,12 @@ def saved_bytes_per_image(model: Autoencoder, precision: torch.dtype | None = No
     for size in (2, 4):
         storages.clear()
         x = torch.rand(size, 1, 28, 28, generator=torch.Generator().manual_seed(0)).to(device)
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor), \
-                torch.autocast(device.type, dtype=precision or torch.float32,
-                               enabled=precision is not None):
+        with (
+            torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor),
+            torch.autocast(
+                device.type, dtype=precision or torch.float32, enabled=precision is not None
+            ),
+        ):
             model.loss(x, None)
         totals.append(sum(storages.values()) + x.nbytes)  # the batch itself is a copy too
     per_image = (totals[1] - totals[0]) / 2
@@ -89,12 +93,21 @@ _MEASURED: dict[tuple, tuple[float, float]] = {}  # architecture -> saved bytes 
 _MEASURED_LOCK = threading.Lock()
 
 
-def memory_need(model: Autoencoder, dataset: Dataset, batch_size: int,
-                device: torch.device, precision: torch.dtype | None = None) -> MemoryNeed:
+def memory_need(
+    model: Autoencoder,
+    dataset: Dataset,
+    batch_size: int,
+    device: torch.device,
+    precision: torch.dtype | None = None,
+) -> MemoryNeed:
     """The job's need on `device` at `precision` (the autocast dtype the training loop will
     use: core.devices.resolve_precision)."""
-    key = (model.name, json.dumps(model.hyperparameters(), sort_keys=True, default=str),
-           str(precision), device.type)
+    key = (
+        model.name,
+        json.dumps(model.hyperparameters(), sort_keys=True, default=str),
+        str(precision),
+        device.type,
+    )
     with _MEASURED_LOCK:
         measured = _MEASURED.get(key)
     if measured is None:  # one measurement per architecture: a class shares most of them
@@ -107,11 +120,13 @@ def memory_need(model: Autoencoder, dataset: Dataset, batch_size: int,
     per_image, per_batch = measured
     n = len(dataset.x_train)
     resident = dataset.x_train.nbytes if device.type != "cpu" else 0  # the CPU shares it
-    return MemoryNeed(parameters=BYTES_PER_PARAMETER * model.parameter_count(),
-                      per_image=per_image * model.activation_factor_on(device, precision),
-                      per_batch=per_batch,
-                      other=resident + EVALUATION_BYTES + model.extra_training_bytes(n),
-                      batch=min(batch_size, n))
+    return MemoryNeed(
+        parameters=BYTES_PER_PARAMETER * model.parameter_count(),
+        per_image=per_image * model.activation_factor_on(device, precision),
+        per_batch=per_batch,
+        other=resident + EVALUATION_BYTES + model.extra_training_bytes(n),
+        batch=min(batch_size, n),
+    )
 
 
 def memory_available(device: torch.device) -> tuple[int, int]:
@@ -141,8 +156,13 @@ def _megabytes(name: str, device: torch.device, share: float) -> int:
     return int(megabytes * 2**20)
 
 
-def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.device,
-          precision: torch.dtype | None = None) -> MemoryNeed:
+def admit(
+    model: Autoencoder,
+    dataset: Dataset,
+    batch_size: int,
+    device: torch.device,
+    precision: torch.dtype | None = None,
+) -> MemoryNeed:
     """Raise JobRefused when the job would not fit in its device's memory; else its need."""
     need = memory_need(model, dataset, batch_size, device, precision)
     limit = memory_limit(device)
@@ -152,27 +172,43 @@ def admit(model: Autoencoder, dataset: Dataset, batch_size: int, device: torch.d
         return need
     where = "GPU memory" if device.type == "cuda" else "memory"
     fits = _round_down(need.largest_batch(budget))
-    hint = (f"A batch size of {fits:,} or less would fit." if fits >= 1 else
-            "Even one image per batch would not fit: choose a smaller model (a smaller code, "
-            "fewer channels or hidden units).")
+    hint = (
+        f"A batch size of {fits:,} or less would fit."
+        if fits >= 1
+        else "Even one image per batch would not fit: choose a smaller model (a smaller code, "
+        "fewer channels or hidden units)."
+    )
     # sizes in bytes (*_bytes): the UI writes them in the reader's way ("3,2 GB")
-    fields = {"need_bytes": need.total, "batch": need.batch,
-              "activations_bytes": need.per_image * need.batch, "limit_bytes": limit,
-              "free_bytes": free, "fits": fits, "setting": MEMORY_ENV,
-              "gpu": device.type == "cuda"}
+    fields = {
+        "need_bytes": need.total,
+        "batch": need.batch,
+        "activations_bytes": need.per_image * need.batch,
+        "limit_bytes": limit,
+        "free_bytes": free,
+        "fits": fits,
+        "setting": MEMORY_ENV,
+        "gpu": device.type == "cuda",
+    }
     raise JobRefused(
         "memory_fits" if fits >= 1 else "memory_model",
         f"This job would need about {_gb(need.total)} of {where} (activations for a batch of "
         f"{need.batch:,} images: {_gb(need.per_image * need.batch)}), more than it may use "
-        f"here: {_gb(limit)} per job ({MEMORY_ENV}), {_gb(free)} free now. {hint}", **fields)
+        f"here: {_gb(limit)} per job ({MEMORY_ENV}), {_gb(free)} free now. {hint}",
+        **fields,
+    )
 
 
 def admit_training(model: Autoencoder, dataset: Dataset, config) -> MemoryNeed:
     """admit() for a training config (a core.training.TrainConfig): its batch, on the device
     and in the arithmetic its training loop will use."""
     device = resolve_device(config.device)
-    return admit(model, dataset, config.batch_size, device,
-                 resolve_precision(config.precision, device, model))
+    return admit(
+        model,
+        dataset,
+        config.batch_size,
+        device,
+        resolve_precision(config.precision, device, model),
+    )
 
 
 def _round_down(batch: int) -> int:
@@ -185,6 +221,7 @@ def _gb(size: float) -> str:
 
 
 # ---------------------------------------------------------------- time
+
 
 def time_budget() -> float | None:
     """Seconds one job may train: $AE_JOB_MINUTES (off when unset or 0)."""

@@ -31,12 +31,14 @@ def backend() -> tuple[str, Problem | None]:
 
                 if ray_backend.connect(address):
                     name = "ray"  # warm the pool now: no student waits for a worker's start
-                    threading.Thread(target=_warm, args=(ray_backend,), daemon=True,
-                                     name="ray-pool-warm-up").start()
+                    threading.Thread(
+                        target=_warm, args=(ray_backend,), daemon=True, name="ray-pool-warm-up"
+                    ).start()
                 else:
                     why = ray_backend.connect_problem()  # its key and fields for the app
-                    note = Problem(why.key, f"{why} Training runs on this server instead.",
-                                   **why.fields)
+                    note = Problem(
+                        why.key, f"{why} Training runs on this server instead.", **why.fields
+                    )
             _BACKEND.update(name=name, note=note)
         return _BACKEND["name"], _BACKEND["note"]
 
@@ -48,8 +50,12 @@ def _warm(ray_backend) -> None:
         log.warning("warming the Ray pool failed: %s", error)
 
 
-def start_job(spec: JobSpec, dataset: Dataset | None = None,
-              checkpoint: Path | None = None, paused: bool = False) -> Job:
+def start_job(
+    spec: JobSpec,
+    dataset: Dataset | None = None,
+    checkpoint: Path | None = None,
+    paused: bool = False,
+) -> Job:
     """Start a job on the configured backend (Ray when configured and reachable). A paused job
     (step by step: a user waits on every step) trains on this server."""
     if paused:

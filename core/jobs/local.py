@@ -43,7 +43,8 @@ def job_queue(device: torch.device | str = "auto") -> JobQueue:
                 running_per_owner=env_int("AE_RUNNING_PER_OWNER", 1) or None,
                 memory=admission.shared_memory_limit(resolve_device(str(device))),
                 share_identical=bool(env_int("AE_SHARE_IDENTICAL", 1)),
-                slots=env_int("AE_MAX_JOBS", 1))
+                slots=env_int("AE_MAX_JOBS", 1),
+            )
         return _QUEUES[kind]
 
 
@@ -72,21 +73,27 @@ class LocalJob:
 
     placement: dict[str, Any] = {}  # local: no node to name
 
-    def __init__(self, spec: JobSpec, dataset: Dataset | None = None, *,
-                 queue: JobQueue | None = None, checkpoint: Path | None = None,
-                 paused: bool = False) -> None:
+    def __init__(
+        self,
+        spec: JobSpec,
+        dataset: Dataset | None = None,
+        *,
+        queue: JobQueue | None = None,
+        checkpoint: Path | None = None,
+        paused: bool = False,
+    ) -> None:
         """dataset: the spec's dataset already in memory (an upload, a subset); loaded by name
         otherwise. checkpoint: a folder where the run is saved after every epoch (marked as
         still training) and removed when the job ends; what a crash leaves there is
         recoverable. paused: start waiting for step() (a run of its own, never shared)."""
         self.spec = spec
-        self.dataset = dataset if dataset is not None else load_dataset(spec.dataset,
-                                                                        download=False)
+        self.dataset = (
+            dataset if dataset is not None else load_dataset(spec.dataset, download=False)
+        )
         self.queue = queue or job_queue(spec.config.device)
         self.checkpoint = checkpoint
         self.checkpoint_extra: dict[str, Any] = {}  # more for its run.json (the Ray node)
-        key = (spec_key(spec, self.dataset) if self.queue.share_identical and not paused
-               else None)
+        key = spec_key(spec, self.dataset) if self.queue.share_identical and not paused else None
         existing = self.queue.trainings.get(key) if key is not None else None
         self._training = existing or Training(spec, self.dataset, self.queue, key)
         if paused:

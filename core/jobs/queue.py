@@ -26,9 +26,16 @@ class _Ticket:
 
 
 class JobQueue:
-    def __init__(self, max_running: int = 1, max_waiting_per_owner: int | None = None, *,
-                 running_per_owner: int | None = None, memory: int | None = None,
-                 share_identical: bool = True, slots: int = 1) -> None:
+    def __init__(
+        self,
+        max_running: int = 1,
+        max_waiting_per_owner: int | None = None,
+        *,
+        running_per_owner: int | None = None,
+        memory: int | None = None,
+        share_identical: bool = True,
+        slots: int = 1,
+    ) -> None:
         """share_identical: jobs of identical specs on this queue are trained once
         (core.jobs.local.LocalJob subscribes to the running one); False trains each apart.
         slots: admitted trainings that compute at the same instant; the others wait for a
@@ -46,8 +53,14 @@ class JobQueue:
         self._served: dict[str, int] = {}  # owner -> admission counter of its last job
         self._admissions = 0
 
-    def acquire(self, job: object, stop: threading.Event,
-                on_position: Callable[[int], None], owner: str = "cli", need: int = 0) -> str:
+    def acquire(
+        self,
+        job: object,
+        stop: threading.Event,
+        on_position: Callable[[int], None],
+        owner: str = "cli",
+        need: int = 0,
+    ) -> str:
         """Wait for admission: 'admitted', or 'stopped' (stop was set while waiting), or
         'replaced' (a newer job of the same owner took this one's place)."""
         ticket = _Ticket(job, owner, need)
@@ -55,7 +68,7 @@ class JobQueue:
             mine = [t for t in self._waiting if t.owner == owner]
             limit = self.max_waiting_per_owner
             if limit is not None and len(mine) >= limit:
-                for old in mine[:len(mine) - limit + 1]:
+                for old in mine[: len(mine) - limit + 1]:
                     old.replaced = True
             self._waiting.append(ticket)
             self._cond.notify_all()
@@ -88,8 +101,10 @@ class JobQueue:
         running = list(self._running.values())
         if len(running) >= self.max_running:
             return False
-        if (self.running_per_owner is not None and
-                sum(t.owner == ticket.owner for t in running) >= self.running_per_owner):
+        if (
+            self.running_per_owner is not None
+            and sum(t.owner == ticket.owner for t in running) >= self.running_per_owner
+        ):
             return False  # this owner's turn comes when its running job ends
         held = sum(t.need for t in running)
         return self.memory is None or not running or held + ticket.need <= self.memory
@@ -122,6 +137,8 @@ class JobQueue:
 
     def state(self) -> dict[str, int]:
         with self._cond:
-            return {"running": len(self._running),
-                    "waiting": sum(not t.replaced for t in self._waiting),
-                    "max_running": self.max_running}
+            return {
+                "running": len(self._running),
+                "waiting": sum(not t.replaced for t in self._waiting),
+                "max_running": self.max_running,
+            }

@@ -8,7 +8,10 @@ moment); the training stops when its last subscriber does.
 
 The training's thread waits in its device's queue (core.jobs.queue), then computes in turns with
 the other admitted trainings (core.jobs.timeshare): it calls the queue's `turns.pace()` between
-steps. The time budget counts its own turns, not the time it spent waiting for them."""
+steps. The time budget counts its own turns, not the time it spent waiting for them.
+
+Long because: one class, a shared training and its followers, whose locking reads best in one
+place."""
 
 from __future__ import annotations
 
@@ -57,16 +60,17 @@ def spec_key(spec: JobSpec, dataset: Dataset) -> str:
     """What makes two jobs the same computation: the full hyperparameters (defaults filled
     in), the training config with its seed, and the data. Not the owner."""
     hyper = asdict(make_config(MODELS[spec.variant].Config, dict(spec.hyperparameters)))
-    return json.dumps([spec.variant, hyper, asdict(spec.config), data_fingerprint(dataset)],
-                      sort_keys=True, default=str)
+    return json.dumps(
+        [spec.variant, hyper, asdict(spec.config), data_fingerprint(dataset)],
+        sort_keys=True,
+        default=str,
+    )
 
 
 class Training:
-    def __init__(self, spec: JobSpec, dataset: Dataset, queue: JobQueue, key: str | None
-                 ) -> None:
+    def __init__(self, spec: JobSpec, dataset: Dataset, queue: JobQueue, key: str | None) -> None:
         self.spec, self.dataset, self.queue, self.key = spec, dataset, queue, key
-        self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
-                                               spec.config.seed)
+        self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters, spec.config.seed)
         # refused here, at once, rather than by the operating system's out-of-memory killer
         self.need = admission.admit_training(self.model, dataset, spec.config)
         self.time_budget = admission.time_budget()
@@ -141,8 +145,14 @@ class Training:
             turns.enter(self)
             try:
                 self.progress.update(queue_position=None, status="running", phase="starting")
-                execute(self.model, self.dataset, self.spec.config, self.progress,
-                        self.stop_event, self._pace)
+                execute(
+                    self.model,
+                    self.dataset,
+                    self.spec.config,
+                    self.progress,
+                    self.stop_event,
+                    self._pace,
+                )
                 if self._out_of_time and self.progress.snapshot().status == "stopped":
                     self.progress.update(phase="time_budget_reached")
             finally:
@@ -157,8 +167,9 @@ class Training:
                 del self.queue.trainings[self.key]
             ending = list(self._subscribers)
         for number, job in enumerate(ending):  # the first takes the model itself
-            job.settle(self.model if number == 0 else copy.deepcopy(self.model),
-                       self.progress.snapshot())
+            job.settle(
+                self.model if number == 0 else copy.deepcopy(self.model), self.progress.snapshot()
+            )
 
     def _admit(self) -> bool:
         """Wait in the queue under the first subscriber's owner; a replaced ticket hands the
@@ -166,8 +177,9 @@ class Training:
         while True:
             with self._lock:
                 owner = self._subscribers[0].spec.owner if self._subscribers else "cli"
-            result = self.queue.acquire(self, self.stop_event, self._on_position, owner,
-                                        self.need.total)
+            result = self.queue.acquire(
+                self, self.stop_event, self._on_position, owner, self.need.total
+            )
             if result == "admitted":
                 with self._lock:
                     self._running = True
@@ -176,23 +188,26 @@ class Training:
                             leases.hold(job.checkpoint)
                 return True
             if result == "stopped":
-                self.progress.update(status="stopped", queue_position=None,
-                                     phase="stopped_while_queued")
+                self.progress.update(
+                    status="stopped", queue_position=None, phase="stopped_while_queued"
+                )
                 return False
             with self._lock:  # replaced: that owner's subscribers leave, others go on
                 gone = [job for job in self._subscribers if job.spec.owner == owner]
                 self._subscribers = [job for job in self._subscribers if job not in gone]
                 left = bool(self._subscribers)
             for job in gone:  # untrained weights, its own: the training goes on for others
-                job.settle(copy.deepcopy(self.model), self._ended_snapshot("stopped",
-                                                                           "replaced"))
+                job.settle(copy.deepcopy(self.model), self._ended_snapshot("stopped", "replaced"))
             if not left:
                 self.progress.update(status="stopped", queue_position=None, phase="replaced")
                 return False
 
     def _on_position(self, position: int) -> None:
-        self.progress.update(queue_position=position, phase=(
-            "queued" if position else "queued_next"), phase_fields={"ahead": position})
+        self.progress.update(
+            queue_position=position,
+            phase=("queued" if position else "queued_next"),
+            phase_fields={"ahead": position},
+        )
 
     def _pace(self) -> bool:
         """Between two steps: hand over detaching subscribers' weights, check the time
@@ -230,8 +245,7 @@ class Training:
                 before = self.progress.snapshot()  # training or an RBM's pretraining
                 self.queue.turns.leave(self, forget=False)  # the budget counts on
                 self.progress.update(phase="paused", phase_fields={})
-                while (self._stepping and self._steps_left == 0
-                       and not self.stop_event.is_set()):
+                while self._stepping and self._steps_left == 0 and not self.stop_event.is_set():
                     self._gate.wait(0.2)
                 self.queue.turns.enter(self)
                 self.progress.update(phase=before.phase, phase_fields=before.phase_fields)
@@ -261,14 +275,27 @@ class Training:
             self._pause_at_epoch = False
             self.set_stepping(0)
         with self._lock:
-            targets = [(job.checkpoint, job.checkpoint_extra, job.spec.owner)
-                       for job in self._subscribers if job.checkpoint]
+            targets = [
+                (job.checkpoint, job.checkpoint_extra, job.spec.owner)
+                for job in self._subscribers
+                if job.checkpoint
+            ]
         for folder, extra, owner in targets:
             if leases.fence_path(folder).exists():  # a lost worker's: frozen by the app
                 continue
             # its owner alone may list and load it once interrupted (leases.owns); never shown
             mine = {} if owner == "cli" else {"owner": owner}
-            store.save_run(folder, self.model, dataset=self.dataset.name,
-                           train_config=asdict(self.spec.config), snapshot=snapshot,
-                           extra={"status": "training", "epoch": snapshot.epoch,
-                                  "epochs": snapshot.epochs, **extra, **mine})
+            store.save_run(
+                folder,
+                self.model,
+                dataset=self.dataset.name,
+                train_config=asdict(self.spec.config),
+                snapshot=snapshot,
+                extra={
+                    "status": "training",
+                    "epoch": snapshot.epoch,
+                    "epochs": snapshot.epochs,
+                    **extra,
+                    **mine,
+                },
+            )

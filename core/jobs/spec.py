@@ -50,7 +50,6 @@ class Job(Protocol):
     def state_dict(self) -> dict[str, torch.Tensor]: ...
 
 
-
 class Follower(Protocol):
     """A job that follows a shared training (core.jobs.shared.Training): its spec, where its
     checkpoints go, and how it receives its result."""

@@ -88,8 +88,11 @@ class TimeShare:
 
     def state(self) -> dict[str, int]:
         with self._lock:
-            return {"holding": len(self._holding), "waiting": len(self._line),
-                    "handovers": self.handovers}
+            return {
+                "holding": len(self._holding),
+                "waiting": len(self._line),
+                "handovers": self.handovers,
+            }
 
     def _queue(self, key: int) -> threading.Event:
         """(lock held) Join the line and grant whatever turns are free."""

@@ -21,9 +21,16 @@ from core.models.vae import VariationalAutoencoder
 
 MODELS: dict[str, type[Autoencoder]] = {
     cls.name: cls
-    for cls in (StandardAutoencoder, MultilayerAutoencoder, ConvolutionalAutoencoder,
-                SparseAutoencoder, DenoisingAutoencoder, ContractiveAutoencoder,
-                DeepAutoencoder, VariationalAutoencoder)
+    for cls in (
+        StandardAutoencoder,
+        MultilayerAutoencoder,
+        ConvolutionalAutoencoder,
+        SparseAutoencoder,
+        DenoisingAutoencoder,
+        ContractiveAutoencoder,
+        DeepAutoencoder,
+        VariationalAutoencoder,
+    )
 }
 
 
@@ -50,5 +57,13 @@ def build_seeded(name: str, hyperparameters: dict[str, Any], seed: int) -> Autoe
         return build_model(name, **hyperparameters)
 
 
-__all__ = ["MODELS", "NOISE_KINDS", "Autoencoder", "ModelTooLarge", "build_model",
-           "build_seeded", "corrupt", "max_parameters"]
+__all__ = [
+    "MODELS",
+    "NOISE_KINDS",
+    "Autoencoder",
+    "ModelTooLarge",
+    "build_model",
+    "build_seeded",
+    "corrupt",
+    "max_parameters",
+]

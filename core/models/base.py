@@ -34,19 +34,24 @@ from core.models.blocks import TiedLinear
 from core.params import make_config, param  # noqa: F401  (the variants' shared imports)
 
 PIXELS = 28 * 28
-RECONSTRUCTION_UNITS = {"bce": "nats per image (Bernoulli cross-entropy)",
-                        "mse": "squared error per image"}
+RECONSTRUCTION_UNITS = {
+    "bce": "nats per image (Bernoulli cross-entropy)",
+    "mse": "squared error per image",
+}
 
 
 def reconstruction_param(default: str = "bce", note: str = "") -> Any:
     """The `reconstruction` field every variant's Config declares (its default may differ)."""
-    return param(default, "Reconstruction error the model is trained on: bce, the Bernoulli "
-                 "cross-entropy in nats per image (Hinton & Salakhutdinov 2006); mse, the "
-                 "squared error summed over the pixels of an image (the chapter's mean squared "
-                 "error, in the unit of the SSE per image metric). Penalty weights (L1, "
-                 "contractive, beta) were set for bce: the squared error is about 8 times "
-                 "smaller, so with mse they weigh about 8 times more." + note,
-                 choices=tuple(RECONSTRUCTION_UNITS))
+    return param(
+        default,
+        "Reconstruction error the model is trained on: bce, the Bernoulli "
+        "cross-entropy in nats per image (Hinton & Salakhutdinov 2006); mse, the "
+        "squared error summed over the pixels of an image (the chapter's mean squared "
+        "error, in the unit of the SSE per image metric). Penalty weights (L1, "
+        "contractive, beta) were set for bce: the squared error is about 8 times "
+        "smaller, so with mse they weigh about 8 times more." + note,
+        choices=tuple(RECONSTRUCTION_UNITS),
+    )
 
 
 class Autoencoder(nn.Module):
@@ -64,8 +69,9 @@ class Autoencoder(nn.Module):
         """(hyperparameters, TrainConfig values) of a named preset, as copies."""
         if name not in cls.presets:
             choices = ", ".join(cls.presets) or "none"
-            raise ValueError(f"The {cls.name} variant has no preset {name!r} (its presets: "
-                             f"{choices}).")
+            raise ValueError(
+                f"The {cls.name} variant has no preset {name!r} (its presets: {choices})."
+            )
         chosen = cls.presets[name]
         return dict(chosen["hyperparameters"]), dict(chosen["train_config"])
 
@@ -91,8 +97,9 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
-             ) -> dict[str, torch.Tensor]:
+    def loss(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
         reconstruction = self.reconstruction_term(self.decode_logits(self.encode(x)), x)
         return {"loss": reconstruction, "reconstruction": reconstruction}
 
@@ -118,8 +125,11 @@ class Autoencoder(nn.Module):
         (1, 28, 28). Without it the code units first learn to act as a bias (sigmoid codes
         saturate at 1, ReLU codes die), which stalls training; with it, codes carry the
         differences from the start."""
-        output = [m for m in self.decoder.modules()
-                  if isinstance(m, (nn.Linear, nn.ConvTranspose2d, TiedLinear))][-1]
+        output = [
+            m
+            for m in self.decoder.modules()
+            if isinstance(m, (nn.Linear, nn.ConvTranspose2d, TiedLinear))
+        ][-1]
         mean_logit = torch.logit(mean_image.flatten().clamp(1e-3, 1 - 1e-3))  # (784,)
         if output.bias.numel() == PIXELS:
             output.bias.copy_(mean_logit)
@@ -136,9 +146,14 @@ class Autoencoder(nn.Module):
         """n codes drawn from the model's prior: (n, code_dim) on the model's device."""
         raise NotImplementedError(f"The {self.title} autoencoder has no prior to sample from.")
 
-    def pretrain(self, x: torch.Tensor, batch_size: int, report: Callable[[dict], None],
-                 should_stop: Callable[[], bool], generator: torch.Generator | None = None
-                 ) -> None:
+    def pretrain(
+        self,
+        x: torch.Tensor,
+        batch_size: int,
+        report: Callable[[dict], None],
+        should_stop: Callable[[], bool],
+        generator: torch.Generator | None = None,
+    ) -> None:
         """A phase run before backprop training (the deep model's RBMs). Default: none."""
 
     @property
@@ -205,20 +220,25 @@ def evaluating(model: nn.Module) -> contextlib.AbstractContextManager[nn.Module]
     return in_mode(model, False)
 
 
-def draw_normal(shape: tuple[int, ...], generator: torch.Generator | None,
-                like: torch.Tensor | None = None, device: torch.device | None = None
-                ) -> torch.Tensor:
+def draw_normal(
+    shape: tuple[int, ...],
+    generator: torch.Generator | None,
+    like: torch.Tensor | None = None,
+    device: torch.device | None = None,
+) -> torch.Tensor:
     """Standard normal noise drawn on the generator's device (so a seeded CPU generator gives
     the same numbers for a model on any device), then moved to `like`'s device and dtype."""
-    source = generator.device if generator is not None else (
-        like.device if like is not None else device)
+    source = (
+        generator.device if generator is not None else (like.device if like is not None else device)
+    )
     noise = torch.randn(shape, generator=generator, device=source)
     target = like.device if like is not None else device
     return noise.to(device=target, dtype=like.dtype if like is not None else None)
 
 
-def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor, kind: str = "bce"
-                        ) -> torch.Tensor:
+def reconstruction_loss(
+    logits: torch.Tensor, target: torch.Tensor, kind: str = "bce"
+) -> torch.Tensor:
     """Summed over pixels, mean over the batch. bce: Bernoulli cross-entropy (nats per image);
     mse: squared error of sigmoid(logits), the SSE per image (Hinton & Salakhutdinov's unit)."""
     if kind == "mse":  # in float32: a bfloat16 sum over B x 784 pixels loses digits

@@ -12,8 +12,9 @@ from torch import nn
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 
 
-def mlp(sizes: Sequence[int], activation: str = "relu", last_activation: str | None = None
-        ) -> nn.Sequential:
+def mlp(
+    sizes: Sequence[int], activation: str = "relu", last_activation: str | None = None
+) -> nn.Sequential:
     """Linear layers through `sizes`, `activation` between them, `last_activation` at the end."""
     layers: list[nn.Module] = []
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
@@ -25,8 +26,9 @@ def mlp(sizes: Sequence[int], activation: str = "relu", last_activation: str | N
     return nn.Sequential(*layers)
 
 
-def encoder_mlp(sizes: Sequence[int], activation: str, last_activation: str | None
-                ) -> nn.Sequential:
+def encoder_mlp(
+    sizes: Sequence[int], activation: str, last_activation: str | None
+) -> nn.Sequential:
     """An MLP that takes images: (B, 1, 28, 28) -> (B, sizes[-1])."""
     return nn.Sequential(nn.Flatten(), *mlp(sizes, activation, last_activation))
 

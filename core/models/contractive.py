@@ -22,28 +22,41 @@ class ContractiveConfig(StandardConfig):
     # 12.5 and 4.7, but much of its smaller Jacobian is the rescaling dodge (codes 4x smaller
     # than a standard model's); relu + tied, 22.4 and 7.7. Sparse (14.1) and denoising (21-24)
     # stay far above all three: the chapter's claim holds with each.
-    activation: str = param("sigmoid", "Non-linearity of the code units. sigmoid with tied "
-                            "weights is Rifai et al.'s choice and gave the smallest Jacobian "
-                            "(3.2 on MNIST after 3 epochs); relu with untied weights "
-                            "reconstructs better (test SSE 12.5 against 26.2) but can shrink "
-                            "its penalty by rescaling instead of contracting.",
-                            choices=("sigmoid", "relu"))
+    activation: str = param(
+        "sigmoid",
+        "Non-linearity of the code units. sigmoid with tied "
+        "weights is Rifai et al.'s choice and gave the smallest Jacobian "
+        "(3.2 on MNIST after 3 epochs); relu with untied weights "
+        "reconstructs better (test SSE 12.5 against 26.2) but can shrink "
+        "its penalty by rescaling instead of contracting.",
+        choices=("sigmoid", "relu"),
+    )
     tied: bool = param(True, TIED_HELP + " On by default here, as in Rifai et al. 2011.")
-    contractive_weight: float = param(0.5, "Weight of the Jacobian penalty: higher makes codes "
-                                      "less sensitive to small input changes.",
-                                      low=0.0, high=100.0)
-    hidden_dim: int = param(0, "Extra encoder hidden layer (0 = none, closed-form penalty; "
-                            "otherwise the Jacobian comes from autograd, slower).",
-                            low=0, high=2048)
+    contractive_weight: float = param(
+        0.5,
+        "Weight of the Jacobian penalty: higher makes codes less sensitive to small input changes.",
+        low=0.0,
+        high=100.0,
+    )
+    hidden_dim: int = param(
+        0,
+        "Extra encoder hidden layer (0 = none, closed-form penalty; "
+        "otherwise the Jacobian comes from autograd, slower).",
+        low=0,
+        high=2048,
+    )
 
     def __post_init__(self) -> None:
         if self.tied and self.hidden_dim:
             # a key the UI translates (problems.tied_needs_one_layer): the Train page's
             # defaults reach it (tied on, then "hidden units" above 0), and so can a link, a
             # run file or the command line, so the engine refuses it rather than the page
-            raise Problem("tied_needs_one_layer", "tied=True needs hidden_dim=0: the one-layer "
-                          "decoder can only be tied to a one-layer encoder. Untie the weights "
-                          "or remove the hidden layer.")
+            raise Problem(
+                "tied_needs_one_layer",
+                "tied=True needs hidden_dim=0: the one-layer "
+                "decoder can only be tied to a one-layer encoder. Untie the weights "
+                "or remove the hidden layer.",
+            )
 
 
 class ContractiveAutoencoder(StandardAutoencoder):
@@ -64,8 +77,9 @@ class ContractiveAutoencoder(StandardAutoencoder):
             return self.squared_jacobian_norm(code)
         return jacobian(self.encode, x).pow(2).sum(dim=(1, 2))
 
-    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
-             ) -> dict[str, torch.Tensor]:
+    def loss(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
         code = self.encode(x)
         reconstruction = self.reconstruction_term(self.decode_logits(code), x)
         contractive = self.squared_jacobian_norm_of(x, code).mean()

@@ -27,22 +27,48 @@ MAX_HIDDEN_LAYERS = 8  # the paper's stack has 3; deeper stacks only multiply pr
 @dataclass
 class DeepConfig:
     code_dim: int = param(30, "Size of the code (linear units of the top RBM).", low=2, high=1024)
-    hidden_sizes: tuple = param((1000, 500, 250), "Sizes of the logistic hidden layers, "
-                                "input side first.", low=2, high=4096,
-                                most=MAX_HIDDEN_LAYERS)
-    pretrain: bool = param(True, "Pretrain each layer as an RBM before fine-tuning (off: "
-                           "random initialisation, for comparison).")
-    pretrain_epochs: int = param(2, "Epochs of contrastive divergence per RBM (fast default; "
-                                 "the paper: 50).", low=1, high=50)
-    rbm_lr: float = param(0.1, "Learning rate of the logistic RBMs (the linear code RBM "
-                          "uses a hundredth of it, as in the paper).", low=1e-5, high=1.0)
-    rbm_init_scale: float = param(0.01, "Standard deviation of the RBMs' initial weights (fast "
-                                  "default; the paper: 0.1).", low=1e-4, high=1.0)
-    rbm_momentum_epochs: int = param(1, "Epochs of each RBM at momentum 0.5 before it rises to "
-                                     "0.9 (fast default; the paper: 5). With no more epochs "
-                                     "than this, momentum is 0.9 throughout.", low=0, high=50)
-    rbm_batch_size: int = param(0, "Images per contrastive divergence step (0: the training "
-                                "batch size; the paper: 100).", low=0, high=65536)
+    hidden_sizes: tuple = param(
+        (1000, 500, 250),
+        "Sizes of the logistic hidden layers, input side first.",
+        low=2,
+        high=4096,
+        most=MAX_HIDDEN_LAYERS,
+    )
+    pretrain: bool = param(
+        True,
+        "Pretrain each layer as an RBM before fine-tuning (off: "
+        "random initialisation, for comparison).",
+    )
+    pretrain_epochs: int = param(
+        2, "Epochs of contrastive divergence per RBM (fast default; the paper: 50).", low=1, high=50
+    )
+    rbm_lr: float = param(
+        0.1,
+        "Learning rate of the logistic RBMs (the linear code RBM "
+        "uses a hundredth of it, as in the paper).",
+        low=1e-5,
+        high=1.0,
+    )
+    rbm_init_scale: float = param(
+        0.01,
+        "Standard deviation of the RBMs' initial weights (fast default; the paper: 0.1).",
+        low=1e-4,
+        high=1.0,
+    )
+    rbm_momentum_epochs: int = param(
+        1,
+        "Epochs of each RBM at momentum 0.5 before it rises to "
+        "0.9 (fast default; the paper: 5). With no more epochs "
+        "than this, momentum is 0.9 throughout.",
+        low=0,
+        high=50,
+    )
+    rbm_batch_size: int = param(
+        0,
+        "Images per contrastive divergence step (0: the training batch size; the paper: 100).",
+        low=0,
+        high=65536,
+    )
     reconstruction: str = reconstruction_param(note=" Fine-tuning only: pretraining is CD-1.")
 
 
@@ -54,16 +80,31 @@ class DeepConfig:
 # line searches) on batches of 1000. This trainer has Adam, not conjugate gradients: the paper
 # preset keeps the batches of 1000 and the 200 epochs, with a cosine-decayed Adam.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "fast": {"hyperparameters": {"pretrain_epochs": 2, "rbm_lr": 0.1, "rbm_init_scale": 0.01,
-                                 "rbm_momentum_epochs": 1, "rbm_batch_size": 0,
-                                 "reconstruction": "bce"},
-             "train_config": {}},  # the TrainConfig defaults
-    "paper": {"hyperparameters": {"code_dim": 30, "hidden_sizes": (1000, 500, 250),
-                                  "pretrain": True, "pretrain_epochs": 50, "rbm_lr": 0.1,
-                                  "rbm_init_scale": 0.1, "rbm_momentum_epochs": 5,
-                                  "rbm_batch_size": 100, "reconstruction": "bce"},
-              "train_config": {"epochs": 200, "batch_size": 1000, "lr": 1e-3,
-                               "lr_schedule": "cosine"}},
+    "fast": {
+        "hyperparameters": {
+            "pretrain_epochs": 2,
+            "rbm_lr": 0.1,
+            "rbm_init_scale": 0.01,
+            "rbm_momentum_epochs": 1,
+            "rbm_batch_size": 0,
+            "reconstruction": "bce",
+        },
+        "train_config": {},
+    },  # the TrainConfig defaults
+    "paper": {
+        "hyperparameters": {
+            "code_dim": 30,
+            "hidden_sizes": (1000, 500, 250),
+            "pretrain": True,
+            "pretrain_epochs": 50,
+            "rbm_lr": 0.1,
+            "rbm_init_scale": 0.1,
+            "rbm_momentum_epochs": 5,
+            "rbm_batch_size": 100,
+            "reconstruction": "bce",
+        },
+        "train_config": {"epochs": 200, "batch_size": 1000, "lr": 1e-3, "lr_schedule": "cosine"},
+    },
 }
 
 
@@ -116,12 +157,18 @@ class DeepAutoencoder(Autoencoder):
         """Pretraining holds each layer's hidden data beside the one below it (float32)."""
         if not self.config.pretrain:
             return 0
-        return 4 * n_images * max(a + b for a, b in zip(self.sizes[1:-1], self.sizes[2:],
-                                                         strict=True))
+        return (
+            4 * n_images * max(a + b for a, b in zip(self.sizes[1:-1], self.sizes[2:], strict=True))
+        )
 
-    def pretrain(self, x: torch.Tensor, batch_size: int, report: Callable[[dict], None],
-                 should_stop: Callable[[], bool], generator: torch.Generator | None = None
-                 ) -> None:
+    def pretrain(
+        self,
+        x: torch.Tensor,
+        batch_size: int,
+        report: Callable[[dict], None],
+        should_stop: Callable[[], bool],
+        generator: torch.Generator | None = None,
+    ) -> None:
         """Greedy layer-wise CD-1 training, then unrolling into encoder and decoder.
         Calls report({"stage", "stages", "epoch", "epochs", "step", "steps", "error"}); error is
         the mean squared reconstruction error per pixel after each epoch, None during one."""
@@ -136,8 +183,9 @@ class DeepAutoencoder(Autoencoder):
         rbms: list[RBM] = []
         for stage in range(stages):
             linear = stage == stages - 1
-            rbm = RBM(self.sizes[stage], self.sizes[stage + 1], linear, generator,
-                      config.rbm_init_scale).to(device)
+            rbm = RBM(
+                self.sizes[stage], self.sizes[stage + 1], linear, generator, config.rbm_init_scale
+            ).to(device)
             lr = config.rbm_lr * (0.01 if linear else 1.0)
             steps = (len(data) + batch_size - 1) // batch_size
             for epoch in range(epochs):
@@ -147,15 +195,31 @@ class DeepAutoencoder(Autoencoder):
                 for step in range(steps):
                     if should_stop():
                         return
-                    batch = data[order[step * batch_size:(step + 1) * batch_size]]
-                    error += rbm.contrastive_divergence(batch, lr, momentum,
-                                                        generator=generator)
+                    batch = data[order[step * batch_size : (step + 1) * batch_size]]
+                    error += rbm.contrastive_divergence(batch, lr, momentum, generator=generator)
                     if step % 20 == 0:
-                        report({"stage": stage + 1, "stages": stages, "epoch": epoch + 1,
-                                "epochs": epochs, "step": step, "steps": steps, "error": None})
-                report({"stage": stage + 1, "stages": stages, "epoch": epoch + 1,
-                        "epochs": epochs, "step": steps, "steps": steps,
-                        "error": float(error) / data.numel()})
+                        report(
+                            {
+                                "stage": stage + 1,
+                                "stages": stages,
+                                "epoch": epoch + 1,
+                                "epochs": epochs,
+                                "step": step,
+                                "steps": steps,
+                                "error": None,
+                            }
+                        )
+                report(
+                    {
+                        "stage": stage + 1,
+                        "stages": stages,
+                        "epoch": epoch + 1,
+                        "epochs": epochs,
+                        "step": steps,
+                        "steps": steps,
+                        "error": float(error) / data.numel(),
+                    }
+                )
             with torch.no_grad():  # the next RBM models this layer's hidden probabilities
                 data = torch.cat([rbm.hidden_mean(chunk) for chunk in data.split(4096)])
             rbms.append(rbm)

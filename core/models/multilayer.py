@@ -11,8 +11,9 @@ from core.models.blocks import encoder_mlp, mlp
 @dataclass
 class MultilayerConfig:
     code_dim: int = param(32, "Size of the code (the middle hidden layer).", low=2, high=1024)
-    hidden_dim: int = param(256, "Size of the hidden layers on each side of the code.",
-                            low=8, high=4096)
+    hidden_dim: int = param(
+        256, "Size of the hidden layers on each side of the code.", low=8, high=4096
+    )
     reconstruction: str = reconstruction_param()
 
 

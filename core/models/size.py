@@ -47,10 +47,16 @@ def check_size(model_class: type, config: Any) -> None:
     hint = hint or "a smaller code"
     # fits: {setting: value} (empty: none found), which the UI words in the reader's language
     # ("Tamanho do código = 32", "um código menor"); the English text is the CLI's
-    raise ModelTooLarge("model_too_large", f"This model would have {count:,} parameters; this "
-                        f"server allows at most {limit:,} ({MAX_PARAMETERS_ENV}). A smaller "
-                        f"model would fit, e.g. {hint}.", parameters=count, limit=limit,
-                        setting=MAX_PARAMETERS_ENV, fits=dict(fits))
+    raise ModelTooLarge(
+        "model_too_large",
+        f"This model would have {count:,} parameters; this "
+        f"server allows at most {limit:,} ({MAX_PARAMETERS_ENV}). A smaller "
+        f"model would fit, e.g. {hint}.",
+        parameters=count,
+        limit=limit,
+        setting=MAX_PARAMETERS_ENV,
+        fits=dict(fits),
+    )
 
 
 def _shown(value: Any) -> str:
@@ -79,8 +85,9 @@ def _smaller(model_class: type, config: Any, limit: int) -> dict[str, Any]:
     for _ in range(20):
         middle = (low + high) / 2
         candidate = dataclasses.replace(config, **scaled(middle))
-        low, high = (middle, high) if count_parameters(model_class, candidate) <= limit \
-            else (low, middle)
+        low, high = (
+            (middle, high) if count_parameters(model_class, candidate) <= limit else (low, middle)
+        )
     best = scaled(low)
     if count_parameters(model_class, dataclasses.replace(config, **best)) > limit:
         return {}  # even the narrowest widths are too many: the code is what is too large

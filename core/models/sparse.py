@@ -12,14 +12,24 @@ from core.models.standard import StandardAutoencoder, StandardConfig
 
 @dataclass
 class SparseConfig(StandardConfig):
-    code_dim: int = param(64, "Size of the code; sparse codes may be larger than needed.",
-                          low=2, high=1024)
-    l1_weight: float = param(0.2, "Weight of the L1 penalty on code activations: higher "
-                             "means fewer active units per image.", low=0.0, high=100.0)
-    l1_warmup: float = param(0.0, "Share of the run over which the L1 weight rises linearly "
-                             "from 0 to its value: the units learn features before the "
-                             "penalty presses on them (without it, a third to a half of them "
-                             "die early and never fire again).", low=0.0, high=1.0)
+    code_dim: int = param(
+        64, "Size of the code; sparse codes may be larger than needed.", low=2, high=1024
+    )
+    l1_weight: float = param(
+        0.2,
+        "Weight of the L1 penalty on code activations: higher means fewer active units per image.",
+        low=0.0,
+        high=100.0,
+    )
+    l1_warmup: float = param(
+        0.0,
+        "Share of the run over which the L1 weight rises linearly "
+        "from 0 to its value: the units learn features before the "
+        "penalty presses on them (without it, a third to a half of them "
+        "die early and never fire again).",
+        low=0.0,
+        high=1.0,
+    )
 
 
 class SparseAutoencoder(StandardAutoencoder):
@@ -28,8 +38,9 @@ class SparseAutoencoder(StandardAutoencoder):
     Config = SparseConfig
     code_penalty = "l1"
 
-    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
-             ) -> dict[str, torch.Tensor]:
+    def loss(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
         code = self.encode(x)  # (B, code_dim)
         reconstruction = self.reconstruction_term(self.decode_logits(code), x)
         l1 = code.abs().sum(dim=1).mean()  # activity penalty per image

@@ -10,18 +10,22 @@ from torch import nn
 from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
 from core.models.blocks import TiedLinear, encoder_mlp
 
-TIED_HELP = ("Tied weights: the decoder is the encoder transposed (plus its own bias), as in "
-             "Rifai et al. 2011. With untied weights and ReLU codes, a penalty on the code can "
-             "be dodged: shrink the encoder by c, grow the decoder by c, same reconstructions, "
-             "smaller penalty; tying the weights rules that out.")
+TIED_HELP = (
+    "Tied weights: the decoder is the encoder transposed (plus its own bias), as in "
+    "Rifai et al. 2011. With untied weights and ReLU codes, a penalty on the code can "
+    "be dodged: shrink the encoder by c, grow the decoder by c, same reconstructions, "
+    "smaller penalty; tying the weights rules that out."
+)
 
 
 @dataclass
 class StandardConfig:
     code_dim: int = param(32, "Size of the code (the one hidden layer).", low=2, high=1024)
-    activation: str = param("relu", "Non-linearity of the code units (relu gives exact zeros; "
-                            "sigmoid is the classic choice).",
-                            choices=("sigmoid", "relu"))
+    activation: str = param(
+        "relu",
+        "Non-linearity of the code units (relu gives exact zeros; sigmoid is the classic choice).",
+        choices=("sigmoid", "relu"),
+    )
     tied: bool = param(False, TIED_HELP)
     reconstruction: str = reconstruction_param()
 
@@ -34,8 +38,9 @@ class StandardAutoencoder(Autoencoder):
     def __init__(self, config: StandardConfig) -> None:
         super().__init__(config)
         self.encoder = encoder_mlp([PIXELS, config.code_dim], "relu", config.activation)
-        self.decoder = (TiedLinear(self.encoder[1]) if config.tied
-                        else nn.Linear(config.code_dim, PIXELS))
+        self.decoder = (
+            TiedLinear(self.encoder[1]) if config.tied else nn.Linear(config.code_dim, PIXELS)
+        )
 
     def squared_jacobian_norm(self, code: torch.Tensor) -> torch.Tensor:
         """Closed-form ||d code / d x||_F^2 per sample, from the code itself: (B,).

@@ -26,21 +26,34 @@ from core.models.blocks import encoder_mlp, mlp
 
 @dataclass
 class VAEConfig:
-    code_dim: int = param(16, "Size of the latent code (2 lets you see the whole latent "
-                          "plane).", low=2, high=1024)
-    hidden_dim: int = param(512, "Size of the hidden layer of encoder and decoder.",
-                            low=8, high=4096)
-    hidden_layers: int = param(1, "Hidden layers of that size in the encoder and in the "
-                               "decoder: more layers make samples from the prior read as "
-                               "digits more often, but the code uses fewer dimensions.",
-                               low=1, high=4)
-    beta: float = param(1.0, "Weight of the KL term: 1 is the true ELBO; higher gives smoother, "
-                        "more disentangled codes and blurrier reconstructions.",
-                        low=0.0, high=100.0)
-    reconstruction: str = reconstruction_param(note=(
-        " For the VAE, bce is a Bernoulli decoder (the true ELBO in nats); mse is a Gaussian "
-        "decoder with fixed variance 1/2, whose -log p(x|z) is the SSE plus a constant: beta "
-        "then also acts as twice the decoder's variance."))
+    code_dim: int = param(
+        16, "Size of the latent code (2 lets you see the whole latent plane).", low=2, high=1024
+    )
+    hidden_dim: int = param(
+        512, "Size of the hidden layer of encoder and decoder.", low=8, high=4096
+    )
+    hidden_layers: int = param(
+        1,
+        "Hidden layers of that size in the encoder and in the "
+        "decoder: more layers make samples from the prior read as "
+        "digits more often, but the code uses fewer dimensions.",
+        low=1,
+        high=4,
+    )
+    beta: float = param(
+        1.0,
+        "Weight of the KL term: 1 is the true ELBO; higher gives smoother, "
+        "more disentangled codes and blurrier reconstructions.",
+        low=0.0,
+        high=100.0,
+    )
+    reconstruction: str = reconstruction_param(
+        note=(
+            " For the VAE, bce is a Bernoulli decoder (the true ELBO in nats); mse is a Gaussian "
+            "decoder with fixed variance 1/2, whose -log p(x|z) is the SSE plus a constant: beta "
+            "then also acts as twice the decoder's variance."
+        )
+    )
 
 
 class VariationalAutoencoder(Autoencoder):
@@ -64,8 +77,9 @@ class VariationalAutoencoder(Autoencoder):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.posterior(x)[0]  # the posterior mean is the code
 
-    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None
-             ) -> dict[str, torch.Tensor]:
+    def loss(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
         mean, log_var = self.posterior(x)
         eps = draw_normal(mean.shape, generator, like=mean)
         z = mean + torch.exp(0.5 * log_var) * eps  # reparameterisation

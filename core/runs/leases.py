@@ -58,8 +58,7 @@ def hold(folder: Path) -> None:
     with _LOCK:
         _HELD.add(folder)
         if _THREAD is None or not _THREAD.is_alive():
-            _THREAD = threading.Thread(target=_refresh_forever, name="lease-refresh",
-                                       daemon=True)
+            _THREAD = threading.Thread(target=_refresh_forever, name="lease-refresh", daemon=True)
             _THREAD.start()
     _write(folder)
 
@@ -108,6 +107,7 @@ def is_held(folder: Path, now: float | None = None) -> bool:
 
 # ---------------------------------------------------------------- whose checkpoint it is
 
+
 def owns(recorded: str | None, owner: str) -> bool:
     """Whether a checkpoint whose run.json records `recorded` as its owner (the job spec's
     owner: a browser's id, core.runs.identity) is `owner`'s to list and load. One with no owner
@@ -117,6 +117,7 @@ def owns(recorded: str | None, owner: str) -> bool:
 
 
 # ---------------------------------------------------------------- a lost writer's checkpoint
+
 
 def fence_path(folder: str | os.PathLike) -> Path:
     """A file beside a checkpoint folder whose presence forbids any further write to it."""
@@ -135,7 +136,8 @@ def restore_interrupted_swap(folder: str | os.PathLike) -> None:
     folder = Path(folder)
     if folder.exists():
         return
-    backups = sorted(folder.parent.glob(f".{folder.name}.old-*"),
-                     key=lambda path: path.stat().st_mtime)
+    backups = sorted(
+        folder.parent.glob(f".{folder.name}.old-*"), key=lambda path: path.stat().st_mtime
+    )
     if backups and any(backups[-1].iterdir()):
         backups[-1].rename(folder)

@@ -29,8 +29,10 @@ def runs_limit() -> int:
 
 def owner_limits() -> tuple[int, int]:
     """(saved runs, bytes) one owner may keep: $AE_OWNER_RUNS and $AE_OWNER_MAX_MB."""
-    return (int(env_number(OWNER_RUNS_ENV, DEFAULT_OWNER_RUNS)),
-            int(env_number(OWNER_MB_ENV, DEFAULT_OWNER_MB) * 2**20))
+    return (
+        int(env_number(OWNER_RUNS_ENV, DEFAULT_OWNER_RUNS)),
+        int(env_number(OWNER_MB_ENV, DEFAULT_OWNER_MB) * 2**20),
+    )
 
 
 def autosave_seconds() -> float:
@@ -51,28 +53,44 @@ def folder_size(root: Path) -> int:
     return total
 
 
-def check_space(root: Path, runs: list[dict[str, Any]], owner: str, new_bytes: int,
-                replacing: str | None = None) -> None:
+def check_space(
+    root: Path, runs: list[dict[str, Any]], owner: str, new_bytes: int, replacing: str | None = None
+) -> None:
     """Refuse a save of `new_bytes` that would overflow the folder or this owner's share.
     `runs` are the saved runs (list_runs); `replacing` names the owner's run being replaced."""
     used, limit = folder_size(root), runs_limit()
     if used + new_bytes > limit:
-        raise SaveRefused("runs_full", f"The server's space for saved runs is full "
-                          f"({used / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB, "
-                          f"{RUNS_LIMIT_ENV}). Delete runs you saved and no longer need, or "
-                          "download them and delete them here.", used=round(used / 2**20),
-                          limit=round(limit / 2**20), setting=RUNS_LIMIT_ENV)
+        raise SaveRefused(
+            "runs_full",
+            f"The server's space for saved runs is full "
+            f"({used / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB, "
+            f"{RUNS_LIMIT_ENV}). Delete runs you saved and no longer need, or "
+            "download them and delete them here.",
+            used=round(used / 2**20),
+            limit=round(limit / 2**20),
+            setting=RUNS_LIMIT_ENV,
+        )
     mine = [run for run in runs if run.get("owner") == owner and run["name"] != replacing]
     most_runs, most_bytes = owner_limits()
     if len(mine) + 1 > most_runs:
-        raise SaveRefused("owner_runs_full", f"You have {len(mine)} saved runs, the most one "
-                          f"person may keep here ({OWNER_RUNS_ENV}). Delete one you no longer "
-                          "need, or download it and then delete it.", count=len(mine),
-                          most=most_runs, setting=OWNER_RUNS_ENV)
+        raise SaveRefused(
+            "owner_runs_full",
+            f"You have {len(mine)} saved runs, the most one "
+            f"person may keep here ({OWNER_RUNS_ENV}). Delete one you no longer "
+            "need, or download it and then delete it.",
+            count=len(mine),
+            most=most_runs,
+            setting=OWNER_RUNS_ENV,
+        )
     mine_bytes = sum(folder_size(Path(run["path"])) for run in mine)
     if mine_bytes + new_bytes > most_bytes:
-        raise SaveRefused("owner_space_full", f"Your saved runs take {mine_bytes / 2**20:,.1f} "
-                          f"MB; with this one they would pass the {most_bytes / 2**20:,.0f} MB "
-                          f"one person may keep here ({OWNER_MB_ENV}). Delete runs you no "
-                          "longer need.", used=round(mine_bytes / 2**20, 1),
-                          limit=round(most_bytes / 2**20), setting=OWNER_MB_ENV)
+        raise SaveRefused(
+            "owner_space_full",
+            f"Your saved runs take {mine_bytes / 2**20:,.1f} "
+            f"MB; with this one they would pass the {most_bytes / 2**20:,.0f} MB "
+            f"one person may keep here ({OWNER_MB_ENV}). Delete runs you no "
+            "longer need.",
+            used=round(mine_bytes / 2**20, 1),
+            limit=round(most_bytes / 2**20),
+            setting=OWNER_MB_ENV,
+        )

@@ -1,7 +1,9 @@
 """Runs on disk: `model.safetensors` (weights, never pickled) plus `run.json` (everything else).
 
 A run folder is written under a temporary name and renamed into place, so a crash never leaves
-a half-written run that loads."""
+a half-written run that loads.
+
+Long because: saving, listing and loading runs share one record format."""
 
 from __future__ import annotations
 
@@ -51,14 +53,20 @@ def runs_dir() -> Path:
 
 # ---------------------------------------------------------------- the run record
 
+
 def record_of(snapshot: JobSnapshot) -> dict[str, Any]:
     """The parts of a job's snapshot that run.json keeps: the history (live loss reports,
     per-epoch validation metrics, RBM pretraining) and the final metrics (the final model's
     test_* metrics plus the training time)."""
-    return {"history": {"loss_steps": snapshot.loss_steps, "loss_terms": snapshot.loss_terms,
-                        "epoch_metrics": snapshot.epoch_metrics,
-                        "pretrain": snapshot.pretrain_history},
-            "metrics": {**snapshot.test_metrics, "train_seconds": snapshot.elapsed}}
+    return {
+        "history": {
+            "loss_steps": snapshot.loss_steps,
+            "loss_terms": snapshot.loss_terms,
+            "epoch_metrics": snapshot.epoch_metrics,
+            "pretrain": snapshot.pretrain_history,
+        },
+        "metrics": {**snapshot.test_metrics, "train_seconds": snapshot.elapsed},
+    }
 
 
 _NOT_TEST = ("train_seconds", "epoch", "seconds")
@@ -71,24 +79,41 @@ def snapshot_of(description: dict[str, Any]) -> JobSnapshot:
     epoch metrics and, prefixed test_, as the final test metrics (they are the final model's)."""
     history, metrics = description.get("history", {}), description.get("metrics", {})
     epochs = history.get("epoch_metrics", history.get("test_metrics", []))
-    test = {(k if k.startswith("test_") else f"test_{k}"): v for k, v in metrics.items()
-            if k not in _NOT_TEST}
-    return JobSnapshot(status="done", phase="saved", progress=1.0, epoch=len(epochs),
-                       epochs=description.get("train_config", {}).get("epochs", 0),
-                       loss_steps=history.get("loss_steps", []),
-                       loss_terms=history.get("loss_terms", {}),
-                       epoch_metrics=epochs, test_metrics=test,
-                       pretrain_history=history.get("pretrain", []),
-                       elapsed=metrics.get("train_seconds", 0.0))
+    test = {
+        (k if k.startswith("test_") else f"test_{k}"): v
+        for k, v in metrics.items()
+        if k not in _NOT_TEST
+    }
+    return JobSnapshot(
+        status="done",
+        phase="saved",
+        progress=1.0,
+        epoch=len(epochs),
+        epochs=description.get("train_config", {}).get("epochs", 0),
+        loss_steps=history.get("loss_steps", []),
+        loss_terms=history.get("loss_terms", {}),
+        epoch_metrics=epochs,
+        test_metrics=test,
+        pretrain_history=history.get("pretrain", []),
+        elapsed=metrics.get("train_seconds", 0.0),
+    )
 
 
 # ---------------------------------------------------------------- folders
 
+
 @without_paths("The run could not be written")
-def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = "",
-             train_config: dict[str, Any] | None = None, snapshot: JobSnapshot | None = None,
-             extra: dict[str, Any] | None = None, half: bool = False,
-             replace: bool = True) -> Path:
+def save_run(
+    folder: str | os.PathLike,
+    model: Autoencoder,
+    *,
+    dataset: str = "",
+    train_config: dict[str, Any] | None = None,
+    snapshot: JobSnapshot | None = None,
+    extra: dict[str, Any] | None = None,
+    half: bool = False,
+    replace: bool = True,
+) -> Path:
     """Write the run atomically into `folder` (replacing an older run of that name); its
     history and metrics come from the job's final `snapshot` (record_of). replace=False: fail
     with FileExistsError rather than replace a run of that name. half: store float32
@@ -105,16 +130,18 @@ def save_run(folder: str | os.PathLike, model: Autoencoder, *, dataset: str = ""
         **record,
         "parameter_count": model.parameter_count(),
         "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "versions": {"autoencoder_explorer": core.__version__, "torch": torch.__version__,
-                     "python": platform.python_version()},
+        "versions": {
+            "autoencoder_explorer": core.__version__,
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
         **(extra or {}),
     }
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
         if half:
-            weights = {k: v.half() if v.dtype == torch.float32 else v
-                       for k, v in weights.items()}
+            weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
         save_file(weights, str(staging / WEIGHTS))
         (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
         if folder.exists() and replace:
@@ -145,19 +172,24 @@ def read_description(folder: str | os.PathLike) -> dict[str, Any]:
     try:
         description = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path.parent.name}/{DESCRIPTION} is missing or not valid JSON "
-                         f"({getattr(error, 'strerror', None) or error}).") from None
+        raise ValueError(
+            f"{path.parent.name}/{DESCRIPTION} is missing or not valid JSON "
+            f"({getattr(error, 'strerror', None) or error})."
+        ) from None
     if not isinstance(description, dict) or description.get("variant") not in MODELS:
         raise ValueError(f"{path.parent.name}/{DESCRIPTION} is not a known autoencoder's run.")
     return description
 
 
-def load_run(folder: str | os.PathLike, device: str | torch.device = "cpu"
-             ) -> tuple[Autoencoder, dict[str, Any]]:
+def load_run(
+    folder: str | os.PathLike, device: str | torch.device = "cpu"
+) -> tuple[Autoencoder, dict[str, Any]]:
     """Rebuild the model of a saved run and load its weights; returns (model, description)."""
     description = read_description(folder)
-    model = build_model(description["variant"], **_with_legacy_defaults(
-        description["variant"], description["hyperparameters"]))
+    model = build_model(
+        description["variant"],
+        **_with_legacy_defaults(description["variant"], description["hyperparameters"]),
+    )
     state = load_file(str(Path(folder) / WEIGHTS), device=str(device))
     # weights saved with half=True come back as float32: the models compute in float32
     state = {k: v.float() if v.dtype == torch.float16 else v for k, v in state.items()}
@@ -223,8 +255,7 @@ def list_runs(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
             continue
         description = _described(folder, mtime)
         if description is not None:
-            runs.append({**description, "name": folder.name, "path": folder,
-                         "mtime": mtime / 1e9})
+            runs.append({**description, "name": folder.name, "path": folder, "mtime": mtime / 1e9})
     return sorted(runs, key=lambda run: run.get("saved_at", ""), reverse=True)
 
 
@@ -246,12 +277,20 @@ def _described(folder: Path, mtime: int) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------- saving in a class
 
+
 class ConfirmOverwrite(SaveRefused):
     """The owner saved a run under this name before: replacing it needs a confirmation."""
 
 
-def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool = False,
-                   root: Path | None = None, **record: Any) -> tuple[Path, dict | None]:
+def save_owned_run(
+    name: str,
+    model: Autoencoder,
+    owner: str,
+    *,
+    overwrite: bool = False,
+    root: Path | None = None,
+    **record: Any,
+) -> tuple[Path, dict | None]:
     """Save under `name` in the shared runs folder without ever replacing another owner's run:
     a name taken by someone else gets a suffix (-2, -3, ...); a run this owner saved before is
     replaced only with overwrite=True. Returns (folder, {"taken", "saved_as"} when the name
@@ -262,15 +301,19 @@ def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool
     replacing = base if overwrite and run_owner(root / base) == owner else None
     quotas.check_space(root, list_runs(root), owner, model.parameter_count() * 4, replacing)
     for index in range(1, 1000):
-        candidate = base if index == 1 else f"{base[:MAX_NAME - 4]}-{index}"
+        candidate = base if index == 1 else f"{base[: MAX_NAME - 4]}-{index}"
         folder = root / candidate
         if folder.exists():
             if run_owner(folder) != owner:
                 continue  # someone else's: never touched
             if not overwrite:
-                raise ConfirmOverwrite("confirm_overwrite", f"You saved a run named "
-                                       f"{candidate} before. Confirm to replace it, or choose "
-                                       "another name.", name=candidate)
+                raise ConfirmOverwrite(
+                    "confirm_overwrite",
+                    f"You saved a run named "
+                    f"{candidate} before. Confirm to replace it, or choose "
+                    "another name.",
+                    name=candidate,
+                )
             save_run(folder, model, extra={"owner": owner}, **record)
             return folder, None
         try:
@@ -279,8 +322,9 @@ def save_owned_run(name: str, model: Autoencoder, owner: str, *, overwrite: bool
             continue  # another session took the name a moment ago
         notice = None if candidate == base else {"taken": base, "saved_as": candidate}
         return folder, notice
-    raise SaveRefused("name_exhausted", f"Too many runs are named {base}; choose another "
-                      "name.", name=base)
+    raise SaveRefused(
+        "name_exhausted", f"Too many runs are named {base}; choose another name.", name=base
+    )
 
 
 def run_owner(folder: Path) -> str | None:
@@ -295,6 +339,9 @@ def delete_owned_run(folder: Path, owner: str) -> None:
     folder = Path(folder)
     inside = runs_dir().resolve() in folder.resolve().parents
     if not inside or run_owner(folder) != owner:
-        raise SaveRefused("not_owner", f"{folder.name} is not a run you saved: only its owner "
-                          "can delete it.", name=folder.name)
+        raise SaveRefused(
+            "not_owner",
+            f"{folder.name} is not a run you saved: only its owner can delete it.",
+            name=folder.name,
+        )
     shutil.rmtree(folder)

@@ -1,7 +1,9 @@
 """Pure metrics on models and tensors: errors, codes, sparsity, noise, Jacobians, baselines.
 
 Every function takes a model and image tensors (N, 1, 28, 28) in [0, 1], runs in evaluation mode
-on the model's device, in batches, and returns plain floats or CPU tensors."""
+on the model's device, in batches, and returns plain floats or CPU tensors.
+
+Long because: the batched measures every page shares (encode, decode, errors, noise, codes)."""
 
 from __future__ import annotations
 
@@ -16,19 +18,43 @@ from core.models.blocks import jacobian
 from core.science.likelihood import binarise, vae_nll
 from core.science.separation import confident_share, neighbour_accuracy  # noqa: F401  (2-D pictures)
 
-__all__ = ["corrupt", "encode_all", "decode_all", "reconstruct_all", "reconstruction_errors",
-           "per_image_errors", "jacobian_frobenius", "pca_baseline", "code_statistics",
-           "dead_units", "noise_curve", "probe_accuracy", "model_device", "comparison_row",
-           "sample_codes", "decoded_plane", "MAX_TEST", "binarise", "vae_nll", "sse_per_image",
-           "evaluating", "interpolate", "traverse"]
+__all__ = [
+    "corrupt",
+    "encode_all",
+    "decode_all",
+    "reconstruct_all",
+    "reconstruction_errors",
+    "per_image_errors",
+    "jacobian_frobenius",
+    "pca_baseline",
+    "code_statistics",
+    "dead_units",
+    "noise_curve",
+    "probe_accuracy",
+    "model_device",
+    "comparison_row",
+    "sample_codes",
+    "decoded_plane",
+    "MAX_TEST",
+    "binarise",
+    "vae_nll",
+    "sse_per_image",
+    "evaluating",
+    "interpolate",
+    "traverse",
+]
 
 EVAL_BATCH = 1024
 MAX_TEST = 10_000  # test images used for metrics and views (all of MNIST's test set)
 
 
 @torch.no_grad()
-def _batched(model: Autoencoder, x: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor],
-             batch_size: int = EVAL_BATCH) -> torch.Tensor:
+def _batched(
+    model: Autoencoder,
+    x: torch.Tensor,
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    batch_size: int = EVAL_BATCH,
+) -> torch.Tensor:
     device = model_device(model)
     with evaluating(model):
         return torch.cat([fn(chunk.to(device)).float().cpu() for chunk in x.split(batch_size)])
@@ -49,8 +75,9 @@ def reconstruct_all(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
     return _batched(model, x, model)
 
 
-def per_image_errors(model: Autoencoder, x: torch.Tensor, target: torch.Tensor | None = None
-                     ) -> torch.Tensor:
+def per_image_errors(
+    model: Autoencoder, x: torch.Tensor, target: torch.Tensor | None = None
+) -> torch.Tensor:
     """Squared error summed over pixels, per image (N,), against `target` (default: x)."""
     target = x if target is None else target
     return sse_per_image(reconstruct_all(model, x), target.cpu())
@@ -61,8 +88,9 @@ def sse_per_image(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (recon - target).pow(2).flatten(1).sum(1)
 
 
-def reconstruction_errors(model: Autoencoder, x: torch.Tensor,
-                          target: torch.Tensor | None = None) -> dict[str, float]:
+def reconstruction_errors(
+    model: Autoencoder, x: torch.Tensor, target: torch.Tensor | None = None
+) -> dict[str, float]:
     """mse: per pixel; sse_per_image: summed over pixels, mean over images (Hinton &
     Salakhutdinov 2006's metric); bce: Bernoulli cross-entropy per pixel."""
     target = (x if target is None else target).cpu()
@@ -73,12 +101,14 @@ def _errors(recon: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
     squared = (recon - target).pow(2)
     clipped = recon.clamp(1e-6, 1 - 1e-6)
     bce = F.binary_cross_entropy(clipped, target, reduction="mean")
-    return {"mse": float(squared.mean()),
-            "sse_per_image": float(squared.flatten(1).sum(1).mean()), "bce": float(bce)}
+    return {
+        "mse": float(squared.mean()),
+        "sse_per_image": float(squared.flatten(1).sum(1).mean()),
+        "bce": float(bce),
+    }
 
 
-def jacobian_frobenius(model: Autoencoder, x: torch.Tensor, batch_size: int = 256
-                       ) -> torch.Tensor:
+def jacobian_frobenius(model: Autoencoder, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """Per-sample Frobenius norm of d encode(x) / d x, exact by autograd: (N,) on the CPU."""
     device = model_device(model)
     norms = []
@@ -133,14 +163,16 @@ def code_statistics(codes: torch.Tensor, threshold: float = DEAD_SHARE) -> dict:
         "near_zero_share": float(near_zero.mean()),
         "live_near_zero_share": float(near_zero[:, live].mean()) if live.any() else 0.0,
         "mean_per_unit": magnitude.mean(0),  # (code_dim,)
-        "dead_units": int((~live).sum()), "live_units": int(live.sum()),
+        "dead_units": int((~live).sum()),
+        "live_units": int(live.sum()),
         "mean_activation": float(magnitude.mean()),
         "threshold": threshold * scale,
     }
 
 
-def noise_curve(model: Autoencoder, x: torch.Tensor, kind: str, levels: list[float],
-                seed: int = 0) -> list[float]:
+def noise_curve(
+    model: Autoencoder, x: torch.Tensor, kind: str, levels: list[float], seed: int = 0
+) -> list[float]:
     """SSE per image against the clean images, for inputs corrupted at each level."""
     results = []
     for level in levels:
@@ -150,17 +182,22 @@ def noise_curve(model: Autoencoder, x: torch.Tensor, kind: str, levels: list[flo
     return results
 
 
-def probe_accuracy(train_codes: torch.Tensor, train_labels: torch.Tensor,
-                   test_codes: torch.Tensor, test_labels: torch.Tensor,
-                   epochs: int = 200) -> float:
+def probe_accuracy(
+    train_codes: torch.Tensor,
+    train_labels: torch.Tensor,
+    test_codes: torch.Tensor,
+    test_labels: torch.Tensor,
+    epochs: int = 200,
+) -> float:
     """Test accuracy of a multinomial logistic regression trained on standardised codes
     (full-batch L-BFGS): how linearly the code separates the classes."""
     mean, std = train_codes.mean(0), train_codes.std(0).clamp_min(1e-6)
     train_x, test_x = (train_codes - mean) / std, (test_codes - mean) / std
     classes = int(max(train_labels.max(), test_labels.max())) + 1
     linear = torch.nn.Linear(train_x.shape[1], classes)
-    optimizer = torch.optim.LBFGS(linear.parameters(), max_iter=epochs,
-                                  line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS(
+        linear.parameters(), max_iter=epochs, line_search_fn="strong_wolfe"
+    )
 
     def closure():
         optimizer.zero_grad()
@@ -202,13 +239,17 @@ def comparison_row(model: Autoencoder, dataset) -> dict[str, float | int | None]
     if dataset.y_train is not None and dataset.y_test is not None:
         train_codes = encode_all(model, dataset.x_train[:PROBE_TRAIN_IMAGES])
         row["probe_accuracy"] = probe_accuracy(
-            train_codes, dataset.y_train[:PROBE_TRAIN_IMAGES], codes[:PROBE_TEST_IMAGES],
-            dataset.y_test[:PROBE_TEST_IMAGES])
+            train_codes,
+            dataset.y_train[:PROBE_TRAIN_IMAGES],
+            codes[:PROBE_TEST_IMAGES],
+            dataset.y_test[:PROBE_TEST_IMAGES],
+        )
     return row
 
 
-def sample_codes(model: Autoencoder, codes: torch.Tensor, n: int,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+def sample_codes(
+    model: Autoencoder, codes: torch.Tensor, n: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """n codes to decode, on the CPU: from the model's prior when it has one (the VAE's
     N(0, I)); otherwise from a Gaussian fitted to `codes` (N, code_dim), the usual stand-in for
     a plain autoencoder, which has no prior (Ghosh et al. 2020)."""
@@ -248,8 +289,14 @@ def interpolate(model: Autoencoder, a: torch.Tensor, b: torch.Tensor, steps: int
     return decode_all(model, (1 - weights) * a.cpu() + weights * b.cpu())
 
 
-def traverse(model: Autoencoder, codes: torch.Tensor, start: int, dim: int, count: int = 11,
-             reach: float = 3.0) -> dict:
+def traverse(
+    model: Autoencoder,
+    codes: torch.Tensor,
+    start: int,
+    dim: int,
+    count: int = 11,
+    reach: float = 3.0,
+) -> dict:
     """Code `start` of codes (N, code_dim) with its dimension `dim` swept over the codes'
     mean plus or minus `reach` standard deviations of that dimension in `count` steps, the
     rest held: {"images": (count, 1, 28, 28), "values": (count,)}."""
@@ -263,6 +310,7 @@ def traverse(model: Autoencoder, codes: torch.Tensor, start: int, dim: int, coun
 
 # ---------------------------------------------------------------- how much a code contracts
 
+
 def code_spread(codes: torch.Tensor) -> float:
     """The code's own scale: the norm of the per-unit standard deviations over the images
     (N, code_dim). Dividing a sensitivity by it makes codes of different units comparable (a
@@ -270,8 +318,9 @@ def code_spread(codes: torch.Tensor) -> float:
     return float(codes.double().std(0).norm())
 
 
-def contraction_curve(model: Autoencoder, x: torch.Tensor, radii: list[float],
-                      seed: int = 0) -> list[float]:
+def contraction_curve(
+    model: Autoencoder, x: torch.Tensor, radii: list[float], seed: int = 0
+) -> list[float]:
     """Rifai et al. 2011's contraction ratio at each radius: the mean over images of
     ||encode(x + d) - encode(x)|| / ||d||, for d a random direction of length r around each
     image (one draw per image and radius, seeded). Below 1 the code contracts; at small radii

@@ -15,8 +15,7 @@ from core.models.base import evaluating
 from core.models.blocks import TiedLinear
 
 # a tied decoder layer (the encoder's weights transposed) is a dense layer all the same
-KINDS = {nn.Linear: "dense", TiedLinear: "dense", nn.Conv2d: "conv",
-         nn.ConvTranspose2d: "deconv"}
+KINDS = {nn.Linear: "dense", TiedLinear: "dense", nn.Conv2d: "conv", nn.ConvTranspose2d: "deconv"}
 DRAWN = tuple(KINDS)
 ACTIVATIONS = {nn.ReLU: "ReLU", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
 
@@ -77,8 +76,12 @@ def describe(model: Autoencoder) -> Architecture:
         decoder[-1].kind = "output"
         decoder[-1].activation = "sigmoid"  # decode() applies it to the decoder's logits
     return Architecture(
-        encoder=[Layer("input", (1, 28, 28)), *encoder], decoder=decoder,
-        code_dim=model.code_dim, noisy_input=model.noisy_input,
-        code_penalty=model.code_penalty, sampled_code=model.has_prior,
+        encoder=[Layer("input", (1, 28, 28)), *encoder],
+        decoder=decoder,
+        code_dim=model.code_dim,
+        noisy_input=model.noisy_input,
+        code_penalty=model.code_penalty,
+        sampled_code=model.has_prior,
         rbm_stages=model.pretraining_stages,
-        tied=bool(getattr(model.config, "tied", False)))
+        tied=bool(getattr(model.config, "tied", False)),
+    )

@@ -38,9 +38,15 @@ class DigitClassifier(nn.Module):
         self.config = config or ClassifierConfig()
         c = self.config.channels
         self.body = nn.Sequential(
-            nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, c, 14, 14)
-            nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 2c, 7, 7)
-            nn.Flatten(), nn.Linear(2 * c * 49, self.config.features), nn.ReLU(),
+            nn.Conv2d(1, c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (B, c, 14, 14)
+            nn.Conv2d(c, 2 * c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (B, 2c, 7, 7)
+            nn.Flatten(),
+            nn.Linear(2 * c * 49, self.config.features),
+            nn.ReLU(),
         )
         self.head = nn.Linear(self.config.features, 10)
 
@@ -52,10 +58,15 @@ class DigitClassifier(nn.Module):
         return self.head(self.body(x))  # (B, 10) logits
 
 
-def train_classifier(dataset: Dataset, epochs: int = 4, batch_size: int = 128,
-                     lr: float = 2e-3, seed: int = 0, config: ClassifierConfig | None = None,
-                     progress: Callable[[str], None] | None = None
-                     ) -> tuple[DigitClassifier, dict[str, Any]]:
+def train_classifier(
+    dataset: Dataset,
+    epochs: int = 4,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    seed: int = 0,
+    config: ClassifierConfig | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[DigitClassifier, dict[str, Any]]:
     """Train on the dataset's labelled training images with Adam and a cosine schedule; returns
     the model (evaluation mode) and a description (settings, test accuracy, seconds)."""
     if dataset.y_train is None or dataset.y_test is None:
@@ -68,7 +79,8 @@ def train_classifier(dataset: Dataset, epochs: int = 4, batch_size: int = 128,
     steps = math.ceil(len(x) / batch_size) * epochs
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / steps, 1))))
+        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / steps, 1)))
+    )
     started = time.perf_counter()
     for epoch in range(epochs):
         model.train()
@@ -82,14 +94,29 @@ def train_classifier(dataset: Dataset, epochs: int = 4, batch_size: int = 128,
         model.eval()
         accuracy = accuracy_of(model, dataset.x_test, dataset.y_test)
         if progress:
-            progress(f"classifier: epoch {epoch + 1}/{epochs}, test accuracy {accuracy:.2%}, "
-                     f"{time.perf_counter() - started:.0f} s")
-    info = {"kind": "digit-classifier", "config": asdict(model.config), "dataset": dataset.name,
-            "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
-                      "lr_schedule": "cosine", "optimizer": "Adam"},
-            "metrics": {"test_accuracy": accuracy, "test_images": len(dataset.x_test),
-                        "train_seconds": time.perf_counter() - started},
-            "parameter_count": sum(p.numel() for p in model.parameters())}
+            progress(
+                f"classifier: epoch {epoch + 1}/{epochs}, test accuracy {accuracy:.2%}, "
+                f"{time.perf_counter() - started:.0f} s"
+            )
+    info = {
+        "kind": "digit-classifier",
+        "config": asdict(model.config),
+        "dataset": dataset.name,
+        "train": {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "seed": seed,
+            "lr_schedule": "cosine",
+            "optimizer": "Adam",
+        },
+        "metrics": {
+            "test_accuracy": accuracy,
+            "test_images": len(dataset.x_test),
+            "train_seconds": time.perf_counter() - started,
+        },
+        "parameter_count": sum(p.numel() for p in model.parameters()),
+    }
     return model, info
 
 
@@ -99,8 +126,9 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.
     model.eval()
     device = next(model.parameters()).device
     x = x.reshape(-1, 1, 28, 28).float()
-    return torch.cat([F.softmax(model(chunk.to(device)), dim=1).cpu()
-                      for chunk in x.split(batch_size)])
+    return torch.cat(
+        [F.softmax(model(chunk.to(device)), dim=1).cpu() for chunk in x.split(batch_size)]
+    )
 
 
 def accuracy_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -108,8 +136,9 @@ def accuracy_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return float((predict(model, x).argmax(1) == y.cpu()).float().mean())
 
 
-def save_classifier(folder: str | os.PathLike, model: DigitClassifier,
-                    info: dict[str, Any]) -> Path:
+def save_classifier(
+    folder: str | os.PathLike, model: DigitClassifier, info: dict[str, Any]
+) -> Path:
     """Write the weights (float32 safetensors) and the JSON description into `folder`."""
     from safetensors.torch import save_file
 
@@ -125,8 +154,9 @@ def read_classifier_description(folder: str | os.PathLike) -> dict[str, Any]:
     return json.loads((Path(folder) / DESCRIPTION).read_text())
 
 
-def load_classifier(folder: str | os.PathLike, device: str | torch.device = "cpu"
-                    ) -> DigitClassifier:
+def load_classifier(
+    folder: str | os.PathLike, device: str | torch.device = "cpu"
+) -> DigitClassifier:
     """The saved classifier, float32, in evaluation mode."""
     from safetensors.torch import load_file
 
@@ -137,5 +167,13 @@ def load_classifier(folder: str | os.PathLike, device: str | torch.device = "cpu
     return model.to(device).eval()
 
 
-__all__ = ["ClassifierConfig", "DigitClassifier", "train_classifier", "predict", "accuracy_of",
-           "save_classifier", "load_classifier", "read_classifier_description"]
+__all__ = [
+    "ClassifierConfig",
+    "DigitClassifier",
+    "train_classifier",
+    "predict",
+    "accuracy_of",
+    "save_classifier",
+    "load_classifier",
+    "read_classifier_description",
+]

@@ -50,19 +50,29 @@ def clean_strokes(raw: Any, size: int = CANVAS) -> list[list[tuple[float, float]
             break
         points = []
         for point in stroke[:budget] if isinstance(stroke, list | tuple) else []:
-            if (isinstance(point, list | tuple) and len(point) >= 2 and all(
+            if (
+                isinstance(point, list | tuple)
+                and len(point) >= 2
+                and all(
                     isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                    for v in point[:2])):
-                points.append((min(max(float(point[0]), 0.0), size),
-                               min(max(float(point[1]), 0.0), size)))
+                    for v in point[:2]
+                )
+            ):
+                points.append(
+                    (min(max(float(point[0]), 0.0), size), min(max(float(point[1]), 0.0), size))
+                )
         if points:
             strokes.append(points)
             budget -= len(points)
     return strokes
 
 
-def render_strokes(strokes: Sequence[Sequence[Sequence[float]]], size: int = CANVAS,
-                   pen: float = PEN, supersample: int = 2) -> np.ndarray:
+def render_strokes(
+    strokes: Sequence[Sequence[Sequence[float]]],
+    size: int = CANVAS,
+    pen: float = PEN,
+    supersample: int = 2,
+) -> np.ndarray:
     """Paint strokes (each a list of (x, y) points in [0, size]) white on black with a round
     pen: (size, size) float32 grey levels in [0, 1]. Drawn `supersample` times larger and
     shrunk with a box filter, so edges get the grey levels a browser's canvas gives them."""
@@ -71,11 +81,14 @@ def render_strokes(strokes: Sequence[Sequence[Sequence[float]]], size: int = CAN
     draw = ImageDraw.Draw(image)
     radius = max(pen * scale / 2, 0.5)
     for stroke in strokes:
-        points = [(float(x) * scale, float(y) * scale) for x, y, *_ in stroke
-                  if np.isfinite(x) and np.isfinite(y)]
+        points = [
+            (float(x) * scale, float(y) * scale)
+            for x, y, *_ in stroke
+            if np.isfinite(x) and np.isfinite(y)
+        ]
         if len(points) > 1:
             draw.line(points, fill=255, width=max(1, round(pen * scale)), joint="curve")
-        for x, y in (points[:1] + points[-1:]):  # round caps; a tap leaves a dot
+        for x, y in points[:1] + points[-1:]:  # round caps; a tap leaves a dot
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
     if scale > 1:
         image = image.reduce(scale)
@@ -135,8 +148,9 @@ def to_mnist(pixels: np.ndarray) -> torch.Tensor:
         new_h = max(1, round(height * BOX / longer))
         new_w = max(1, round(width * BOX / longer))
         resample = Image.Resampling.BOX if longer >= BOX else Image.Resampling.BILINEAR
-        small = np.asarray(Image.fromarray(crop, mode="F").resize((new_w, new_h), resample),
-                           dtype=np.float32).clip(0.0, 1.0)
+        small = np.asarray(
+            Image.fromarray(crop, mode="F").resize((new_w, new_h), resample), dtype=np.float32
+        ).clip(0.0, 1.0)
         mass = float(small.sum())
         if mass > 0:
             rows, cols = np.arange(new_h), np.arange(new_w)
@@ -146,15 +160,17 @@ def to_mnist(pixels: np.ndarray) -> torch.Tensor:
             centre_y, centre_x = (new_h - 1) / 2, (new_w - 1) / 2
         y0 = int(np.clip(round(CENTRE - centre_y), 0, SIZE - new_h))
         x0 = int(np.clip(round(CENTRE - centre_x), 0, SIZE - new_w))
-        out[y0:y0 + new_h, x0:x0 + new_w] = small
+        out[y0 : y0 + new_h, x0 : x0 + new_w] = small
     return torch.from_numpy(out).view(1, 1, SIZE, SIZE)
 
 
 # ---------------------------------------------------------------- what the models make of it
 
+
 @torch.inference_mode()
-def rebuild(model: Autoencoder, x: torch.Tensor, target: torch.Tensor | None = None
-            ) -> tuple[torch.Tensor, torch.Tensor]:
+def rebuild(
+    model: Autoencoder, x: torch.Tensor, target: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Reconstructions of a few images (N, 1, 28, 28) in one forward pass, and each one's
     squared error summed over pixels against `target` (default x): ((N, 1, 28, 28), (N,))."""
     with evaluating(model):
@@ -196,8 +212,9 @@ def nearest(codes: torch.Tensor, code: torch.Tensor, k: int = 8) -> torch.Tensor
 
 
 @torch.inference_mode()
-def nearby_decodes(model: Autoencoder, x: torch.Tensor, n: int = 8, seed: int = 0
-                   ) -> dict[str, torch.Tensor]:
+def nearby_decodes(
+    model: Autoencoder, x: torch.Tensor, n: int = 8, seed: int = 0
+) -> dict[str, torch.Tensor]:
     """For a VAE: the code of x (its posterior mean, (code_dim,)), the posterior's standard
     deviation, and n images decoded from codes drawn from that posterior, mean + std * eps
     (the 'nearby codes' the VAE's training makes decode to the same digit)."""
@@ -206,9 +223,25 @@ def nearby_decodes(model: Autoencoder, x: torch.Tensor, n: int = 8, seed: int = 
     std = torch.exp(0.5 * log_var)
     eps = torch.randn((n, mean.shape[1]), generator=torch.Generator().manual_seed(seed))
     codes = mean + std * eps.to(device)
-    return {"code": mean[0].float().cpu(), "std": std[0].float().cpu(),
-            "images": model.decode(codes).float().cpu()}
+    return {
+        "code": mean[0].float().cpu(),
+        "std": std[0].float().cpu(),
+        "images": model.decode(codes).float().cpu(),
+    }
 
 
-__all__ = ["CANVAS", "PEN", "PROBLEMS", "clean_strokes", "render_strokes", "check", "to_mnist",
-           "rebuild", "noisy_copy", "pca_axes", "project", "nearest", "nearby_decodes"]
+__all__ = [
+    "CANVAS",
+    "PEN",
+    "PROBLEMS",
+    "clean_strokes",
+    "render_strokes",
+    "check",
+    "to_mnist",
+    "rebuild",
+    "noisy_copy",
+    "pca_axes",
+    "project",
+    "nearest",
+    "nearby_decodes",
+]

@@ -24,8 +24,8 @@ def exact_knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.
     squares = (x * x).sum(1)
     indices, distances = [], []
     for start in range(0, len(x), block):
-        rows = x[start:start + block]
-        d2 = squares[start:start + block, None] + squares[None, :] - 2 * rows @ x.T
+        rows = x[start : start + block]
+        d2 = squares[start : start + block, None] + squares[None, :] - 2 * rows @ x.T
         np.maximum(d2, 0, out=d2)
         d2[np.arange(len(rows)), np.arange(start, start + len(rows))] = -1  # self first
         nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]
@@ -63,8 +63,9 @@ def trustworthiness(high: np.ndarray, low: np.ndarray, k: int = 5, block: int = 
     return 1.0 - 2.0 / (n * k * (2 * n - 3 * k - 1)) * penalty
 
 
-def umap_2d(codes: np.ndarray, seed: int = 0, n_neighbors: int = 15,
-            n_epochs: int = 200) -> np.ndarray:
+def umap_2d(
+    codes: np.ndarray, seed: int = 0, n_neighbors: int = 15, n_epochs: int = 200
+) -> np.ndarray:
     """UMAP with two speed-ups over umap-learn's defaults: the exact k-nearest-neighbour graph
     (faster here than its approximate NN-descent, and exact), and 200 layout epochs
     (umap-learn uses 500 up to 10,000 points; 200 is its own choice for larger sets)."""
@@ -74,8 +75,13 @@ def umap_2d(codes: np.ndarray, seed: int = 0, n_neighbors: int = 15,
 
     x = np.asarray(codes, dtype=np.float32)
     knn_indices, knn_distances = exact_knn(x, n_neighbors)
-    reducer = umap.UMAP(n_neighbors=n_neighbors, random_state=seed, n_epochs=n_epochs,
-                        precomputed_knn=(knn_indices, knn_distances, None), n_jobs=1)
+    reducer = umap.UMAP(
+        n_neighbors=n_neighbors,
+        random_state=seed,
+        n_epochs=n_epochs,
+        precomputed_knn=(knn_indices, knn_distances, None),
+        n_jobs=1,
+    )
     with warnings.catch_warnings():  # we never call transform(), and want one thread anyway
         warnings.simplefilter("ignore", UserWarning)
         return reducer.fit_transform(x).astype(np.float32)
@@ -86,7 +92,7 @@ def _principal_axes(x: np.ndarray, count: int) -> np.ndarray:
     centred = x - x.mean(0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     axes = np.zeros((len(x), count))
-    axes[:, :min(count, len(vt))] = centred @ vt[:count].T
+    axes[:, : min(count, len(vt))] = centred @ vt[:count].T
     return axes
 
 
@@ -107,10 +113,19 @@ def tsne_2d(codes: np.ndarray, seed: int = 0) -> np.ndarray:
     start = _principal_axes(x, 2)
     start *= 1e-4 / max(start[:, 0].std(), 1e-12)
     start += np.random.default_rng(seed).normal(0, 1e-6, start.shape)
-    tsne = TSNE(n_components=2, perplexity=min(30.0, (len(x) - 1) / 3), neighbors="exact",
-                negative_gradient_method="fft", early_exaggeration_iter=100, n_iter=150,
-                n_interpolation_points=2, min_num_intervals=50, ints_in_interval=3, n_jobs=1,
-                random_state=seed)
+    tsne = TSNE(
+        n_components=2,
+        perplexity=min(30.0, (len(x) - 1) / 3),
+        neighbors="exact",
+        negative_gradient_method="fft",
+        early_exaggeration_iter=100,
+        n_iter=150,
+        n_interpolation_points=2,
+        min_num_intervals=50,
+        ints_in_interval=3,
+        n_jobs=1,
+        random_state=seed,
+    )
     return np.asarray(tsne.fit(x.astype(np.float32), initialization=start), dtype=np.float32)
 
 

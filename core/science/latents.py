@@ -43,8 +43,7 @@ def dimensions(model: Autoencoder, x: torch.Tensor, codes: torch.Tensor) -> dict
     and "active" (D,) bool for a model with a posterior (else None), and "informative": the
     dimension to look at first (largest mean KL; without a posterior, largest variance)."""
     if not hasattr(model, "posterior"):
-        return {"kl": None, "active": None,
-                "informative": int(codes.double().var(0).argmax())}
+        return {"kl": None, "active": None, "informative": int(codes.double().var(0).argmax())}
     kl = mean_kl(model, x)
     return {"kl": kl, "active": active_units(codes), "informative": int(kl.argmax())}
 
@@ -60,16 +59,22 @@ def manifold(model: Autoencoder, size: int) -> dict:
     """A VAE's own 2-D manifold: the size x size grid_axis plane decoded, row by row from the
     top left: {"images": (size*size, 1, 28, 28), "x": (size,), "y": (size,)}."""
     if model.code_dim != 2 or not model.has_prior:
-        raise ValueError(f"The manifold needs a 2-D code with a prior; this one has "
-                         f"{model.code_dim} dimensions.")
+        raise ValueError(
+            f"The manifold needs a 2-D code with a prior; this one has {model.code_dim} dimensions."
+        )
     axis = grid_axis(size)
     axis_x, axis_y = axis, axis.flip(0)  # y from the top: high values first
     grid = torch.stack(torch.meshgrid(axis_x, axis_y, indexing="xy"), -1).reshape(-1, 2)
     return {"images": analysis.decode_all(model, grid), "x": axis_x, "y": axis_y}
 
 
-def sample_share(model: Autoencoder, classifier: torch.nn.Module, codes: torch.Tensor,
-                 draws: int = SAMPLE_DRAWS, seed: int = 0) -> float:
+def sample_share(
+    model: Autoencoder,
+    classifier: torch.nn.Module,
+    codes: torch.Tensor,
+    draws: int = SAMPLE_DRAWS,
+    seed: int = 0,
+) -> float:
     """Share of `draws` decoded samples (the prior's, or a Gaussian fitted to codes for a model
     without one: analysis.sample_codes) the digit classifier reads as one digit with
     confidence above CONFIDENT."""

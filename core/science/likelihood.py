@@ -36,9 +36,14 @@ def binarise(x: torch.Tensor, generator: torch.Generator | None = None) -> torch
 
 
 @torch.no_grad()
-def vae_nll(model: torch.nn.Module, x: torch.Tensor, samples: int = 200,
-            generator: torch.Generator | None = None, batch_size: int = 100,
-            progress: Callable[[float], None] | None = None) -> dict[str, float]:
+def vae_nll(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    samples: int = 200,
+    generator: torch.Generator | None = None,
+    batch_size: int = 100,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, float]:
     """Estimate -log p(x) of a VAE on images x (N, 1, 28, 28) in [0, 1], in nats per image.
 
     Returns
@@ -56,11 +61,15 @@ def vae_nll(model: torch.nn.Module, x: torch.Tensor, samples: int = 200,
     the same answer on any device. `progress(fraction)` is called after every image batch."""
     if not hasattr(model, "posterior"):
         name = getattr(model, "name", type(model).__name__)
-        raise ValueError(f"Only the VAE has a likelihood: model {name!r} has no posterior "
-                         "q(z|x) to sample codes from.")
+        raise ValueError(
+            f"Only the VAE has a likelihood: model {name!r} has no posterior "
+            "q(z|x) to sample codes from."
+        )
     if getattr(getattr(model, "config", None), "reconstruction", "bce") != "bce":
-        raise ValueError("The likelihood in nats needs the Bernoulli decoder: this VAE was "
-                         "trained with reconstruction=mse (a Gaussian decoder).")
+        raise ValueError(
+            "The likelihood in nats needs the Bernoulli decoder: this VAE was "
+            "trained with reconstruction=mse (a Gaussian decoder)."
+        )
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}.")
     device = model_device(model)
@@ -68,19 +77,30 @@ def vae_nll(model: torch.nn.Module, x: torch.Tensor, samples: int = 200,
     totals = torch.zeros(3, dtype=torch.float64)  # log p(x), log p(x|z), KL summed over images
     with evaluating(model):
         for start in range(0, len(x), batch_size):
-            target = x[start:start + batch_size].to(device, torch.float32)  # (B, 1, 28, 28)
+            target = x[start : start + batch_size].to(device, torch.float32)  # (B, 1, 28, 28)
             log_px, reconstruction, kl = _batch(model, target, samples, chunk, generator)
             totals += torch.stack([log_px.sum(), reconstruction.sum(), kl.sum()]).cpu()
             if progress:
                 progress(min(start + batch_size, len(x)) / len(x))
     log_px, reconstruction, kl = (totals / max(len(x), 1)).tolist()
-    return {"nll": -log_px, "neg_elbo": -reconstruction + kl, "reconstruction": -reconstruction,
-            "kl": kl, "samples": samples, "images": len(x),
-            "binary": bool(((x == 0) | (x == 1)).all())}
+    return {
+        "nll": -log_px,
+        "neg_elbo": -reconstruction + kl,
+        "reconstruction": -reconstruction,
+        "kl": kl,
+        "samples": samples,
+        "images": len(x),
+        "binary": bool(((x == 0) | (x == 1)).all()),
+    }
 
 
-def _batch(model: torch.nn.Module, target: torch.Tensor, samples: int, chunk: int,
-           generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _batch(
+    model: torch.nn.Module,
+    target: torch.Tensor,
+    samples: int,
+    chunk: int,
+    generator: torch.Generator | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One batch of images: (log p(x) estimate, mean log p(x|z), KL), each (B,) float64."""
     mean, log_var = model.posterior(target)  # (B, D) each
     mean, log_var = mean.float(), log_var.float()

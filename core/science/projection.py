@@ -60,10 +60,19 @@ class _Worker:
     def start(self) -> None:
         if self.process is not None and self.process.poll() is None:
             return
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-        self.process = subprocess.Popen([sys.executable, "-c", _CHILD], cwd=ROOT,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
         if self.process.stdout.read(1) != b"R":  # ready: libraries imported and compiled
             raise RuntimeError("The projection process failed to start.")
 
@@ -148,8 +157,9 @@ class ProjectionService:
     def is_warm(self) -> bool:
         return self._warm is not None and self._warm.done()
 
-    def submit(self, key: object, codes: torch.Tensor, method: str, seed: int = 0,
-               slot: object = None) -> Future:
+    def submit(
+        self, key: object, codes: torch.Tensor, method: str, seed: int = 0, slot: object = None
+    ) -> Future:
         """The projection of `codes` under `key`, computed once. `slot` names the requester (a
         session's view): its newer request cancels its older one still waiting (sliding the
         point count queues one projection, not one per step). When too many requests wait
@@ -158,8 +168,11 @@ class ProjectionService:
             if slot is not None:
                 self._supersede(slot, key)
             future = self._futures.get(key)
-            if future is None or future.cancelled() or (
-                    future.done() and future.exception() is not None):
+            if (
+                future is None
+                or future.cancelled()
+                or (future.done() and future.exception() is not None)
+            ):
                 if self._waiting() >= self._max_waiting:
                     return _busy(self._max_waiting)
                 array = codes.detach().float().cpu().numpy()
@@ -188,9 +201,15 @@ class ProjectionService:
 
 def _busy(most: int) -> Future:
     future: Future = Future()
-    future.set_exception(Problem("projection_busy", f"{most} projections are waiting for the "
-                                 "server already; PCA is shown meanwhile. Try again in a "
-                                 "minute.", most=most))
+    future.set_exception(
+        Problem(
+            "projection_busy",
+            f"{most} projections are waiting for the "
+            "server already; PCA is shown meanwhile. Try again in a "
+            "minute.",
+            most=most,
+        )
+    )
     return future
 
 
@@ -205,4 +224,3 @@ def service() -> ProjectionService:
         if _service is None:
             _service = ProjectionService()
         return _service
-

@@ -10,8 +10,9 @@ import torch.nn.functional as F
 from core.science.classifier import predict
 
 
-def neighbour_accuracy(codes: torch.Tensor, labels: torch.Tensor, k: int = 5,
-                       folds: int = 5) -> float:
+def neighbour_accuracy(
+    codes: torch.Tensor, labels: torch.Tensor, k: int = 5, folds: int = 5
+) -> float:
     """Cross-validated k-nearest-neighbour accuracy of points (N, D) with labels (N,): each of
     `folds` contiguous folds is classified by the majority label of its k nearest points
     (Euclidean) in the other folds, ties to the smallest label (as scikit-learn does). How well
@@ -27,15 +28,16 @@ def neighbour_accuracy(codes: torch.Tensor, labels: torch.Tensor, k: int = 5,
         inside[start:stop] = True
         reference, reference_labels = points[~inside], labels[~inside]
         for chunk in range(start, stop, 2048):
-            query = points[chunk:min(chunk + 2048, stop)]
+            query = points[chunk : min(chunk + 2048, stop)]
             nearest = torch.cdist(query, reference).topk(k, largest=False).indices
             votes = F.one_hot(reference_labels[nearest], classes).sum(1)  # (B, classes)
-            correct += int((votes.argmax(1) == labels[chunk:chunk + len(query)]).sum())
+            correct += int((votes.argmax(1) == labels[chunk : chunk + len(query)]).sum())
     return correct / len(points)
 
 
-def confident_share(classifier: torch.nn.Module, images: torch.Tensor,
-                    threshold: float = 0.9) -> float:
+def confident_share(
+    classifier: torch.nn.Module, images: torch.Tensor, threshold: float = 0.9
+) -> float:
     """Share of images (N, 1, 28, 28) the digit classifier (core.science.classifier) reads as one
     digit
     with probability above `threshold`: how many cells of a decoded plane show a recognisable

@@ -35,7 +35,7 @@ def _linear_layers(module: nn.Module) -> list[nn.Module]:
 
 
 def kind(model: Autoencoder) -> str:
-    """"dense", "convolutional" or "deep" (see the module's docstring)."""
+    """ "dense", "convolutional" or "deep" (see the module's docstring)."""
     if any(isinstance(layer, nn.Conv2d) for layer in model.encoder.modules()):
         return "convolutional"
     linear = _linear_layers(model.encoder)
@@ -105,8 +105,9 @@ def kernels(model: Autoencoder) -> torch.Tensor | None:
 
 
 @torch.no_grad()
-def exciting_patches(model: Autoencoder, x: torch.Tensor, count: int = EXCITING
-                     ) -> torch.Tensor | None:
+def exciting_patches(
+    model: Autoencoder, x: torch.Tensor, count: int = EXCITING
+) -> torch.Tensor | None:
     """For each channel of the first convolution, the `count` input patches (its receptive
     field, k x k) of the images x (N, 1, 28, 28) where its response is largest:
     (channels, count, k, k), or None for a model without convolutions."""
@@ -114,32 +115,45 @@ def exciting_patches(model: Autoencoder, x: torch.Tensor, count: int = EXCITING
         return None
     conv = _first_conv(model)
     (size, _), (stride, _), (pad, _) = conv.kernel_size, conv.stride, conv.padding
-    maps = torch.cat([conv(chunk.to(analysis.model_device(model))).float().cpu()
-                      for chunk in x.split(analysis.EVAL_BATCH)])  # (N, C, H', W')
+    maps = torch.cat(
+        [
+            conv(chunk.to(analysis.model_device(model))).float().cpu()
+            for chunk in x.split(analysis.EVAL_BATCH)
+        ]
+    )  # (N, C, H', W')
     padded = nn.functional.pad(x.cpu().float(), (pad, pad, pad, pad))
     patches = []
     for channel in range(maps.shape[1]):
         flat = maps[:, channel].flatten()
         best = flat.topk(min(count, len(flat))).indices
         width = maps.shape[3]
-        image, row, col = best // (maps.shape[2] * width), (best // width) % maps.shape[2], \
-            best % width
-        patches.append(torch.stack([padded[i, 0, r * stride:r * stride + size,
-                                           c * stride:c * stride + size]
-                                    for i, r, c in zip(image.tolist(), row.tolist(),
-                                                       col.tolist(), strict=True)]))
+        image, row, col = (
+            best // (maps.shape[2] * width),
+            (best // width) % maps.shape[2],
+            best % width,
+        )
+        patches.append(
+            torch.stack(
+                [
+                    padded[i, 0, r * stride : r * stride + size, c * stride : c * stride + size]
+                    for i, r, c in zip(image.tolist(), row.tolist(), col.tolist(), strict=True)
+                ]
+            )
+        )
     return torch.stack(patches)
 
 
 def unit_view(codes: torch.Tensor, unit: int, count: int = EXCITING) -> dict:
     """What the inspector shows of one unit: its activations (N,), its most exciting images'
     indices and whether it is dead."""
-    return {"values": codes[:, unit].clone(), "exciting": most_exciting(codes, unit, count),
-            "dead": bool(analysis.dead_units(codes)[unit])}
+    return {
+        "values": codes[:, unit].clone(),
+        "exciting": most_exciting(codes, unit, count),
+        "dead": bool(analysis.dead_units(codes)[unit]),
+    }
 
 
-def more_local(localities: dict[str, float | None], subject: str, reference: str
-               ) -> bool | None:
+def more_local(localities: dict[str, float | None], subject: str, reference: str) -> bool | None:
     """Whether `subject`'s features are more local than `reference`'s (None when either has
     no weight images)."""
     a, b = localities.get(subject), localities.get(reference)

@@ -29,17 +29,29 @@ ONE_LAYER = ("standard", "sparse", "denoising", "contractive")
 TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
 TRAIN_KEYS = ("epochs", "batch_size", "lr", "lr_schedule", "validation", "seed")
 # (import line, what in the code needs it), in isort's order
-IMPORTS = (("import argparse", "argparse."), ("import gzip", "gzip."), ("import math", "math."),
-           ("import struct", "struct."), ("from pathlib import Path", "Path("), ("", ""),
-           ("import numpy as np", "np."), ("import torch", "torch."),
-           ("import torch.nn.functional as F", "F."), ("from torch import nn", "nn."))
+IMPORTS = (
+    ("import argparse", "argparse."),
+    ("import gzip", "gzip."),
+    ("import math", "math."),
+    ("import struct", "struct."),
+    ("from pathlib import Path", "Path("),
+    ("", ""),
+    ("import numpy as np", "np."),
+    ("import torch", "torch."),
+    ("import torch.nn.functional as F", "F."),
+    ("from torch import nn", "nn."),
+)
 # Texts the caller gives as they are (phrases and a format, never templates)
 WORDED = ("variant_name", "dataset_name", "date_format")
 # argparse's own words, in English unless the caller's texts translate them (argparse's
 # error messages, "error: argument --epochs: invalid int value", stay English: gettext's)
-ARGPARSE = {"usage_heading": "usage: ", "options_heading": "options",
-            "help_help": "show this help message and exit", "epochs_help": "epochs to train",
-            "data_metavar": "PATH"}
+ARGPARSE = {
+    "usage_heading": "usage: ",
+    "options_heading": "options",
+    "help_help": "show this help message and exit",
+    "epochs_help": "epochs to train",
+    "data_metavar": "PATH",
+}
 WIDTH = 99  # the project's line length less one
 
 
@@ -58,15 +70,22 @@ def _part(name: str) -> str:
 def _literal(values: dict[str, Any]) -> str:
     """A dict as Python source, one entry a line (values are checked settings: numbers,
     booleans, tuples of numbers, and strings from a fixed list of choices)."""
-    shown = {key: json.dumps(value) if isinstance(value, str) else repr(value)
-             for key, value in values.items()}
+    shown = {
+        key: json.dumps(value) if isinstance(value, str) else repr(value)
+        for key, value in values.items()
+    }
     lines = [f"    {json.dumps(key)}: {value}," for key, value in shown.items()]
     return "{\n" + "\n".join(lines) + "\n}"
 
 
 def _comment(indent: str, text: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH - len(indent) - 2, initial_indent=f"{indent}# ",
-                         subsequent_indent=f"{indent}# ", break_on_hyphens=False) or [indent]
+    return textwrap.wrap(
+        text,
+        WIDTH - len(indent) - 2,
+        initial_indent=f"{indent}# ",
+        subsequent_indent=f"{indent}# ",
+        break_on_hyphens=False,
+    ) or [indent]
 
 
 def _fill_comments(source: str, texts: dict[str, str]) -> str:
@@ -85,8 +104,9 @@ def checked_settings(run: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         raise ValueError(f"Unknown variant {variant!r}.")
     config = make_config(MODELS[variant].Config, dict(run.get("hyperparameters", {})))
     known = TrainConfig.__dataclass_fields__
-    train = TrainConfig.from_dict({k: v for k, v in run.get("train_config", {}).items()
-                                   if k in known})
+    train = TrainConfig.from_dict(
+        {k: v for k, v in run.get("train_config", {}).items() if k in known}
+    )
     model = {name: getattr(config, name) for name in config.__dataclass_fields__}
     return model, {name: getattr(train, name) for name in TRAIN_KEYS}
 
@@ -101,11 +121,17 @@ def script(run: dict[str, Any], texts: dict[str, str], today: date | None = None
     variant, dataset = run["variant"], str(run.get("dataset") or "mnist")
     kind = data_kind(dataset)
     name = _ascii(str(run.get("name") or variant), r"[^A-Za-z0-9_.-]")
-    shown_dataset = (texts.get("dataset_name") or dataset) if kind != "npz" else texts[
-        "upload_dataset"]  # an upload's own name stays on the server
+    shown_dataset = (
+        (texts.get("dataset_name") or dataset) if kind != "npz" else texts["upload_dataset"]
+    )  # an upload's own name stays on the server
     when = (today or date.today()).strftime(texts.get("date_format", "%Y-%m-%d"))
-    fields = {"variant": texts.get("variant_name", variant), "run": name,
-              "dataset": shown_dataset, "date": when, "file": file_name(run)}
+    fields = {
+        "variant": texts.get("variant_name", variant),
+        "run": name,
+        "dataset": shown_dataset,
+        "date": when,
+        "file": file_name(run),
+    }
     filled = {key: text.format(**fields) for key, text in texts.items() if key not in WORDED}
     tied = variant in ONE_LAYER and model["tied"]
     variant_parts = (["tied"] if tied else []) + (["one_layer"] if variant in ONE_LAYER else [])
@@ -113,11 +139,17 @@ def script(run: dict[str, Any], texts: dict[str, str], today: date | None = None
     variant_parts.append(f"model_{variant}" + ("_hidden" if hidden else ""))
     parts = ["head", f"data_{kind}", *variant_parts, "train"]
     source = "".join(_part(part) for part in parts)
-    docstring = "\n\n".join(textwrap.fill(filled[key], WIDTH - 4, break_on_hyphens=False)
-                            for key in ("title", "intro", f"usage_{kind}")) + "\n"
+    docstring = (
+        "\n\n".join(
+            textwrap.fill(filled[key], WIDTH - 4, break_on_hyphens=False)
+            for key in ("title", "intro", f"usage_{kind}")
+        )
+        + "\n"
+    )
     values = {
         "DOCSTRING": docstring.replace("\\", "/").replace('"""', "'''"),
-        "MODEL": _literal(model), "TRAIN": _literal(train),
+        "MODEL": _literal(model),
+        "TRAIN": _literal(train),
         "RECONSTRUCTION": _part(f"recon_{model['reconstruction']}").rstrip("\n"),
         "TORCHVISION": TORCHVISION.get(dataset, "MNIST"),
         "DECODER": "TiedDecoder(self.encoder[1])" if tied else "nn.Linear(code_dim, 28 * 28)",
@@ -150,10 +182,23 @@ def notebook(source: str, last_cell: str) -> str:
     last part (the command-line entry) becomes `last_cell`, which calls main() directly."""
     cells = [part.strip("\n") for part in re.split(r"^# %%\n", source, flags=re.M)]
     cells = [cell for cell in cells[:-1] if cell] + [last_cell]
-    body = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-             "source": cell.splitlines(keepends=True)} for cell in cells]
-    document = {"cells": body, "nbformat": 4, "nbformat_minor": 5,
-                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                            "language": "python"},
-                             "language_info": {"name": "python"}}}
+    body = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": cell.splitlines(keepends=True),
+        }
+        for cell in cells
+    ]
+    document = {
+        "cells": body,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    }
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"

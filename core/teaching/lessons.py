@@ -5,7 +5,9 @@ shown at once; "train it yourself" retrains the same settings) and measures the 
 test set. The verdict says whether the claim holds for these runs and, when it does not, the
 likely reasons found in the runs' own settings (too few epochs, no pressure on the code, the
 small bundled digits). The words live in the app's catalogs; this module returns codes and
-numbers only."""
+numbers only.
+
+Long because: one short lesson per variant (eight), side by side so their claims read alike."""
 
 from __future__ import annotations
 
@@ -84,8 +86,11 @@ def standard(runs: dict[str, LessonRun]) -> Verdict:
     run = runs["standard-mse"]
     pca = analysis.pca_errors(run.x_train, _x(run), run.model.code_dim)["sse_per_image"]
     sse = _sse(run)
-    return Verdict(sse <= pca, {"sse": sse, "pca": pca, "code_dim": run.model.code_dim},
-                   formats={"code_dim": (COUNT, 0)})
+    return Verdict(
+        sse <= pca,
+        {"sse": sse, "pca": pca, "code_dim": run.model.code_dim},
+        formats={"code_dim": (COUNT, 0)},
+    )
 
 
 def multilayer(runs: dict[str, LessonRun]) -> Verdict:
@@ -97,13 +102,19 @@ def multilayer(runs: dict[str, LessonRun]) -> Verdict:
 def convolutional(runs: dict[str, LessonRun]) -> Verdict:
     """Shared filters rebuild images better than dense layers, with fewer weights."""
     conv, dense = runs["convolutional"], runs["multilayer"]
-    numbers = {"sse": _sse(conv), "reference": _sse(dense),
-               "parameters": conv.model.parameter_count(),
-               "reference_parameters": dense.model.parameter_count()}
-    holds = (numbers["sse"] < numbers["reference"]
-             and numbers["parameters"] < numbers["reference_parameters"])
-    return Verdict(holds, numbers,
-                   formats={"parameters": (COUNT, 0), "reference_parameters": (COUNT, 0)})
+    numbers = {
+        "sse": _sse(conv),
+        "reference": _sse(dense),
+        "parameters": conv.model.parameter_count(),
+        "reference_parameters": dense.model.parameter_count(),
+    }
+    holds = (
+        numbers["sse"] < numbers["reference"]
+        and numbers["parameters"] < numbers["reference_parameters"]
+    )
+    return Verdict(
+        holds, numbers, formats={"parameters": (COUNT, 0), "reference_parameters": (COUNT, 0)}
+    )
 
 
 MAX_DEAD_SHARE = 0.10  # a sparse code's units fire rarely; at most this share never fires
@@ -114,21 +125,38 @@ def sparse(runs: dict[str, LessonRun]) -> Verdict:
     with as many code units (a wider ReLU code is sparser on its own: like with like). Judged on
     the live units (analysis.dead_units): a unit that never fires makes the code smaller, not
     sparser, so the claim also needs few dead units (at most MAX_DEAD_SHARE of them)."""
-    stats = {name: analysis.code_statistics(analysis.encode_all(run.model, _x(run)))
-             for name, run in runs.items()}
+    stats = {
+        name: analysis.code_statistics(analysis.encode_all(run.model, _x(run)))
+        for name, run in runs.items()
+    }
     mine, other = stats["sparse"], stats["standard-64"]
     units, reference_units = (runs[name].model.code_dim for name in ("sparse", "standard-64"))
     few_dead = mine["dead_units"] <= MAX_DEAD_SHARE * units
-    holds = (mine["live_near_zero_share"] > other["live_near_zero_share"] and few_dead
-             and reference_units == units)
-    numbers = {"share": mine["live_near_zero_share"], "reference": other["live_near_zero_share"],
-               "share_all": mine["near_zero_share"], "reference_all": other["near_zero_share"],
-               "dead": mine["dead_units"], "reference_dead": other["dead_units"],
-               "units": units, "reference_units": reference_units}
-    shares, counts = ("share", "reference", "share_all", "reference_all"), (
-        "dead", "reference_dead", "units", "reference_units")
-    return Verdict(holds, numbers, reasons=[] if few_dead else ["dead_units"],
-                   formats={**{k: (SHARE, 0) for k in shares}, **{k: (COUNT, 0) for k in counts}})
+    holds = (
+        mine["live_near_zero_share"] > other["live_near_zero_share"]
+        and few_dead
+        and reference_units == units
+    )
+    numbers = {
+        "share": mine["live_near_zero_share"],
+        "reference": other["live_near_zero_share"],
+        "share_all": mine["near_zero_share"],
+        "reference_all": other["near_zero_share"],
+        "dead": mine["dead_units"],
+        "reference_dead": other["dead_units"],
+        "units": units,
+        "reference_units": reference_units,
+    }
+    shares, counts = (
+        ("share", "reference", "share_all", "reference_all"),
+        ("dead", "reference_dead", "units", "reference_units"),
+    )
+    return Verdict(
+        holds,
+        numbers,
+        reasons=[] if few_dead else ["dead_units"],
+        formats={**{k: (SHARE, 0) for k in shares}, **{k: (COUNT, 0) for k in counts}},
+    )
 
 
 def denoising(runs: dict[str, LessonRun]) -> Verdict:
@@ -136,8 +164,10 @@ def denoising(runs: dict[str, LessonRun]) -> Verdict:
     a standard one, for every kind of noise."""
     numbers, holds = {}, True
     for kind, level in NOISE:
-        mine, other = (analysis.noise_curve(runs[name].model, _x(runs[name]), kind, [level])[0]
-                       for name in ("denoising", "standard"))
+        mine, other = (
+            analysis.noise_curve(runs[name].model, _x(runs[name]), kind, [level])[0]
+            for name in ("denoising", "standard")
+        )
         numbers[kind], numbers[f"{kind}_reference"] = mine, other
         holds &= mine < other
     return Verdict(holds, numbers)
@@ -162,8 +192,10 @@ def contractive(runs: dict[str, LessonRun]) -> Verdict:
         numbers[name] = norm
         numbers[f"{name}_ratio"] = curves[name][RADII.index(RATIO_RADIUS)]
         numbers[f"{name}_relative"] = norm / max(spread, 1e-12)
-    holds = all(min(curves, key=lambda n, s=suffix: numbers[n + s]) == "contractive"
-                for suffix in ("", "_ratio", "_relative"))
+    holds = all(
+        min(curves, key=lambda n, s=suffix: numbers[n + s]) == "contractive"
+        for suffix in ("", "_ratio", "_relative")
+    )
     return Verdict(holds, numbers, curves=curves)
 
 
@@ -180,7 +212,6 @@ def vae(runs: dict[str, LessonRun], classifier: torch.nn.Module | None = None) -
     probability). A Gaussian fitted to the plain autoencoder's own codes is shown too: it can
     rival the VAE (Ghosh et al. 2020), the point is the prior."""
     if classifier is None:
-
         classifier = load_classifier(ZOO_DIR / CLASSIFIER)
     generator = torch.Generator().manual_seed(0)
     numbers = {}
@@ -192,34 +223,48 @@ def vae(runs: dict[str, LessonRun], classifier: torch.nn.Module | None = None) -
     codes = analysis.encode_all(plain.model, _x(plain))
     fitted = analysis.sample_codes(plain.model, codes, SAMPLES, generator)
     numbers["plain_fitted"] = _confidence(classifier, analysis.decode_all(plain.model, fitted))
-    return Verdict(numbers["vae"] > numbers["plain_prior"], numbers,
-                   formats={name: (SHARE, 0) for name in numbers})  # mean top probabilities
+    return Verdict(
+        numbers["vae"] > numbers["plain_prior"],
+        numbers,
+        formats={name: (SHARE, 0) for name in numbers},
+    )  # mean top probabilities
 
 
 def _confidence(classifier: torch.nn.Module, images: torch.Tensor) -> float:
     return float(predict(classifier, images).max(dim=1).values.mean())
 
 
-LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
-    # the chapter's standard autoencoder: Adam on the mean squared error
-    Lesson("standard", ("standard-mse",), standard, "reconstructions"),
-    Lesson("multilayer", ("multilayer", "standard"), multilayer, "reconstructions"),
-    Lesson("convolutional", ("convolutional", "multilayer"), convolutional, "reconstructions"),
-    # the reference has the sparse run's code width (64): only the penalty differs
-    Lesson("sparse", ("sparse", "standard-64"), sparse, "sparsity"),
-    Lesson("denoising", ("denoising", "standard"), denoising, "noise"),
-    # references with the contractive run's own code units (see contractive())
-    Lesson("contractive", ("contractive", "standard-sigmoid", "sparse-sigmoid",
-                           "denoising-sigmoid"), contractive, "compare"),
-    Lesson("deep", ("deep", "deep-nopretrain"), deep, "reconstructions"),
-    Lesson("vae", ("vae", "standard"), vae, "generate"),
-)}
+LESSONS: dict[str, Lesson] = {
+    lesson.id: lesson
+    for lesson in (
+        # the chapter's standard autoencoder: Adam on the mean squared error
+        Lesson("standard", ("standard-mse",), standard, "reconstructions"),
+        Lesson("multilayer", ("multilayer", "standard"), multilayer, "reconstructions"),
+        Lesson("convolutional", ("convolutional", "multilayer"), convolutional, "reconstructions"),
+        # the reference has the sparse run's code width (64): only the penalty differs
+        Lesson("sparse", ("sparse", "standard-64"), sparse, "sparsity"),
+        Lesson("denoising", ("denoising", "standard"), denoising, "noise"),
+        # references with the contractive run's own code units (see contractive())
+        Lesson(
+            "contractive",
+            ("contractive", "standard-sigmoid", "sparse-sigmoid", "denoising-sigmoid"),
+            contractive,
+            "compare",
+        ),
+        Lesson("deep", ("deep", "deep-nopretrain"), deep, "reconstructions"),
+        Lesson("vae", ("vae", "standard"), vae, "generate"),
+    )
+}
 
 # What keeps a claim from showing, read from a run's own settings: the setting, and the values
 # at which the variant is no different from a standard autoencoder.
-NO_PRESSURE = {"sparse": ("l1_weight", 0.0), "denoising": ("noise_level", 0.0),
-               "contractive": ("contractive_weight", 0.0), "deep": ("pretrain", False),
-               "vae": ("beta", 0.0)}
+NO_PRESSURE = {
+    "sparse": ("l1_weight", 0.0),
+    "denoising": ("noise_level", 0.0),
+    "contractive": ("contractive_weight", 0.0),
+    "deep": ("pretrain", False),
+    "vae": ("beta", 0.0),
+}
 FEW_EPOCHS = 3
 
 

@@ -33,8 +33,13 @@ class Row:
     details: dict[str, float] = field(default_factory=dict)  # e.g. each run's Jacobian norm
 
 
-PUBLISHED = {"pca_30": 13.87, "logistic_pca_30": 8.01, "deep_30": 3.00, "vae_nll": 86.8,
-             "vae_nll_pythae": 89.8}
+PUBLISHED = {
+    "pca_30": 13.87,
+    "logistic_pca_30": 8.01,
+    "deep_30": 3.00,
+    "vae_nll": 86.8,
+    "vae_nll_pythae": 89.8,
+}
 
 
 def hinton_rows(dataset, deep: tuple[str, Autoencoder] | None) -> list[Row]:
@@ -42,12 +47,14 @@ def hinton_rows(dataset, deep: tuple[str, Autoencoder] | None) -> list[Row]:
     the deep autoencoder with a 30-D code (measured when such a run is given)."""
     source = "Hinton & Salakhutdinov 2006"
     pca = analysis.pca_baseline(dataset, 30)["sse_per_image"]
-    rows = [Row("pca_30", PUBLISHED["pca_30"], pca, "sse", source, "PCA"),
-            Row("logistic_pca_30", PUBLISHED["logistic_pca_30"], None, "sse", source)]
+    rows = [
+        Row("pca_30", PUBLISHED["pca_30"], pca, "sse", source, "PCA"),
+        Row("logistic_pca_30", PUBLISHED["logistic_pca_30"], None, "sse", source),
+    ]
     measured, name = None, None
     if deep is not None:
         name, model = deep
-        x = dataset.x_test[:analysis.MAX_TEST]
+        x = dataset.x_test[: analysis.MAX_TEST]
         measured = float(analysis.per_image_errors(model, x).mean())
     rows.append(Row("deep_30", PUBLISHED["deep_30"], measured, "sse", source, name))
     return rows
@@ -58,23 +65,35 @@ def rifai_row(norms: dict[str, float], contractive: str = "contractive") -> Row:
     those given (run name -> norm)."""
     smallest = min(norms, key=norms.get) if norms else None
     holds = None if contractive not in norms else float(smallest == contractive)
-    return Row("contractive_smallest", None, holds, "claim", "Rifai et al. 2011",
-               details=dict(norms))
+    return Row(
+        "contractive_smallest", None, holds, "claim", "Rifai et al. 2011", details=dict(norms)
+    )
 
 
-def jacobian_norms(models: dict[str, Autoencoder], x: torch.Tensor, images: int = 300
-                   ) -> dict[str, float]:
-    return {name: float(analysis.jacobian_frobenius(model, x[:images]).mean())
-            for name, model in models.items()}
+def jacobian_norms(
+    models: dict[str, Autoencoder], x: torch.Tensor, images: int = 300
+) -> dict[str, float]:
+    return {
+        name: float(analysis.jacobian_frobenius(model, x[:images]).mean())
+        for name, model in models.items()
+    }
 
 
-def vae_row(name: str, model: Autoencoder, x_test: torch.Tensor, samples: int, images: int,
-            progress=None) -> Row:
+def vae_row(
+    name: str, model: Autoencoder, x_test: torch.Tensor, samples: int, images: int, progress=None
+) -> Row:
     """The VAE's importance-weighted test NLL on dynamically binarised test images."""
     generator = torch.Generator().manual_seed(0)
     binary = likelihood.binarise(x_test[:images], generator)
-    result = likelihood.vae_nll(model, binary, samples=samples, generator=generator,
-                              progress=progress)
-    return Row("vae_nll", PUBLISHED["vae_nll"], result["nll"], "nats",
-               "Burda et al. 2015", name,
-               details={"k": samples, "images": images, "neg_elbo": result["neg_elbo"]})
+    result = likelihood.vae_nll(
+        model, binary, samples=samples, generator=generator, progress=progress
+    )
+    return Row(
+        "vae_nll",
+        PUBLISHED["vae_nll"],
+        result["nll"],
+        "nats",
+        "Burda et al. 2015",
+        name,
+        details={"k": samples, "images": images, "neg_elbo": result["neg_elbo"]},
+    )

@@ -4,7 +4,9 @@ classifier, shipped in assets/zoo/ so the app has trained models to show at once
 Every run is trained by the project's own trainer (core.training.train) with the app's default
 hyperparameters, a fixed seed and a cosine learning-rate schedule, and saved with
 core.runs.store.save_run. Weights are stored as float16 when that changes the test error (SSE per
-image) by at most 1%, as float32 otherwise. Rebuild with `python -m core zoo`."""
+image) by at most 1%, as float32 otherwise. Rebuild with `python -m core zoo`.
+
+Long because: building, checking and loading the zoo read the same manifest."""
 
 from __future__ import annotations
 
@@ -32,14 +34,21 @@ ZOO_DIR = ASSETS_DIR / "zoo"  # the zoo the app ships
 def zoo_dir() -> Path:
     """The pretrained zoo a server shows: $AE_ZOO_DIR, else the one shipped in assets/zoo."""
     return Path(env_text("AE_ZOO_DIR") or ZOO_DIR)
+
+
 SEED = 0
 HALF_TOLERANCE = 0.01  # float16 weights may raise the test SSE per image by at most 1%
 CLASSIFIER = "classifier"  # the classifier's folder in the zoo, and its name for --only
 CLASSIFIER_EPOCHS = 3  # 98.97% test accuracy; ~2 min per epoch on the busy 2-core builder
 # every entry trains with these (plus its epochs and the seed); float32 arithmetic, so a
 # rebuild on a CPU with fast bfloat16 gives the same kind of run
-TRAINING = {"batch_size": 256, "lr": 2e-3, "lr_schedule": "cosine", "device": "cpu",
-            "precision": "float32"}
+TRAINING = {
+    "batch_size": 256,
+    "lr": 2e-3,
+    "lr_schedule": "cosine",
+    "device": "cpu",
+    "precision": "float32",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,12 @@ class ZooEntry:
 # (deep-2d: 40, its map sharpens longer): about 25 minutes in all on idle cores
 # (assets/README.md has the times of the shipped build).
 # the contractive model's code units, for its lesson's references
-PAPER_PRETRAINING = {"pretrain_epochs": 10, "rbm_batch_size": 100, "rbm_init_scale": 0.1,
-                     "rbm_momentum_epochs": 5}
+PAPER_PRETRAINING = {
+    "pretrain_epochs": 10,
+    "rbm_batch_size": 100,
+    "rbm_init_scale": 0.1,
+    "rbm_momentum_epochs": 5,
+}
 SIGMOID_TIED = {"code_dim": 32, "activation": "sigmoid", "tied": True, "reconstruction": "bce"}
 ZOO: list[ZooEntry] = [
     ZooEntry("standard", "standard", 20),
@@ -75,8 +88,10 @@ ZOO: list[ZooEntry] = [
     ZooEntry("contractive", "contractive", 20),
     # the contractive lesson's references: its units (32 sigmoid codes, tied weights) and its
     # loss (cross-entropy), so that Jacobians and contraction ratios compare like with like
-    *[ZooEntry(f"{variant}-sigmoid", variant, 20, {**SIGMOID_TIED, **extra})
-      for variant, extra in (("standard", {}), ("sparse", {}), ("denoising", {}))],
+    *[
+        ZooEntry(f"{variant}-sigmoid", variant, 20, {**SIGMOID_TIED, **extra})
+        for variant, extra in (("standard", {}), ("sparse", {}), ("denoising", {}))
+    ],
     ZooEntry("deep", "deep", 15),
     # the deep lesson's reference: the same network and schedule, no RBM pretraining
     ZooEntry("deep-nopretrain", "deep", 15, {"pretrain": False}),
@@ -102,8 +117,9 @@ def float16_check(model: Autoencoder, x_test: torch.Tensor) -> tuple[float, floa
     is left as it was)."""
     full = analysis.reconstruction_errors(model, x_test)["sse_per_image"]
     original = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    model.load_state_dict({k: v.half().float() if v.dtype == torch.float32 else v
-                           for k, v in original.items()})
+    model.load_state_dict(
+        {k: v.half().float() if v.dtype == torch.float32 else v for k, v in original.items()}
+    )
     rounded = analysis.reconstruction_errors(model, x_test)["sse_per_image"]
     model.load_state_dict(original)
     return full, rounded
@@ -117,67 +133,113 @@ def _reporter(name: str, say: Callable[[str], None]) -> Callable:
         if len(snapshot.pretrain_history) > seen["pretrain"]:
             seen["pretrain"] = len(snapshot.pretrain_history)
             entry = snapshot.pretrain_history[-1]
-            say(f"{name}: RBM {entry['stage']}, epoch {entry['epoch']}, reconstruction error "
-                f"{entry['error']:.4f}, {snapshot.elapsed:.0f} s")
+            say(
+                f"{name}: RBM {entry['stage']}, epoch {entry['epoch']}, reconstruction error "
+                f"{entry['error']:.4f}, {snapshot.elapsed:.0f} s"
+            )
         if len(snapshot.epoch_metrics) > seen["epochs"]:
             seen["epochs"] = len(snapshot.epoch_metrics)
             metrics = snapshot.epoch_metrics[-1]
-            error = (f", validation SSE per image {metrics['val_sse_per_image']:.2f}"
-                     if "val_sse_per_image" in metrics else "")
-            say(f"{name}: epoch {metrics['epoch']}/{snapshot.epochs}{error}, "
-                f"{snapshot.elapsed:.0f} s")
+            error = (
+                f", validation SSE per image {metrics['val_sse_per_image']:.2f}"
+                if "val_sse_per_image" in metrics
+                else ""
+            )
+            say(
+                f"{name}: epoch {metrics['epoch']}/{snapshot.epochs}{error}, "
+                f"{snapshot.elapsed:.0f} s"
+            )
 
     return on_progress
 
 
-def build_entry(entry: ZooEntry, dataset: Dataset, folder: Path, *, epochs: int | None = None,
-                seed: int = SEED, say: Callable[[str], None] = lambda text: None
-                ) -> dict[str, Any]:
+def build_entry(
+    entry: ZooEntry,
+    dataset: Dataset,
+    folder: Path,
+    *,
+    epochs: int | None = None,
+    seed: int = SEED,
+    say: Callable[[str], None] = lambda text: None,
+) -> dict[str, Any]:
     """Train one entry, check float16, save it to `folder`; returns its summary row."""
     config = TrainConfig.from_dict({**TRAINING, "epochs": epochs or entry.epochs, "seed": seed})
     model = build_seeded(entry.variant, entry.hyperparameters, seed)
-    say(f"{entry.name}: training {entry.variant} ({model.parameter_count():,} parameters) for "
-        f"{config.epochs} epochs on {dataset.name}")
+    say(
+        f"{entry.name}: training {entry.variant} ({model.parameter_count():,} parameters) for "
+        f"{config.epochs} epochs on {dataset.name}"
+    )
     snapshot = train(model, dataset, config, on_progress=_reporter(entry.name, say))
     if snapshot.status != "done":
         raise RuntimeError(f"{entry.name}: {snapshot.error or snapshot.status}")
     full, rounded = float16_check(model, dataset.x_test)
     half = abs(rounded - full) <= HALF_TOLERANCE * full
-    summary = {"name": entry.name, "variant": entry.variant, "epochs": config.epochs,
-               "seed": seed, "train_seconds": round(snapshot.elapsed, 1),
-               "test_sse_per_image": full, "test_sse_per_image_float16": rounded,
-               "weights": "float16" if half else "float32"}
-    store.save_run(folder, model, dataset=dataset.name, train_config=asdict(config),
-                   snapshot=snapshot, half=half,
-                   extra={"zoo": {**summary, "machine": machine(),
-                                  "command": "python -m core zoo"}})
+    summary = {
+        "name": entry.name,
+        "variant": entry.variant,
+        "epochs": config.epochs,
+        "seed": seed,
+        "train_seconds": round(snapshot.elapsed, 1),
+        "test_sse_per_image": full,
+        "test_sse_per_image_float16": rounded,
+        "weights": "float16" if half else "float32",
+    }
+    store.save_run(
+        folder,
+        model,
+        dataset=dataset.name,
+        train_config=asdict(config),
+        snapshot=snapshot,
+        half=half,
+        extra={"zoo": {**summary, "machine": machine(), "command": "python -m core zoo"}},
+    )
     summary["bytes"] = sum(f.stat().st_size for f in folder.iterdir())
-    say(f"{entry.name}: saved, test SSE per image {full:.3f} (float16 {rounded:.3f}, stored as "
-        f"{summary['weights']}), {summary['bytes'] / 1e6:.2f} MB, {snapshot.elapsed:.0f} s")
+    say(
+        f"{entry.name}: saved, test SSE per image {full:.3f} (float16 {rounded:.3f}, stored as "
+        f"{summary['weights']}), {summary['bytes'] / 1e6:.2f} MB, {snapshot.elapsed:.0f} s"
+    )
     return summary
 
 
-def build_classifier(dataset: Dataset, folder: Path, *, epochs: int | None = None,
-                     seed: int = SEED, say: Callable[[str], None] = lambda text: None
-                     ) -> dict[str, Any]:
+def build_classifier(
+    dataset: Dataset,
+    folder: Path,
+    *,
+    epochs: int | None = None,
+    seed: int = SEED,
+    say: Callable[[str], None] = lambda text: None,
+) -> dict[str, Any]:
     say(f"{CLASSIFIER}: training a digit classifier on {dataset.name}")
-    model, info = train_classifier(dataset, epochs=epochs or CLASSIFIER_EPOCHS, seed=seed,
-                                   progress=say)
+    model, info = train_classifier(
+        dataset, epochs=epochs or CLASSIFIER_EPOCHS, seed=seed, progress=say
+    )
     info["zoo"] = {"machine": machine(), "command": "python -m core zoo"}
     save_classifier(folder, model, info)
     metrics = info["metrics"]
-    summary = {"name": CLASSIFIER, "epochs": info["train"]["epochs"],
-               "train_seconds": round(metrics["train_seconds"], 1),
-               "test_accuracy": metrics["test_accuracy"], "weights": "float32",
-               "bytes": sum(f.stat().st_size for f in folder.iterdir())}
-    say(f"{CLASSIFIER}: saved, test accuracy {metrics['test_accuracy']:.2%}, "
-        f"{summary['bytes'] / 1e6:.2f} MB")
+    summary = {
+        "name": CLASSIFIER,
+        "epochs": info["train"]["epochs"],
+        "train_seconds": round(metrics["train_seconds"], 1),
+        "test_accuracy": metrics["test_accuracy"],
+        "weights": "float32",
+        "bytes": sum(f.stat().st_size for f in folder.iterdir()),
+    }
+    say(
+        f"{CLASSIFIER}: saved, test accuracy {metrics['test_accuracy']:.2%}, "
+        f"{summary['bytes'] / 1e6:.2f} MB"
+    )
     return summary
 
 
-def build_zoo(out: str | os.PathLike = ZOO_DIR, only: list[str] | None = None,
-              progress: Callable[[str], None] | None = None, *, dataset: Dataset | None = None,
-              epochs: int | None = None, seed: int = SEED) -> list[dict[str, Any]]:
+def build_zoo(
+    out: str | os.PathLike = ZOO_DIR,
+    only: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    dataset: Dataset | None = None,
+    epochs: int | None = None,
+    seed: int = SEED,
+) -> list[dict[str, Any]]:
     """Train and save the zoo's entries (all, or those named in `only`; 'classifier' names the
     classifier) into `out`. dataset: default MNIST (data folder, cache or the bundled copy);
     epochs: one count for every entry instead of each entry's own (quick checks). progress
@@ -185,19 +247,21 @@ def build_zoo(out: str | os.PathLike = ZOO_DIR, only: list[str] | None = None,
     wanted = list(only) if only else [*ZOO_NAMES, CLASSIFIER]
     unknown = [name for name in wanted if name not in (*ZOO_NAMES, CLASSIFIER)]
     if unknown:
-        raise ValueError(f"Unknown zoo entries {', '.join(unknown)}. Choose from: "
-                         f"{', '.join([*ZOO_NAMES, CLASSIFIER])}.")
+        raise ValueError(
+            f"Unknown zoo entries {', '.join(unknown)}. Choose from: "
+            f"{', '.join([*ZOO_NAMES, CLASSIFIER])}."
+        )
     say = progress or (lambda text: None)
     dataset = dataset if dataset is not None else load_dataset("mnist", download=False)
     out = Path(out)
     rows, started = [], time.perf_counter()
     for entry in ZOO:
         if entry.name in wanted:
-            rows.append(build_entry(entry, dataset, out / entry.name, epochs=epochs, seed=seed,
-                                    say=say))
+            rows.append(
+                build_entry(entry, dataset, out / entry.name, epochs=epochs, seed=seed, say=say)
+            )
     if CLASSIFIER in wanted:
-        rows.append(build_classifier(dataset, out / CLASSIFIER, epochs=epochs, seed=seed,
-                                     say=say))
+        rows.append(build_classifier(dataset, out / CLASSIFIER, epochs=epochs, seed=seed, say=say))
     say(f"zoo: {len(rows)} entries in {time.perf_counter() - started:.0f} s, in {out}")
     return rows
 
@@ -210,18 +274,30 @@ def list_zoo(root: str | os.PathLike = ZOO_DIR) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda run: (order.get(run["name"], len(order)), run["name"]))
 
 
-def load_zoo_run(name: str, device: str | torch.device = "cpu",
-                 root: str | os.PathLike = ZOO_DIR) -> tuple[Autoencoder, dict[str, Any]]:
+def load_zoo_run(
+    name: str, device: str | torch.device = "cpu", root: str | os.PathLike = ZOO_DIR
+) -> tuple[Autoencoder, dict[str, Any]]:
     """A zoo run's model (float32, evaluation mode) and its description."""
     folder = Path(root) / name
-    if store.safe_name(name) != name or (name not in ZOO_NAMES
-                                         and not (folder / store.WEIGHTS).is_file()):
+    if store.safe_name(name) != name or (
+        name not in ZOO_NAMES and not (folder / store.WEIGHTS).is_file()
+    ):
         raise ValueError(f"No zoo run {name!r}. The zoo holds: {', '.join(ZOO_NAMES)}.")
     if not (folder / store.WEIGHTS).is_file():
-        raise FileNotFoundError(f"The zoo run {name!r} is not in {Path(root)}; build it with "
-                                f"`python -m core zoo --only {name}`.")
+        raise FileNotFoundError(
+            f"The zoo run {name!r} is not in {Path(root)}; build it with "
+            f"`python -m core zoo --only {name}`."
+        )
     return store.load_run(folder, device)
 
 
-__all__ = ["ZOO", "ZOO_DIR", "ZOO_NAMES", "ZooEntry", "build_zoo", "list_zoo", "load_zoo_run",
-           "float16_check"]
+__all__ = [
+    "ZOO",
+    "ZOO_DIR",
+    "ZOO_NAMES",
+    "ZooEntry",
+    "build_zoo",
+    "list_zoo",
+    "load_zoo_run",
+    "float16_check",
+]

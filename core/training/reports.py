@@ -35,9 +35,16 @@ class LiveReports:
     per step); at each report, the one host sync inside an epoch: the preview rebuilt, the
     divergence check against the first report's loss, and the last good weights kept."""
 
-    def __init__(self, model: Autoencoder, preview: torch.Tensor, progress: Progress,
-                 config: Schedule, pre_share: float, total_steps: int, started: float
-                 ) -> None:
+    def __init__(
+        self,
+        model: Autoencoder,
+        preview: torch.Tensor,
+        progress: Progress,
+        config: Schedule,
+        pre_share: float,
+        total_steps: int,
+        started: float,
+    ) -> None:
         self.model, self.preview, self.progress, self.config = model, preview, progress, config
         self.pre_share, self.total_steps, self.started = pre_share, total_steps, started
         self.good_state = copy_state(model)
@@ -58,8 +65,12 @@ class LiveReports:
         """Every report_interval seconds, the first step (an instant first point), an epoch's
         last step, or when the device's turns ask for one."""
         self.now = time.perf_counter()
-        return (self.now - self.last_report >= self.config.report_interval or self.step == 1
-                or last_of_epoch or asked)
+        return (
+            self.now - self.last_report >= self.config.report_interval
+            or self.step == 1
+            or last_of_epoch
+            or asked
+        )
 
     def report(self, epoch: int) -> None:
         model, config = self.model, self.config
@@ -73,13 +84,17 @@ class LiveReports:
         self.good_state = copy_state(model)
         samples = self.step * config.batch_size
         self.progress.add_report(
-            self.step, dict(zip(self.term_names, means, strict=True)),
-            phase="training", phase_fields={"epoch": epoch + 1, "epochs": config.epochs},
-            epoch=epoch + 1, preview_outputs=reconstruction,
-            samples_per_second=(samples - self.last_samples) / max(self.now - self.last_report,
-                                                                   1e-9),
+            self.step,
+            dict(zip(self.term_names, means, strict=True)),
+            phase="training",
+            phase_fields={"epoch": epoch + 1, "epochs": config.epochs},
+            epoch=epoch + 1,
+            preview_outputs=reconstruction,
+            samples_per_second=(samples - self.last_samples)
+            / max(self.now - self.last_report, 1e-9),
             progress=self.pre_share + (1 - self.pre_share) * self.step / self.total_steps,
-            elapsed=time.perf_counter() - self.started)
+            elapsed=time.perf_counter() - self.started,
+        )
         self.running, self.count, self.last_samples = None, 0, samples
         self.last_report = time.perf_counter()
 
@@ -98,11 +113,17 @@ def diverged(means: list[float], reconstruction: torch.Tensor, first_loss: float
     return means[0] > EXPLOSION_FACTOR * max(first_loss, 1e-3)
 
 
-def divergence(names: list[str], values: list[float], first_loss: float, epoch: int,
-                config: Schedule) -> Diverged:
+def divergence(
+    names: list[str], values: list[float], first_loss: float, epoch: int, config: Schedule
+) -> Diverged:
     bad = ", ".join(n for n, v in zip(names, values, strict=True) if not math.isfinite(v))
     advice = {"epoch": epoch + 1, "lr": config.lr, "lower_lr": config.lr / 10}
-    key, fields = (("diverged_non_finite", {"terms": bad, **advice}) if bad else
-                   ("diverged_exploded", {"loss": values[0], "factor": EXPLOSION_FACTOR,
-                                          "start": first_loss, **advice}))
+    key, fields = (
+        ("diverged_non_finite", {"terms": bad, **advice})
+        if bad
+        else (
+            "diverged_exploded",
+            {"loss": values[0], "factor": EXPLOSION_FACTOR, "start": first_loss, **advice},
+        )
+    )
     return messages.engine_problem(key, Diverged, **fields)

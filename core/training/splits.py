@@ -21,7 +21,7 @@ def preview_indices(dataset: Dataset, size: int) -> torch.Tensor:
     chosen = sorted(chosen)[:count]
     taken = set(chosen)
     rest = [i for i in range(min(len(dataset.x_test), 2 * count)) if i not in taken]
-    rest = rest[:count - len(chosen)]
+    rest = rest[: count - len(chosen)]
     return torch.tensor(chosen + rest, dtype=torch.long)
 
 
@@ -51,7 +51,7 @@ def mean_image(x_all: torch.Tensor, index: torch.Tensor, chunk: int = 8192) -> t
             return known[1]
     total = torch.zeros(x_all.shape[1:], dtype=torch.float64, device=x_all.device)
     for start in range(0, len(index), chunk):
-        total += x_all[index[start:start + chunk]].sum(0, dtype=torch.float64)
+        total += x_all[index[start : start + chunk]].sum(0, dtype=torch.float64)
     mean = (total / max(1, len(index))).float()
     with _MEANS_LOCK:
         _MEANS[key] = (x_all, mean)

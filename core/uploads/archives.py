@@ -46,8 +46,7 @@ def _refusal(error: BaseException, kind: str) -> Problem:
         return refuse("archive_method", kind=kind)
     if isinstance(error, RuntimeError):  # zipfile's only one: a password would be needed
         return refuse("archive_encrypted", kind=kind)
-    return refuse("archive_corrupt", kind=kind,
-                  error=str(error)[:200] or type(error).__name__)
+    return refuse("archive_corrupt", kind=kind, error=str(error)[:200] or type(error).__name__)
 
 
 def open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
@@ -75,8 +74,9 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, kind: str) ->
 
 
 @contextlib.contextmanager
-def open_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, kind: str
-                ) -> Iterator[IO[bytes]]:
+def open_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, kind: str
+) -> Iterator[IO[bytes]]:
     """A member as a stream (decompressed only as far as it is read: a picture's header)."""
     with refusing_read_errors(kind), archive.open(member) as handle:
         yield handle

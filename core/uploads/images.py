@@ -38,8 +38,9 @@ def load_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, key: str) -> n
 
 
 def images_from_array(x: np.ndarray) -> torch.Tensor:
-    if x.dtype == bool or not (np.issubdtype(x.dtype, np.integer)
-                               or np.issubdtype(x.dtype, np.floating)):
+    if x.dtype == bool or not (
+        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
+    ):
         raise refuse("x_type", dtype=str(x.dtype))
     if x.ndim == 4 and x.shape[1] == 1:
         x = x[:, 0]
@@ -96,14 +97,23 @@ def check_pictures(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> 
         with open_member(archive, member, ".zip") as handle:
             width, height, kind = _header(Image, handle, member)
         if width * height > MAX_IMAGE_PIXELS:
-            raise refuse("picture_too_large", member=member.filename, width=width,
-                         height=height, max_pixels=MAX_IMAGE_PIXELS)
+            raise refuse(
+                "picture_too_large",
+                member=member.filename,
+                width=width,
+                height=height,
+                max_pixels=MAX_IMAGE_PIXELS,
+            )
         if kind not in ("PNG", "JPEG"):
             raise refuse("picture_format", member=member.filename, format=str(kind))
         total += width * height
         if total > budget:
-            raise refuse("zip_pixels", megapixels=_megapixels(archive, members, Image),
-                          max_megapixels=budget // 10**6, setting=MEGAPIXELS_ENV)
+            raise refuse(
+                "zip_pixels",
+                megapixels=_megapixels(archive, members, Image),
+                max_megapixels=budget // 10**6,
+                setting=MEGAPIXELS_ENV,
+            )
 
 
 def _header(image_module, handle, member: zipfile.ZipInfo) -> tuple[int, int, str | None]:
@@ -113,8 +123,7 @@ def _header(image_module, handle, member: zipfile.ZipInfo) -> tuple[int, int, st
     except (Problem, *ARCHIVE_ERRORS):  # the archive's fault: open_member refuses it
         raise
     except Exception as error:  # Pillow raises many kinds on a bad header
-        raise refuse("picture_unreadable", member=member.filename, error=str(error)[:200]
-                     ) from None
+        raise refuse("picture_unreadable", member=member.filename, error=str(error)[:200]) from None
 
 
 def _megapixels(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], image_module) -> int:
@@ -140,8 +149,7 @@ def decode_picture(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> torch.T
             picture.draft("L", (IMAGE_SIZE * 4, IMAGE_SIZE * 4))  # JPEG: decode scaled down
             gray = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
     except Exception as error:
-        raise refuse("picture_unreadable", member=member.filename, error=str(error)[:200]
-                     ) from None
+        raise refuse("picture_unreadable", member=member.filename, error=str(error)[:200]) from None
     square = pad_square(torch.from_numpy(gray))
     return resize(square[None, None])[0]
 
@@ -160,12 +168,16 @@ def resize(images: torch.Tensor) -> torch.Tensor:
     if images.shape[-1] == IMAGE_SIZE and images.shape[-2] == IMAGE_SIZE:
         return images.contiguous()
     size = (IMAGE_SIZE, IMAGE_SIZE)
-    return F.interpolate(images, size=size, mode="area" if images.shape[-1] > 28 else "bilinear",
-                         ).clamp_(0.0, 1.0)
+    return F.interpolate(
+        images,
+        size=size,
+        mode="area" if images.shape[-1] > 28 else "bilinear",
+    ).clamp_(0.0, 1.0)
 
 
 def normalise_polarity(images: torch.Tensor) -> torch.Tensor:
     """MNIST-like models expect light ink on a dark background: invert dark-on-light sets."""
-    border = torch.cat([images[..., 0, :], images[..., -1, :], images[..., :, 0],
-                        images[..., :, -1]], dim=-1)
+    border = torch.cat(
+        [images[..., 0, :], images[..., -1, :], images[..., :, 0], images[..., :, -1]], dim=-1
+    )
     return 1.0 - images if float(border.mean()) > 0.5 else images

@@ -32,8 +32,7 @@ from core.uploads.refusals import (
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
-def read_upload(data: bytes, filename: str, test_fraction: float = 0.2,
-                seed: int = 0) -> Dataset:
+def read_upload(data: bytes, filename: str, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     """Turn uploaded bytes into a Dataset (28x28 grayscale in [0, 1], white ink on black)."""
     suffix_ = PurePosixPath(filename or "").suffix.lower()
     if not data:
@@ -50,8 +49,15 @@ def read_upload(data: bytes, filename: str, test_fraction: float = 0.2,
         raise refuse("too_few", filename=filename, count=len(images))
     images = normalise_polarity(images)
     name = PurePosixPath(filename).stem[:40] or "upload"
-    return Dataset.split(f"upload:{name}", images, labels, classes,
-                         f"uploaded file {filename} ({len(images)} images)", test_fraction, seed)
+    return Dataset.split(
+        f"upload:{name}",
+        images,
+        labels,
+        classes,
+        f"uploaded file {filename} ({len(images)} images)",
+        test_fraction,
+        seed,
+    )
 
 
 def _read_npz(data: bytes):

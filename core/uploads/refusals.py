@@ -24,23 +24,27 @@ def max_total_pixels() -> int:
     return int(env_number(MEGAPIXELS_ENV, DEFAULT_MAX_MEGAPIXELS) * 10**6)
 
 
-ACCEPTED = ("Accepted: an .npz file with an array 'x' of shape (N, H, W), (N, 1, H, W) or "
-            "(N, H*W) with square images (uint8 0-255 or float 0-1) and an optional label "
-            "array 'y' of length N; or a .zip of PNG/JPEG images, optionally in one folder "
-            "per class; between {min_images} and {max_images:,} images, at most "
-            "{max_mb} MB uncompressed.")
-LIMITS = {"min_images": MIN_IMAGES, "max_images": MAX_IMAGES,
-          "max_mb": MAX_UNCOMPRESSED_BYTES >> 20}
+ACCEPTED = (
+    "Accepted: an .npz file with an array 'x' of shape (N, H, W), (N, 1, H, W) or "
+    "(N, H*W) with square images (uint8 0-255 or float 0-1) and an optional label "
+    "array 'y' of length N; or a .zip of PNG/JPEG images, optionally in one folder "
+    "per class; between {min_images} and {max_images:,} images, at most "
+    "{max_mb} MB uncompressed."
+)
+LIMITS = {
+    "min_images": MIN_IMAGES,
+    "max_images": MAX_IMAGES,
+    "max_mb": MAX_UNCOMPRESSED_BYTES >> 20,
+}
 REFUSALS = {
     "empty": "The file {filename!r} is empty.",
     "pickle": "{filename!r} is a pickle/PyTorch file; these can run code when opened, so they "
-              "are never loaded.",
+    "are never loaded.",
     "suffix": "{filename!r} is not an .npz or .zip file.",
     "too_few": "{filename!r} holds {count} image(s); at least {min_images} are needed to train "
-               "and test.",
+    "and test.",
     "archive_corrupt": "The {kind} file is corrupt or truncated ({error}).",
-    "archive_encrypted": "The {kind} file holds an encrypted member (a password would be "
-                         "needed).",
+    "archive_encrypted": "The {kind} file holds an encrypted member (a password would be needed).",
     "archive_method": "The {kind} file uses a compression method that cannot be read.",
     "archive_files": "The {kind} file holds {count:,} files.",
     "archive_size": "The {kind} file unpacks to {size_mb:,.0f} MB.",
@@ -56,9 +60,9 @@ REFUSALS = {
     "x_too_many": "Array 'x' holds {count:,} images.",
     "x_not_finite": "Array 'x' contains NaN or infinite values.",
     "x_float_range": "Array 'x' is float with values from {low:g} to {high:g}; floats must lie "
-                     "in [0, 1].",
+    "in [0, 1].",
     "x_int_range": "Array 'x' is integer with values from {low} to {high}; integers must lie in "
-                   "0-255.",
+    "0-255.",
     "y_shape": "Label array 'y' has shape {shape} but 'x' holds {count} images.",
     "y_type": "Label array 'y' must hold non-negative integers or strings, not {dtype}.",
     "y_too_large": "Label array 'y' has a class number {label}; at most 999 are allowed.",
@@ -70,9 +74,9 @@ REFUSALS = {
     "zip_symlink": "The .zip file holds a symbolic link {member!r}.",
     "zip_too_deep": "The .zip file nests {member!r} too deep.",
     "zip_pixels": "The pictures in the .zip file hold {megapixels:,} megapixels together; at "
-                  "most {max_megapixels:,} are read per upload ({setting}).",
+    "most {max_megapixels:,} are read per upload ({setting}).",
     "picture_too_large": "{member!r} is {width}x{height} pixels; at most {max_pixels:,} pixels "
-                         "per image are read.",
+    "per image are read.",
     "picture_format": "{member!r} is a {format} file, not PNG/JPEG.",
     "picture_unreadable": "{member!r} is not a readable image ({error}).",
 }

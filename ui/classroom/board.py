@@ -1,6 +1,8 @@
 """The class board as the Class page shows it: the live grid of runs, the challenge's
 leaderboard and the spotlighted run. Everything is read from core.classroom at each refresh,
-so every app process sharing the runs folder shows the same class."""
+so every app process sharing the runs folder shows the same class.
+
+Long because: the board's table, spotlight and CSV read the same records and columns."""
 
 from __future__ import annotations
 
@@ -51,8 +53,7 @@ def settings_text(record: dict[str, Any], lesson: str | None = None) -> str:
     current lesson's variant."""
     baseline = challenges.baseline(record, lesson)
     changed = challenges.changed(record, baseline)
-    return phrases.changes_text(changed) or t("class.as_lesson" if baseline
-                                               else "class.defaults")
+    return phrases.changes_text(changed) or t("class.as_lesson" if baseline else "class.defaults")
 
 
 def _image(png: bytes | None) -> str | None:
@@ -74,36 +75,58 @@ def _status(record: dict[str, Any]) -> str:
     return t(f"status.{status}") if known(f"status.{status}") else status
 
 
-def table(rows: list[dict[str, Any]], settings: dict[str, Any],
-          nickname: str | None = None) -> pd.DataFrame:
+def table(
+    rows: list[dict[str, Any]], settings: dict[str, Any], nickname: str | None = None
+) -> pd.DataFrame:
     """One line per run, the board's columns."""
     lesson = settings.get("lesson")
-    return pd.DataFrame([{
-        "nickname": who(r, settings, nickname),
-        "variant": variant_title(r),
-        "settings": settings_text(r, lesson),
-        "status": _status(r),
-        "epoch": f"{r.get('epoch', 0)}/{r.get('epochs', 0)}",
-        "val_error": r.get("val_error"), "test_error": r.get("test_error"),
-        "preview": _image(r.get("preview_png")), "verdict": _verdict(r, lesson),
-    } for r in rows], columns=["nickname", "variant", "preview", "status", "epoch",
-                               "val_error", "test_error", "settings", "verdict"])
+    return pd.DataFrame(
+        [
+            {
+                "nickname": who(r, settings, nickname),
+                "variant": variant_title(r),
+                "settings": settings_text(r, lesson),
+                "status": _status(r),
+                "epoch": f"{r.get('epoch', 0)}/{r.get('epochs', 0)}",
+                "val_error": r.get("val_error"),
+                "test_error": r.get("test_error"),
+                "preview": _image(r.get("preview_png")),
+                "verdict": _verdict(r, lesson),
+            }
+            for r in rows
+        ],
+        columns=[
+            "nickname",
+            "variant",
+            "preview",
+            "status",
+            "epoch",
+            "val_error",
+            "test_error",
+            "settings",
+            "verdict",
+        ],
+    )
 
 
 def _columns() -> dict[str, Any]:
     """Narrow columns, so that the whole board fits a 1280x720 projector."""
     column = st.column_config
-    return {"nickname": column.TextColumn(t("class.col_nickname"), width="small"),
-            "variant": column.TextColumn(t("class.col_variant"), width="small"),
-            "preview": column.ImageColumn(t("class.col_preview"), width="medium"),
-            "status": column.TextColumn(t("class.col_status"), width="small"),
-            "epoch": column.TextColumn(t("class.col_epoch"), width="small"),
-            "val_error": locale_numbers.column(t("class.col_val"), ERROR_DIGITS,
-                                               width="small", help=t("class.col_error_help")),
-            "test_error": locale_numbers.column(t("class.col_test"), ERROR_DIGITS,
-                                                width="small", help=t("class.col_error_help")),
-            "settings": column.TextColumn(t("class.col_settings"), width="medium"),
-            "verdict": column.TextColumn(t("class.col_verdict"), width="medium")}
+    return {
+        "nickname": column.TextColumn(t("class.col_nickname"), width="small"),
+        "variant": column.TextColumn(t("class.col_variant"), width="small"),
+        "preview": column.ImageColumn(t("class.col_preview"), width="medium"),
+        "status": column.TextColumn(t("class.col_status"), width="small"),
+        "epoch": column.TextColumn(t("class.col_epoch"), width="small"),
+        "val_error": locale_numbers.column(
+            t("class.col_val"), ERROR_DIGITS, width="small", help=t("class.col_error_help")
+        ),
+        "test_error": locale_numbers.column(
+            t("class.col_test"), ERROR_DIGITS, width="small", help=t("class.col_error_help")
+        ),
+        "settings": column.TextColumn(t("class.col_settings"), width="medium"),
+        "verdict": column.TextColumn(t("class.col_verdict"), width="medium"),
+    }
 
 
 def show_board(code: str, nickname: str | None, key: str | None) -> None:
@@ -122,9 +145,17 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
             return
         st.subheader(t("class.board"))
         variants = sorted({r.get("variant") for r in rows if r.get("variant") in MODELS})
-        chosen = st.pills(t("class.filter"), variants, selection_mode="multi",
-                          key="class.filter", format_func=lambda v: t(f"variants.{v}.title")
-                          ) if len(variants) > 1 else []
+        chosen = (
+            st.pills(
+                t("class.filter"),
+                variants,
+                selection_mode="multi",
+                key="class.filter",
+                format_func=lambda v: t(f"variants.{v}.title"),
+            )
+            if len(variants) > 1
+            else []
+        )
         shown = [r for r in rows if not chosen or r.get("variant") in chosen]
         if not shown:
             st.info(t("class.board_empty"))
@@ -134,21 +165,28 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         teacher = key is not None
         # rounded: the "localized" preset cuts a number at its decimals where printf rounds;
         # written here only where the browser's numbers are not the session's language's
-        data = locale_numbers.table(frame, decimals=dict.fromkeys(
-            ("val_error", "test_error"), ERROR_DIGITS)) if locale_numbers.needs_text() \
+        data = (
+            locale_numbers.table(
+                frame, decimals=dict.fromkeys(("val_error", "test_error"), ERROR_DIGITS)
+            )
+            if locale_numbers.needs_text()
             else frame.round(ERROR_DIGITS)
-        st.dataframe(data, hide_index=True, column_config=_columns(),
-                     row_height=44, key="class.board_table" if teacher else None,
-                     on_select=_spotlight_clicked(code, key) if teacher else "ignore",
-                     selection_mode="single-row")
+        )
+        st.dataframe(
+            data,
+            hide_index=True,
+            column_config=_columns(),
+            row_height=44,
+            key="class.board_table" if teacher else None,
+            on_select=_spotlight_clicked(code, key) if teacher else "ignore",
+            selection_mode="single-row",
+        )
         if teacher:
-            st.caption(t("class.board_help_teacher", count=len(rows),
-                         students=students))
+            st.caption(t("class.board_help_teacher", count=len(rows), students=students))
         else:
             st.caption(t("class.board_help", count=len(rows)))
         if settings.get("folded"):
-            st.caption(t("class.folded", count=settings["folded"],
-                         most=settings.get("runs_shown")))
+            st.caption(t("class.folded", count=settings["folded"], most=settings.get("runs_shown")))
 
     _board()
 
@@ -160,33 +198,63 @@ def _spotlight_clicked(code: str, key: str):
         ids = st.session_state.get("class.board_ids", [])
         if rows and rows[0] < len(ids):
             classes.spotlight(code, key, ids[rows[0]])
+
     return clicked
 
 
-CSV_COLUMNS = ("nickname", "seat", "variant", "dataset", "settings", "status", "epoch",
-               "epochs", "validation_error", "test_error", "parameters", "verdict")
+CSV_COLUMNS = (
+    "nickname",
+    "seat",
+    "variant",
+    "dataset",
+    "settings",
+    "status",
+    "epoch",
+    "epochs",
+    "validation_error",
+    "test_error",
+    "parameters",
+    "verdict",
+)
 
 
 def board_csv(code: str, key: str) -> bytes:
     """Every run of the class (folded ones too) as a spreadsheet in the session's language."""
     rows, settings = room.visible(code, None, key, everything=True)
-    frame = pd.DataFrame([{
-        "nickname": who(r, settings), "seat": r.get("seat"), "variant": variant_title(r),
-        "dataset": phrases.dataset_name(r.get("dataset") or ""), "settings": settings_text(r),
-        "status": _status(r),
-        "epoch": r.get("epoch"), "epochs": r.get("epochs"),
-        "validation_error": r.get("val_error"), "test_error": r.get("test_error"),
-        "parameters": r.get("parameters"), "verdict": _verdict(r, None)} for r in rows],
-        columns=list(CSV_COLUMNS))
+    frame = pd.DataFrame(
+        [
+            {
+                "nickname": who(r, settings),
+                "seat": r.get("seat"),
+                "variant": variant_title(r),
+                "dataset": phrases.dataset_name(r.get("dataset") or ""),
+                "settings": settings_text(r),
+                "status": _status(r),
+                "epoch": r.get("epoch"),
+                "epochs": r.get("epochs"),
+                "validation_error": r.get("val_error"),
+                "test_error": r.get("test_error"),
+                "parameters": r.get("parameters"),
+                "verdict": _verdict(r, None),
+            }
+            for r in rows
+        ],
+        columns=list(CSV_COLUMNS),
+    )
     return spreadsheets.csv_bytes(frame.rename(columns=lambda c: t(f"class.csv_{c}")))
 
 
 # ---------------------------------------------------------------- the spotlight
 
+
 def train_params(record: dict[str, Any]) -> dict[str, str]:
     """The share link's parameters that set the Train page to this run's settings."""
-    return links.for_run(record["variant"], record.get("hyperparameters") or {},
-                         record.get("train_config") or {}, record.get("dataset") or "")
+    return links.for_run(
+        record["variant"],
+        record.get("hyperparameters") or {},
+        record.get("train_config") or {},
+        record.get("dataset") or "",
+    )
 
 
 def train_link(record: dict[str, Any]) -> str:
@@ -208,23 +276,40 @@ def show_spotlight(code: str, nickname: str | None, key: str | None) -> None:
     _spotlight()
 
 
-def spotlight(record: dict[str, Any], settings: dict[str, Any],
-              nickname: str | None = None) -> None:
-    st.header(t("class.spotlight", nickname=literal(who(record, settings, nickname)),
-                variant=t(f"variants.{record['variant']}.name")))
+def spotlight(
+    record: dict[str, Any], settings: dict[str, Any], nickname: str | None = None
+) -> None:
+    st.header(
+        t(
+            "class.spotlight",
+            nickname=literal(who(record, settings, nickname)),
+            variant=t(f"variants.{record['variant']}.name"),
+        )
+    )
     left, right = st.columns([3, 2] if style.presenting() else [1, 1])
     curve = record.get("curve") or {}
-    chart = figures.loss_curve(curve.get("steps", []), {"loss": curve.get("loss", [])},
-                               height=420 if style.presenting() else 300)
+    chart = figures.loss_curve(
+        curve.get("steps", []),
+        {"loss": curve.get("loss", [])},
+        height=420 if style.presenting() else 300,
+    )
     figures.show(chart, "class", "spotlight", None, container=left, key="class.spotlight_chart")
     if record.get("preview_png"):
-        right.image(record["preview_png"], caption=t("class.preview_caption"),
-                    width="stretch")
-    right.markdown(t("class.spotlight_errors", val=_number(record.get("val_error")),
-                     test=_number(record.get("test_error"))))
+        right.image(record["preview_png"], caption=t("class.preview_caption"), width="stretch")
+    right.markdown(
+        t(
+            "class.spotlight_errors",
+            val=_number(record.get("val_error")),
+            test=_number(record.get("test_error")),
+        )
+    )
     right.markdown(t("class.spotlight_settings", settings=settings_text(record)))
-    st.page_link("pages/train.py", label=t("class.train_this"), icon=":material/play_arrow:",
-                 query_params=train_params(record))
+    st.page_link(
+        "pages/train.py",
+        label=t("class.train_this"),
+        icon=":material/play_arrow:",
+        query_params=train_params(record),
+    )
     st.code(train_link(record), language=None, wrap_lines=True)
 
 

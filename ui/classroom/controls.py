@@ -29,8 +29,7 @@ def teacher_controls(code: str, key: str) -> None:
         if not style.presenting():
             _students(code, key)
         confirmed = st.checkbox(t("class.close_confirm"), key="class.close_confirm")
-        if st.button(t("class.close"), type="primary", key="class.close",
-                     disabled=not confirmed):
+        if st.button(t("class.close"), type="primary", key="class.close", disabled=not confirmed):
             classes.close_class(code, key)
             st.session_state.pop(keys.CLASS_TEACHER, None)
             st.rerun()
@@ -40,23 +39,44 @@ def _settings(code: str, key: str, settings: dict) -> None:
     """Who sees what, and the door."""
     left, right = st.columns(2)
     chosen = {
-        "show_others": left.toggle(t("class.show_others"), key="class.show_others",
-                                   value=bool(settings.get("show_others"))),
-        "hide_names": left.toggle(t("class.hide_names"), key="class.hide_names",
-                                  value=bool(settings.get("hide_names")),
-                                  help=t("class.hide_names_help")),
-        "locked": left.toggle(t("class.locked"), key="class.locked",
-                              value=bool(settings.get("locked")), help=t("class.locked_help")),
-        "runs_shown": int(right.number_input(
-            t("class.runs_shown"), min_value=1, max_value=MOST_SHOWN, step=1,
-            key="class.runs_shown", value=int(settings.get("runs_shown") or 3),
-            help=t("class.runs_shown_help"))),
+        "show_others": left.toggle(
+            t("class.show_others"), key="class.show_others", value=bool(settings.get("show_others"))
+        ),
+        "hide_names": left.toggle(
+            t("class.hide_names"),
+            key="class.hide_names",
+            value=bool(settings.get("hide_names")),
+            help=t("class.hide_names_help"),
+        ),
+        "locked": left.toggle(
+            t("class.locked"),
+            key="class.locked",
+            value=bool(settings.get("locked")),
+            help=t("class.locked_help"),
+        ),
+        "runs_shown": int(
+            right.number_input(
+                t("class.runs_shown"),
+                min_value=1,
+                max_value=MOST_SHOWN,
+                step=1,
+                key="class.runs_shown",
+                value=int(settings.get("runs_shown") or 3),
+                help=t("class.runs_shown_help"),
+            )
+        ),
     }
     lessons = ["", *LESSONS]
-    chosen["lesson"] = right.selectbox(
-        t("class.lesson"), lessons, key="class.lesson",
-        index=lessons.index(settings.get("lesson") or ""),
-        format_func=lambda i: t(f"lessons.{i}.name") if i else t("class.no_lesson")) or None
+    chosen["lesson"] = (
+        right.selectbox(
+            t("class.lesson"),
+            lessons,
+            key="class.lesson",
+            index=lessons.index(settings.get("lesson") or ""),
+            format_func=lambda i: t(f"lessons.{i}.name") if i else t("class.no_lesson"),
+        )
+        or None
+    )
     changed = {k: v for k, v in chosen.items() if v != settings.get(k)}
     if changed:
         classes.update(code, key, **changed)
@@ -70,12 +90,24 @@ def _students(code: str, key: str) -> None:
         if not roster:
             st.caption(t("class.no_students"))
             return
-        st.dataframe(pd.DataFrame([{
-            "seat": t("class.student_label", seat=m["seat"]), "nickname": m["nickname"],
-            "state": t("class.removed_state") if m["removed"] else ""} for m in roster]),
-            hide_index=True, column_config={"seat": t("class.col_seat"),
-                                            "nickname": t("class.col_nickname"),
-                                            "state": t("class.col_state")})
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "seat": t("class.student_label", seat=m["seat"]),
+                        "nickname": m["nickname"],
+                        "state": t("class.removed_state") if m["removed"] else "",
+                    }
+                    for m in roster
+                ]
+            ),
+            hide_index=True,
+            column_config={
+                "seat": t("class.col_seat"),
+                "nickname": t("class.col_nickname"),
+                "state": t("class.col_state"),
+            },
+        )
         names = [m["nickname"] for m in roster]
         pick = st.selectbox(t("class.student_pick"), names, key="class.student_pick")
         gone = next(m["removed"] for m in roster if m["nickname"] == pick)
@@ -94,8 +126,9 @@ def _remove_run(code: str, key: str) -> None:
     if not rows:
         return
     labels = {r["run_id"]: f"{r['nickname']} · {board.variant_title(r)}" for r in rows}
-    run_id = st.selectbox(t("class.run_pick"), list(labels), key="class.run_pick",
-                          format_func=labels.get)
+    run_id = st.selectbox(
+        t("class.run_pick"), list(labels), key="class.run_pick", format_func=labels.get
+    )
     if st.button(t("class.remove_run"), key="class.remove_run"):
         with contextlib.suppress(Problem):  # gone meanwhile
             room.remove_run(code, key, run_id)
@@ -119,14 +152,20 @@ def _live_controls(code: str, key: str) -> None:
 
 def _spotlight_picker(code: str, key: str, settings: dict) -> None:
     """The keyboard's way to the spotlight (a click on a board row is the mouse's)."""
-    pick = {r["run_id"]: f"{board.who(r, settings)} · {board.variant_title(r)}"
-            for r in room.visible(code, None, key, everything=True)[0]}
+    pick = {
+        r["run_id"]: f"{board.who(r, settings)} · {board.variant_title(r)}"
+        for r in room.visible(code, None, key, everything=True)[0]
+    }
     current = settings.get("spotlight") if settings.get("spotlight") in pick else ""
     if st.session_state.get("class.spotlight_seen") != current:  # changed by a row click
         st.session_state["class.spotlight"] = st.session_state["class.spotlight_seen"] = current
 
-    chosen = st.selectbox(t("class.spotlight_pick"), ["", *pick], key="class.spotlight",
-                          format_func=lambda run_id: pick.get(run_id) or t("class.nobody"))
+    chosen = st.selectbox(
+        t("class.spotlight_pick"),
+        ["", *pick],
+        key="class.spotlight",
+        format_func=lambda run_id: pick.get(run_id) or t("class.nobody"),
+    )
     if chosen != current:
         classes.spotlight(code, key, chosen or None)
         st.session_state["class.spotlight_seen"] = chosen
@@ -137,14 +176,21 @@ def _exports(code: str, key: str, settings: dict) -> None:
     """The board and the leaderboard as spreadsheets, the class's report, the spotlighted run
     among the saved runs: what a teacher keeps before ending the class."""
     left, middle, right = st.columns(3)
-    left.download_button(t("class.export_board"), board.board_csv(code, key),
-                         file_name=f"class-{code}-board.csv", mime=spreadsheets.CSV_TYPE,
-                         key="class.export_board")
+    left.download_button(
+        t("class.export_board"),
+        board.board_csv(code, key),
+        file_name=f"class-{code}-board.csv",
+        mime=spreadsheets.CSV_TYPE,
+        key="class.export_board",
+    )
     if settings.get("challenge"):
-        middle.download_button(t("class.export_leaderboard"),
-                               leaderboard.leaderboard_csv(code, key),
-                               file_name=f"class-{code}-leaderboard.csv",
-                               mime=spreadsheets.CSV_TYPE, key="class.export_leaderboard")
+        middle.download_button(
+            t("class.export_leaderboard"),
+            leaderboard.leaderboard_csv(code, key),
+            file_name=f"class-{code}-leaderboard.csv",
+            mime=spreadsheets.CSV_TYPE,
+            key="class.export_leaderboard",
+        )
     with right:
         keepsake.report_download(code, key)
     if settings.get("spotlight") and st.button(t("class.export_run"), key="class.save"):

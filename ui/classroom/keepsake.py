@@ -23,21 +23,33 @@ def report_texts(lang: str | None = None) -> dict[str, str]:
     where a text is missing)."""
     lang = lang or language()
     chosen = {**catalog("en"), **catalog(lang)}
-    texts = {key.removeprefix(AREA): text for key, text in chosen.items()
-             if key.startswith(AREA)}
+    texts = {key.removeprefix(AREA): text for key, text in chosen.items() if key.startswith(AREA)}
     texts.update({f"variant_{v}": translate(lang, f"variants.{v}.title") for v in MODELS})
     texts.update({f"lesson_{i}": translate(lang, f"lessons.{i}.name") for i in LESSONS})
     texts.update({f"claim_{i}": translate(lang, f"lessons.{i}.claim") for i in LESSONS})
     texts.update({f"noise_{k}": translate(lang, f"noise.named_{k}") for k in NOISE_KINDS})
-    for prefix, label in (("status.", "status_"), ("choices.", "choice_"),
-                          ("datasets.", "dataset_")):
-        texts.update({label + key.removeprefix(prefix): text for key, text in chosen.items()
-                      if key.startswith(prefix)})
+    for prefix, label in (
+        ("status.", "status_"),
+        ("choices.", "choice_"),
+        ("datasets.", "dataset_"),
+    ):
+        texts.update(
+            {
+                label + key.removeprefix(prefix): text
+                for key, text in chosen.items()
+                if key.startswith(prefix)
+            }
+        )
     for key in [k for k in texts if k.startswith("dataset_")]:  # "MNIST (70,000 digits)"
         texts[key] = texts[key].split(" (")[0]
     names = {name for variant in MODELS for name in challenges.default_settings(variant)}
-    texts.update({f"param_{name}": translate(lang, f"params.{name}") for name in sorted(names)
-                  if known(f"params.{name}")})
+    texts.update(
+        {
+            f"param_{name}": translate(lang, f"params.{name}")
+            for name in sorted(names)
+            if known(f"params.{name}")
+        }
+    )
     return texts
 
 
@@ -55,5 +67,10 @@ def report_download(code: str, key: str | None) -> None:
     st.download_button(
         t("classreport.download"),
         lambda: class_report(code, key, texts, lang).encode("utf-8"),
-        file_name=file_name(code), mime="text/html", on_click="ignore",
-        key="class.report", help=t("classreport.download_help"), icon=":material/article:")
+        file_name=file_name(code),
+        mime="text/html",
+        on_click="ignore",
+        key="class.report",
+        help=t("classreport.download_help"),
+        icon=":material/article:",
+    )

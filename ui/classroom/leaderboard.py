@@ -23,40 +23,61 @@ LIMITS = ("max_code", "max_epochs", "max_parameters")  # the challenge's numeric
 
 def _constraint_fields(broken: dict[str, Any]) -> dict[str, Any]:
     """A broken constraint's values in words: variants and data sets by their names."""
+
     def named(value: Any) -> Any:
         if broken["constraint"] == "variants":
-            return ", ".join(t(f"variants.{v.strip()}.title") if v.strip() in MODELS else v
-                             for v in str(value).split(","))
+            return ", ".join(
+                t(f"variants.{v.strip()}.title") if v.strip() in MODELS else v
+                for v in str(value).split(",")
+            )
         if broken["constraint"] == "dataset":
             return phrases.dataset_name(str(value or ""))
         return number(value, 0) if isinstance(value, int) else value
+
     return {"value": named(broken["value"]), "most": named(broken["most"])}
 
 
 def constraint_text(broken: list[dict[str, Any]]) -> str:
-    return "; ".join(t(f"class.breaks_{b['constraint']}", **_constraint_fields(b))
-                     for b in broken)
+    return "; ".join(t(f"class.breaks_{b['constraint']}", **_constraint_fields(b)) for b in broken)
 
 
-def leaderboard_frame(rows: list[dict[str, Any]], challenge: dict[str, Any],
-                      settings: dict[str, Any], nickname: str | None = None) -> pd.DataFrame:
+def leaderboard_frame(
+    rows: list[dict[str, Any]],
+    challenge: dict[str, Any],
+    settings: dict[str, Any],
+    nickname: str | None = None,
+) -> pd.DataFrame:
     digits = 3 if challenge["metric"] in ("sparsity", "probe") else 2
-    return pd.DataFrame([{
-        "rank": r["rank"], "nickname": board.who(r, settings, nickname),
-        "variant": board.variant_title(r),
-        "value": number(r["value"], 0 if challenge["metric"] == "parameters" else digits)
-        if r["value"] is not None else "",
-        "note": constraint_text(r["broken"]) if r["broken"] else t(f"class.state_{r['state']}")}
-        for r in rows], columns=["rank", "nickname", "variant", "value", "note"])
+    return pd.DataFrame(
+        [
+            {
+                "rank": r["rank"],
+                "nickname": board.who(r, settings, nickname),
+                "variant": board.variant_title(r),
+                "value": number(r["value"], 0 if challenge["metric"] == "parameters" else digits)
+                if r["value"] is not None
+                else "",
+                "note": constraint_text(r["broken"])
+                if r["broken"]
+                else t(f"class.state_{r['state']}"),
+            }
+            for r in rows
+        ],
+        columns=["rank", "nickname", "variant", "value", "note"],
+    )
 
 
 def challenge_title(challenge: dict[str, Any]) -> str:
     metric = t(f"class.metric_{challenge['metric']}")
     if challenge["metric"] == "noise":
-        metric = t("class.metric_noise_at", kind=t(f"noise.named_{challenge['noise_kind']}"),
-                   level=number(challenge["noise_level"], 1))
-    better = t("class.lower" if challenges.METRICS[challenge["metric"]][0] == "lower"
-               else "class.higher")
+        metric = t(
+            "class.metric_noise_at",
+            kind=t(f"noise.named_{challenge['noise_kind']}"),
+            level=number(challenge["noise_level"], 1),
+        )
+    better = t(
+        "class.lower" if challenges.METRICS[challenge["metric"]][0] == "lower" else "class.higher"
+    )
     return t("class.challenge_title", metric=metric, better=better)
 
 
@@ -75,15 +96,23 @@ def show_leaderboard(code: str, nickname: str | None, key: str | None) -> None:
         st.subheader(challenge_title(challenge))
         mine = [r for r in rows if r["nickname"] == nickname and r["rank"]]
         if mine:
-            ranked = sum(r["state"] == "ranked" for r in challenges.leaderboard(
-                classes.records(code), challenge))
+            ranked = sum(
+                r["state"] == "ranked"
+                for r in challenges.leaderboard(classes.records(code), challenge)
+            )
             st.markdown(t("class.your_place", rank=mine[0]["rank"], count=ranked))
         if rows:
-            st.dataframe(leaderboard_frame(rows, challenge, settings, nickname),
-                         hide_index=True, column_config={
-                             "rank": t("class.col_rank"), "nickname": t("class.col_nickname"),
-                             "variant": t("class.col_variant"), "value": t("class.col_value"),
-                             "note": t("class.col_note")})
+            st.dataframe(
+                leaderboard_frame(rows, challenge, settings, nickname),
+                hide_index=True,
+                column_config={
+                    "rank": t("class.col_rank"),
+                    "nickname": t("class.col_nickname"),
+                    "variant": t("class.col_variant"),
+                    "value": t("class.col_value"),
+                    "note": t("class.col_note"),
+                },
+            )
 
     _leaderboard()
 
@@ -91,8 +120,7 @@ def show_leaderboard(code: str, nickname: str | None, key: str | None) -> None:
 def leaderboard_csv(code: str, key: str) -> bytes:
     """The leaderboard as a spreadsheet in the session's language."""
     settings = classes.info(code)
-    frame = leaderboard_frame(room.leaderboard(code, None, key), settings["challenge"],
-                              settings)
+    frame = leaderboard_frame(room.leaderboard(code, None, key), settings["challenge"], settings)
     return spreadsheets.csv_bytes(frame.rename(columns=lambda c: t(f"class.col_{c}")))
 
 
@@ -114,29 +142,50 @@ def challenge_form(code: str, key: str) -> None:
             st.rerun()
         return
     with st.expander(t("class.challenge_new")), st.form("class.challenge_form"):
-        metric = st.selectbox(t("class.metric"), list(challenges.METRICS),
-                              format_func=lambda m: t(f"class.metric_{m}"))
-        kind = st.selectbox(t("class.noise_kind"), NOISE_KINDS,
-                            format_func=lambda k: t(f"choices.{k}"))
-        level = st.selectbox(t("class.noise_level"), challenges.NOISE_LEVELS,
-                             format_func=lambda v: number(v, 1))
+        metric = st.selectbox(
+            t("class.metric"),
+            list(challenges.METRICS),
+            format_func=lambda m: t(f"class.metric_{m}"),
+        )
+        kind = st.selectbox(
+            t("class.noise_kind"), NOISE_KINDS, format_func=lambda k: t(f"choices.{k}")
+        )
+        level = st.selectbox(
+            t("class.noise_level"), challenges.NOISE_LEVELS, format_func=lambda v: number(v, 1)
+        )
         names = list(DATASETS)
-        dataset = st.selectbox(t("class.challenge_dataset"), names, key="class.challenge_data",
-                               index=names.index(_usual_dataset(code)),
-                               format_func=lambda n: t(f"datasets.{n}"),
-                               help=t("class.challenge_dataset_help"))
-        variants = st.multiselect(t("class.variants"), list(MODELS),
-                                  format_func=lambda v: t(f"variants.{v}.title"))
+        dataset = st.selectbox(
+            t("class.challenge_dataset"),
+            names,
+            key="class.challenge_data",
+            index=names.index(_usual_dataset(code)),
+            format_func=lambda n: t(f"datasets.{n}"),
+            help=t("class.challenge_dataset_help"),
+        )
+        variants = st.multiselect(
+            t("class.variants"), list(MODELS), format_func=lambda v: t(f"variants.{v}.title")
+        )
         columns = st.columns(3)
-        limits = [column.number_input(t(f"class.{name}"), min_value=0, step=1, value=0,
-                                      help=t("class.zero_no_limit"))
-                  for column, name in zip(columns, LIMITS, strict=True)]
+        limits = [
+            column.number_input(
+                t(f"class.{name}"), min_value=0, step=1, value=0, help=t("class.zero_no_limit")
+            )
+            for column, name in zip(columns, LIMITS, strict=True)
+        ]
         if st.form_submit_button(t("class.challenge_set"), type="primary"):
             try:
-                challenges.set_challenge(code, key, challenges.new_challenge(
-                    metric, noise_kind=kind, noise_level=level, variants=variants,
-                    dataset=dataset,
-                    **{name: int(v) or None for name, v in zip(LIMITS, limits, strict=True)}))
+                challenges.set_challenge(
+                    code,
+                    key,
+                    challenges.new_challenge(
+                        metric,
+                        noise_kind=kind,
+                        noise_level=level,
+                        variants=variants,
+                        dataset=dataset,
+                        **{name: int(v) or None for name, v in zip(LIMITS, limits, strict=True)},
+                    ),
+                )
                 st.rerun()
             except Problem as error:
                 st.error(board.say(error))
@@ -158,17 +207,19 @@ def winners(code: str) -> None:
     rows = {}
     for name, record in zip(names, chosen, strict=True):
         for setting, value in challenges.run_settings(record).items():
-            rows.setdefault(phrases.label(setting), {})[name] = \
-                phrases.value_text(value)
+            rows.setdefault(phrases.label(setting), {})[name] = phrases.value_text(value)
             default = challenges.default_settings(record["variant"]).get(setting)
-            rows[phrases.label(setting)][t("class.default")] = \
-                phrases.value_text(default)
+            rows[phrases.label(setting)][t("class.default")] = phrases.value_text(default)
     st.dataframe(pd.DataFrame.from_dict(rows, orient="index"), key="class.winner_settings")
-    series = {name: r.get("curve", {}).get("val_error", []) for name, r in
-              zip(names, chosen, strict=True)}
+    series = {
+        name: r.get("curve", {}).get("val_error", []) for name, r in zip(names, chosen, strict=True)
+    }
     epochs = max((len(v) for v in series.values()), default=0)
-    chart = figures.lines(list(range(1, epochs + 1)), series, t("class.winner_curves"),
-                          t("class.epoch"), t("class.col_val"))
+    chart = figures.lines(
+        list(range(1, epochs + 1)),
+        series,
+        t("class.winner_curves"),
+        t("class.epoch"),
+        t("class.col_val"),
+    )
     figures.show(chart, "class", "winners", None, key="class.winner_chart")
-
-

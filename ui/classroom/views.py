@@ -69,6 +69,7 @@ def qr_png(text: str) -> bytes:
 
 # ---------------------------------------------------------------- no class yet
 
+
 def entry() -> None:
     refused = st.session_state.pop("class.link_refused", None)
     if refused:
@@ -77,8 +78,12 @@ def entry() -> None:
     with join_side:
         st.subheader(t("class.join"))
         code = st.text_input(t("class.code"), key="class.code", max_chars=8)
-        nickname = st.text_input(t("class.nickname"), key="class.nickname",
-                                 max_chars=NICKNAME_MAX, help=t("class.nickname_help"))
+        nickname = st.text_input(
+            t("class.nickname"),
+            key="class.nickname",
+            max_chars=NICKNAME_MAX,
+            help=t("class.nickname_help"),
+        )
         if st.button(t("class.join_button"), type="primary", key="class.join_button"):
             try:
                 member = join(code, nickname, owner=session.owner())
@@ -98,9 +103,16 @@ def entry() -> None:
 def _start() -> None:
     st.subheader(t("class.start"))
     st.markdown(t("class.start_help"))
-    password = st.text_input(t("class.password"), type="password", key="class.password",
-                             help=t("class.password_help")) if teachers.needs_password() \
+    password = (
+        st.text_input(
+            t("class.password"),
+            type="password",
+            key="class.password",
+            help=t("class.password_help"),
+        )
+        if teachers.needs_password()
         else None
+    )
     if st.button(t("class.start_button"), key="class.start_button"):
         try:
             teacher = teachers.create_class(session.owner(), password)
@@ -124,6 +136,7 @@ def ended(session_key: str) -> bool:
 
 
 # ---------------------------------------------------------------- the teacher
+
 
 def teacher_header(code: str, key: str) -> None:
     link, reachable = class_link(code)
@@ -153,6 +166,7 @@ def _handover(code: str, key: str) -> None:
 
 # ---------------------------------------------------------------- the student
 
+
 def student_header(code: str, nickname: str) -> None:
     renamed = st.session_state.pop("class.renamed", None)
     if renamed:
@@ -171,8 +185,7 @@ def student_header(code: str, nickname: str) -> None:
 def is_removed(member: dict) -> bool:
     """Whether the teacher removed this session's student from their class."""
     with contextlib.suppress(Problem):  # an ended class: ended() says so
-        return bool(member.get("removed")) or members.is_removed(member["code"],
-                                                                 member["nickname"])
+        return bool(member.get("removed")) or members.is_removed(member["code"], member["nickname"])
     return False
 
 

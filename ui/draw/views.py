@@ -10,7 +10,9 @@ hover, which a tablet does not have. This pad is ~100 lines of JavaScript on poi
 scrolling), has its own Undo and Clear buttons, and sends only the strokes (about 1 kB for a
 digit); the server paints them (core.science.drawing.render_strokes), so what the models see does
 not
-depend on the browser, and a test can draw by setting the pad's state. No new dependency."""
+depend on the browser, and a test can draw by setting the pad's state. No new dependency.
+
+Long because: the drawing pad (its script and style) and what each model makes of a drawing."""
 
 from __future__ import annotations
 
@@ -129,13 +131,15 @@ export default function ({ data, parentElement, setStateValue }) {
 """
 
 
-
 @functools.cache
 def _pad_component(lang: str) -> Any:
-    labels = {name: html.escape(translate(lang, f"draw.{key}"))
-              for name, key in (("undo", "undo"), ("clear", "clear"), ("pad", "pad_label"))}
-    return st.components.v2.component(f"autoencoder_explorer.drawing_pad_{lang}",
-                                      html=_HTML.format(**labels), css=_CSS, js=_JS)
+    labels = {
+        name: html.escape(translate(lang, f"draw.{key}"))
+        for name, key in (("undo", "undo"), ("clear", "clear"), ("pad", "pad_label"))
+    }
+    return st.components.v2.component(
+        f"autoencoder_explorer.drawing_pad_{lang}", html=_HTML.format(**labels), css=_CSS, js=_JS
+    )
 
 
 def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
@@ -146,9 +150,13 @@ def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
         saved = drawing.clean_strokes(current["strokes"])
     labels = {"undo": t("draw.undo"), "clear": t("draw.clear"), "pad": t("draw.pad_label")}
     pad = _pad_component(language())
-    result = pad(key=PAD_KEY, data={"strokes": saved, "pen": pen, "size": drawing.CANVAS,
-                                    "labels": labels},
-                 default={"strokes": saved}, on_strokes_change=lambda: None, width="content")
+    result = pad(
+        key=PAD_KEY,
+        data={"strokes": saved, "pen": pen, "size": drawing.CANVAS, "labels": labels},
+        default={"strokes": saved},
+        on_strokes_change=lambda: None,
+        width="content",
+    )
     strokes = drawing.clean_strokes(result.get("strokes") if result else saved)
     st.session_state[SAVED_KEY] = strokes
     return strokes
@@ -156,10 +164,14 @@ def drawing_pad(pen: float) -> list[list[tuple[float, float]]]:
 
 # ---------------------------------------------------------------- runs and the classifier
 
+
 def runs_at_hand() -> list[session.Run]:
     """The zoo's eight variants (not its 2-D twins) and this session's runs."""
-    zoo = [run for name in library.zoo_names() if name in MODELS
-           and (run := library.open_zoo_run(name)) is not None]
+    zoo = [
+        run
+        for name in library.zoo_names()
+        if name in MODELS and (run := library.open_zoo_run(name)) is not None
+    ]
     return zoo + list(session.session_runs().values())
 
 
@@ -181,6 +193,7 @@ def warm_up() -> None:
 
 # ---------------------------------------------------------------- views
 
+
 def show_input(x: torch.Tensor) -> None:
     images.show_row(x, t("draw.input_caption"), scale=5, alt=t("draw.input_alt"))
 
@@ -195,14 +208,23 @@ def show_class(x: torch.Tensor) -> None:
     top = probabilities.topk(3)
     best, share = int(top.indices[0]), float(top.values[0])
     st.metric(t("draw.class_label"), str(best), help=t("draw.class_help"))
-    st.caption(t("draw.class_top", others=listed(
-        [f"{int(i)} ({percent(float(p))})" for i, p in zip(top.indices, top.values,
-                                                             strict=True)]),
-        share=percent(share)))
+    st.caption(
+        t(
+            "draw.class_top",
+            others=listed(
+                [
+                    f"{int(i)} ({percent(float(p))})"
+                    for i, p in zip(top.indices, top.values, strict=True)
+                ]
+            ),
+            share=percent(share),
+        )
+    )
 
 
-def rebuild_all(runs: list[session.Run], x: torch.Tensor, noisy: torch.Tensor
-                ) -> dict[str, dict[str, Any]]:
+def rebuild_all(
+    runs: list[session.Run], x: torch.Tensor, noisy: torch.Tensor
+) -> dict[str, dict[str, Any]]:
     """Each run's rebuild of the drawing and of its noisy copy, one forward pass per run,
     errors against the clean drawing."""
     results = {}
@@ -211,27 +233,43 @@ def rebuild_all(runs: list[session.Run], x: torch.Tensor, noisy: torch.Tensor
             recon, errors = drawing.rebuild(run.model, torch.cat([x, noisy]), torch.cat([x, x]))
         except RuntimeError:  # a session run on other images (e.g. another size)
             continue
-        results[run.id] = {"run": run, "recon": recon[:1], "noisy": recon[1:],
-                           "error": float(errors[0]), "noisy_error": float(errors[1])}
+        results[run.id] = {
+            "run": run,
+            "recon": recon[:1],
+            "noisy": recon[1:],
+            "error": float(errors[0]),
+            "noisy_error": float(errors[1]),
+        }
     return results
 
 
-def show_rebuilds(results: dict[str, dict[str, Any]], which: str, given: torch.Tensor,
-                  given_caption: str, given_alt: str, per_row: int = 9) -> None:
+def show_rebuilds(
+    results: dict[str, dict[str, Any]],
+    which: str,
+    given: torch.Tensor,
+    given_caption: str,
+    given_alt: str,
+    per_row: int = 9,
+) -> None:
     """The input, then each run's rebuild of it (`which`: "recon" or "noisy") with its error,
     the lowest in bold, in rows of `per_row`."""
     error_key = "error" if which == "recon" else "noisy_error"
     entries = list(results.values())
     best = min((entry[error_key] for entry in entries), default=None)
     cells = [(given, given_caption, given_alt)] + [
-        (entry[which], t("draw.error", name=entry["run"].name,
-                         error=number(entry[error_key], 1)) if entry[error_key] != best else
-         t("draw.error_best", name=entry["run"].name, error=number(entry[error_key], 1)),
-         t("draw.rebuild_alt", name=entry["run"].name, error=number(entry[error_key], 1)))
-        for entry in entries]
+        (
+            entry[which],
+            t("draw.error", name=entry["run"].name, error=number(entry[error_key], 1))
+            if entry[error_key] != best
+            else t("draw.error_best", name=entry["run"].name, error=number(entry[error_key], 1)),
+            t("draw.rebuild_alt", name=entry["run"].name, error=number(entry[error_key], 1)),
+        )
+        for entry in entries
+    ]
     for start in range(0, len(cells), per_row):
-        for column, (image, caption, alt) in zip(st.columns(per_row), cells[start:start + per_row],
-                                                 strict=False):
+        for column, (image, caption, alt) in zip(
+            st.columns(per_row), cells[start : start + per_row], strict=False
+        ):
             with column:
                 images.show_row(image, caption, scale=3, alt=alt)
 
@@ -244,12 +282,21 @@ def show_map(run: session.Run, x: torch.Tensor) -> None:
 
     code = encode_all(run.model, x)  # (1, code_dim)
     near = drawing.nearest(codes, code, NEIGHBOURS)
-    figure = run.cached(("draw.map", count, language()), lambda: figures.mark_point(
-        figures.scatter_by_class(drawing.project(codes[:count], mean, axes),
-                                 None if labels is None else labels[:count].numpy(),
-                                 subject.class_names(run),
-                                 t("draw.map_title", name=run.name)),
-        np.zeros(2), np.zeros((NEIGHBOURS, 2)), t("draw.map_you"), t("draw.map_near")))
+    figure = run.cached(
+        ("draw.map", count, language()),
+        lambda: figures.mark_point(
+            figures.scatter_by_class(
+                drawing.project(codes[:count], mean, axes),
+                None if labels is None else labels[:count].numpy(),
+                subject.class_names(run),
+                t("draw.map_title", name=run.name),
+            ),
+            np.zeros(2),
+            np.zeros((NEIGHBOURS, 2)),
+            t("draw.map_you"),
+            t("draw.map_near"),
+        ),
+    )
     # the 2000-point base is built once per run and language (plotly validates every point);
     # only the two marker traces move: rings on the neighbours, the star on the drawing
     rings, star = drawing.project(codes[near], mean, axes), drawing.project(code, mean, axes)
@@ -258,29 +305,47 @@ def show_map(run: session.Run, x: torch.Tensor) -> None:
     left, right = st.columns([3, 2])
     figures.show(figure, "draw", "map", run.name, container=left, key="draw.map")
     with right:
-        names = "" if labels is None else ", ".join(
-            subject.class_name(run, int(labels[i])) for i in near)
+        names = (
+            ""
+            if labels is None
+            else ", ".join(subject.class_name(run, int(labels[i])) for i in near)
+        )
         st.markdown(t("draw.near_title"))
-        images.show_row(subject.test_images(run)[near], t("draw.near_caption", labels=names),
-                        columns=4, scale=2, alt=t("draw.near_alt", count=len(near),
-                                                  labels=names))
+        images.show_row(
+            subject.test_images(run)[near],
+            t("draw.near_caption", labels=names),
+            columns=4,
+            scale=2,
+            alt=t("draw.near_alt", count=len(near), labels=names),
+        )
 
 
 def show_vae(run: session.Run, x: torch.Tensor) -> None:
     """The VAE's code of the drawing (posterior mean and spread) and decodes of nearby codes."""
     nearby = drawing.nearby_decodes(run.model, x)
     code, spread = nearby["code"].numpy(), nearby["std"].numpy()
-    figure = run.cached(("draw.vae", language()), lambda: figures.bars(
-        [str(i + 1) for i in range(len(code))], [0.0] * len(code),
-        t("draw.vae_code_title", name=run.name), t("draw.vae_dim"), t("draw.vae_value")))
+    figure = run.cached(
+        ("draw.vae", language()),
+        lambda: figures.bars(
+            [str(i + 1) for i in range(len(code))],
+            [0.0] * len(code),
+            t("draw.vae_code_title", name=run.name),
+            t("draw.vae_dim"),
+            t("draw.vae_value"),
+        ),
+    )
     figure.data[0].update(y=code.tolist())  # built once per run and language, like the map
     left, right = st.columns([3, 2])
     figures.show(figure, "draw", "vae-code", run.name, container=left, key="draw.vae")
     with right:
         st.caption(t("draw.vae_spread", spread=number(float(np.mean(spread)), 2)))
-        images.show_row(nearby["images"], t("draw.vae_nearby"), columns=4, scale=2,
-                        alt=t("draw.vae_nearby_alt", count=len(nearby["images"]),
-                              name=run.name))
+        images.show_row(
+            nearby["images"],
+            t("draw.vae_nearby"),
+            columns=4,
+            scale=2,
+            alt=t("draw.vae_nearby_alt", count=len(nearby["images"]), name=run.name),
+        )
 
 
 def vae_run() -> session.Run | None:

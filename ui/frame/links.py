@@ -5,7 +5,9 @@ input (TensorFlow Playground's issue 63: URL values bypassed its limits): a bad 
 with a short message, never an exception.
 
 The URL is kept in step by hand rather than with widgets' bind="query-params": the URL then
-holds values, never translated labels, and a link made in one language opens in another."""
+holds values, never translated labels, and a link made in one language opens in another.
+
+Long because: parsing a link's settings and writing them back are two halves of one schema."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ def _choice(options) -> Callable[[str], Any]:
         if raw not in options:
             raise ValueError
         return raw
+
     return parse
 
 
@@ -53,6 +56,7 @@ def _number(low: float, high: float, whole: bool = False) -> Callable[[str], Any
         if not low <= value <= high or value != value:
             raise ValueError
         return value
+
     return parse
 
 
@@ -95,7 +99,6 @@ def _parse_setting(config_class: type, name: str, raw: str) -> Any:
     config = make_config(config_class, {name: value})  # the same ranges and choices as core
     model_class = _model_class(config_class)
     if model_class is not None:  # and the same size limit, before the model is ever built
-
         check_size(model_class, config)
     return tuple(value) if isinstance(value, list) else value
 
@@ -129,7 +132,8 @@ def apply() -> None:
                 name = key.partition(".")[2]
                 value = _parse_setting(config_class, name, raw)
                 st.session_state[f"{prefix}.{name}"] = (
-                    ", ".join(map(str, value)) if isinstance(value, tuple) else value)
+                    ", ".join(map(str, value)) if isinstance(value, tuple) else value
+                )
             else:
                 raise ValueError
         except (ValueError, TypeError, KeyError):
@@ -164,8 +168,12 @@ def current() -> dict[str, str]:
         for f in dataclasses.fields(config_class):
             value = st.session_state.get(f"{widget_prefix}.{f.name}")
             default = field_default(f)
-            if value is not None and value != default and str(value) != ", ".join(
-                    map(str, default if isinstance(default, tuple) else [default])):
+            if (
+                value is not None
+                and value != default
+                and str(value)
+                != ", ".join(map(str, default if isinstance(default, tuple) else [default]))
+            ):
                 params[f"{prefix}.{f.name}"] = url_value(value)
     return params
 
@@ -180,8 +188,9 @@ def url_value(value: Any) -> str:
     return str(value).replace(" ", "")
 
 
-def for_run(variant: str, hyperparameters: dict[str, Any], train_config: dict[str, Any],
-            dataset: str) -> dict[str, str]:
+def for_run(
+    variant: str, hyperparameters: dict[str, Any], train_config: dict[str, Any], dataset: str
+) -> dict[str, str]:
     """The query of a link that opens Train with a run's variant and settings, its seed
     included (always written: Train's own defaults differ from TrainConfig's), so anyone
     retrains that very run."""
@@ -190,10 +199,16 @@ def for_run(variant: str, hyperparameters: dict[str, Any], train_config: dict[st
     if dataset in DATASETS:
         params["dataset"] = dataset
     defaults = dataclasses.asdict(MODELS[variant].Config())
-    params.update({f"hp.{k}": url_value(v) for k, v in hyperparameters.items()
-                   if k in defaults and v != defaults[k]})
-    params.update({f"tc.{k}": url_value(train_config[k]) for k in RUN_SETTINGS
-                   if k in train_config})
+    params.update(
+        {
+            f"hp.{k}": url_value(v)
+            for k, v in hyperparameters.items()
+            if k in defaults and v != defaults[k]
+        }
+    )
+    params.update(
+        {f"tc.{k}": url_value(train_config[k]) for k in RUN_SETTINGS if k in train_config}
+    )
     return params
 
 
@@ -228,8 +243,18 @@ def shown_keys(keys: list[str]) -> str:
 
 
 # the url_path of every page but Home (app.py): what app_url() takes off a page's address
-PAGE_PATHS = ("lessons", "draw", "train", "reconstructions", "sparsity", "noise", "latent",
-              "generate", "compare", "class")
+PAGE_PATHS = (
+    "lessons",
+    "draw",
+    "train",
+    "reconstructions",
+    "sparsity",
+    "noise",
+    "latent",
+    "generate",
+    "compare",
+    "class",
+)
 
 
 def page_url() -> str:
@@ -268,8 +293,7 @@ def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return host.lower() in ("localhost", "localhost.localdomain") or host.endswith(
-            ".localhost")
+        return host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost")
 
 
 def app_url() -> str:

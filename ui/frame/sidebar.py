@@ -32,8 +32,13 @@ def render(pages: list) -> None:
                 st.page_link(page)
         if st.session_state.get(keys.LANGUAGE) not in LANGUAGES:
             st.session_state[keys.LANGUAGE] = language()  # the browser's, until the user picks
-        st.segmented_control(t("sidebar.language"), list(LANGUAGES), key=keys.LANGUAGE,
-                             format_func=LANGUAGES.get, required=True)
+        st.segmented_control(
+            t("sidebar.language"),
+            list(LANGUAGES),
+            key=keys.LANGUAGE,
+            format_func=LANGUAGES.get,
+            required=True,
+        )
         _dataset_picker()
         _run_picker()
         st.toggle(t("sidebar.presenter"), key=keys.PRESENTER, help=t("sidebar.presenter_help"))
@@ -44,8 +49,12 @@ def render(pages: list) -> None:
 def _dataset_picker() -> None:
     if st.session_state.get(keys.DATASET_NAME) not in OPTIONS:
         st.session_state[keys.DATASET_NAME] = datasets.default_dataset()
-    name = st.selectbox(t("sidebar.dataset"), OPTIONS, key=keys.DATASET_NAME,
-                        format_func=lambda n: t(f"datasets.{n}"))
+    name = st.selectbox(
+        t("sidebar.dataset"),
+        OPTIONS,
+        key=keys.DATASET_NAME,
+        format_func=lambda n: t(f"datasets.{n}"),
+    )
     if name == "upload":
         _upload()
     elif not datasets.dataset_on_disk(name):
@@ -59,17 +68,28 @@ def _dataset_picker() -> None:
             except (OSError, ValueError) as error:  # the details (folders, hosts): the log
                 logging.getLogger(__name__).warning("Loading %s failed: %s", name, error)
                 bar.empty()
-                st.error(t("sidebar.download_failed", name=name,
-                           error=t("problems.dataset_unavailable", name=name)))
+                st.error(
+                    t(
+                        "sidebar.download_failed",
+                        name=name,
+                        error=t("problems.dataset_unavailable", name=name),
+                    )
+                )
     dataset = datasets.current_dataset()
-    st.caption(t("sidebar.dataset_size", train=number(len(dataset.x_train), 0),
-                 test=number(len(dataset.x_test), 0),
-                 source=datasets.dataset_source(dataset)))
+    st.caption(
+        t(
+            "sidebar.dataset_size",
+            train=number(len(dataset.x_train), 0),
+            test=number(len(dataset.x_test), 0),
+            source=datasets.dataset_source(dataset),
+        )
+    )
 
 
 def _upload() -> None:
-    upload = st.file_uploader(t("sidebar.upload"), type=["npz", "zip"],
-                              help=t("sidebar.upload_help"), key="upload_file")
+    upload = st.file_uploader(
+        t("sidebar.upload"), type=["npz", "zip"], help=t("sidebar.upload_help"), key="upload_file"
+    )
     if upload is None:
         if st.session_state.get(keys.UPLOAD_DATASET) is None:
             st.caption(t("sidebar.upload_until"))
@@ -100,16 +120,18 @@ def _parse_once(data: bytes, name: str) -> None:
         st.session_state[keys.UPLOAD_ERROR] = None
     except ValueError as error:  # a Problem: kept as key and fields, translated when shown
         st.session_state[keys.UPLOAD_DATASET] = None
-        st.session_state[keys.UPLOAD_ERROR] = {"key": getattr(error, "key", ""),
-                                            "text": str(error),
-                                            "fields": dict(getattr(error, "fields", {}))}
+        st.session_state[keys.UPLOAD_ERROR] = {
+            "key": getattr(error, "key", ""),
+            "text": str(error),
+            "fields": dict(getattr(error, "fields", {})),
+        }
     st.session_state["upload_digest"] = digest
 
 
 def _run_picker() -> None:
     runs = session.session_runs()
-    saved = [ids.saved(r['name']) for r in store.list_runs()]
-    interrupted = {ids.interrupted(r['name']): r for r in library.interrupted_runs()}
+    saved = [ids.saved(r["name"]) for r in store.list_runs()]
+    interrupted = {ids.interrupted(r["name"]): r for r in library.interrupted_runs()}
     examples = [ids.zoo(name) for name in library.zoo_names()]
     options = [AUTO, *runs, *saved, *interrupted, *examples]
     pending = st.session_state.pop(keys.PENDING_ACTIVE_RUN, None)
@@ -121,8 +143,7 @@ def _run_picker() -> None:
     # only the text changes, so "standard-1 (training)" stayed after the run was done. The
     # status is a caption under it, read once per script run (the live panel reruns the page
     # when it no longer matches).
-    shown = {run_id: run.snapshot().status for run_id, run in runs.items()
-             if run.job is not None}
+    shown = {run_id: run.snapshot().status for run_id, run in runs.items() if run.job is not None}
     st.session_state[keys.SHOWN_STATUS] = shown
 
     def label(option: str) -> str:
@@ -132,18 +153,28 @@ def _run_picker() -> None:
             return runs[option].name
         if option in interrupted:
             run = interrupted[option]
-            return t("runs.label_interrupted", name=run["name"], epoch=run.get("epoch"),
-                     epochs=run.get("epochs"))
+            return t(
+                "runs.label_interrupted",
+                name=run["name"],
+                epoch=run.get("epoch"),
+                epochs=run.get("epochs"),
+            )
         kind, name = ids.parse(option)
         if kind == ids.ZOO:
             return t("runs.label_example", name=name)
         return t("runs.label_saved", name=name)
 
-    active = st.selectbox(t("sidebar.active_run"), options, format_func=label, key=keys.ACTIVE_RUN,
-                          help=t("sidebar.active_run_help"))
+    active = st.selectbox(
+        t("sidebar.active_run"),
+        options,
+        format_func=label,
+        key=keys.ACTIVE_RUN,
+        help=t("sidebar.active_run_help"),
+    )
     if active in shown:
-        st.caption(t("sidebar.run_status", name=runs[active].name,
-                     status=t(f"status.{shown[active]}")))
+        st.caption(
+            t("sidebar.run_status", name=runs[active].name, status=t(f"status.{shown[active]}"))
+        )
 
 
 def _machine() -> None:
@@ -159,6 +190,12 @@ def _machine() -> None:
         return
     device = resolve_device("auto")
     queue = job_queue(device).state()
-    st.caption(t("sidebar.machine", device=t(f"sidebar.device_{device.type}"),
-                 running=queue["running"], waiting=queue["waiting"],
-                 most=queue["max_running"]))
+    st.caption(
+        t(
+            "sidebar.machine",
+            device=t(f"sidebar.device_{device.type}"),
+            running=queue["running"],
+            waiting=queue["waiting"],
+            most=queue["max_running"],
+        )
+    )

@@ -25,11 +25,27 @@ from core.settings import env_flag
 log = get_logger(__name__)  # Streamlit's: --logger.level applies
 
 # what the frame and the pages import (a page script itself runs only in a visitor's session)
-PAGE_MODULES = ("torch", "core.science.analysis", "core.devices", "core.jobs",
-                "core.science.projection", "ui.classroom.board", "ui.classroom.views",
-                "ui.runs.subject", "ui.runs.datasets", "ui.kit.diagrams", "ui.draw.views",
-                "ui.kit.figures", "ui.kit.images", "ui.teaching.proofs", "ui.runs.library",
-                "ui.frame.links", "ui.runs.reader", "ui.frame.sidebar", "ui.style")
+PAGE_MODULES = (
+    "torch",
+    "core.science.analysis",
+    "core.devices",
+    "core.jobs",
+    "core.science.projection",
+    "ui.classroom.board",
+    "ui.classroom.views",
+    "ui.runs.subject",
+    "ui.runs.datasets",
+    "ui.kit.diagrams",
+    "ui.draw.views",
+    "ui.kit.figures",
+    "ui.kit.images",
+    "ui.teaching.proofs",
+    "ui.runs.library",
+    "ui.frame.links",
+    "ui.runs.reader",
+    "ui.frame.sidebar",
+    "ui.style",
+)
 # the zoo runs the pages open on (ui.runs.subject.require_run's examples, the Generate page's plane)
 FIRST_EXAMPLES = ("standard", "sparse", "denoising", "deep-2d", "vae")
 

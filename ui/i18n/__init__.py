@@ -27,9 +27,28 @@ HERE = Path(__file__).resolve().parent
 LANGUAGES = {"pt": "Português", "en": "English"}  # native names: the same in every language
 DEFAULT = "en"
 # Words that stay as they are in Portuguese text (checked by tests/test_i18n.py).
-ALLOW_LIST = ("ReLU", "PCA", "UMAP", "t-SNE", "VAE", "batch", "MNIST", "Adam", "RBM", "L1",
-              "Jacobian", "Denoising", "softmax", "sigmoid", "KL", "ELBO", "GPU", "CPU",
-              "Fashion-MNIST", "KMNIST")
+ALLOW_LIST = (
+    "ReLU",
+    "PCA",
+    "UMAP",
+    "t-SNE",
+    "VAE",
+    "batch",
+    "MNIST",
+    "Adam",
+    "RBM",
+    "L1",
+    "Jacobian",
+    "Denoising",
+    "softmax",
+    "sigmoid",
+    "KL",
+    "ELBO",
+    "GPU",
+    "CPU",
+    "Fashion-MNIST",
+    "KMNIST",
+)
 
 
 @cache
@@ -138,8 +157,10 @@ def problem(error: BaseException) -> str:
     "Code size = 32", or "a smaller code" when core found none."""
     key = getattr(error, "key", None)
     if key and f"problems.{key}" in catalog(DEFAULT):
-        fields = {name: settings_text(value) if isinstance(value, dict) else value
-                  for name, value in getattr(error, "fields", {}).items()}
+        fields = {
+            name: settings_text(value) if isinstance(value, dict) else value
+            for name, value in getattr(error, "fields", {}).items()
+        }
         return t(f"problems.{key}", **fields)
     return str(error)
 
@@ -150,9 +171,15 @@ def settings_text(settings: dict[str, Any]) -> str:
         return t("problems.fits_smaller_code")
     return t("common.list_separator").join(
         f"{t(f'params.{name}') if known(f'params.{name}') else name} = "
-        + ("-".join(map(str, value)) if isinstance(value, (list, tuple))
-           else figure(value) if isinstance(value, numbers.Real) else str(value))
-        for name, value in settings.items())
+        + (
+            "-".join(map(str, value))
+            if isinstance(value, (list, tuple))
+            else figure(value)
+            if isinstance(value, numbers.Real)
+            else str(value)
+        )
+        for name, value in settings.items()
+    )
 
 
 def known(key: str) -> bool:

@@ -44,41 +44,60 @@ def svg(arch: Architecture, lang: str) -> str:
     width = max(STEP * len(layers) + 60, 330)
     total = top + HEIGHT + 60
     middle = top + HEIGHT / 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total}" '
-             f'width="{width}" height="{total}" font-family="sans-serif" font-size="12" '
-             f'role="img"><defs><marker id="a" viewBox="0 0 6 6" refX="6" refY="3" '
-             f'markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" '
-             f'fill="{NOTE}"/></marker></defs><rect width="100%" height="100%" fill="#ffffff"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total}" '
+        f'width="{width}" height="{total}" font-family="sans-serif" font-size="12" '
+        f'role="img"><defs><marker id="a" viewBox="0 0 6 6" refX="6" refY="3" '
+        f'markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" '
+        f'fill="{NOTE}"/></marker></defs><rect width="100%" height="100%" fill="#ffffff"/>'
+    ]
     for row, text in enumerate(notes):
-        parts.append(f'<text x="10" y="{44 + 16 * row}" fill="{PRESSURE}" font-size="12" '
-                     f'font-style="italic">{text}</text>')
+        parts.append(
+            f'<text x="10" y="{44 + 16 * row}" fill="{PRESSURE}" font-size="12" '
+            f'font-style="italic">{text}</text>'
+        )
     code_index = len(arch.encoder) - 1
     for index, layer in enumerate(layers):
         x, h = 30 + index * STEP, _height(layer)
         is_code = index == code_index
         color = CODE if is_code else INK
         fill = "#cfe3f3" if is_code else "#e5e7eb"
-        parts.append(f'<rect x="{x}" y="{middle - h / 2:.1f}" width="34" height="{h:.1f}" '
-                     f'rx="4" fill="{fill}" stroke="{color}" stroke-width="2"/>')
+        parts.append(
+            f'<rect x="{x}" y="{middle - h / 2:.1f}" width="34" height="{h:.1f}" '
+            f'rx="4" fill="{fill}" stroke="{color}" stroke-width="2"/>'
+        )
         if index:
-            parts.append(f'<line x1="{x - STEP + 36}" y1="{middle}" x2="{x - 2}" y2="{middle}" '
-                         f'stroke="{NOTE}" stroke-width="1.5" marker-end="url(#a)"/>')
-        kind = (tr("code_sampled") if arch.sampled_code else tr("code")) if is_code \
-            else tr(layer.kind)
+            parts.append(
+                f'<line x1="{x - STEP + 36}" y1="{middle}" x2="{x - 2}" y2="{middle}" '
+                f'stroke="{NOTE}" stroke-width="1.5" marker-end="url(#a)"/>'
+            )
+        kind = (
+            (tr("code_sampled") if arch.sampled_code else tr("code")) if is_code else tr(layer.kind)
+        )
         shape = _shape(layer)
         if is_code and arch.sampled_code:
             shape = f"2×{arch.code_dim}"
-        for line, (text, fill_text, weight) in enumerate((
-                (kind, color, 700 if is_code else 400), (shape, NOTE, 400),
-                (escape(layer.activation or "") if layer.kind != "input" else "", NOTE, 400))):
-            parts.append(f'<text x="{x + 17}" y="{top + HEIGHT + 18 + 15 * line}" '
-                         f'text-anchor="middle" fill="{fill_text}" font-weight="{weight}">'
-                         f'{text}</text>')
+        for line, (text, fill_text, weight) in enumerate(
+            (
+                (kind, color, 700 if is_code else 400),
+                (shape, NOTE, 400),
+                (escape(layer.activation or "") if layer.kind != "input" else "", NOTE, 400),
+            )
+        ):
+            parts.append(
+                f'<text x="{x + 17}" y="{top + HEIGHT + 18 + 15 * line}" '
+                f'text-anchor="middle" fill="{fill_text}" font-weight="{weight}">'
+                f"{text}</text>"
+            )
     code_x = 30 + code_index * STEP + 17
-    parts.append(f'<text x="{30 + code_index * STEP / 2:.0f}" y="22" text-anchor="middle" '
-                 f'fill="{INK}" font-weight="700">{tr("encoder")}</text>')
-    parts.append(f'<text x="{code_x + len(arch.decoder) * STEP / 2:.0f}" y="22" '
-                 f'text-anchor="middle" fill="{INK}" font-weight="700">{tr("decoder")}</text>')
+    parts.append(
+        f'<text x="{30 + code_index * STEP / 2:.0f}" y="22" text-anchor="middle" '
+        f'fill="{INK}" font-weight="700">{tr("encoder")}</text>'
+    )
+    parts.append(
+        f'<text x="{code_x + len(arch.decoder) * STEP / 2:.0f}" y="22" '
+        f'text-anchor="middle" fill="{INK}" font-weight="700">{tr("decoder")}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 

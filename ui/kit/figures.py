@@ -1,4 +1,6 @@
-"""Plotly figure builders: large fonts for projectors, transparent backgrounds for dark mode."""
+"""Plotly figure builders: large fonts for projectors, transparent backgrounds for dark mode.
+
+Long because: every chart builder, so charts share one style and one download config."""
 
 from __future__ import annotations
 
@@ -19,28 +21,58 @@ FONT = {"size": 16}
 # usual brown and grey (#8C564B, #7F7F7F) came within CIELAB distance 10 of the bluish green for
 # deuteranopes; violet and dark brown keep every pair at least 16 apart under all three, as far
 # apart as Okabe & Ito's eight are among themselves.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000", "#8800FF", "#663311"]
-SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star",
-           "pentagon", "hexagon"]
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#8800FF",
+    "#663311",
+]
+SYMBOLS = [
+    "circle",
+    "square",
+    "diamond",
+    "cross",
+    "x",
+    "triangle-up",
+    "triangle-down",
+    "star",
+    "pentagon",
+    "hexagon",
+]
 
 
 def _style(figure: go.Figure, title: str, x: str, y: str, height: int = 360) -> go.Figure:
     # the title sits just above the plot, under the tool bar that a touch screen always shows
     # top right (centred in the top margin, as by default, the bar covered it on a phone)
-    figure.update_layout(title={"text": title, "y": 1, "yref": "paper", "yanchor": "bottom",
-                                "pad": {"b": 8}},
-                         xaxis_title=x, yaxis_title=y, font=FONT, height=height,
-                         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-                         legend={"orientation": "h", "y": -0.2},
-                         # axis ticks and hover numbers as the language writes them (0,05)
-                         separators=number(1000.5, 1)[-2] + number(1000.5, 1)[1],
-                         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+    figure.update_layout(
+        title={"text": title, "y": 1, "yref": "paper", "yanchor": "bottom", "pad": {"b": 8}},
+        xaxis_title=x,
+        yaxis_title=y,
+        font=FONT,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        # axis ticks and hover numbers as the language writes them (0,05)
+        separators=number(1000.5, 1)[-2] + number(1000.5, 1)[1],
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
     return figure
 
 
-def loss_curve(steps: list[int], terms: dict[str, list[float]], log_y: bool = True,
-               unit: str | None = None, height: int = 300) -> go.Figure:
+def loss_curve(
+    steps: list[int],
+    terms: dict[str, list[float]],
+    log_y: bool = True,
+    unit: str | None = None,
+    height: int = 300,
+) -> go.Figure:
     """The live loss per term; `unit` titles the chart with the reconstruction's unit. Lower
     than the other charts, so that on a 1280x720 projector Train, Stop and the whole chart are
     in view together."""
@@ -48,14 +80,20 @@ def loss_curve(steps: list[int], terms: dict[str, list[float]], log_y: bool = Tr
     if set(terms) == {"loss", "reconstruction"}:  # the same curve twice: show it once
         terms = {"reconstruction": terms["reconstruction"]}
     for index, (name, values) in enumerate(terms.items()):
-        figure.add_scatter(x=steps, y=values, mode="lines", name=t(f"terms.{name}"),
-                           line={"width": 3 if name == "loss" else 2,
-                                 "color": PALETTE[index % len(PALETTE)]})
-    figure = _style(figure, unit or t("charts.loss_title"), t("charts.step"), t("charts.loss"),
-                    height=height)
+        figure.add_scatter(
+            x=steps,
+            y=values,
+            mode="lines",
+            name=t(f"terms.{name}"),
+            line={"width": 3 if name == "loss" else 2, "color": PALETTE[index % len(PALETTE)]},
+        )
+    figure = _style(
+        figure, unit or t("charts.loss_title"), t("charts.step"), t("charts.loss"), height=height
+    )
     if not steps:  # drawn before training too, so the chart library is loaded when it starts
-        figure.add_annotation(text=t("charts.loss_empty"),
-                              showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+        figure.add_annotation(
+            text=t("charts.loss_empty"), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+        )
         figure.update_xaxes(showticklabels=False)
         figure.update_yaxes(showticklabels=False)
         return figure
@@ -64,24 +102,41 @@ def loss_curve(steps: list[int], terms: dict[str, list[float]], log_y: bool = Tr
     return figure
 
 
-def lines(x: list[float], series: dict[str, list[float]], title: str, x_title: str,
-          y_title: str) -> go.Figure:
+def lines(
+    x: list[float], series: dict[str, list[float]], title: str, x_title: str, y_title: str
+) -> go.Figure:
     figure = go.Figure()
     for index, (name, values) in enumerate(series.items()):
-        figure.add_scatter(x=x, y=values, mode="lines+markers", name=name,
-                           line={"color": PALETTE[index % len(PALETTE)]})
+        figure.add_scatter(
+            x=x,
+            y=values,
+            mode="lines+markers",
+            name=name,
+            line={"color": PALETTE[index % len(PALETTE)]},
+        )
     return _style(figure, title, x_title, y_title)
 
 
-def overlay(series: dict[str, tuple[list[float], list[float]]], title: str, x_title: str,
-            y_title: str, log_y: bool = False, markers: bool = False) -> go.Figure:
+def overlay(
+    series: dict[str, tuple[list[float], list[float]]],
+    title: str,
+    x_title: str,
+    y_title: str,
+    log_y: bool = False,
+    markers: bool = False,
+) -> go.Figure:
     """One line per run, each with its own x values (runs differ in steps and epochs); hover
     shows every run's value at that x."""
     figure = go.Figure()
     for index, (name, (x, y)) in enumerate(series.items()):
-        figure.add_scatter(x=x, y=y, mode="lines+markers" if markers else "lines", name=name,
-                           line={"color": PALETTE[index % len(PALETTE)], "width": 2},
-                           marker={"symbol": SYMBOLS[index % len(SYMBOLS)]})
+        figure.add_scatter(
+            x=x,
+            y=y,
+            mode="lines+markers" if markers else "lines",
+            name=name,
+            line={"color": PALETTE[index % len(PALETTE)], "width": 2},
+            marker={"symbol": SYMBOLS[index % len(SYMBOLS)]},
+        )
     figure = _style(figure, title, x_title, y_title)
     figure.update_layout(hovermode="x unified", hoverlabel={"namelength": -1})
     if log_y:
@@ -89,15 +144,23 @@ def overlay(series: dict[str, tuple[list[float], list[float]]], title: str, x_ti
     return figure
 
 
-def bars(labels: list[str], values: list[float], title: str, x_title: str, y_title: str,
-         series_name: str | None = None, figure: go.Figure | None = None) -> go.Figure:
+def bars(
+    labels: list[str],
+    values: list[float],
+    title: str,
+    x_title: str,
+    y_title: str,
+    series_name: str | None = None,
+    figure: go.Figure | None = None,
+) -> go.Figure:
     figure = figure or go.Figure()
     figure.add_bar(x=labels, y=values, name=series_name)
     return _style(figure, title, x_title, y_title)
 
 
-def grouped_bars(groups: list[str], series: dict[str, list[float]], title: str, x_title: str,
-                 y_title: str) -> go.Figure:
+def grouped_bars(
+    groups: list[str], series: dict[str, list[float]], title: str, x_title: str, y_title: str
+) -> go.Figure:
     """One bar per series in each group (e.g. two runs under three kinds of noise)."""
     figure = go.Figure()
     for index, (name, values) in enumerate(series.items()):
@@ -106,12 +169,18 @@ def grouped_bars(groups: list[str], series: dict[str, list[float]], title: str, 
     return _style(figure, title, x_title, y_title)
 
 
-def histograms(series: dict[str, np.ndarray], title: str, x_title: str,
-               log_y: bool = True, y_title: str = "count") -> go.Figure:
+def histograms(
+    series: dict[str, np.ndarray],
+    title: str,
+    x_title: str,
+    log_y: bool = True,
+    y_title: str = "count",
+) -> go.Figure:
     figure = go.Figure()
     for index, (name, values) in enumerate(series.items()):
-        figure.add_histogram(x=values, name=name, opacity=0.6, nbinsx=60,
-                             marker_color=PALETTE[index % len(PALETTE)])
+        figure.add_histogram(
+            x=values, name=name, opacity=0.6, nbinsx=60, marker_color=PALETTE[index % len(PALETTE)]
+        )
     figure.update_layout(barmode="overlay")
     figure = _style(figure, title, x_title, y_title)
     if log_y:
@@ -119,43 +188,78 @@ def histograms(series: dict[str, np.ndarray], title: str, x_title: str,
     return figure
 
 
-def scatter_by_class(points: np.ndarray, labels: np.ndarray | None, classes: list[str],
-                     title: str) -> go.Figure:
+def scatter_by_class(
+    points: np.ndarray, labels: np.ndarray | None, classes: list[str], title: str
+) -> go.Figure:
     """2-D points coloured by class; every trace carries the global row id in customdata so a
     selection maps back to images whatever trace it hits."""
     figure = go.Figure()
     row_ids = np.arange(len(points))
-    groups = [(None, np.ones(len(points), bool))] if labels is None else [
-        (c, labels == c) for c in np.unique(labels)]
+    groups = (
+        [(None, np.ones(len(points), bool))]
+        if labels is None
+        else [(c, labels == c) for c in np.unique(labels)]
+    )
     for label, mask in groups:
-        name = t("charts.all") if label is None else (
-            classes[label] if label < len(classes) else str(label))
+        name = (
+            t("charts.all")
+            if label is None
+            else (classes[label] if label < len(classes) else str(label))
+        )
         index = 0 if label is None else int(label) % 10
-        figure.add_scattergl(x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
-                             customdata=row_ids[mask], hovertemplate=f"{name}<extra></extra>",
-                             marker={"size": 7, "opacity": 0.8, "color": PALETTE[index],
-                                     "symbol": SYMBOLS[index],
-                                     # an outline: yellow or sky blue alone fade into white
-                                     "line": {"width": 0.5, "color": "rgba(0,0,0,0.5)"}})
+        figure.add_scattergl(
+            x=points[mask, 0],
+            y=points[mask, 1],
+            mode="markers",
+            name=name,
+            customdata=row_ids[mask],
+            hovertemplate=f"{name}<extra></extra>",
+            marker={
+                "size": 7,
+                "opacity": 0.8,
+                "color": PALETTE[index],
+                "symbol": SYMBOLS[index],
+                # an outline: yellow or sky blue alone fade into white
+                "line": {"width": 0.5, "color": "rgba(0,0,0,0.5)"},
+            },
+        )
     figure = _style(figure, title, "", "", height=560)
     figure.update_layout(dragmode="lasso", legend={"orientation": "v", "y": 1})
     return figure
 
 
-def mark_point(figure: go.Figure, point: np.ndarray, neighbours: np.ndarray | None, name: str,
-               neighbours_name: str = "") -> go.Figure:
+def mark_point(
+    figure: go.Figure,
+    point: np.ndarray,
+    neighbours: np.ndarray | None,
+    name: str,
+    neighbours_name: str = "",
+) -> go.Figure:
     """Mark one point (2,) on a 2-D map (e.g. scatter_by_class's) with a large outlined star,
     and optionally ring its neighbours (K, 2); the map stays zoomable rather than selectable.
     WebGL traces, like the map's own: an SVG trace would be drawn under the map's points."""
     if neighbours is not None and len(neighbours):
-        figure.add_scattergl(x=neighbours[:, 0], y=neighbours[:, 1], mode="markers",
-                             name=neighbours_name, hoverinfo="skip",
-                             marker={"size": 16, "color": "#D55E00", "symbol": "circle-open",
-                                     "line": {"width": 3}})
-    figure.add_scattergl(x=[float(point[0])], y=[float(point[1])], mode="markers", name=name,
-                         hovertemplate=f"{name}<extra></extra>",
-                         marker={"size": 26, "color": "#F0E442", "symbol": "star",
-                                 "line": {"width": 2, "color": "#000000"}})
+        figure.add_scattergl(
+            x=neighbours[:, 0],
+            y=neighbours[:, 1],
+            mode="markers",
+            name=neighbours_name,
+            hoverinfo="skip",
+            marker={"size": 16, "color": "#D55E00", "symbol": "circle-open", "line": {"width": 3}},
+        )
+    figure.add_scattergl(
+        x=[float(point[0])],
+        y=[float(point[1])],
+        mode="markers",
+        name=name,
+        hovertemplate=f"{name}<extra></extra>",
+        marker={
+            "size": 26,
+            "color": "#F0E442",
+            "symbol": "star",
+            "line": {"width": 2, "color": "#000000"},
+        },
+    )
     figure.update_layout(dragmode="zoom")
     return figure
 
@@ -164,8 +268,15 @@ def describe(figure: go.Figure) -> str:
     """A short text alternative for a chart (st.plotly_chart's `alt`): its kind, title, axes and
     series, e.g. "Line chart: Error under noise; SSE against noise level; series: a, b"."""
     kinds = {trace.type for trace in figure.data}
-    kind = ("points" if kinds & {"scattergl"} else "bars" if "bar" in kinds
-            else "histogram" if "histogram" in kinds else "lines")
+    kind = (
+        "points"
+        if kinds & {"scattergl"}
+        else "bars"
+        if "bar" in kinds
+        else "histogram"
+        if "histogram" in kinds
+        else "lines"
+    )
     parts = [t(f"a11y.chart_{kind}", title=figure.layout.title.text or "")]
     x, y = figure.layout.xaxis.title.text, figure.layout.yaxis.title.text
     if x and y:
@@ -196,29 +307,42 @@ def download_config(figure: go.Figure, page: str, what: str, run: str | None = N
     file name. Client-side only: nothing is rendered on the server."""
     height = max(540, int(figure.layout.height or 0))  # at least 16:9
     chosen = st.session_state.get("figure_format", "png")
-    return {"toImageButtonOptions": {
-        "format": chosen if chosen in FIGURE_FORMATS else "png",
-        "filename": file_stem(page, what, run), "width": EXPORT_WIDTH, "height": height,
-        "scale": EXPORT_SCALE}, "displaylogo": False}
+    return {
+        "toImageButtonOptions": {
+            "format": chosen if chosen in FIGURE_FORMATS else "png",
+            "filename": file_stem(page, what, run),
+            "width": EXPORT_WIDTH,
+            "height": height,
+            "scale": EXPORT_SCALE,
+        },
+        "displaylogo": False,
+    }
 
 
-def show(figure: go.Figure, page: str, what: str, run: str | None = None, container=None,
-         **options):
+def show(
+    figure: go.Figure, page: str, what: str, run: str | None = None, container=None, **options
+):
     """Draw a chart, downloadable for slides: every st.plotly_chart of the app goes through
     here. `alt` defaults to describe(figure); other options go to st.plotly_chart."""
     alt = options.pop("alt", None) or describe(figure)
     return (container or st).plotly_chart(
-        figure, config=download_config(figure, page, what, run), alt=alt, **options)
+        figure, config=download_config(figure, page, what, run), alt=alt, **options
+    )
 
 
 def format_control(container=None) -> None:
     """Choose what the charts' camera buttons download: PNG (1,920 px) or SVG. The choice is
     kept under a key of its own: a widget's key is dropped on a page that does not draw it."""
+
     def keep() -> None:
         st.session_state["figure_format"] = st.session_state.get("figure_format.widget") or "png"
 
     (container or st).segmented_control(
-        t("export.figure_format"), FIGURE_FORMATS, key="figure_format.widget",
-        default=st.session_state.get("figure_format", "png"), on_change=keep,
+        t("export.figure_format"),
+        FIGURE_FORMATS,
+        key="figure_format.widget",
+        default=st.session_state.get("figure_format", "png"),
+        on_change=keep,
         format_func=lambda kind: t(f"export.format_{kind}"),
-        help=t("export.figure_format_help"))
+        help=t("export.figure_format_help"),
+    )

@@ -12,8 +12,9 @@ import torch
 from ui.i18n import t
 
 
-def mosaic(images: torch.Tensor, columns: int | None = None, scale: int = 3,
-           gap: int = 2) -> np.ndarray:
+def mosaic(
+    images: torch.Tensor, columns: int | None = None, scale: int = 3, gap: int = 2
+) -> np.ndarray:
     """(N, 1, 28, 28) in [0, 1] -> one (H, W) uint8 grid with thin gaps."""
     images = images.detach().float().cpu().clamp(0, 1)
     count = len(images)
@@ -25,29 +26,45 @@ def mosaic(images: torch.Tensor, columns: int | None = None, scale: int = 3,
     for index in range(count):
         r, c = divmod(index, columns)
         tile = np.kron(pixels[index], np.ones((scale, scale), np.uint8))
-        canvas[r * (size + gap): r * (size + gap) + size,
-               c * (size + gap): c * (size + gap) + size] = tile
+        canvas[
+            r * (size + gap) : r * (size + gap) + size, c * (size + gap) : c * (size + gap) + size
+        ] = tile
     return canvas
 
 
-def show_row(images: torch.Tensor, caption: str | None = None, columns: int | None = None,
-             scale: int = 3, alt: str | None = None, download: str | None = None,
-             download_images: torch.Tensor | None = None) -> None:
+def show_row(
+    images: torch.Tensor,
+    caption: str | None = None,
+    columns: int | None = None,
+    scale: int = 3,
+    alt: str | None = None,
+    download: str | None = None,
+    download_images: torch.Tensor | None = None,
+) -> None:
     """A mosaic of images; `alt` tells a screen reader what it shows (the caption if None).
     `download` (a file name without its .png) adds a PNG download for slides: of this row, or
     of `download_images` (e.g. this row and the ones above it, `columns` to a row)."""
     if images is None or len(images) == 0:
         st.caption(t("images.none"))
         return
-    st.image(mosaic(images, columns, scale), caption=caption,
-             alt=alt or caption or t("images.default_alt", count=len(images)))
+    st.image(
+        mosaic(images, columns, scale),
+        caption=caption,
+        alt=alt or caption or t("images.default_alt", count=len(images)),
+    )
     if download:
         shown = images if download_images is None else download_images
         snapshot = shown.detach().cpu().clone()  # as shown, whatever changes later
-        st.download_button(t("export.image_png"), lambda: slide_png(snapshot, columns),
-                           file_name=f"{download}.png", mime="image/png", on_click="ignore",
-                           key=f"png.{download}", icon=":material/download:",
-                           help=t("export.image_png_help"))
+        st.download_button(
+            t("export.image_png"),
+            lambda: slide_png(snapshot, columns),
+            file_name=f"{download}.png",
+            mime="image/png",
+            on_click="ignore",
+            key=f"png.{download}",
+            icon=":material/download:",
+            help=t("export.image_png_help"),
+        )
 
 
 SLIDE_WIDTH = 1920  # projector resolution: the narrowest a downloaded row may be
@@ -62,7 +79,8 @@ def slide_png(images: torch.Tensor, columns: int | None = None) -> bytes:
     scale = math.ceil(SLIDE_WIDTH / (across * 28))
     buffer = io.BytesIO()
     Image.fromarray(mosaic(images, columns, scale, gap=max(2, scale // 2))).save(
-        buffer, format="PNG")
+        buffer, format="PNG"
+    )
     return buffer.getvalue()
 
 

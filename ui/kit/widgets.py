@@ -27,8 +27,13 @@ def _choice(value: object) -> str:
     return t(f"choices.{value}") if known(f"choices.{value}") else str(value)
 
 
-def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None = None,
-                  skip: tuple[str, ...] = (), variant: str | None = None) -> dict[str, Any]:
+def config_inputs(
+    config_class: type,
+    key: str,
+    overrides: dict[str, Any] | None = None,
+    skip: tuple[str, ...] = (),
+    variant: str | None = None,
+) -> dict[str, Any]:
     """One widget per field of a hyperparameter dataclass (a variant's, when `variant` is
     named: its own help texts); returns the chosen values."""
     values: dict[str, Any] = {}
@@ -40,24 +45,48 @@ def config_inputs(config_class: type, key: str, overrides: dict[str, Any] | None
         widget_key = f"{key}.{f.name}"
         label, help_text = setting_label(f.name), _help(f.name, meta.get("help"), variant)
         if meta.get("choices"):
-            values[f.name] = st.selectbox(label, meta["choices"], help=help_text, key=widget_key,
-                                          index=list(meta["choices"]).index(default),
-                                          format_func=_choice)
+            values[f.name] = st.selectbox(
+                label,
+                meta["choices"],
+                help=help_text,
+                key=widget_key,
+                index=list(meta["choices"]).index(default),
+                format_func=_choice,
+            )
         elif isinstance(default, bool):
             values[f.name] = st.toggle(label, value=default, help=help_text, key=widget_key)
         elif isinstance(default, tuple):
-            text = st.text_input(label, ", ".join(map(str, default)), key=widget_key,
-                                 help=t("params.sizes_help", help=help_text, low=meta["low"],
-                                        high=meta["high"]))
+            text = st.text_input(
+                label,
+                ", ".join(map(str, default)),
+                key=widget_key,
+                help=t("params.sizes_help", help=help_text, low=meta["low"], high=meta["high"]),
+            )
             values[f.name] = _parse_sizes(text, f.name)
         elif isinstance(default, int):
-            values[f.name] = int(st.number_input(label, int(meta["low"]), int(meta["high"]),
-                                                 int(default), step=1, help=help_text,
-                                                 key=widget_key))
+            values[f.name] = int(
+                st.number_input(
+                    label,
+                    int(meta["low"]),
+                    int(meta["high"]),
+                    int(default),
+                    step=1,
+                    help=help_text,
+                    key=widget_key,
+                )
+            )
         else:
-            values[f.name] = float(st.number_input(label, float(meta["low"]), float(meta["high"]),
-                                                   float(default), help=help_text,
-                                                   key=widget_key, format="%g"))
+            values[f.name] = float(
+                st.number_input(
+                    label,
+                    float(meta["low"]),
+                    float(meta["high"]),
+                    float(default),
+                    help=help_text,
+                    key=widget_key,
+                    format="%g",
+                )
+            )
     return values
 
 

@@ -38,17 +38,19 @@ def active_run() -> Run | None:
     return None
 
 
-
-
-def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig,
-              dataset: Dataset, paused: bool = False) -> tuple[Run, list[str]]:
+def start_run(
+    variant: str,
+    hyperparameters: dict[str, Any],
+    config: TrainConfig,
+    dataset: Dataset,
+    paused: bool = False,
+) -> tuple[Run, list[str]]:
     """Start a background job for the variant; the new run becomes the active one. Raises
     ValueError (core.jobs.admission.JobRefused among them) when the job cannot start. Returns the
     run and notices for the user: a waiting run this one replaced, runs released from memory.
     paused: the run waits for its first step (step by step, on this server)."""
     runs = session_runs()
-    waiting = [r for r in runs.values() if r.job is not None and
-               r.snapshot().status == "queued"]
+    waiting = [r for r in runs.values() if r.job is not None and r.snapshot().status == "queued"]
     number = sum(1 for r in runs.values() if r.variant == variant) + 1
     # The name is the variant's word in the session's language ("esparso-1", "padrão-1";
     # "sparse-1" in English), not its id: it fills sentences ("esparso-1 ainda não terminou"),
@@ -59,8 +61,15 @@ def start_run(variant: str, hyperparameters: dict[str, Any], config: TrainConfig
     checkpoint = store.autosave_dir() / f"{store.safe_name(name)}-{run_id}"  # see sidebar
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
     job = start_job(spec, dataset, checkpoint, paused=paused)
-    run = Run(id=run_id, name=name, variant=variant, dataset=dataset, model=None,
-              train_config=asdict(config), job=job)
+    run = Run(
+        id=run_id,
+        name=name,
+        variant=variant,
+        dataset=dataset,
+        model=None,
+        train_config=asdict(config),
+        job=job,
+    )
     runs[run.id] = run
     member = class_member()  # joined a class: its board shows the run
     if member:
@@ -82,8 +91,11 @@ def class_member() -> dict | None:
         found = membership(owner())
         if found is None:
             return None
-        st.session_state[keys.CLASS_MEMBER] = {"code": found.code, "nickname": found.nickname,
-                                               "removed": found.removed}
+        st.session_state[keys.CLASS_MEMBER] = {
+            "code": found.code,
+            "nickname": found.nickname,
+            "removed": found.removed,
+        }
         st.session_state["class.returning"] = True
     return st.session_state[keys.CLASS_MEMBER]
 
@@ -96,11 +108,16 @@ def _release_old_runs(runs: dict[str, Run]) -> list[str]:
     order = [r for r in finished if r.saved_path] + [r for r in finished if not r.saved_path]
     notices = []
     most = env_int("AE_SESSION_RUNS", 8)
-    for run in order[:max(0, len(runs) - most)]:
+    for run in order[: max(0, len(runs) - most)]:
         del runs[run.id]
-        notices.append(t("runs.released_saved" if run.saved_path else "runs.released",
-                         name=run.name, most=most,
-                         saved=run.saved_path.name if run.saved_path else ""))
+        notices.append(
+            t(
+                "runs.released_saved" if run.saved_path else "runs.released",
+                name=run.name,
+                most=most,
+                saved=run.saved_path.name if run.saved_path else "",
+            )
+        )
     return notices
 
 
@@ -119,5 +136,3 @@ def select_run(run_id: str) -> None:
     """Make a run the active one from the next script run on (the sidebar's selectbox owns
     the 'active_run' key once drawn, so the change goes through a pending key and a rerun)."""
     st.session_state[keys.PENDING_ACTIVE_RUN] = run_id
-
-

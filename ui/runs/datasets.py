@@ -44,5 +44,3 @@ def current_dataset() -> Dataset:
     if name in DATASETS and dataset_on_disk(name):
         return shared_dataset(name)
     return shared_dataset("digits")
-
-

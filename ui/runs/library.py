@@ -34,8 +34,9 @@ def _load_saved(path: str, mtime: float) -> tuple[Autoencoder, dict[str, Any]]:
     return store.load_run(path)
 
 
-def open_saved_run(name: str, interrupted: bool = False,
-                   listed: dict[str, Any] | None = None) -> Run | None:
+def open_saved_run(
+    name: str, interrupted: bool = False, listed: dict[str, Any] | None = None
+) -> Run | None:
     """A saved (or interrupted) run. With `listed`, its entry from store.list_runs, the run
     comes back at once and its weights load only when its model is first used (Compare and
     the pickers list every saved run; they need the weights of the chosen ones only).
@@ -44,7 +45,8 @@ def open_saved_run(name: str, interrupted: bool = False,
     root = store.autosave_dir() if interrupted else store.runs_dir()
     folder = root / store.safe_name(name)  # never a user-supplied path
     if interrupted and not leases.owns(
-            listed.get("owner") if listed is not None else store.run_owner(folder), owner()):
+        listed.get("owner") if listed is not None else store.run_owner(folder), owner()
+    ):
         return None
     if listed is not None:
         description = listed
@@ -52,6 +54,7 @@ def open_saved_run(name: str, interrupted: bool = False,
 
         def load() -> Autoencoder:
             return _load_saved(str(folder), mtime)[0]
+
         model, loader = None, load
     else:
         try:
@@ -60,14 +63,25 @@ def open_saved_run(name: str, interrupted: bool = False,
             return None
         loader = None
     dataset_name = description.get("dataset", "")
-    dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
-               and dataset_on_disk(dataset_name) else current_dataset())
+    dataset = (
+        shared_dataset(dataset_name)
+        if dataset_name in DATASETS and dataset_on_disk(dataset_name)
+        else current_dataset()
+    )
     cache = st.session_state.setdefault("saved_run_cache", {})
     run_id = ids.interrupted(name) if interrupted else ids.saved(name)
-    return Run(id=run_id, name=name, variant=description["variant"],
-               dataset=dataset, model=model, train_config=description.get("train_config", {}),
-               saved_path=folder, description=description, cache=cache.setdefault(name, {}),
-               loader=loader)
+    return Run(
+        id=run_id,
+        name=name,
+        variant=description["variant"],
+        dataset=dataset,
+        model=model,
+        train_config=description.get("train_config", {}),
+        saved_path=folder,
+        description=description,
+        cache=cache.setdefault(name, {}),
+        loader=loader,
+    )
 
 
 def loadable(runs: list[Run]) -> list[Run]:
@@ -84,6 +98,7 @@ def loadable(runs: list[Run]) -> list[Run]:
 
 
 # ---------------------------------------------------------------- the pretrained zoo
+
 
 def zoo_root() -> Path:
     """The pretrained zoo: $AE_ZOO_DIR, else the one shipped in assets/zoo."""
@@ -111,14 +126,23 @@ def open_zoo_run(name: str) -> Run | None:
         return None
     model, description = _load_zoo(name, str(zoo_root()))
     dataset_name = description.get("dataset", "mnist")
-    dataset = (shared_dataset(dataset_name) if dataset_name in DATASETS
-               and dataset_on_disk(dataset_name) else current_dataset())
+    dataset = (
+        shared_dataset(dataset_name)
+        if dataset_name in DATASETS and dataset_on_disk(dataset_name)
+        else current_dataset()
+    )
     cache = st.session_state.setdefault("zoo_run_cache", {})
-    return Run(id=ids.zoo(name), name=example_name(name), variant=description["variant"],
-               dataset=dataset,
-               model=model, train_config=description.get("train_config", {}),
-               saved_path=zoo_root() / name, description=description,
-               cache=cache.setdefault(name, {}))
+    return Run(
+        id=ids.zoo(name),
+        name=example_name(name),
+        variant=description["variant"],
+        dataset=dataset,
+        model=model,
+        train_config=description.get("train_config", {}),
+        saved_path=zoo_root() / name,
+        description=description,
+        cache=cache.setdefault(name, {}),
+    )
 
 
 def example_name(name: str) -> str:
@@ -142,10 +166,15 @@ def example_run(variant: str) -> Run | None:
 def save_session_run(run: Run, name: str, overwrite: bool = False) -> tuple[Path, dict | None]:
     """Save a run of this session under `name` (or a free variant of it: never over another
     session's run); raises store.SaveRefused when the user must confirm or the disk is full."""
-    folder, notice = store.save_owned_run(name, run.model, owner(), overwrite=overwrite,
-                                          dataset=run.dataset.name,
-                                          train_config=run.train_config,
-                                          snapshot=run.snapshot())
+    folder, notice = store.save_owned_run(
+        name,
+        run.model,
+        owner(),
+        overwrite=overwrite,
+        dataset=run.dataset.name,
+        train_config=run.train_config,
+        snapshot=run.snapshot(),
+    )
     run.saved_path = folder
     return folder, notice
 
@@ -194,5 +223,3 @@ def all_runs() -> list[Run]:
         runs += [run] if run is not None else []
     runs += [run for name in zoo_names() if (run := open_zoo_run(name)) is not None]
     return runs
-
-

@@ -1,4 +1,7 @@
-"""The live training view (polled in a fragment while a job runs) and the list of runs."""
+"""The live training view (polled in a fragment while a job runs) and the list of runs.
+
+Long because: the live panel's parts (metrics, phase, errors, saved-run actions) render one
+snapshot."""
 
 from __future__ import annotations
 
@@ -41,19 +44,35 @@ def panel(run: session.Run | None, dataset) -> None:
         if (polling and snapshot.finished) or (queued and snapshot.status != "queued") or stale:
             st.rerun(scope="app")  # change the polling rate (or stop): redraw the page
         _progress(run, snapshot)
-        figures.show(figures.loss_curve(snapshot.loss_steps, snapshot.loss_terms,
-                                        unit=t(f"charts.loss_title_{run.model.config.reconstruction}")),
-                     "train", "loss", run.name, key="loss.live", alt=t("a11y.loss_alt"))
+        figures.show(
+            figures.loss_curve(
+                snapshot.loss_steps,
+                snapshot.loss_terms,
+                unit=t(f"charts.loss_title_{run.model.config.reconstruction}"),
+            ),
+            "train",
+            "loss",
+            run.name,
+            key="loss.live",
+            alt=t("a11y.loss_alt"),
+        )
         _metrics(snapshot)
         if snapshot.error:
             st.error(error_text(snapshot))
         if snapshot.preview_inputs is not None:
             st.markdown(t("live.preview_caption"))
-            images.show_row(snapshot.preview_inputs, scale=3,
-                            alt=t("images.digits_alt", count=len(snapshot.preview_inputs)))
-            images.show_row(torch.zeros_like(snapshot.preview_inputs)
-                            if snapshot.preview_outputs is None else snapshot.preview_outputs,
-                            scale=3, alt=t("images.live_alt", name=run.name))
+            images.show_row(
+                snapshot.preview_inputs,
+                scale=3,
+                alt=t("images.digits_alt", count=len(snapshot.preview_inputs)),
+            )
+            images.show_row(
+                torch.zeros_like(snapshot.preview_inputs)
+                if snapshot.preview_outputs is None
+                else snapshot.preview_outputs,
+                scale=3,
+                alt=t("images.live_alt", name=run.name),
+            )
         if snapshot.pretrain_history or run.model.has_pretraining:
             _pretraining(run, snapshot)
 
@@ -62,8 +81,9 @@ def panel(run: session.Run | None, dataset) -> None:
 
 def _ready(dataset) -> None:
     st.progress(0.0, text=t("live.ready"))
-    figures.show(figures.loss_curve([], {}), "train", "loss", key="loss.live",
-                 alt=t("a11y.loss_alt"))
+    figures.show(
+        figures.loss_curve([], {}), "train", "loss", key="loss.live", alt=t("a11y.loss_alt")
+    )
     row = _metric_row()
     for label in ("live.status", "live.speed", "live.error", "live.time"):
         row.metric(t(label), "-", width="content")
@@ -88,8 +108,7 @@ def _progress(run: session.Run, snapshot: JobSnapshot) -> None:
     st.progress(min(max(snapshot.progress, 0.0), 1.0), text=text)
     budget = getattr(run.job, "time_budget", None)
     if expected is not None and budget and expected > budget:
-        st.warning(t("live.over_budget", expected=_duration(expected),
-                     budget=_duration(budget)))
+        st.warning(t("live.over_budget", expected=_duration(expected), budget=_duration(budget)))
     placement = getattr(run.job, "placement", None)  # the Ray backend says where it runs
     if placement:
         st.caption(t("live.where", device=device_words(placement)))
@@ -121,8 +140,9 @@ def _metrics(snapshot: JobSnapshot) -> None:
     label = "live.error"
     if last is None and snapshot.epoch_metrics:
         last, label = snapshot.epoch_metrics[-1].get("val_sse_per_image"), "live.val_error"
-    row.metric(t(label), "-" if last is None else number(last, 2), help=t(f"{label}_help"),
-               width="content")
+    row.metric(
+        t(label), "-" if last is None else number(last, 2), help=t(f"{label}_help"), width="content"
+    )
     row.metric(t("live.time"), f"{number(snapshot.elapsed, 1)} s", width="content")
 
 
@@ -168,26 +188,40 @@ def _pretraining(run: session.Run, snapshot: JobSnapshot) -> None:
         stages = sorted({h["stage"] for h in history})
         series = {f"RBM {s}": [h["error"] for h in history if h["stage"] == s] for s in stages}
         longest = max(len(v) for v in series.values())
-        chart = figures.lines(list(range(1, longest + 1)), series, t("live.rbm_chart"),
-                              t("charts.epoch"), t("charts.mse_per_pixel"))
+        chart = figures.lines(
+            list(range(1, longest + 1)),
+            series,
+            t("live.rbm_chart"),
+            t("charts.epoch"),
+            t("charts.mse_per_pixel"),
+        )
         figures.show(chart, "train", "rbm-pretraining", run.name, key=f"rbm.{run.id}")
         filters = run.model.filters()
         if filters is not None:
             st.markdown(t("live.filters"))
-            images.show_row(images.filters_to_images(filters, 32), columns=16, scale=2,
-                            alt=t("images.filters_alt", count=32))
+            images.show_row(
+                images.filters_to_images(filters, 32),
+                columns=16,
+                scale=2,
+                alt=t("images.filters_alt", count=32),
+            )
 
 
 def _saved_run_actions(run: session.Run) -> None:
     """Download any saved run; delete it when this session saved it."""
     download_col, delete_col, _ = st.columns([1, 1, 2])
-    download_col.download_button(t("runs.download"), library.run_archive(run),
-                                 file_name=f"{run.saved_path.name}.zip",
-                                 mime="application/zip", icon=":material/download:")
+    download_col.download_button(
+        t("runs.download"),
+        library.run_archive(run),
+        file_name=f"{run.saved_path.name}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+    )
     if run.is_example:
         st.caption(t("runs.example_read_only"))
     elif store.run_owner(run.saved_path) == session.owner() and delete_col.button(
-            t("runs.delete"), icon=":material/delete:"):
+        t("runs.delete"), icon=":material/delete:"
+    ):
         try:
             name = run.saved_path.name
             library.delete_saved_run(run)
@@ -208,48 +242,69 @@ def runs_table() -> None:
     for run in runs.values():
         snapshot = run.snapshot()
         metrics = snapshot.test_metrics  # the final model's; empty while it trains
-        rows.append({"run": run.name, "variant": t(f"variants.{run.variant}.title"),
-                     "dataset": dataset_name(run.dataset.name),
-                     "status": t(f"status.{snapshot.status}"),
-                     "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
-                     # as text: a table's own number format ignores the page's language
-                     "sse": _maybe(metrics.get("test_sse_per_image"), 2),
-                     "seconds": number(snapshot.elapsed, 1),
-                     "saved": run.saved_path.name if run.saved_path else ""})
+        rows.append(
+            {
+                "run": run.name,
+                "variant": t(f"variants.{run.variant}.title"),
+                "dataset": dataset_name(run.dataset.name),
+                "status": t(f"status.{snapshot.status}"),
+                "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
+                # as text: a table's own number format ignores the page's language
+                "sse": _maybe(metrics.get("test_sse_per_image"), 2),
+                "seconds": number(snapshot.elapsed, 1),
+                "saved": run.saved_path.name if run.saved_path else "",
+            }
+        )
     columns = ["run", "variant", "dataset", "status", "epochs", "sse", "seconds", "saved"]
     if not rows:
         st.caption(t("runs.none"))
-    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, placeholder="-",
-                 column_config={c: t(f"runs.col_{c}") for c in columns})
+    st.dataframe(
+        pd.DataFrame(rows, columns=columns),
+        hide_index=True,
+        placeholder="-",
+        column_config={c: t(f"runs.col_{c}") for c in columns},
+    )
     shown = active.active_run()
     if shown is not None and shown.job is None and shown.description.get("status") != "training":
         _saved_run_actions(shown)  # already on disk (an interrupted one can still be saved)
         return
     name_col, save_col, download_col = st.columns([2, 1, 1], vertical_alignment="bottom")
-    name = name_col.text_input(t("runs.save_as"), max_chars=64,
-                               value="" if shown is None else shown.name,
-                               disabled=shown is None,
-                               key=f"save-name.{getattr(shown, 'id', '')}",
-                               help=t("runs.save_help"))
+    name = name_col.text_input(
+        t("runs.save_as"),
+        max_chars=64,
+        value="" if shown is None else shown.name,
+        disabled=shown is None,
+        key=f"save-name.{getattr(shown, 'id', '')}",
+        help=t("runs.save_help"),
+    )
     confirm_key = f"save-confirm.{getattr(shown, 'id', '')}"
     if st.session_state.get(confirm_key):
         st.warning(st.session_state[confirm_key])
         overwrite = st.button(t("runs.replace"), icon=":material/published_with_changes:")
     else:
         overwrite = False
-    if save_col.button(t("runs.save"), icon=":material/save:",
-                       disabled=shown is None or not shown.finished) or overwrite:
+    if (
+        save_col.button(
+            t("runs.save"), icon=":material/save:", disabled=shown is None or not shown.finished
+        )
+        or overwrite
+    ):
         try:
             folder, notice = library.save_session_run(shown, name, overwrite=overwrite)
             st.session_state.pop(confirm_key, None)
-            st.toast(t("runs.saved_renamed", **notice) if notice else
-                     t("runs.saved", name=folder.name))
+            st.toast(
+                t("runs.saved_renamed", **notice) if notice else t("runs.saved", name=folder.name)
+            )
         except store.ConfirmOverwrite as question:
             st.session_state[confirm_key] = problem(question)
             st.rerun()
         except store.SaveRefused as refusal:
             st.error(problem(refusal))
     if shown is not None and shown.saved_path is not None:
-        download_col.download_button(t("runs.download"), library.run_archive(shown),
-                                     file_name=f"{shown.saved_path.name}.zip",
-                                     mime="application/zip", icon=":material/download:")
+        download_col.download_button(
+            t("runs.download"),
+            library.run_archive(shown),
+            file_name=f"{shown.saved_path.name}.zip",
+            mime="application/zip",
+            icon=":material/download:",
+        )

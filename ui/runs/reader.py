@@ -26,10 +26,17 @@ def plane_share_caption(run, plane_images, size: int, container=st) -> None:
     model = classifier()
     if model is None:
         return
-    share = run.cached(("plane_share", size), lambda: separation.confident_share(
-        model, plane_images, CONFIDENT))
-    container.caption(t("generate.manifold_share", share=percent(share),
-                        cells=number(size * size, 0), confidence=percent(CONFIDENT)))
+    share = run.cached(
+        ("plane_share", size), lambda: separation.confident_share(model, plane_images, CONFIDENT)
+    )
+    container.caption(
+        t(
+            "generate.manifold_share",
+            share=percent(share),
+            cells=number(size * size, 0),
+            confidence=percent(CONFIDENT),
+        )
+    )
 
 
 def classifier():

@@ -79,8 +79,12 @@ class Run:
         if self.job is not None:
             return t("runs.label_" + self.snapshot().status, name=self.name)
         if self.description.get("status") == "training":
-            return t("runs.label_interrupted", name=self.name,
-                     epoch=self.description.get("epoch"), epochs=self.description.get("epochs"))
+            return t(
+                "runs.label_interrupted",
+                name=self.name,
+                epoch=self.description.get("epoch"),
+                epochs=self.description.get("epochs"),
+            )
         if self.is_example:
             return t("runs.label_example", name=self.name)
         return t("runs.label_saved", name=self.name)
@@ -98,7 +102,6 @@ def session_runs() -> dict[str, Run]:
     return st.session_state.setdefault(keys.RUNS, {})
 
 
-
 def owner() -> str:
     """This browser's name in the job queue and on its saved runs (round-robin and per-owner
     limits count owners): the same in every tab and after a reload (core.runs.identity), a new one
@@ -114,5 +117,3 @@ def _cookies() -> dict:
         return dict(st.context.cookies)
     except Exception:  # no browser context (a bare script run)
         return {}
-
-

@@ -22,19 +22,32 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
     with st.expander(t("train.step_title"), expanded=bool(stepper and stepper.stepping)):
         st.caption(t("train.step_help"))
         # stacked: three labels never fit side by side in the settings column
-        if st.button(t("train.step_one"), icon=":material/skip_next:", width="stretch",
-                      disabled=shared or (job is not None and stepper is None),
-                      key="step.one"):
+        if st.button(
+            t("train.step_one"),
+            icon=":material/skip_next:",
+            width="stretch",
+            disabled=shared or (job is not None and stepper is None),
+            key="step.one",
+        ):
             if stepper is None:
                 start_paused()  # reruns the page with the paused run active
             else:
                 stepper.step()
-        if st.button(t("train.step_epoch"), icon=":material/pause:", width="stretch",
-                        disabled=stepper is None or shared, key="step.epoch"):
+        if st.button(
+            t("train.step_epoch"),
+            icon=":material/pause:",
+            width="stretch",
+            disabled=stepper is None or shared,
+            key="step.epoch",
+        ):
             stepper.pause_after_epoch()
-        if st.button(t("train.step_resume"), icon=":material/play_arrow:",
-                         width="stretch", disabled=stepper is None or not stepper.stepping,
-                         key="step.resume"):
+        if st.button(
+            t("train.step_resume"),
+            icon=":material/play_arrow:",
+            width="stretch",
+            disabled=stepper is None or not stepper.stepping,
+            key="step.resume",
+        ):
             stepper.resume()
         if shared:
             st.caption(t("train.step_shared"))
@@ -46,6 +59,11 @@ def step_terms(snapshot) -> str:
     """The last reported step's loss terms, in words: "Step 3: total loss 182.4, ..." (the
     live panel shows it while a run is paused between steps); "; " between the terms in
     Portuguese, whose decimal mark is the comma ("perda total 182,4; reconstrução 180,2")."""
-    terms = listed([f"{t(f'terms.{name}')} {figure(values[-1], 4)}"
-                    for name, values in snapshot.loss_terms.items() if values])
+    terms = listed(
+        [
+            f"{t(f'terms.{name}')} {figure(values[-1], 4)}"
+            for name, values in snapshot.loss_terms.items()
+            if values
+        ]
+    )
     return t("train.step_terms", step=number(snapshot.loss_steps[-1], 0), terms=terms)

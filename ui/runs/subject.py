@@ -18,8 +18,7 @@ def require_run(example: str = "standard") -> session.Run:
     run = active.active_run() or library.example_run(example)
     if run is None:
         st.info(t("common.no_run"))
-        st.page_link("pages/train.py", label=t("common.go_train"),
-                     icon=":material/model_training:")
+        st.page_link("pages/train.py", label=t("common.go_train"), icon=":material/model_training:")
         st.stop()
     snapshot = run.snapshot()
     if run.is_example and not active.active_run():
@@ -32,12 +31,12 @@ def require_run(example: str = "standard") -> session.Run:
 
 
 def test_images(run: session.Run) -> torch.Tensor:
-    return run.dataset.x_test[:analysis.MAX_TEST]
+    return run.dataset.x_test[: analysis.MAX_TEST]
 
 
 def test_labels(run: session.Run) -> torch.Tensor | None:
     y = run.dataset.y_test
-    return None if y is None else y[:analysis.MAX_TEST]
+    return None if y is None else y[: analysis.MAX_TEST]
 
 
 def test_codes(run: session.Run) -> torch.Tensor:
@@ -45,8 +44,7 @@ def test_codes(run: session.Run) -> torch.Tensor:
 
 
 def test_errors(run: session.Run) -> torch.Tensor:
-    return _analysis(run, "errors",
-                     lambda: analysis.per_image_errors(run.model, test_images(run)))
+    return _analysis(run, "errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
 
 
 def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
@@ -65,11 +63,12 @@ def prepare_example(name: str, errors: bool = False) -> None:
     if model is None:
         return
     dataset = datasets.shared_dataset(datasets.default_dataset())
-    x = dataset.x_test[:analysis.MAX_TEST]
+    x = dataset.x_test[: analysis.MAX_TEST]
     _shared_analysis(ids.zoo(name), dataset, "codes", lambda: analysis.encode_all(model, x))
     if errors:
-        _shared_analysis(ids.zoo(name), dataset, "errors",
-                         lambda: analysis.per_image_errors(model, x))
+        _shared_analysis(
+            ids.zoo(name), dataset, "errors", lambda: analysis.per_image_errors(model, x)
+        )
 
 
 def _shared_analysis(run_id: str, dataset, what: str, compute) -> torch.Tensor:
@@ -79,8 +78,9 @@ def _shared_analysis(run_id: str, dataset, what: str, compute) -> torch.Tensor:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _example_analysis(run_id: str, dataset: str, test_size: int, what: str,
-                      _compute) -> torch.Tensor:
+def _example_analysis(
+    run_id: str, dataset: str, test_size: int, what: str, _compute
+) -> torch.Tensor:
     return _compute()
 
 

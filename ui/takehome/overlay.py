@@ -31,16 +31,22 @@ def curves(runs: list[Run]) -> dict[str, dict[str, tuple[list, list]]]:
             loss[run.label] = (snapshot.loss_steps, snapshot.loss_terms["loss"])
         epochs = [e for e in snapshot.epoch_metrics if "val_sse_per_image" in e]
         if epochs:
-            val[run.label] = ([e["epoch"] for e in epochs],
-                              [e["val_sse_per_image"] for e in epochs])
+            val[run.label] = (
+                [e["epoch"] for e in epochs],
+                [e["val_sse_per_image"] for e in epochs],
+            )
     return {"loss": loss, "val": val}
 
 
 def settings_of(run: Run) -> dict[str, Any]:
     """A run's variant, dataset, hyperparameters and training settings, in one flat dict."""
     training = {**dataclasses.asdict(TrainConfig()), **(run.train_config or {})}
-    return {"variant": run.variant, "dataset": run.dataset.name,
-            **run.model.hyperparameters(), **{k: training.get(k) for k in SHOWN_TRAINING}}
+    return {
+        "variant": run.variant,
+        "dataset": run.dataset.name,
+        **run.model.hyperparameters(),
+        **{k: training.get(k) for k in SHOWN_TRAINING},
+    }
 
 
 def differences(runs: list[Run]) -> pd.DataFrame:
@@ -48,16 +54,21 @@ def differences(runs: list[Run]) -> pd.DataFrame:
     (every setting when there is one run)."""
     settings = [settings_of(run) for run in runs]
     names = list(dict.fromkeys(name for s in settings for name in s))
-    differing = [n for n in names if len({repr(s.get(n)) for s in settings}) > 1 or
-                 len(runs) == 1]
+    differing = [n for n in names if len({repr(s.get(n)) for s in settings}) > 1 or len(runs) == 1]
     rows = []
     for run, values in zip(runs, settings, strict=True):
         row = {"run": run.label}
         for name in differing:
             value = values.get(name)
-            row[name] = (t(f"variants.{value}.title") if name == "variant"
-                         else dataset_name(value) if name == "dataset"
-                         else "-" if value is None else value_text(value))
+            row[name] = (
+                t(f"variants.{value}.title")
+                if name == "variant"
+                else dataset_name(value)
+                if name == "dataset"
+                else "-"
+                if value is None
+                else value_text(value)
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -85,36 +96,50 @@ def show(runs: list[Run]) -> None:
     series = curves(runs)
     left, right = st.columns(2)
     if series["loss"]:
-        loss = figures.overlay(series["loss"], t("export.overlay_loss"), t("charts.step"),
-                               t("charts.loss"), log_y=True)
+        loss = figures.overlay(
+            series["loss"], t("export.overlay_loss"), t("charts.step"), t("charts.loss"), log_y=True
+        )
         figures.show(loss, "compare", "loss-curves", container=left)
     if series["val"]:
-        val = figures.overlay(series["val"], t("export.overlay_val"), t("charts.epoch"),
-                              t("charts.sse_per_image"), markers=True)
+        val = figures.overlay(
+            series["val"],
+            t("export.overlay_val"),
+            t("charts.epoch"),
+            t("charts.sse_per_image"),
+            markers=True,
+        )
         figures.show(val, "compare", "validation-curves", container=right)
     st.markdown(f"**{t('export.overlay_recon')}**")
     first = runs[0].dataset
     x = first.x_test[preview_indices(first, 10)]
-    images.show_row(x, t("export.overlay_originals"), columns=10,
-                    alt=t("images.digits_alt", count=len(x)))
+    images.show_row(
+        x, t("export.overlay_originals"), columns=10, alt=t("images.digits_alt", count=len(x))
+    )
     rows = [x]
     for run in runs:
         rows.append(analysis.reconstruct_all(run.model, x))
         last = run is runs[-1]
-        images.show_row(rows[-1], run.label, columns=10, alt=t(
-            "images.recon_alt", name=run.label), download=figures.file_stem(
-            "compare-reconstructions") if last else None,
-            download_images=torch.cat(rows) if last else None)
+        images.show_row(
+            rows[-1],
+            run.label,
+            columns=10,
+            alt=t("images.recon_alt", name=run.label),
+            download=figures.file_stem("compare-reconstructions") if last else None,
+            download_images=torch.cat(rows) if last else None,
+        )
     st.markdown(f"**{t('export.overlay_settings')}**")
     table = differences(runs)
     if len(runs) > 1 and list(table.columns) == ["run"]:
         st.caption(t("export.overlay_same"))
     columns = {name: _label(name) for name in table.columns if name != "run"}
-    st.dataframe(table, hide_index=True,
-                 column_config={"run": t("export.overlay_run"), **columns})
+    st.dataframe(table, hide_index=True, column_config={"run": t("export.overlay_run"), **columns})
     for index, run in enumerate(runs):  # a link that retrains each run, seed included
         if index % 3 == 0:
             row = st.columns(3)
-        row[index % 3].page_link("pages/train.py", query_params=retrain_query(run),
-                                 label=t("export.overlay_link", name=run.name),
-                                 help=t("export.overlay_link_help"), icon=":material/replay:")
+        row[index % 3].page_link(
+            "pages/train.py",
+            query_params=retrain_query(run),
+            label=t("export.overlay_link", name=run.name),
+            help=t("export.overlay_link_help"),
+            icon=":material/replay:",
+        )

@@ -21,21 +21,33 @@ def samples_share(run, codes) -> None:
     classifier = reader.classifier()
     if classifier is None:
         return
-    share = run.cached(("sample_share", latents.SAMPLE_DRAWS), lambda: latents.sample_share(
-        run.model, classifier, codes))
+    share = run.cached(
+        ("sample_share", latents.SAMPLE_DRAWS),
+        lambda: latents.sample_share(run.model, classifier, codes),
+    )
     x = subject.test_images(run)[:MEASURED]
-    real = run.cached(("real_share", MEASURED), lambda: separation.confident_share(
-        classifier, x, latents.CONFIDENT))
+    real = run.cached(
+        ("real_share", MEASURED),
+        lambda: separation.confident_share(classifier, x, latents.CONFIDENT),
+    )
     source = t("generate.from_prior" if run.model.has_prior else "generate.from_fitted")
-    st.caption(t("generate.samples_share", draws=number(latents.SAMPLE_DRAWS, 0), source=source,
-                 share=percent(share), confidence=percent(latents.CONFIDENT),
-                 real=percent(real)))
+    st.caption(
+        t(
+            "generate.samples_share",
+            draws=number(latents.SAMPLE_DRAWS, 0),
+            source=source,
+            share=percent(share),
+            confidence=percent(latents.CONFIDENT),
+            real=percent(real),
+        )
+    )
 
 
 def _dimensions(run, codes) -> dict:
     x = subject.test_images(run)[:MEASURED]
-    return run.cached(("dimensions", MEASURED), lambda: latents.dimensions(
-        run.model, x, codes[:MEASURED]))
+    return run.cached(
+        ("dimensions", MEASURED), lambda: latents.dimensions(run.model, x, codes[:MEASURED])
+    )
 
 
 def pick_dimension(run, codes) -> int:
@@ -54,14 +66,25 @@ def pick_dimension(run, codes) -> int:
             return t("generate.dimension_unused", dim=dim)
         return t("generate.dimension_kl", dim=dim, kl=number(float(kl[dim]), 2))
 
-    dim = st.selectbox(t("generate.dimension"), list(range(run.model.code_dim)),
-                       format_func=label, key="generate.dimension",
-                       help=t("generate.dimension_help"))
+    dim = st.selectbox(
+        t("generate.dimension"),
+        list(range(run.model.code_dim)),
+        format_func=label,
+        key="generate.dimension",
+        help=t("generate.dimension_help"),
+    )
     if kl is not None:
         unused = [str(d) for d in range(len(active)) if not active[d]]
-        st.caption(t("generate.active", active=int(active.sum()), dims=len(active),
-                     threshold=number(latents.ACTIVE_VARIANCE, 2),
-                     best=dims["informative"], kl=number(float(kl[dims["informative"]]), 2)))
+        st.caption(
+            t(
+                "generate.active",
+                active=int(active.sum()),
+                dims=len(active),
+                threshold=number(latents.ACTIVE_VARIANCE, 2),
+                best=dims["informative"],
+                kl=number(float(kl[dims["informative"]]), 2),
+            )
+        )
         if unused:
             st.caption(t("generate.collapse", unused=", ".join(unused)))
     return int(dim)
@@ -82,7 +105,11 @@ def manifold(run) -> None:
         st.caption(t("generate.manifold_grid"))
     else:  # a 2-D plain code: its own plane, over the codes' range
         plane = analysis.decoded_plane(model, subject.test_codes(plane_run), size=PLANE)
-    images.show_row(plane["images"], columns=PLANE, scale=1,
-                    alt=t("images.manifold_alt", size=PLANE, name=plane_run.name),
-                    download=figures.file_stem("generate-manifold", plane_run.name))
+    images.show_row(
+        plane["images"],
+        columns=PLANE,
+        scale=1,
+        alt=t("images.manifold_alt", size=PLANE, name=plane_run.name),
+        download=figures.file_stem("generate-manifold", plane_run.name),
+    )
     reader.plane_share_caption(plane_run, plane["images"], PLANE)

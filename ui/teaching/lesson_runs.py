@@ -23,20 +23,33 @@ def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run]]:
     """The runs a lesson compares: the session's own retrained subject when it has one (and it
     finished), the zoo's runs otherwise. Returns (role -> LessonRun, role -> name on screen,
     role -> the session's Run for roles retrained here); None when the zoo is missing."""
-    trained = {role: session_runs()[run_id] for role, run_id in
-               st.session_state.get(keys.LESSON_JOBS, {}).get(lesson.id, {}).items()
-               if run_id in session_runs()}
+    trained = {
+        role: session_runs()[run_id]
+        for role, run_id in st.session_state.get(keys.LESSON_JOBS, {}).get(lesson.id, {}).items()
+        if run_id in session_runs()
+    }
     runs, names = {}, {}
     for role in lesson.roles:
         mine = trained.get(role)
-        run = mine if mine is not None and mine.finished and \
-            mine.snapshot().status in ("done", "stopped") else open_zoo_run(role)
+        run = (
+            mine
+            if mine is not None and mine.finished and mine.snapshot().status in ("done", "stopped")
+            else open_zoo_run(role)
+        )
         if run is None:
             return None, {}, trained
-        runs[role] = LessonRun(run.model, run.dataset.x_test, run.dataset.x_train[
-            :LESSON_TRAIN_IMAGES], run.description or {
-            "variant": run.variant, "hyperparameters": run.model.hyperparameters(),
-            "train_config": run.train_config}, run.dataset.name)
+        runs[role] = LessonRun(
+            run.model,
+            run.dataset.x_test,
+            run.dataset.x_train[:LESSON_TRAIN_IMAGES],
+            run.description
+            or {
+                "variant": run.variant,
+                "hyperparameters": run.model.hyperparameters(),
+                "train_config": run.train_config,
+            },
+            run.dataset.name,
+        )
         names[role] = run.label
     return runs, names, trained
 
@@ -56,23 +69,34 @@ def train_lesson_run(lesson) -> list[str]:
     example = open_zoo_run(role)
     if example is None:
         raise ValueError(t("lessons.missing_zoo"))
-    config = TrainConfig.from_dict({**{k: v for k, v in example.train_config.items()
-                                       if k in TrainConfig.__dataclass_fields__},
-                                    "device": "auto"})  # the zoo was made on a CPU
-    run, notices = start_run(example.variant, example.model.hyperparameters(), config,
-                             example.dataset)
+    config = TrainConfig.from_dict(
+        {
+            **{
+                k: v
+                for k, v in example.train_config.items()
+                if k in TrainConfig.__dataclass_fields__
+            },
+            "device": "auto",
+        }
+    )  # the zoo was made on a CPU
+    run, notices = start_run(
+        example.variant, example.model.hyperparameters(), config, example.dataset
+    )
     st.session_state.setdefault(keys.LESSON_JOBS, {})[lesson.id] = {role: run.id}
     return notices
 
 
 def lesson_progress(run: Run) -> None:
     """A live progress bar for a lesson's retraining; redraws the lesson when it ends."""
+
     @st.fragment(run_every=1.0)
     def _poll() -> None:
         snapshot = run.snapshot()
         if snapshot.finished:
             st.rerun(scope="app")
-        st.progress(min(max(snapshot.progress, 0.0), 1.0),
-                    text=t("lessons.training", name=run.name, phase=phase_text(snapshot)))
+        st.progress(
+            min(max(snapshot.progress, 0.0), 1.0),
+            text=t("lessons.training", name=run.name, phase=phase_text(snapshot)),
+        )
 
     _poll()

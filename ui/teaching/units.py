@@ -26,16 +26,24 @@ def same_width_reference(code_dim: int) -> str | None:
     for entry in ZOO:
         model = MODELS[entry.variant]
         width = entry.hyperparameters.get("code_dim", model.Config().code_dim)
-        if model.code_penalty is None and set(entry.hyperparameters) <= {"code_dim"} and \
-                width == code_dim:
+        if (
+            model.code_penalty is None
+            and set(entry.hyperparameters) <= {"code_dim"}
+            and width == code_dim
+        ):
             return ids.zoo(entry.name)
     return None
 
 
 def statistics(runs: list, threshold: float) -> dict[str, dict]:
     """Each run's code statistics (analysis.code_statistics) by name, with its codes."""
-    return {r.name: {**analysis.code_statistics(subject.test_codes(r), threshold),
-                     "codes": subject.test_codes(r)} for r in runs}
+    return {
+        r.name: {
+            **analysis.code_statistics(subject.test_codes(r), threshold),
+            "codes": subject.test_codes(r),
+        }
+        for r in runs
+    }
 
 
 def show_statistics(stats: dict[str, dict]) -> None:
@@ -43,14 +51,24 @@ def show_statistics(stats: dict[str, dict]) -> None:
     for col, (name, s) in zip(st.columns(len(stats)), stats.items(), strict=True):
         col.metric(t("sparsity.near_zero_live", name=name), percent(s["live_near_zero_share"]))
         units_total = s["dead_units"] + s["live_units"]
-        col.caption(t("sparsity.dead", dead=s["dead_units"], units=units_total,
-                      all=percent(s["near_zero_share"]),
-                      mean=number(s["mean_activation"], 3)))
+        col.caption(
+            t(
+                "sparsity.dead",
+                dead=s["dead_units"],
+                units=units_total,
+                all=percent(s["near_zero_share"]),
+                mean=number(s["mean_activation"], 3),
+            )
+        )
 
 
 def _localities(runs: list) -> dict[str, float | None]:
-    return {r.name: r.cached("locality", lambda r=r: units.mean_locality(
-        r.model, subject.test_codes(r))) for r in runs}
+    return {
+        r.name: r.cached(
+            "locality", lambda r=r: units.mean_locality(r.model, subject.test_codes(r))
+        )
+        for r in runs
+    }
 
 
 def locality_verdict(run, compare: list) -> None:
@@ -63,9 +81,16 @@ def locality_verdict(run, compare: list) -> None:
         verdict = units.more_local(localities, run.name, other.name)
         if verdict is None or other.model.code_dim != run.model.code_dim:
             continue
-        st.markdown(t("sparsity.local_" + ("holds" if verdict else "fails"), name=run.name,
-                      other=other.name, mine=percent(localities[run.name]),
-                      theirs=percent(localities[other.name]), units=run.model.code_dim))
+        st.markdown(
+            t(
+                "sparsity.local_" + ("holds" if verdict else "fails"),
+                name=run.name,
+                other=other.name,
+                mine=percent(localities[run.name]),
+                theirs=percent(localities[other.name]),
+                units=run.model.code_dim,
+            )
+        )
 
 
 def _scaled(weights: torch.Tensor) -> torch.Tensor:
@@ -86,23 +111,34 @@ def features(run, container) -> None:
     weights = units.encoder_images(model)
     if weights is not None:
         with container:
-            images.show_row(_scaled(weights[:GALLERY]), columns=8, scale=1,
-                            alt=t("images.weights_alt", name=run.name, count=len(weights)))
+            images.show_row(
+                _scaled(weights[:GALLERY]),
+                columns=8,
+                scale=1,
+                alt=t("images.weights_alt", name=run.name, count=len(weights)),
+            )
         container.caption(t("sparsity.weights_caption"))
         dead = analysis.dead_units(subject.test_codes(run))[:GALLERY].nonzero().flatten()
         if len(dead):  # their weights are what the initialisation left: noise, not features
-            container.caption(t("sparsity.weights_dead",
-                                units=", ".join(map(str, dead.tolist()))))
+            container.caption(t("sparsity.weights_dead", units=", ".join(map(str, dead.tolist()))))
         return
     found = units.kernels(model)
     if found is not None:
         x = subject.test_images(run)[:INSPECTOR_IMAGES]
         patches = run.cached("patches", lambda: units.exciting_patches(model, x, 3))
         with container:
-            images.show_row(_scaled(found), columns=8, scale=1,
-                            alt=t("images.kernels_alt", name=run.name, count=len(found)))
-            images.show_row(_scaled(patches.flatten(0, 1)), columns=12, scale=1,
-                            alt=t("images.patches_alt", name=run.name))
+            images.show_row(
+                _scaled(found),
+                columns=8,
+                scale=1,
+                alt=t("images.kernels_alt", name=run.name, count=len(found)),
+            )
+            images.show_row(
+                _scaled(patches.flatten(0, 1)),
+                columns=12,
+                scale=1,
+                alt=t("images.patches_alt", name=run.name),
+            )
         container.caption(t("sparsity.kernels_caption", count=len(found)))
         return
     container.caption(t("sparsity.deep_caption"))
@@ -113,8 +149,15 @@ def pick_unit(run, codes: torch.Tensor) -> int:
     if st.session_state.get("sparsity.unit_run") != run.id:
         st.session_state["sparsity.unit_run"] = run.id
         st.session_state["sparsity.unit"] = int(codes.abs().mean(0).argmax())
-    return int(st.number_input(t("sparsity.unit"), 0, run.model.code_dim - 1,
-                               key="sparsity.unit", help=t("sparsity.unit_help")))
+    return int(
+        st.number_input(
+            t("sparsity.unit"),
+            0,
+            run.model.code_dim - 1,
+            key="sparsity.unit",
+            help=t("sparsity.unit_help"),
+        )
+    )
 
 
 def inspect(run, unit: int, container) -> None:
@@ -131,9 +174,21 @@ def inspect(run, unit: int, container) -> None:
         if read is not None:
             pair = [read[unit]] + ([written[unit]] if written is not None else [])
             images.show_row(_scaled(torch.stack(pair)), t("sparsity.unit_weights"), scale=3)
-        figures.show(figures.histograms(
-            {run.name: view["values"].numpy()}, t("sparsity.unit_histogram", unit=unit),
-            t("charts.activation"), y_title=t("charts.count")), "sparsity", "unit", run.name)
-        images.show_row(x[view["exciting"]], columns=9, scale=2,
-                        alt=t("images.exciting_alt", name=run.name, unit=unit))
+        figures.show(
+            figures.histograms(
+                {run.name: view["values"].numpy()},
+                t("sparsity.unit_histogram", unit=unit),
+                t("charts.activation"),
+                y_title=t("charts.count"),
+            ),
+            "sparsity",
+            "unit",
+            run.name,
+        )
+        images.show_row(
+            x[view["exciting"]],
+            columns=9,
+            scale=2,
+            alt=t("images.exciting_alt", name=run.name, unit=unit),
+        )
     container.caption(t("sparsity.exciting_caption"))

@@ -20,7 +20,9 @@ so `snapshot()` never waits on the network. When the job ends its final weights 
 `.model`. If the host dies (a crash, a lost node, ray.kill) the job ends "failed" in phase
 "interrupted": its checkpoint folder (on storage every node shares) is fenced, the worker's
 exit awaited, and the checkpoint loaded, so the epoch the message names is what the job and the
-folder hold."""
+folder hold.
+
+Long because: one class, a Ray job seen from the app, mirroring core.jobs.local."""
 
 from __future__ import annotations
 
@@ -62,12 +64,12 @@ class RayJob:
 
     queue = _SESSIONS
 
-    def __init__(self, spec: JobSpec, dataset: Dataset | None = None, *,
-                 checkpoint: Path | None = None) -> None:
+    def __init__(
+        self, spec: JobSpec, dataset: Dataset | None = None, *, checkpoint: Path | None = None
+    ) -> None:
         self.spec = spec
         self.checkpoint = checkpoint.resolve() if checkpoint else None
-        self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters,
-                                               spec.config.seed)
+        self.model: Autoencoder = build_seeded(spec.variant, spec.hyperparameters, spec.config.seed)
         by_name = spec.dataset in DATASETS and (dataset is None or dataset.name == spec.dataset)
         if dataset is not None:  # refused here, at once, as a local job would be
             admission.admit_training(self.model, dataset, spec.config)
@@ -127,33 +129,48 @@ class RayJob:
                 if self._dispatch():
                     self._follow()
             else:
-                self._end(status="stopped", phase="replaced" if admitted == "replaced"
-                          else "stopped_while_queued")  # keys of core.messages.PHASES
+                self._end(
+                    status="stopped",
+                    phase="replaced" if admitted == "replaced" else "stopped_while_queued",
+                )  # keys of core.messages.PHASES
         finally:
             self.queue.release(self)
             self._finished.set()
 
     def _on_position(self, position: int) -> None:
-        self._set_latest(status="queued", queue_position=position, phase=(
-            "queued" if position else "queued_next"), phase_fields={"ahead": position})
+        self._set_latest(
+            status="queued",
+            queue_position=position,
+            phase=("queued" if position else "queued_next"),
+            phase_fields={"ahead": position},
+        )
 
     def _dispatch(self) -> bool:
         """Start the job on its host; False when it could not start (reported)."""
-        self._set_latest(status="queued", queue_position=None, phase="waiting_for_worker",
-                         phase_fields={})
+        self._set_latest(
+            status="queued", queue_position=None, phase="waiting_for_worker", phase_fields={}
+        )
         self._host = host_for(self.spec)
         try:
-            self.placement = ray.get(self._host.start.remote(
-                self._id, self.spec, self._arrays,
-                str(self.checkpoint) if self.checkpoint else None))
+            self.placement = ray.get(
+                self._host.start.remote(
+                    self._id,
+                    self.spec,
+                    self._arrays,
+                    str(self.checkpoint) if self.checkpoint else None,
+                )
+            )
         except ray.exceptions.RayActorError as error:
             retire(self._host)
             self._lost(error)
             return False
         except Exception as error:  # refused there (memory), or a broken spec
             cause = getattr(error, "cause", None) or error
-            problem = (cause if isinstance(cause, Problem) else
-                       engine_problem("training_failed", reason=first_line(cause)))
+            problem = (
+                cause
+                if isinstance(cause, Problem)
+                else engine_problem("training_failed", reason=first_line(cause))
+            )
             self._end(status="failed", phase="failed", **error_changes(problem))
             return False
         self._arrays = None
@@ -164,8 +181,9 @@ class RayJob:
         interval = max(0.1, min(self.spec.config.report_interval, 1.0))
         try:
             while True:
-                latest = snapshot_from_plain(ray.get(self._host.snapshot.remote(self._id),
-                                                     timeout=60))
+                latest = snapshot_from_plain(
+                    ray.get(self._host.snapshot.remote(self._id), timeout=60)
+                )
                 if latest.finished:  # published below, once `.model` holds the final weights
                     break
                 with self._lock:
@@ -194,12 +212,21 @@ class RayJob:
             return
         latest = self.snapshot()
         saved = self._settle_checkpoint()
-        log.warning("Ray host lost on %s (%s); checkpoint %s, epoch %s",
-                    self.placement.get("node"), first_line(error), self.checkpoint, saved)
+        log.warning(
+            "Ray host lost on %s (%s); checkpoint %s, epoch %s",
+            self.placement.get("node"),
+            first_line(error),
+            self.checkpoint,
+            saved,
+        )
         lost = {"epoch": latest.epoch, "epochs": latest.epochs}
-        problem = (engine_problem("worker_lost_checkpoint", saved=saved, **lost) if saved else
-                   engine_problem("worker_lost_no_epoch" if self.checkpoint else
-                                  "worker_lost_no_checkpoints", **lost))
+        problem = (
+            engine_problem("worker_lost_checkpoint", saved=saved, **lost)
+            if saved
+            else engine_problem(
+                "worker_lost_no_epoch" if self.checkpoint else "worker_lost_no_checkpoints", **lost
+            )
+        )
         self._end(status="failed", phase="interrupted", **error_changes(problem))
 
     def _settle_checkpoint(self) -> int | None:
@@ -233,8 +260,7 @@ class RayJob:
         if self.checkpoint:  # a folder left now belongs to nobody: list_interrupted shows it
             local.release_checkpoint(self.checkpoint)
 
-    def _load_weights(self, state: dict[str, torch.Tensor], filters: torch.Tensor | None
-                      ) -> None:
+    def _load_weights(self, state: dict[str, torch.Tensor], filters: torch.Tensor | None) -> None:
         self.model.load_state_dict(state)
         self.model.initialised_from_data = True  # trained weights: never re-initialise
         if filters is not None:
@@ -245,22 +271,36 @@ class RayJob:
 def _arrays_of(spec: JobSpec, dataset: Dataset | None) -> dict[str, Any]:
     """An in-memory dataset (an upload, a subset) as numpy arrays for the host."""
     if dataset is None:
-        raise ValueError(f"The dataset {spec.dataset!r} is not registered, so the Ray worker "
-                         "cannot load it by name: pass its arrays (dataset=).")
-    arrays: dict[str, Any] = {"name": dataset.name, "classes": list(dataset.classes),
-                              "x_train": plain(dataset.x_train), "x_test": plain(dataset.x_test)}
+        raise ValueError(
+            f"The dataset {spec.dataset!r} is not registered, so the Ray worker "
+            "cannot load it by name: pass its arrays (dataset=)."
+        )
+    arrays: dict[str, Any] = {
+        "name": dataset.name,
+        "classes": list(dataset.classes),
+        "x_train": plain(dataset.x_train),
+        "x_test": plain(dataset.x_test),
+    }
     for key in ("y_train", "y_test"):
         if getattr(dataset, key) is not None:
             arrays[key] = plain(getattr(dataset, key))
     return arrays
 
 
-def start_job(spec: JobSpec, dataset: Dataset | None = None,
-              checkpoint: Path | None = None) -> RayJob:
+def start_job(
+    spec: JobSpec, dataset: Dataset | None = None, checkpoint: Path | None = None
+) -> RayJob:
     """A started RayJob (connect() first): the Ray counterpart of
     `LocalJob(spec, dataset, checkpoint=checkpoint).start()`."""
     return RayJob(spec, dataset, checkpoint=checkpoint).start()
 
 
-__all__ = ["RayJob", "connect", "connect_error", "shutdown", "snapshot_to_plain", "start_job",
-           "warm_pool"]
+__all__ = [
+    "RayJob",
+    "connect",
+    "connect_error",
+    "shutdown",
+    "snapshot_to_plain",
+    "start_job",
+    "warm_pool",
+]

@@ -32,8 +32,11 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     if address and (problem := _unreachable(address)):
         _connect_error = problem
         return False
-    options: dict[str, Any] = {"ignore_reinit_error": True, "logging_level": logging.ERROR,
-                               "log_to_driver": False}
+    options: dict[str, Any] = {
+        "ignore_reinit_error": True,
+        "logging_level": logging.ERROR,
+        "log_to_driver": False,
+    }
     if address is None:
         options.update(num_cpus=num_cpus, include_dashboard=False)
         if Path.cwd().resolve() != ROOT:  # workers find `core` through the driver's cwd
@@ -42,10 +45,16 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     try:
         ray.init(address=address, **options)
     except Exception as error:  # a refused token, a version mismatch, no cluster at "auto"
-        key = ("ray_local_failed" if address is None else "ray_join_failed"
-               if os.environ.get("RAY_AUTH_MODE") else "ray_join_failed_token")
-        _connect_error = engine_problem(key, reason=first_line(error),
-                                        **({"address": address} if address else {}))
+        key = (
+            "ray_local_failed"
+            if address is None
+            else "ray_join_failed"
+            if os.environ.get("RAY_AUTH_MODE")
+            else "ray_join_failed_token"
+        )
+        _connect_error = engine_problem(
+            key, reason=first_line(error), **({"address": address} if address else {})
+        )
         return False
     return True
 
@@ -74,8 +83,9 @@ def _unreachable(address: str) -> Problem | None:
     try:
         socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
     except OSError as error:
-        return engine_problem("ray_unreachable", address=address,
-                              reason=str(error.strerror or error))
+        return engine_problem(
+            "ray_unreachable", address=address, reason=str(error.strerror or error)
+        )
     return None
 
 

@@ -46,8 +46,7 @@ def host(index: int) -> Any:
             _POOL.append(None)
         if _POOL[index] is None:
             settings = {k: os.environ[k] for k in SETTINGS if os.environ.get(k)}
-            _POOL[index] = TrainingHost.options(max_concurrency=64, **resources()).remote(
-                settings)
+            _POOL[index] = TrainingHost.options(max_concurrency=64, **resources()).remote(settings)
         return _POOL[index]
 
 

@@ -26,8 +26,15 @@ from core.progress import JobSnapshot
 
 # the app's settings a host applies to its own jobs (sent by the app, whatever the node's
 # environment says)
-SETTINGS = ("AE_JOB_MEMORY_MB", "AE_JOB_MINUTES", "AE_SHARED_JOBS", "AE_SHARED_MEMORY_MB",
-            "AE_MAX_JOBS", "AE_RUNNING_PER_OWNER", "AE_QUEUED_PER_OWNER")
+SETTINGS = (
+    "AE_JOB_MEMORY_MB",
+    "AE_JOB_MINUTES",
+    "AE_SHARED_JOBS",
+    "AE_SHARED_MEMORY_MB",
+    "AE_MAX_JOBS",
+    "AE_RUNNING_PER_OWNER",
+    "AE_QUEUED_PER_OWNER",
+)
 
 
 def plain(value: torch.Tensor | None) -> np.ndarray | torch.Tensor | None:
@@ -72,18 +79,28 @@ class TrainingHost:
             device = device_label(resolve_device("auto"))
         except ValueError as error:
             facts, device = {}, f"none ({error})"
-        self.where = {"node": ray.util.get_node_ip_address(), "hostname": socket.gethostname(),
-                      "node_id": ray.get_runtime_context().get_node_id(), "device": device,
-                      "device_facts": facts, "pid": os.getpid()}
+        self.where = {
+            "node": ray.util.get_node_ip_address(),
+            "hostname": socket.gethostname(),
+            "node_id": ray.get_runtime_context().get_node_id(),
+            "device": device,
+            "device_facts": facts,
+            "pid": os.getpid(),
+        }
 
     def placement(self) -> dict[str, Any]:
         return self.where
 
-    def start(self, job_id: str, spec: Any, arrays: dict[str, Any] | None,
-              checkpoint: str | None) -> dict[str, Any]:
+    def start(
+        self, job_id: str, spec: Any, arrays: dict[str, Any] | None, checkpoint: str | None
+    ) -> dict[str, Any]:
         """Admit and start a job (a core.jobs.admission.JobRefused is raised back to the app)."""
-        job = LocalJob(spec, self._dataset(spec.dataset, arrays), queue=self.queue,
-                       checkpoint=Path(checkpoint) if checkpoint else None)
+        job = LocalJob(
+            spec,
+            self._dataset(spec.dataset, arrays),
+            queue=self.queue,
+            checkpoint=Path(checkpoint) if checkpoint else None,
+        )
         job.checkpoint_extra = {"backend": "ray", "node": self.where["node"]}
         with self.lock:
             self.jobs[job_id] = job.start()
@@ -116,5 +133,12 @@ class TrainingHost:
                     self.datasets[name] = load_dataset(name, download=False)
                 return self.datasets[name]
         a = {k: tensor(v) for k, v in arrays.items() if k not in ("name", "classes")}
-        return Dataset(arrays["name"], a["x_train"], a["x_test"], a.get("y_train"),
-                       a.get("y_test"), list(arrays["classes"]), "sent by the app")
+        return Dataset(
+            arrays["name"],
+            a["x_train"],
+            a["x_test"],
+            a.get("y_train"),
+            a.get("y_test"),
+            list(arrays["classes"]),
+            "sent by the app",
+        )
