@@ -1,11 +1,11 @@
-"""The class board's refresh cost: the server time one refresh of the board spends reading the
-class folder (core.classroom.room.visible: every run's record and preview image) and ranking the
+"""The class board's refresh cost: the server time one refresh of the board spends reading the class
+folder (core.classroom.moderation.visible: every run's record and preview image) and ranking the
 challenge (core.classroom.challenges.leaderboard), and the size of the table sent to every open
-board. Two classes side by side: 30 students with a run each, as a class has while everyone
-trains; and a class flooded by one student pressing Train 1,000 times (among 29 others), with
-the records bounded per student (core.classroom.space.trim_records, what every publish does)
-against the same flood kept whole (the behaviour before the bound). The board refreshes every
-2 s per open page, so this time times the pages open is the share of a core the board costs.
+board. Two classes side by side: 30 students with a run each, as a class has while everyone trains;
+and a class flooded by one student pressing Train 1,000 times (among 29 others), with the records
+bounded per student (core.classroom.storage_limits.trim_records, what every publish does) against
+the same flood kept whole (the behaviour before the bound). The board refreshes every 2 s per open
+page, so this time times the pages open is the share of a core the board costs.
 
 Records are written by the real publisher (board_record, preview_png) from finished-looking
 snapshots; the folder is a temporary runs folder.
@@ -25,7 +25,7 @@ import time
 import torch
 
 from bench.common import Row
-from core.classroom import challenges, classes, publisher, room, space, teachers
+from core.classroom import challenges, classes, moderation, publisher, storage_limits, teachers
 from core.jobs.spec import JobSpec
 from core.progress import JobSnapshot
 from core.training.loop import TrainConfig
@@ -62,7 +62,7 @@ def press(code: str, nickname: str, index: int, bounded: bool = True) -> None:
         classes.run_file(code, entry.run_id, ".png"), publisher.preview_png(images, images)
     )
     if bounded:
-        space.trim_records(code, nickname)
+        storage_limits.trim_records(code, nickname)
 
 
 def refresh(code: str, key: str, repeats: int, everything: bool = False) -> dict[str, float]:
@@ -72,7 +72,7 @@ def refresh(code: str, key: str, repeats: int, everything: bool = False) -> dict
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        rows, _ = room.visible(code, None, key, everything)
+        rows, _ = moderation.visible(code, None, key, everything)
         challenges.leaderboard(rows, challenge)
         times.append((time.perf_counter() - started) * 1000)
     sent = sum(

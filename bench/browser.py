@@ -1,5 +1,6 @@
 """Driving the real app in a browser: start `streamlit run app.py`, launch Debian's Chromium
-through Playwright, and wait the Streamlit way. Shared by tests/test_browser.py and bench/ui.py."""
+through Playwright, and wait the Streamlit way. Shared by
+tests/browser/test_app.py and bench/ui.py."""
 
 from __future__ import annotations
 

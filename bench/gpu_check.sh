@@ -7,7 +7,7 @@ OUT="${OUT:-bench/results}"
 mkdir -p "$OUT"
 nvidia-smi -L
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0))"
-python3 -m pytest -q -x tests/test_models.py tests/test_training.py -p no:cacheprovider \
+python3 -m pytest -q -x tests/core/models/test_models.py tests/core/training/test_training.py -p no:cacheprovider \
   2>&1 | tail -3                                  # the engine's tests, on CUDA
 python3 -m bench --only throughput --out "$OUT/gpu-throughput.json" 2>&1 | tee "$OUT/gpu.txt"
 python3 -m bench --only throughput --set precision=bfloat16 \

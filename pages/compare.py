@@ -8,7 +8,7 @@ from ui import locale_numbers, through_app
 from ui.i18n import t
 from ui.kit import figures
 from ui.kit.phrases import dataset_name
-from ui.runs import library, session, subject
+from ui.runs import library, page_run, session
 from ui.takehome import overlay
 from ui.teaching import reproduce
 
@@ -17,7 +17,7 @@ through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__ini
 st.title(t("compare.title"))
 runs = [r for r in library.all_runs() if r.finished]
 if not runs:
-    subject.require_run()
+    page_run.require_run()
     st.info(t("compare.none"))
     st.stop()
 by_id = {r.id: r for r in runs}
@@ -62,7 +62,7 @@ def metrics(run: session.Run) -> dict:
         "dataset": dataset_name(run.dataset.name),
         "code_size": run.model.code_dim,
         # a VAE's active dimensions (Burda et al. 2015): how many of its code it uses
-        "active": int(latents.active_units(subject.test_codes(run)).sum())
+        "active": int(latents.active_units(page_run.test_codes(run)).sum())
         if run.model.has_prior
         else None,
         "sse": row["sse_per_image"],
@@ -131,7 +131,7 @@ norms = {
     r.name: r.cached(
         "jacobians",
         lambda r=r: analysis.jacobian_frobenius(
-            r.model, subject.test_images(r)[:JACOBIAN_HISTOGRAM]
+            r.model, page_run.test_images(r)[:JACOBIAN_HISTOGRAM]
         ).numpy(),
     )
     for r in chosen

@@ -8,15 +8,15 @@ from core.science import analysis
 from ui import through_app
 from ui.i18n import number, t
 from ui.kit import figures, images
-from ui.runs import subject
+from ui.runs import page_run
 from ui.teaching import generation
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("generate.title"))
-run = subject.require_run("vae")
+run = page_run.require_run("vae")
 model = run.model
-codes = subject.test_codes(run)
+codes = page_run.test_codes(run)
 
 if not model.has_prior:
     st.warning(t("generate.no_prior", name=run.name, variant=t(f"variants.{run.variant}.name")))
@@ -43,7 +43,7 @@ first = a_col.number_input(t("generate.from"), 0, limit, 0, key="generate.from")
 second = b_col.number_input(t("generate.to"), 0, limit, min(1, limit), key="generate.to")
 steps = steps_col.slider(t("generate.steps"), 3, 16, 10, key="generate.steps")
 path = analysis.interpolate(model, codes[int(first)], codes[int(second)], steps)
-x = subject.test_images(run)
+x = page_run.test_images(run)
 images.show_row(
     torch.cat([x[int(first)][None], path, x[int(second)][None]]),
     t("generate.interpolation_caption"),

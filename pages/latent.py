@@ -8,16 +8,16 @@ from core.science import analysis, embedding, projection, separation
 from ui import locale_numbers, through_app
 from ui.i18n import number, problem, t
 from ui.kit import figures, images
-from ui.runs import reader, session, subject
+from ui.runs import digit_reader, page_run, session
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 TRUST_POINTS = 2000  # trustworthiness on the first points shown: about a second on a busy CPU
 
 st.title(t("latent.title"))
-run = subject.require_run("deep-2d")
-codes_all = subject.test_codes(run)
-labels_all = subject.test_labels(run)
+run = page_run.require_run("deep-2d")
+codes_all = page_run.test_codes(run)
+labels_all = page_run.test_labels(run)
 method = st.segmented_control(
     t("latent.projection"),
     list(projection.METHODS),
@@ -75,7 +75,7 @@ def _accuracy(kind: str, map_points) -> float:
 
 maps, pixels = st.columns(2)
 with maps:
-    scatter = figures.scatter_by_class(points, labels, subject.class_names(run), title)
+    scatter = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
     event = figures.show(
         scatter,
         "latent",
@@ -101,10 +101,10 @@ with maps:
             )
         )
 with pixels:
-    flat = subject.test_images(run)[:count].flatten(1)
+    flat = page_run.test_images(run)[:count].flatten(1)
     plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
     picture = figures.scatter_by_class(
-        plain, labels, subject.class_names(run), t("latent.of_pixels")
+        plain, labels, page_run.class_names(run), t("latent.of_pixels")
     )
     figures.show(picture, "latent", "pixels", run.name, key=f"latent.pixels.{run.id}.{count}")
     if labels is not None:
@@ -121,7 +121,7 @@ chosen = (
 if chosen:
     st.markdown(t("latent.selected", count=len(chosen)))
     images.show_row(
-        subject.test_images(run)[chosen[:48]],
+        page_run.test_images(run)[chosen[:48]],
         columns=16,
         scale=2,
         alt=t("images.digits_alt", count=min(48, len(chosen))),
@@ -147,7 +147,7 @@ if run.model.code_dim == 2:
         caption=caption,
         alt=t("images.plane_alt", size=size),
     )
-    reader.plane_share_caption(run, plane["images"], size, left)
+    digit_reader.plane_share_caption(run, plane["images"], size, left)
     with right:  # a collapsed axis (an untrained code) still gets a usable slider
         x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
         written = locale_numbers.slider_format()  # 0,3 in Portuguese where the browser can

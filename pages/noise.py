@@ -8,12 +8,12 @@ from core.science import analysis
 from ui import locale_numbers, through_app
 from ui.i18n import number, t
 from ui.kit import figures, images
-from ui.runs import ids, library, subject
+from ui.runs import ids, library, page_run
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("noise.title"))
-run = subject.require_run("denoising")
+run = page_run.require_run("denoising")
 kind = st.segmented_control(
     t("noise.kind"),
     NOISE_KINDS,
@@ -32,7 +32,7 @@ level = st.slider(
     help=t("noise.level_help"),
     format=locale_numbers.slider_format(),
 )
-x = subject.test_images(run)
+x = page_run.test_images(run)
 clean = x[:12]
 noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
 rebuilt = analysis.reconstruct_all(run.model, noisy)

@@ -7,13 +7,13 @@ from core.science import analysis
 from ui import through_app
 from ui.i18n import number, t
 from ui.kit import figures, images
-from ui.runs import subject
+from ui.runs import page_run
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("recon.title"))
-run = subject.require_run("standard")
-x = subject.test_images(run)
+run = page_run.require_run("standard")
+x = page_run.test_images(run)
 
 st.subheader(t("recon.pairs"))
 left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -45,14 +45,14 @@ images.show_row(
     download_images=torch.cat([picked, rebuilt]),
 )
 
-errors = subject.test_errors(run)
-labels = subject.test_labels(run)
+errors = page_run.test_errors(run)
+labels = page_run.test_labels(run)
 st.metric(t("recon.mean_error"), number(float(errors.mean()), 2))
 if labels is not None:
     classes = sorted(set(labels.tolist()))
     means = [float(errors[labels == c].mean()) for c in classes]
     chart = figures.bars(
-        [subject.class_name(run, c) for c in classes],
+        [page_run.class_name(run, c) for c in classes],
         means,
         t("recon.per_class"),
         t("charts.class"),

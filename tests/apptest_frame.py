@@ -7,7 +7,12 @@ pages manager starts in the st.navigation mode a real server is in after its fir
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 _ORIGINAL_INIT = PagesManager.__init__
 
@@ -19,3 +24,17 @@ def _through_app_init(self, *args, **kwargs) -> None:
 
 def install() -> None:
     PagesManager.__init__ = _through_app_init
+
+
+def app_at(page: str, session: dict | None = None) -> AppTest:
+    """An AppTest of `page` reached as a visitor does: home first, then the page (with `session`
+    set before the first run)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.session_state["dataset_name"] = "digits"
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page)
+        at.run()
+    return at

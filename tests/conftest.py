@@ -5,18 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core.data import find_idx_folder, load_dataset
+from tests import apptest_frame
 
-from core.data import find_idx_folder, load_dataset  # noqa: E402
-from tests import apptest_frame  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]  # the checkout (pyproject's pythonpath puts it first)
 
 apptest_frame.install()  # AppTest runs every page through app.py, as a browser does
 

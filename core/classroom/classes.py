@@ -6,7 +6,7 @@ runs folder sees the same class: `class.json` (settings, the hashes of the teach
 core.classroom.teachers, the spotlight, the challenge), `members/` and `owners/` (one seat per
 student: core.classroom.members) and `runs/` (one small record per run, written by
 core.classroom.publisher, with its preview image and, once finished, its weights; a run the
-teacher removed leaves a `.removed` mark so its publisher stops: core.classroom.room).
+teacher removed leaves a `.removed` mark so its publisher stops: core.classroom.moderation).
 Every file is written under a temporary name and renamed into place. A class ends when the
 teacher closes it or after `$AE_CLASS_IDLE_HOURS` without activity; its folder goes with it.
 Nothing personal is stored: a nickname of the student's choosing, and what they trained.

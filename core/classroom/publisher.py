@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from core.classroom import classes, measures, members, room, space
+from core.classroom import classes, final_measures, members, moderation, storage_limits
 from core.messages import Problem
 from core.models import MODELS, build_model
 from core.params import defaults
@@ -62,7 +62,7 @@ def publish(
             classes.normalise_code(code), nickname, run_id, job, spec or job.spec, dataset
         )
         _write_live(entry, job.snapshot())
-        space.trim_records(code, nickname)  # the student's oldest runs beyond the bound
+        storage_limits.trim_records(code, nickname)  # the student's oldest runs beyond the bound
     except Problem:
         return False
     with _LOCK:
@@ -174,7 +174,7 @@ def _parameters(spec: Any, hyperparameters: dict[str, Any]) -> int | None:
 def _write_live(entry: Entry, snapshot: JobSnapshot) -> None:
     """Write the run's record (and preview) when it changed; a run the teacher removed stops
     being published (ValueError: the loop drops it quietly)."""
-    if room.removed(entry.code, entry.run_id):
+    if moderation.removed(entry.code, entry.run_id):
         raise ValueError("removed by the teacher")
     folder = classes.folder_of(entry.code) / "runs"
     record = board_record(entry, snapshot)
@@ -207,22 +207,24 @@ def preview_png(inputs: torch.Tensor | None, outputs: torch.Tensor, most: int = 
 
 
 def _finish(work: tuple[Entry, JobSnapshot]) -> None:
-    """The end of a run (one at a time, round-robin by student: core.classroom.measures):
+    """The end of a run (one at a time, round-robin by student: core.classroom.final_measures):
     its final record with the measures a challenge ranks and the lesson's verdict, and its
-    weights where the class has room for them (core.classroom.space)."""
+    weights where the class has room for them (core.classroom.storage_limits)."""
     entry, snapshot = work
     try:
-        if room.removed(entry.code, entry.run_id):
+        if moderation.removed(entry.code, entry.run_id):
             return
         _write_live(entry, snapshot)
         record = board_record(entry, snapshot)
         if snapshot.test_metrics and entry.dataset is not None:
-            model = measures.model_of(entry.spec, entry.job.state_dict())
-            record["metrics"] = measures.measure(model, entry.dataset)
-            record["verdict"] = measures.lesson_verdict(model, entry.dataset, record)
-            if space.room_for_weights(entry.code, entry.nickname, model.parameter_count() * 2):
+            model = final_measures.model_of(entry.spec, entry.job.state_dict())
+            record["metrics"] = final_measures.measure(model, entry.dataset)
+            record["verdict"] = final_measures.lesson_verdict(model, entry.dataset, record)
+            if storage_limits.room_for_weights(
+                entry.code, entry.nickname, model.parameter_count() * 2
+            ):
                 store.save_run(
-                    space.weights_folder(entry.code, entry.run_id),
+                    storage_limits.weights_folder(entry.code, entry.run_id),
                     model,
                     dataset=record["dataset"],
                     train_config=record["train_config"],
@@ -230,10 +232,10 @@ def _finish(work: tuple[Entry, JobSnapshot]) -> None:
                     half=True,
                 )
         record["final"] = True
-        if not room.removed(entry.code, entry.run_id):
+        if not moderation.removed(entry.code, entry.run_id):
             classes.write_json(classes.run_file(entry.code, entry.run_id), record)
     except Exception as error:  # the class closed meanwhile, or a measure failed
         log.warning("class board: final record of %s not written: %s", entry.run_id, error)
 
 
-_FINISHING = measures.FairQueue(_finish, "class-publisher-finish")
+_FINISHING = final_measures.FairQueue(_finish, "class-publisher-finish")

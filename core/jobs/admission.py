@@ -6,7 +6,7 @@ autograd saves for the backward pass (`saved_tensors_hooks`), which gives the ac
 per image; the weights, their gradients and Adam's two moments cost 16 bytes per parameter. The
 backward pass and the kernels' own workspaces add a share on top of the saved activations that
 depends on the architecture (`Autoencoder.activation_factor`, calibrated against measured peaks
-in tests/test_admission.py)."""
+in tests/core/jobs/test_admission.py)."""
 
 from __future__ import annotations
 

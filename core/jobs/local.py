@@ -1,7 +1,7 @@
 """The local backend: a job trained in this process (`LocalJob`, a background thread taking turns
-on the device and following a shared training, core.jobs.shared), the process-wide admission
-queue of each device, and the live checkpoints. What a job is lives below (core.jobs.spec);
-which backend runs a job is decided above, in core.jobs.backends."""
+on the device and following a shared training, core.jobs.shared_training), the process-wide
+admission queue of each device, and the live checkpoints. What a job is lives below
+(core.jobs.spec); which backend runs a job is decided above, in core.jobs.backends."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from core.data import Dataset, load_dataset
 from core.devices import device_kind, resolve_device
 from core.jobs import admission
 from core.jobs.queue import JobQueue
-from core.jobs.shared import Training, spec_key
+from core.jobs.shared_training import Training, spec_key
 from core.jobs.spec import JobSpec
 from core.models import Autoencoder
 from core.progress import JobSnapshot
@@ -67,7 +67,7 @@ def release_checkpoint(folder: Path) -> None:
 class LocalJob:
     """A job trained in this process: start() returns at once, stop() ends it within one step
     of its turn, snapshot() may be called from any thread at any time. The computation is a
-    core.jobs.shared.Training, shared with every other job of the same spec on the queue
+    core.jobs.shared_training.Training, shared with every other job of the same spec on the queue
     (unless the queue says otherwise): this job follows it and gets its own copy of the result.
     """
 

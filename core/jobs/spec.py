@@ -1,6 +1,6 @@
 """What a job is, below everything that runs one: `JobSpec` (plain values in), the `Job`
 interface every backend offers (start / stop / snapshot / wait), and `Follower`, what a shared
-training needs of the jobs that follow it (core.jobs.shared). Imports nothing of core.jobs'
+training needs of the jobs that follow it (core.jobs.shared_training). Imports nothing of core.jobs'
 runners, so they all build on it without a circle.
 
 The spec holds only plain values (variant, hyperparameters, training config, dataset name), so a
@@ -51,8 +51,8 @@ class Job(Protocol):
 
 
 class Follower(Protocol):
-    """A job that follows a shared training (core.jobs.shared.Training): its spec, where its
-    checkpoints go, and how it receives its result."""
+    """A job that follows a shared training (core.jobs.shared_training.Training): its spec,
+    where its checkpoints go, and how it receives its result."""
 
     spec: JobSpec
     checkpoint: Path | None  # a folder the run is saved to after every epoch, or None

@@ -166,7 +166,8 @@ class Autoencoder(nn.Module):
         return 0
 
     # Peak memory of a training step over the activations autograd saves, from the backward
-    # pass and the kernels' workspaces (core.jobs.admission; calibrated in tests/test_admission.py).
+    # pass and the kernels' workspaces (core.jobs.admission; calibrated in
+    # tests/core/jobs/test_admission.py).
     activation_factor: ClassVar[float] = 1.3
 
     def activation_factor_on(self, device: torch.device, precision: torch.dtype | None) -> float:

@@ -29,7 +29,8 @@ from core.science.analysis import corrupt, sse_per_image
 CANVAS = 280  # side of the drawing pad in its own units (10x MNIST's 28)
 # Pen width in canvas units, so strokes come out as thick as MNIST's: its test digits carry 104
 # grey units of ink on average (a 7: 90, a 0: 135); a 7 or a 0 drawn 160-200 units tall with a
-# 24-unit pen carries 75-122 after to_mnist (tests/test_drawing.py holds it within 35%).
+# 24-unit pen carries 75-122 after to_mnist (tests/core/science/test_drawing.py holds it
+# within 35%).
 PEN = 24
 BOX, SIZE, CENTRE = 20, 28, 14.0  # MNIST: the 20x20 box, the 28x28 field, its centre of mass
 INK = 0.1  # a pixel at least this grey is ink (for the bounding box and the checks)

@@ -6,7 +6,7 @@ The script is assembled from the text parts in core/takehome/parts: the head (se
 reconstruction term, a small base class), the data loader of the run's dataset, the variant's
 model and loss, and the training loop. The parts repeat core's algorithms line for line (same
 layer order, so a seed gives the same initial weights; the same validation split, batch order
-and noise draws), which tests/test_export.py checks by running the script against
+and noise draws), which tests/core/takehome/test_export.py checks by running the script against
 core.training.train. Comments come in the session's language: the caller passes the texts
 (the catalog area "export"); a `#~ key` line in a part becomes that text as a comment."""
 

@@ -31,7 +31,7 @@ from core.models.base import evaluating
 from core.params import make_config, param
 from core.progress import JobSnapshot, Progress
 from core.science import analysis
-from core.training.reports import Diverged, LiveReports
+from core.training.live_reports import Diverged, LiveReports
 from core.training.splits import mean_image, preview_indices, validation_split
 
 __all__ = ["TrainConfig", "evaluate", "execute", "preview_indices", "train", "validation_split"]

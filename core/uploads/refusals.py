@@ -1,7 +1,7 @@
 """What an upload may be, and every refusal of one, as a translatable Problem.
 
 Each refusal is a template with named fields: the English text of `problems.upload_<key>` in
-ui/i18n/en/problems.json (tests/test_i18n.py checks they are the same), so the app can say it in
+ui/i18n/en/problems.json (tests/ui/test_i18n.py checks they are the same), so the app can say it in
 the user's language. Each refusal ends with ACCEPTED (`problems.upload_accepted`)."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from core.classroom import challenges, classes, members, room
+from core.classroom import challenges, classes, members, moderation
 from core.messages import Problem
 from core.models import MODELS
 from ui import locale_numbers, style
@@ -138,7 +138,7 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         try:
             if nickname and members.is_removed(code, nickname):
                 st.rerun(scope="app")  # the page tells the student, within one refresh
-            rows, settings = room.visible(code, nickname, key)
+            rows, settings = moderation.visible(code, nickname, key)
             students = len(members.nicknames(code)) if key is not None else 0
         except Problem as error:
             st.warning(say(error))
@@ -220,7 +220,7 @@ CSV_COLUMNS = (
 
 def board_csv(code: str, key: str) -> bytes:
     """Every run of the class (folded ones too) as a spreadsheet in the session's language."""
-    rows, settings = room.visible(code, None, key, everything=True)
+    rows, settings = moderation.visible(code, None, key, everything=True)
     frame = pd.DataFrame(
         [
             {
@@ -265,7 +265,7 @@ def show_spotlight(code: str, nickname: str | None, key: str | None) -> None:
     @st.fragment(run_every=REFRESH)
     def _spotlight() -> None:
         try:
-            record = room.spotlighted(code, nickname, key)
+            record = moderation.spotlighted(code, nickname, key)
             settings = classes.info(code)
         except Problem:
             return

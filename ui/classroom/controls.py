@@ -11,12 +11,12 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from core.classroom import classes, members, room, space
-from core.classroom.room import MOST_SHOWN
+from core.classroom import classes, members, moderation, storage_limits
+from core.classroom.moderation import MOST_SHOWN
 from core.messages import Problem
 from core.teaching.lessons import LESSONS
 from ui import keys, style
-from ui.classroom import board, keepsake, leaderboard
+from ui.classroom import board, leaderboard, report_download
 from ui.i18n import literal, t
 from ui.kit import spreadsheets
 from ui.runs import session
@@ -112,17 +112,17 @@ def _students(code: str, key: str) -> None:
         pick = st.selectbox(t("class.student_pick"), names, key="class.student_pick")
         gone = next(m["removed"] for m in roster if m["nickname"] == pick)
         if not gone and st.button(t("class.remove_student"), key="class.remove_student"):
-            count = room.remove_student(code, key, pick)
+            count = moderation.remove_student(code, key, pick)
             st.toast(t("class.removed_student", nickname=literal(pick), count=count))
             st.rerun()
         if gone and st.button(t("class.readmit"), key="class.readmit"):
-            room.readmit(code, key, pick)
+            moderation.readmit(code, key, pick)
             st.rerun()
         _remove_run(code, key)
 
 
 def _remove_run(code: str, key: str) -> None:
-    rows = room.visible(code, None, key, everything=True)[0]
+    rows = moderation.visible(code, None, key, everything=True)[0]
     if not rows:
         return
     labels = {r["run_id"]: f"{r['nickname']} · {board.variant_title(r)}" for r in rows}
@@ -131,7 +131,7 @@ def _remove_run(code: str, key: str) -> None:
     )
     if st.button(t("class.remove_run"), key="class.remove_run"):
         with contextlib.suppress(Problem):  # gone meanwhile
-            room.remove_run(code, key, run_id)
+            moderation.remove_run(code, key, run_id)
         st.rerun()
 
 
@@ -154,7 +154,7 @@ def _spotlight_picker(code: str, key: str, settings: dict) -> None:
     """The keyboard's way to the spotlight (a click on a board row is the mouse's)."""
     pick = {
         r["run_id"]: f"{board.who(r, settings)} · {board.variant_title(r)}"
-        for r in room.visible(code, None, key, everything=True)[0]
+        for r in moderation.visible(code, None, key, everything=True)[0]
     }
     current = settings.get("spotlight") if settings.get("spotlight") in pick else ""
     if st.session_state.get("class.spotlight_seen") != current:  # changed by a row click
@@ -192,10 +192,10 @@ def _exports(code: str, key: str, settings: dict) -> None:
             key="class.export_leaderboard",
         )
     with right:
-        keepsake.report_download(code, key)
+        report_download.report_download(code, key)
     if settings.get("spotlight") and st.button(t("class.export_run"), key="class.save"):
         try:
-            folder, _ = space.export_run(code, key, settings["spotlight"], session.owner())
+            folder, _ = storage_limits.export_run(code, key, settings["spotlight"], session.owner())
             st.success(t("class.exported", name=folder.name))
         except Problem as error:
             st.error(board.say(error))

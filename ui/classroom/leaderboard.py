@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.classroom import challenges, classes, room
+from core.classroom import challenges, classes, moderation
 from core.data import DATASETS
 from core.messages import Problem
 from core.models import MODELS, NOISE_KINDS
@@ -86,7 +86,7 @@ def show_leaderboard(code: str, nickname: str | None, key: str | None) -> None:
     def _leaderboard() -> None:
         try:
             settings = classes.info(code)
-            rows = room.leaderboard(code, nickname, key)
+            rows = moderation.leaderboard(code, nickname, key)
         except Problem as error:
             st.warning(board.say(error))
             return
@@ -120,7 +120,9 @@ def show_leaderboard(code: str, nickname: str | None, key: str | None) -> None:
 def leaderboard_csv(code: str, key: str) -> bytes:
     """The leaderboard as a spreadsheet in the session's language."""
     settings = classes.info(code)
-    frame = leaderboard_frame(room.leaderboard(code, None, key), settings["challenge"], settings)
+    frame = leaderboard_frame(
+        moderation.leaderboard(code, None, key), settings["challenge"], settings
+    )
     return spreadsheets.csv_bytes(frame.rename(columns=lambda c: t(f"class.col_{c}")))
 
 

@@ -31,8 +31,8 @@ from core.science.classifier import predict
 from ui.i18n import language, number, percent, t, translate
 from ui.kit import figures, images
 from ui.kit.phrases import listed
-from ui.runs import active, library, session, subject
-from ui.runs.reader import classifier
+from ui.runs import active, library, page_run, session
+from ui.runs.digit_reader import classifier
 
 PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
 SAVED_KEY = "draw.strokes"  # the last strokes, kept while the user visits other pages
@@ -188,7 +188,7 @@ def warm_up() -> None:
     classifier()
     run = map_run()
     if run is not None:
-        subject.test_codes(run)
+        page_run.test_codes(run)
 
 
 # ---------------------------------------------------------------- views
@@ -276,7 +276,7 @@ def show_rebuilds(
 
 def show_map(run: session.Run, x: torch.Tensor) -> None:
     """The drawing's code on the run's PCA map of the test codes, and its nearest test digits."""
-    codes, labels = subject.test_codes(run), subject.test_labels(run)
+    codes, labels = page_run.test_codes(run), page_run.test_labels(run)
     count = min(MAP_POINTS, len(codes))
     mean, axes = run.cached(("draw.pca", count), lambda: drawing.pca_axes(codes[:count]))
 
@@ -288,7 +288,7 @@ def show_map(run: session.Run, x: torch.Tensor) -> None:
             figures.scatter_by_class(
                 drawing.project(codes[:count], mean, axes),
                 None if labels is None else labels[:count].numpy(),
-                subject.class_names(run),
+                page_run.class_names(run),
                 t("draw.map_title", name=run.name),
             ),
             np.zeros(2),
@@ -308,11 +308,11 @@ def show_map(run: session.Run, x: torch.Tensor) -> None:
         names = (
             ""
             if labels is None
-            else ", ".join(subject.class_name(run, int(labels[i])) for i in near)
+            else ", ".join(page_run.class_name(run, int(labels[i])) for i in near)
         )
         st.markdown(t("draw.near_title"))
         images.show_row(
-            subject.test_images(run)[near],
+            page_run.test_images(run)[near],
             t("draw.near_caption", labels=names),
             columns=4,
             scale=2,

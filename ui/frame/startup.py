@@ -33,7 +33,7 @@ PAGE_MODULES = (
     "core.science.projection",
     "ui.classroom.board",
     "ui.classroom.views",
-    "ui.runs.subject",
+    "ui.runs.page_run",
     "ui.runs.datasets",
     "ui.kit.diagrams",
     "ui.draw.views",
@@ -42,11 +42,12 @@ PAGE_MODULES = (
     "ui.teaching.proofs",
     "ui.runs.library",
     "ui.frame.links",
-    "ui.runs.reader",
+    "ui.runs.digit_reader",
     "ui.frame.sidebar",
     "ui.style",
 )
-# the zoo runs the pages open on (ui.runs.subject.require_run's examples, the Generate page's plane)
+# the zoo runs the pages open on (ui.runs.page_run.require_run's examples, the Generate
+# page's plane)
 FIRST_EXAMPLES = ("standard", "sparse", "denoising", "deep-2d", "vae")
 
 
@@ -59,11 +60,11 @@ def prepare() -> float:
     # imported after torch, timed with the rest of the preparation (this module is imported
     # by app.py before the server answers, so it stays light itself)
     from core import devices
-    from ui.runs import datasets, subject
+    from ui.runs import datasets, page_run
 
     datasets.shared_dataset(datasets.default_dataset())
     for name in FIRST_EXAMPLES:  # loaded, with their codes; the Reconstructions one's errors
-        subject.prepare_example(name, errors=name == FIRST_EXAMPLES[0])
+        page_run.prepare_example(name, errors=name == FIRST_EXAMPLES[0])
     _compile_emoji_pattern()
     devices.warm_up()  # torch's optimizer machinery (torch._dynamo, 1.5 s): the first Train
     return time.perf_counter() - started

@@ -26,7 +26,7 @@ from ui.keys import LANGUAGE as LANGUAGE_KEY
 HERE = Path(__file__).resolve().parent
 LANGUAGES = {"pt": "Português", "en": "English"}  # native names: the same in every language
 DEFAULT = "en"
-# Words that stay as they are in Portuguese text (checked by tests/test_i18n.py).
+# Words that stay as they are in Portuguese text (checked by tests/ui/test_i18n.py).
 ALLOW_LIST = (
     "ReLU",
     "PCA",

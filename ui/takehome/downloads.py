@@ -1,6 +1,6 @@
 """Take it home: a finished run's training script (and notebook), its report, its final row of
 reconstructions as a PNG for slides, and what the charts' camera buttons download. Core writes
-the files (core.takehome.export, core.takehome.report); this module passes it the session's
+the files (core.takehome.export, core.takehome.run_report); this module passes it the session's
 texts."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import torch
 from core.models import MODELS
 from core.runs import store
 from core.science import analysis
-from core.takehome import export, report
+from core.takehome import export, run_report
 from core.training.loop import preview_indices
 from ui.i18n import catalog, known, language, t
 from ui.kit import figures, images
@@ -119,7 +119,7 @@ def downloads(run: Run | None) -> None:
         sample = run.dataset.x_test[preview_indices(run.dataset, 10)]
         page.download_button(
             t("export.download_report"),
-            lambda: report.report_html(record, run.model, sample, labels, lang),
+            lambda: run_report.report_html(record, run.model, sample, labels, lang),
             f"report-{stem}.html",
             mime="text/html",
             on_click="ignore",

@@ -9,7 +9,7 @@ import streamlit as st
 from core.science import analysis, latents, separation
 from ui.i18n import number, percent, t
 from ui.kit import figures, images
-from ui.runs import library, reader, subject
+from ui.runs import digit_reader, library, page_run
 
 PLANE = 20  # cells a side of the decoded 2-D manifold
 MEASURED = 2000  # test images behind the dimensions' KL and the real digits' share
@@ -18,14 +18,14 @@ MEASURED = 2000  # test images behind the dimensions' KL and the real digits' sh
 def samples_share(run, codes) -> None:
     """Under the samples: the share of MEASURED draws the digit classifier reads as a digit,
     beside real test digits' (nothing when this server has no classifier)."""
-    classifier = reader.classifier()
+    classifier = digit_reader.classifier()
     if classifier is None:
         return
     share = run.cached(
         ("sample_share", latents.SAMPLE_DRAWS),
         lambda: latents.sample_share(run.model, classifier, codes),
     )
-    x = subject.test_images(run)[:MEASURED]
+    x = page_run.test_images(run)[:MEASURED]
     real = run.cached(
         ("real_share", MEASURED),
         lambda: separation.confident_share(classifier, x, latents.CONFIDENT),
@@ -44,7 +44,7 @@ def samples_share(run, codes) -> None:
 
 
 def _dimensions(run, codes) -> dict:
-    x = subject.test_images(run)[:MEASURED]
+    x = page_run.test_images(run)[:MEASURED]
     return run.cached(
         ("dimensions", MEASURED), lambda: latents.dimensions(run.model, x, codes[:MEASURED])
     )
@@ -104,7 +104,7 @@ def manifold(run) -> None:
         plane = plane_run.cached(("manifold", PLANE), lambda: latents.manifold(model, PLANE))
         st.caption(t("generate.manifold_grid"))
     else:  # a 2-D plain code: its own plane, over the codes' range
-        plane = analysis.decoded_plane(model, subject.test_codes(plane_run), size=PLANE)
+        plane = analysis.decoded_plane(model, page_run.test_codes(plane_run), size=PLANE)
     images.show_row(
         plane["images"],
         columns=PLANE,
@@ -112,4 +112,4 @@ def manifold(run) -> None:
         alt=t("images.manifold_alt", size=PLANE, name=plane_run.name),
         download=figures.file_stem("generate-manifold", plane_run.name),
     )
-    reader.plane_share_caption(plane_run, plane["images"], PLANE)
+    digit_reader.plane_share_caption(plane_run, plane["images"], PLANE)

@@ -13,7 +13,7 @@ from core.science import analysis, units
 from core.teaching.zoo import ZOO
 from ui.i18n import number, percent, t
 from ui.kit import figures, images
-from ui.runs import ids, subject
+from ui.runs import ids, page_run
 
 INSPECTOR_IMAGES = 2000  # test images behind a unit's histogram and its most exciting digits
 GALLERY = 64  # weight images shown per run
@@ -39,8 +39,8 @@ def statistics(runs: list, threshold: float) -> dict[str, dict]:
     """Each run's code statistics (analysis.code_statistics) by name, with its codes."""
     return {
         r.name: {
-            **analysis.code_statistics(subject.test_codes(r), threshold),
-            "codes": subject.test_codes(r),
+            **analysis.code_statistics(page_run.test_codes(r), threshold),
+            "codes": page_run.test_codes(r),
         }
         for r in runs
     }
@@ -65,7 +65,7 @@ def show_statistics(stats: dict[str, dict]) -> None:
 def _localities(runs: list) -> dict[str, float | None]:
     return {
         r.name: r.cached(
-            "locality", lambda r=r: units.mean_locality(r.model, subject.test_codes(r))
+            "locality", lambda r=r: units.mean_locality(r.model, page_run.test_codes(r))
         )
         for r in runs
     }
@@ -118,13 +118,13 @@ def features(run, container) -> None:
                 alt=t("images.weights_alt", name=run.name, count=len(weights)),
             )
         container.caption(t("sparsity.weights_caption"))
-        dead = analysis.dead_units(subject.test_codes(run))[:GALLERY].nonzero().flatten()
+        dead = analysis.dead_units(page_run.test_codes(run))[:GALLERY].nonzero().flatten()
         if len(dead):  # their weights are what the initialisation left: noise, not features
             container.caption(t("sparsity.weights_dead", units=", ".join(map(str, dead.tolist()))))
         return
     found = units.kernels(model)
     if found is not None:
-        x = subject.test_images(run)[:INSPECTOR_IMAGES]
+        x = page_run.test_images(run)[:INSPECTOR_IMAGES]
         patches = run.cached("patches", lambda: units.exciting_patches(model, x, 3))
         with container:
             images.show_row(
@@ -163,8 +163,8 @@ def pick_unit(run, codes: torch.Tensor) -> int:
 def inspect(run, unit: int, container) -> None:
     """One run's unit: its weight image and what it writes, its activation histogram, its nine
     most exciting test digits."""
-    codes = subject.test_codes(run)[:INSPECTOR_IMAGES]
-    x = subject.test_images(run)[:INSPECTOR_IMAGES]
+    codes = page_run.test_codes(run)[:INSPECTOR_IMAGES]
+    x = page_run.test_images(run)[:INSPECTOR_IMAGES]
     view = units.unit_view(codes, unit)
     container.markdown(f"**{run.name}**")
     if view["dead"]:

@@ -1,0 +1,80 @@
+"""Fakes the tests share: a job the test drives (`FakeJob`, the public Job interface) and
+`refused`, which expects a Problem with a given key; `record`, a class board's record."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.jobs.spec import JobSpec
+from core.messages import Problem
+from core.models import build_model
+from core.progress import JobSnapshot
+from core.training.loop import TrainConfig
+
+
+def refused(key: str, call, *args, **kwargs) -> Problem:
+    with pytest.raises(Problem) as info:
+        call(*args, **kwargs)
+    assert info.value.key == key, (info.value.key, str(info.value))
+    return info.value
+
+
+class FakeJob:
+    """The public Job interface, driven by the test: a run that trains, then finishes."""
+
+    def __init__(self, variant: str = "standard", epochs: int = 1, **hyperparameters):
+        self.spec = JobSpec(variant, hyperparameters, TrainConfig(epochs=epochs), "digits")
+        self.model = build_model(variant, **hyperparameters)
+        self.state = JobSnapshot(status="running", phase="training", epochs=epochs)
+
+    def snapshot(self) -> JobSnapshot:
+        return self.state
+
+    def state_dict(self):
+        return self.model.state_dict()
+
+    def finish(self, dataset) -> None:
+        x = dataset.x_test[:8]
+        self.state = JobSnapshot(
+            status="done",
+            phase="done",
+            epoch=1,
+            epochs=1,
+            progress=1.0,
+            loss_steps=[1, 2],
+            loss_terms={"loss": [90.0, 80.0]},
+            epoch_metrics=[{"epoch": 1, "val_sse_per_image": 30.0}],
+            test_metrics={"test_sse_per_image": 31.0},
+            preview_inputs=x,
+            preview_outputs=self.model(x).detach(),
+        )
+
+
+def record(
+    run_id,
+    variant="standard",
+    error=30.0,
+    code=32,
+    epochs=1,
+    parameters=50_000,
+    status="done",
+    dataset="mnist",
+):
+    return {
+        "run_id": run_id,
+        "nickname": run_id,
+        "variant": variant,
+        "code_size": code,
+        "dataset": dataset,
+        "epochs": epochs,
+        "parameters": parameters,
+        "status": status,
+        "metrics": None
+        if status != "done"
+        else {
+            "sse_per_image": error,
+            "near_zero_share": error / 100,
+            "parameters": parameters,
+            "noise": {"gaussian": {"0.3": error + 5}},
+        },
+    }
