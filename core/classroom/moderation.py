@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from core.classroom import challenges, classes, members, storage_limits
+from core.classroom import board_state, classes, members, storage_limits
 from core.classroom.classes import run_file
 from core.messages import Problem
 
@@ -38,6 +38,7 @@ def _take_off(code: str, key: str | None, run_ids: list[str]) -> None:
     for run_id in run_ids:
         classes.write_file(run_file(code, run_id, ".removed"), b"")
         storage_limits.drop_run_files(code, run_id)
+    board_state.forget(code)  # the teacher sees them gone at once, not after a moment
 
 
 def remove_run(code: str, key: str | None, run_id: str) -> None:
@@ -64,16 +65,15 @@ def readmit(code: str, key: str | None, nickname: str) -> None:
 
 def _as_seen(
     rows: list[dict[str, Any]],
-    code: str,
-    settings: dict[str, Any],
+    state: board_state.BoardState,
     nickname: str | None,
     teacher: bool,
 ) -> list[dict[str, Any]]:
     """Rows with their student's seat; with names hidden, another student's nickname left
     out for anyone but the teacher."""
-    seats = {m["nickname"]: m["seat"] for m in members.roster(code)}
+    seats = state.seats
     rows = [{**r, "seat": seats.get(r.get("nickname"), 0)} for r in rows]
-    if settings.get("hide_names") and not teacher:
+    if state.settings.get("hide_names") and not teacher:
         rows = [r if r.get("nickname") == nickname else {**r, "nickname": None} for r in rows]
     return rows
 
@@ -83,13 +83,14 @@ def visible(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """What a viewer may see of the board. Returns (records, class settings); the settings
     carry `folded`, the number of older runs left out (everything=True: none left out), and
-    each record its student's `seat`."""
-    settings = classes.info(code)
-    rows = classes.records(code)
+    each record its student's `seat`. Read from the class's shared state (board_state)."""
+    state = board_state.board(code)
+    settings = dict(state.settings)
+    rows = list(state.records)
     teacher = classes.is_teacher(code, key)
     if not (teacher or settings.get("show_others")):
         rows = [r for r in rows if nickname is not None and r.get("nickname") == nickname]
-    rows = _as_seen(rows, code, settings, nickname, teacher)
+    rows = _as_seen(rows, state, nickname, teacher)
     settings["folded"] = 0
     if not everything:
         rows, settings["folded"] = latest_per_student(rows, settings.get("runs_shown"))
@@ -100,9 +101,9 @@ def spotlighted(
     code: str, nickname: str | None = None, key: str | None = None
 ) -> dict[str, Any] | None:
     """The run on the projector, as this viewer may see it (every student sees it)."""
-    settings = classes.info(code)
-    found = [r for r in classes.records(code) if r["run_id"] == settings.get("spotlight")]
-    seen = _as_seen(found, code, settings, nickname, classes.is_teacher(code, key))
+    state = board_state.board(code)
+    found = [r for r in state.records if r["run_id"] == state.settings.get("spotlight")]
+    seen = _as_seen(found, state, nickname, classes.is_teacher(code, key))
     return seen[0] if seen else None
 
 
@@ -110,18 +111,15 @@ def leaderboard(
     code: str, nickname: str | None = None, key: str | None = None
 ) -> list[dict[str, Any]]:
     """The challenge's places over every run of the class, the rows this viewer may see
-    (core.classroom.challenges.leaderboard), each with its seat; [] without a challenge."""
-    settings = classes.info(code)
-    challenge = settings.get("challenge")
+    (core.classroom.challenges.leaderboard, ranked once per state of the class), each with its
+    seat; [] without a challenge."""
+    state = board_state.board(code)
+    challenge = state.settings.get("challenge")
     if not challenge:
         return []
     allowed = {r["run_id"] for r in visible(code, nickname, key, everything=True)[0]}
-    rows = [
-        r
-        for r in challenges.leaderboard(classes.records(code), challenge)
-        if r["run_id"] in allowed
-    ]
-    return _as_seen(rows, code, settings, nickname, classes.is_teacher(code, key))
+    rows = [r for r in state.ranked(challenge) if r["run_id"] in allowed]
+    return _as_seen(rows, state, nickname, classes.is_teacher(code, key))
 
 
 def latest_per_student(rows: list[dict[str, Any]], most: Any) -> tuple[list[dict[str, Any]], int]:

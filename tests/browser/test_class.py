@@ -4,8 +4,8 @@ teacher's board shows each run; a challenge ranks them, the spotlight shows the 
 the teacher's and the students' pages; a wrong code and a void handover link are refused.
 The teacher in charge of the room: a reload keeps the controls, a locked class refuses a late
 join, a removed student's runs leave the board within one refresh and their page says so,
-hidden names leave no nickname on the projector, and a server reached at 127.0.0.1 hands out
-its network address.
+hidden names leave no nickname on the projector, a student who joins appears in the teacher's
+list without a reload, and a server reached at 127.0.0.1 hands out its network address.
 
 The light test (a teacher and one student) runs in CI; the whole class (five students, the
 challenge, screenshots in both languages under test-artifacts/) is marked slow."""
@@ -214,7 +214,12 @@ def test_the_teacher_in_charge_of_the_room(app):
         teacher.reload()  # a reload keeps the teacher's controls
         teacher.get_by_text(words["lock"]).wait_for(timeout=60_000)
         teacher.screenshot(path=str(ARTIFACTS / f"class-room-teacher-{lang}.png"))
+        teacher.get_by_text(words["students"], exact=True).click()  # the list, open
         ana = join_class(browser, url, code, "Ana", PHONE, lang)
+        # the list is live: Ana appears on the teacher's page without a reload (the table is
+        # drawn on a canvas: her row's controls show she is there)
+        teacher.get_by_role("button", name=words["remove"]).wait_for(timeout=30_000)
+        teacher.get_by_text(words["students"], exact=True).click()  # closed: the board first
         bia = join_class(browser, url, code, "Bia", PROJECTOR, lang)
         for student in (ana, bia):
             train(student)

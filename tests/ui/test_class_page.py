@@ -4,10 +4,12 @@ nicknames are refused with a message."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import classes, publisher, teachers
+from core.classroom import board_state, classes, publisher, teachers
 from core.classroom.members import join
 from tests.conftest import ROOT
 from tests.fakes import FakeJob
@@ -86,6 +88,7 @@ def test_a_student_joins_with_the_link_and_has_no_teacher_control():
     assert not keys(at) & set(TEACHER_CONTROLS)
     publisher.publish(teacher.code, "João", "mine", FakeJob())
     publisher.publish(teacher.code, "Bia", "other", FakeJob())
+    time.sleep(board_state.RECORDS_SECONDS)  # new records show at the board's next refresh
     at.run()
     assert list(at.dataframe[0].value["nickname"]) == ["João"]  # the others' stay hidden
     classes.update(teacher.code, teacher.key, show_others=True)

@@ -7,18 +7,20 @@ Long because: the board's table, spotlight and CSV read the same records and col
 from __future__ import annotations
 
 import base64
+import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from core.classroom import challenges, classes, members, moderation
+from core.classroom import board_state, challenges, classes, moderation
 from core.messages import Problem
 from core.models import MODELS
 from ui import locale_numbers, style
 from ui.frame import links
-from ui.i18n import known, literal, number, problem, t
+from ui.i18n import known, language, literal, number, problem, t
 from ui.kit import figures, phrases, spreadsheets
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
@@ -136,10 +138,10 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
     @st.fragment(run_every=REFRESH)
     def _board() -> None:
         try:
-            if nickname and members.is_removed(code, nickname):
+            state = board_state.board(code)
+            if nickname and _removed(state, nickname):
                 st.rerun(scope="app")  # the page tells the student, within one refresh
             rows, settings = moderation.visible(code, nickname, key)
-            students = len(members.nicknames(code)) if key is not None else 0
         except Problem as error:
             st.warning(say(error))
             return
@@ -160,18 +162,10 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
         if not shown:
             st.info(t("class.board_empty"))
             return
-        frame = table(shown, settings, nickname)
-        st.session_state["class.board_ids"] = [r["run_id"] for r in shown]
         teacher = key is not None
-        # rounded: the "localized" preset cuts a number at its decimals where printf rounds;
-        # written here only where the browser's numbers are not the session's language's
-        data = (
-            locale_numbers.table(
-                frame, decimals=dict.fromkeys(("val_error", "test_error"), ERROR_DIGITS)
-            )
-            if locale_numbers.needs_text()
-            else frame.round(ERROR_DIGITS)
-        )
+        viewer = nickname if settings.get("hide_names") or not settings.get("show_others") else ""
+        data = _board_table(state, shown, settings, (teacher, viewer, tuple(chosen or ())))
+        st.session_state["class.board_ids"] = [r["run_id"] for r in shown]
         st.dataframe(
             data,
             hide_index=True,
@@ -182,6 +176,7 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
             selection_mode="single-row",
         )
         if teacher:
+            students = sum(1 for m in state.roster if not m["removed"])
             st.caption(t("class.board_help_teacher", count=len(rows), students=students))
         else:
             st.caption(t("class.board_help", count=len(rows)))
@@ -189,6 +184,46 @@ def show_board(code: str, nickname: str | None, key: str | None) -> None:
             st.caption(t("class.folded", count=settings["folded"], most=settings.get("runs_shown")))
 
     _board()
+
+
+def _removed(state: board_state.BoardState, nickname: str) -> bool:
+    return any(m["nickname"] == nickname and m["removed"] for m in state.roster)
+
+
+_TABLES: OrderedDict[tuple, Any] = OrderedDict()  # the boards' tables, shared by their pages
+_TABLES_LOCK = threading.Lock()
+MOST_TABLES = 256
+
+
+def _board_table(
+    state: board_state.BoardState,
+    rows: list[dict[str, Any]],
+    settings: dict[str, Any],
+    viewer: tuple,
+) -> Any:
+    """The board's table as st.dataframe takes it. Its rows (names, settings in words, preview
+    images) are built once per state of the class, language and kind of viewer (the teacher; a
+    student, where their own name or runs set them apart; a filter) and shared by every page
+    showing it: 200 pages refreshing every 2 s then cost sending, not building (bench/board.py).
+    The numbers' format is applied per page (a Styler is not shared between threads)."""
+    found_key = (state.code, state.stamp, state.read_at, language(), viewer)
+    with _TABLES_LOCK:
+        frame = _TABLES.get(found_key)
+        if frame is not None:
+            _TABLES.move_to_end(found_key)
+    if frame is None:
+        frame = table(rows, settings, viewer[1] or None)
+        with _TABLES_LOCK:
+            _TABLES[found_key] = frame
+            while len(_TABLES) > MOST_TABLES:
+                _TABLES.popitem(last=False)
+    # rounded: the "localized" preset cuts a number at its decimals where printf rounds;
+    # written here only where the browser's numbers are not the session's language's
+    if locale_numbers.needs_text():
+        return locale_numbers.table(
+            frame, decimals=dict.fromkeys(("val_error", "test_error"), ERROR_DIGITS)
+        )
+    return frame.round(ERROR_DIGITS)
 
 
 def _spotlight_clicked(code: str, key: str):

@@ -11,13 +11,13 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from core.classroom import classes, members, moderation, storage_limits
+from core.classroom import board_state, classes, moderation, storage_limits
 from core.classroom.moderation import MOST_SHOWN
 from core.messages import Problem
 from core.teaching.lessons import LESSONS
 from ui import keys, style
 from ui.classroom import board, leaderboard, report_download
-from ui.i18n import literal, t
+from ui.i18n import in_language, language, literal, t
 from ui.kit import spreadsheets
 from ui.runs import session
 
@@ -86,39 +86,58 @@ def _students(code: str, key: str) -> None:
     """The class's students by seat: remove one (their runs leave the board), or let a
     removed one back in; remove one run from the board."""
     with st.expander(t("class.students")):
-        roster = members.roster(code)
+        _live_students(code, key)
+
+
+def _live_students(code: str, key: str) -> None:
+    """The students' list, live: a student who joins appears within one refresh (read from the
+    class's shared state, core.classroom.board_state)."""
+
+    @st.fragment(run_every=board.REFRESH)
+    def _list() -> None:
+        try:
+            roster = list(board_state.board(code).roster)
+        except Problem:  # the class ended meanwhile
+            return
         if not roster:
             st.caption(t("class.no_students"))
             return
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "seat": t("class.student_label", seat=m["seat"]),
-                        "nickname": m["nickname"],
-                        "state": t("class.removed_state") if m["removed"] else "",
-                    }
-                    for m in roster
-                ]
-            ),
-            hide_index=True,
-            column_config={
-                "seat": t("class.col_seat"),
-                "nickname": t("class.col_nickname"),
-                "state": t("class.col_state"),
-            },
-        )
-        names = [m["nickname"] for m in roster]
-        pick = st.selectbox(t("class.student_pick"), names, key="class.student_pick")
-        gone = next(m["removed"] for m in roster if m["nickname"] == pick)
-        if not gone and st.button(t("class.remove_student"), key="class.remove_student"):
-            count = moderation.remove_student(code, key, pick)
-            st.toast(t("class.removed_student", nickname=literal(pick), count=count))
-            st.rerun()
-        if gone and st.button(t("class.readmit"), key="class.readmit"):
-            moderation.readmit(code, key, pick)
-            st.rerun()
-        _remove_run(code, key)
+        _roster_controls(code, key, roster)
+
+    _list()
+
+
+def _roster_controls(code: str, key: str, roster: list[dict]) -> None:
+    """The roster as a table; remove a student or let one back in; remove one run."""
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "seat": t("class.student_label", seat=m["seat"]),
+                    "nickname": m["nickname"],
+                    "state": t("class.removed_state") if m["removed"] else "",
+                }
+                for m in roster
+            ]
+        ),
+        hide_index=True,
+        column_config={
+            "seat": t("class.col_seat"),
+            "nickname": t("class.col_nickname"),
+            "state": t("class.col_state"),
+        },
+    )
+    names = [m["nickname"] for m in roster]
+    pick = st.selectbox(t("class.student_pick"), names, key="class.student_pick")
+    gone = next(m["removed"] for m in roster if m["nickname"] == pick)
+    if not gone and st.button(t("class.remove_student"), key="class.remove_student"):
+        count = moderation.remove_student(code, key, pick)
+        st.toast(t("class.removed_student", nickname=literal(pick), count=count))
+        st.rerun()
+    if gone and st.button(t("class.readmit"), key="class.readmit"):
+        moderation.readmit(code, key, pick)
+        st.rerun()
+    _remove_run(code, key)
 
 
 def _remove_run(code: str, key: str) -> None:
@@ -176,19 +195,23 @@ def _exports(code: str, key: str, settings: dict) -> None:
     """The board and the leaderboard as spreadsheets, the class's report, the spotlighted run
     among the saved runs: what a teacher keeps before ending the class."""
     left, middle, right = st.columns(3)
+    # made when clicked, in the page's language (not at every 2-second refresh of this
+    # fragment: 0.9 s each with 2,000 records)
     left.download_button(
         t("class.export_board"),
-        board.board_csv(code, key),
+        in_language(language(), board.board_csv, code, key),
         file_name=f"class-{code}-board.csv",
         mime=spreadsheets.CSV_TYPE,
+        on_click="ignore",
         key="class.export_board",
     )
     if settings.get("challenge"):
         middle.download_button(
             t("class.export_leaderboard"),
-            leaderboard.leaderboard_csv(code, key),
+            in_language(language(), leaderboard.leaderboard_csv, code, key),
             file_name=f"class-{code}-leaderboard.csv",
             mime=spreadsheets.CSV_TYPE,
+            on_click="ignore",
             key="class.export_leaderboard",
         )
     with right:

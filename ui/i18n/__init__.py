@@ -15,6 +15,9 @@ import json
 import math
 import numbers
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,10 +73,39 @@ def browser_language() -> str:
     return "pt" if locale.startswith("pt") else DEFAULT
 
 
+_SPOKEN: ContextVar[str | None] = ContextVar("spoken", default=None)
+
+
 def language() -> str:
-    """The session's language: chosen in the sidebar or a link, else the browser's."""
+    """The session's language: chosen in the sidebar or a link, else the browser's (or the
+    one `speaking` set, where no session is at hand)."""
+    spoken = _SPOKEN.get()
+    if spoken is not None:
+        return spoken
     chosen = st.session_state.get(LANGUAGE_KEY)
     return chosen if chosen in LANGUAGES else browser_language()
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Texts in `lang` within the block, with or without a session: what a download made when
+    it is clicked (Streamlit runs its callable outside the page's script) is written in the
+    language of the page that offered it."""
+    token = _SPOKEN.set(lang)
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
+
+
+def in_language(lang: str, make: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """A download's deferred callable: `make(*args)` made when clicked, in `lang`."""
+
+    def made() -> Any:
+        with speaking(lang):
+            return make(*args)
+
+    return made
 
 
 def t(key: str, /, **fields: Any) -> str:
