@@ -7,18 +7,11 @@ import pytest
 from core.models import MODELS
 from tests.apptest_frame import app_at
 from tests.conftest import session_run
+from ui import pages_table
 
-PAGES = [
-    "pages/home.py",
-    "pages/lessons.py",
-    "pages/train.py",
-    "pages/reconstructions.py",
-    "pages/sparsity.py",
-    "pages/noise.py",
-    "pages/latent.py",
-    "pages/generate.py",
-    "pages/compare.py",
-]
+# every page but Draw and Class, which their own tests cover (tests/ui/test_class_page.py,
+# tests/core/science/test_drawing.py)
+PAGES = [page.file for page in pages_table.PAGES if page.url_path not in ("draw", "class")]
 
 
 @pytest.fixture(autouse=True)
