@@ -4,11 +4,11 @@ streamlit run app.py
 
 Streamlit runs this file for every script run (as __main__: `main()`); `streamlit run` itself
 imports it first and serves its `st.App`, whose lifespan prepares the server before the first
-visitor arrives (ui/frame/startup.py). The pages are declared before anything heavy is imported
-(torch, the engine), and the app draws its own navigation in the sidebar (ui.frame.sidebar):
-Streamlit's, switched off in .streamlit/config.toml, would list the pages/ folder's raw file
-names on a cold server's first run, before this script is reached (ui/__init__.py explains the
-rest)."""
+visitor arrives (ui/frame/startup.py). The pages (ui/pages_table.py) are declared before
+anything heavy is imported (torch, the engine), and the app draws its own navigation in the
+sidebar (ui.frame.sidebar): Streamlit's, switched off in .streamlit/config.toml, would list
+the pages/ folder's raw file names on a cold server's first run, before this script is reached
+(ui/__init__.py explains the rest)."""
 
 import os
 
@@ -22,55 +22,21 @@ import streamlit as st
 from core.settings import env_flag
 from ui import keys
 from ui.i18n import LANGUAGES, t
+from ui.pages_table import PAGES
 
 
 def pages() -> list:
-    """The app's pages, titled in the session's language; url_path fixed, so links stay the
-    same in every language."""
+    """The app's pages (ui/pages_table.py), titled in the session's language; url_path fixed,
+    so links stay the same in every language."""
     return [
-        st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
         st.Page(
-            "pages/lessons.py", title=t("nav.lessons"), icon=":material/school:", url_path="lessons"
-        ),
-        st.Page("pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
-        st.Page(
-            "pages/train.py",
-            title=t("nav.train"),
-            icon=":material/model_training:",
-            url_path="train",
-        ),
-        st.Page(
-            "pages/reconstructions.py",
-            title=t("nav.reconstructions"),
-            icon=":material/compare:",
-            url_path="reconstructions",
-        ),
-        st.Page(
-            "pages/sparsity.py",
-            title=t("nav.sparsity"),
-            icon=":material/bar_chart:",
-            url_path="sparsity",
-        ),
-        st.Page("pages/noise.py", title=t("nav.noise"), icon=":material/grain:", url_path="noise"),
-        st.Page(
-            "pages/latent.py",
-            title=t("nav.latent"),
-            icon=":material/scatter_plot:",
-            url_path="latent",
-        ),
-        st.Page(
-            "pages/generate.py",
-            title=t("nav.generate"),
-            icon=":material/auto_awesome:",
-            url_path="generate",
-        ),
-        st.Page(
-            "pages/compare.py",
-            title=t("nav.compare"),
-            icon=":material/table_chart:",
-            url_path="compare",
-        ),
-        st.Page("pages/class.py", title=t("nav.class"), icon=":material/groups:", url_path="class"),
+            page.file,
+            title=t(page.title_key),
+            icon=page.icon,
+            url_path=page.url_path or None,
+            default=not page.url_path,
+        )
+        for page in PAGES
     ]
 
 

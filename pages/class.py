@@ -7,7 +7,6 @@ import streamlit as st
 from ui import through_app
 from ui.classroom import board, controls, leaderboard, views
 from ui.i18n import t
-from ui.runs import active
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
@@ -16,7 +15,7 @@ views.read_link()
 teacher = views.restore_teacher()
 member = st.session_state.get(views.MEMBER)
 if not teacher and not member:
-    member = active.class_member()  # a reload, another tab: the same student
+    member = views.restore_member()  # a reload, another tab: the same student
 if teacher and not views.ended(views.TEACHER):
     code, key = teacher["code"], teacher["key"]
     views.teacher_header(code, key)

@@ -8,6 +8,7 @@ from core.science import analysis, embedding, projection, separation
 from ui import locale_numbers, through_app
 from ui.i18n import number, problem, t
 from ui.kit import figures, images
+from ui.pages_table import page_of
 from ui.runs import digit_reader, page_run, session
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -15,7 +16,7 @@ through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__ini
 TRUST_POINTS = 2000  # trustworthiness on the first points shown: about a second on a busy CPU
 
 st.title(t("latent.title"))
-run = page_run.require_run("deep-2d")
+run = page_run.require_run(page_of(__file__).example)  # its row in ui/pages_table.py
 codes_all = page_run.test_codes(run)
 labels_all = page_run.test_labels(run)
 method = st.segmented_control(

@@ -8,12 +8,13 @@ from core.science import analysis
 from ui import locale_numbers, through_app
 from ui.i18n import number, t
 from ui.kit import figures, images
+from ui.pages_table import page_of
 from ui.runs import ids, library, page_run
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("noise.title"))
-run = page_run.require_run("denoising")
+run = page_run.require_run(page_of(__file__).example)  # its row in ui/pages_table.py
 kind = st.segmented_control(
     t("noise.kind"),
     NOISE_KINDS,

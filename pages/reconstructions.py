@@ -7,12 +7,13 @@ from core.science import analysis
 from ui import through_app
 from ui.i18n import number, t
 from ui.kit import figures, images
+from ui.pages_table import page_of
 from ui.runs import page_run
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("recon.title"))
-run = page_run.require_run("standard")
+run = page_run.require_run(page_of(__file__).example)  # its row in ui/pages_table.py
 x = page_run.test_images(run)
 
 st.subheader(t("recon.pairs"))

@@ -6,13 +6,14 @@ import streamlit as st
 from ui import locale_numbers, through_app
 from ui.i18n import t
 from ui.kit import figures
+from ui.pages_table import page_of
 from ui.runs import library, page_run
 from ui.teaching import units
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
 
 st.title(t("sparsity.title"))
-run = page_run.require_run("sparse")
+run = page_run.require_run(page_of(__file__).example)  # its row in ui/pages_table.py
 others = {r.id: r for r in library.all_runs() if r.id != run.id}
 reference = units.same_width_reference(run.model.code_dim)
 if not st.session_state.get("sparsity.compare") and reference in others:

@@ -1,7 +1,8 @@
 """The Streamlit side, in layers (pyproject.toml's contract), top to bottom: one folder per
 feature (classroom/, teaching/, draw/, takehome/), the frame of every page (frame/), the
 session's runs (runs/), the kit of figures and widgets (kit/), and this root: style,
-locale_numbers, i18n/ and keys. Pages import from here; core never does.
+locale_numbers, i18n/, keys and pages_table (the pages, declared once). Pages import from here;
+core never does.
 
 `through_app()`, which every page calls, closes a gap of Streamlit's. Until a script run reaches
 app.py's st.navigation, Streamlit treats the pages/ folder as a set of stand-alone pages (its

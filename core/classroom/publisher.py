@@ -73,6 +73,15 @@ def publish(
     return True
 
 
+def publish_if_member(
+    owner: str, run_id: str, job: Any, spec: Any = None, dataset: Any = None
+) -> bool:
+    """publish() a run on the board of the class its owner's browser has a seat in (members.
+    membership: joined in any tab, or before a reload); False: in no class, or refused."""
+    member = members.membership(owner)
+    return member is not None and publish(member.code, member.nickname, run_id, job, spec, dataset)
+
+
 def pending() -> int:
     """Runs still published live or being measured (tests wait for 0)."""
     with _LOCK:

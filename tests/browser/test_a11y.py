@@ -17,13 +17,14 @@ import pytest
 
 from bench.browser import ROOT, assert_no_error, start_server
 from tests.conftest import require_browser
+from ui import pages_table
 from ui.i18n import LANGUAGES
 
 # Compare measures every example run on a first visit: minutes on two busy cores.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # in CI: about 2.5 min
 SCREENS = ROOT / "test-artifacts" / "screens"
-# Every page of the app, by its URL path ("" is Home), read from app.py so a new page is scanned.
-PAGES = ["", *re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8"))]
+# Every page of the app by its URL path ("" is Home), from ui/pages_table.py: a new one is scanned.
+PAGES = [page.url_path for page in pages_table.PAGES]
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],

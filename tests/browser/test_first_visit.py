@@ -11,6 +11,7 @@ import pytest
 
 from bench.browser import assert_no_error, launch, start_server
 from tests.conftest import require_browser
+from ui import pages_table
 from ui.i18n import translate
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -23,19 +24,7 @@ new MutationObserver(() => {
   if (document.querySelector('[data-testid="stSidebarNav"]')) window.__rawNav = true;
 }).observe(document, {subtree: true, childList: true});
 """
-PAGES = [
-    "home",
-    "lessons",
-    "draw",
-    "train",
-    "reconstructions",
-    "sparsity",
-    "noise",
-    "latent",
-    "generate",
-    "compare",
-    "class",
-]
+PAGES = [page.title_key for page in pages_table.PAGES]  # the navigation's links, in order
 
 
 def test_a_cold_server_s_first_request_is_a_deep_link_and_lands_inside_the_app(tmp_path):
@@ -57,7 +46,7 @@ def test_a_cold_server_s_first_request_is_a_deep_link_and_lands_inside_the_app(t
             links = page.locator(".st-key-app-nav a").all_inner_texts()
             assert len(links) == len(PAGES), links
             for name, text in zip(PAGES, links, strict=True):
-                assert translate("pt", f"nav.{name}") in text, (name, text)
+                assert translate("pt", name) in text, (name, text)
             heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
             assert heading.strip().startswith(translate("pt", "recon.title")), heading
             assert "/reconstructions" in page.url and "lang=pt" in page.url

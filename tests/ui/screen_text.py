@@ -13,14 +13,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from ui import i18n
+from ui import i18n, pages_table
 from ui.i18n import ALLOW_LIST, catalog
 
 CATALOGS = ROOT / "ui" / "i18n"
 
 
 APP = ROOT / "app.py"
-PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', APP.read_text(encoding="utf-8"))
+PAGES = [page.file for page in pages_table.PAGES]
 
 
 STOP_WORDS = {

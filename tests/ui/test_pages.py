@@ -7,18 +7,11 @@ import pytest
 from core.models import MODELS
 from tests.apptest_frame import app_at
 from tests.conftest import session_run
+from ui import pages_table
 
-PAGES = [
-    "pages/home.py",
-    "pages/lessons.py",
-    "pages/train.py",
-    "pages/reconstructions.py",
-    "pages/sparsity.py",
-    "pages/noise.py",
-    "pages/latent.py",
-    "pages/generate.py",
-    "pages/compare.py",
-]
+# every page but Draw and Class, which their own tests cover (tests/ui/test_class_page.py,
+# tests/core/science/test_drawing.py)
+PAGES = [page.file for page in pages_table.PAGES if page.url_path not in ("draw", "class")]
 
 
 @pytest.fixture(autouse=True)
@@ -124,3 +117,26 @@ def test_save_a_run_then_open_it_as_a_saved_run(trained_runs):
     fresh = app_at("pages/generate.py", {"active_run": "saved:my-vae-run"})
     assert not fresh.exception, fresh.exception
     assert not fresh.warning  # a VAE: no "no prior" warning
+
+
+def test_saving_again_under_one_s_own_name_asks_then_replaces(trained_runs):
+    """Train's runs table: a second save under a name this browser saved asks first; Replace
+    saves over its own run (the question, drawn above the button, goes at the next run)."""
+    from core.runs.store import list_runs
+
+    at = app_at(
+        "pages/train.py", {"runs": {"sparse": trained_runs["sparse"]}, "active_run": "sparse"}
+    )
+    at.text_input[0].set_value("mine")
+    for _ in range(2):
+        next(b for b in at.button if b.label == "Save run").click()
+        at.run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning if "mine" in w.value], [w.value for w in at.warning]
+    next(b for b in at.button if b.label == "Replace my saved run").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [toast.value for toast in at.toast] == ["Saved as mine"]
+    at.run()
+    assert not [w.value for w in at.warning if "mine" in w.value]
+    assert [r["name"] for r in list_runs()] == ["mine"]

@@ -52,6 +52,23 @@ def restore_teacher() -> dict | None:
     return st.session_state.get(TEACHER)
 
 
+def restore_member() -> dict | None:
+    """The class this session's student is in: joined in this session, or by this browser
+    before (a reload, another tab: core.classroom.members.membership); None: no class.
+    `removed`: the teacher removed this student (their runs are no longer published)."""
+    if MEMBER not in st.session_state:
+        found = members.membership(session.owner())
+        if found is None:
+            return None
+        st.session_state[MEMBER] = {
+            "code": found.code,
+            "nickname": found.nickname,
+            "removed": found.removed,
+        }
+        st.session_state["class.returning"] = True
+    return st.session_state[MEMBER]
+
+
 def class_link(code: str, **query: str) -> tuple[str, bool]:
     """A link to this class's page (the join link; with a handover token, the teacher's
     one-time link), and whether it names an address other devices can reach."""

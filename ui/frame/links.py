@@ -32,6 +32,7 @@ from core.teaching.lessons import LESSONS
 from core.training.loop import RUN_SETTINGS, TrainConfig
 from ui import keys
 from ui.i18n import LANGUAGES, language, t
+from ui.pages_table import PAGES
 from ui.runs import ids, library
 
 VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
@@ -242,19 +243,8 @@ def shown_keys(keys: list[str]) -> str:
     return ", ".join(plain)
 
 
-# the url_path of every page but Home (app.py): what app_url() takes off a page's address
-PAGE_PATHS = (
-    "lessons",
-    "draw",
-    "train",
-    "reconstructions",
-    "sparsity",
-    "noise",
-    "latent",
-    "generate",
-    "compare",
-    "class",
-)
+# the url_path of every page but Home (ui/pages_table.py): what app_url() takes off an address
+PAGE_PATHS = tuple(page.url_path for page in PAGES if page.url_path)
 
 
 def page_url() -> str:

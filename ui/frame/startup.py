@@ -11,52 +11,74 @@ benchmark's reference; a server short of memory)."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import importlib
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from streamlit.logger import get_logger
 
 from core.settings import env_flag
+from ui.pages_table import PAGES, examples
 
+ROOT = Path(__file__).resolve().parents[2]  # the repository: where the pages' files are
 log = get_logger(__name__)  # Streamlit's: --logger.level applies
 
-# what the frame and the pages import (a page script itself runs only in a visitor's session)
-PAGE_MODULES = (
+# what the frame imports beside the pages' own imports (a page script itself runs only in a
+# visitor's session; page_modules() reads what it imports)
+FRAME_MODULES = (
     "torch",
     "core.science.analysis",
     "core.devices",
     "core.jobs",
     "core.science.projection",
-    "ui.classroom.board",
-    "ui.classroom.views",
     "ui.runs.page_run",
     "ui.runs.datasets",
-    "ui.kit.diagrams",
-    "ui.draw.views",
-    "ui.kit.figures",
-    "ui.kit.images",
-    "ui.teaching.proofs",
     "ui.runs.library",
     "ui.frame.links",
-    "ui.runs.digit_reader",
     "ui.frame.sidebar",
     "ui.style",
 )
-# the zoo runs the pages open on (ui.runs.page_run.require_run's examples, the Generate
-# page's plane)
-FIRST_EXAMPLES = ("standard", "sparse", "denoising", "deep-2d", "vae")
+# the zoo's runs the pages open on (ui/pages_table.py; ui.runs.page_run.require_run); the first
+# one's per-image errors too (Reconstructions')
+FIRST_EXAMPLES = examples()
+
+
+def page_modules() -> list[str]:
+    """The modules the pages import, read from their scripts (ui/pages_table.py's files), so
+    a page's new import is prepared without a list to keep up to date."""
+    found: list[str] = []
+    for page in PAGES:
+        tree = ast.parse((ROOT / page.file).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return list(dict.fromkeys(found))
+
+
+def _import(name: str) -> None:
+    """Import a module, or for `package.name` that is no module (`from ui import keys` names a
+    module, `from ui.i18n import t` a function), its package."""
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name or "." not in name:
+            raise
+        importlib.import_module(name.rpartition(".")[0])
 
 
 def prepare() -> float:
     """Import the engine and the pages' modules, load the default dataset and the examples
     into the server's caches with their pages' first analyses; returns the seconds it took."""
     started = time.perf_counter()
-    for module in PAGE_MODULES:  # torch first: the one large import (about 2 s on 2 cores)
-        importlib.import_module(module)
+    for module in [*FRAME_MODULES, *page_modules()]:  # torch first: the one large import
+        _import(module)  # (about 2 s on 2 cores)
     # imported after torch, timed with the rest of the preparation (this module is imported
     # by app.py before the server answers, so it stays light itself)
     from core import devices

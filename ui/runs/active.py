@@ -11,7 +11,6 @@ from typing import Any
 import streamlit as st
 
 from core.classroom import publisher
-from core.classroom.members import membership
 from core.data import Dataset
 from core.jobs.backends import start_job
 from core.jobs.spec import Job, JobSpec
@@ -71,9 +70,8 @@ def start_run(
         job=job,
     )
     runs[run.id] = run
-    member = class_member()  # joined a class: its board shows the run
-    if member:
-        publisher.publish(member["code"], member["nickname"], run.id, job, spec, dataset)
+    # a student's run shows on their class's board (core decides: the browser's seat, if any)
+    publisher.publish_if_member(spec.owner, run.id, job, spec, dataset)
     select_run(run.id)
     replaces = getattr(getattr(job, "queue", None), "max_waiting_per_owner", None) == 1
     notices = [t("runs.replaced_waiting", name=r.name) for r in waiting if replaces]
@@ -81,23 +79,6 @@ def start_run(
     if not paused:  # a paused run reports after the step its page asks for
         _await_first_report(job)
     return run, notices
-
-
-def class_member() -> dict | None:
-    """The class this session's student is in: joined in this session, or by this browser
-    before (a reload, another tab: core.classroom.members.membership); None: no class.
-    `removed`: the teacher removed this student (their runs are no longer published)."""
-    if keys.CLASS_MEMBER not in st.session_state:
-        found = membership(owner())
-        if found is None:
-            return None
-        st.session_state[keys.CLASS_MEMBER] = {
-            "code": found.code,
-            "nickname": found.nickname,
-            "removed": found.removed,
-        }
-        st.session_state["class.returning"] = True
-    return st.session_state[keys.CLASS_MEMBER]
 
 
 def _release_old_runs(runs: dict[str, Run]) -> list[str]:

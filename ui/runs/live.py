@@ -1,7 +1,8 @@
-"""The live training view (polled in a fragment while a job runs) and the list of runs.
+"""The live training view (polled in a fragment while a job runs) and the list of runs, with
+saving, downloading and deleting the active one.
 
 Long because: the live panel's parts (metrics, phase, errors, saved-run actions) render one
-snapshot."""
+snapshot, and the list of runs shares its saved-run actions."""
 
 from __future__ import annotations
 
@@ -210,13 +211,7 @@ def _pretraining(run: session.Run, snapshot: JobSnapshot) -> None:
 def _saved_run_actions(run: session.Run) -> None:
     """Download any saved run; delete it when this session saved it."""
     download_col, delete_col, _ = st.columns([1, 1, 2])
-    download_col.download_button(
-        t("runs.download"),
-        library.run_archive(run),
-        file_name=f"{run.saved_path.name}.zip",
-        mime="application/zip",
-        icon=":material/download:",
-    )
+    _download_button(download_col, run)
     if run.is_example:
         st.caption(t("runs.example_read_only"))
     elif store.run_owner(run.saved_path) == session.owner() and delete_col.button(
@@ -231,13 +226,39 @@ def _saved_run_actions(run: session.Run) -> None:
             st.error(problem(refusal))
 
 
+def _download_button(column, run: session.Run) -> None:
+    """A saved run's folder as a zip."""
+    column.download_button(
+        t("runs.download"),
+        library.run_archive(run),
+        file_name=f"{run.saved_path.name}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+    )
+
+
 def _maybe(value: float | None, digits: int) -> str | None:
     return None if value is None else number(value, digits)
 
 
+COLUMNS = ("run", "variant", "dataset", "status", "epochs", "sse", "seconds", "saved")
+
+
 def runs_table() -> None:
-    runs = session.session_runs()
+    """The session's runs, then what can be done with the active one: on disk already,
+    download or delete it; otherwise name and save it (and download it once saved)."""
     st.subheader(t("runs.title"))
+    _show_rows(table_rows(session.session_runs()))
+    shown = active.active_run()
+    if shown is not None and shown.job is None and shown.description.get("status") != "training":
+        _saved_run_actions(shown)  # already on disk (an interrupted one can still be saved)
+        return
+    _save_controls(shown)
+
+
+def table_rows(runs: dict[str, session.Run]) -> list[dict[str, str | None]]:
+    """One row per run, in the session's language; numbers as text (a table's own number
+    format ignores the page's language)."""
     rows = []
     for run in runs.values():
         snapshot = run.snapshot()
@@ -249,25 +270,28 @@ def runs_table() -> None:
                 "dataset": dataset_name(run.dataset.name),
                 "status": t(f"status.{snapshot.status}"),
                 "epochs": f"{snapshot.epoch}/{snapshot.epochs}",
-                # as text: a table's own number format ignores the page's language
                 "sse": _maybe(metrics.get("test_sse_per_image"), 2),
                 "seconds": number(snapshot.elapsed, 1),
                 "saved": run.saved_path.name if run.saved_path else "",
             }
         )
-    columns = ["run", "variant", "dataset", "status", "epochs", "sse", "seconds", "saved"]
+    return rows
+
+
+def _show_rows(rows: list[dict[str, str | None]]) -> None:
     if not rows:
         st.caption(t("runs.none"))
     st.dataframe(
-        pd.DataFrame(rows, columns=columns),
+        pd.DataFrame(rows, columns=list(COLUMNS)),
         hide_index=True,
         placeholder="-",
-        column_config={c: t(f"runs.col_{c}") for c in columns},
+        column_config={c: t(f"runs.col_{c}") for c in COLUMNS},
     )
-    shown = active.active_run()
-    if shown is not None and shown.job is None and shown.description.get("status") != "training":
-        _saved_run_actions(shown)  # already on disk (an interrupted one can still be saved)
-        return
+
+
+def _save_controls(shown: session.Run | None) -> None:
+    """A name and Save for the active run (once it has finished), Replace after a question when
+    the name is one of this browser's saved runs, and the download once it is saved."""
     name_col, save_col, download_col = st.columns([2, 1, 1], vertical_alignment="bottom")
     name = name_col.text_input(
         t("runs.save_as"),
@@ -278,33 +302,36 @@ def runs_table() -> None:
         help=t("runs.save_help"),
     )
     confirm_key = f"save-confirm.{getattr(shown, 'id', '')}"
-    if st.session_state.get(confirm_key):
-        st.warning(st.session_state[confirm_key])
-        overwrite = st.button(t("runs.replace"), icon=":material/published_with_changes:")
-    else:
-        overwrite = False
+    overwrite = _replace_button(confirm_key)
     if (
         save_col.button(
             t("runs.save"), icon=":material/save:", disabled=shown is None or not shown.finished
         )
         or overwrite
     ):
-        try:
-            folder, notice = library.save_session_run(shown, name, overwrite=overwrite)
-            st.session_state.pop(confirm_key, None)
-            st.toast(
-                t("runs.saved_renamed", **notice) if notice else t("runs.saved", name=folder.name)
-            )
-        except store.ConfirmOverwrite as question:
-            st.session_state[confirm_key] = problem(question)
-            st.rerun()
-        except store.SaveRefused as refusal:
-            st.error(problem(refusal))
+        _save(shown, name, overwrite, confirm_key)
     if shown is not None and shown.saved_path is not None:
-        download_col.download_button(
-            t("runs.download"),
-            library.run_archive(shown),
-            file_name=f"{shown.saved_path.name}.zip",
-            mime="application/zip",
-            icon=":material/download:",
-        )
+        _download_button(download_col, shown)
+
+
+def _replace_button(confirm_key: str) -> bool:
+    """The question a save asked (replace your saved run of that name?) and its Replace
+    button, pressed or not; False when no question is pending."""
+    if not st.session_state.get(confirm_key):
+        return False
+    st.warning(st.session_state[confirm_key])
+    return st.button(t("runs.replace"), icon=":material/published_with_changes:")
+
+
+def _save(run: session.Run, name: str, overwrite: bool, confirm_key: str) -> None:
+    """Save the run under `name`: a toast when saved (renamed when the name was taken), a
+    question when it would replace one of this browser's runs, a refusal's reason."""
+    try:
+        folder, notice = library.save_session_run(run, name, overwrite=overwrite)
+        st.session_state.pop(confirm_key, None)
+        st.toast(t("runs.saved_renamed", **notice) if notice else t("runs.saved", name=folder.name))
+    except store.ConfirmOverwrite as question:
+        st.session_state[confirm_key] = problem(question)
+        st.rerun()
+    except store.SaveRefused as refusal:
+        st.error(problem(refusal))

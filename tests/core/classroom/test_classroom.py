@@ -221,6 +221,22 @@ def test_students_see_their_own_runs_unless_the_teacher_shows_all(small_digits):
     assert publisher.flush(timeout=10)  # a closed class's runs stop being published
 
 
+def test_a_run_reaches_the_board_of_the_class_its_browser_joined_and_no_other():
+    """publish_if_member (what Train calls for every run it starts) finds the browser's seat
+    on disk: a member's run is on their class's board, a run of a browser in no class or one
+    that left is on none."""
+    teacher = teachers.create_class()
+    join(teacher.code, "Ana", owner="browser-a")
+    assert publisher.publish_if_member("browser-a", "a1", FakeJob())
+    assert not publisher.publish_if_member("browser-b", "b1", FakeJob())
+    leave(teacher.code, "browser-a")
+    assert not publisher.publish_if_member("browser-a", "a2", FakeJob())
+    shown = moderation.visible(teacher.code, None, teacher.key)[0]
+    assert [(r["nickname"], r["run_id"]) for r in shown] == [("Ana", "a1")]
+    classes.close_class(teacher.code, teacher.key)
+    assert publisher.flush(timeout=10)
+
+
 # ---------------------------------------------------------------- challenges
 
 

@@ -416,9 +416,10 @@ def test_the_proxy_limits_requests_uploads_and_websockets():
     assert "limit_req zone=uploads" in locations["/_stcore/upload_file"]
 
 
-def test_the_readme_lists_every_limit_with_its_default():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Serving a class") : readme.index("## Beyond one machine")]
+def test_the_docs_list_every_limit_with_its_default():
+    doc = (ROOT / "docs" / "limits-and-security.md").read_text()
+    start = doc.index("## Every limit a student can meet")
+    section = doc[start : doc.index("\n## ", start)]
     rows = {
         line.split("|")[1].strip(" `"): line
         for line in section.splitlines()
