@@ -1,11 +1,13 @@
 """The Class page's parts outside the board: joining or starting a class, the teacher's header
-(the join link students can reach, its QR code, handing the controls to another device) and the
-student's header. The teacher's controls are ui.classroom.controls."""
+(the join link students can reach, its QR code, handing the controls to another device, the
+devices holding them and taking them back) and the student's header. The teacher's controls are
+ui.classroom.controls."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import time
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -13,6 +15,7 @@ import streamlit as st
 from core.classroom import classes, members, teachers
 from core.classroom.members import NICKNAME_MAX, join, leave
 from core.messages import Problem
+from core.runs import quotas, store
 from ui import keys, style
 from ui.classroom import board
 from ui.frame import links
@@ -34,7 +37,7 @@ def read_link() -> None:
             return  # this run's rerun: the token is spent already
         st.session_state["class.redeemed"] = token
         try:
-            teacher = teachers.redeem(code, token, session.owner())
+            teacher = teachers.redeem(code, token, session.owner(), session.this_browser())
         except Problem as error:
             st.session_state["class.link_refused"] = board.say(error)
         else:
@@ -44,7 +47,14 @@ def read_link() -> None:
 
 
 def restore_teacher() -> dict | None:
-    """This browser's class as its teacher (a reload, a new tab, a restarted server)."""
+    """This browser's class as its teacher (a reload, a new tab, a restarted server); a device
+    whose controls the teacher took back loses them here, with a word why."""
+    held = st.session_state.get(TEACHER)
+    if held and not classes.is_teacher(held["code"], held["key"]):
+        with contextlib.suppress(Problem):  # a class that ended: ended() says so
+            classes.folder_of(held["code"])
+            st.session_state.pop(TEACHER)
+            st.session_state["class.link_refused"] = t("class.controls_taken_back")
     if not st.session_state.get(TEACHER):
         found = teachers.teacher_of(session.owner())
         if found is not None:
@@ -74,6 +84,7 @@ def entry() -> None:
     refused = st.session_state.pop("class.link_refused", None)
     if refused:
         st.error(refused)
+    links.own_tab_notice("class")
     join_side, start_side = st.columns(2, gap="large")
     with join_side:
         st.subheader(t("class.join"))
@@ -86,7 +97,9 @@ def entry() -> None:
         )
         if st.button(t("class.join_button"), type="primary", key="class.join_button"):
             try:
-                member = join(code, nickname, owner=session.owner())
+                member = join(
+                    code, nickname, owner=session.owner(), address=session.client_address()
+                )
             except Problem as error:
                 st.error(board.say(error))
             else:
@@ -102,6 +115,9 @@ def entry() -> None:
 
 def _start() -> None:
     st.subheader(t("class.start"))
+    if not teachers.classes_open():
+        st.info(t("class.problem_class_off", setting=teachers.PASSWORD_ENV))
+        return
     st.markdown(t("class.start_help"))
     password = (
         st.text_input(
@@ -115,7 +131,7 @@ def _start() -> None:
     )
     if st.button(t("class.start_button"), key="class.start_button"):
         try:
-            teacher = teachers.create_class(session.owner(), password)
+            teacher = teachers.create_class(session.owner(), password, session.client_address())
         except Problem as error:
             st.error(board.say(error))
         else:
@@ -149,6 +165,9 @@ def teacher_header(code: str, key: str) -> None:
         words.warning(t("class.no_network_address"))
     picture.image(qr_png(link), caption=t("class.qr_caption"), width="stretch")
     if not style.presenting():
+        links.own_tab_notice("class")
+        if quotas.ephemeral_disk(store.runs_dir()):
+            st.warning(t("class.ephemeral"), icon=":material/cloud_off:")
         _handover(code, key)
 
 
@@ -162,6 +181,29 @@ def _handover(code: str, key: str) -> None:
         made = st.session_state.get("class.handover_link")
         if made and f"class={code}" in made:
             st.code(made, language=None, wrap_lines=True)
+        _devices(code, key)
+
+
+def _devices(code: str, key: str) -> None:
+    """The devices that took the controls by a handover link; the browser that opened the
+    class takes them back (a link read off the projector holds them until then)."""
+    held = teachers.devices(code, key)
+    st.markdown(f"**{t('class.devices')}**")
+    if not held:
+        st.caption(t("class.devices_none"))
+        return
+    may_revoke = teachers.can_revoke(code, key)
+    for device in held:
+        words, button = st.columns([4, 1], vertical_alignment="center")
+        label = device["browser"] or t("class.device_unknown")
+        minutes = max(0, round((time.time() - device["taken"]) / 60))
+        mine = f" {t('class.device_this')}" if device["this"] else ""
+        words.markdown(t("class.device_row", browser=literal(label), minutes=minutes) + mine)
+        if may_revoke and button.button(t("class.revoke"), key=f"class.revoke.{device['id']}"):
+            with contextlib.suppress(Problem):  # taken back meanwhile
+                teachers.revoke(code, key, device["id"])
+            st.toast(t("class.revoked", browser=literal(label)))
+            st.rerun()
 
 
 # ---------------------------------------------------------------- the student

@@ -11,7 +11,7 @@ import torch
 
 from core.jobs import admission
 from core.progress import JobSnapshot
-from core.runs import store
+from core.runs import quotas, store
 from core.training.loop import preview_indices
 from ui import keys
 from ui.i18n import known, localized, number, problem, t
@@ -277,6 +277,8 @@ def runs_table() -> None:
         key=f"save-name.{getattr(shown, 'id', '')}",
         help=t("runs.save_help"),
     )
+    if quotas.ephemeral_disk(store.runs_dir()):
+        st.caption(t("runs.ephemeral"))
     confirm_key = f"save-confirm.{getattr(shown, 'id', '')}"
     if st.session_state.get(confirm_key):
         st.warning(st.session_state[confirm_key])
