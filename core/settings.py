@@ -18,7 +18,7 @@ PUBLIC_DEFAULTS: dict[str, float] = {
     "AE_SHARED_JOBS": 4,  # trainings admitted at once (the rest wait in line)
     "AE_MAX_JOBS": 1,  # computing at the same instant
     "AE_JOB_MINUTES": 5,
-    "AE_MAX_EPOCHS": 20,
+    "AE_MAX_EPOCHS": 40,  # the zoo's longest recipe (deep-2d): every lesson still retrains
     "AE_MAX_PARAMETERS": 5_000_000,
     "AE_UPLOAD_MAX_MB": 20,
     "AE_UPLOAD_MAX_MEGAPIXELS": 64,

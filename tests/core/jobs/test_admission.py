@@ -327,7 +327,7 @@ def test_the_public_profile_caps_epochs_and_a_named_setting_wins(monkeypatch):
 
     assert admission.max_epochs() is None
     monkeypatch.setenv(PUBLIC_ENV, "1")
-    error = refused("epochs_cap", admission.admit_training, None, None, TrainConfig(epochs=21))
-    assert error.fields == {"most": 20, "setting": "AE_MAX_EPOCHS"}
+    error = refused("epochs_cap", admission.admit_training, None, None, TrainConfig(epochs=41))
+    assert error.fields == {"most": 40, "setting": "AE_MAX_EPOCHS"}
     monkeypatch.setenv("AE_MAX_EPOCHS", "50")
     assert admission.max_epochs() == 50
