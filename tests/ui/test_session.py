@@ -10,6 +10,7 @@ from ui.runs.session import (
     browser_label,
     client_address_from,
     cookie_kept,
+    default_trusted_proxies,
     trusted_networks,
 )
 
@@ -43,6 +44,15 @@ def test_private_trusts_the_hosts_own_networks():
     assert client_address_from("172.18.0.3", "203.0.113.9", private) == "203.0.113.9"
     assert client_address_from("203.0.113.50", "10.1.1.1", private) == "203.0.113.50"
     assert client_address_from("fd00::3", "2001:db8::1", private) == "2001:db8::1"
+
+
+def test_on_a_space_the_platforms_private_proxy_is_trusted(monkeypatch):
+    for name in ("SPACE_ID", "SPACE_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    assert default_trusted_proxies() is None
+    monkeypatch.setenv("SPACE_ID", "someone/ae")
+    trusted = trusted_networks(default_trusted_proxies())
+    assert client_address_from("10.20.30.40", "203.0.113.9", trusted) == "203.0.113.9"
 
 
 def test_no_peer_is_no_address():

@@ -209,8 +209,15 @@ def client_address() -> str | None:
         return None
     if not isinstance(peer, str):  # AppTest's context is a stand-in
         return None
-    trusted = trusted_networks(env_text(TRUSTED_PROXIES_ENV))
+    trusted = trusted_networks(env_text(TRUSTED_PROXIES_ENV, default_trusted_proxies()))
     return client_address_from(peer, _headers().get("x-forwarded-for"), trusted)
+
+
+def default_trusted_proxies() -> str | None:
+    """On a Hugging Face Space ($SPACE_ID or $SPACE_HOST set) the platform's proxy, on a private
+    network, is the only peer the app's container has: "private"; elsewhere none (every visitor
+    would otherwise count as that proxy's one address)."""
+    return "private" if env_text("SPACE_ID") or env_text("SPACE_HOST") else None
 
 
 BROWSERS = (("Edg", "Edge"), ("OPR", "Opera"), ("Firefox", "Firefox"), ("Chrome", "Chrome"))
