@@ -243,8 +243,16 @@ def test_referrer_policy_no_referrer_everywhere(conf):
             headers = _headers(location)
             if headers:
                 assert headers.get("referrer-policy") == ["no-referrer", "always"], location.args
-    # HSTS stays a documented choice (commented out): a self-signed first start must still work.
-    assert "strict-transport-security" not in _headers(https(conf))
+
+
+def test_hsts_on_the_https_server_only(conf):
+    """Issue 36, item 4: a server open to the internet tells browsers to stay on HTTPS. At
+    server level (a location with an add_header of its own would drop it: none has one), and
+    not on plain HTTP, where browsers ignore it and the redirect does the work."""
+    server = https(conf)
+    assert _headers(server).get("strict-transport-security") == ["max-age=31536000", "always"]
+    assert not any(_headers(location) for location in server.blocks)
+    assert "strict-transport-security" not in _headers(plain(conf))
 
 
 def test_the_xsrf_cookie_is_marked_secure_behind_https(conf):

@@ -179,7 +179,8 @@ def open_classes() -> list[str]:
     return codes
 
 
-PRIVATE = ("teacher_keys", "opened_by", "handovers")  # class.json's entries nobody is shown
+# class.json's entries nobody is shown
+PRIVATE = ("teacher_keys", "opened_by", "handovers", "opener_key", "devices")
 
 
 def info(code: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ core.runs.identity) is remembered in `owners/` under a hash of that id: a reload
 or leaving and joining again brings it back to the same seat, so the student limit counts
 people, not presses. A removed student's seat stays, marked: the same browser cannot come back
 under a new nickname until the teacher lets it. Wrong join codes from one browser slow down
-after a few tries. Uses core.classroom.classes and .nicknames, core.messages."""
+after a few tries; new seats from one client address are bounded ($AE_ADDRESS_SEATS,
+core.runs.address_limits). Uses core.classroom.classes and .nicknames, core.runs, core.messages."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from core.classroom import classes
 from core.classroom.classes import STUDENTS_ENV, folder_of, max_students, read_json, touch
 from core.classroom.nicknames import NICKNAME_MAX, check_nickname, skeleton
 from core.messages import Problem
+from core.runs import address_limits
 
 __all__ = ["NICKNAME_MAX", "Member", "check_nickname", "join", "leave", "membership"]
 
@@ -97,11 +99,12 @@ def _open_class(code: str, owner: str | None) -> Path:
 # ---------------------------------------------------------------- joining
 
 
-def join(code: str, nickname: str, owner: str | None = None) -> Member:
+def join(code: str, nickname: str, owner: str | None = None, address: str | None = None) -> Member:
     """Join an open class. A nickname someone holds already (or a look-alike of it) gets a
     number added: `Member.nickname` then differs from `Member.asked`, and the page says so. A
     browser (`owner`) that has a seat in this class gets it back, with its nickname; a removed
-    one is refused. A locked class takes no new seats; a full one neither."""
+    one is refused. A locked class takes no new seats; a full one neither; a client `address`
+    that took its hour's share of new seats neither."""
     folder = _open_class(code, owner)
     asked = check_nickname(nickname)
     if owner and (seat := read_json(_owner_file(folder, owner))):
@@ -122,6 +125,7 @@ def join(code: str, nickname: str, owner: str | None = None) -> Member:
             most=max_students(),
             setting=STUDENTS_ENV,
         )
+    address_limits.take(address, "seats")
     owner_hash = _hashed(owner) if owner else None
     for number in range(1, 10_000):
         suffix = "" if number == 1 else f"-{number}"

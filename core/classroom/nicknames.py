@@ -8,11 +8,18 @@ cannot see: format characters (zero-width joiners, soft hyphens) and Hangul fill
 its kin, which Unicode counts as letters yet draw nothing) are refused. Two nicknames are the
 same when their confusable skeletons are (TR39's idea: each character mapped to the prototype
 of its look-alikes, "l" and "1", "O" and "0", "rn" and "m"), from the confusables table of the
-`confusable-homoglyphs` package. Uses core.messages only."""
+`confusable-homoglyphs` package. That table is not transitive (Cyrillic "О" maps to "O", "O" to
+"0"), so a skeleton follows it until it settles, then folds the look-alikes the table leaves
+apart ("I", "l", "1"; "O", "0"): "lgor" is "Igor", "ТОМ" is "TOM", "Іѕа" is "Isa". A nickname
+needs a letter or digit that is not a look-alike of punctuation ("ꓸ" is a dot), and the
+placeholder a class with hidden names shows ("Student 7", "Aluno 7") is nobody's nickname. Uses
+core.messages only."""
 
 from __future__ import annotations
 
 import functools
+import re
+import string
 import unicodedata
 
 from confusable_homoglyphs import categories, confusables
@@ -26,6 +33,13 @@ BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 # scripts TR39 lets one identifier mix ("highly restrictive"): CJK writing
 MIXES = ({"HAN", "HIRAGANA", "KATAKANA"}, {"HAN", "HANGUL"}, {"HAN", "BOPOMOFO"})
 NEUTRAL_SCRIPTS = {"COMMON", "INHERITED"}
+# after case folding: the look-alikes the confusables table leaves apart
+FOLDS = str.maketrans({"i": "l", "1": "l", "|": "l", "0": "o"})
+# letters drawn as a dash that the table does not map to "-" (Katakana, Hangul, Han)
+DASH_LETTERS = {"\u30fc", "\uff70", "\u3161", "\u1173", "\u4e00"}
+# the neutral label of a seat when the class hides names (ui/i18n/*/class.json's
+# class.student_label, in every language): refused as a nickname, look-alikes included
+PLACEHOLDER_WORDS = ("Student", "Aluno")
 
 
 def check_nickname(text: str) -> str:
@@ -67,6 +81,21 @@ def check_nickname(text: str) -> str:
             f"A nickname holds only letters, digits, spaces and - _ . (not {shown}).",
             chars=shown,
         )
+    if not any(
+        (c.isalpha() or unicodedata.category(c) == "Nd") and not _looks_like_punctuation(c)
+        for c in name
+    ):
+        raise Problem("nickname_no_letter", "A nickname needs at least one letter or digit.")
+    if is_placeholder(name):
+        raise Problem(
+            "nickname_placeholder",
+            "This is how the board shows a student when names are hidden: choose another.",
+        )
+    _check_scripts(name)
+    return name
+
+
+def _check_scripts(name: str) -> None:
     scripts = set(categories.unique_aliases(name)) - NEUTRAL_SCRIPTS
     if len(scripts) > 1 and not any(scripts <= mix for mix in MIXES):
         names = ", ".join(sorted(s.title() for s in scripts))
@@ -75,7 +104,6 @@ def check_nickname(text: str) -> str:
             f"A nickname is written in one alphabet (this one mixes {names}).",
             scripts=names,
         )
-    return name
 
 
 @functools.lru_cache(maxsize=4096)
@@ -90,9 +118,55 @@ def _prototype(char: str) -> str:
     return min(plain or group)
 
 
+def _settled(text: str) -> str:
+    """Each character's prototype, followed until it settles (the table is not transitive)."""
+    for _ in range(4):
+        mapped = "".join(_prototype(c) for c in text)
+        if mapped == text:
+            break
+        text = mapped
+    return text
+
+
+@functools.lru_cache(maxsize=1)
+def _punctuation_look_alikes() -> frozenset[str]:
+    """Every single character the table lists as a look-alike of an ASCII punctuation mark."""
+    return frozenset(
+        h["c"]
+        for mark in string.punctuation
+        for h in confusables.confusables_data.get(mark, ())
+        if len(h["c"]) == 1
+    )
+
+
+def _looks_like_punctuation(char: str) -> bool:
+    settled = _settled(char)
+    return (
+        char in DASH_LETTERS
+        or char in _punctuation_look_alikes()
+        or (settled.isascii() and not settled.isalnum())
+    )
+
+
 def skeleton(nickname: str) -> str:
-    """What a nickname looks like, letter case and look-alikes aside: two nicknames with the
-    same skeleton are one nickname in a class."""
+    """A nickname's canonical key: what it looks like, letter case and look-alikes aside
+    (NFKC, the TR39 skeleton followed until it settles, case folded, "rn" as "m", I/l/1 and
+    O/0 folded). Two nicknames with the same key are one nickname in a class."""
     name = unicodedata.normalize("NFKC", nickname)
-    mapped = "".join(_prototype(c) for c in name).casefold()
-    return "".join(_prototype(c) for c in mapped.replace("rn", "m")).casefold()
+    for _ in range(4):
+        mapped = _settled(name).casefold().replace("rn", "m")
+        if mapped == name:
+            break
+        name = mapped
+    return name.translate(FOLDS)
+
+
+@functools.lru_cache(maxsize=1)
+def _placeholder() -> re.Pattern:
+    words = "|".join(re.escape(skeleton(word)) for word in PLACEHOLDER_WORDS)
+    return re.compile(rf"(?:{words})[ ._-]*[0-9lo]+")
+
+
+def is_placeholder(nickname: str) -> bool:
+    """Whether a nickname reads as a hidden-names seat label ("Student 7", "Aluno 12")."""
+    return bool(_placeholder().fullmatch(skeleton(nickname)))

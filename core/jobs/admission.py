@@ -6,7 +6,10 @@ autograd saves for the backward pass (`saved_tensors_hooks`), which gives the ac
 per image; the weights, their gradients and Adam's two moments cost 16 bytes per parameter. The
 backward pass and the kernels' own workspaces add a share on top of the saved activations that
 depends on the architecture (`Autoencoder.activation_factor`, calibrated against measured peaks
-in tests/core/jobs/test_admission.py)."""
+in tests/core/jobs/test_admission.py). A training asks for at most $AE_MAX_EPOCHS epochs.
+
+Long because: what a job may take (memory, epochs, time) is one decision, made here for both
+backends; the memory measurement is most of it."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from core.settings import env_number
 
 BYTES_PER_PARAMETER = 16  # float32 weight + gradient + Adam's first and second moments
 EVALUATION_BYTES = 2 * 10_000 * 784 * 4  # the test set's reconstructions and errors, per epoch
-MEMORY_ENV, TIME_ENV = "AE_JOB_MEMORY_MB", "AE_JOB_MINUTES"
+MEMORY_ENV, TIME_ENV, EPOCHS_ENV = "AE_JOB_MEMORY_MB", "AE_JOB_MINUTES", "AE_MAX_EPOCHS"
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's (or GPU's) memory, per job, when no limit is set
 
 
@@ -198,9 +201,24 @@ def admit(
     )
 
 
+def max_epochs() -> int | None:
+    """Epochs one training may ask for: $AE_MAX_EPOCHS (off when unset or 0)."""
+    most = env_number(EPOCHS_ENV, what="a whole number of epochs")
+    return int(most) if most else None
+
+
 def admit_training(model: Autoencoder, dataset: Dataset, config) -> MemoryNeed:
-    """admit() for a training config (a core.training.TrainConfig): its batch, on the device
-    and in the arithmetic its training loop will use."""
+    """admit() for a training config (a core.training.TrainConfig): its epochs within
+    $AE_MAX_EPOCHS, its batch on the device and in the arithmetic its loop will use."""
+    most = max_epochs()
+    if most and config.epochs > most:
+        raise JobRefused(
+            "epochs_cap",
+            f"This server trains at most {most} epochs per run ({EPOCHS_ENV}): "
+            f"choose {most} or fewer.",
+            most=most,
+            setting=EPOCHS_ENV,
+        )
     device = resolve_device(config.device)
     return admit(
         model,

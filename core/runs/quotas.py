@@ -2,7 +2,9 @@
 
 The runs folder holds saved runs and, under `.autosave/`, the per-epoch checkpoints of runs
 being trained; both count in its total. Each owner (a browser, core.runs.identity) may keep a number
-of saved runs and megabytes of them, so one student cannot fill the folder for everybody."""
+of saved runs and megabytes of them, so one student cannot fill the folder for everybody. On some
+hosts the disk itself does not last: a Hugging Face Space's is wiped at every restart and sleep
+unless its persistent storage (/data) holds the runs folder; `ephemeral_disk` says so."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from core.messages import Problem
-from core.settings import env_number
+from core.settings import env_flag, env_number, env_text
 
 RUNS_LIMIT_ENV, DEFAULT_RUNS_LIMIT_MB = "AE_RUNS_MAX_MB", 2048
 OWNER_RUNS_ENV, DEFAULT_OWNER_RUNS = "AE_OWNER_RUNS", 20
 OWNER_MB_ENV, DEFAULT_OWNER_MB = "AE_OWNER_MAX_MB", 256
 AUTOSAVE_DAYS_ENV, DEFAULT_AUTOSAVE_DAYS = "AE_AUTOSAVE_DAYS", 7
+EPHEMERAL_ENV = "AE_EPHEMERAL_DISK"
+PERSISTENT_STORAGE = Path("/data")  # where a Space mounts its persistent storage
 
 
 class SaveRefused(Problem):
@@ -38,6 +42,16 @@ def owner_limits() -> tuple[int, int]:
 def autosave_seconds() -> float:
     """Age past which an interrupted checkpoint is deleted: $AE_AUTOSAVE_DAYS (default 7)."""
     return env_number(AUTOSAVE_DAYS_ENV, DEFAULT_AUTOSAVE_DAYS) * 86400
+
+
+def ephemeral_disk(root: Path) -> bool:
+    """Whether what is saved under `root` (the runs folder) is erased when the server restarts:
+    $AE_EPHEMERAL_DISK when set; else on a Hugging Face Space ($SPACE_ID or $SPACE_HOST set)
+    whose runs folder is not on its persistent storage (/data)."""
+    on_space = bool(env_text("SPACE_ID") or env_text("SPACE_HOST"))
+    folder = root.expanduser().absolute()
+    persistent = folder == PERSISTENT_STORAGE or PERSISTENT_STORAGE in folder.parents
+    return env_flag(EPHEMERAL_ENV, on_space and not persistent)
 
 
 def folder_size(root: Path) -> int:

@@ -201,3 +201,41 @@ def test_a_reload_brings_a_student_back_to_their_place():
     assert not reloaded.exception, reloaded.exception
     assert "class_member" not in reloaded.session_state
     assert "class_member" not in class_page(session=browser).session_state
+
+
+def test_the_teacher_takes_the_controls_back_from_a_device_that_took_them():
+    """Issue 36, item 7a: the projector's link read off the screen by a student."""
+    teacher = teachers.create_class(owner="browser-a")
+    token = teachers.handover(teacher.code, teacher.key)
+    student = class_page(OWNER_C, query={"class": teacher.code, "handover": token})
+    assert student.session_state["class_teacher"]["code"] == teacher.code
+    own = class_page(OWNER_A)
+    device = teachers.devices(teacher.code, teacher.key)[0]
+    assert any("took them" in m.value for m in own.markdown)
+    assert f"class.revoke.{device['id']}" not in keys(student)  # only the opening browser
+    button(own, f"class.revoke.{device['id']}").click().run()
+    assert not own.exception, own.exception
+    assert teachers.devices(teacher.code, teacher.key) == []
+    student.run()  # the student's next rerun: the controls are gone, with a word why
+    assert "class_teacher" not in student.session_state
+    assert "took this device's controls back" in student.error[0].value
+    assert "class.close" not in keys(student)
+    classes.close_class(teacher.code, teacher.key)
+
+
+def test_a_public_server_without_the_teachers_password_opens_no_class(monkeypatch):
+    monkeypatch.setenv("AE_PUBLIC", "1")
+    at = class_page()
+    assert "class.start_button" not in keys(at)
+    assert any("AE_TEACHER_PASSWORD" in i.value for i in at.info)
+
+
+def test_on_a_space_the_join_link_names_the_space_and_the_disk_is_said_to_be_wiped(monkeypatch):
+    monkeypatch.setenv("SPACE_HOST", "example-ae.hf.space")
+    monkeypatch.setenv("SPACE_ID", "someone/ae")
+    at = class_page(OWNER_A)
+    button(at, "class.start_button").click().run()
+    code = at.session_state["class_teacher"]["code"]
+    assert f"https://example-ae.hf.space/class?class={code}" in [c.value for c in at.code]
+    assert any("erases its disk" in w.value for w in at.warning)
+    classes.close_class(code, at.session_state["class_teacher"]["key"])

@@ -293,7 +293,7 @@ def train_params(record: dict[str, Any]) -> dict[str, str]:
 
 
 def train_link(record: dict[str, Any]) -> str:
-    return f"{links.app_url()}/train?{urlencode(train_params(record))}"
+    return f"{links.reachable_app_url()[0]}/train?{urlencode(train_params(record))}"
 
 
 def show_spotlight(code: str, nickname: str | None, key: str | None) -> None:

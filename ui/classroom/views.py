@@ -1,6 +1,7 @@
 """The Class page's parts outside the board: joining or starting a class, the teacher's header
-(the join link students can reach, its QR code, handing the controls to another device) and the
-student's header. The teacher's controls are ui.classroom.controls."""
+(the join link students can reach, its QR code, handing the controls to another device, the
+devices holding them and taking them back) and the student's header. The teacher's controls are
+ui.classroom.controls."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import streamlit as st
 from core.classroom import classes, members, teachers
 from core.classroom.members import NICKNAME_MAX, join, leave
 from core.messages import Problem
+from core.runs import quotas, store
 from ui import keys, style
-from ui.classroom import board
+from ui.classroom import board, handover
 from ui.frame import links
 from ui.i18n import literal, t
 from ui.runs import session
@@ -34,7 +36,7 @@ def read_link() -> None:
             return  # this run's rerun: the token is spent already
         st.session_state["class.redeemed"] = token
         try:
-            teacher = teachers.redeem(code, token, session.owner())
+            teacher = teachers.redeem(code, token, session.owner(), session.this_browser())
         except Problem as error:
             st.session_state["class.link_refused"] = board.say(error)
         else:
@@ -44,7 +46,14 @@ def read_link() -> None:
 
 
 def restore_teacher() -> dict | None:
-    """This browser's class as its teacher (a reload, a new tab, a restarted server)."""
+    """This browser's class as its teacher (a reload, a new tab, a restarted server); a device
+    whose controls the teacher took back loses them here, with a word why."""
+    held = st.session_state.get(TEACHER)
+    if held and not classes.is_teacher(held["code"], held["key"]):
+        with contextlib.suppress(Problem):  # a class that ended: ended() says so
+            classes.folder_of(held["code"])
+            st.session_state.pop(TEACHER)
+            st.session_state["class.link_refused"] = t("class.controls_taken_back")
     if not st.session_state.get(TEACHER):
         found = teachers.teacher_of(session.owner())
         if found is not None:
@@ -91,6 +100,7 @@ def entry() -> None:
     refused = st.session_state.pop("class.link_refused", None)
     if refused:
         st.error(refused)
+    links.own_tab_notice("class")
     join_side, start_side = st.columns(2, gap="large")
     with join_side:
         st.subheader(t("class.join"))
@@ -103,7 +113,9 @@ def entry() -> None:
         )
         if st.button(t("class.join_button"), type="primary", key="class.join_button"):
             try:
-                member = join(code, nickname, owner=session.owner())
+                member = join(
+                    code, nickname, owner=session.owner(), address=session.client_address()
+                )
             except Problem as error:
                 st.error(board.say(error))
             else:
@@ -119,6 +131,9 @@ def entry() -> None:
 
 def _start() -> None:
     st.subheader(t("class.start"))
+    if not teachers.classes_open():
+        st.info(t("class.problem_class_off", setting=teachers.PASSWORD_ENV))
+        return
     st.markdown(t("class.start_help"))
     password = (
         st.text_input(
@@ -132,7 +147,7 @@ def _start() -> None:
     )
     if st.button(t("class.start_button"), key="class.start_button"):
         try:
-            teacher = teachers.create_class(session.owner(), password)
+            teacher = teachers.create_class(session.owner(), password, session.client_address())
         except Problem as error:
             st.error(board.say(error))
         else:
@@ -166,19 +181,10 @@ def teacher_header(code: str, key: str) -> None:
         words.warning(t("class.no_network_address"))
     picture.image(qr_png(link), caption=t("class.qr_caption"), width="stretch")
     if not style.presenting():
-        _handover(code, key)
-
-
-def _handover(code: str, key: str) -> None:
-    """A link that opens the controls on another device, once, for a few minutes."""
-    with st.expander(t("class.handover")):
-        st.caption(t("class.handover_help", minutes=teachers.HANDOVER_MINUTES))
-        if st.button(t("class.handover_make"), key="class.handover_make"):
-            token = teachers.handover(code, key)
-            st.session_state["class.handover_link"] = class_link(code, handover=token)[0]
-        made = st.session_state.get("class.handover_link")
-        if made and f"class={code}" in made:
-            st.code(made, language=None, wrap_lines=True)
+        links.own_tab_notice("class")
+        if quotas.ephemeral_disk(store.runs_dir()):
+            st.warning(t("class.ephemeral"), icon=":material/cloud_off:")
+        handover.handover_panel(code, key, lambda token: class_link(code, handover=token)[0])
 
 
 # ---------------------------------------------------------------- the student

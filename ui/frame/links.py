@@ -33,7 +33,7 @@ from core.training.loop import RUN_SETTINGS, TrainConfig
 from ui import keys
 from ui.i18n import LANGUAGES, language, t
 from ui.pages_table import PAGES
-from ui.runs import ids, library
+from ui.runs import ids, library, session
 
 VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
 # A link's key is shown back to its reader only when it is a plain name like the app's own
@@ -227,7 +227,7 @@ def share_control() -> None:
     if problems:
         st.warning(t("links.bad_values", values=shown_keys(problems)))
     with st.popover(t("links.share"), icon=":material/link:", width="stretch"):
-        base = page_url()
+        base = reachable_page_url()
         query = urlencode(current())
         st.caption(t("links.share_help"))
         st.code(f"{base}?{query}", language=None, wrap_lines=True)
@@ -256,16 +256,26 @@ def page_url() -> str:
     return (url or "").split("?")[0]
 
 
+def space_host() -> str | None:
+    """The host a Hugging Face Space serves the app at ($SPACE_HOST, "someone-ae.hf.space");
+    None elsewhere."""
+    host = (env_text("SPACE_HOST") or "").split(",")[0].strip().strip("/")
+    return host or None
+
+
 def reachable_app_url() -> tuple[str, bool]:
     """The app's address as other devices reach it, and whether it is one they can: the
-    server's public address when $AE_PUBLIC_URL sets it (behind a proxy); the page's own
+    server's public address when $AE_PUBLIC_URL sets it (behind a proxy); on a Hugging Face
+    Space https://$SPACE_HOST (not the huggingface.co page that frames it); the page's own
     address unless it is a loopback one (localhost, 127.x, ::1); on a loopback address the
     machine's network address, the one Streamlit prints as "Network URL" (a teacher's
     laptop on the school's Wi-Fi). (address, False) when no address others can reach is
-    known."""
+    known. Every link the app hands out starts with it."""
     public = env_text("AE_PUBLIC_URL")
     if public:
         return public.rstrip("/"), True
+    if space_host():
+        return f"https://{space_host()}", True
     base = app_url()
     parts = urlsplit(base)
     if not parts.hostname:
@@ -284,6 +294,25 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost")
+
+
+def own_tab_notice(page: str = "") -> None:
+    """Where this browser did not keep the app's cookie (inside a Hugging Face Space's page,
+    whose frame is another site's: third-party cookies blocked), say what does not work here
+    (being remembered, uploads) and link the app in its own tab."""
+    if session.identity_kept():
+        return
+    base = reachable_app_url()[0] or app_url()
+    url = f"{base}/{page}" if page else base
+    st.warning(t("links.own_tab", url=url), icon=":material/open_in_new:")
+
+
+def reachable_page_url() -> str:
+    """This page's address as other devices reach it (reachable_app_url and the page's path):
+    what "Share this view" hands out."""
+    own, base = page_url(), app_url()
+    path = own[len(base) :] if own.startswith(base) else ""
+    return reachable_app_url()[0] + path
 
 
 def app_url() -> str:

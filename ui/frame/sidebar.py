@@ -13,7 +13,8 @@ from core.devices import resolve_device
 from core.jobs.backends import backend
 from core.jobs.local import job_queue
 from core.messages import Problem
-from core.runs import store
+from core.runs import address_limits, store
+from core.settings import env_number
 from core.uploads.reading import read_upload
 from ui import keys
 from ui.frame import links
@@ -86,9 +87,20 @@ def _dataset_picker() -> None:
     )
 
 
+UPLOAD_MB_ENV = "AE_UPLOAD_MAX_MB"
+
+
 def _upload() -> None:
+    if not session.identity_kept():  # uploads need the cookie: refused (403) without it
+        links.own_tab_notice()
+        return
+    most = env_number(UPLOAD_MB_ENV, what="a number of megabytes")
     upload = st.file_uploader(
-        t("sidebar.upload"), type=["npz", "zip"], help=t("sidebar.upload_help"), key="upload_file"
+        t("sidebar.upload"),
+        type=["npz", "zip"],
+        help=t("sidebar.upload_help"),
+        key="upload_file",
+        max_upload_size=int(most) if most else None,  # else the server's maxUploadSize
     )
     if upload is None:
         if st.session_state.get(keys.UPLOAD_DATASET) is None:
@@ -114,6 +126,13 @@ def _parse_once(data: bytes, name: str) -> None:
     result instead of decoding every picture again."""
     digest = hashlib.sha256(data).hexdigest() + name
     if st.session_state.get("upload_digest") == digest:
+        return
+    try:
+        address_limits.take(session.client_address(), "uploads")
+    except Problem as error:  # read again once the address may upload again
+        st.session_state[keys.UPLOAD_DATASET] = None
+        st.session_state[keys.UPLOAD_ERROR] = {"key": error.key, "text": str(error)}
+        st.session_state[keys.UPLOAD_ERROR]["fields"] = dict(error.fields)
         return
     try:
         st.session_state[keys.UPLOAD_DATASET] = read_upload(data, name)

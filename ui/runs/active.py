@@ -14,14 +14,14 @@ from core.classroom import publisher
 from core.data import Dataset
 from core.jobs.backends import start_job
 from core.jobs.spec import Job, JobSpec
-from core.runs import store
+from core.runs import address_limits, store
 from core.settings import env_int
 from core.training.loop import TrainConfig
 from ui import keys
 from ui.i18n import t
 from ui.runs import ids
 from ui.runs.library import open_saved_run, open_zoo_run
-from ui.runs.session import Run, owner, session_runs
+from ui.runs.session import Run, client_address, owner, session_runs
 
 
 def active_run() -> Run | None:
@@ -45,7 +45,8 @@ def start_run(
     paused: bool = False,
 ) -> tuple[Run, list[str]]:
     """Start a background job for the variant; the new run becomes the active one. Raises
-    ValueError (core.jobs.admission.JobRefused among them) when the job cannot start. Returns the
+    ValueError (core.jobs.admission.JobRefused and the client address's hourly share among them)
+    when the job cannot start. Returns the
     run and notices for the user: a waiting run this one replaced, runs released from memory.
     paused: the run waits for its first step (step by step, on this server)."""
     runs = session_runs()
@@ -59,6 +60,7 @@ def start_run(
     run_id, name = uuid.uuid4().hex[:8], f"{t(f'variants.{variant}.run_name')}-{number}"
     checkpoint = store.autosave_dir() / f"{store.safe_name(name)}-{run_id}"  # see sidebar
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
+    address_limits.take(client_address(), "trainings")  # a Problem: the page says so
     job = start_job(spec, dataset, checkpoint, paused=paused)
     run = Run(
         id=run_id,

@@ -12,7 +12,7 @@ import torch
 
 from core.jobs import admission
 from core.progress import JobSnapshot
-from core.runs import store
+from core.runs import quotas, store
 from core.training.loop import preview_indices
 from ui import keys
 from ui.i18n import known, localized, number, problem, t
@@ -301,6 +301,8 @@ def _save_controls(shown: session.Run | None) -> None:
         key=f"save-name.{getattr(shown, 'id', '')}",
         help=t("runs.save_help"),
     )
+    if quotas.ephemeral_disk(store.runs_dir()):
+        st.caption(t("runs.ephemeral"))
     confirm_key = f"save-confirm.{getattr(shown, 'id', '')}"
     overwrite = _replace_button(confirm_key)
     if (

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from core import settings
 from core.classroom import (
     challenges,
     classes,
@@ -80,6 +81,33 @@ def test_a_server_open_to_the_internet_asks_for_the_teachers_password(monkeypatc
     assert teachers.create_class(owner="t", password="sesame").code
 
 
+def test_the_public_profile_opens_no_class_without_the_teachers_password(monkeypatch):
+    """Issue 36, item 4: on a server open to the internet anyone could open classes."""
+    monkeypatch.setenv(settings.PUBLIC_ENV, "1")
+    assert not teachers.classes_open()
+    refused("class_off", teachers.create_class, owner="t")
+    monkeypatch.setenv(teachers.PASSWORD_ENV, "sesame")
+    assert teachers.classes_open()
+    assert teachers.create_class(owner="t", password="sesame").code
+
+
+def test_a_fresh_cookie_per_request_does_not_get_past_the_address_limit(monkeypatch):
+    """Issue 36, item 4: a private window or a script makes a new browser (owner) at will; the
+    client address stays."""
+    monkeypatch.setenv("AE_ADDRESS_CLASSES", "2")
+    monkeypatch.setenv("AE_ADDRESS_SEATS", "3")
+    for attempt in range(2):
+        teachers.create_class(owner=f"fresh-{attempt}", address="203.0.113.9")
+    refused("address_limit", teachers.create_class, owner="fresh-2", address="203.0.113.9")
+    code = teachers.create_class(owner="teacher", address="198.51.100.1").code
+    for attempt in range(3):
+        join(code, f"Bot {attempt}", owner=f"cookie-{attempt}", address="203.0.113.9")
+    refused("address_limit", join, code, "Bot 3", owner="cookie-3", address="203.0.113.9")
+    join(code, "Bot 0", owner="cookie-0", address="203.0.113.9")  # its own seat again: no new seat
+    assert join(code, "Ana", owner="ana", address="198.51.100.2").nickname == "Ana"
+    assert len(members.roster(code)) == 4
+
+
 # ---------------------------------------------------------------- the teacher's browser
 
 
@@ -105,6 +133,45 @@ def test_a_handover_link_works_once_and_for_a_short_time(monkeypatch):
     now = time.time()
     monkeypatch.setattr(teachers.time, "time", lambda: now + teachers.HANDOVER_MINUTES * 60 + 1)
     refused("class_handover_void", teachers.redeem, teacher.code, late, "late")
+
+
+def test_a_new_handover_link_voids_the_older_unused_ones():
+    """Issue 36, item 7a: a link read off the projector was valid until its minutes ran out,
+    whatever the teacher did since."""
+    teacher = teachers.create_class(owner="laptop")
+    read_off_the_projector = teachers.handover(teacher.code, teacher.key)
+    newer = teachers.handover(teacher.code, teacher.key)
+    refused("class_handover_void", teachers.redeem, teacher.code, read_off_the_projector, "student")
+    assert teachers.teacher_of("student") is None
+    assert teachers.redeem(teacher.code, newer, "projector").code == teacher.code
+
+
+def test_the_teacher_sees_which_devices_hold_the_controls_and_takes_them_back():
+    """Issue 36, item 7a: a student who redeemed a handover link held the controls for good."""
+    teacher = teachers.create_class(owner="laptop")
+    assert teachers.devices(teacher.code, teacher.key) == []
+    token = teachers.handover(teacher.code, teacher.key)
+    student = teachers.redeem(teacher.code, token, "student", browser="Firefox on Android")
+    token = teachers.handover(teacher.code, teacher.key)
+    projector = teachers.redeem(teacher.code, token, "projector", browser="Chrome\non Linux")
+    held = teachers.devices(teacher.code, teacher.key)
+    assert [d["browser"] for d in held] == ["Firefox on Android", "Chrome on Linux"]
+    assert held[0]["taken"] <= held[1]["taken"] <= time.time()
+    assert [d["this"] for d in teachers.devices(teacher.code, projector.key)] == [False, True]
+    # a device that took the controls cannot take them from the others, nor from the teacher
+    assert teachers.can_revoke(teacher.code, teacher.key)
+    assert not teachers.can_revoke(teacher.code, student.key)
+    refused("class_not_opener", teachers.revoke, teacher.code, student.key, held[1]["id"])
+    teachers.revoke(teacher.code, teacher.key, held[0]["id"])
+    assert not classes.is_teacher(teacher.code, student.key)
+    assert teachers.teacher_of("student") is None  # a reload does not bring them back
+    refused("class_not_teacher", classes.update, teacher.code, student.key, locked=True)
+    assert classes.is_teacher(teacher.code, projector.key)
+    assert [d["browser"] for d in teachers.devices(teacher.code, teacher.key)] == [
+        "Chrome on Linux"
+    ]
+    refused("class_no_device", teachers.revoke, teacher.code, teacher.key, held[0]["id"])
+    assert not {"devices", "opener_key"} & set(classes.info(teacher.code))
 
 
 # ---------------------------------------------------------------- moderation

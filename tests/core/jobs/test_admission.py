@@ -19,6 +19,7 @@ from core.jobs.spec import JobSpec
 from core.models import MODELS, build_model
 from core.training.loop import TrainConfig
 from tests.conftest import ROOT
+from tests.fakes import refused
 
 MEASURE = """
 import gc, json, os, resource, sys
@@ -319,3 +320,14 @@ def test_auto_precision_is_bfloat16_only_for_large_models_on_cpus_that_run_it_fa
     assert devices.resolve_precision("float32", cpu, large) is None
     assert devices.resolve_precision("bfloat16", cpu, small) == torch.bfloat16
     assert devices.cpu_kind()  # named on every machine
+
+
+def test_the_public_profile_caps_epochs_and_a_named_setting_wins(monkeypatch):
+    from core.settings import PUBLIC_ENV
+
+    assert admission.max_epochs() is None
+    monkeypatch.setenv(PUBLIC_ENV, "1")
+    error = refused("epochs_cap", admission.admit_training, None, None, TrainConfig(epochs=41))
+    assert error.fields == {"most": 40, "setting": "AE_MAX_EPOCHS"}
+    monkeypatch.setenv("AE_MAX_EPOCHS", "50")
+    assert admission.max_epochs() == 50
