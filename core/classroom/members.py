@@ -13,7 +13,9 @@ core.runs.address_limits). Uses core.classroom.classes and .nicknames, core.runs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ __all__ = ["NICKNAME_MAX", "Member", "check_nickname", "join", "leave", "members
 FREE_TRIES = 5  # wrong join codes a browser may type before each try waits longer
 MOST_WAIT = 300  # seconds: the longest wait between two tries
 TRIES_MEMORY = 600  # seconds a wrong code counts against its browser
+MOST_TRIES_FILES = 5_000  # browsers whose wrong codes are remembered at once
 _now = time.time  # the clock of the tries (a test sets it)
 
 
@@ -92,7 +95,15 @@ def _open_class(code: str, owner: str | None) -> Path:
     except Problem:
         if owner:
             times = [*_recent_tries(owner), _now()][-4 * FREE_TRIES :]
-            classes.write_json(_tries_file(owner), {"times": times})
+            path = _tries_file(owner)
+            classes.write_json(path, {"times": times})
+            with contextlib.suppress(OSError):  # its time on the tries' clock, as they are
+                os.utime(path, (times[-1], times[-1]))
+            # a file per browser that typed a wrong code: the idle ones go, and no more than
+            # MOST_TRIES_FILES stay (fresh cookies make new browsers at will)
+            address_limits.sweep_idle(
+                path.parent, _now(), TRIES_MEMORY, MOST_TRIES_FILES, every=30.0
+            )
         raise
 
 

@@ -97,17 +97,26 @@ def take(address: str | None, kind: str) -> None:
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps(counts))
-    _sweep(path.parent, now)
+    sweep_idle(path.parent, now, WINDOW)
 
 
-def _sweep(folder: Path, now: float) -> None:
-    """Remove the files of addresses silent for the whole window (once per window)."""
+def sweep_idle(
+    folder: Path, now: float, window: float, most: int = 10_000, every: float | None = None
+) -> None:
+    """Remove a folder's count files silent for the whole `window`, and the oldest past the
+    `most` newest (a flood of fresh cookies), at most once per `every` seconds (the window by
+    default; a `.swept` mark)."""
     mark = folder / ".swept"
     with contextlib.suppress(OSError):
-        if mark.exists() and now - mark.stat().st_mtime < WINDOW:
+        if mark.exists() and now - mark.stat().st_mtime < (every or window):
             return
         mark.touch()
         os.utime(mark, (now, now))
+        files = []
         for path in folder.glob("*.json"):
-            if now - path.stat().st_mtime > WINDOW:
+            with contextlib.suppress(OSError):
+                files.append((path.stat().st_mtime, path))
+        files.sort(reverse=True)
+        for index, (changed, path) in enumerate(files):
+            if index >= most or now - changed > window:
                 path.unlink(missing_ok=True)

@@ -346,6 +346,22 @@ def test_wrong_join_codes_from_one_browser_slow_down(monkeypatch):
     assert (classes.classes_dir() / ".tries").is_dir()
 
 
+def test_the_wrong_codes_folder_is_bounded_and_pruned(monkeypatch):
+    """A flood of fresh cookies each typing a wrong code leaves at most MOST_TRIES_FILES files,
+    and a browser's file goes once its tries no longer count (issue 35, item 4)."""
+    clock = [time.time()]
+    monkeypatch.setattr(members, "_now", lambda: clock[0])
+    monkeypatch.setattr(members, "MOST_TRIES_FILES", 5)
+    folder = classes.classes_dir() / ".tries"
+    for browser in range(12):
+        refused("class_unknown", join, "ABCDEF", "Ana", owner=f"fresh-cookie-{browser}")
+        clock[0] += 31  # past the sweep's pause: each wrong code may sweep
+    assert len(list(folder.glob("*.json"))) <= 5
+    clock[0] += members.TRIES_MEMORY + 60
+    refused("class_unknown", join, "ABCDEF", "Ana", owner="the-last-one")
+    assert len(list(folder.glob("*.json"))) == 1  # the idle ones went
+
+
 # ---------------------------------------------------------------- challenges
 
 
