@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from importlib import metadata
@@ -26,6 +25,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from bench.hosting import dockerfile, image_env, make_space, space_environment
 from tests.conftest import require_browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,20 +37,6 @@ HF_COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gra
 # ------------------------------------------------------------------ reading the recipes
 
 
-def dockerfile(path: Path = SPACE / "Dockerfile") -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) in order: comments dropped, continued lines joined."""
-    instructions, pending = [], ""
-    for line in path.read_text().splitlines():
-        if not pending and (not line.strip() or line.lstrip().startswith("#")):
-            continue
-        pending += line.rstrip().removesuffix("\\") + " " if line.endswith("\\") else line
-        if not line.endswith("\\"):
-            word, _, rest = pending.strip().partition(" ")
-            instructions.append((word.upper(), " ".join(rest.split())))
-            pending = ""
-    return instructions
-
-
 def _all(name: str) -> list[str]:
     return [args for word, args in dockerfile() if word == name]
 
@@ -58,16 +44,6 @@ def _all(name: str) -> list[str]:
 def _exec_form(name: str) -> list[str]:
     (args,) = _all(name)[-1:]
     return json.loads(args)
-
-
-def image_env() -> dict[str, str]:
-    """Every ENV of the image, with $HOME and $PATH as the image has them."""
-    env: dict[str, str] = {}
-    for args in _all("ENV"):
-        for pair in shlex.split(args):
-            key, _, value = pair.partition("=")
-            env[key] = value.replace("$PATH", "/usr/bin:/bin")
-    return env
 
 
 def image_args() -> dict[str, str]:
@@ -180,12 +156,6 @@ def test_every_file_the_image_copies_exists():
 
 
 # ------------------------------------------------------------------ the Space's folder, run
-
-
-def make_space(dest: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["sh", str(SPACE / "make-space.sh"), str(dest)], capture_output=True, text=True, timeout=120
-    )
 
 
 def _lfs_patterns(folder: Path) -> list[str]:
@@ -377,27 +347,6 @@ def _stop(process) -> None:
         process.kill()
 
 
-def space_environment(home: Path, no_data: Path) -> dict[str, str]:
-    """What the container's process sees: the image's ENV (HOME its own), a Space's variables,
-    no persistent storage, and none of this machine's data, runs or cache folders (MNIST then
-    comes from assets/, as in the image)."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = image_env()
-    del env["PATH"]  # this machine's: its python and sh
-    return {
-        **env,
-        "HOME": str(home),
-        "NUMBA_CACHE_DIR": str(home / ".cache" / "numba"),
-        "SPACE_HOST": "example-ae.hf.space",
-        "SPACE_ID": "someone/ae",
-        "AE_PERSISTENT_DIR": str(no_data),
-        "AE_RUNS_DIR": "",  # unset: the entrypoint picks it
-        "AE_CACHE_DIR": "",
-        "AE_DATA_DIR": "",
-        "AE_UMAP_WARMUP": "0",  # the projection process's warm-up: not what is tested here
-    }
-
-
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_the_space_folder_starts_with_the_space_s_environment_and_renders_its_pages(
@@ -409,7 +358,7 @@ def test_the_space_folder_starts_with_the_space_s_environment_and_renders_its_pa
     home = tmp_path / "home"
     process, url = start_server(
         tmp_path,
-        space_environment(home, tmp_path / "no-data"),
+        {**space_environment(home, tmp_path / "no-data"), "AE_UMAP_WARMUP": "0"},
         timeout=120,
         cwd=space_folder,
         launcher=("sh", "deploy/space/entrypoint.sh"),
