@@ -4,8 +4,9 @@
 # (the Dockerfile's CMD: `streamlit run app.py ...`).
 #
 #   - AE_RUNS_DIR / AE_CACHE_DIR set (the Space's variables): used as they are.
-#   - Persistent storage attached (a writable $AE_PERSISTENT_DIR, /data on a Space): runs and
-#     classes in /data/runs, downloads in /data/cache; they outlive restarts and rebuilds.
+#   - Persistent storage attached (a writable $AE_PERSISTENT_DIR, by default /data: where a
+#     Space's storage bucket is mounted): runs and classes in /data/runs, downloads in
+#     /data/cache; they outlive restarts (docs/hosting.md says what a bucket mount lacks).
 #   - Otherwise the container's own disk: $HOME/runs and $HOME/.cache/autoencoder-explorer,
 #     lost at every restart (a Space's disk is ephemeral).
 #   - SPACE_HOST (set by Hugging Face: OWNER-NAME.hf.space): join links and QR codes use
@@ -17,6 +18,9 @@ persistent="${AE_PERSISTENT_DIR:-/data}"
 if [ -d "$persistent" ] && [ -w "$persistent" ]; then
     base="$persistent"
     found="persistent storage in $persistent"
+elif [ -d "$persistent" ]; then
+    base="$HOME"
+    found="$persistent is there but uid $(id -u) cannot write it: $HOME, lost at every restart"
 else
     base="$HOME"
     found="no persistent storage: $HOME is lost at every restart"
