@@ -3,15 +3,16 @@ Space's container starts it, to its health check answering and to the home page'
 render in Chromium. `python -m bench --only wake`.
 
 As the container: the Space folder `deploy/space/make-space.sh` assembles (the app's files the
-image copies), its entrypoint, the image's environment (deploy/space/Dockerfile's ENV, read
-here) with a Space's variables (SPACE_HOST, SPACE_ID), a fresh HOME, no persistent storage
-(the runs folder the entrypoint then picks, in HOME) and no data folder (MNIST from assets/).
-What the image adds that this does not measure: the container's own start and the Space's
-proxy. Marks, taken in the page (performance.now() plus when the page was requested): the app
-drawn (its navigation and the page's heading), the first image, and the full render (the eight
-variants' diagrams loaded and the last card's button drawn). Each round a fresh server, HOME and
-browser context (a visitor's cold cache). Also the server's resident memory after that first
-render (its process tree), for hosts that cap memory.
+image copies, compiled as the image's build does), its entrypoint, the image's environment
+(deploy/space/Dockerfile's ENV, read here) with a Space's variables (SPACE_HOST, SPACE_ID), a
+fresh HOME, no persistent storage (the runs folder the entrypoint then picks, in HOME) and no
+data folder (MNIST from assets/). What a real wake adds that this does not measure: the
+container's own start, files read from a cold image rather than this machine's page cache, and
+the Space's proxy. Marks, taken in the page (performance.now() plus when the page was
+requested): the app drawn (its navigation and the page's heading), the first image, and the
+full render (the eight variants' diagrams loaded and the last card's button drawn). Each round a
+fresh server, HOME and browser context (a visitor's cold cache). Also the server's resident
+memory after that first render (its process tree), for hosts that cap memory.
 
 Shared with tests/test_hosting.py: the Dockerfile read as instructions, the image's ENV and
 the environment of a Space's process."""
@@ -101,6 +102,15 @@ def make_space(dest: Path) -> subprocess.CompletedProcess:
     )
 
 
+def compile_as_the_image_does(folder: Path) -> None:
+    """The Dockerfile's `python -m compileall ...` step, run in `folder` (the image's app files
+    are compiled at build time: its user cannot write __pycache__)."""
+    (step,) = [args for word, args in dockerfile() if word == "RUN" and "compileall" in args]
+    command = shlex.split(step)
+    assert command[0] == "python", step
+    subprocess.run([sys.executable, *command[1:]], cwd=folder, check=True, timeout=300)
+
+
 def _tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and its descendants now (VmRSS), in MB."""
     pids, total = [pid], 0.0
@@ -124,6 +134,7 @@ def wake(browser, rounds: int = 3) -> list[dict]:
         space = Path(folder) / "space"
         made = make_space(space)
         assert made.returncode == 0, made.stderr
+        compile_as_the_image_does(space)
         for index in range(rounds):
             base = Path(folder) / f"round-{index}"
             env = space_environment(base / "home", base / "no-data")
