@@ -47,6 +47,7 @@ if [ -z "${AE_PUBLIC_URL:-}" ] && [ -n "${SPACE_HOST:-}" ]; then
     export AE_PUBLIC_URL
 fi
 
+links="${AE_PUBLIC_URL:-the address of the page itself}"
 echo "entrypoint: runs and classes in $AE_RUNS_DIR, downloads in $AE_CACHE_DIR ($found);" \
-     "join links name ${AE_PUBLIC_URL:-the page's own address}"
+     "join links name $links"
 exec "$@"
