@@ -3,10 +3,11 @@ Streamlit Community Cloud (deploy/community-cloud/), proved as far as this machi
 
 Read as text (no Docker here): the Space card's front matter against the Dockerfile (sdk, the
 port it exposes, serves and checks), the image's user, HOME and CPU-only torch pinned to the
-release CI runs, the files it copies. Run: make-space.sh assembles a Space folder holding just
-those files; the entrypoint picks the runs folder; the app starts from that folder with the
-image's environment and a Space's variables, and from Community Cloud's entrypoint, and
-renders its pages in Chromium. Resolved offline: the pinned set against what CI installed.
+release CI runs, the files it copies; the scripts by shellcheck where it is installed. Run:
+make-space.sh assembles a Space folder holding just those files; the entrypoint picks the runs
+folder; the app starts from that folder with the image's environment and a Space's variables,
+and from Community Cloud's entrypoint, and renders its pages in Chromium. Resolved offline: the
+pinned set against what CI installed.
 
 What only a real build or a real host shows (the CPU index's wheels, uv's resolution on
 Community Cloud, the Space's iframe and storage) is listed in docs/hosting.md."""
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -253,6 +255,18 @@ def test_the_entrypoint_keeps_runs_on_persistent_storage_when_writable_else_on_h
     )
     assert chosen["AE_RUNS_DIR"] == str(tmp_path / "elsewhere")
     assert chosen["AE_PUBLIC_URL"] == "https://ae.example.school"
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="no shellcheck (apt-get install)")
+def test_the_space_s_scripts_pass_shellcheck():
+    """Both run under the image's /bin/sh (dash): POSIX sh, as shellcheck reads it."""
+    checked = subprocess.run(
+        ["shellcheck", "-s", "sh", str(SPACE / "entrypoint.sh"), str(SPACE / "make-space.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout
 
 
 # ------------------------------------------------------------------ Community Cloud, as text
