@@ -1,5 +1,5 @@
 """python -m bench [--quick] [--only throughput precision quality projection likelihood admission
-ui load fairness burst board] [--markdown FILE]"""
+ui load fairness burst board wake] [--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ SUITES = (
     "fairness",
     "burst",
     "board",
+    "wake",
 )
 
 
@@ -99,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import board
 
             rows += board.run(args.quick)
+        elif suite == "wake":
+            from bench import hosting
+
+            rows += hosting.run(args.quick)
         elif suite == "fairness":
             from bench import load
 

@@ -52,9 +52,14 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     timeout: float = 60,
     port: int | None = None,
+    *,
+    script: str = "app.py",
+    cwd: Path = ROOT,
+    launcher: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen, str]:
     """Start the app headless on `port` (a free one by default) with its own runs/cache
-    folders; wait for health."""
+    folders; wait for health. `script` (from `cwd`) is what `streamlit run` runs; `launcher`
+    goes before the command (a deployment's entrypoint, which then runs it)."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -64,11 +69,12 @@ def start_server(
     }
     process = subprocess.Popen(
         [
+            *launcher,
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.headless",
             "true",
             "--server.port",
@@ -78,7 +84,7 @@ def start_server(
             "--server.fileWatcherType",
             "none",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
