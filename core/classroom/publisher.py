@@ -19,6 +19,8 @@ from typing import Any
 import torch
 
 from core.classroom import classes, final_measures, members, moderation, storage_limits
+from core.data import Dataset
+from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
 from core.models import MODELS, build_model
 from core.params import defaults
@@ -35,9 +37,9 @@ class Entry:
     code: str
     nickname: str
     run_id: str
-    job: Any  # core.jobs.spec.Job
-    spec: Any  # core.jobs.spec.JobSpec
-    dataset: Any  # core.data.Dataset, or None: measured on nothing but its own record
+    job: Job
+    spec: JobSpec
+    dataset: Dataset | None  # None: measured on nothing but its own record
     started: float = field(default_factory=time.time)
     written: str = ""  # the record last written, to skip unchanged ones
     preview_id: int = 0  # id() of the preview tensor last drawn
@@ -49,7 +51,12 @@ _THREAD: list[threading.Thread] = []
 
 
 def publish(
-    code: str, nickname: str, run_id: str, job: Any, spec: Any = None, dataset: Any = None
+    code: str,
+    nickname: str,
+    run_id: str,
+    job: Job,
+    spec: JobSpec | None = None,
+    dataset: Dataset | None = None,
 ) -> bool:
     """Show a run on its class's board from now until it ends (and after, as its record).
     dataset: the run's dataset in memory, for the final measures (none without it). False when

@@ -106,10 +106,10 @@ def _progress(run: session.Run, snapshot: JobSnapshot) -> None:
     if expected is not None:
         text += t("live.left", duration=_duration(max(expected - snapshot.elapsed, 0)))
     st.progress(min(max(snapshot.progress, 0.0), 1.0), text=text)
-    budget = getattr(run.job, "time_budget", None)
+    budget = run.job.time_budget if run.job is not None else None
     if expected is not None and budget and expected > budget:
         st.warning(t("live.over_budget", expected=_duration(expected), budget=_duration(budget)))
-    placement = getattr(run.job, "placement", None)  # the Ray backend says where it runs
+    placement = run.job.placement if run.job is not None else None  # Ray's: where it runs
     if placement:
         st.caption(t("live.where", device=device_words(placement)))
 

@@ -48,7 +48,7 @@ from core.jobs.ray.cluster import (  # noqa: F401  (the connect functions, shutd
 )
 from core.jobs.ray.pool import await_exit, host_for, retire, warm_pool
 from core.jobs.ray.worker import plain, snapshot_from_plain, snapshot_to_plain, tensor
-from core.jobs.spec import JobSpec
+from core.jobs.spec import Job, JobSpec
 from core.messages import Problem, engine_problem, error_changes
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot, apply_changes
@@ -58,9 +58,10 @@ log = logging.getLogger(__name__)
 _SESSIONS = JobQueue(10_000, 1, running_per_owner=1, share_identical=False)  # per-session limits
 
 
-class RayJob:
+class RayJob(Job):
     """A job trained on a pool host: start() returns at once, stop() ends it within one of
-    its turns, snapshot() may be called from any thread and never waits on the network."""
+    its turns, snapshot() may be called from any thread and never waits on the network. It
+    cannot be stepped (Job's defaults): its steps happen on a host elsewhere."""
 
     queue = _SESSIONS
 

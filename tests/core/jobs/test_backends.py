@@ -40,7 +40,7 @@ def test_the_first_report_is_waited_for_when_asked(small_digits):
 def test_a_paused_job_is_not_waited_for_and_steps_here(small_digits):
     spec = JobSpec("standard", {"code_dim": 4}, TrainConfig(epochs=1), "z", "b3")
     job = backends.start_job(spec, small_digits, paused=True, first_report=30.0)
-    assert job.stepping and job.snapshot().loss_steps == []
+    assert job.steppable and job.stepping and job.snapshot().loss_steps == []
     job.stop()
     assert job.wait(timeout=60).finished
 
@@ -49,3 +49,19 @@ def test_the_command_line_pins_the_local_backend():
     assert backends.use_backend("local") is None
     assert backends.backend() == ("local", None)
     backends.leave_backend()  # nothing to leave
+
+
+def test_the_job_contract_says_what_each_backend_can_do(small_digits):
+    """The app reads a job's capabilities from the Job contract (core.jobs.spec), never by
+    probing: a local job can be stepped and has its device's queue; a job that says nothing
+    (a Ray job, a fake) keeps the contract's defaults."""
+    from core.jobs.local import LocalJob
+    from tests.fakes import FakeJob
+
+    spec = JobSpec("standard", {"code_dim": 4}, TrainConfig(epochs=1), "w", "b4")
+    local = LocalJob(spec, small_digits)
+    assert local.steppable and local.queue is not None
+    assert (local.placement, local.shared, local.stepping) == ({}, False, False)
+    fake = FakeJob()
+    assert (fake.steppable, fake.queue, fake.time_budget, fake.placement) == (False, None, None, {})
+    assert fake.step() is False and fake.pause_after_epoch() is False and fake.resume() is None

@@ -62,6 +62,8 @@ def test_a_job_trains_to_done_with_live_snapshots_and_brings_its_weights_back(cl
     assert len(set(steps_seen)) >= 2 and steps_seen == sorted(steps_seen)  # live, growing
     assert snapshot.epoch == 20 and snapshot.progress == 1.0
     assert job.placement["node"] and job.placement["device"].startswith("CPU")
+    assert not job.steppable and job.step() is False  # the Job contract's default: no stepping
+    assert job.queue is not None and job.time_budget is None  # no $AE_JOB_MINUTES here
 
     fresh = build_model("standard", code_dim=16)
     fresh.load_state_dict(job.state_dict())
