@@ -139,7 +139,8 @@ SMALL_SETTINGS = {"vae": {"code_dim": 2}, "deep": {"hidden_sizes": (64, 32), "pr
 def session_run(variant: str, dataset, timeout: float):
     """A finished one-epoch run of `variant` as a browser session holds it (ui.runs.active.Run,
     id the variant's name, named "<variant>-1"), trained from a fixed seed."""
-    from core.jobs.local import JobQueue, LocalJob
+    from core.jobs.local import LocalJob
+    from core.jobs.queue import JobQueue
     from core.jobs.spec import JobSpec
     from core.training.loop import TrainConfig
     from ui.runs.session import Run

@@ -9,7 +9,8 @@ import re
 import pytest
 import torch
 
-from core.jobs.local import JobQueue, LocalJob
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
 from core.jobs.spec import JobSpec
 from core.models import MODELS, build_model
 from core.params import parse_assignments

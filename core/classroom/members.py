@@ -23,7 +23,7 @@ from core.classroom.classes import STUDENTS_ENV, folder_of, max_students, read_j
 from core.classroom.nicknames import NICKNAME_MAX, check_nickname, skeleton
 from core.messages import Problem
 
-__all__ = ["NICKNAME_MAX", "Member", "check_nickname", "join", "leave", "membership"]
+__all__ = ["Member", "join", "leave", "membership"]
 
 FREE_TRIES = 5  # wrong join codes a browser may type before each try waits longer
 MOST_WAIT = 300  # seconds: the longest wait between two tries

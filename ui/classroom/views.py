@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.classroom import classes, members, teachers
-from core.classroom.members import NICKNAME_MAX, join, leave
+from core.classroom.members import join, leave
+from core.classroom.nicknames import NICKNAME_MAX
 from core.messages import Problem
 from ui import keys, style
 from ui.classroom import board

@@ -12,7 +12,7 @@ import torch
 from core.jobs import admission
 from core.progress import JobSnapshot
 from core.runs import store
-from core.training.loop import preview_indices
+from core.training.splits import preview_indices
 from ui import keys
 from ui.i18n import known, localized, number, problem, t
 from ui.kit import figures, images

@@ -39,15 +39,9 @@ import torch
 from core.data import DATASETS, Dataset
 from core.jobs import admission, local
 from core.jobs.queue import JobQueue
-from core.jobs.ray.cluster import (  # noqa: F401  (the connect functions, shutdown: this API)
-    connect,
-    connect_error,
-    connect_problem,
-    first_line,
-    shutdown,
-)
-from core.jobs.ray.pool import await_exit, host_for, retire, warm_pool
-from core.jobs.ray.worker import plain, snapshot_from_plain, snapshot_to_plain, tensor
+from core.jobs.ray.cluster import first_line
+from core.jobs.ray.pool import await_exit, host_for, retire
+from core.jobs.ray.worker import plain, snapshot_from_plain, tensor
 from core.jobs.spec import Job, JobSpec
 from core.messages import Problem, engine_problem, error_changes
 from core.models import Autoencoder, build_seeded
@@ -291,17 +285,9 @@ def _arrays_of(spec: JobSpec, dataset: Dataset | None) -> dict[str, Any]:
 def start_job(
     spec: JobSpec, dataset: Dataset | None = None, checkpoint: Path | None = None
 ) -> RayJob:
-    """A started RayJob (connect() first): the Ray counterpart of
+    """A started RayJob (core.jobs.ray.cluster.connect() first): the Ray counterpart of
     `LocalJob(spec, dataset, checkpoint=checkpoint).start()`."""
     return RayJob(spec, dataset, checkpoint=checkpoint).start()
 
 
-__all__ = [
-    "RayJob",
-    "connect",
-    "connect_error",
-    "shutdown",
-    "snapshot_to_plain",
-    "start_job",
-    "warm_pool",
-]
+__all__ = ["RayJob", "start_job"]

@@ -13,7 +13,8 @@ import pytest
 import torch
 
 from core.classroom import challenges, classes, moderation, publisher, storage_limits, teachers
-from core.classroom.members import check_nickname, join, leave, membership, nicknames
+from core.classroom.members import join, leave, membership, nicknames
+from core.classroom.nicknames import check_nickname
 from core.runs import store
 from tests.conftest import ROOT
 from tests.fakes import FakeJob, record, refused

@@ -14,7 +14,8 @@ import torch
 from core import devices
 from core.data import Dataset
 from core.jobs import admission
-from core.jobs.local import JobQueue, LocalJob
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
 from core.jobs.spec import JobSpec
 from core.models import MODELS, build_model
 from core.training.loop import TrainConfig

@@ -29,17 +29,17 @@ pytestmark = pytest.mark.timeout(240)
 def test_connect_to_an_unreachable_address_returns_false_quickly():
     # first in the file: runs before the module's cluster starts
     started = time.monotonic()
-    assert ray_backend.connect("127.0.0.1:1") is False
+    assert ray_cluster.connect("127.0.0.1:1") is False
     assert time.monotonic() - started < ray_cluster.CONNECT_TIMEOUT + 2
-    message = ray_backend.connect_error()
+    message = ray_cluster.connect_error()
     assert "127.0.0.1:1" in message and "not reachable" in message
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    assert ray_backend.connect(None, num_cpus=2), ray_backend.connect_error()
+    assert ray_cluster.connect(None, num_cpus=2), ray_cluster.connect_error()
     yield
-    ray_backend.shutdown()
+    ray_cluster.shutdown()
 
 
 def _wait_for(condition, timeout: float, every: float = 0.05):

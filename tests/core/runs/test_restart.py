@@ -85,7 +85,8 @@ def test_half_written_runs_never_load(tmp_path):
 
 
 def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
-    from core.jobs.local import JobQueue, LocalJob, live_checkpoints
+    from core.jobs.local import LocalJob, live_checkpoints
+    from core.jobs.queue import JobQueue
     from core.jobs.spec import JobSpec
     from core.training.loop import TrainConfig
 
@@ -114,7 +115,8 @@ def _checkpoint(name: str, owner: str | None = None):
 def test_each_checkpoint_records_the_owner_of_its_job(small_digits, monkeypatch):
     """Two browsers following one shared training each get their own checkpoint, with their own
     owner; a job of the command line (owner "cli") records none."""
-    from core.jobs.local import JobQueue, LocalJob
+    from core.jobs.local import LocalJob
+    from core.jobs.queue import JobQueue
     from core.jobs.spec import JobSpec
     from core.training.loop import TrainConfig
 

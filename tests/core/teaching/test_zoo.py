@@ -12,14 +12,9 @@ from safetensors import safe_open
 
 from core import data
 from core.runs import store
-from core.science.analysis import (
-    confident_share,
-    decoded_plane,
-    encode_all,
-    neighbour_accuracy,
-    reconstruction_errors,
-)
+from core.science.analysis import decoded_plane, encode_all, reconstruction_errors
 from core.science.classifier import accuracy_of, load_classifier, predict
+from core.science.separation import confident_share, neighbour_accuracy
 from core.teaching.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
 
 # Test SSE per image on the first 2,000 MNIST test images: about 1.3 times what the shipped runs

@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.messages import Problem
-from core.models import MODELS, ModelTooLarge, build_model, build_seeded
+from core.models import MODELS, build_model, build_seeded
+from core.models.size import ModelTooLarge
 from tests.conftest import ROOT
 
 HUGE_STACK = [4096] * 300  # 37 GiB of float32 weights if it were ever built
