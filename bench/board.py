@@ -25,6 +25,7 @@ import time
 import torch
 
 from bench.common import Row
+from core import files
 from core.classroom import challenges, classes, moderation, publisher, storage_limits, teachers
 from core.jobs.spec import JobSpec
 from core.progress import JobSnapshot
@@ -57,8 +58,8 @@ def press(code: str, nickname: str, index: int, bounded: bool = True) -> None:
     record = publisher.board_record(entry, snapshot)
     record["metrics"] = {"sse_per_image": 27.0 + index / 1000, "parameters": 10_000 + index}
     record["final"] = True
-    classes.write_json(classes.run_file(code, entry.run_id), record)
-    classes.write_file(
+    files.write_json(classes.run_file(code, entry.run_id), record)
+    files.write_bytes(
         classes.run_file(code, entry.run_id, ".png"), publisher.preview_png(images, images)
     )
     if bounded:

@@ -12,9 +12,7 @@ import gzip
 import hashlib
 import logging
 import os
-import shutil
 import struct
-import tempfile
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core import files
 from core.settings import env_flag, env_text
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], message)
@@ -236,9 +235,7 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
     mirrors = list(getattr(tv_class, "mirrors", [])) or [""]
     resources = tv_class.resources
     target = cache_dir() / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
-    try:
+    with files.folder_written(target) as staging:
         for index, (filename, md5) in enumerate(resources):
             errors = []
             for mirror in mirrors:
@@ -250,11 +247,6 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
                     errors.append(f"{url}: {error}")
             else:
                 raise OSError("; ".join(errors))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

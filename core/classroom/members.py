@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import files
 from core.classroom import classes
 from core.classroom.classes import STUDENTS_ENV, folder_of, max_students, read_json, touch
 from core.classroom.nicknames import NICKNAME_MAX, check_nickname, skeleton
@@ -90,7 +91,7 @@ def _open_class(code: str, owner: str | None) -> Path:
     except Problem:
         if owner:
             times = [*_recent_tries(owner), _now()][-4 * FREE_TRIES :]
-            classes.write_json(_tries_file(owner), {"times": times})
+            files.write_json(_tries_file(owner), {"times": times})
         raise
 
 
@@ -108,7 +109,7 @@ def join(code: str, nickname: str, owner: str | None = None) -> Member:
         member = read_json(folder / "members" / seat.get("member", "")) or {}
         if member.get("removed"):
             raise Problem("class_removed", "The teacher removed you from this class.")
-        classes.write_json(_owner_file(folder, owner), {**seat, "left": False})
+        files.write_json(_owner_file(folder, owner), {**seat, "left": False})
         touch(folder)
         return Member(folder.name, seat["nickname"], asked, returning=True)
     if (read_json(folder / "class.json") or {}).get("locked"):
@@ -127,14 +128,14 @@ def join(code: str, nickname: str, owner: str | None = None) -> Member:
         suffix = "" if number == 1 else f"-{number}"
         candidate = asked[: NICKNAME_MAX - len(suffix)].rstrip() + suffix
         path = _member_file(folder, candidate)
-        if not classes.write_json(
+        if not files.write_json(
             path,
             {"nickname": candidate, "joined": time.time(), "owner": owner_hash, "removed": False},
             exclusive=True,
         ):
             continue  # taken (or a look-alike of it): the next number
         if owner:
-            classes.write_json(
+            files.write_json(
                 _owner_file(folder, owner),
                 {"nickname": candidate, "joined": time.time(), "member": path.name, "left": False},
             )
@@ -148,7 +149,7 @@ def leave(code: str, owner: str) -> None:
     does, to the same seat and nickname (the board keeps its runs under it)."""
     path = _owner_file(folder_of(code), owner)
     if (seat := read_json(path)) is not None:
-        classes.write_json(path, {**seat, "left": True})
+        files.write_json(path, {**seat, "left": True})
 
 
 def membership(owner: str) -> Member | None:
@@ -211,5 +212,5 @@ def set_removed(code: str, key: str | None, nickname: str, removed: bool) -> Non
     member = read_json(path)
     if member is None or member.get("nickname") != nickname:
         raise Problem("class_no_student", "No student of this class has this nickname.")
-    classes.write_json(path, {**member, "removed": removed})
+    files.write_json(path, {**member, "removed": removed})
     touch(folder)

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from core import files
 from core.classroom import classes, final_measures, members, moderation, storage_limits
 from core.data import Dataset
 from core.jobs.spec import Job, JobSpec
@@ -187,12 +188,12 @@ def _write_live(entry: Entry, snapshot: JobSnapshot) -> None:
     record = board_record(entry, snapshot)
     text = repr({k: v for k, v in record.items() if k != "updated"})
     if text != entry.written:
-        classes.write_json(folder / f"{entry.run_id}.json", record)
+        files.write_json(folder / f"{entry.run_id}.json", record)
         classes.touch(folder.parent)
         entry.written = text
     outputs = snapshot.preview_outputs
     if outputs is not None and id(outputs) != entry.preview_id:
-        classes.write_file(
+        files.write_bytes(
             folder / f"{entry.run_id}.png", preview_png(snapshot.preview_inputs, outputs)
         )
         entry.preview_id = id(outputs)
@@ -240,7 +241,7 @@ def _finish(work: tuple[Entry, JobSnapshot]) -> None:
                 )
         record["final"] = True
         if not moderation.removed(entry.code, entry.run_id):
-            classes.write_json(classes.run_file(entry.code, entry.run_id), record)
+            files.write_json(classes.run_file(entry.code, entry.run_id), record)
     except Exception as error:  # the class closed meanwhile, or a measure failed
         log.warning("class board: final record of %s not written: %s", entry.run_id, error)
 

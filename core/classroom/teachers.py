@@ -22,8 +22,9 @@ import hmac
 import secrets
 import time
 
+from core import files
 from core.classroom import classes
-from core.classroom.classes import CLASSES_ENV, Teacher, max_classes, read_json, write_json
+from core.classroom.classes import CLASSES_ENV, Teacher, max_classes, read_json
 from core.messages import Problem
 from core.runs import identity, store
 from core.settings import env_int, env_text
@@ -90,7 +91,7 @@ def create_class(owner: str | None = None, password: str | None = None) -> Teach
         except FileExistsError:
             continue
         key = credential(code, owner) if owner else secrets.token_urlsafe(32)
-        write_json(
+        files.write_json(
             folder / "class.json",
             {
                 "code": code,
@@ -140,7 +141,7 @@ def handover(code: str, key: str | None) -> str:
         now = time.time()
         pending = {h: t for h, t in (data.get("handovers") or {}).items() if t > now}
         pending[classes.key_hash(token)] = now + HANDOVER_MINUTES * 60
-        write_json(folder / "class.json", {**data, "handovers": pending})
+        files.write_json(folder / "class.json", {**data, "handovers": pending})
     return token
 
 
@@ -160,7 +161,7 @@ def redeem(code: str, token: str, owner: str) -> Teacher:
             )
         key = credential(folder.name, owner)
         keys = [*data.get("teacher_keys", []), classes.key_hash(key)]
-        write_json(
+        files.write_json(
             folder / "class.json", {**data, "handovers": pending, "teacher_keys": sorted(set(keys))}
         )
     classes.touch(folder)

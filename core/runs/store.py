@@ -1,7 +1,7 @@
 """Runs on disk: `model.safetensors` (weights, never pickled) plus `run.json` (everything else).
 
-A run folder is written under a temporary name and renamed into place, so a crash never leaves
-a half-written run that loads.
+A run folder is written under a temporary name and renamed into place (core.files), so a crash
+never leaves a half-written run that loads.
 
 Long because: saving, listing and loading runs share one record format."""
 
@@ -14,7 +14,6 @@ import os
 import platform
 import re
 import shutil
-import tempfile
 import threading
 import time
 import unicodedata
@@ -25,6 +24,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import core
+from core import files
 from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
@@ -119,7 +119,6 @@ def save_run(
     with FileExistsError rather than replace a run of that name. half: store float32
     weights as float16 (half the size; load_run reads them back as float32)."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     record = record_of(snapshot) if snapshot is not None else {"history": {}, "metrics": {}}
     description = {
         "format": FORMAT_VERSION,
@@ -137,25 +136,15 @@ def save_run(
         },
         **(extra or {}),
     }
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-        if half:
-            weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
-        save_file(weights, str(staging / WEIGHTS))
-        (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
-        if folder.exists() and replace:
-            backup = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(backup)
-            staging.rename(folder)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:  # renaming onto an existing folder fails: two savers never share one
-            try:
-                staging.rename(folder)
-            except OSError:
-                raise FileExistsError(f"A run named {folder.name} exists already.") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    if half:
+        weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
+    try:  # replace=False: renaming onto an existing folder fails, two savers never share one
+        with files.folder_written(folder, replace=replace) as staging:
+            save_file(weights, str(staging / WEIGHTS))
+            (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
+    except FileExistsError:
+        raise FileExistsError(f"A run named {folder.name} exists already.") from None
     return folder
 
 
