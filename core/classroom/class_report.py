@@ -20,7 +20,8 @@ from typing import Any
 
 from core.classroom import challenges, classes, members
 from core.models import MODELS
-from core.takehome.run_report import STYLE, number, svg_chart
+from core.numbers import significant, whole
+from core.takehome.run_report import STYLE, svg_chart
 from core.teaching.lessons import LESSONS
 
 WIDE = "body{max-width:1100px}td img{height:40px}h3{margin-bottom:.2em}"
@@ -46,9 +47,8 @@ class Writer:
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             return "-"
         if isinstance(value, int) or (math.isfinite(value) and abs(value) >= 10**digits):
-            text = f"{round(value):,}"
-            return text.replace(",", ".") if self.language == "pt" else text
-        return number(float(value), self.language, digits)
+            return whole(value, self.language)
+        return significant(float(value), digits, self.language)
 
     def value(self, value: Any) -> str:
         """A setting's value: numbers in the language's way, choices and booleans as words."""
