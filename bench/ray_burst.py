@@ -16,7 +16,7 @@ import numpy as np
 
 from bench.burst import press_together
 from bench.common import Row, table
-from core.data import load_dataset
+from core.data.loading import load_dataset
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
 from core.jobs.spec import Job, JobSpec

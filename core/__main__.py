@@ -10,7 +10,8 @@ import dataclasses
 import os
 import sys
 
-from core.data import DATASETS, load_dataset, locate
+from core.data.loading import load_dataset, locate
+from core.data.registry import DATASETS
 from core.devices import device_label, resolve_device
 from core.jobs.backends import leave_backend, start_job, use_backend
 from core.jobs.spec import JobSpec

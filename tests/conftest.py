@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.data import find_idx_folder, load_dataset
+from core.data.idx import find_idx_folder
+from core.data.loading import load_dataset
 from tests import apptest_frame
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (pyproject's pythonpath puts it first)
@@ -98,7 +99,7 @@ def digits():
 @pytest.fixture(scope="session")
 def small_digits(digits):
     """A few hundred digits: enough to see learning, quick on two cores."""
-    from core.data import Dataset
+    from core.data.registry import Dataset
 
     return Dataset(
         "digits-small",

@@ -15,7 +15,7 @@ from typing import Any
 
 from core import params
 from core.classroom import classes
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.messages import Problem
 from core.models import MODELS
 from core.models.denoising import NOISE_KINDS

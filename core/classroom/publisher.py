@@ -20,7 +20,7 @@ import torch
 
 from core import files
 from core.classroom import classes, final_measures, members, moderation, storage_limits
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
 from core.models import MODELS, build_model

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs.local import LocalJob
 from core.jobs.spec import Job, JobSpec
 from core.messages import Problem

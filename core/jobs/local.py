@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from core.data import Dataset, load_dataset
+from core.data.loading import load_dataset
+from core.data.registry import Dataset
 from core.devices import device_kind, resolve_device
 from core.jobs import admission
 from core.jobs.queue import JobQueue

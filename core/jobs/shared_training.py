@@ -24,7 +24,7 @@ from dataclasses import asdict
 
 import torch
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs import admission
 from core.jobs.queue import JobQueue
 from core.jobs.spec import Follower, JobSpec

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from core import messages
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_device, resolve_precision
 from core.models import Autoencoder
 from core.models.base import evaluating, model_device

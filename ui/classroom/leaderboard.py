@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.classroom import challenges, classes, moderation
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.messages import Problem
 from core.models import MODELS
 from core.models.denoising import NOISE_KINDS

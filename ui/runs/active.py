@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.classroom import publisher
 from core.classroom.members import membership
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs.backends import start_job
 from core.jobs.spec import Job, JobSpec
 from core.settings import env_int

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.models import Autoencoder
 from core.runs import leases, store
 from core.teaching.zoo import list_zoo, load_zoo_run, zoo_dir

@@ -36,7 +36,7 @@ from typing import Any
 import ray
 import torch
 
-from core.data import DATASETS, Dataset
+from core.data.registry import DATASETS, Dataset
 from core.jobs import admission, local
 from core.jobs.queue import JobQueue
 from core.jobs.ray.cluster import first_line

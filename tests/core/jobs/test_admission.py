@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from core import devices
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs import admission
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
@@ -26,7 +26,7 @@ import gc, json, os, resource, sys
 import torch
 torch.set_num_threads(1)
 from core.jobs.admission import memory_need
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_precision
 from core.models import MODELS, build_model
 

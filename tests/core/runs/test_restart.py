@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 TRAINER = """
 import sys, torch
 from pathlib import Path
-from core.data import load_dataset
+from core.data.loading import load_dataset
 from core.models import build_model
 from core.runs.store import save_run
 from core.jobs.local import LocalJob

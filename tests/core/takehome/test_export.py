@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.models import MODELS, build_seeded
 from core.takehome import export
 from core.training.loop import TrainConfig, train

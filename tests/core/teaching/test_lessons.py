@@ -156,7 +156,7 @@ def test_the_contraction_ratio_of_a_linear_code_is_its_gain():
 
 def _zoo_verdict(lesson_id: str) -> lessons.Verdict:
     """A lesson's verdict on the shipped zoo's runs, on MNIST's test images."""
-    from core.data import load_dataset
+    from core.data.loading import load_dataset
     from core.teaching.zoo import load_zoo_run
 
     mnist = load_dataset("mnist", download=False)

@@ -333,18 +333,19 @@ def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_b
 def test_a_missing_dataset_tells_the_user_no_folder_and_the_log_the_details(
     tmp_path, monkeypatch, caplog
 ):
-    from core import data
+    from core.data import downloads
+    from core.data.loading import load_dataset
     from ui.i18n import translate
 
     monkeypatch.delenv("AE_DATA_DIR", raising=False)
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "secret-cache"))
     monkeypatch.setattr(
-        data.urllib.request,
+        downloads.urllib.request,
         "urlopen",
         lambda *a, **k: (_ for _ in ()).throw(OSError("mirror.example.org unreachable")),
     )
     with pytest.raises(FileNotFoundError) as failed:
-        data.load_dataset("kmnist")
+        load_dataset("kmnist")
     error = failed.value
     assert "secret-cache" in str(error)  # the command line's text, for the operator
     for language in ("en", "pt"):
