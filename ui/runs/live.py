@@ -11,7 +11,7 @@ import torch
 
 from core.jobs import admission
 from core.progress import JobSnapshot
-from core.runs import store
+from core.runs import ownership, quotas
 from core.training.splits import preview_indices
 from ui import keys
 from ui.i18n import known, localized, number, problem, t
@@ -219,7 +219,7 @@ def _saved_run_actions(run: session.Run) -> None:
     )
     if run.is_example:
         st.caption(t("runs.example_read_only"))
-    elif store.run_owner(run.saved_path) == session.owner() and delete_col.button(
+    elif ownership.run_owner(run.saved_path) == session.owner() and delete_col.button(
         t("runs.delete"), icon=":material/delete:"
     ):
         try:
@@ -227,7 +227,7 @@ def _saved_run_actions(run: session.Run) -> None:
             library.delete_saved_run(run)
             st.session_state[keys.TRAIN_NOTICES] = [t("runs.deleted", name=name)]
             st.rerun()
-        except store.SaveRefused as refusal:
+        except quotas.SaveRefused as refusal:
             st.error(problem(refusal))
 
 
@@ -295,10 +295,10 @@ def runs_table() -> None:
             st.toast(
                 t("runs.saved_renamed", **notice) if notice else t("runs.saved", name=folder.name)
             )
-        except store.ConfirmOverwrite as question:
+        except ownership.ConfirmOverwrite as question:
             st.session_state[confirm_key] = problem(question)
             st.rerun()
-        except store.SaveRefused as refusal:
+        except quotas.SaveRefused as refusal:
             st.error(problem(refusal))
     if shown is not None and shown.saved_path is not None:
         download_col.download_button(
