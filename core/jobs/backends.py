@@ -16,7 +16,7 @@ from core.data.registry import Dataset
 from core.jobs.local import LocalJob
 from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
-from core.runs import store
+from core.runs import checkpoints
 from core.settings import env_text
 
 log = logging.getLogger(__name__)
@@ -91,13 +91,14 @@ def start_job(
     (step by step: a user waits on every step) trains on this server.
 
     autosave_as: a name unique to the run (the app's: its name and id); the job saves the run
-    after every epoch in a folder of that name under store.autosave_dir(), where a crash leaves
-    it recoverable (store.list_interrupted). checkpoint: that folder given outright instead.
+    after every epoch in its folder (core.runs.checkpoints.checkpoint_folder), where a crash
+    leaves it recoverable (checkpoints.list_interrupted). checkpoint: that folder given outright
+    instead.
     first_report: wait up to that many seconds for the job's first live report (it follows its
     first step), so the page answering a Train click already shows a loss point; a paused job
     is not waited for (it reports after the step its page asks for)."""
     if autosave_as is not None:
-        checkpoint = store.autosave_dir() / store.safe_name(autosave_as)
+        checkpoint = checkpoints.checkpoint_folder(autosave_as)
     if paused:
         job: Job = LocalJob(spec, dataset, checkpoint=checkpoint, paused=True).start()
     elif backend()[0] == "ray":

@@ -111,7 +111,7 @@ def owns(recorded: str | None, owner: str) -> bool:
     """Whether a checkpoint whose run.json records `recorded` as its owner (the job spec's
     owner: a browser's id, core.runs.identity) is `owner`'s to list and load. One with no owner
     recorded (an older version's, or the command line's, whose owner is "cli") is listed to
-    nobody in the app: it only ages out after AE_AUTOSAVE_DAYS (store.list_interrupted)."""
+    nobody in the app: it only ages out after AE_AUTOSAVE_DAYS (checkpoints.list_interrupted)."""
     return bool(recorded) and recorded != "cli" and recorded == owner
 
 

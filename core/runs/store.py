@@ -2,9 +2,8 @@
 
 A run folder is written under a temporary name and renamed into place (core.files), so a crash
 never leaves a half-written run that loads. Saving in a runs folder many owners share, without
-touching another's run: core.runs.ownership.
-
-Long because: saving, listing and loading runs share one record format."""
+touching another's run: core.runs.ownership; the checkpoints of runs being trained:
+core.runs.checkpoints."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import threading
 import time
 import unicodedata
@@ -29,7 +27,6 @@ from core import files
 from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
-from core.runs import leases, quotas
 from core.settings import env_text
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
@@ -197,28 +194,6 @@ def _with_legacy_defaults(variant: str, hyperparameters: dict[str, Any]) -> dict
     known = {f.name for f in dataclasses.fields(MODELS[variant].Config)}
     legacy = {k: v for k, v in LEGACY_DEFAULTS.items() if k in known}
     return {**legacy, **hyperparameters}
-
-
-def autosave_dir() -> Path:
-    """Per-epoch checkpoints of runs being trained (hidden from list_runs)."""
-    return runs_dir() / ".autosave"
-
-
-def list_interrupted(owner: str | None = None) -> list[dict[str, Any]]:
-    """Checkpoints still marked as training that no running job holds, in this process or in
-    another sharing the runs folder (core.runs.leases): runs cut off by a crash or a restart,
-    recoverable as of their last finished epoch. owner: only that browser's (leases.owns), what
-    a session lists; None: all, for the server alone. Those older than AE_AUTOSAVE_DAYS are
-    deleted here, whoever owns them: they count against the folder's space."""
-    runs, oldest = [], time.time() - quotas.autosave_seconds()
-    for run in list_runs(autosave_dir()):
-        if run.get("status") != "training" or leases.is_held(Path(run["path"])):
-            continue
-        if run["mtime"] < oldest:
-            shutil.rmtree(run["path"], ignore_errors=True)
-        elif owner is None or leases.owns(run.get("owner"), owner):
-            runs.append(run)
-    return runs
 
 
 # Parsed run.json files by folder, kept while the folder is unchanged: every session lists the

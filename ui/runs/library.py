@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.data.registry import DATASETS
 from core.models import Autoencoder
-from core.runs import leases, ownership, store
+from core.runs import checkpoints, leases, ownership, store
 from core.teaching.zoo import list_zoo, load_zoo_run, zoo_dir
 from ui import keys
 from ui.i18n import known, t
@@ -26,7 +26,7 @@ from ui.runs.session import Run, owner, session_runs
 def interrupted_runs() -> list[dict[str, Any]]:
     """This browser's runs that a crash or restart cut off, as of their last finished epoch
     (another browser's checkpoints are never listed here, nor ones with no owner recorded)."""
-    return store.list_interrupted(owner())
+    return checkpoints.list_interrupted(owner())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -42,7 +42,7 @@ def open_saved_run(
     the pickers list every saved run; they need the weights of the chosen ones only).
     An interrupted run opens for its owner only: for anyone else (a crafted id) it is None,
     as an unknown run is, and its weights are never read."""
-    root = store.autosave_dir() if interrupted else store.runs_dir()
+    root = checkpoints.autosave_dir() if interrupted else store.runs_dir()
     folder = root / store.safe_name(name)  # never a user-supplied path
     if interrupted and not leases.owns(
         listed.get("owner") if listed is not None else ownership.run_owner(folder), owner()

@@ -8,7 +8,7 @@ import pytest
 
 from core.jobs import backends
 from core.jobs.spec import JobSpec
-from core.runs import store
+from core.runs import checkpoints, store
 from core.training.loop import TrainConfig
 from tests.conftest import wait_for
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.timeout(120)
 def test_a_job_saved_as_a_run_checkpoints_under_the_autosave_folder(small_digits):
     spec = JobSpec("standard", {"code_dim": 4}, TrainConfig(epochs=3, batch_size=64), "x", "b1")
     job = backends.start_job(spec, small_digits, autosave_as="padrão-1-ab12cd34", paused=True)
-    folder = store.autosave_dir() / "padrao-1-ab12cd34"  # accents dropped: store.safe_name
+    folder = checkpoints.autosave_dir() / "padrao-1-ab12cd34"  # accents dropped: store.safe_name
     assert job.checkpoint == folder
     job.pause_after_epoch()
     job.resume()

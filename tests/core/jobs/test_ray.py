@@ -18,7 +18,7 @@ from core.jobs.local import LocalJob, live_checkpoints  # noqa: E402
 from core.jobs.queue import JobQueue  # noqa: E402
 from core.jobs.spec import JobSpec  # noqa: E402
 from core.models import build_model  # noqa: E402
-from core.runs import store  # noqa: E402
+from core.runs import checkpoints, store  # noqa: E402
 from core.training.loop import TrainConfig  # noqa: E402
 
 ray_backend = pytest.importorskip("core.jobs.ray.backend")
@@ -110,7 +110,7 @@ def test_per_session_queue_stopping_and_a_lost_worker(cluster):
     within a turn; a killed host reads as interrupted, with its last per-epoch checkpoint kept
     and loadable, and exactly what the message names."""
     long = TrainConfig(epochs=500, batch_size=32)
-    checkpoint = store.autosave_dir() / "lost-run"
+    checkpoint = checkpoints.autosave_dir() / "lost-run"
     first = ray_backend.start_job(JobSpec("standard", config=long, dataset="digits", owner="alice"))
     second = ray_backend.start_job(
         JobSpec("standard", {"code_dim": 16}, long, "digits", owner="bob"), checkpoint=checkpoint
@@ -137,13 +137,13 @@ def test_per_session_queue_stopping_and_a_lost_worker(cluster):
     assert time.monotonic() - started < 5
 
     assert checkpoint.resolve() in live_checkpoints()
-    assert store.list_interrupted() == []  # a live job holds it
+    assert checkpoints.list_interrupted() == []  # a live job holds it
     ray.kill(second._host)  # what a crashed worker process or a lost node looks like
     end = second.wait(timeout=30)
     assert (end.status, end.phase) == ("failed", "interrupted")
     assert "worker" in end.error and "lost" in end.error
     assert "checkpoint" in end.error and str(checkpoint.parent) not in end.error  # no paths
-    interrupted = store.list_interrupted()
+    interrupted = checkpoints.list_interrupted()
     assert [run["name"] for run in interrupted] == ["lost-run"]
     model, description = store.load_run(checkpoint)
     assert description["backend"] == "ray" and description["epoch"] >= 1

@@ -226,11 +226,11 @@ def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_fo
     import os
     import time
 
-    from core.runs import ownership, quotas, store
+    from core.runs import checkpoints, ownership, quotas, store
 
     model = build_model("standard")
     checkpoint = store.save_run(
-        store.autosave_dir() / "standard-1-abc",
+        checkpoints.autosave_dir() / "standard-1-abc",
         model,
         extra={"status": "training", "epoch": 1, "epochs": 3},
     )
@@ -238,10 +238,10 @@ def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_fo
     monkeypatch.setenv("AE_RUNS_MAX_MB", "2")
     with pytest.raises(quotas.SaveRefused, match="AE_RUNS_MAX_MB"):
         ownership.save_owned_run("mine", model, "me")
-    assert [run["name"] for run in store.list_interrupted()] == ["standard-1-abc"]
+    assert [run["name"] for run in checkpoints.list_interrupted()] == ["standard-1-abc"]
     old = time.time() - 8 * 86400
     os.utime(checkpoint, (old, old))
-    assert store.list_interrupted() == [] and not checkpoint.exists()
+    assert checkpoints.list_interrupted() == [] and not checkpoint.exists()
     ownership.save_owned_run("mine", model, "me")
 
 
