@@ -290,6 +290,7 @@ OTHER_PROCESS = """
 import json, sys
 from core.classroom import classes, moderation, publisher
 from core.classroom.members import join
+from tests.fakes import FakeJob
 member = join(sys.argv[1], "Ana")
 job = FakeJob()
 publisher.publish(sys.argv[1], member.nickname, "other", job)
