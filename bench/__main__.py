@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from bench.common import ROOT, machine, table
-from core.data import load_dataset
+from core.data.loading import load_dataset
 from core.params import parse_assignments
 
 SUITES = (

@@ -9,7 +9,7 @@ import time
 import torch
 
 from bench.common import Row
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs import admission
 from core.models import build_seeded
 

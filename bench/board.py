@@ -25,12 +25,13 @@ import time
 import torch
 
 from bench.common import Row
+from core import files
 from core.classroom import (
     board_state,
     challenges,
     classes,
     moderation,
-    publisher,
+    run_records,
     storage_limits,
     teachers,
 )
@@ -51,7 +52,7 @@ def press(code: str, nickname: str, index: int, bounded: bool = True) -> None:
         (),
         {"spec": JobSpec("standard", {"code_dim": 8 + index % 50}, TrainConfig(epochs=3), "mnist")},
     )()
-    entry = publisher.Entry(code, nickname, f"run{index:05d}", job, job.spec, None)
+    run_id = f"run{index:05d}"
     snapshot = JobSnapshot(
         status="done",
         epoch=3,
@@ -62,12 +63,12 @@ def press(code: str, nickname: str, index: int, bounded: bool = True) -> None:
         epoch_metrics=[{"val_sse_per_image": 30.0 - e} for e in range(3)],
         test_metrics={"test_sse_per_image": 27.0 + index / 1000},
     )
-    record = publisher.board_record(entry, snapshot)
+    record = run_records.board_record(run_id, nickname, job.spec, time.time(), snapshot)
     record["metrics"] = {"sse_per_image": 27.0 + index / 1000, "parameters": 10_000 + index}
     record["final"] = True
-    classes.write_json(classes.run_file(code, entry.run_id), record)
-    classes.write_file(
-        classes.run_file(code, entry.run_id, ".png"), publisher.preview_png(images, images)
+    files.write_json(classes.run_file(code, run_id), record)
+    files.write_bytes(
+        classes.run_file(code, run_id, ".png"), run_records.preview_png(images, images)
     )
     if bounded:
         storage_limits.trim_records(code, nickname)

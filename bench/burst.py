@@ -21,7 +21,8 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.common import Row, table
-from core.data import Dataset, load_dataset
+from core.data.loading import load_dataset
+from core.data.registry import Dataset
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
 from core.jobs.spec import Job, JobSpec

@@ -31,7 +31,7 @@ import torch
 
 from bench.browser import browser_missing, goto_page, launch, start_server, wait_idle
 from bench.common import Row, percentile, table
-from core.data import load_dataset
+from core.data.loading import load_dataset
 from core.models import MODELS
 from core.science import drawing
 from core.science.analysis import encode_all

@@ -13,7 +13,7 @@ import time
 import torch
 
 from bench.common import Row
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import device_label, resolve_device
 from core.models import build_model
 from core.progress import JobSnapshot

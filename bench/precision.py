@@ -9,7 +9,7 @@ import torch
 
 from bench.common import Row, Timer, sync
 from bench.throughput import fresh_model
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import cpu_kind, resolve_device, resolve_precision, warm_up
 from core.models import MODELS
 from core.training.loop import TrainConfig, train

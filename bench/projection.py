@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from bench.common import ROOT, Row, Timer
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.models import build_model
 from core.science import embedding, projection
 from core.science.analysis import encode_all

@@ -12,7 +12,7 @@ import threading
 import torch
 
 from bench.common import Row
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_device
 from core.models import build_model
 from core.progress import JobSnapshot

@@ -16,7 +16,7 @@ import numpy as np
 
 from bench.burst import press_together
 from bench.common import Row, table
-from core.data import load_dataset
+from core.data.loading import load_dataset
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
 from core.jobs.spec import Job, JobSpec
@@ -54,16 +54,17 @@ def run(quick: bool) -> list[Row]:
     local = burst(lambda spec: LocalJob(spec, digits, queue=queue).start(), specs)
 
     from core.jobs.ray import backend as ray_backend  # imports ray: an optional install
+    from core.jobs.ray import cluster, pool
 
     connect_started = time.perf_counter()
-    if not ray_backend.connect(None, num_cpus=os.cpu_count()):
-        raise RuntimeError(ray_backend.connect_error())
-    ray_backend.warm_pool()
+    if not cluster.connect(None, num_cpus=os.cpu_count()):
+        raise RuntimeError(cluster.connect_error())
+    pool.warm_pool()
     ray_start = time.perf_counter() - connect_started
     try:
         remote = burst(lambda spec: ray_backend.start_job(spec, digits), specs)
     finally:
-        ray_backend.shutdown()
+        cluster.shutdown()
 
     what = f"{count} digits jobs x {epochs} epochs"
     note = (

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
 from bench.common import Row, Timer, sync
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_device, warm_up
 from core.models import MODELS, build_model
 from core.training.loop import TrainConfig, train

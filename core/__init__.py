@@ -12,6 +12,7 @@ import-linter contract says so, and CI checks it), top to bottom:
     training/    the one training loop and what a run draws from its data
     runs/        run folders (store), leases, quotas, identity  |  science/  analysis
     models/      one contract, one file per variant  |  uploads/  users' own files
-    (root)       data, devices, params, progress; messages, settings (the bottom)"""
+    (root)       data/ (datasets), devices, params, progress; messages, settings, files,
+                 numbers, assets (the bottom)"""
 
 __version__ = "0.1.0"

@@ -10,9 +10,10 @@ import dataclasses
 import os
 import sys
 
-from core.data import DATASETS, load_dataset, locate
+from core.data.loading import load_dataset, locate
+from core.data.registry import DATASETS
 from core.devices import device_label, resolve_device
-from core.jobs.local import LocalJob, job_queue
+from core.jobs.backends import leave_backend, start_job, use_backend
 from core.jobs.spec import JobSpec
 from core.messages import describe_phase
 from core.models import MODELS
@@ -83,8 +84,8 @@ def command_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_train(args: argparse.Namespace) -> int:
-
+def _train_spec(args: argparse.Namespace) -> JobSpec:
+    """The job `train`'s arguments ask for."""
     # a preset first (deep: --preset paper), then --set and the flags on top of it
     hyper, config_values = MODELS[args.variant].preset(args.preset) if args.preset else ({}, {})
     hyper.update(parse_assignments(args.set or []))
@@ -105,37 +106,34 @@ def command_train(args: argparse.Namespace) -> int:
             if v is not None
         }
     )
-    config = make_config(TrainConfig, config_values)
+    return JobSpec(args.variant, hyper, make_config(TrainConfig, config_values), args.dataset)
+
+
+def command_train(args: argparse.Namespace) -> int:
+    spec = _train_spec(args)
+    config = spec.config
     progress = _Progress()
     dataset = load_dataset(args.dataset, args.data_dir, progress=progress.download)
-    spec = JobSpec(args.variant, hyper, config, args.dataset)
     if args.backend == "ray":  # a Ray actor; with no address, a local Ray in this process
-        from core.jobs.ray import backend as ray_backend  # imports ray: only on this path
-
         if args.data_dir:  # the workers of a local Ray inherit the environment
             os.environ["AE_DATA_DIR"] = args.data_dir
-        if not ray_backend.connect(args.ray_address):
-            print(f"error: {ray_backend.connect_error()}", file=sys.stderr)
-            return 2
-        job, where = ray_backend.RayJob(spec, dataset), f"Ray at {args.ray_address or 'local'}"
+        where = f"Ray at {args.ray_address or 'local'}"
     else:
-        job = LocalJob(spec, dataset, queue=job_queue(config.device))
         where = device_label(resolve_device(config.device))
-    print(
-        f"Training {args.variant} ({job.model.parameter_count():,} parameters) on "
-        f"{dataset!r}, {where}",
-        file=sys.stderr,
-    )
-    job.start()
+    problem = use_backend(args.backend, args.ray_address)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
-        while (snapshot := job.wait(timeout=0.25)).status in ("queued", "running"):
-            progress.training(snapshot)
-    except KeyboardInterrupt:
-        job.stop()
-        snapshot = job.wait()
+        job = start_job(spec, dataset)
+        print(
+            f"Training {args.variant} ({job.model.parameter_count():,} parameters) on "
+            f"{dataset!r}, {where}",
+            file=sys.stderr,
+        )
+        snapshot = _follow(job, progress)
     finally:
-        if args.backend == "ray":
-            ray_backend.shutdown()  # stops a local Ray; leaves a cluster's other jobs alone
+        leave_backend()  # stops a local Ray; leaves a cluster's other jobs alone
     progress.training(snapshot)
     progress.close()
     if snapshot.status != "done":
@@ -162,6 +160,17 @@ def command_train(args: argparse.Namespace) -> int:
         )
         print(f"Saved to {folder}")
     return 0
+
+
+def _follow(job, progress: _Progress):
+    """The job's progress until it ends (Ctrl-C stops it); its last snapshot."""
+    try:
+        while (snapshot := job.wait(timeout=0.25)).status in ("queued", "running"):
+            progress.training(snapshot)
+    except KeyboardInterrupt:
+        job.stop()
+        snapshot = job.wait()
+    return snapshot
 
 
 def command_baseline(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@ tests it, the VAE decodes codes near it; all redrawn when a stroke ends."""
 
 import streamlit as st
 
-from core.models import NOISE_KINDS
+from core.models.denoising import NOISE_KINDS
 from core.science import drawing
 from ui import locale_numbers, through_app
 from ui.draw import views

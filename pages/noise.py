@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from core.models import NOISE_KINDS
+from core.models.denoising import NOISE_KINDS, corrupt
 from core.science import analysis
 from ui import locale_numbers, through_app
 from ui.i18n import number, t
@@ -35,7 +35,7 @@ level = st.slider(
 )
 x = page_run.test_images(run)
 clean = x[:12]
-noisy = analysis.corrupt(clean, kind, level, torch.Generator().manual_seed(0))
+noisy = corrupt(clean, kind, level, torch.Generator().manual_seed(0))
 rebuilt = analysis.reconstruct_all(run.model, noisy)
 error = float(analysis.sse_per_image(rebuilt, clean).mean())
 noise = t(f"noise.named_{kind}")  # "ruído gaussiano": the noun with its adjective, agreed

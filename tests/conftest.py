@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.data import find_idx_folder, load_dataset
+from core.data.idx import find_idx_folder
+from core.data.loading import load_dataset
 from tests import apptest_frame
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (pyproject's pythonpath puts it first)
@@ -98,7 +99,7 @@ def digits():
 @pytest.fixture(scope="session")
 def small_digits(digits):
     """A few hundred digits: enough to see learning, quick on two cores."""
-    from core.data import Dataset
+    from core.data.registry import Dataset
 
     return Dataset(
         "digits-small",
@@ -139,7 +140,8 @@ SMALL_SETTINGS = {"vae": {"code_dim": 2}, "deep": {"hidden_sizes": (64, 32), "pr
 def session_run(variant: str, dataset, timeout: float):
     """A finished one-epoch run of `variant` as a browser session holds it (ui.runs.active.Run,
     id the variant's name, named "<variant>-1"), trained from a fixed seed."""
-    from core.jobs.local import JobQueue, LocalJob
+    from core.jobs.local import LocalJob
+    from core.jobs.queue import JobQueue
     from core.jobs.spec import JobSpec
     from core.training.loop import TrainConfig
     from ui.runs.session import Run

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs.spec import JobSpec
+from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
 from core.models import build_model
 from core.progress import JobSnapshot
@@ -19,8 +19,9 @@ def refused(key: str, call, *args, **kwargs) -> Problem:
     return info.value
 
 
-class FakeJob:
-    """The public Job interface, driven by the test: a run that trains, then finishes."""
+class FakeJob(Job):
+    """The public Job interface, driven by the test: a run that trains, then finishes (what it
+    does not say, Job's defaults say: no queue, no time budget, no stepping)."""
 
     def __init__(self, variant: str = "standard", epochs: int = 1, **hyperparameters):
         self.spec = JobSpec(variant, hyperparameters, TrainConfig(epochs=epochs), "digits")

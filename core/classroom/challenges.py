@@ -15,9 +15,10 @@ from typing import Any
 
 from core import params
 from core.classroom import classes
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.messages import Problem
-from core.models import MODELS, NOISE_KINDS
+from core.models import MODELS
+from core.models.denoising import NOISE_KINDS
 from core.runs import store
 from core.teaching.lessons import LESSONS
 from core.teaching.zoo import zoo_dir

@@ -21,17 +21,16 @@ import fcntl
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import files
 from core.messages import Problem
 from core.runs import store
 from core.settings import env_int, env_number
@@ -66,31 +65,6 @@ def classes_dir() -> Path:
 
 
 # ---------------------------------------------------------------- files
-
-
-def write_file(path: Path, data: bytes, exclusive: bool = False) -> bool:
-    """Write atomically: a reader sees the old file or the new one, never half of one; the
-    temporary file is removed whatever happens. exclusive: never replace an existing file
-    (a hard link fails if the name exists); False when it existed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        if not exclusive:
-            os.replace(temporary, path)
-            return True
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-
-
-def write_json(path: Path, data: Any, exclusive: bool = False) -> bool:
-    return write_file(path, json.dumps(data).encode("utf-8"), exclusive)
 
 
 def read_json(path: Path) -> dict | None:
@@ -228,7 +202,7 @@ def update(code: str, key: str | None, **changes: Any) -> dict[str, Any]:
     with class_lock(folder):
         data = read_json(folder / "class.json") or {}
         data.update(changes)
-        write_json(folder / "class.json", data)
+        files.write_json(folder / "class.json", data)
     touch(folder)
     return {k: v for k, v in data.items() if k not in PRIVATE}
 

@@ -18,7 +18,8 @@ from typing import Any
 import torch
 
 from core.classroom.challenges import NOISE_LEVELS
-from core.models import NOISE_KINDS, Autoencoder, build_model
+from core.models import Autoencoder, build_model
+from core.models.denoising import NOISE_KINDS
 from core.science import analysis
 from core.teaching.lessons import LESSONS, LessonRun, verdict
 from core.teaching.zoo import load_zoo_run, zoo_dir

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import files
 from core.classroom import classes
 from core.classroom.classes import STUDENTS_ENV, folder_of, max_students, read_json, touch
 from core.classroom.nicknames import NICKNAME_MAX, check_nickname, skeleton
 from core.messages import Problem
 from core.runs import address_limits
 
-__all__ = ["NICKNAME_MAX", "Member", "check_nickname", "join", "leave", "membership"]
+__all__ = ["Member", "join", "leave", "membership"]
 
 FREE_TRIES = 5  # wrong join codes a browser may type before each try waits longer
 MOST_WAIT = 300  # seconds: the longest wait between two tries
@@ -96,7 +97,7 @@ def _open_class(code: str, owner: str | None) -> Path:
         if owner:
             times = [*_recent_tries(owner), _now()][-4 * FREE_TRIES :]
             path = _tries_file(owner)
-            classes.write_json(path, {"times": times})
+            files.write_json(path, {"times": times})
             with contextlib.suppress(OSError):  # its time on the tries' clock, as they are
                 os.utime(path, (times[-1], times[-1]))
             # a file per browser that typed a wrong code: the idle ones go, and no more than
@@ -122,7 +123,7 @@ def join(code: str, nickname: str, owner: str | None = None, address: str | None
         member = read_json(folder / "members" / seat.get("member", "")) or {}
         if member.get("removed"):
             raise Problem("class_removed", "The teacher removed you from this class.")
-        classes.write_json(_owner_file(folder, owner), {**seat, "left": False})
+        files.write_json(_owner_file(folder, owner), {**seat, "left": False})
         touch(folder)
         return Member(folder.name, seat["nickname"], asked, returning=True)
     if (read_json(folder / "class.json") or {}).get("locked"):
@@ -142,14 +143,14 @@ def join(code: str, nickname: str, owner: str | None = None, address: str | None
         suffix = "" if number == 1 else f"-{number}"
         candidate = asked[: NICKNAME_MAX - len(suffix)].rstrip() + suffix
         path = _member_file(folder, candidate)
-        if not classes.write_json(
+        if not files.write_json(
             path,
             {"nickname": candidate, "joined": time.time(), "owner": owner_hash, "removed": False},
             exclusive=True,
         ):
             continue  # taken (or a look-alike of it): the next number
         if owner:
-            classes.write_json(
+            files.write_json(
                 _owner_file(folder, owner),
                 {"nickname": candidate, "joined": time.time(), "member": path.name, "left": False},
             )
@@ -163,7 +164,7 @@ def leave(code: str, owner: str) -> None:
     does, to the same seat and nickname (the board keeps its runs under it)."""
     path = _owner_file(folder_of(code), owner)
     if (seat := read_json(path)) is not None:
-        classes.write_json(path, {**seat, "left": True})
+        files.write_json(path, {**seat, "left": True})
 
 
 def membership(owner: str) -> Member | None:
@@ -226,5 +227,5 @@ def set_removed(code: str, key: str | None, nickname: str, removed: bool) -> Non
     member = read_json(path)
     if member is None or member.get("nickname") != nickname:
         raise Problem("class_no_student", "No student of this class has this nickname.")
-    classes.write_json(path, {**member, "removed": removed})
+    files.write_json(path, {**member, "removed": removed})
     touch(folder)

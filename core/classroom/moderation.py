@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from core import files
 from core.classroom import board_state, classes, members, storage_limits
 from core.classroom.classes import run_file
 from core.messages import Problem
@@ -36,7 +37,7 @@ def _take_off(code: str, key: str | None, run_ids: list[str]) -> None:
     if classes.info(code).get("spotlight") in run_ids:
         classes.update(code, key, spotlight=None)
     for run_id in run_ids:
-        classes.write_file(run_file(code, run_id, ".removed"), b"")
+        files.write_bytes(run_file(code, run_id, ".removed"), b"")
         storage_limits.drop_run_files(code, run_id)
     board_state.forget(code)  # the teacher sees them gone at once, not after a moment
 

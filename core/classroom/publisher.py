@@ -9,24 +9,28 @@ Only the public Job interface is used: snapshot(), spec and state_dict()."""
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
-from core.classroom import classes, final_measures, members, moderation, storage_limits
+from core import files
+from core.classroom import (
+    classes,
+    final_measures,
+    members,
+    moderation,
+    run_records,
+    storage_limits,
+)
+from core.data.registry import Dataset
+from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
-from core.models import MODELS, build_model
-from core.params import defaults
 from core.progress import JobSnapshot
 from core.runs import store
 
 INTERVAL = 1.0  # seconds between two looks at the live runs
-CURVE_POINTS = 60  # loss points a record keeps (a board needs the shape, not every report)
 log = logging.getLogger(__name__)
 
 
@@ -35,9 +39,9 @@ class Entry:
     code: str
     nickname: str
     run_id: str
-    job: Any  # core.jobs.spec.Job
-    spec: Any  # core.jobs.spec.JobSpec
-    dataset: Any  # core.data.Dataset, or None: measured on nothing but its own record
+    job: Job
+    spec: JobSpec
+    dataset: Dataset | None  # None: measured on nothing but its own record
     started: float = field(default_factory=time.time)
     written: str = ""  # the record last written, to skip unchanged ones
     preview_id: int = 0  # id() of the preview tensor last drawn
@@ -49,7 +53,12 @@ _THREAD: list[threading.Thread] = []
 
 
 def publish(
-    code: str, nickname: str, run_id: str, job: Any, spec: Any = None, dataset: Any = None
+    code: str,
+    nickname: str,
+    run_id: str,
+    job: Job,
+    spec: JobSpec | None = None,
+    dataset: Dataset | None = None,
 ) -> bool:
     """Show a run on its class's board from now until it ends (and after, as its record).
     dataset: the run's dataset in memory, for the final measures (none without it). False when
@@ -126,90 +135,27 @@ def _look(entry: Entry) -> None:
 # ---------------------------------------------------------------- records
 
 
-def _curve(snapshot: JobSnapshot) -> dict[str, list]:
-    steps, loss = snapshot.loss_steps, snapshot.loss_terms.get("loss", [])
-    stride = max(1, len(steps) // CURVE_POINTS)
-    return {
-        "steps": steps[::stride],
-        "loss": loss[::stride],
-        "val_error": [m.get("val_sse_per_image") for m in snapshot.epoch_metrics],
-    }
-
-
-def board_record(entry: Entry, snapshot: JobSnapshot) -> dict[str, Any]:
-    spec = entry.spec
-    hyperparameters = {**_defaults(spec.variant), **spec.hyperparameters}
-    val = [m["val_sse_per_image"] for m in snapshot.epoch_metrics if "val_sse_per_image" in m]
-    return {
-        "run_id": entry.run_id,
-        "nickname": entry.nickname,
-        "variant": spec.variant,
-        "dataset": spec.dataset,
-        "hyperparameters": hyperparameters,
-        "train_config": asdict(spec.config),
-        "code_size": hyperparameters.get("code_dim"),
-        "epochs": spec.config.epochs,
-        "parameters": _parameters(spec, hyperparameters),
-        "status": snapshot.status,
-        "phase": snapshot.phase,
-        "epoch": snapshot.epoch,
-        "progress": snapshot.progress,
-        "val_error": val[-1] if val else None,
-        "test_error": snapshot.test_metrics.get("test_sse_per_image"),
-        "error": snapshot.error,
-        "curve": _curve(snapshot),
-        "started": entry.started,
-        "updated": time.time(),
-    }
-
-
-_COUNTS: dict[str, int] = {}
-
-
-def _defaults(variant: str) -> dict[str, Any]:
-    return defaults(MODELS[variant].Config)
-
-
-def _parameters(spec: Any, hyperparameters: dict[str, Any]) -> int | None:
-    key = repr((spec.variant, sorted(hyperparameters.items())))
-    if key not in _COUNTS:
-        try:
-            _COUNTS[key] = build_model(spec.variant, **spec.hyperparameters).parameter_count()
-        except ValueError:
-            return None
-    return _COUNTS[key]
-
-
 def _write_live(entry: Entry, snapshot: JobSnapshot) -> None:
     """Write the run's record (and preview) when it changed; a run the teacher removed stops
     being published (ValueError: the loop drops it quietly)."""
     if moderation.removed(entry.code, entry.run_id):
         raise ValueError("removed by the teacher")
     folder = classes.folder_of(entry.code) / "runs"
-    record = board_record(entry, snapshot)
+    record = run_records.board_record(
+        entry.run_id, entry.nickname, entry.spec, entry.started, snapshot
+    )
     text = repr({k: v for k, v in record.items() if k != "updated"})
     if text != entry.written:
-        classes.write_json(folder / f"{entry.run_id}.json", record)
+        files.write_json(folder / f"{entry.run_id}.json", record)
         classes.touch(folder.parent)
         entry.written = text
     outputs = snapshot.preview_outputs
     if outputs is not None and id(outputs) != entry.preview_id:
-        classes.write_file(
-            folder / f"{entry.run_id}.png", preview_png(snapshot.preview_inputs, outputs)
+        files.write_bytes(
+            folder / f"{entry.run_id}.png",
+            run_records.preview_png(snapshot.preview_inputs, outputs),
         )
         entry.preview_id = id(outputs)
-
-
-def preview_png(inputs: torch.Tensor | None, outputs: torch.Tensor, most: int = 8) -> bytes:
-    """Originals over reconstructions, 28 px each: a strip of a few hundred bytes."""
-    from PIL import Image
-
-    rows = [t[:most] for t in (inputs, outputs) if t is not None]
-    grid = torch.cat([torch.cat(list(r[:, 0]), dim=1) for r in rows], dim=0)  # (28R, 28P)
-    pixels = (grid.float().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- the end of a run
@@ -224,7 +170,9 @@ def _finish(work: tuple[Entry, JobSnapshot]) -> None:
         if moderation.removed(entry.code, entry.run_id):
             return
         _write_live(entry, snapshot)
-        record = board_record(entry, snapshot)
+        record = run_records.board_record(
+            entry.run_id, entry.nickname, entry.spec, entry.started, snapshot
+        )
         if snapshot.test_metrics and entry.dataset is not None:
             model = final_measures.model_of(entry.spec, entry.job.state_dict())
             record["metrics"] = final_measures.measure(model, entry.dataset)
@@ -242,7 +190,7 @@ def _finish(work: tuple[Entry, JobSnapshot]) -> None:
                 )
         record["final"] = True
         if not moderation.removed(entry.code, entry.run_id):
-            classes.write_json(classes.run_file(entry.code, entry.run_id), record)
+            files.write_json(classes.run_file(entry.code, entry.run_id), record)
     except Exception as error:  # the class closed meanwhile, or a measure failed
         log.warning("class board: final record of %s not written: %s", entry.run_id, error)
 

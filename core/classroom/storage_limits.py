@@ -17,7 +17,7 @@ from pathlib import Path
 
 from core.classroom import challenges, classes
 from core.messages import Problem
-from core.runs import quotas, store
+from core.runs import ownership, quotas, store
 from core.settings import env_int
 
 MAX_WEIGHTS_MB = 16  # larger runs are measured and shown but not kept for export
@@ -99,7 +99,7 @@ def export_run(
     code: str, key: str | None, run_id: str, owner: str, name: str | None = None
 ) -> tuple[Path, dict | None]:
     """Save a finished run of the class (the spotlighted one) among the server's saved runs,
-    where it stays after the class ends: teacher only. Returns store.save_owned_run's answer."""
+    where it stays after the class ends: teacher only. Returns ownership.save_owned_run's answer."""
     classes.require_teacher(code, key)
     folder = weights_folder(code, run_id)
     try:
@@ -112,7 +112,7 @@ def export_run(
         ) from None
     record = classes.read_json(classes.run_file(code, run_id)) or {}
     name = name or f"{record.get('nickname', 'run')}-{description['variant']}"
-    return store.save_owned_run(
+    return ownership.save_owned_run(
         name,
         model,
         owner,

@@ -30,8 +30,9 @@ import hmac
 import secrets
 import time
 
+from core import files
 from core.classroom import classes
-from core.classroom.classes import CLASSES_ENV, Teacher, max_classes, read_json, write_json
+from core.classroom.classes import CLASSES_ENV, Teacher, max_classes, read_json
 from core.messages import Problem
 from core.runs import address_limits, identity, store
 from core.settings import env_int, env_text, public
@@ -117,7 +118,7 @@ def create_class(
         except FileExistsError:
             continue
         key = credential(code, owner) if owner else secrets.token_urlsafe(32)
-        write_json(
+        files.write_json(
             folder / "class.json",
             {
                 "code": code,
@@ -166,8 +167,8 @@ def handover(code: str, key: str | None) -> str:
     token = secrets.token_urlsafe(24)
     with classes.class_lock(folder):
         data = read_json(folder / "class.json") or {}
-        pending = {classes.key_hash(token): time.time() + HANDOVER_MINUTES * 60}
-        write_json(folder / "class.json", {**data, "handovers": pending})
+        pending = {classes.key_hash(token): time.time() + HANDOVER_MINUTES * 60}  # older: void
+        files.write_json(folder / "class.json", {**data, "handovers": pending})
     return token
 
 
@@ -193,7 +194,7 @@ def redeem(code: str, token: str, owner: str, browser: str = "") -> Teacher:
         device["browser"] = " ".join(str(browser or "").split())[:BROWSER_CHARS]
         held = [*(d for d in data.get("devices") or [] if d.get("key") != hashed), device]
         dropped = {d.get("key") for d in held[:-MOST_DEVICES]}  # the oldest: their keys go too
-        write_json(
+        files.write_json(
             folder / "class.json",
             {
                 **data,
@@ -256,5 +257,7 @@ def revoke(code: str, key: str | None, device: str) -> None:
             raise Problem("class_no_device", "This device no longer holds the controls.")
         keys = set(data.get("teacher_keys") or []) - {d.get("key") for d in gone}
         kept = [d for d in held if d.get("id") != device]
-        write_json(folder / "class.json", {**data, "teacher_keys": sorted(keys), "devices": kept})
+        files.write_json(
+            folder / "class.json", {**data, "teacher_keys": sorted(keys), "devices": kept}
+        )
     classes.touch(folder)

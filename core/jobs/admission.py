@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_device, resolve_precision
 from core.messages import Problem
 from core.models import Autoencoder

@@ -12,12 +12,13 @@ from typing import Any
 
 import torch
 
-from core.data import Dataset, load_dataset
+from core.data.loading import load_dataset
+from core.data.registry import Dataset
 from core.devices import device_kind, resolve_device
 from core.jobs import admission
 from core.jobs.queue import JobQueue
 from core.jobs.shared_training import Training, spec_key
-from core.jobs.spec import JobSpec
+from core.jobs.spec import Job, JobSpec
 from core.models import Autoencoder
 from core.progress import JobSnapshot
 from core.runs import leases
@@ -64,7 +65,7 @@ def release_checkpoint(folder: Path) -> None:
     leases.release(folder)
 
 
-class LocalJob:
+class LocalJob(Job):
     """A job trained in this process: start() returns at once, stop() ends it within one step
     of its turn, snapshot() may be called from any thread at any time. The computation is a
     core.jobs.shared_training.Training, shared with every other job of the same spec on the queue
@@ -72,6 +73,7 @@ class LocalJob:
     """
 
     placement: dict[str, Any] = {}  # local: no node to name
+    steppable = True
 
     def __init__(
         self,

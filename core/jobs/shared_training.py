@@ -24,7 +24,7 @@ from dataclasses import asdict
 
 import torch
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs import admission
 from core.jobs.queue import JobQueue
 from core.jobs.spec import Follower, JobSpec
@@ -74,7 +74,7 @@ class Training:
         # refused here, at once, rather than by the operating system's out-of-memory killer
         self.need = admission.admit_training(self.model, dataset, spec.config)
         self.time_budget = admission.time_budget()
-        self.progress = Progress(on_epoch=self._save_checkpoints)
+        self.progress = Progress(on_epoch=self._on_epoch)
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
         self._subscribers: list[Follower] = []
@@ -270,10 +270,15 @@ class Training:
         snapshot.queue_position = None
         return snapshot
 
-    def _save_checkpoints(self, snapshot: JobSnapshot) -> None:
+    def _on_epoch(self, snapshot: JobSnapshot) -> None:
+        """After each epoch (its validation included): a pause asked for, then checkpoints."""
         if self._pause_at_epoch:  # "pause after this epoch": the next step waits
             self._pause_at_epoch = False
             self.set_stepping(0)
+        self._save_checkpoints(snapshot)
+
+    def _save_checkpoints(self, snapshot: JobSnapshot) -> None:
+        """Save the run in each follower's checkpoint folder (marked as still training)."""
         with self._lock:
             targets = [
                 (job.checkpoint, job.checkpoint_extra, job.spec.owner)

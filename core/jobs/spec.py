@@ -35,19 +35,36 @@ class JobSpec:
 
 
 class Job(Protocol):
-    """The interface the app and the CLI use, whatever runs the job."""
+    """The interface the app and the CLI use, whatever runs the job. A backend's job class
+    derives from it (LocalJob, RayJob), so the capabilities it lacks keep the defaults below:
+    the app reads them, never probes for them."""
 
     spec: JobSpec
     model: Autoencoder  # the job's model: live while it trains, the result once it ends
-    time_budget: float | None  # seconds of training it may use, or None
-    queue: JobQueue | None  # the admission queue it waits in (None where the backend has none)
-    placement: dict[str, Any]  # where it runs: node and device ({} when local)
+    time_budget: float | None = None  # seconds of training it may use, or None
+    queue: JobQueue | None = None  # the admission queue it waits in (None: the backend has none)
+    placement: dict[str, Any] = {}  # where it runs: node and device ({} when local)
+    # step by step: only a job trained in this process can be stepped (LocalJob)
+    steppable: bool = False  # whether step / pause_after_epoch / resume can work at all
+    stepping: bool = False  # waiting between steps for the user's next one
+    shared: bool = False  # others follow the same training: its pace is theirs, no stepping
 
     def start(self) -> Job: ...
     def stop(self) -> None: ...
     def snapshot(self) -> JobSnapshot: ...
     def wait(self, timeout: float | None = None) -> JobSnapshot: ...
     def state_dict(self) -> dict[str, torch.Tensor]: ...
+
+    def step(self, count: int = 1) -> bool:
+        """Train `count` more steps, then wait; False where it cannot (never, by default)."""
+        return False
+
+    def pause_after_epoch(self) -> bool:
+        """Finish the current epoch, then wait for step(); False where it cannot."""
+        return False
+
+    def resume(self) -> None:
+        """Train freely again (nothing to do where the job cannot be stepped)."""
 
 
 class Follower(Protocol):

@@ -8,16 +8,17 @@ from typing import Any
 
 import torch
 
-from core.models.base import Autoencoder, make_config
+from core.models.base import Autoencoder
 from core.models.contractive import ContractiveAutoencoder
 from core.models.convolutional import ConvolutionalAutoencoder
 from core.models.deep import DeepAutoencoder
-from core.models.denoising import NOISE_KINDS, DenoisingAutoencoder, corrupt
+from core.models.denoising import DenoisingAutoencoder
 from core.models.multilayer import MultilayerAutoencoder
-from core.models.size import ModelTooLarge, check_size, max_parameters
+from core.models.size import check_size
 from core.models.sparse import SparseAutoencoder
 from core.models.standard import StandardAutoencoder
 from core.models.vae import VariationalAutoencoder
+from core.params import make_config
 
 MODELS: dict[str, type[Autoencoder]] = {
     cls.name: cls
@@ -59,11 +60,7 @@ def build_seeded(name: str, hyperparameters: dict[str, Any], seed: int) -> Autoe
 
 __all__ = [
     "MODELS",
-    "NOISE_KINDS",
     "Autoencoder",
-    "ModelTooLarge",
     "build_model",
     "build_seeded",
-    "corrupt",
-    "max_parameters",
 ]

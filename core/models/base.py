@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.models.blocks import TiedLinear
-from core.params import make_config, param  # noqa: F401  (the variants' shared imports)
+from core.params import param
 
 PIXELS = 28 * 28
 RECONSTRUCTION_UNITS = {

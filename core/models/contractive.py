@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import torch
 
 from core.messages import Problem
-from core.models.base import PIXELS, param
+from core.models.base import PIXELS
 from core.models.blocks import encoder_mlp, jacobian
 from core.models.standard import TIED_HELP, StandardAutoencoder, StandardConfig
+from core.params import param
 
 
 @dataclass

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.models.base import Autoencoder, param, reconstruction_param
+from core.models.base import Autoencoder, reconstruction_param
+from core.params import param
 
 
 @dataclass

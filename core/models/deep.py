@@ -18,8 +18,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
+from core.models.base import PIXELS, Autoencoder, reconstruction_param
 from core.models.rbm import RBM
+from core.params import param
 
 MAX_HIDDEN_LAYERS = 8  # the paper's stack has 3; deeper stacks only multiply pretraining time
 

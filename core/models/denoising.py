@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import param, reconstruction_param
+from core.models.base import reconstruction_param
 from core.models.standard import StandardAutoencoder, StandardConfig
+from core.params import param
 
 NOISE_KINDS = ("gaussian", "masking", "salt_pepper")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
+from core.models.base import PIXELS, Autoencoder, reconstruction_param
 from core.models.blocks import encoder_mlp, mlp
+from core.params import param
 
 
 @dataclass

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import param
 from core.models.standard import StandardAutoencoder, StandardConfig
+from core.params import param
 
 
 @dataclass

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.models.base import PIXELS, Autoencoder, param, reconstruction_param
+from core.models.base import PIXELS, Autoencoder, reconstruction_param
 from core.models.blocks import TiedLinear, encoder_mlp
+from core.params import param
 
 TIED_HELP = (
     "Tied weights: the decoder is the encoder transposed (plus its own bias), as in "

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import torch
 
-from core.models.base import PIXELS, Autoencoder, draw_normal, param, reconstruction_param
+from core.models.base import PIXELS, Autoencoder, draw_normal, reconstruction_param
 from core.models.blocks import encoder_mlp, mlp
+from core.params import param
 
 
 @dataclass

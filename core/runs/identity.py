@@ -19,10 +19,11 @@ import binascii
 import contextlib
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 from pathlib import Path
+
+from core import files
 
 XSRF_COOKIE = "_streamlit_xsrf"
 SECRET_FILE = ".owner-secret"
@@ -59,18 +60,8 @@ def server_secret(root: Path) -> bytes:
 
 def _read_or_create(path: Path) -> bytes:
     with contextlib.suppress(OSError):
-        if not path.exists():  # written aside, then linked: no replica ever reads half of it
-            path.parent.mkdir(parents=True, exist_ok=True)
-            aside = path.with_name(f"{SECRET_FILE}-{os.getpid()}-{secrets.token_hex(4)}")
-            descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-            try:
-                os.link(aside, path)
-            except FileExistsError:
-                pass  # another process was first: everyone uses its secret
-            finally:
-                aside.unlink()
+        if not path.exists():  # never replaced: another process first, everyone uses its secret
+            files.write_bytes(path, secrets.token_bytes(32), exclusive=True)  # the owner's alone
         secret = path.read_bytes()
         if len(secret) == 32:
             return secret

@@ -11,12 +11,15 @@ Nothing here imports torch."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import threading
 import time
 from pathlib import Path
+
+from core import files
 
 REFRESH_SECONDS = 10.0
 STALE_SECONDS = 45.0  # several missed refreshes: the holder is gone (or its host's clock is)
@@ -32,14 +35,10 @@ def lease_path(folder: Path) -> Path:
 
 
 def _write(folder: Path) -> None:
-    path = lease_path(folder)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
-        temporary.replace(path)  # atomic: a reader never sees half a lease
-    except OSError:
-        pass  # a full or read-only disk: the job goes on; its checkpoint may look interrupted
+    lease = {"host": socket.gethostname(), "pid": os.getpid()}
+    # a full or read-only disk: the job goes on; its checkpoint may look interrupted
+    with contextlib.suppress(OSError):  # atomic: a reader never sees half a lease
+        files.write_json(lease_path(folder), lease, mode=0o644)  # the other processes read it
 
 
 def _refresh_forever() -> None:
@@ -112,7 +111,7 @@ def owns(recorded: str | None, owner: str) -> bool:
     """Whether a checkpoint whose run.json records `recorded` as its owner (the job spec's
     owner: a browser's id, core.runs.identity) is `owner`'s to list and load. One with no owner
     recorded (an older version's, or the command line's, whose owner is "cli") is listed to
-    nobody in the app: it only ages out after AE_AUTOSAVE_DAYS (store.list_interrupted)."""
+    nobody in the app: it only ages out after AE_AUTOSAVE_DAYS (checkpoints.list_interrupted)."""
     return bool(recorded) and recorded != "cli" and recorded == owner
 
 

@@ -1,9 +1,9 @@
 """Runs on disk: `model.safetensors` (weights, never pickled) plus `run.json` (everything else).
 
-A run folder is written under a temporary name and renamed into place, so a crash never leaves
-a half-written run that loads.
-
-Long because: saving, listing and loading runs share one record format."""
+A run folder is written under a temporary name and renamed into place (core.files), so a crash
+never leaves a half-written run that loads. Saving in a runs folder many owners share, without
+touching another's run: core.runs.ownership; the checkpoints of runs being trained:
+core.runs.checkpoints."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import json
 import os
 import platform
 import re
-import shutil
-import tempfile
 import threading
 import time
 import unicodedata
@@ -25,11 +23,10 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import core
+from core import files
 from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
-from core.runs import leases, quotas
-from core.runs.quotas import SaveRefused
 from core.settings import env_text
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
@@ -119,7 +116,6 @@ def save_run(
     with FileExistsError rather than replace a run of that name. half: store float32
     weights as float16 (half the size; load_run reads them back as float32)."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     record = record_of(snapshot) if snapshot is not None else {"history": {}, "metrics": {}}
     description = {
         "format": FORMAT_VERSION,
@@ -137,25 +133,15 @@ def save_run(
         },
         **(extra or {}),
     }
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-        if half:
-            weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
-        save_file(weights, str(staging / WEIGHTS))
-        (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
-        if folder.exists() and replace:
-            backup = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(backup)
-            staging.rename(folder)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:  # renaming onto an existing folder fails: two savers never share one
-            try:
-                staging.rename(folder)
-            except OSError:
-                raise FileExistsError(f"A run named {folder.name} exists already.") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    weights = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    if half:
+        weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
+    try:  # replace=False: renaming onto an existing folder fails, two savers never share one
+        with files.folder_written(folder, replace=replace) as staging:
+            save_file(weights, str(staging / WEIGHTS))
+            (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
+    except FileExistsError:
+        raise FileExistsError(f"A run named {folder.name} exists already.") from None
     return folder
 
 
@@ -210,28 +196,6 @@ def _with_legacy_defaults(variant: str, hyperparameters: dict[str, Any]) -> dict
     return {**legacy, **hyperparameters}
 
 
-def autosave_dir() -> Path:
-    """Per-epoch checkpoints of runs being trained (hidden from list_runs)."""
-    return runs_dir() / ".autosave"
-
-
-def list_interrupted(owner: str | None = None) -> list[dict[str, Any]]:
-    """Checkpoints still marked as training that no running job holds, in this process or in
-    another sharing the runs folder (core.runs.leases): runs cut off by a crash or a restart,
-    recoverable as of their last finished epoch. owner: only that browser's (leases.owns), what
-    a session lists; None: all, for the server alone. Those older than AE_AUTOSAVE_DAYS are
-    deleted here, whoever owns them: they count against the folder's space."""
-    runs, oldest = [], time.time() - quotas.autosave_seconds()
-    for run in list_runs(autosave_dir()):
-        if run.get("status") != "training" or leases.is_held(Path(run["path"])):
-            continue
-        if run["mtime"] < oldest:
-            shutil.rmtree(run["path"], ignore_errors=True)
-        elif owner is None or leases.owns(run.get("owner"), owner):
-            runs.append(run)
-    return runs
-
-
 # Parsed run.json files by folder, kept while the folder is unchanged: every session lists the
 # saved runs on every script run, and a run.json with its loss history is tens of kilobytes.
 _listed: dict[Path, tuple[int, dict[str, Any] | None]] = {}
@@ -273,75 +237,3 @@ def _described(folder: Path, mtime: int) -> dict[str, Any] | None:
             _listed.clear()
         _listed[folder] = (mtime, description)
     return description
-
-
-# ---------------------------------------------------------------- saving in a class
-
-
-class ConfirmOverwrite(SaveRefused):
-    """The owner saved a run under this name before: replacing it needs a confirmation."""
-
-
-def save_owned_run(
-    name: str,
-    model: Autoencoder,
-    owner: str,
-    *,
-    overwrite: bool = False,
-    root: Path | None = None,
-    **record: Any,
-) -> tuple[Path, dict | None]:
-    """Save under `name` in the shared runs folder without ever replacing another owner's run:
-    a name taken by someone else gets a suffix (-2, -3, ...); a run this owner saved before is
-    replaced only with overwrite=True. Returns (folder, {"taken", "saved_as"} when the name
-    changed, else None).
-    Raises SaveRefused when the folder is full or the owner must confirm an overwrite."""
-    root = root or runs_dir()
-    base = safe_name(name)
-    replacing = base if overwrite and run_owner(root / base) == owner else None
-    quotas.check_space(root, list_runs(root), owner, model.parameter_count() * 4, replacing)
-    for index in range(1, 1000):
-        candidate = base if index == 1 else f"{base[: MAX_NAME - 4]}-{index}"
-        folder = root / candidate
-        if folder.exists():
-            if run_owner(folder) != owner:
-                continue  # someone else's: never touched
-            if not overwrite:
-                raise ConfirmOverwrite(
-                    "confirm_overwrite",
-                    f"You saved a run named "
-                    f"{candidate} before. Confirm to replace it, or choose "
-                    "another name.",
-                    name=candidate,
-                )
-            save_run(folder, model, extra={"owner": owner}, **record)
-            return folder, None
-        try:
-            save_run(folder, model, extra={"owner": owner}, replace=False, **record)
-        except FileExistsError:
-            continue  # another session took the name a moment ago
-        notice = None if candidate == base else {"taken": base, "saved_as": candidate}
-        return folder, notice
-    raise SaveRefused(
-        "name_exhausted", f"Too many runs are named {base}; choose another name.", name=base
-    )
-
-
-def run_owner(folder: Path) -> str | None:
-    try:
-        return read_description(folder).get("owner")
-    except ValueError:
-        return None
-
-
-def delete_owned_run(folder: Path, owner: str) -> None:
-    """Delete a saved run, only by the owner that saved it and only inside the runs folder."""
-    folder = Path(folder)
-    inside = runs_dir().resolve() in folder.resolve().parents
-    if not inside or run_owner(folder) != owner:
-        raise SaveRefused(
-            "not_owner",
-            f"{folder.name} is not a run you saved: only its owner can delete it.",
-            name=folder.name,
-        )
-    shutil.rmtree(folder)

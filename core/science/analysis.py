@@ -12,14 +12,12 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from core.models import Autoencoder, corrupt
+from core.models import Autoencoder
 from core.models.base import draw_normal, evaluating, model_device
 from core.models.blocks import jacobian
-from core.science.likelihood import binarise, vae_nll
-from core.science.separation import confident_share, neighbour_accuracy  # noqa: F401  (2-D pictures)
+from core.models.denoising import corrupt
 
 __all__ = [
-    "corrupt",
     "encode_all",
     "decode_all",
     "reconstruct_all",
@@ -31,15 +29,11 @@ __all__ = [
     "dead_units",
     "noise_curve",
     "probe_accuracy",
-    "model_device",
     "comparison_row",
     "sample_codes",
     "decoded_plane",
     "MAX_TEST",
-    "binarise",
-    "vae_nll",
     "sse_per_image",
-    "evaluating",
     "interpolate",
     "traverse",
 ]

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.data import Dataset
+from core.data.registry import Dataset
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "classifier.json"
 

@@ -24,7 +24,8 @@ from PIL import Image, ImageDraw
 
 from core.models import Autoencoder
 from core.models.base import evaluating, model_device
-from core.science.analysis import corrupt, sse_per_image
+from core.models.denoising import corrupt
+from core.science.analysis import sse_per_image
 
 CANVAS = 280  # side of the drawing pad in its own units (10x MNIST's 28)
 # Pen width in canvas units, so strokes come out as thick as MNIST's: its test digits carry 104

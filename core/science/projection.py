@@ -19,7 +19,7 @@ from concurrent.futures import Future
 import numpy as np
 import torch
 
-from core.data import ROOT
+from core.assets import ROOT
 from core.messages import Problem
 from core.science import embedding
 

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from core.models import Autoencoder
+from core.models.base import model_device
 from core.science import analysis
 
 SIDE = 28
@@ -117,7 +118,7 @@ def exciting_patches(
     (size, _), (stride, _), (pad, _) = conv.kernel_size, conv.stride, conv.padding
     maps = torch.cat(
         [
-            conv(chunk.to(analysis.model_device(model))).float().cpu()
+            conv(chunk.to(model_device(model))).float().cpu()
             for chunk in x.split(analysis.EVAL_BATCH)
         ]
     )  # (N, C, H', W')

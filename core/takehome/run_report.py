@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.numbers import significant
 from core.science.analysis import reconstruct_all
 from core.takehome.export import TRAIN_KEYS, checked_settings
 
@@ -27,16 +28,6 @@ STYLE = (
     "1px solid #ddd;padding:.3em .8em;text-align:left}td.n{text-align:right;font-variant:"
     "tabular-nums}img{image-rendering:pixelated;max-width:100%}svg text{font-size:13px}"
 )
-
-
-def number(value: float, language: str, digits: int = 4) -> str:
-    """Four significant digits, with the language's decimal mark."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    text = f"{value:.{digits}g}" if abs(value) < 1e5 else f"{value:,.0f}"
-    if language == "pt":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -95,7 +86,7 @@ def svg_chart(
         shown = 10**tick if log_y else tick
         parts.append(
             f'<text x="{PAD - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{number(round(shown, 9), language)}</text>"
+            f"{significant(round(shown, 9), 4, language)}</text>"
         )
     x_ticks = _ticks(x_low, x_high, 6)
     if all(float(p[0]).is_integer() for p in points):  # steps, epochs: whole ticks only
@@ -104,7 +95,7 @@ def svg_chart(
         x = PAD + (tick - x_low) / (x_high - x_low) * (WIDTH - 2 * PAD)
         parts.append(
             f'<text x="{x:.1f}" y="{HEIGHT - PAD + 16}" text-anchor="middle">'
-            f"{number(round(tick, 9), language)}</text>"
+            f"{significant(round(tick, 9), 4, language)}</text>"
         )
     parts.append(
         f'<text x="{WIDTH / 2}" y="{HEIGHT - 12}" text-anchor="middle">'
@@ -121,7 +112,7 @@ def svg_chart(
             cx, cy = at(x, y)
             parts.append(
                 f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{colour}"><title>'
-                f"{escape(name)}: {number(x, language, 6)}, {number(y, language)}"
+                f"{escape(name)}: {significant(x, 6, language)}, {significant(y, 4, language)}"
                 "</title></circle>"
             )
         parts.append(
@@ -165,7 +156,7 @@ def _value(value: Any, language: str, labels: dict[str, str]) -> str:
     if isinstance(value, str):
         return labels.get(f"choice_{value}", value)
     if isinstance(value, (int, float)):
-        return number(float(value), language, 6) if isinstance(value, float) else str(value)
+        return significant(float(value), 6, language) if isinstance(value, float) else str(value)
     if isinstance(value, (list, tuple)):  # layer sizes, as an architecture is written
         return "-".join(map(str, value))
     return str(value)
@@ -205,7 +196,9 @@ def report_html(
         if k in hyper or k in TRAIN_KEYS
     ]
     shown = [
-        (label(k), number(v, language)) for k, v in metrics.items() if isinstance(v, (int, float))
+        (label(k), significant(v, 4, language))
+        for k, v in metrics.items()
+        if isinstance(v, (int, float))
     ]
     steps, terms = history.get("loss_steps", []), history.get("loss_terms", {})
     loss = svg_chart(

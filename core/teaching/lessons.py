@@ -20,7 +20,7 @@ import torch
 from core.models import Autoencoder
 from core.science import analysis
 from core.science.classifier import load_classifier, predict
-from core.teaching.zoo import CLASSIFIER, ZOO_DIR
+from core.teaching.zoo import CLASSIFIER, zoo_dir
 
 TEST_IMAGES = 2000  # enough for stable means; a verdict takes about a second per run on a CPU
 JACOBIAN_IMAGES = 300
@@ -211,8 +211,8 @@ def vae(runs: dict[str, LessonRun], classifier: torch.nn.Module | None = None) -
     decoded from N(0, I) do not. Plausible: the digit classifier is sure of them (its mean top
     probability). A Gaussian fitted to the plain autoencoder's own codes is shown too: it can
     rival the VAE (Ghosh et al. 2020), the point is the prior."""
-    if classifier is None:
-        classifier = load_classifier(ZOO_DIR / CLASSIFIER)
+    if classifier is None:  # the zoo this server shows ($AE_ZOO_DIR), whose runs are compared
+        classifier = load_classifier(zoo_dir() / CLASSIFIER)
     generator = torch.Generator().manual_seed(0)
     numbers = {}
     variational, plain = runs["vae"], runs["standard"]

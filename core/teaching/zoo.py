@@ -19,7 +19,9 @@ from typing import Any
 
 import torch
 
-from core.data import ASSETS_DIR, Dataset, load_dataset
+from core.assets import ASSETS_DIR
+from core.data.loading import load_dataset
+from core.data.registry import Dataset
 from core.devices import machine
 from core.models import Autoencoder, build_seeded
 from core.runs import store

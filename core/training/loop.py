@@ -24,17 +24,17 @@ from typing import Any
 import torch
 
 from core import messages
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_device, resolve_precision
 from core.models import Autoencoder
-from core.models.base import evaluating
+from core.models.base import evaluating, model_device
 from core.params import make_config, param
 from core.progress import JobSnapshot, Progress
 from core.science import analysis
 from core.training.live_reports import Diverged, LiveReports
 from core.training.splits import mean_image, preview_indices, validation_split
 
-__all__ = ["TrainConfig", "evaluate", "execute", "preview_indices", "train", "validation_split"]
+__all__ = ["TrainConfig", "evaluate", "execute", "train"]
 
 VALIDATION_SHARE = 5_000 / 60_000  # MNIST keeps 5,000 validation images, 55,000 for training
 
@@ -236,7 +236,7 @@ def evaluate(
     give the same numbers."""
     x = images[:limit]
     metrics = analysis.reconstruction_errors(model, x)
-    device = analysis.model_device(model)
+    device = model_device(model)
     generator = torch.Generator(device=device).manual_seed(0)
     sums: dict[str, float] = {}
     with evaluating(model), torch.no_grad():

@@ -8,7 +8,7 @@ import threading
 
 import torch
 
-from core.data import Dataset
+from core.data.registry import Dataset
 
 
 def preview_indices(dataset: Dataset, size: int) -> torch.Tensor:

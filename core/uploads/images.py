@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.data import IMAGE_SIZE
+from core.data.registry import IMAGE_SIZE
 from core.messages import Problem
 from core.uploads.archives import ARCHIVE_ERRORS, open_member, read_member
 from core.uploads.refusals import (

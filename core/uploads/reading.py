@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 import torch
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.uploads.archives import class_folders, open_zip, safe_parts, suffix
 from core.uploads.images import (
     check_pictures,

@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from core import data
-from core.data import DATASETS, load_dataset, read_idx
+from core.data import downloads
+from core.data.folders import cache_dir
+from core.data.idx import find_idx_folder, read_idx
+from core.data.loading import load_dataset
+from core.data.registry import DATASETS
 
 
 def _check_form(ds):
@@ -67,12 +70,12 @@ def test_lookup_prefers_the_data_folder_then_the_cache(tmp_path, mnist_dir, monk
     monkeypatch.setenv(
         "AE_NO_BUNDLED_DATA", "1"
     )  # the copy in assets/ (tests/core/teaching/test_zoo.py)
-    assert data.find_idx_folder("mnist") is None
+    assert find_idx_folder("mnist") is None
     shutil.copytree(mnist_dir / "mnist", cache / "mnist")
-    assert data.find_idx_folder("mnist") == cache / "mnist"
-    assert data.find_idx_folder("mnist", mnist_dir) == mnist_dir / "mnist"
+    assert find_idx_folder("mnist") == cache / "mnist"
+    assert find_idx_folder("mnist", mnist_dir) == mnist_dir / "mnist"
     monkeypatch.setenv("AE_DATA_DIR", str(mnist_dir))
-    assert data.find_idx_folder("mnist") == mnist_dir / "mnist"
+    assert find_idx_folder("mnist") == mnist_dir / "mnist"
 
 
 def test_missing_dataset_names_files_and_folder(tmp_path, monkeypatch):
@@ -90,10 +93,10 @@ def test_failed_download_explains_and_reports(tmp_path, monkeypatch):
     def offline(url, *args, **kwargs):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(downloads.urllib.request, "urlopen", offline)
     with pytest.raises(FileNotFoundError, match="download failed.*network unreachable"):
         load_dataset("fashion-mnist", progress=lambda f, m: None)
-    assert not (data.cache_dir() / "fashion-mnist").exists()  # nothing half-written
+    assert not (cache_dir() / "fashion-mnist").exists()  # nothing half-written
 
 
 def test_download_writes_checked_files_into_the_cache(tmp_path, mnist_dir, monkeypatch):
@@ -126,11 +129,11 @@ def test_download_writes_checked_files_into_the_cache(tmp_path, mnist_dir, monke
         name = urllib.parse.urlparse(url).path.rsplit("/", 1)[-1]
         return Response((mnist_dir / "mnist" / name).read_bytes())
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(downloads.urllib.request, "urlopen", fake_urlopen)
     fractions = []
     ds = load_dataset("mnist", progress=lambda fraction, message: fractions.append(fraction))
     assert len(ds.x_test) == 10000 and fractions[-1] == 1.0
-    assert data.find_idx_folder("mnist") == data.cache_dir() / "mnist"
+    assert find_idx_folder("mnist") == cache_dir() / "mnist"
 
 
 def test_unknown_dataset_lists_the_known_ones():

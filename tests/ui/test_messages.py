@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from core.jobs.spec import Job
 from core.messages import ENGINE_ERRORS, PHASES, describe_phase
 from core.progress import JobSnapshot
 from tests.conftest import ROOT
@@ -103,8 +104,8 @@ def test_a_divergence_reads_in_portuguese(diverged):
     assert "e+" not in text  # 8,92 × 10¹⁶, not Python's 8.92e+16
 
 
-class _FakeJob:
-    """A job frozen in one state, as the page sees it."""
+class _FakeJob(Job):
+    """A job frozen in one state, as the page sees it (the rest: the Job contract's defaults)."""
 
     def __init__(self, snapshot: JobSnapshot) -> None:
         self._snapshot = snapshot

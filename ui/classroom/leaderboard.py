@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from core.classroom import challenges, classes, moderation
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.messages import Problem
-from core.models import MODELS, NOISE_KINDS
+from core.models import MODELS
+from core.models.denoising import NOISE_KINDS
 from ui.classroom import board
 from ui.i18n import number, t
 from ui.kit import figures, phrases, spreadsheets

@@ -11,7 +11,8 @@ import streamlit as st
 
 from core.classroom import challenges, classes
 from core.classroom.class_report import class_report
-from core.models import MODELS, NOISE_KINDS
+from core.models import MODELS
+from core.models.denoising import NOISE_KINDS
 from core.teaching.lessons import LESSONS
 from ui.i18n import catalog, known, language, t, translate
 

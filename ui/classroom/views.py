@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.classroom import classes, members, teachers
-from core.classroom.members import NICKNAME_MAX, join, leave
+from core.classroom.members import join, leave
+from core.classroom.nicknames import NICKNAME_MAX
 from core.messages import Problem
 from core.runs import quotas, store
 from ui import keys, style

@@ -21,8 +21,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 from streamlit import net_util
 
-from core.data import DATASETS
-from core.models import MODELS, NOISE_KINDS
+from core.data.registry import DATASETS
+from core.models import MODELS
+from core.models.denoising import NOISE_KINDS
 from core.models.size import check_size
 from core.params import field_default, make_config, parse_assignments
 from core.runs import store

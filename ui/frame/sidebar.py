@@ -8,7 +8,8 @@ import logging
 
 import streamlit as st
 
-from core.data import DATASETS, load_dataset
+from core.data.loading import load_dataset
+from core.data.registry import DATASETS
 from core.devices import resolve_device
 from core.jobs.backends import backend
 from core.jobs.local import job_queue

@@ -7,7 +7,8 @@ both catalogs hold the same keys, so the fallback is a safety net, not a habit).
 through `number()` so Portuguese gets its decimal comma; a raw number given to `t()` as a field
 is written the language's way too (`localized()`), so catalog texts carry no format specs.
 Technical terms that stay in English in both languages are listed in ALLOW_LIST (glossary.md
-explains the Portuguese vocabulary). Uses only ui.keys: every layer of ui may use it."""
+explains the Portuguese vocabulary). Uses only ui.keys and core.numbers (the one number
+formatter): every layer of ui may use it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.numbers import fixed
 from ui.keys import LANGUAGE as LANGUAGE_KEY
 
 HERE = Path(__file__).resolve().parent
@@ -122,10 +124,7 @@ def translate(lang: str, key: str, /, **fields: Any) -> str:
 
 def number(value: float, digits: int = 2, lang: str | None = None) -> str:
     """A number as the language writes it: 1,234.5 in English, 1.234,5 in Portuguese."""
-    text = f"{value:,.{digits}f}"
-    if (lang or language()) == "pt":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    return fixed(value, digits, lang or language())
 
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data import ASSETS_DIR
+from core.assets import ASSETS_DIR
 from core.models import MODELS, Autoencoder, build_model
 from core.params import parse_assignments
 from core.science.architecture import Architecture, Layer, describe

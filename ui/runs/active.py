@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import asdict
 from typing import Any
@@ -11,10 +10,10 @@ from typing import Any
 import streamlit as st
 
 from core.classroom import publisher
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs.backends import start_job
 from core.jobs.spec import Job, JobSpec
-from core.runs import address_limits, store
+from core.runs import address_limits
 from core.settings import env_int
 from core.training.loop import TrainConfig
 from ui import keys
@@ -37,6 +36,9 @@ def active_run() -> Run | None:
     return None
 
 
+FIRST_REPORT_WAIT = 0.5  # seconds the Train click's answer waits for the first loss point
+
+
 def start_run(
     variant: str,
     hyperparameters: dict[str, Any],
@@ -51,17 +53,16 @@ def start_run(
     paused: the run waits for its first step (step by step, on this server)."""
     runs = session_runs()
     waiting = [r for r in runs.values() if r.job is not None and r.snapshot().status == "queued"]
-    number = sum(1 for r in runs.values() if r.variant == variant) + 1
-    # The name is the variant's word in the session's language ("esparso-1", "padrão-1";
-    # "sparse-1" in English), not its id: it fills sentences ("esparso-1 ainda não terminou"),
-    # the class's board and the downloads' names, and an English id on a Portuguese screen
-    # reads as untranslated. It is kept as made (switching language later renames nothing);
-    # folders and files drop the accents (store.safe_name, figures.file_stem).
-    run_id, name = uuid.uuid4().hex[:8], f"{t(f'variants.{variant}.run_name')}-{number}"
-    checkpoint = store.autosave_dir() / f"{store.safe_name(name)}-{run_id}"  # see sidebar
+    run_id, name = uuid.uuid4().hex[:8], _run_name(variant, runs)
     spec = JobSpec(variant, dict(hyperparameters), config, dataset.name, owner=owner())
     address_limits.take(client_address(), "trainings")  # a Problem: the page says so
-    job = start_job(spec, dataset, checkpoint, paused=paused)
+    job = start_job(
+        spec,
+        dataset,
+        paused=paused,
+        autosave_as=f"{name}-{run_id}",  # interrupted runs are listed by it: see the sidebar
+        first_report=FIRST_REPORT_WAIT,
+    )
     run = Run(
         id=run_id,
         name=name,
@@ -75,12 +76,26 @@ def start_run(
     # a student's run shows on their class's board (core decides: the browser's seat, if any)
     publisher.publish_if_member(spec.owner, run.id, job, spec, dataset)
     select_run(run.id)
-    replaces = getattr(getattr(job, "queue", None), "max_waiting_per_owner", None) == 1
-    notices = [t("runs.replaced_waiting", name=r.name) for r in waiting if replaces]
-    notices += _release_old_runs(runs)
-    if not paused:  # a paused run reports after the step its page asks for
-        _await_first_report(job)
-    return run, notices
+    return run, _replaced(job, waiting) + _release_old_runs(runs)
+
+
+def _run_name(variant: str, runs: dict[str, Run]) -> str:
+    """The next run's name: the variant's word in the session's language and a number
+    ("esparso-1", "padrão-1"; "sparse-1" in English), not its id: it fills sentences
+    ("esparso-1 ainda não terminou"), the class's board and the downloads' names, and an English
+    id on a Portuguese screen reads as untranslated. It is kept as made (switching language
+    later renames nothing); folders and files drop the accents (store.safe_name,
+    figures.file_stem)."""
+    number = sum(1 for r in runs.values() if r.variant == variant) + 1
+    return f"{t(f'variants.{variant}.run_name')}-{number}"
+
+
+def _replaced(job: Job, waiting: list[Run]) -> list[str]:
+    """Notices for the session's waiting runs the new job replaced in its queue (a queue that
+    keeps one waiting job per session)."""
+    if job.queue is None or job.queue.max_waiting_per_owner != 1:
+        return []
+    return [t("runs.replaced_waiting", name=r.name) for r in waiting]
 
 
 def _release_old_runs(runs: dict[str, Run]) -> list[str]:
@@ -102,17 +117,6 @@ def _release_old_runs(runs: dict[str, Run]) -> list[str]:
             )
         )
     return notices
-
-
-def _await_first_report(job: Job, limit: float = 0.5) -> None:
-    """Wait briefly for the first live report (it follows the first step), so the page that
-    answers the Train click already shows a loss point instead of waiting for the next poll."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        snapshot = job.snapshot()
-        if snapshot.loss_steps or snapshot.finished or snapshot.queue_position is not None:
-            return
-        time.sleep(0.02)
 
 
 def select_run(run_id: str) -> None:

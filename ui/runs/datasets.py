@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data import DATASETS, Dataset, find_idx_folder, load_dataset
+from core.data.idx import find_idx_folder
+from core.data.loading import load_dataset
+from core.data.registry import DATASETS, Dataset
 from ui import keys
 from ui.i18n import t
 

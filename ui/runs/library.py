@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.models import Autoencoder
-from core.runs import leases, store
+from core.runs import checkpoints, leases, ownership, store
 from core.teaching.zoo import list_zoo, load_zoo_run, zoo_dir
 from ui import keys
 from ui.i18n import known, t
@@ -26,7 +26,7 @@ from ui.runs.session import Run, owner, session_runs
 def interrupted_runs() -> list[dict[str, Any]]:
     """This browser's runs that a crash or restart cut off, as of their last finished epoch
     (another browser's checkpoints are never listed here, nor ones with no owner recorded)."""
-    return store.list_interrupted(owner())
+    return checkpoints.list_interrupted(owner())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -42,10 +42,10 @@ def open_saved_run(
     the pickers list every saved run; they need the weights of the chosen ones only).
     An interrupted run opens for its owner only: for anyone else (a crafted id) it is None,
     as an unknown run is, and its weights are never read."""
-    root = store.autosave_dir() if interrupted else store.runs_dir()
+    root = checkpoints.autosave_dir() if interrupted else store.runs_dir()
     folder = root / store.safe_name(name)  # never a user-supplied path
     if interrupted and not leases.owns(
-        listed.get("owner") if listed is not None else store.run_owner(folder), owner()
+        listed.get("owner") if listed is not None else ownership.run_owner(folder), owner()
     ):
         return None
     if listed is not None:
@@ -165,8 +165,8 @@ def example_run(variant: str) -> Run | None:
 
 def save_session_run(run: Run, name: str, overwrite: bool = False) -> tuple[Path, dict | None]:
     """Save a run of this session under `name` (or a free variant of it: never over another
-    session's run); raises store.SaveRefused when the user must confirm or the disk is full."""
-    folder, notice = store.save_owned_run(
+    session's run); raises quotas.SaveRefused when the user must confirm or the disk is full."""
+    folder, notice = ownership.save_owned_run(
         name,
         run.model,
         owner(),
@@ -180,8 +180,8 @@ def save_session_run(run: Run, name: str, overwrite: bool = False) -> tuple[Path
 
 
 def delete_saved_run(run: Run) -> None:
-    """Delete a run this session saved (store.SaveRefused otherwise)."""
-    store.delete_owned_run(run.saved_path, owner())
+    """Delete a run this session saved (quotas.SaveRefused otherwise)."""
+    ownership.delete_owned_run(run.saved_path, owner())
     for session_run in session_runs().values():
         if session_run.saved_path == run.saved_path:
             session_run.saved_path = None

@@ -12,8 +12,8 @@ import torch
 
 from core.jobs import admission
 from core.progress import JobSnapshot
-from core.runs import quotas, store
-from core.training.loop import preview_indices
+from core.runs import ownership, quotas, store
+from core.training.splits import preview_indices
 from ui import keys
 from ui.i18n import known, localized, number, problem, t
 from ui.kit import figures, images
@@ -107,10 +107,10 @@ def _progress(run: session.Run, snapshot: JobSnapshot) -> None:
     if expected is not None:
         text += t("live.left", duration=_duration(max(expected - snapshot.elapsed, 0)))
     st.progress(min(max(snapshot.progress, 0.0), 1.0), text=text)
-    budget = getattr(run.job, "time_budget", None)
+    budget = run.job.time_budget if run.job is not None else None
     if expected is not None and budget and expected > budget:
         st.warning(t("live.over_budget", expected=_duration(expected), budget=_duration(budget)))
-    placement = getattr(run.job, "placement", None)  # the Ray backend says where it runs
+    placement = run.job.placement if run.job is not None else None  # Ray's: where it runs
     if placement:
         st.caption(t("live.where", device=device_words(placement)))
 
@@ -214,7 +214,7 @@ def _saved_run_actions(run: session.Run) -> None:
     _download_button(download_col, run)
     if run.is_example:
         st.caption(t("runs.example_read_only"))
-    elif store.run_owner(run.saved_path) == session.owner() and delete_col.button(
+    elif ownership.run_owner(run.saved_path) == session.owner() and delete_col.button(
         t("runs.delete"), icon=":material/delete:"
     ):
         try:
@@ -222,7 +222,7 @@ def _saved_run_actions(run: session.Run) -> None:
             library.delete_saved_run(run)
             st.session_state[keys.TRAIN_NOTICES] = [t("runs.deleted", name=name)]
             st.rerun()
-        except store.SaveRefused as refusal:
+        except quotas.SaveRefused as refusal:
             st.error(problem(refusal))
 
 
@@ -332,8 +332,8 @@ def _save(run: session.Run, name: str, overwrite: bool, confirm_key: str) -> Non
         folder, notice = library.save_session_run(run, name, overwrite=overwrite)
         st.session_state.pop(confirm_key, None)
         st.toast(t("runs.saved_renamed", **notice) if notice else t("runs.saved", name=folder.name))
-    except store.ConfirmOverwrite as question:
+    except ownership.ConfirmOverwrite as question:
         st.session_state[confirm_key] = problem(question)
         st.rerun()
-    except store.SaveRefused as refusal:
+    except quotas.SaveRefused as refusal:
         st.error(problem(refusal))

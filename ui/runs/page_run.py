@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from core.data import DATASETS
+from core.data.registry import DATASETS
 from core.science import analysis
 from ui.i18n import t
 from ui.kit import phrases

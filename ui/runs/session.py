@@ -25,7 +25,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs.spec import Job
 from core.models import Autoencoder
 from core.progress import JobSnapshot

@@ -17,8 +17,8 @@ def controls(active: session.Run | None, start_paused: Callable[[], None]) -> No
     """The buttons, under Train and Stop. With no run training, "One step" starts a new run
     with the settings on the page, paused before its first step."""
     job = active.job if active is not None and not active.finished else None
-    stepper = job if hasattr(job, "step") else None
-    shared = bool(getattr(stepper, "shared", False))
+    stepper = job if job is not None and job.steppable else None
+    shared = stepper is not None and stepper.shared
     with st.expander(t("train.step_title"), expanded=bool(stepper and stepper.stepping)):
         st.caption(t("train.step_help"))
         # stacked: three labels never fit side by side in the settings column

@@ -15,7 +15,7 @@ from core.models import MODELS
 from core.runs import store
 from core.science import analysis
 from core.takehome import export, run_report
-from core.training.loop import preview_indices
+from core.training.splits import preview_indices
 from ui.i18n import catalog, known, language, t
 from ui.kit import figures, images
 from ui.kit.phrases import dataset_name, dataset_phrase

@@ -12,7 +12,8 @@ import streamlit as st
 import torch
 
 from core.science import analysis
-from core.training.loop import RUN_SETTINGS, TrainConfig, preview_indices
+from core.training.loop import RUN_SETTINGS, TrainConfig
+from core.training.splits import preview_indices
 from ui.frame import links
 from ui.i18n import known, t
 from ui.kit import figures, images

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from core.models.denoising import corrupt
 from core.science import analysis
 from core.teaching.lessons import NOISE, RADII, SAMPLES, SHARE, Verdict
 from ui.i18n import number, percent, t
@@ -63,7 +64,7 @@ def _sparse(runs, verdict, names) -> None:
 def _denoising(runs, verdict, names) -> None:
     x = runs["denoising"].x_test[:ROW]
     kind, level = NOISE[0]
-    noisy = analysis.corrupt(x, kind, level, torch.Generator().manual_seed(0))
+    noisy = corrupt(x, kind, level, torch.Generator().manual_seed(0))
     noise = t(f"noise.named_{kind}")
     images.show_row(
         noisy,

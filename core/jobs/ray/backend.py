@@ -36,19 +36,13 @@ from typing import Any
 import ray
 import torch
 
-from core.data import DATASETS, Dataset
+from core.data.registry import DATASETS, Dataset
 from core.jobs import admission, local
 from core.jobs.queue import JobQueue
-from core.jobs.ray.cluster import (  # noqa: F401  (the connect functions, shutdown: this API)
-    connect,
-    connect_error,
-    connect_problem,
-    first_line,
-    shutdown,
-)
-from core.jobs.ray.pool import await_exit, host_for, retire, warm_pool
-from core.jobs.ray.worker import plain, snapshot_from_plain, snapshot_to_plain, tensor
-from core.jobs.spec import JobSpec
+from core.jobs.ray.cluster import first_line
+from core.jobs.ray.pool import await_exit, host_for, retire
+from core.jobs.ray.worker import plain, snapshot_from_plain, tensor
+from core.jobs.spec import Job, JobSpec
 from core.messages import Problem, engine_problem, error_changes
 from core.models import Autoencoder, build_seeded
 from core.progress import JobSnapshot, apply_changes
@@ -58,9 +52,10 @@ log = logging.getLogger(__name__)
 _SESSIONS = JobQueue(10_000, 1, running_per_owner=1, share_identical=False)  # per-session limits
 
 
-class RayJob:
+class RayJob(Job):
     """A job trained on a pool host: start() returns at once, stop() ends it within one of
-    its turns, snapshot() may be called from any thread and never waits on the network."""
+    its turns, snapshot() may be called from any thread and never waits on the network. It
+    cannot be stepped (Job's defaults): its steps happen on a host elsewhere."""
 
     queue = _SESSIONS
 
@@ -290,17 +285,9 @@ def _arrays_of(spec: JobSpec, dataset: Dataset | None) -> dict[str, Any]:
 def start_job(
     spec: JobSpec, dataset: Dataset | None = None, checkpoint: Path | None = None
 ) -> RayJob:
-    """A started RayJob (connect() first): the Ray counterpart of
+    """A started RayJob (core.jobs.ray.cluster.connect() first): the Ray counterpart of
     `LocalJob(spec, dataset, checkpoint=checkpoint).start()`."""
     return RayJob(spec, dataset, checkpoint=checkpoint).start()
 
 
-__all__ = [
-    "RayJob",
-    "connect",
-    "connect_error",
-    "shutdown",
-    "snapshot_to_plain",
-    "start_job",
-    "warm_pool",
-]
+__all__ = ["RayJob", "start_job"]

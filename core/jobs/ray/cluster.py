@@ -11,7 +11,7 @@ from typing import Any
 
 import ray
 
-from core.data import ROOT  # the checkout: workers of a local Ray import from it
+from core.assets import ROOT  # the checkout: workers of a local Ray import from it
 from core.messages import Problem, engine_problem
 
 CONNECT_TIMEOUT = 3.0  # seconds to reach a cluster's address before giving up

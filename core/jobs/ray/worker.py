@@ -19,7 +19,8 @@ import numpy as np
 import ray
 import torch
 
-from core.data import Dataset, load_dataset
+from core.data.loading import load_dataset
+from core.data.registry import Dataset
 from core.devices import device_facts, device_label, resolve_device
 from core.jobs.local import LocalJob, job_queue
 from core.progress import JobSnapshot

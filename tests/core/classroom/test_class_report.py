@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import files
 from core.classroom import challenges, classes, publisher
 from core.classroom.class_report import class_report
 from core.classroom.members import join
@@ -119,7 +120,7 @@ def room(small_digits):
             _record(real, "runid-evil-2", FORMULA, 15.5, None, status="running", started=now + 4),
         )
     ):
-        classes.write_json(runs / f"{record['run_id']}.json", record)
+        files.write_json(runs / f"{record['run_id']}.json", record)
         if index % 2 == 0:
             (runs / f"{record['run_id']}.png").write_bytes(real["preview_png"])
     challenge = challenges.new_challenge("test_error", variants=["standard"], max_code=64)

@@ -12,8 +12,17 @@ import time
 import pytest
 import torch
 
-from core.classroom import challenges, classes, moderation, publisher, storage_limits, teachers
-from core.classroom.members import check_nickname, join, leave, membership, nicknames
+from core.classroom import (
+    challenges,
+    classes,
+    moderation,
+    publisher,
+    run_records,
+    storage_limits,
+    teachers,
+)
+from core.classroom.members import join, leave, membership, nicknames
+from core.classroom.nicknames import check_nickname
 from core.runs import store
 from tests.conftest import ROOT
 from tests.fakes import FakeJob, record, refused
@@ -338,7 +347,7 @@ def test_two_processes_share_one_class(tmp_path):
 
 def test_the_preview_strip_is_small():
     images = torch.rand(10, 1, 28, 28)
-    png = publisher.preview_png(images, images)
+    png = run_records.preview_png(images, images)
     assert png.startswith(b"\x89PNG") and len(png) < 20_000
 
 

@@ -12,9 +12,10 @@ import pytest
 import torch
 
 from core import devices
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.jobs import admission
-from core.jobs.local import JobQueue, LocalJob
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
 from core.jobs.spec import JobSpec
 from core.models import MODELS, build_model
 from core.training.loop import TrainConfig
@@ -26,7 +27,7 @@ import gc, json, os, resource, sys
 import torch
 torch.set_num_threads(1)
 from core.jobs.admission import memory_need
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.devices import resolve_precision
 from core.models import MODELS, build_model
 
@@ -259,46 +260,46 @@ def test_expected_duration_extrapolates_progress():
 
 
 def test_two_sessions_saving_one_name_keep_both_runs(tmp_path, monkeypatch):
-    from core.runs import store
+    from core.runs import ownership, quotas, store
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
-    first, notice = store.save_owned_run("standard-1", build_model("standard"), "alice")
-    second, other_notice = store.save_owned_run("standard-1", build_model("standard"), "bob")
+    first, notice = ownership.save_owned_run("standard-1", build_model("standard"), "alice")
+    second, other_notice = ownership.save_owned_run("standard-1", build_model("standard"), "bob")
     assert notice is None and first.name == "standard-1"
     assert second.name == "standard-1-2"
     assert other_notice == {"taken": "standard-1", "saved_as": "standard-1-2"}
     assert {r["name"] for r in store.list_runs()} == {"standard-1", "standard-1-2"}
-    with pytest.raises(store.ConfirmOverwrite):
-        store.save_owned_run("standard-1", build_model("standard"), "alice")
-    again, _ = store.save_owned_run("standard-1", build_model("vae"), "alice", overwrite=True)
+    with pytest.raises(ownership.ConfirmOverwrite):
+        ownership.save_owned_run("standard-1", build_model("standard"), "alice")
+    again, _ = ownership.save_owned_run("standard-1", build_model("vae"), "alice", overwrite=True)
     assert again == first and store.read_description(first)["variant"] == "vae"
     assert store.read_description(second)["variant"] == "standard"  # bob's run untouched
-    with pytest.raises(store.SaveRefused, match="only its owner"):
-        store.delete_owned_run(second, "alice")
-    store.delete_owned_run(second, "bob")
+    with pytest.raises(quotas.SaveRefused, match="only its owner"):
+        ownership.delete_owned_run(second, "alice")
+    ownership.delete_owned_run(second, "bob")
     assert not second.exists() and first.exists()
 
 
 def test_the_runs_folder_limit_is_enforced(tmp_path, monkeypatch):
-    from core.runs import store
+    from core.runs import ownership, quotas
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("AE_RUNS_MAX_MB", "0.5")  # a standard run is about 0.2 MB
-    store.save_owned_run("a", build_model("standard"), "alice")
-    store.save_owned_run("b", build_model("standard"), "alice")
-    with pytest.raises(store.SaveRefused, match="space for saved runs is full"):
-        store.save_owned_run("c", build_model("standard"), "alice")
+    ownership.save_owned_run("a", build_model("standard"), "alice")
+    ownership.save_owned_run("b", build_model("standard"), "alice")
+    with pytest.raises(quotas.SaveRefused, match="space for saved runs is full"):
+        ownership.save_owned_run("c", build_model("standard"), "alice")
 
 
 def test_runs_outside_the_runs_folder_cannot_be_deleted(tmp_path, monkeypatch):
-    from core.runs import store
+    from core.runs import ownership, quotas, store
 
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path / "runs"))
     outside = store.save_run(
         tmp_path / "zoo" / "standard", build_model("standard"), extra={"owner": "alice"}
     )
-    with pytest.raises(store.SaveRefused):
-        store.delete_owned_run(outside, "alice")
+    with pytest.raises(quotas.SaveRefused):
+        ownership.delete_owned_run(outside, "alice")
     assert outside.exists()
 
 

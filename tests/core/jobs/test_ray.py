@@ -18,7 +18,7 @@ from core.jobs.local import LocalJob, live_checkpoints  # noqa: E402
 from core.jobs.queue import JobQueue  # noqa: E402
 from core.jobs.spec import JobSpec  # noqa: E402
 from core.models import build_model  # noqa: E402
-from core.runs import store  # noqa: E402
+from core.runs import checkpoints, store  # noqa: E402
 from core.training.loop import TrainConfig  # noqa: E402
 
 ray_backend = pytest.importorskip("core.jobs.ray.backend")
@@ -29,17 +29,17 @@ pytestmark = pytest.mark.timeout(240)
 def test_connect_to_an_unreachable_address_returns_false_quickly():
     # first in the file: runs before the module's cluster starts
     started = time.monotonic()
-    assert ray_backend.connect("127.0.0.1:1") is False
+    assert ray_cluster.connect("127.0.0.1:1") is False
     assert time.monotonic() - started < ray_cluster.CONNECT_TIMEOUT + 2
-    message = ray_backend.connect_error()
+    message = ray_cluster.connect_error()
     assert "127.0.0.1:1" in message and "not reachable" in message
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    assert ray_backend.connect(None, num_cpus=2), ray_backend.connect_error()
+    assert ray_cluster.connect(None, num_cpus=2), ray_cluster.connect_error()
     yield
-    ray_backend.shutdown()
+    ray_cluster.shutdown()
 
 
 def _wait_for(condition, timeout: float, every: float = 0.05):
@@ -62,6 +62,8 @@ def test_a_job_trains_to_done_with_live_snapshots_and_brings_its_weights_back(cl
     assert len(set(steps_seen)) >= 2 and steps_seen == sorted(steps_seen)  # live, growing
     assert snapshot.epoch == 20 and snapshot.progress == 1.0
     assert job.placement["node"] and job.placement["device"].startswith("CPU")
+    assert not job.steppable and job.step() is False  # the Job contract's default: no stepping
+    assert job.queue is not None and job.time_budget is None  # no $AE_JOB_MINUTES here
 
     fresh = build_model("standard", code_dim=16)
     fresh.load_state_dict(job.state_dict())
@@ -108,7 +110,7 @@ def test_per_session_queue_stopping_and_a_lost_worker(cluster):
     within a turn; a killed host reads as interrupted, with its last per-epoch checkpoint kept
     and loadable, and exactly what the message names."""
     long = TrainConfig(epochs=500, batch_size=32)
-    checkpoint = store.autosave_dir() / "lost-run"
+    checkpoint = checkpoints.autosave_dir() / "lost-run"
     first = ray_backend.start_job(JobSpec("standard", config=long, dataset="digits", owner="alice"))
     second = ray_backend.start_job(
         JobSpec("standard", {"code_dim": 16}, long, "digits", owner="bob"), checkpoint=checkpoint
@@ -135,13 +137,13 @@ def test_per_session_queue_stopping_and_a_lost_worker(cluster):
     assert time.monotonic() - started < 5
 
     assert checkpoint.resolve() in live_checkpoints()
-    assert store.list_interrupted() == []  # a live job holds it
+    assert checkpoints.list_interrupted() == []  # a live job holds it
     ray.kill(second._host)  # what a crashed worker process or a lost node looks like
     end = second.wait(timeout=30)
     assert (end.status, end.phase) == ("failed", "interrupted")
     assert "worker" in end.error and "lost" in end.error
     assert "checkpoint" in end.error and str(checkpoint.parent) not in end.error  # no paths
-    interrupted = store.list_interrupted()
+    interrupted = checkpoints.list_interrupted()
     assert [run["name"] for run in interrupted] == ["lost-run"]
     model, description = store.load_run(checkpoint)
     assert description["backend"] == "ray" and description["epoch"] >= 1

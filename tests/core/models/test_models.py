@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian as brute_force_jacobian
 
-from core.models import MODELS, build_model, corrupt
+from core.models import MODELS, build_model
+from core.models.denoising import corrupt
 from core.science.analysis import encode_all
 from core.training.loop import TrainConfig, train
 

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from core.models import build_model
-from core.runs import leases, store
+from core.runs import checkpoints, leases, store
 from tests.conftest import ROOT
 
 # One app process: the real app.py in Streamlit's AppTest (its own sessions, its own job
@@ -107,7 +107,7 @@ def test_a_checkpoint_another_process_writes_is_not_interrupted_until_it_dies(
     tmp_path, monkeypatch
 ):
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
-    folder = store.autosave_dir() / "standard-1-live"
+    folder = checkpoints.autosave_dir() / "standard-1-live"
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(folder)],
         cwd=ROOT,
@@ -117,19 +117,21 @@ def test_a_checkpoint_another_process_writes_is_not_interrupted_until_it_dies(
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        assert store.list_interrupted() == []  # another process is training it
-        assert store.list_interrupted("browser-a") == []
+        assert checkpoints.list_interrupted() == []  # another process is training it
+        assert checkpoints.list_interrupted("browser-a") == []
         os.kill(holder.pid, signal.SIGKILL)  # a crash: no clean-up runs
         holder.wait()
-        assert [run["name"] for run in store.list_interrupted("browser-a")] == ["standard-1-live"]
-        assert store.list_interrupted("browser-b") == []  # the crashed process's owner's only
+        assert [run["name"] for run in checkpoints.list_interrupted("browser-a")] == [
+            "standard-1-live"
+        ]
+        assert checkpoints.list_interrupted("browser-b") == []  # the crashed process's owner's only
     finally:
         holder.kill()
 
 
 def test_a_lease_from_another_host_holds_until_it_goes_stale(tmp_path, monkeypatch):
     monkeypatch.setenv("AE_RUNS_DIR", str(tmp_path))
-    folder = store.autosave_dir() / "vae-1-remote"
+    folder = checkpoints.autosave_dir() / "vae-1-remote"
     store.save_run(
         folder,
         build_model("vae"),
@@ -138,11 +140,11 @@ def test_a_lease_from_another_host_holds_until_it_goes_stale(tmp_path, monkeypat
     )
     lease = leases.lease_path(folder)
     lease.write_text(json.dumps({"host": socket.gethostname() + "-other", "pid": 1}))
-    assert leases.is_held(folder) and store.list_interrupted() == []
+    assert leases.is_held(folder) and checkpoints.list_interrupted() == []
     old = time.time() - leases.STALE_SECONDS - 1  # its holder stopped refreshing it
     os.utime(lease, (old, old))
     assert not leases.is_held(folder)
-    assert [run["name"] for run in store.list_interrupted()] == ["vae-1-remote"]
+    assert [run["name"] for run in checkpoints.list_interrupted()] == ["vae-1-remote"]
     leases.hold(folder)  # held here: live at once, and released cleanly
     assert leases.is_held(folder) and lease.exists()
     leases.release(folder)

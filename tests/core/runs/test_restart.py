@@ -15,13 +15,13 @@ import pytest
 import torch
 
 from core.models import build_model
-from core.runs import store
+from core.runs import checkpoints, store
 from tests.conftest import ROOT
 
 TRAINER = """
 import sys, torch
 from pathlib import Path
-from core.data import load_dataset
+from core.data.loading import load_dataset
 from core.models import build_model
 from core.runs.store import save_run
 from core.jobs.local import LocalJob
@@ -59,10 +59,12 @@ def test_kill_9_mid_training_loses_nothing(tmp_path, monkeypatch):
     kept, description = store.load_run(tmp_path / "kept")
     assert description["variant"] == "standard"
     assert [r["name"] for r in store.list_runs()] == ["kept"]  # staging folders never listed
-    interrupted = store.list_interrupted("browser-a")  # its owner's, and no one else's
+    interrupted = checkpoints.list_interrupted("browser-a")  # its owner's, and no one else's
     assert [r["name"] for r in interrupted] == ["live-run"]
     assert interrupted[0]["status"] == "training" and interrupted[0]["epoch"] >= 3
-    assert interrupted[0]["owner"] == "browser-a" and store.list_interrupted("browser-b") == []
+    assert (
+        interrupted[0]["owner"] == "browser-a" and checkpoints.list_interrupted("browser-b") == []
+    )
     model, description = store.load_run(checkpoint)
     assert torch.isfinite(model(torch.rand(4, 1, 28, 28))).all()
     assert description["history"]["epoch_metrics"][-1]["epoch"] == description["epoch"]
@@ -85,7 +87,8 @@ def test_half_written_runs_never_load(tmp_path):
 
 
 def test_a_clean_end_removes_the_checkpoint(tmp_path, small_digits):
-    from core.jobs.local import JobQueue, LocalJob, live_checkpoints
+    from core.jobs.local import LocalJob, live_checkpoints
+    from core.jobs.queue import JobQueue
     from core.jobs.spec import JobSpec
     from core.training.loop import TrainConfig
 
@@ -104,7 +107,7 @@ def _checkpoint(name: str, owner: str | None = None):
     """A checkpoint a crash left, as the training wrote it (its owner recorded unless None)."""
     extra = {"status": "training", "epoch": 4, "epochs": 30}
     return store.save_run(
-        store.autosave_dir() / name,
+        checkpoints.autosave_dir() / name,
         build_model("vae"),
         dataset="digits",
         extra={**extra, **({"owner": owner} if owner else {})},
@@ -114,7 +117,8 @@ def _checkpoint(name: str, owner: str | None = None):
 def test_each_checkpoint_records_the_owner_of_its_job(small_digits, monkeypatch):
     """Two browsers following one shared training each get their own checkpoint, with their own
     owner; a job of the command line (owner "cli") records none."""
-    from core.jobs.local import JobQueue, LocalJob
+    from core.jobs.local import LocalJob
+    from core.jobs.queue import JobQueue
     from core.jobs.spec import JobSpec
     from core.training.loop import TrainConfig
 
@@ -131,7 +135,7 @@ def test_each_checkpoint_records_the_owner_of_its_job(small_digits, monkeypatch)
             JobSpec("standard", config=TrainConfig(epochs=3), owner=owner),
             small_digits,
             queue=queue,
-            checkpoint=store.autosave_dir() / owner,
+            checkpoint=checkpoints.autosave_dir() / owner,
         ).start()
         for owner in ("browser-a", "browser-b", "cli")
     ]
@@ -147,7 +151,7 @@ def test_an_interrupted_run_is_listed_to_its_owner_alone(monkeypatch):
     old, cli = _checkpoint("vae-1-old"), _checkpoint("vae-1-cli", "cli")  # no browser's
 
     def names(owner):
-        return sorted(run["name"] for run in store.list_interrupted(owner))
+        return sorted(run["name"] for run in checkpoints.list_interrupted(owner))
 
     assert names("browser-a") == ["vae-1-mine"]
     assert names("browser-b") == names("cli") == names("") == []

@@ -7,7 +7,8 @@ import time
 
 import torch
 
-from core.jobs.local import JobQueue, LocalJob
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
 from core.jobs.spec import JobSpec
 from core.models import build_model
 from core.training.loop import TrainConfig

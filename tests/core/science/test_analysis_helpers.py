@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from core.models import build_model
-from core.models.base import in_mode
+from core.models.base import evaluating, in_mode
 from core.science import analysis
 
 
@@ -63,7 +63,7 @@ def test_a_constant_dimension_still_sweeps(model):
 @pytest.mark.parametrize("start", [True, False])
 def test_evaluating_and_in_mode_put_the_mode_back(model, start):
     model.train(start)
-    with analysis.evaluating(model):
+    with evaluating(model):
         assert not model.training
     assert model.training is start
     with pytest.raises(RuntimeError), in_mode(model, training=not start):

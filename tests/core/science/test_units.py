@@ -184,7 +184,7 @@ def test_on_the_shipped_zoo_the_pictures_claims_are_measured():
     """Locality at the same code size (sparse 0.58 vs standard-64 0.46, denoising 0.48 vs
     standard 0.47 on the zoo of 2026-12) and the VAE's dimensions (with three hidden layers 5 of
     16 active, the most informative 6): what the Sparsity and Generate pages say, computed."""
-    from core.data import load_dataset
+    from core.data.loading import load_dataset
     from core.teaching.zoo import load_zoo_run
 
     x = load_dataset("mnist", download=False).x_test[:2000]

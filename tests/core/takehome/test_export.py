@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from core.data import Dataset
+from core.data.registry import Dataset
 from core.models import MODELS, build_seeded
 from core.takehome import export
 from core.training.loop import TrainConfig, train
@@ -188,7 +188,7 @@ def test_notebook_holds_the_script_as_cells():
 def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_digits):
     """A saved run's record carries its owner's id and lives under the runs folder: neither
     may reach a script or a report someone downloads."""
-    from core.runs import store
+    from core.runs import ownership, store
     from core.takehome import run_report
     from core.training.loop import TrainConfig as Config
 
@@ -197,7 +197,7 @@ def test_downloads_hold_no_server_path_nor_owner(tmp_path, monkeypatch, small_di
     config = Config(epochs=1, batch_size=128, device="cpu")
     model = build_seeded("standard", {}, 0)
     snapshot = train(model, small_digits, config)
-    folder, _ = store.save_owned_run(
+    folder, _ = ownership.save_owned_run(
         "mine",
         model,
         "owner-1234abcd",

@@ -156,7 +156,7 @@ def test_the_contraction_ratio_of_a_linear_code_is_its_gain():
 
 def _zoo_verdict(lesson_id: str) -> lessons.Verdict:
     """A lesson's verdict on the shipped zoo's runs, on MNIST's test images."""
-    from core.data import load_dataset
+    from core.data.loading import load_dataset
     from core.teaching.zoo import load_zoo_run
 
     mnist = load_dataset("mnist", download=False)
@@ -187,3 +187,22 @@ def test_the_sparse_claim_on_the_shipped_zoo_is_judged_on_live_units():
     assert verdict.holds == (few_dead and numbers["share"] > numbers["reference"])
     assert ("dead_units" in verdict.reasons) == (not few_dead)
     assert verdict.holds, numbers
+
+
+def test_the_vae_lesson_reads_with_the_classifier_of_the_zoo_the_server_shows(
+    small_digits, tmp_path, monkeypatch
+):
+    """The lesson compares the runs of the zoo $AE_ZOO_DIR names: its plausibility judge is
+    that zoo's digit classifier too, not the one shipped in assets/zoo."""
+    from core.science.classifier import DigitClassifier, save_classifier
+    from core.teaching.zoo import CLASSIFIER
+
+    torch.manual_seed(5)
+    judge = DigitClassifier().eval()  # untrained: reads nothing like the shipped one
+    save_classifier(tmp_path / CLASSIFIER, judge, {"config": {}})
+    monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))
+    runs = {
+        "vae": _run(build_model("vae", code_dim=2), small_digits),
+        "standard": _run(build_model("standard", code_dim=2), small_digits),
+    }
+    assert lessons.vae(runs).numbers == lessons.vae(runs, classifier=judge).numbers

@@ -10,16 +10,13 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from core import data
+from core.assets import ASSETS_DIR
+from core.data.idx import find_idx_folder
+from core.data.loading import load_dataset, locate
 from core.runs import store
-from core.science.analysis import (
-    confident_share,
-    decoded_plane,
-    encode_all,
-    neighbour_accuracy,
-    reconstruction_errors,
-)
+from core.science.analysis import decoded_plane, encode_all, reconstruction_errors
 from core.science.classifier import accuracy_of, load_classifier, predict
+from core.science.separation import confident_share, neighbour_accuracy
 from core.teaching.zoo import CLASSIFIER, ZOO, ZOO_DIR, ZOO_NAMES, build_zoo, list_zoo, load_zoo_run
 
 # Test SSE per image on the first 2,000 MNIST test images: about 1.3 times what the shipped runs
@@ -59,7 +56,7 @@ PLANE_SHARE = 0.8  # the shipped deep-2d: 0.835 (20 x 20); vae-2d: 0.32
 
 @pytest.fixture(scope="module")
 def mnist_test():
-    dataset = data.load_dataset("mnist", download=False)
+    dataset = load_dataset("mnist", download=False)
     return dataset.x_test[:TEST_IMAGES], dataset.y_test[:TEST_IMAGES]
 
 
@@ -128,15 +125,15 @@ def test_mnist_loads_from_assets_without_a_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("AE_OFFLINE", "1")
     monkeypatch.delenv("AE_NO_BUNDLED_DATA", raising=False)
-    dataset = data.load_dataset("mnist")
+    dataset = load_dataset("mnist")
     assert (len(dataset.x_train), len(dataset.x_test)) == (60000, 10000)
     assert dataset.y_train[:5].tolist() == [5, 0, 4, 1, 9]
-    assert "bundled" in dataset.source and str(data.ASSETS_DIR) not in dataset.source
-    assert "bundled" in data.locate("mnist")
+    assert "bundled" in dataset.source and str(ASSETS_DIR) not in dataset.source
+    assert "bundled" in locate("mnist")
     monkeypatch.setenv("AE_NO_BUNDLED_DATA", "1")  # the switch the lookup tests use
-    assert data.find_idx_folder("mnist") is None
+    assert find_idx_folder("mnist") is None
     with pytest.raises(FileNotFoundError, match="mnist"):
-        data.load_dataset("mnist")
+        load_dataset("mnist")
 
 
 def test_half_precision_save_round_trips(tmp_path, digits):
@@ -200,7 +197,7 @@ MAP_IMAGES = 5000
 
 @pytest.fixture(scope="module")
 def mnist_map():
-    dataset = data.load_dataset("mnist", download=False)
+    dataset = load_dataset("mnist", download=False)
     return dataset.x_test[:MAP_IMAGES], dataset.y_test[:MAP_IMAGES]
 
 
@@ -222,7 +219,7 @@ def test_the_generate_plane_shows_a_digit_in_most_cells():
     """The 2-D manifold the Generate page opens on (deep-2d's plane, 20 x 20): most cells are
     digits the classifier is sure of."""
     model, _ = load_zoo_run(PLANE_RUN)
-    dataset = data.load_dataset("mnist", download=False)
+    dataset = load_dataset("mnist", download=False)
     plane = decoded_plane(model, encode_all(model, dataset.x_test), size=20)
     classifier = load_classifier(ZOO_DIR / CLASSIFIER)
     assert confident_share(classifier, plane["images"], 0.9) >= PLANE_SHARE

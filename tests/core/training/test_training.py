@@ -9,12 +9,14 @@ import pytest
 import torch
 
 from core.devices import resolve_device
-from core.jobs.local import JobQueue, LocalJob
+from core.jobs.local import LocalJob
+from core.jobs.queue import JobQueue
 from core.jobs.spec import JobSpec
 from core.messages import describe_phase
 from core.models import build_model
 from core.science.analysis import reconstruct_all
-from core.training.loop import TrainConfig, train, validation_split
+from core.training.loop import TrainConfig, train
+from core.training.splits import validation_split
 
 
 def test_train_reports_history_metrics_and_probe(small_digits):

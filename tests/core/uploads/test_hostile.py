@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.messages import Problem
-from core.models import MODELS, ModelTooLarge, build_model, build_seeded
+from core.models import MODELS, build_model, build_seeded
+from core.models.size import ModelTooLarge
 from tests.conftest import ROOT
 
 HUGE_STACK = [4096] * 300  # 37 GiB of float32 weights if it were ever built
@@ -205,57 +206,57 @@ def runs_folder(tmp_path, monkeypatch):
 
 
 def test_each_owner_has_a_quota_of_saved_runs(runs_folder, monkeypatch):
-    from core.runs import store
+    from core.runs import ownership, quotas
 
     model = build_model("standard")
     monkeypatch.setenv("AE_OWNER_RUNS", "2")
     for name in ("one", "two"):
-        store.save_owned_run(name, model, "greedy")
-    store.save_owned_run("two", model, "greedy", overwrite=True)  # a replacement is no more
-    with pytest.raises(store.SaveRefused) as refused:
-        store.save_owned_run("three", model, "greedy")
+        ownership.save_owned_run(name, model, "greedy")
+    ownership.save_owned_run("two", model, "greedy", overwrite=True)  # a replacement is no more
+    with pytest.raises(quotas.SaveRefused) as refused:
+        ownership.save_owned_run("three", model, "greedy")
     assert refused.value.key == "owner_runs_full" and "AE_OWNER_RUNS" in str(refused.value)
-    store.save_owned_run("three", model, "someone-else")  # the others are not held up
+    ownership.save_owned_run("three", model, "someone-else")  # the others are not held up
     monkeypatch.setenv("AE_OWNER_MAX_MB", "0.3")  # a standard model's weights are 0.2 MB
-    with pytest.raises(store.SaveRefused, match="AE_OWNER_MAX_MB"):
-        store.save_owned_run("four", model, "someone-else")
+    with pytest.raises(quotas.SaveRefused, match="AE_OWNER_MAX_MB"):
+        ownership.save_owned_run("four", model, "someone-else")
 
 
 def test_checkpoints_count_in_the_total_and_old_interrupted_ones_age_out(runs_folder, monkeypatch):
     import os
     import time
 
-    from core.runs import store
+    from core.runs import checkpoints, ownership, quotas, store
 
     model = build_model("standard")
     checkpoint = store.save_run(
-        store.autosave_dir() / "standard-1-abc",
+        checkpoints.autosave_dir() / "standard-1-abc",
         model,
         extra={"status": "training", "epoch": 1, "epochs": 3},
     )
     (checkpoint / "ballast.bin").write_bytes(bytes(2 * 2**20))
     monkeypatch.setenv("AE_RUNS_MAX_MB", "2")
-    with pytest.raises(store.SaveRefused, match="AE_RUNS_MAX_MB"):
-        store.save_owned_run("mine", model, "me")
-    assert [run["name"] for run in store.list_interrupted()] == ["standard-1-abc"]
+    with pytest.raises(quotas.SaveRefused, match="AE_RUNS_MAX_MB"):
+        ownership.save_owned_run("mine", model, "me")
+    assert [run["name"] for run in checkpoints.list_interrupted()] == ["standard-1-abc"]
     old = time.time() - 8 * 86400
     os.utime(checkpoint, (old, old))
-    assert store.list_interrupted() == [] and not checkpoint.exists()
-    store.save_owned_run("mine", model, "me")
+    assert checkpoints.list_interrupted() == [] and not checkpoint.exists()
+    ownership.save_owned_run("mine", model, "me")
 
 
 def test_each_run_json_is_parsed_once_per_version_of_its_folder(runs_folder, monkeypatch):
-    from core.runs import store
+    from core.runs import ownership, store
 
     model = build_model("standard")
     for name in ("a", "b"):
-        store.save_owned_run(name, model, "me")
+        ownership.save_owned_run(name, model, "me")
     store.list_runs()
     parsed = []
     read = store.read_description
     monkeypatch.setattr(store, "read_description", lambda f: parsed.append(f.name) or read(f))
     assert {run["name"] for run in store.list_runs()} == {"a", "b"} and parsed == []
-    store.save_owned_run("a", model, "me", overwrite=True)
+    ownership.save_owned_run("a", model, "me", overwrite=True)
     parsed.clear()
     assert len(store.list_runs()) == 2 and parsed == ["a"]
 
@@ -265,10 +266,10 @@ def test_saved_runs_are_listed_without_loading_them_and_downloads_hide_the_owner
     import json
     import zipfile
 
-    from core.runs import store
+    from core.runs import ownership
     from ui.runs import library
 
-    store.save_owned_run("theirs", build_model("standard"), "owner-secret-id")
+    ownership.save_owned_run("theirs", build_model("standard"), "owner-secret-id")
     run = next(r for r in library.all_runs() if r.name == "theirs")
     assert not run.loaded and run.label
     assert run.model.parameter_count() > 0 and run.loaded
@@ -332,18 +333,19 @@ def test_a_newer_projection_request_supersedes_the_waiting_one_and_the_line_is_b
 def test_a_missing_dataset_tells_the_user_no_folder_and_the_log_the_details(
     tmp_path, monkeypatch, caplog
 ):
-    from core import data
+    from core.data import downloads
+    from core.data.loading import load_dataset
     from ui.i18n import translate
 
     monkeypatch.delenv("AE_DATA_DIR", raising=False)
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "secret-cache"))
     monkeypatch.setattr(
-        data.urllib.request,
+        downloads.urllib.request,
         "urlopen",
         lambda *a, **k: (_ for _ in ()).throw(OSError("mirror.example.org unreachable")),
     )
     with pytest.raises(FileNotFoundError) as failed:
-        data.load_dataset("kmnist")
+        load_dataset("kmnist")
     error = failed.value
     assert "secret-cache" in str(error)  # the command line's text, for the operator
     for language in ("en", "pt"):
