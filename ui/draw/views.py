@@ -31,6 +31,7 @@ from core.models import MODELS
 from core.science import drawing
 from core.science.analysis import encode_all
 from core.science.classifier import predict
+from ui import keys
 from ui.i18n import language, number, percent, t, translate
 from ui.kit import figures, images
 from ui.kit.phrases import listed
@@ -38,7 +39,7 @@ from ui.runs import active, library, page_run, session
 from ui.runs.digit_reader import classifier
 
 PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
-SAVED_KEY = "draw.strokes"  # the last strokes, kept while the user visits other pages
+SAVED_KEY = keys.DRAWING  # the last strokes, kept while the user visits other pages
 MAP_POINTS = 2000  # test codes on the map: the Latent space page's default count
 NEIGHBOURS = 8
 
