@@ -78,6 +78,7 @@ def _accuracy(kind: str, map_points) -> float:
 maps, pixels = st.columns(2)
 with maps:
     scatter = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
+    scatter.update_layout(dragmode="pan")  # a click picks a point; box and lasso in the toolbar
     event = figures.show(
         scatter,
         "latent",
@@ -120,7 +121,7 @@ if chosen:
     st.markdown(t("latent.selected", count=len(chosen)))
     images.show_row(
         page_run.test_images(run)[chosen[:48]],
-        columns=16,
+        columns=min(16, len(chosen)),  # one clicked digit: one picture, not a dark strip
         scale=2,
         alt=t("images.digits_alt", count=min(48, len(chosen))),
     )
@@ -150,4 +151,4 @@ if run.model.code_dim == 2:
     )
     digit_reader.plane_share_caption(run, plane["images"], size, left)
     with right:  # an empty box on the PCA map of the codes moves the sliders there
-        ask.decode_place(run, plane, event if shown == "pca" else None, codes.mean(0).numpy())
+        ask.decode_place(run, codes_all, event if shown == "pca" else None, codes.mean(0))

@@ -4,7 +4,6 @@ looks alike); on a 2-D code, what the decoder makes of any place, empty ones inc
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 import torch
 
@@ -109,23 +108,24 @@ def _agreement(run: session.Run, index: int, found: dict) -> None:
         st.caption(t("latent.agreement_unlabelled", shared=number(found["shared"], 0), count=count))
 
 
-def decode_place(run: session.Run, plane: dict, event, centre: np.ndarray) -> None:
-    """A 2-D code's place to decode: two sliders over the plane's range, or a box drawn on an
-    empty part of the PCA map (its centre; the map shows codes minus `centre`, their mean)."""
-    (x_low, x_high), (y_high, y_low) = plane["x"][[0, -1]].tolist(), plane["y"][[0, -1]].tolist()
-    x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)  # a collapsed axis
-    ranges = ((x_low, x_high), (y_low, y_high))
+def decode_place(run: session.Run, codes: torch.Tensor, event, centre: torch.Tensor) -> None:
+    """A 2-D code's place to decode: two sliders over the codes' range and a margin around it,
+    or a box drawn on an empty part of the PCA map (its centre; the map shows codes minus
+    `centre`, the mean of the codes it shows)."""
+    low, high = codes.min(0).values, codes.max(0).values
+    margin = 0.1 * (high - low) + 1e-3  # a collapsed axis (an untrained code) still slides
+    ranges = [(float(a), float(b)) for a, b in zip(low - margin, high + margin, strict=True)]
     box = picking.empty_box_centre(event)
     if box is not None and st.session_state.get(BOX_KEY) != box:
         st.session_state[BOX_KEY] = box  # once per box: then the sliders are the user's again
         for key, value, mean in zip(PLACE_KEYS, box, centre, strict=True):
             st.session_state[key] = value + float(mean)
-    for key, (low, high) in zip(PLACE_KEYS, ranges, strict=True):  # in range, for this run
-        st.session_state[key] = min(max(st.session_state.get(key, (low + high) / 2), low), high)
+    for key, (bottom, top) in zip(PLACE_KEYS, ranges, strict=True):  # in range, for this run
+        st.session_state[key] = min(max(st.session_state.get(key, (bottom + top) / 2), bottom), top)
     written = locale_numbers.slider_format()  # 0,3 in Portuguese where the browser can
     z1, z2 = (
-        st.slider(t("latent.code", index=i + 1), low, high, format=written, key=key)
-        for i, (key, (low, high)) in enumerate(zip(PLACE_KEYS, ranges, strict=True))
+        st.slider(t("latent.code", index=i + 1), bottom, top, format=written, key=key)
+        for i, (key, (bottom, top)) in enumerate(zip(PLACE_KEYS, ranges, strict=True))
     )
     point = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))
     images.show_row(point, t("latent.decoded", z1=number(z1), z2=number(z2)), scale=5)
