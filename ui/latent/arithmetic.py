@@ -2,7 +2,13 @@
 difference of their mean codes), applied to a digit or to the Draw page's last drawing along a
 slider, and an analogy grid (a is to b as c is to ?). Under each row, how far its codes fall
 off the data, against the test digits' own distances: where that number grows, the decoder is
-guessing in a place it was never trained on."""
+guessing in a place it was never trained on.
+
+Measured on the zoo (2026-12-07; 50 test digits moved 1.5 times along the 1 -> 7 direction; the
+share beyond the test digits' own 95th percentile): 2-D codes, deep autoencoder 78%, VAE 72%
+(median 27 against 6.8 spacings; analogies 83 against 5.8); 32-D standard 80%, 16-D VAE 64%,
+but moved 3 times the VAE's fell further out (median 9.2 against 3.9). The prior's advantage is
+clear in 2-D and not a rule in more dimensions: the page shows the numbers, not a promise."""
 
 from __future__ import annotations
 
