@@ -12,7 +12,15 @@ from __future__ import annotations
 import torch
 
 TYPICAL_SAMPLE = 1000  # reference codes whose nearest-neighbour distance makes the typical one
-CHUNK = 2048  # query rows per cdist call: (CHUNK, N) distances at a time
+CHUNK = 256  # query rows per cdist call: (CHUNK, N) distances at a time (10 MB for N = 10,000)
+EXACT = "donot_use_mm_for_euclid_dist"  # differences, not |x|^2 + |y|^2 - 2xy: no cancellation
+
+
+def _distances(queries: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+    """Euclidean distances (M, N) between rows, in the inputs' precision (float32 at least):
+    a float64 copy of 10,000 images would be 63 MB on every rerun."""
+    dtype = torch.promote_types(torch.promote_types(queries.dtype, points.dtype), torch.float32)
+    return torch.cdist(queries.to(dtype), points.to(dtype), compute_mode=EXACT)
 
 
 def nearest(
@@ -21,8 +29,7 @@ def nearest(
     """Indices (k,) of the k rows of points (N, ...) closest to query (...) in Euclidean
     distance, closest first; rows are flattened (an image (1, 28, 28) becomes 784 pixels).
     `exclude`: a row index left out (the query's own row)."""
-    flat = points.reshape(len(points), -1).double()
-    distances = torch.cdist(query.reshape(1, -1).double(), flat).view(-1)  # (N,)
+    distances = _distances(query.reshape(1, -1), points.reshape(len(points), -1)).view(-1)  # (N,)
     if exclude is not None:
         distances[exclude] = float("inf")
     available = len(points) - (exclude is not None)
@@ -83,8 +90,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
 
 def nearest_distances(reference: torch.Tensor, queries: torch.Tensor) -> torch.Tensor:
     """Each query's (M, D) distance to its nearest reference code (N, D): (M,)."""
-    ref = reference.double()
-    parts = [torch.cdist(chunk.double(), ref).min(1).values for chunk in queries.split(CHUNK)]
+    parts = [_distances(chunk, reference).min(1).values for chunk in queries.split(CHUNK)]
     return torch.cat(parts).float() if parts else torch.zeros(0)
 
 
@@ -92,11 +98,13 @@ def typical_spacing(reference: torch.Tensor, sample: int = TYPICAL_SAMPLE) -> fl
     """How far a data code lies from its nearest neighbour among the data, typically: the
     median, over the first `sample` reference codes (N, D), of the distance to the nearest
     other reference code (exact)."""
-    ref = reference.double()
-    rows = ref[:sample]
-    distances = torch.cdist(rows, ref)  # (sample, N)
-    distances[torch.arange(len(rows)), torch.arange(len(rows))] = float("inf")  # not itself
-    return float(distances.min(1).values.median())
+    nearest_other = []
+    for start in range(0, min(sample, len(reference)), CHUNK):
+        rows = torch.arange(start, min(start + CHUNK, sample, len(reference)))
+        distances = _distances(reference[rows], reference)  # (rows, N)
+        distances[torch.arange(len(rows)), rows] = float("inf")  # not itself
+        nearest_other.append(distances.min(1).values)
+    return float(torch.cat(nearest_other).median())
 
 
 def off_data(queries: torch.Tensor, reference: torch.Tensor, spacing: float) -> torch.Tensor:

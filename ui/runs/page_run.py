@@ -57,6 +57,12 @@ def test_errors(run: session.Run) -> torch.Tensor:
     return _analysis(run, "errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
 
 
+def cached_analysis(run: session.Run, what: str, compute):
+    """Any analysis of the run's data, memoised like its test codes (server-wide for an
+    example, with the run otherwise); `what` names it."""
+    return _analysis(run, what, compute)
+
+
 def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
     """An analysis of the run's test images, memoised with the run; an example's on a
     server-wide dataset once per server (read-only weights, the same images: a class opening

@@ -102,3 +102,13 @@ def test_off_data_is_about_one_among_the_data_and_large_far_from_it():
     far = latent_ops.off_data(torch.tensor([[4.5, 4.0], [29.0, 9.0]]), reference, spacing)
     assert far.tolist() == pytest.approx([0.5, 20.0])
     assert latent_ops.nearest_distances(reference, torch.zeros(0, 2)).shape == (0,)
+
+
+def test_the_typical_spacing_is_the_median_nearest_other_distance_across_chunks():
+    reference = torch.randn(
+        latent_ops.CHUNK * 2 + 50, 5, generator=torch.Generator().manual_seed(2)
+    )
+    distances = torch.cdist(reference.double(), reference.double())
+    distances.fill_diagonal_(float("inf"))
+    expected = float(distances.min(1).values[:600].median())
+    assert latent_ops.typical_spacing(reference, sample=600) == pytest.approx(expected, rel=1e-5)
