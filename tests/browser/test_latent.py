@@ -3,7 +3,8 @@ one point of the Latent space map asks that digit, a box drawn where no point li
 place of the 2-D code; on the Draw page, a kept drawing and a new one give a walk and its path.
 
 Screenshots, English and Portuguese: test-artifacts/latent-ask-<lang>.png,
-latent-arithmetic-<lang>.png, latent-place-<lang>.png, draw-walk-<lang>.png (ignored by git)."""
+latent-arithmetic-<lang>.png, latent-place-<lang>.png, latent-groups-<lang>.png (a box kept as
+group A), draw-walk-<lang>.png (ignored by git)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,19 @@ POINT_ON_SCREEN = """() => {
   }
   const r = gd.getBoundingClientRect();
   return {x: r.left + xa._offset + xa.l2p(tr.x[best]), y: r.top + ya._offset + ya.l2p(tr.y[best]),
-          id: tr.customdata[best], corner: {x: r.left + xa._offset + 8, y: r.top + ya._offset + 8}};
+          id: tr.customdata[best], corner: {x: r.left + xa._offset + 8, y: r.top + ya._offset + 8},
+          centre: {x: r.left + xa._offset + xa._length / 2,
+                   y: r.top + ya._offset + ya._length / 2}};
 }"""
 
 
 DRAGMODE_SELECT = (
     "() => document.querySelector('.js-plotly-plot')._fullLayout.dragmode === 'select'"
 )
+
+
+SHOWN_CHOICE = """e => e.textContent + ' '
+    + [...e.querySelectorAll('input')].map((i) => i.value || i.placeholder).join(' ')"""
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +102,32 @@ def test_a_click_asks_a_digit_and_an_empty_box_decodes_its_place(app, lang):
     assert_no_error(page, f"latent box {lang}")
     assert sliders.last.inner_text() != before
     shoot(page, translate(lang, "latent.plane"), f"latent-place-{lang}.png")
+
+    centre = spot["centre"]  # a box over many points, kept as group A
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.mouse.move(centre["x"], centre["y"])
+    if not page.evaluate(DRAGMODE_SELECT):  # the rerun's chart may be back to panning
+        page.locator('.modebar-btn[data-val="select"]').first.click()
+        page.wait_for_function(DRAGMODE_SELECT, timeout=10_000)
+    spot = page.evaluate(POINT_ON_SCREEN)  # where the chart is now
+    centre = spot["centre"]
+    page.mouse.move(centre["x"] - 30, centre["y"] - 30)
+    page.mouse.down()
+    page.mouse.move(centre["x"] + 30, centre["y"] + 30, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    wait_idle(page, timeout=60_000)
+    page.get_by_role("button", name=translate(lang, "latent.keep_a")).click()
+    page.wait_for_timeout(500)
+    wait_idle(page, timeout=60_000)
+    assert_no_error(page, f"latent keep {lang}")
+    kept = translate(lang, "latent.group_selection", count="").split("(")[0]
+    group_a = page.locator('[data-testid="stSelectbox"]').filter(
+        has_text=translate(lang, "latent.group_a")
+    )
+    shown = group_a.first.evaluate(SHOWN_CHOICE)  # now "my selection (N digits)"
+    assert kept in shown, shown
+    shoot(page, translate(lang, "latent.arith_title"), f"latent-groups-{lang}.png")
     context.close()
 
 
