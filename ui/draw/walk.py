@@ -51,15 +51,17 @@ def section(strokes: list, x: torch.Tensor) -> None:
         st.info(t("draw.walk_same"))
         return
     by_id = {run.id: run for run in runs}
+    if st.session_state.get("draw.walk.run") not in by_id:  # another active run since
+        st.session_state.pop("draw.walk.run", None)
     chosen = st.segmented_control(
         t("draw.walk_model"),
         list(by_id),
         default=next(iter(by_id)),
         required=True,
         key="draw.walk.run",
-        format_func=lambda i: by_id[i].name if i in by_id else i,
+        format_func=lambda i: by_id[i].name,
     )
-    run = by_id.get(chosen, runs[0])
+    run = by_id[chosen]
     paths = ["linear", "spherical"] if run.model.has_prior else ["linear"]
     path = st.segmented_control(
         t("draw.walk_path"),

@@ -134,6 +134,8 @@ def _along(
     st.markdown(t("latent.along_title"))
     drawn = _drawing()
     targets = ["digit"] + (["drawing"] if drawn is not None else [])
+    if st.session_state.get("latent.apply_to") not in targets:  # the drawing was cleared
+        st.session_state.pop("latent.apply_to", None)
     target = st.segmented_control(
         t("latent.apply_to"),
         targets,
