@@ -117,3 +117,43 @@ def test_the_draw_page_walks_between_a_kept_drawing_and_this_one(lang):
     assert not at.exception, at.exception
     assert at.segmented_control(key="draw.walk.path.2").value == "spherical"  # the VAE's
     assert translate(lang, "draw.walk_spherical") in " ".join(c for c, _ in images_shown(at))
+
+
+def test_without_labels_groups_come_from_the_map_only(small_digits):
+    """Unlabelled images (an upload): no classes to choose, neighbours without labels."""
+    import torch
+
+    from core.data import Dataset
+    from core.models import build_model
+    from ui.runs.session import Run
+
+    unlabelled = Dataset(
+        "upload", small_digits.x_train, small_digits.x_test, None, None, [], "an upload"
+    )
+    torch.manual_seed(0)
+    mine = Run(
+        id="mine",
+        name="mine-1",
+        variant="standard",
+        dataset=unlabelled,
+        model=build_model("standard", code_dim=4),
+        train_config={},
+    )
+    at = render("pages/latent.py", "en", {"runs": {"mine": mine}, "active_run": "mine"})
+    assert not at.exception, at.exception
+    shown = shown_texts(at)
+    assert translate("en", "latent.groups_needed") in shown
+    tail = translate("en", "latent.agreement_unlabelled", shared="", count=8)  # no labels named
+    assert any(text.endswith(tail.lstrip()) for text in shown), shown
+    at = render(
+        "pages/latent.py",
+        "en",
+        {
+            "runs": {"mine": mine},
+            "active_run": "mine",
+            "latent.saved_a": list(range(10)),
+            "latent.saved_b": list(range(10, 30)),
+        },
+    )
+    assert not at.exception, at.exception
+    assert translate("en", "latent.analogy_title") in shown_texts(at)
