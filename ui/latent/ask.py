@@ -55,7 +55,7 @@ def section(run: session.Run, picked: list[int]) -> int:
     codes, pictures = page_run.test_codes(run), page_run.test_images(run)
     index = chosen_index(picked, len(codes))
     found = latent_ops.neighbours(codes, pictures, index, NEIGHBOURS)
-    own = _names(run, torch.tensor([index]))
+    own = listed(_names(run, torch.tensor([index]))) or "?"  # unlabelled images: no class
     pair = torch.cat(
         [
             pictures[index : index + 1],
@@ -66,10 +66,10 @@ def section(run: session.Run, picked: list[int]) -> int:
     with digit:
         images.show_row(
             pair,
-            t("latent.ask_pair", index=number(index, 0), label=listed(own)),
+            t("latent.ask_pair", index=number(index, 0), label=own),
             columns=2,
             scale=3,
-            alt=t("latent.ask_pair_alt", index=number(index, 0), label=listed(own)),
+            alt=t("latent.ask_pair_alt", index=number(index, 0), label=own),
         )
     for column, space in ((by_code, "code"), (by_pixel, "pixel")):
         names = listed(_names(run, found[space]))
@@ -77,7 +77,7 @@ def section(run: session.Run, picked: list[int]) -> int:
             st.markdown(t(f"latent.near_{space}"))
             images.show_row(
                 pictures[found[space]],
-                t("latent.near_labels", labels=names),
+                t("latent.near_labels", labels=names) if names else None,
                 columns=4,
                 scale=2,
                 alt=t(f"latent.near_{space}_alt", count=len(found[space]), labels=names),
