@@ -128,7 +128,7 @@ if chosen:
 else:
     st.caption(t("latent.select_hint"))
 
-index = ask.section(run, chosen)
+index = ask.section(run, chosen, event if shown == "pca" else None, codes.mean(0))
 arithmetic.section(run, chosen, index)
 
 if run.model.code_dim == 2:

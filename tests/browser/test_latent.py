@@ -2,9 +2,9 @@
 one point of the Latent space map asks that digit, a box drawn where no point lies decodes that
 place of the 2-D code; on the Draw page, a kept drawing and a new one give a walk and its path.
 
-Screenshots, English and Portuguese: test-artifacts/latent-ask-<lang>.png,
-latent-arithmetic-<lang>.png, latent-place-<lang>.png, latent-groups-<lang>.png (a box kept as
-group A), draw-walk-<lang>.png (ignored by git)."""
+Screenshots, English and Portuguese, in test-artifacts/ (ignored by git): latent-ask-<lang>.png,
+latent-arithmetic-<lang>.png, latent-place-<lang>.png and latent-empty-place-<lang>.png (an
+empty box decoded), latent-groups-<lang>.png (a box kept as group A), draw-walk-<lang>.png."""
 
 from __future__ import annotations
 
@@ -101,6 +101,9 @@ def test_a_click_asks_a_digit_and_an_empty_box_decodes_its_place(app, lang):
     wait_idle(page, timeout=60_000)
     assert_no_error(page, f"latent box {lang}")
     assert sliders.last.inner_text() != before
+    place = translate(lang, "latent.ask_place", z1="", z2="")[:20]  # shown under Ask one digit
+    assert page.locator(f'img[alt^="{place}"]').count() == 1
+    shoot(page, translate(lang, "latent.ask_title"), f"latent-empty-place-{lang}.png")
     shoot(page, translate(lang, "latent.plane"), f"latent-place-{lang}.png")
 
     centre = spot["centre"]  # a box over many points, kept as group A

@@ -46,12 +46,27 @@ def _names(run: session.Run, rows: torch.Tensor) -> list[str]:
     return [] if labels is None else [page_run.class_name(run, int(labels[i])) for i in rows]
 
 
-def section(run: session.Run, picked: list[int]) -> int:
-    """The "ask a point" section; returns the digit asked about (the arithmetic uses it)."""
+def _empty_place(run: session.Run, event, centre: torch.Tensor) -> None:
+    """On a 2-D code: what the decoder makes at the centre of a box drawn where no point is
+    (the PCA map shows codes minus `centre`), else how to ask for it."""
+    box = picking.empty_box_centre(event)
+    if box is None:
+        st.caption(t("latent.ask_place_2d"))
+        return
+    z1, z2 = (value + float(mean) for value, mean in zip(box, centre, strict=True))
+    place = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))
+    picture, _ = st.columns([1, 4])  # one digit, not a page-wide blow-up
+    with picture:
+        images.show_row(place, t("latent.ask_place", z1=number(z1), z2=number(z2)), scale=4)
+
+
+def section(run: session.Run, picked: list[int], event, centre: torch.Tensor) -> int:
+    """The "ask a point" section; returns the digit asked about (the arithmetic uses it).
+    `event`: the PCA map's selection (None for another map), `centre`: the mean it removed."""
     st.subheader(t("latent.ask_title"))
     st.caption(t("latent.ask_intro", dim=number(run.model.code_dim, 0)))
     if run.model.code_dim == 2:
-        st.caption(t("latent.ask_place_2d"))
+        _empty_place(run, event, centre)
     codes, pictures = page_run.test_codes(run), page_run.test_images(run)
     index = chosen_index(picked, len(codes))
     found = latent_ops.neighbours(codes, pictures, index, NEIGHBOURS)
