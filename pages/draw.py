@@ -1,12 +1,13 @@
 """Draw a digit: every run rebuilds it, the classifier names it, the latent map places it, noise
-tests it, the VAE decodes codes near it; all redrawn when a stroke ends."""
+tests it, the VAE decodes codes near it, and a walk goes from a kept drawing to this one; all
+redrawn when a stroke ends."""
 
 import streamlit as st
 
 from core.models.denoising import NOISE_KINDS
 from core.science import drawing
 from ui import locale_numbers, through_app
-from ui.draw import views
+from ui.draw import views, walk
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -87,3 +88,5 @@ if vae is None:
 else:
     st.caption(t("draw.vae_caption", name=vae.name))
     views.show_vae(vae, x)
+
+walk.section(strokes, x)  # keep this drawing, draw another, walk between their codes

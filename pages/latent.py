@@ -1,13 +1,15 @@
 """Latent space: the test codes in 2-D (PCA, UMAP, t-SNE) beside PCA of the pixels, each with
-how well it keeps the digits apart; select points to see their images."""
+how well it keeps the digits apart; select points to see their images, ask one digit for its
+neighbours, do arithmetic with codes (ui.latent), decode any place of a 2-D code."""
 
 import streamlit as st
 import torch
 
 from core.science import analysis, embedding, projection, separation
-from ui import locale_numbers, through_app
+from ui import through_app
 from ui.i18n import number, problem, t
 from ui.kit import figures, images
+from ui.latent import arithmetic, ask, picking
 from ui.pages_table import page_of
 from ui.runs import digit_reader, page_run, session
 
@@ -77,13 +79,14 @@ def _accuracy(kind: str, map_points) -> float:
 maps, pixels = st.columns(2)
 with maps:
     scatter = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
+    scatter.update_layout(dragmode="pan")  # a click picks a point; box and lasso in the toolbar
     event = figures.show(
         scatter,
         "latent",
         method,
         run.name,
         on_select="rerun",
-        selection_mode=("box", "lasso"),
+        selection_mode=("points", "box", "lasso"),
         key=f"latent.{run.id}.{method}.{count}",
     )
     if labels is not None:
@@ -114,21 +117,20 @@ st.caption(t("latent.accuracy_help", count=number(count, 0)))
 if method != "pca":
     st.caption(t("latent.not_distances"))
 
-chosen = (
-    [int(p["customdata"]) for p in event.selection.points if p.get("customdata") is not None]
-    if event
-    else []
-)
+chosen = picking.picked_ids(event)
 if chosen:
     st.markdown(t("latent.selected", count=len(chosen)))
     images.show_row(
         page_run.test_images(run)[chosen[:48]],
-        columns=16,
+        columns=min(16, len(chosen)),  # one clicked digit: one picture, not a dark strip
         scale=2,
         alt=t("images.digits_alt", count=min(48, len(chosen))),
     )
 else:
     st.caption(t("latent.select_hint"))
+
+index = ask.section(run, chosen, event if shown == "pca" else None, codes.mean(0))
+arithmetic.section(run, chosen, index)
 
 if run.model.code_dim == 2:
     st.subheader(t("latent.plane"))
@@ -149,14 +151,5 @@ if run.model.code_dim == 2:
         alt=t("images.plane_alt", size=size),
     )
     digit_reader.plane_share_caption(run, plane["images"], size, left)
-    with right:  # a collapsed axis (an untrained code) still gets a usable slider
-        x_high, y_high = max(x_high, x_low + 1e-3), max(y_high, y_low + 1e-3)
-        written = locale_numbers.slider_format()  # 0,3 in Portuguese where the browser can
-        z1 = st.slider(
-            t("latent.code", index=1), x_low, x_high, (x_low + x_high) / 2, format=written
-        )
-        z2 = st.slider(
-            t("latent.code", index=2), y_low, y_high, (y_low + y_high) / 2, format=written
-        )
-        point = analysis.decode_all(run.model, torch.tensor([[z1, z2]]))
-        images.show_row(point, t("latent.decoded", z1=number(z1), z2=number(z2)), scale=5)
+    with right:  # an empty box on the PCA map of the codes moves the sliders there
+        ask.decode_place(run, codes_all, event if shown == "pca" else None, codes.mean(0))

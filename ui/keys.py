@@ -13,6 +13,7 @@ RUNS = "runs"  # {run id: ui.runs.session.Run}: the session's own runs
 OWNER = "owner"  # who this browser is, for saved runs and quotas
 TRAIN_NOTICES = "train_notices"  # texts the training page shows once, after a rerun
 LESSON_JOBS = "lesson_jobs"  # {lesson id: {role: run id}}: runs a lesson started
+DRAWING = "draw.strokes"  # the Draw page's last strokes, also used on the Latent space page
 CLASS_TEACHER = "class_teacher"  # a class this session teaches: {"code", "key"}
 CLASS_MEMBER = "class_member"  # a class this session joined: {"code", "nickname"}
 LESSON = "lesson"  # the Lessons page's chosen lesson id, also set from a link

@@ -1,2 +1,2 @@
-"""The Draw page's pieces: the drawing pad and what every run makes of a drawing (views). Uses
-ui.runs, ui.kit and core."""
+"""The Draw page's pieces: the drawing pad and what every run makes of a drawing (views), and a
+walk between two drawings' codes (walk). Uses ui.runs, ui.kit and core."""

@@ -12,12 +12,15 @@ digit); the server paints them (core.science.drawing.render_strokes), so what th
 not
 depend on the browser, and a test can draw by setting the pad's state. No new dependency.
 
-Long because: the drawing pad (its script and style) and what each model makes of a drawing."""
+The pad's script and style are files beside this module (pad.js, pad.css), read once at import.
+
+Long because: the drawing pad and what each model makes of a drawing."""
 
 from __future__ import annotations
 
 import functools
 import html
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +31,7 @@ from core.models import MODELS
 from core.science import drawing
 from core.science.analysis import encode_all
 from core.science.classifier import predict
+from ui import keys
 from ui.i18n import language, number, percent, t, translate
 from ui.kit import figures, images
 from ui.kit.phrases import listed
@@ -35,7 +39,7 @@ from ui.runs import active, library, page_run, session
 from ui.runs.digit_reader import classifier
 
 PAD_KEY = "draw.pad"  # the pad's widget key: st.session_state[PAD_KEY] == {"strokes": [...]}
-SAVED_KEY = "draw.strokes"  # the last strokes, kept while the user visits other pages
+SAVED_KEY = keys.DRAWING  # the last strokes, kept while the user visits other pages
 MAP_POINTS = 2000  # test codes on the map: the Latent space page's default count
 NEIGHBOURS = 8
 
@@ -46,89 +50,9 @@ _HTML = """<div class="pad-wrap">
 <div class="tools"><button type="button" class="undo">{undo}</button>
 <button type="button" class="clear">{clear}</button></div></div>"""
 
-_CSS = """
-.pad-wrap { display: flex; flex-direction: column; gap: 0.5rem; width: min(100%, 360px); }
-.pad { width: 100%; aspect-ratio: 1; background: #000; border-radius: var(--st-base-radius);
-       border: 1px solid var(--st-border-color); cursor: crosshair;
-       touch-action: none; user-select: none; -webkit-user-select: none;
-       -webkit-touch-callout: none; }
-.tools { display: flex; gap: 0.5rem; }
-.tools button { flex: 1; font: inherit; font-family: var(--st-font); padding: 0.4rem 0.8rem;
-  color: var(--st-text-color); background: var(--st-background-color);
-  border: 1px solid var(--st-border-color); border-radius: var(--st-button-radius);
-  cursor: pointer; touch-action: manipulation; min-height: 2.75rem; }
-.tools button:hover { border-color: var(--st-primary-color); color: var(--st-primary-color); }
-"""
-
-# Strokes live on the canvas element, so a rerun (which calls this function again with new
-# data) keeps them; only a fresh canvas (after visiting another page) takes data.strokes.
-_JS = """
-export default function ({ data, parentElement, setStateValue }) {
-  const canvas = parentElement.querySelector("canvas.pad");
-  if (!canvas) return;
-  const undo = parentElement.querySelector("button.undo");
-  const clear = parentElement.querySelector("button.clear");
-  let pad = canvas.__pad;
-  if (!pad) {
-    pad = canvas.__pad = { strokes: (data.strokes || []).map((s) => s.slice()), pointer: null };
-    const ctx = canvas.getContext("2d");
-    pad.redraw = () => {
-      const unit = canvas.width / pad.size;
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      ctx.setTransform(unit, 0, 0, unit, 0, 0);
-      ctx.strokeStyle = ctx.fillStyle = "#fff";
-      ctx.lineWidth = pad.pen; ctx.lineCap = "round"; ctx.lineJoin = "round";
-      for (const s of pad.strokes) {
-        ctx.beginPath();
-        if (s.length === 1) {
-          ctx.arc(s[0][0], s[0][1], pad.pen / 2, 0, 2 * Math.PI); ctx.fill();
-        } else {
-          ctx.moveTo(s[0][0], s[0][1]); for (const p of s) ctx.lineTo(p[0], p[1]); ctx.stroke();
-        }
-      }
-    };
-    const send = () => setStateValue("strokes", pad.strokes);
-    const at = (e) => {
-      const r = canvas.getBoundingClientRect();
-      const f = (v) => Math.round(Math.min(Math.max(v, 0), pad.size) * 10) / 10;
-      return [f((e.clientX - r.left) * pad.size / r.width),
-              f((e.clientY - r.top) * pad.size / r.height)];
-    };
-    canvas.addEventListener("pointerdown", (e) => {
-      if (pad.pointer !== null || e.button > 0) return;  // one finger, the main button
-      e.preventDefault();
-      canvas.setPointerCapture(e.pointerId);
-      pad.pointer = e.pointerId;
-      pad.strokes.push([at(e)]);
-      pad.redraw();
-    });
-    canvas.addEventListener("pointermove", (e) => {
-      if (e.pointerId !== pad.pointer) return;
-      const stroke = pad.strokes[pad.strokes.length - 1];
-      for (const ev of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) {
-        const p = at(ev), q = stroke[stroke.length - 1];
-        if (Math.hypot(p[0] - q[0], p[1] - q[1]) >= 1) stroke.push(p);
-      }
-      pad.redraw();
-    });
-    const end = (e) => {
-      if (e.pointerId !== pad.pointer) return;
-      pad.pointer = null;
-      send();  // the stroke ends: the server redraws every view
-    };
-    canvas.addEventListener("pointerup", end);
-    canvas.addEventListener("pointercancel", end);
-    canvas.addEventListener("lostpointercapture", end);
-    undo.addEventListener("click", () => { pad.strokes.pop(); pad.redraw(); send(); });
-    clear.addEventListener("click", () => { pad.strokes = []; pad.redraw(); send(); });
-  }
-  pad.pen = data.pen; pad.size = data.size;
-  undo.textContent = data.labels.undo; clear.textContent = data.labels.clear;
-  canvas.setAttribute("aria-label", data.labels.pad);
-  pad.redraw();
-}
-"""
+# The pad's style and script live beside this module, read once at import.
+_CSS = (Path(__file__).parent / "pad.css").read_text(encoding="utf-8")
+_JS = (Path(__file__).parent / "pad.js").read_text(encoding="utf-8")
 
 
 @functools.cache

@@ -43,8 +43,24 @@ def test_codes(run: session.Run) -> torch.Tensor:
     return _analysis(run, "codes", lambda: analysis.encode_all(run.model, test_images(run)))
 
 
+REFERENCE_IMAGES = 10_000  # training images whose codes stand for "the data" (the Latent page)
+
+
+def reference_codes(run: session.Run) -> torch.Tensor:
+    """Codes of the first REFERENCE_IMAGES training images: the data a moved code is measured
+    against (how far off the data an edited code falls)."""
+    x = run.dataset.x_train[:REFERENCE_IMAGES]
+    return _analysis(run, "reference_codes", lambda: analysis.encode_all(run.model, x))
+
+
 def test_errors(run: session.Run) -> torch.Tensor:
     return _analysis(run, "errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
+
+
+def cached_analysis(run: session.Run, what: str, compute):
+    """Any analysis of the run's data, memoised like its test codes (server-wide for an
+    example, with the run otherwise); `what` names it."""
+    return _analysis(run, what, compute)
 
 
 def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
