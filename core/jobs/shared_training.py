@@ -87,10 +87,23 @@ class Training:
     # ------------------------------------------------------------ subscribers
 
     def attach(self, job: Follower) -> bool:
-        """Follow this training; False when it no longer takes subscribers (ending)."""
+        """Follow this training; False when it no longer takes subscribers (ending). A queue
+        that lets an owner run `running_per_owner` jobs at once counts its followers too: a
+        browser pressing Train again with the same settings is refused (JobRefused), so a
+        press adds no model copy, checkpoint, board row or end-of-run measure of its own."""
         with self._lock:
             if not self.accepting():
                 return False
+            most = self.queue.running_per_owner
+            if (
+                most is not None
+                and sum(j.spec.owner == job.spec.owner for j in self._subscribers) >= most
+            ):
+                raise admission.JobRefused(
+                    "same_training",
+                    "This browser is already training these settings: wait for that run to "
+                    "end, or stop it, before starting the same settings again.",
+                )
             first = not self._subscribers and not self._thread.is_alive()
             self._subscribers.append(job)
             if self._running and job.checkpoint:
@@ -278,19 +291,21 @@ class Training:
         self._save_checkpoints(snapshot)
 
     def _save_checkpoints(self, snapshot: JobSnapshot) -> None:
-        """Save the run in each follower's checkpoint folder (marked as still training)."""
+        """Save the run in each follower's checkpoint folder (marked as still training): the
+        weights written once, linked into the other followers' folders."""
         with self._lock:
             targets = [
                 (job.checkpoint, job.checkpoint_extra, job.spec.owner)
                 for job in self._subscribers
                 if job.checkpoint
             ]
+        written = None  # the first follower's folder: the others link its weights file
         for folder, extra, owner in targets:
             if leases.fence_path(folder).exists():  # a lost worker's: frozen by the app
                 continue
             # its owner alone may list and load it once interrupted (leases.owns); never shown
             mine = {} if owner == "cli" else {"owner": owner}
-            store.save_run(
+            written = store.save_run(
                 folder,
                 self.model,
                 dataset=self.dataset.name,
@@ -303,4 +318,5 @@ class Training:
                     **extra,
                     **mine,
                 },
+                weights_from=written,
             )

@@ -110,11 +110,14 @@ def save_run(
     extra: dict[str, Any] | None = None,
     half: bool = False,
     replace: bool = True,
+    weights_from: Path | None = None,
 ) -> Path:
     """Write the run atomically into `folder` (replacing an older run of that name); its
     history and metrics come from the job's final `snapshot` (record_of). replace=False: fail
     with FileExistsError rather than replace a run of that name. half: store float32
-    weights as float16 (half the size; load_run reads them back as float32)."""
+    weights as float16 (half the size; load_run reads them back as float32). weights_from: a
+    run folder holding these very weights already (another follower's checkpoint of the same
+    step): its weights file is linked, not written again (one copy on disk for a class)."""
     folder = Path(folder)
     record = record_of(snapshot) if snapshot is not None else {"history": {}, "metrics": {}}
     description = {
@@ -138,11 +141,23 @@ def save_run(
         weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
     try:  # replace=False: renaming onto an existing folder fails, two savers never share one
         with files.folder_written(folder, replace=replace) as staging:
-            save_file(weights, str(staging / WEIGHTS))
+            if not _linked(weights_from, staging / WEIGHTS):
+                save_file(weights, str(staging / WEIGHTS))
             (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
     except FileExistsError:
         raise FileExistsError(f"A run named {folder.name} exists already.") from None
     return folder
+
+
+def _linked(source: Path | None, target: Path) -> bool:
+    """Hard-link another run's weights file in place of writing the same bytes again."""
+    if source is None:
+        return False
+    try:
+        os.link(source / WEIGHTS, target)
+        return True
+    except OSError:  # gone meanwhile, another disk, a file system without links: write it
+        return False
 
 
 def _plain(value: Any) -> Any:

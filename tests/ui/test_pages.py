@@ -64,6 +64,23 @@ def test_train_button_starts_a_run_and_bad_settings_are_refused():
     assert run.job.wait(timeout=5).finished
 
 
+def test_pressing_train_again_with_the_same_settings_adds_nothing():
+    """One browser, one training (issue 35, item 4): a second press with the same settings while
+    the first run trains is refused with the reason, and the session still holds one run."""
+    at = app_at("pages/train.py")
+    at.number_input(key="tc.epochs").set_value(200)
+    next(b for b in at.button if b.label == "Train").click()
+    at.run()
+    (run,) = at.session_state["runs"].values()
+    next(b for b in at.button if b.label == "Train").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.session_state["runs"]) == 1
+    assert any("already training these settings" in e.value for e in at.error)
+    run.job.stop()
+    assert run.job.wait(timeout=30).finished
+
+
 def test_train_page_preset_fills_the_settings_and_fast_restores_them():
     """The deep autoencoder's 'as in the paper' schedule fills the widgets; they stay editable;
     choosing the fast schedule again brings back the page's defaults."""

@@ -12,10 +12,12 @@ from dataclasses import replace
 import pytest
 import torch
 
+from core.jobs.admission import JobRefused
 from core.jobs.local import LocalJob
 from core.jobs.queue import JobQueue
 from core.jobs.spec import JobSpec
 from core.jobs.timeshare import TimeShare
+from core.runs import store
 from core.training.loop import TrainConfig
 from tests.conftest import wait_for
 
@@ -139,15 +141,56 @@ def test_one_of_two_sharing_jobs_diverges_alone(small_digits):
     assert good.wait(timeout=60).status == "done"
 
 
-def test_thirty_identical_presses_of_one_session_stay_one_computation(small_digits):
+def test_thirty_identical_presses_of_one_session_stay_one_run(small_digits, tmp_path):
+    """One browser pressing Train 30 times with the same settings (issue 35, item 4): the first
+    press trains, the others are refused with a reason; no follower, model copy or checkpoint
+    of their own. Another browser still follows the same training."""
     queue = JobQueue(4, max_waiting_per_owner=1, running_per_owner=1)
-    jobs = [
-        LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
-        for _ in range(30)
-    ]
-    assert len(queue.trainings) == 1
+    first = LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
+    for _ in range(29):
+        with pytest.raises(JobRefused) as refusal:
+            LocalJob(_spec("one-student", epochs=50), small_digits, queue=queue).start()
+        assert refusal.value.key == "same_training"
+    (training,) = queue.trainings.values()
+    assert training.subscribers() == 1
+    other = LocalJob(_spec("another-student", epochs=50), small_digits, queue=queue).start()
+    assert training.subscribers() == 2 and len(queue.trainings) == 1
     wait_for(lambda: queue.state()["running"] == 1)
     assert queue.state() == {"running": 1, "waiting": 0, "max_running": 4}
+    for job in (first, other):
+        job.stop()
+    assert all(job.wait(timeout=30).status == "stopped" for job in (first, other))
+    # stopped: the same settings may start again
+    again = LocalJob(_spec("one-student", epochs=1), small_digits, queue=queue).start()
+    assert again.wait(timeout=60).status == "done"
+
+
+def test_followers_checkpoints_share_one_weights_file(small_digits, tmp_path):
+    """Each follower of a shared training keeps its own checkpoint folder (its owner's, for an
+    interrupted run), but the weights are written once and linked: a class following one
+    training costs one copy on disk, not one per student."""
+    queue = JobQueue(4)
+    spec = _spec("a", epochs=300)
+    owners = ("a", "b", "c")
+    jobs = [
+        LocalJob(
+            JobSpec(**{**spec.__dict__, "owner": owner}),
+            small_digits,
+            queue=queue,
+            checkpoint=tmp_path / owner,
+        ).start()
+        for owner in owners
+    ]
+
+    def one_file() -> bool:  # between two epochs' saves (each replaces the folders in turn)
+        try:
+            inodes = {(tmp_path / owner / store.WEIGHTS).stat().st_ino for owner in owners}
+        except OSError:
+            return False
+        return len(inodes) == 1
+
+    wait_for(one_file)
+    assert {store.load_run(tmp_path / o)[1]["owner"] for o in owners} == set(owners)
     for job in jobs:
         job.stop()
     assert all(job.wait(timeout=30).status == "stopped" for job in jobs)
