@@ -81,3 +81,14 @@ def folder_written(target: Path, *, replace: bool = True) -> Iterator[Path]:
                 raise FileExistsError(f"{target.name} exists already.") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def hard_link(source: Path, target: Path) -> bool:
+    """Link `target` to `source`'s bytes (one copy on disk for both); False where that cannot
+    be done (the source gone meanwhile, another disk, a file system without links): the caller
+    then writes the bytes itself."""
+    try:
+        os.link(source, target)
+        return True
+    except OSError:
+        return False

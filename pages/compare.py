@@ -55,7 +55,9 @@ COLUMNS = (
 
 
 def metrics(run: session.Run) -> dict:
-    row = analysis.comparison_row(run.model, run.dataset)
+    """The run's row in the session's language; its measures computed once per run (once per
+    server for an example or a saved run)."""
+    row = run.cached("comparison_row", lambda: analysis.comparison_row(run.model, run.dataset))
     return {
         "run": run.name,
         "variant": t(f"variants.{run.variant}.title"),
@@ -79,7 +81,7 @@ bar = st.progress(0.0, text=t("compare.measuring"))
 rows = []
 for index, run in enumerate(chosen):
     bar.progress(index / max(len(chosen), 1), text=t("compare.measuring_run", name=run.name))
-    rows.append(run.cached("compare", lambda run=run: metrics(run)))
+    rows.append(metrics(run))
 bar.empty()
 if not rows:
     st.stop()

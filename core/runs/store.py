@@ -141,23 +141,14 @@ def save_run(
         weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
     try:  # replace=False: renaming onto an existing folder fails, two savers never share one
         with files.folder_written(folder, replace=replace) as staging:
-            if not _linked(weights_from, staging / WEIGHTS):
+            if weights_from is None or not files.hard_link(
+                weights_from / WEIGHTS, staging / WEIGHTS
+            ):
                 save_file(weights, str(staging / WEIGHTS))
             (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
     except FileExistsError:
         raise FileExistsError(f"A run named {folder.name} exists already.") from None
     return folder
-
-
-def _linked(source: Path | None, target: Path) -> bool:
-    """Hard-link another run's weights file in place of writing the same bytes again."""
-    if source is None:
-        return False
-    try:
-        os.link(source / WEIGHTS, target)
-        return True
-    except OSError:  # gone meanwhile, another disk, a file system without links: write it
-        return False
 
 
 def _plain(value: Any) -> Any:

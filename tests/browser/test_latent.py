@@ -68,7 +68,8 @@ def shoot(page, heading: str, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
-@pytest.mark.parametrize("lang", ["en", "pt"])
+@pytest.mark.slow  # pointer gestures on a chart: the AppTests of tests/ui/test_latent_explore.py
+@pytest.mark.parametrize("lang", ["en", "pt"])  # cover the same behaviour in CI
 def test_a_click_asks_a_digit_and_an_empty_box_decodes_its_place(app, lang):
     browser, url = app
     context, page = open_page(browser, url, "latent", lang)

@@ -35,11 +35,14 @@ def test_prepare_loads_what_a_first_visit_needs():
         if example in library.zoo_names():
             assert library.example_model(example) is library.example_model(example)
     if "standard" in library.zoo_names():  # the first page's analysis, under the pages' key
-        from ui.runs import ids, page_run
+        from ui.runs import ids, session, shared_analyses
 
-        key = (ids.zoo("standard"), name, len(datasets.shared_dataset(name).x_test))
-        errors = page_run._example_analysis(*key, "errors", lambda: pytest.fail("computed twice"))
-        assert len(errors) == min(len(datasets.shared_dataset(name).x_test), 10_000)
+        dataset = datasets.shared_dataset(name)
+        key = session.shared_key(
+            ids.zoo("standard"), library.zoo_root() / "standard", dataset, "errors"
+        )
+        errors = shared_analyses.memo(key, lambda: pytest.fail("computed twice"))
+        assert len(errors) == min(len(dataset.x_test), 10_000)
 
 
 def test_a_bare_start_prepares_nothing(monkeypatch):

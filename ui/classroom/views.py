@@ -20,7 +20,7 @@ from ui import keys, style
 from ui.classroom import board, handover
 from ui.frame import links
 from ui.i18n import literal, t
-from ui.runs import session
+from ui.runs import session, visitor
 
 TEACHER, MEMBER = keys.CLASS_TEACHER, keys.CLASS_MEMBER  # session keys
 
@@ -37,7 +37,7 @@ def read_link() -> None:
             return  # this run's rerun: the token is spent already
         st.session_state["class.redeemed"] = token
         try:
-            teacher = teachers.redeem(code, token, session.owner(), session.this_browser())
+            teacher = teachers.redeem(code, token, session.owner(), visitor.this_browser())
         except Problem as error:
             st.session_state["class.link_refused"] = board.say(error)
         else:
@@ -115,7 +115,7 @@ def entry() -> None:
         if st.button(t("class.join_button"), type="primary", key="class.join_button"):
             try:
                 member = join(
-                    code, nickname, owner=session.owner(), address=session.client_address()
+                    code, nickname, owner=session.owner(), address=visitor.client_address()
                 )
             except Problem as error:
                 st.error(board.say(error))
@@ -148,7 +148,7 @@ def _start() -> None:
     )
     if st.button(t("class.start_button"), key="class.start_button"):
         try:
-            teacher = teachers.create_class(session.owner(), password, session.client_address())
+            teacher = teachers.create_class(session.owner(), password, visitor.client_address())
         except Problem as error:
             st.error(board.say(error))
         else:

@@ -220,6 +220,7 @@ def show_map(run: session.Run, x: torch.Tensor) -> None:
             t("draw.map_you"),
             t("draw.map_near"),
         ),
+        mine=True,  # this session moves its markers on it
     )
     # the 2000-point base is built once per run and language (plotly validates every point);
     # only the two marker traces move: rings on the neighbours, the star on the drawing
@@ -257,6 +258,7 @@ def show_vae(run: session.Run, x: torch.Tensor) -> None:
             t("draw.vae_dim"),
             t("draw.vae_value"),
         ),
+        mine=True,  # this session moves its markers on it
     )
     figure.data[0].update(y=code.tolist())  # built once per run and language, like the map
     left, right = st.columns([3, 2])

@@ -129,6 +129,7 @@ def _show_path(run: session.Run, walk: torch.Tensor) -> None:
                 t("draw.walk_map_title", name=run.name),
             )
         ),
+        mine=True,  # this session moves its markers on it
     )
     points = drawing.project(walk, mean, axes)  # (STEPS, 2)
     figure.data[-3].update(x=points[:, 0], y=points[:, 1])

@@ -34,7 +34,7 @@ from core.training.loop import RUN_SETTINGS, TrainConfig
 from ui import keys
 from ui.i18n import LANGUAGES, language, t
 from ui.pages_table import PAGES
-from ui.runs import ids, library, session
+from ui.runs import ids, library, visitor
 
 VERSION = "1"  # bump when a default or a key's meaning changes, so old links are read right
 # A link's key is shown back to its reader only when it is a plain name like the app's own
@@ -301,7 +301,7 @@ def own_tab_notice(page: str = "") -> None:
     """Where this browser did not keep the app's cookie (inside a Hugging Face Space's page,
     whose frame is another site's: third-party cookies blocked), say what does not work here
     (being remembered, uploads) and link the app in its own tab."""
-    if session.identity_kept():
+    if visitor.identity_kept():
         return
     base = reachable_app_url()[0] or app_url()
     url = f"{base}/{page}" if page else base

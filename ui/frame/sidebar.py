@@ -20,7 +20,7 @@ from core.uploads.reading import read_upload
 from ui import keys
 from ui.frame import links
 from ui.i18n import LANGUAGES, known, language, localized, number, problem, t
-from ui.runs import datasets, ids, library, session
+from ui.runs import datasets, ids, library, session, visitor
 
 OPTIONS = [*DATASETS, "upload"]
 AUTO = ""  # the active-run option that lets each page show its own example
@@ -92,7 +92,7 @@ UPLOAD_MB_ENV = "AE_UPLOAD_MAX_MB"
 
 
 def _upload() -> None:
-    if not session.identity_kept():  # uploads need the cookie: refused (403) without it
+    if not visitor.identity_kept():  # uploads need the cookie: refused (403) without it
         links.own_tab_notice()
         return
     most = env_number(UPLOAD_MB_ENV, what="a number of megabytes")
@@ -129,7 +129,7 @@ def _parse_once(data: bytes, name: str) -> None:
     if st.session_state.get("upload_digest") == digest:
         return
     try:
-        address_limits.take(session.client_address(), "uploads")
+        address_limits.take(visitor.client_address(), "uploads")
     except Problem as error:  # read again once the address may upload again
         st.session_state[keys.UPLOAD_DATASET] = None
         st.session_state[keys.UPLOAD_ERROR] = {"key": error.key, "text": str(error)}

@@ -20,7 +20,8 @@ from ui import keys
 from ui.i18n import t
 from ui.runs import ids
 from ui.runs.library import open_saved_run, open_zoo_run
-from ui.runs.session import Run, client_address, owner, session_runs
+from ui.runs.session import Run, owner, session_runs
+from ui.runs.visitor import client_address
 
 
 def active_run() -> Run | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from core.data.registry import DATASETS
 from core.science import analysis
 from ui.i18n import t
 from ui.kit import phrases
-from ui.runs import active, datasets, ids, library, live, session
+from ui.runs import active, datasets, ids, library, live, session, shared_analyses
 
 
 def require_run(example: str = "standard") -> session.Run:
@@ -40,7 +39,7 @@ def test_labels(run: session.Run) -> torch.Tensor | None:
 
 
 def test_codes(run: session.Run) -> torch.Tensor:
-    return _analysis(run, "codes", lambda: analysis.encode_all(run.model, test_images(run)))
+    return run.cached("codes", lambda: analysis.encode_all(run.model, test_images(run)))
 
 
 REFERENCE_IMAGES = 10_000  # training images whose codes stand for "the data" (the Latent page)
@@ -50,54 +49,34 @@ def reference_codes(run: session.Run) -> torch.Tensor:
     """Codes of the first REFERENCE_IMAGES training images: the data a moved code is measured
     against (how far off the data an edited code falls)."""
     x = run.dataset.x_train[:REFERENCE_IMAGES]
-    return _analysis(run, "reference_codes", lambda: analysis.encode_all(run.model, x))
+    return run.cached("reference_codes", lambda: analysis.encode_all(run.model, x))
 
 
 def test_errors(run: session.Run) -> torch.Tensor:
-    return _analysis(run, "errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
+    return run.cached("errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
 
 
 def cached_analysis(run: session.Run, what: str, compute):
-    """Any analysis of the run's data, memoised like its test codes (server-wide for an
-    example, with the run otherwise); `what` names it."""
-    return _analysis(run, what, compute)
-
-
-def _analysis(run: session.Run, what: str, compute) -> torch.Tensor:
-    """An analysis of the run's test images, memoised with the run; an example's on a
-    server-wide dataset once per server (read-only weights, the same images: a class opening
-    the same page computes it once)."""
-    if run.is_example and run.dataset.name in DATASETS:  # not an upload
-        return run.cached(what, lambda: _shared_analysis(run.id, run.dataset, what, compute))
+    """Any analysis of the run's data, memoised like its test codes (once per server for an
+    example or a saved run, with the run otherwise: session.Run.cached); `what` names it."""
     return run.cached(what, compute)
 
 
 def prepare_example(name: str, errors: bool = False) -> None:
-    """An example's test codes (and errors) into the server-wide cache before anyone asks (at
+    """An example's test codes (and errors) into the server-wide memo before anyone asks (at
     the server's start: ui.frame.startup), under the keys its pages will look up."""
     model = library.example_model(name)  # loaded into the server's cache here
     if model is None:
         return
     dataset = datasets.shared_dataset(datasets.default_dataset())
     x = dataset.x_test[: analysis.MAX_TEST]
-    _shared_analysis(ids.zoo(name), dataset, "codes", lambda: analysis.encode_all(model, x))
+    computations = {"codes": lambda: analysis.encode_all(model, x)}
     if errors:
-        _shared_analysis(
-            ids.zoo(name), dataset, "errors", lambda: analysis.per_image_errors(model, x)
-        )
-
-
-def _shared_analysis(run_id: str, dataset, what: str, compute) -> torch.Tensor:
-    """The server-wide memo of an example's analysis, keyed by the run, the dataset and its
-    test set's size (the one key both the pages and the server's start use)."""
-    return _example_analysis(run_id, dataset.name, len(dataset.x_test), what, compute)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _example_analysis(
-    run_id: str, dataset: str, test_size: int, what: str, _compute
-) -> torch.Tensor:
-    return _compute()
+        computations["errors"] = lambda: analysis.per_image_errors(model, x)
+    for what, compute in computations.items():
+        key = session.shared_key(ids.zoo(name), library.zoo_root() / name, dataset, what)
+        if key is not None:
+            shared_analyses.memo(key, compute)
 
 
 def class_name(run: session.Run, label: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.runs.session import (
+from ui.runs.visitor import (
     browser_label,
     client_address_from,
     cookie_kept,
