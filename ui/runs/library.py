@@ -115,13 +115,16 @@ def _zoo_names(root: str) -> list[str]:
     return [run["name"] for run in list_zoo(root)]
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+# every zoo run at once: the pickers of Compare and Noise list them all on every visit (the zoo
+# has 17 runs; at 16 entries each visit loaded them from disk again, one pushing out the next)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _load_zoo(name: str, root: str) -> tuple[Autoencoder, dict[str, Any]]:
     return load_zoo_run(name, root=root)
 
 
 def open_zoo_run(name: str) -> Run | None:
-    """A zoo run as a read-only Run (its analyses cached per session, like saved runs)."""
+    """A zoo run as a read-only Run (its analyses shared by every session, like saved runs':
+    ui.runs.shared_analyses)."""
     if name not in zoo_names():
         return None
     model, description = _load_zoo(name, str(zoo_root()))
