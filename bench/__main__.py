@@ -1,5 +1,5 @@
 """python -m bench [--quick] [--only throughput precision quality projection likelihood admission
-ui load fairness burst board] [--markdown FILE]"""
+ui load fairness burst board hall] [--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ SUITES = (
     "fairness",
     "burst",
     "board",
+    "hall",
 )
 
 
@@ -37,7 +38,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=SUITES, default=list(SUITES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument("--markdown", help="also write the table and machine as Markdown here")
-    parser.add_argument("--sessions", type=int, help="load: browser sessions (default 30)")
+    parser.add_argument(
+        "--sessions", type=int, help="load, hall: sessions (default 30; --quick 10)"
+    )
+    parser.add_argument(
+        "--hall-wait",
+        type=float,
+        help="hall: seconds after the last tab closed before memory is read again (default "
+        "150, or AE_HALL_WAIT; shorter than 150 is said in the output)",
+    )
+    parser.add_argument(
+        "--hall-pages",
+        nargs="+",
+        metavar="PAGE",
+        help="hall: only these url paths (home for the home page), e.g. --hall-pages latent",
+    )
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
     parser.add_argument(
         "--set",
@@ -99,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import board
 
             rows += board.run(args.quick)
+        elif suite == "hall":
+            from bench import hall
+
+            rows += hall.run(args.quick, args.sessions, args.hall_wait, args.hall_pages)
         elif suite == "fairness":
             from bench import load
 

@@ -51,9 +51,10 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     timeout: float = 60,
     port: int | None = None,
+    script: str = "app.py",
 ) -> tuple[subprocess.Popen, str]:
-    """Start the app headless on `port` (a free one by default) with its own runs/cache
-    folders; wait for health."""
+    """Start the app (or another `script` under the repository) headless on `port` (a free one
+    by default) with its own runs/cache folders; wait for health."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -67,7 +68,7 @@ def start_server(
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.headless",
             "true",
             "--server.port",

@@ -1,0 +1,204 @@
+"""A protocol-level Streamlit visitor for the hall benchmark: what a browser tab asks of the server
+when it opens a page, without the browser (a Chromium per student is too heavy for 200 students
+on 2 cores).
+
+One visit: GET /_stcore/health (its reply sets the XSRF cookie, as the frontend's first request
+does) and /_stcore/host-config, open the websocket at /_stcore/stream with the subprotocols
+["streamlit", <xsrf token>] and the page's Origin, send a BackMsg `rerun_script` whose ClientState
+is what the frontend sends on a first load (the query string, an empty page_script_hash, the
+page's url path as page_name, the browser's context), then read ForwardMsgs until the full run's
+`script_finished`; meanwhile fetch every image URL (GET /media/...) the deltas name, once each,
+as a browser's <img> tags would. Streamlit 1.67 caches forward messages in the browser, not on
+the server: a first visit sends no cached_message_hashes and gets every message in full.
+
+What it does not do: fetch the frontend's JavaScript and CSS (a browser's cache holds them after
+its first page), fire `run_every` fragment timers (the page is settled at its full run's
+script_finished; later fragment runs are counted, not answered) or send heartbeats. Every wait
+is bounded; all traffic goes to the address it is given (127.0.0.1 in the benchmark)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import ClientConnection, connect
+
+MEDIA_TIMEOUT = 30.0  # seconds for one image's GET
+MAX_MEDIA = 200  # images fetched per visit at most
+FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+
+
+@dataclass
+class Visit:
+    """One session's first visit of one page, as the client saw it."""
+
+    page: str
+    seconds: float | None = None  # rerun request sent -> the full run's script_finished
+    messages: int = 0
+    bytes: int = 0
+    media: int = 0  # images fetched
+    media_bytes: int = 0
+    errors: list[str] = field(default_factory=list)  # exception deltas, a missing page
+    later_messages: int = 0  # read after the page settled
+    timers: int = 0  # auto_rerun messages: the page's run_every fragment timers (not fired)
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, list[str]]:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=MEDIA_TIMEOUT) as response:
+        return response.read(), response.headers.get_all("Set-Cookie") or []
+
+
+def _xsrf_from(set_cookies: list[str]) -> str | None:
+    for header in set_cookies:
+        cookie = SimpleCookie()
+        cookie.load(header)
+        if "_streamlit_xsrf" in cookie:
+            return cookie["_streamlit_xsrf"].value
+    return None
+
+
+def rerun_request(base: str, page: str, query: str = "") -> bytes:
+    """The BackMsg a browser's first load of `base/page?query` sends."""
+    message = BackMsg()
+    state = message.rerun_script
+    state.query_string = query
+    state.page_script_hash = ""
+    state.page_name = page
+    context = state.context_info
+    context.timezone = "Europe/Berlin"
+    context.timezone_offset = -60
+    context.locale = "en-US"
+    context.url = f"{base}/{page}" + (f"?{query}" if query else "")
+    context.is_embedded = False
+    context.color_scheme = "light"
+    return message.SerializeToString()
+
+
+def media_urls(message: ForwardMsg) -> list[str]:
+    """The image URLs a delta names (st.image's ImageList), as its <img> tags would load them."""
+    if message.WhichOneof("type") != "delta":
+        return []
+    element = message.delta.new_element
+    if element.WhichOneof("type") != "imgs":
+        return []
+    return [image.url for image in element.imgs.imgs if image.url.startswith("/media/")]
+
+
+def exception_text(message: ForwardMsg) -> str | None:
+    if message.WhichOneof("type") == "page_not_found":
+        return f"page not found: {message.page_not_found.page_name!r}"
+    if message.WhichOneof("type") != "delta":
+        return None
+    element = message.delta.new_element
+    if element.WhichOneof("type") != "exception":
+        return None
+    return f"{element.exception.type}: {element.exception.message}"[:300]
+
+
+class Session:
+    """One visitor's connection to the server; `open` visits a page, `close` leaves."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base  # http://127.0.0.1:PORT
+        self.socket: ClientConnection | None = None
+        self.visit: Visit | None = None
+        self._drain: asyncio.Task | None = None
+        self._media: list[asyncio.Task] = []
+
+    async def open(self, page: str, timeout: float = 120.0, query: str = "") -> Visit:
+        """Open `page` (its url path, "" for the home page) in a new session and wait until
+        its full run has finished, at most `timeout` seconds (visit.seconds stays None)."""
+        self.visit = visit = Visit(page)
+        headers = {"Origin": self.base}
+        _, cookies = await asyncio.to_thread(_get, f"{self.base}/_stcore/health")
+        await asyncio.to_thread(_get, f"{self.base}/_stcore/host-config")
+        xsrf = _xsrf_from(cookies)
+        if xsrf:
+            headers["Cookie"] = f"_streamlit_xsrf={xsrf}"
+        self.socket = await connect(
+            self.base.replace("http://", "ws://") + "/_stcore/stream",
+            subprotocols=["streamlit", xsrf or "PLACEHOLDER_AUTH_TOKEN"],
+            additional_headers=headers,
+            max_size=None,
+            open_timeout=timeout,
+        )
+        started = time.perf_counter()
+        await self.socket.send(rerun_request(self.base, page, query))
+        try:
+            await asyncio.wait_for(self._until_finished(visit), timeout)
+            visit.seconds = time.perf_counter() - started
+        except TimeoutError:
+            visit.errors.append(f"not settled within {timeout:.0f} s")
+        self._drain = asyncio.create_task(self._read_later(visit))
+        if self._media:
+            await asyncio.wait(self._media, timeout=MEDIA_TIMEOUT)
+        return visit
+
+    async def _until_finished(self, visit: Visit) -> None:
+        async for data in self.socket:
+            message = ForwardMsg.FromString(data)
+            visit.messages += 1
+            visit.timers += message.WhichOneof("type") == "auto_rerun"
+            visit.bytes += len(data)
+            error = exception_text(message)
+            if error:
+                visit.errors.append(error)
+            for url in media_urls(message)[: max(0, MAX_MEDIA - len(self._media))]:
+                self._media.append(asyncio.create_task(self._fetch(url, visit)))
+            if (
+                message.WhichOneof("type") == "script_finished"
+                and message.script_finished in FINISHED
+            ):
+                return
+
+    async def _fetch(self, url: str, visit: Visit) -> None:
+        try:
+            body, _ = await asyncio.to_thread(_get, self.base + url)
+            visit.media += 1
+            visit.media_bytes += len(body)
+        except OSError as error:
+            visit.errors.append(f"GET {url}: {error}")
+
+    async def _read_later(self, visit: Visit) -> None:
+        """Keep reading, as an open tab does, so the server never waits on this socket."""
+        try:
+            async for data in self.socket:
+                visit.later_messages += 1
+                visit.timers += ForwardMsg.FromString(data).WhichOneof("type") == "auto_rerun"
+        except Exception:  # closed under us: the visit is over
+            pass
+
+    async def close(self) -> None:
+        if self._drain:
+            self._drain.cancel()
+        if self.socket:
+            await asyncio.wait_for(self.socket.close(), 10)
+
+
+async def open_many(
+    base: str, pages: list[str], timeout: float = 120.0
+) -> tuple[list[Session], list[Visit]]:
+    """Open one session per entry of `pages`, all at once; returns the sessions (still
+    connected) and their visits. A session that failed to connect has a visit with the error."""
+    sessions = [Session(base) for _ in pages]
+    results = await asyncio.gather(
+        *(s.open(p, timeout) for s, p in zip(sessions, pages, strict=True)),
+        return_exceptions=True,
+    )
+    visits = []
+    for page, result in zip(pages, results, strict=True):
+        if isinstance(result, BaseException):
+            visits.append(Visit(page, errors=[f"connect: {type(result).__name__}: {result}"]))
+        else:
+            visits.append(result)
+    return sessions, visits
+
+
+async def close_all(sessions: list[Session]) -> None:
+    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
