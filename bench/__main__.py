@@ -53,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PAGE",
         help="hall: only these url paths (home for the home page), e.g. --hall-pages latent",
     )
+    parser.add_argument(
+        "--hall-ramp",
+        type=float,
+        default=0.0,
+        help="hall: the sessions arrive evenly over this many seconds (default 0: all at once)",
+    )
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
     parser.add_argument(
         "--set",
@@ -117,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         elif suite == "hall":
             from bench import hall
 
-            rows += hall.run(args.quick, args.sessions, args.hall_wait, args.hall_pages)
+            rows += hall.run(
+                args.quick, args.sessions, args.hall_wait, args.hall_pages, args.hall_ramp
+            )
         elif suite == "fairness":
             from bench import load
 

@@ -1,221 +1,20 @@
-"""python -m bench --only hall [--sessions N] [--hall-wait S] [--hall-pages PAGE ...]: what a
-lecture hall costs one prepared server (issue 35, item 2).
+"""python -m bench --only hall [--sessions N] [--hall-wait S] [--hall-pages PAGE ...]
+[--hall-ramp S]: what a lecture hall costs one prepared server (issue 35, item 2).
 
 N sessions open the app's eleven pages, spread evenly (session i opens page i % 11), against one
 `streamlit run app.py` (AE_UMAP_WARMUP=0, a temporary runs folder), each through the protocol
-client of bench/hall_client.py (the websocket and the images, no browser). Side by side in the
-same run, the same N sessions open the anchor (bench/hall_anchor/plain.py), a plain Streamlit page
+client of bench/hall_client.py (the websocket and the page's images, no browser). Side by side
+in the same run, N sessions open the anchor (bench/hall_anchor/plain.py), a plain Streamlit page
 of the same kind, on a server of its own, and again with its torch pass per script run.
-
-Measured from /proc over each server's process tree (the streamlit process and its children;
-the client is not counted): RSS (and PSS from smaps_rollup where readable) and utime+stime.
-- prepared server: memory 3 s after it answered /_stcore/health (its lifespan has run);
-- first visit: the cold server's first page (home), rerun request -> script_finished;
-- every page's first visit (one session each, kept open) warms the server; then memory before;
-- the N sessions open their pages all at once: CPU seconds from the first request to the last
-  page settled, / N; p50 and p95 of rerun request -> the full run's script_finished;
-- memory 3 s after the last page settled: (that - before) / N per connected session;
-- every session closes: memory right after (3 s) and after --hall-wait seconds (default 150;
-  AE_HALL_WAIT too): Streamlit keeps a closed session for server.disconnectedSessionTTL (120 s).
-The servers wait out that time together: each stays up, idle, while the next one is measured."""
+bench/hall_measure.py says how; server memory (RSS, PSS) and CPU (utime+stime) are the
+streamlit process's and its children's, from /proc; the client's are not counted."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import re
-import tempfile
-import time
-import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from bench.browser import start_server
 from bench.common import Row, percentile
-from bench.hall_client import Session, Visit, close_all, open_many
-
-PAGES = (
-    "",
-    "lessons",
-    "draw",
-    "train",
-    "reconstructions",
-    "sparsity",
-    "noise",
-    "latent",
-    "generate",
-    "compare",
-    "class",
-)
-ANCHOR = "bench/hall_anchor/plain.py"
-WAIT = 150.0  # seconds after the last tab closed (the target's)
-SETTLE = 3.0  # seconds between the last event and a memory reading
-TIMEOUT = 120.0  # seconds for one page to settle
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and every process below it (from each process's parent in /proc/*/stat)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    tree, todo = [], [pid]
-    while todo and len(tree) < 10_000:
-        tree.append(todo.pop())
-        todo += children.get(tree[-1], [])
-    return tree
-
-
-def _kb_field(path: str, name: str) -> float | None:
-    try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(name):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def memory(pid: int) -> dict[str, float | None]:
-    """RSS and PSS (None where smaps_rollup is unreadable) of the tree, in MB."""
-    rss, pss = 0.0, 0.0
-    for process in process_tree(pid):
-        rss += _kb_field(f"/proc/{process}/status", "VmRSS:") or 0.0
-        share = _kb_field(f"/proc/{process}/smaps_rollup", "Pss:")
-        pss = None if share is None or pss is None else pss + share
-    return {"rss": rss, "pss": pss}
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime+stime of the tree so far, and of its children already gone (the root's cutime,
-    cstime)."""
-    total = 0.0
-    for process in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-        if process == pid:
-            total += int(fields[13]) + int(fields[14])
-    return total / TICK
-
-
-STAT_KINDS = {
-    "st_memory_media_file_storage": "media",
-    "st_session_state": "session_state",
-    "st_cache_data": "cache_data",
-}
-
-
-def streamlit_stats(base: str) -> dict[str, float]:
-    """Streamlit's own accounting (GET /_stcore/metrics, the server's stats endpoint): MB held by
-    the media file storage, by all sessions' session_state, by st.cache_data; active sessions."""
-    try:
-        with urllib.request.urlopen(base + "/_stcore/metrics", timeout=60) as response:
-            text = response.read().decode()
-    except OSError:
-        return {}
-    stats = dict.fromkeys(("media", "session_state", "cache_data", "active_sessions"), 0.0)
-    for line in text.splitlines():
-        if line.startswith("cache_memory_bytes{"):
-            kind = re.search(r'cache_type="([^"]*)"', line)
-            if kind and kind.group(1) in STAT_KINDS:
-                stats[STAT_KINDS[kind.group(1)]] += float(line.rsplit(" ", 1)[1]) / 2**20
-        elif line.startswith("active_sessions "):
-            stats["active_sessions"] = float(line.split()[1])
-    return stats
-
-
-@dataclass
-class Hall:
-    """One server's class, as measured."""
-
-    name: str
-    prepared: dict = field(default_factory=dict)
-    first_visit: float | None = None
-    before: dict = field(default_factory=dict)
-    during: dict = field(default_factory=dict)
-    right_after: dict = field(default_factory=dict)
-    after_wait: dict = field(default_factory=dict)
-    cpu: float = float("nan")  # seconds, the N sessions opening their pages
-    idle_cpu: float = float("nan")  # seconds per second before the class
-    visits: list[Visit] = field(default_factory=list)
-    warm_visits: list[Visit] = field(default_factory=list)
-    closed_at: float = 0.0  # time.monotonic() when the last tab had closed
-    stats: dict[str, dict] = field(default_factory=dict)  # streamlit_stats by moment
-
-    def per_session(self, kind: str = "rss") -> float:
-        if self.during.get(kind) is None or self.before.get(kind) is None:
-            return float("nan")
-        return (self.during[kind] - self.before[kind]) / max(1, len(self.visits))
-
-
-async def class_on(hall: Hall, base: str, pid: int, pages: list[str], warm: list[str]) -> None:
-    """Warm every page in `warm` (one session each, the first one's time is the first visit),
-    then open `pages` all at once, then close every session; fills `hall`."""
-    warm_sessions = []
-    for page in warm:
-        session = Session(base)
-        hall.warm_visits.append(await session.open(page, TIMEOUT))
-        warm_sessions.append(session)
-    hall.first_visit = hall.warm_visits[0].seconds
-    idle_from = cpu_seconds(pid)
-    await asyncio.sleep(SETTLE)
-    hall.idle_cpu = (cpu_seconds(pid) - idle_from) / SETTLE
-    hall.before = memory(pid)
-    hall.stats["before"] = streamlit_stats(base)
-    started = cpu_seconds(pid)
-    sessions, hall.visits = await open_many(base, pages, TIMEOUT)
-    hall.cpu = cpu_seconds(pid) - started
-    await asyncio.sleep(SETTLE)
-    hall.during = memory(pid)
-    hall.stats["during"] = streamlit_stats(base)
-    await close_all(sessions + warm_sessions)
-    await asyncio.sleep(SETTLE)
-    hall.right_after = memory(pid)
-    hall.closed_at = time.monotonic()
-    hall.stats["right_after"] = streamlit_stats(base)
-
-
-def servers(sessions: int, pages: tuple[str, ...]) -> list[tuple[str, str, dict, list, list]]:
-    """(name, script, environment, the N sessions' pages, the pages warmed) per server."""
-    spread = [pages[i % len(pages)] for i in range(sessions)]
-    anchor = [""] * sessions
-    return [
-        ("app", "app.py", {"AE_UMAP_WARMUP": "0"}, spread, list(pages)),
-        ("plain", ANCHOR, {}, anchor, [""]),
-        ("torch", ANCHOR, {"AE_HALL_ANCHOR_TORCH": "1"}, anchor, [""]),
-    ]
-
-
-def measure(sessions: int, pages: tuple[str, ...], wait: float) -> dict[str, Hall]:
-    """Every server's class, one after another; then each server's memory `wait` seconds after
-    its last tab closed (the idle servers wait together)."""
-    halls, processes, urls = {}, [], {}
-    with tempfile.TemporaryDirectory(prefix="bench-hall-") as folder:
-        try:
-            for name, script, env, spread, warm in servers(sessions, pages):
-                (Path(folder) / name).mkdir()
-                process, url = start_server(Path(folder) / name, env, timeout=180, script=script)
-                processes.append(process)
-                urls[name] = url
-                time.sleep(SETTLE)
-                halls[name] = hall = Hall(name, prepared=memory(process.pid))
-                asyncio.run(class_on(hall, url, process.pid, spread, warm))
-            for hall, process in zip(halls.values(), processes, strict=True):
-                time.sleep(max(0.0, min(wait, hall.closed_at + wait - time.monotonic())))
-                hall.after_wait = memory(process.pid)
-                hall.stats["after_wait"] = streamlit_stats(urls[hall.name])
-        finally:
-            for process in processes:
-                process.terminate()
-                process.wait(timeout=30)
-    return halls
+from bench.hall_measure import PAGES, SETTLE, TIMEOUT, WAIT, Hall, measure
 
 
 def _settled(hall: Hall) -> list[float]:
@@ -297,7 +96,7 @@ def cpu_rows(halls: dict[str, Hall], sessions: int) -> list[Row]:
         rows.append(
             Row(
                 "hall",
-                f"{sessions} sessions at once: request -> page settled {name}",
+                f"{sessions} sessions: request -> page settled {name}",
                 value,
                 "s",
                 reference=reference,
@@ -415,13 +214,15 @@ def run(
     sessions: int | None = None,
     wait: float | None = None,
     pages: list[str] | None = None,
+    ramp: float = 0.0,
 ) -> list[Row]:
     sessions = sessions or (10 if quick else 30)
     if wait is None:
         wait = float(os.environ.get("AE_HALL_WAIT", WAIT))
     chosen = tuple("" if p in ("home", "") else p for p in pages) if pages else PAGES
-    halls = measure(sessions, chosen, wait)
+    halls = measure(sessions, chosen, wait, ramp)
     scope = "" if chosen == PAGES else f"pages: {', '.join(p or 'home' for p in chosen)} only; "
+    scope += f"the sessions arrived evenly over {ramp:.0f} s; " if ramp else ""
     rows = (
         memory_rows(halls, sessions)
         + cpu_rows(halls, sessions)

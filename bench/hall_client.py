@@ -182,15 +182,18 @@ class Session:
 
 
 async def open_many(
-    base: str, pages: list[str], timeout: float = 120.0
+    base: str, pages: list[str], timeout: float = 120.0, ramp: float = 0.0
 ) -> tuple[list[Session], list[Visit]]:
-    """Open one session per entry of `pages`, all at once; returns the sessions (still
-    connected) and their visits. A session that failed to connect has a visit with the error."""
+    """Open one session per entry of `pages`, all at once (or the i-th `ramp` * i / N seconds
+    after the first); returns the sessions (still connected) and their visits. A session that
+    failed to connect has a visit with the error."""
     sessions = [Session(base) for _ in pages]
-    results = await asyncio.gather(
-        *(s.open(p, timeout) for s, p in zip(sessions, pages, strict=True)),
-        return_exceptions=True,
-    )
+
+    async def arrive(index: int) -> Visit:
+        await asyncio.sleep(ramp * index / len(pages))
+        return await sessions[index].open(pages[index], timeout)
+
+    results = await asyncio.gather(*(arrive(i) for i in range(len(pages))), return_exceptions=True)
     visits = []
     for page, result in zip(pages, results, strict=True):
         if isinstance(result, BaseException):

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 
 from bench.browser import start_server
-from bench.hall import ANCHOR, cpu_seconds, memory
 from bench.hall_client import close_all, open_many
+from bench.hall_measure import ANCHOR
+from bench.serverstats import cpu_seconds, memory
 
 
 def test_two_sessions_settle_on_the_anchor(tmp_path):
