@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="hall: the sessions arrive evenly over this many seconds (default 0: all at once)",
     )
+    parser.add_argument(
+        "--hall-probe",
+        action="store_true",
+        help="hall: look inside each server too (glibc heap, Python objects, sessions kept)",
+    )
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
     parser.add_argument(
         "--set",
@@ -123,9 +128,15 @@ def main(argv: list[str] | None = None) -> int:
         elif suite == "hall":
             from bench import hall
 
-            rows += hall.run(
-                args.quick, args.sessions, args.hall_wait, args.hall_pages, args.hall_ramp
+            hall_rows, extra["hall"] = hall.run(
+                args.quick,
+                args.sessions,
+                args.hall_wait,
+                args.hall_pages,
+                args.hall_ramp,
+                args.hall_probe,
             )
+            rows += hall_rows
         elif suite == "fairness":
             from bench import load
 

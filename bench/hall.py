@@ -1,5 +1,5 @@
 """python -m bench --only hall [--sessions N] [--hall-wait S] [--hall-pages PAGE ...]
-[--hall-ramp S]: what a lecture hall costs one prepared server (issue 35, item 2).
+[--hall-ramp S] [--hall-probe]: what a lecture hall costs one prepared server (issue 35, item 2).
 
 N sessions open the app's eleven pages, spread evenly (session i opens page i % 11), against one
 `streamlit run app.py` (AE_UMAP_WARMUP=0, a temporary runs folder), each through the protocol
@@ -7,11 +7,16 @@ client of bench/hall_client.py (the websocket and the page's images, no browser)
 in the same run, N sessions open the anchor (bench/hall_anchor/plain.py), a plain Streamlit page
 of the same kind, on a server of its own, and again with its torch pass per script run.
 bench/hall_measure.py says how; server memory (RSS, PSS) and CPU (utime+stime) are the
-streamlit process's and its children's, from /proc; the client's are not counted."""
+streamlit process's and its children's, from /proc; the client's are not counted. Beside them,
+Streamlit's own accounting (/_stcore/metrics) and, with --hall-probe, a look inside each server
+(bench/hall_probe/sitecustomize.py) say where the memory is.
+
+Long because: one builder per row, each with the note that says how to read its number."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 from bench.common import Row, percentile
 from bench.hall_measure import PAGES, SETTLE, TIMEOUT, WAIT, Hall, measure
@@ -143,33 +148,56 @@ def close_rows(halls: dict[str, Hall], wait: float) -> list[Row]:
     ]
 
 
-def _moments(stats: dict[str, dict], key: str) -> str:
-    values = [stats.get(m, {}).get(key) for m in ("before", "during", "right_after", "after_wait")]
-    return " -> ".join("?" if v is None else f"{v:.0f}" for v in values)
+MOMENTS = ("before", "during", "right_after", "after_wait")
+
+
+def _moments(readings: dict[str, dict], key: str, digits: int = 0) -> str:
+    values = [readings.get(m, {}).get(key) for m in MOMENTS]
+    return " -> ".join("?" if v is None else f"{v:.{digits}f}" for v in values)
+
+
+def _per_session(hall: Hall, readings: dict[str, dict], keys: tuple[str, ...]) -> float:
+    before, during = readings.get("before", {}), readings.get("during", {})
+    if not all(k in before and k in during for k in keys):
+        return float("nan")
+    return sum(during[k] - before[k] for k in keys) / max(1, len(hall.visits))
 
 
 def accounting_row(halls: dict[str, Hall], sessions: int) -> Row:
-    """How much of the per-session memory Streamlit's own accounting sees (media files and
-    session_state), from /_stcore/metrics."""
-
-    def per_session(hall: Hall) -> float:
-        before, during = hall.stats.get("before", {}), hall.stats.get("during", {})
-        if not before or not during:
-            return float("nan")
-        kinds = ("media", "session_state")
-        return sum(during[k] - before[k] for k in kinds) / max(1, len(hall.visits))
-
+    """How much of the per-session memory Streamlit's own accounting sees (its media files),
+    from /_stcore/metrics."""
     app = halls["app"].stats
     return Row(
         "hall",
-        f"{sessions} sessions: media + session_state per session",
-        per_session(halls["app"]),
+        f"{sessions} sessions: media files per session",
+        _per_session(halls["app"], app, ("media_mb",)),
         "MB",
-        reference=per_session(halls["plain"]),
-        note="Streamlit's /_stcore/metrics, MB before -> with the class -> right after close -> "
-        f"after the wait: media files {_moments(app, 'media')}, session_state "
-        f"{_moments(app, 'session_state')}, st.cache_data {_moments(app, 'cache_data')}, "
+        reference=_per_session(halls["plain"], halls["plain"].stats, ("media_mb",)),
+        note="Streamlit's /_stcore/metrics, before -> with the class -> right after close -> "
+        f"after the wait: media files {_moments(app, 'media_mb', 1)} MB (one copy of equal "
+        f"images for all sessions), st.cache_data {_moments(app, 'cache_data_mb')} MB, "
+        f"session_state keys of the active sessions {_moments(app, 'session_state_keys')}, "
         f"active sessions {_moments(app, 'active_sessions')}",
+    )
+
+
+def probe_row(halls: dict[str, Hall], sessions: int) -> Row:
+    """Where the per-session memory is, seen from inside the server (--hall-probe): glibc's heap
+    in use against kept free, Python's blocks, AppSession objects alive."""
+    app = halls["app"].probe
+    return Row(
+        "hall",
+        f"{sessions} sessions: malloc in use per session",
+        _per_session(halls["app"], app, ("malloc_in_use_mb",)),
+        "MB",
+        reference=_per_session(halls["plain"], halls["plain"].probe, ("malloc_in_use_mb",)),
+        note="the probe inside each server (mallinfo2), before -> with the class -> right after "
+        f"close -> after the wait: in use {_moments(app, 'malloc_in_use_mb')} MB, free but kept "
+        f"by malloc {_moments(app, 'malloc_free_kept_mb')} MB, Python blocks "
+        f"{_moments(app, 'python_blocks')}, session_state buffers (arrays, tensors, bytes, text; "
+        f"shared ones once) {_moments(app, 'session_state_mb', 1)} MB, AppSession objects alive "
+        f"{_moments(app, 'app_sessions_alive')}, sessions kept after close "
+        f"{_moments(app, 'sessions_kept')}, threads {_moments(app, 'threads')}",
     )
 
 
@@ -215,12 +243,14 @@ def run(
     wait: float | None = None,
     pages: list[str] | None = None,
     ramp: float = 0.0,
-) -> list[Row]:
+    probing: bool = False,
+) -> tuple[list[Row], dict]:
+    """The rows, and every server's readings and visits (for the JSON file)."""
     sessions = sessions or (10 if quick else 30)
     if wait is None:
         wait = float(os.environ.get("AE_HALL_WAIT", WAIT))
     chosen = tuple("" if p in ("home", "") else p for p in pages) if pages else PAGES
-    halls = measure(sessions, chosen, wait, ramp)
+    halls = measure(sessions, chosen, wait, ramp, probing)
     scope = "" if chosen == PAGES else f"pages: {', '.join(p or 'home' for p in chosen)} only; "
     scope += f"the sessions arrived evenly over {ramp:.0f} s; " if ramp else ""
     rows = (
@@ -229,8 +259,15 @@ def run(
         + close_rows(halls, wait)
         + visit_rows(halls, sessions)
         + [accounting_row(halls, sessions)]
+        + ([probe_row(halls, sessions)] if probing else [])
     )
     if scope:
         for row in rows:
             row.note = scope + row.note
-    return rows
+    return rows, {name: _details(hall) for name, hall in halls.items()}
+
+
+def _details(hall: Hall) -> dict:
+    fields = asdict(hall)
+    fields["probing"] = str(hall.probing) if hall.probing else None
+    return fields

@@ -23,7 +23,13 @@ from pathlib import Path
 
 from bench.browser import start_server
 from bench.hall_client import Session, Visit, close_all, open_many
-from bench.serverstats import cpu_seconds, memory, streamlit_stats
+from bench.serverstats import (
+    cpu_seconds,
+    memory,
+    probe,
+    probe_env,
+    streamlit_stats,
+)
 
 PAGES = (
     "",
@@ -42,6 +48,7 @@ ANCHOR = "bench/hall_anchor/plain.py"
 WAIT = 150.0  # seconds after the last tab closed (the target's)
 SETTLE = 3.0  # seconds between the last event and a memory reading
 TIMEOUT = 120.0  # seconds for one page to settle
+METRICS_TTL = 5.5  # seconds: /_stcore/metrics answers its memory figures from a 5 s cache
 
 
 @dataclass
@@ -60,12 +67,27 @@ class Hall:
     visits: list[Visit] = field(default_factory=list)
     warm_visits: list[Visit] = field(default_factory=list)
     closed_at: float = 0.0  # time.monotonic() when the last tab had closed
+    probing: Path | None = None  # the probe's folder, where the server runs it
+    stats_at: float = 0.0  # time.monotonic() of the last streamlit_stats
     stats: dict[str, dict] = field(default_factory=dict)  # streamlit_stats by moment
+    probe: dict[str, dict] = field(default_factory=dict)  # the probe's replies by moment
 
     def per_session(self, kind: str = "rss") -> float:
         if self.during.get(kind) is None or self.before.get(kind) is None:
             return float("nan")
         return (self.during[kind] - self.before[kind]) / max(1, len(self.visits))
+
+
+def look(hall: Hall, moment: str, pid: int, base: str, probing: Path | None) -> None:
+    """Memory of the server's tree at `moment` (before, during, right_after, after_wait), then
+    Streamlit's accounting (once its answer of the last look has expired) and, where `probing`,
+    the probe's reply."""
+    setattr(hall, moment, memory(pid))
+    time.sleep(max(0.0, hall.stats_at + METRICS_TTL - time.monotonic()))
+    hall.stats[moment] = streamlit_stats(base)
+    hall.stats_at = time.monotonic()
+    if probing:
+        hall.probe[moment] = probe(probing, len(hall.probe) + 1)
 
 
 async def class_on(
@@ -82,19 +104,16 @@ async def class_on(
     idle_from = cpu_seconds(pid)
     await asyncio.sleep(SETTLE)
     hall.idle_cpu = (cpu_seconds(pid) - idle_from) / SETTLE
-    hall.before = memory(pid)
-    hall.stats["before"] = streamlit_stats(base)
+    look(hall, "before", pid, base, hall.probing)
     started = cpu_seconds(pid)
     sessions, hall.visits = await open_many(base, pages, TIMEOUT, ramp)
     hall.cpu = cpu_seconds(pid) - started
     await asyncio.sleep(SETTLE)
-    hall.during = memory(pid)
-    hall.stats["during"] = streamlit_stats(base)
+    look(hall, "during", pid, base, hall.probing)
     await close_all(sessions + warm_sessions)
     await asyncio.sleep(SETTLE)
-    hall.right_after = memory(pid)
     hall.closed_at = time.monotonic()
-    hall.stats["right_after"] = streamlit_stats(base)
+    look(hall, "right_after", pid, base, hall.probing)
 
 
 def servers(sessions: int, pages: tuple[str, ...]) -> list[tuple[str, str, dict, list, list]]:
@@ -109,25 +128,28 @@ def servers(sessions: int, pages: tuple[str, ...]) -> list[tuple[str, str, dict,
 
 
 def measure(
-    sessions: int, pages: tuple[str, ...], wait: float, ramp: float = 0.0
+    sessions: int, pages: tuple[str, ...], wait: float, ramp: float = 0.0, probing: bool = False
 ) -> dict[str, Hall]:
     """Every server's class, one after another; then each server's memory `wait` seconds after
-    its last tab closed (the idle servers wait together)."""
+    its last tab closed (the idle servers wait together). `probing`: each server runs the probe
+    (bench/hall_probe/sitecustomize.py) and answers it at every reading."""
     halls, processes, urls = {}, [], {}
     with tempfile.TemporaryDirectory(prefix="bench-hall-") as folder:
         try:
             for name, script, env, spread, warm in servers(sessions, pages):
-                (Path(folder) / name).mkdir()
-                process, url = start_server(Path(folder) / name, env, timeout=180, script=script)
+                home = Path(folder) / name
+                home.mkdir()
+                probing_at = home / "probe" if probing else None
+                env = {**env, **(probe_env(probing_at) if probing_at else {})}
+                process, url = start_server(home, env, timeout=180, script=script)
                 processes.append(process)
                 urls[name] = url
                 time.sleep(SETTLE)
-                halls[name] = hall = Hall(name, prepared=memory(process.pid))
+                halls[name] = hall = Hall(name, prepared=memory(process.pid), probing=probing_at)
                 asyncio.run(class_on(hall, url, process.pid, spread, warm, ramp))
             for hall, process in zip(halls.values(), processes, strict=True):
                 time.sleep(max(0.0, min(wait, hall.closed_at + wait - time.monotonic())))
-                hall.after_wait = memory(process.pid)
-                hall.stats["after_wait"] = streamlit_stats(urls[hall.name])
+                look(hall, "after_wait", process.pid, urls[hall.name], hall.probing)
         finally:
             for process in processes:
                 process.terminate()

@@ -1,11 +1,14 @@
 """What a server's process tree uses, read from outside it: RSS, PSS and CPU time from /proc
-(the process and every process below it), and Streamlit's own accounting from the server's stats
-endpoint (/_stcore/metrics). The hall benchmark's readings (bench/hall_measure.py)."""
+(the process and every process below it), Streamlit's own accounting from the server's stats
+endpoint (/_stcore/metrics) and, where asked for, a probe inside the server
+(bench/hall_probe/sitecustomize.py). The hall benchmark's readings (bench/hall_measure.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
 import urllib.request
 from pathlib import Path
 
@@ -63,27 +66,55 @@ def cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
+# cache_type -> (key, scale): media files and st.cache_data in MB; session_state as Streamlit
+# counts it by default, its keys (server.enableExpensiveMemoryStats would size it with pympler,
+# which raised "invalid option: reset(base=-15872)" on the Latent space page's state: every
+# /_stcore/metrics then answered 500)
 STAT_KINDS = {
-    "st_memory_media_file_storage": "media",
-    "st_session_state": "session_state",
-    "st_cache_data": "cache_data",
+    "st_memory_media_file_storage": ("media_mb", 2**-20),
+    "st_cache_data": ("cache_data_mb", 2**-20),
+    "st_session_state": ("session_state_keys", 1),
 }
 
 
 def streamlit_stats(base: str) -> dict[str, float]:
     """Streamlit's own accounting (GET /_stcore/metrics, the server's stats endpoint): MB held by
-    the media file storage, by all sessions' session_state, by st.cache_data; active sessions."""
+    the media file storage and by st.cache_data, the active sessions' session_state keys, the
+    active sessions."""
     try:
         with urllib.request.urlopen(base + "/_stcore/metrics", timeout=60) as response:
             text = response.read().decode()
     except OSError:
         return {}
-    stats = dict.fromkeys(("media", "session_state", "cache_data", "active_sessions"), 0.0)
+    stats = dict.fromkeys([key for key, _ in STAT_KINDS.values()] + ["active_sessions"], 0.0)
     for line in text.splitlines():
         if line.startswith("cache_memory_bytes{"):
             kind = re.search(r'cache_type="([^"]*)"', line)
             if kind and kind.group(1) in STAT_KINDS:
-                stats[STAT_KINDS[kind.group(1)]] += float(line.rsplit(" ", 1)[1]) / 2**20
+                key, scale = STAT_KINDS[kind.group(1)]
+                stats[key] += float(line.rsplit(" ", 1)[1]) * scale
         elif line.startswith("active_sessions "):
             stats["active_sessions"] = float(line.split()[1])
     return stats
+
+
+PROBE = Path(__file__).resolve().parent / "hall_probe"  # its sitecustomize.py
+
+
+def probe_env(folder: Path) -> dict[str, str]:
+    """A server's environment additions for `probe` (bench/hall_probe/sitecustomize.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = os.pathsep.join(p for p in (str(PROBE), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "AE_HALL_PROBE": str(folder)}
+
+
+def probe(folder: Path, number: int, timeout: float = 60.0) -> dict:
+    """Ask the server started with probe_env(folder) what its heap holds; {} if no answer."""
+    (folder / "request").write_text(str(number))
+    reply = folder / f"reply-{number}.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if reply.exists():
+            return json.loads(reply.read_text())
+        time.sleep(0.1)
+    return {}

@@ -1,0 +1,84 @@
+"""python -m bench.hall_browser [--page PATH] [--count K]: does a protocol-level session
+(bench/hall_client.py) cost the server what a real browser's does? One app server, the page
+warmed by a first visit; then K protocol sessions, K Chromium sessions and K protocol sessions
+again open the page one after another (each kept open until the end), and for each block the
+server's memory per session and CPU per page (its process tree, from /proc). Chromium's own
+processes are not the server's and are not counted. Needs Playwright and Chromium."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from bench.browser import browser_missing, launch, start_server, wait_idle
+from bench.hall_client import Session
+from bench.serverstats import cpu_seconds, memory
+
+SETTLE = 3.0
+
+
+def _block(pid: int, opens) -> dict[str, float]:
+    """Memory per session and CPU per page of the K opens `opens` makes (a list of callables)."""
+    time.sleep(SETTLE)
+    before, started = memory(pid)["rss"], cpu_seconds(pid)
+    for open_one in opens:
+        open_one()
+    cpu = cpu_seconds(pid) - started
+    time.sleep(SETTLE)
+    return {"mb_per_session": (memory(pid)["rss"] - before) / len(opens), "cpu": cpu / len(opens)}
+
+
+def check(page: str, count: int) -> list[tuple[str, dict[str, float]]]:
+    from playwright.sync_api import sync_playwright
+
+    loop = asyncio.new_event_loop()
+    sessions: list[Session] = []
+
+    def protocol() -> None:
+        sessions.append(Session(url))
+        visit = loop.run_until_complete(sessions[-1].open(page, 120))
+        assert visit.seconds is not None and not visit.errors, visit
+
+    def chromium() -> None:
+        tab = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+        tab.goto(f"{url}/{page}")
+        wait_idle(tab, timeout=120_000)
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="hall-browser-") as folder, sync_playwright() as p:
+        process, url = start_server(Path(folder), {"AE_UMAP_WARMUP": "0"}, timeout=180)
+        browser = launch(p)
+        try:
+            protocol()  # the page's first visit warms the server
+            for name, opener in (("protocol", protocol), ("chromium", chromium)) * 2:
+                results.append((name, _block(process.pid, [opener] * count)))
+        finally:
+            loop.run_until_complete(asyncio.gather(*(s.close() for s in sessions)))
+            loop.close()
+            browser.close()
+            process.terminate()
+            process.wait(timeout=30)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.hall_browser", description=__doc__)
+    parser.add_argument("--page", default="", help='url path ("" or home: the home page)')
+    parser.add_argument("--count", type=int, default=5, help="sessions per block")
+    args = parser.parse_args()
+    missing = browser_missing()
+    if missing:
+        raise SystemExit("needs " + ", ".join(missing))
+    page = "" if args.page == "home" else args.page
+    for name, result in check(page, args.count):
+        print(
+            f"{name:<9} {args.count} sessions on /{page}: "
+            f"{result['mb_per_session']:6.1f} MB per session, {result['cpu']:.3f} s CPU per page"
+        )
+
+
+if __name__ == "__main__":
+    main()
