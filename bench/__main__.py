@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="hall: look inside each server too (glibc heap, Python objects, sessions kept)",
     )
+    parser.add_argument(
+        "--hall-static",
+        action="store_true",
+        help="hall: every session also fetches the document and frontend files a real Chromium "
+        "fetched for its page with an empty cache (needs Playwright and Chromium)",
+    )
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
     parser.add_argument(
         "--set",
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.hall_pages,
                 args.hall_ramp,
                 args.hall_probe,
+                args.hall_static,
             )
             rows += hall_rows
         elif suite == "fairness":

@@ -1,5 +1,6 @@
 """python -m bench --only hall [--sessions N] [--hall-wait S] [--hall-pages PAGE ...]
-[--hall-ramp S] [--hall-probe]: what a lecture hall costs one prepared server (issue 35, item 2).
+[--hall-ramp S] [--hall-probe] [--hall-static]: what a lecture hall costs one prepared server
+(issue 35, item 2).
 
 N sessions open the app's eleven pages, spread evenly (session i opens page i % 11), against one
 `streamlit run app.py` (AE_UMAP_WARMUP=0, a temporary runs folder), each through the protocol
@@ -185,6 +186,11 @@ def probe_row(halls: dict[str, Hall], sessions: int) -> Row:
     """Where the per-session memory is, seen from inside the server (--hall-probe): glibc's heap
     in use against kept free, Python's blocks, AppSession objects alive."""
     app = halls["app"].probe
+    collected = ", ".join(
+        f"{name} {h.after_gc.get('rss', float('nan')):.0f} MB RSS, "
+        f"{h.probe.get('after_gc', {}).get('malloc_in_use_mb', float('nan')):.0f} MB in use"
+        for name, h in halls.items()
+    )
     return Row(
         "hall",
         f"{sessions} sessions: malloc in use per session",
@@ -196,8 +202,10 @@ def probe_row(halls: dict[str, Hall], sessions: int) -> Row:
         f"by malloc {_moments(app, 'malloc_free_kept_mb')} MB, Python blocks "
         f"{_moments(app, 'python_blocks')}, session_state buffers (arrays, tensors, bytes, text; "
         f"shared ones once) {_moments(app, 'session_state_mb', 1)} MB, AppSession objects alive "
-        f"{_moments(app, 'app_sessions_alive')}, sessions kept after close "
-        f"{_moments(app, 'sessions_kept')}, threads {_moments(app, 'threads')}",
+        f"{_moments(app, 'app_sessions_alive')}, arrays and tensors of 1 MB or more "
+        f"{_moments(app, 'large_arrays_mb')} MB, sessions kept after close "
+        f"{_moments(app, 'sessions_kept')}, threads {_moments(app, 'threads')}; then a full "
+        f"gc.collect() in each server: {collected}",
     )
 
 
@@ -211,6 +219,9 @@ def visit_rows(halls: dict[str, Hall], sessions: int) -> list[Row]:
     media = sum(v.media for v in app.visits)
     media_mb = sum(v.media_bytes for v in app.visits) / 2**20
     timers = sum(v.timers > 0 for v in app.visits)
+    static = sum(v.static for v in app.visits)
+    static_mb = sum(v.static_bytes for v in app.visits) / 2**20
+    static_note = f" and {static} static files ({static_mb:.1f} MB as sent)" if static else ""
     return [
         Row(
             "hall",
@@ -231,7 +242,9 @@ def visit_rows(halls: dict[str, Hall], sessions: int) -> list[Row]:
             met=not failed["app"],
             note=f"within {TIMEOUT:.0f} s each; "
             + ("; ".join(sorted(set(errors))[:3]) or "no errors")
-            + f"; the client fetched {media} images ({media_mb:.1f} MB) as <img> tags would; "
+            + f"; the client fetched {media} images ({media_mb:.1f} MB) as <img> tags would"
+            + static_note
+            + "; "
             f"{timers} of the sessions' pages set run_every fragment timers (not fired here)",
         ),
     ]
@@ -244,15 +257,17 @@ def run(
     pages: list[str] | None = None,
     ramp: float = 0.0,
     probing: bool = False,
+    static: bool = False,
 ) -> tuple[list[Row], dict]:
     """The rows, and every server's readings and visits (for the JSON file)."""
     sessions = sessions or (10 if quick else 30)
     if wait is None:
         wait = float(os.environ.get("AE_HALL_WAIT", WAIT))
     chosen = tuple("" if p in ("home", "") else p for p in pages) if pages else PAGES
-    halls = measure(sessions, chosen, wait, ramp, probing)
+    halls = measure(sessions, chosen, wait, ramp, probing, static)
     scope = "" if chosen == PAGES else f"pages: {', '.join(p or 'home' for p in chosen)} only; "
     scope += f"the sessions arrived evenly over {ramp:.0f} s; " if ramp else ""
+    scope += "each session fetched its page's static files as Chromium did; " if static else ""
     rows = (
         memory_rows(halls, sessions)
         + cpu_rows(halls, sessions)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from bench.browser import browser_missing, launch, start_server, wait_idle
-from bench.hall_client import Session
+from bench.hall_client import Session, close_all
 from bench.serverstats import cpu_seconds, memory
 
 SETTLE = 3.0
@@ -31,15 +32,55 @@ def _block(pid: int, opens) -> dict[str, float]:
     return {"mb_per_session": (memory(pid)["rss"] - before) / len(opens), "cpu": cpu / len(opens)}
 
 
+# what the protocol client fetches itself, or must not fetch twice
+OWN_REQUESTS = ("/_stcore/stream", "/_stcore/health", "/_stcore/host-config", "/media/")
+
+
+def record_static(script: str, pages: list[str], env: dict[str, str]) -> dict[str, tuple]:
+    """The paths a real Chromium with an empty cache fetches over HTTP for each of `pages`
+    (the document, the frontend's files), on a scratch server of `script` started with `env`
+    (static paths are the same on every server of the same Streamlit), in the order fetched."""
+    from playwright.sync_api import sync_playwright
+
+    fetched: dict[str, tuple] = {}
+    with tempfile.TemporaryDirectory(prefix="hall-static-") as folder, sync_playwright() as p:
+        process, url = start_server(Path(folder), env, timeout=180, script=script)
+        browser = launch(p)
+        try:
+            for page in pages:
+                context = browser.new_context(viewport={"width": 1200, "height": 800})
+                tab = context.new_page()
+                paths: list[str] = []
+                tab.on("request", lambda r, paths=paths: paths.append(r.url[len(url) :]))
+                tab.goto(f"{url}/{page}")
+                wait_idle(tab, timeout=120_000)
+                fetched[page] = tuple(
+                    dict.fromkeys(q for q in paths if q.startswith("/") and not _own(q))
+                )
+                context.close()
+        finally:
+            browser.close()
+            process.terminate()
+            process.wait(timeout=30)
+    return fetched
+
+
+def _own(path: str) -> bool:
+    return any(part in path for part in OWN_REQUESTS)
+
+
 def check(page: str, count: int) -> list[tuple[str, dict[str, float]]]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs its own event loop in this thread: the client gets a thread
     loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True, name="hall-client").start()
     sessions: list[Session] = []
 
     def protocol() -> None:
         sessions.append(Session(url))
-        visit = loop.run_until_complete(sessions[-1].open(page, 120))
+        opened = asyncio.run_coroutine_threadsafe(sessions[-1].open(page, 120), loop)
+        visit = opened.result(timeout=180)
         assert visit.seconds is not None and not visit.errors, visit
 
     def chromium() -> None:
@@ -56,8 +97,8 @@ def check(page: str, count: int) -> list[tuple[str, dict[str, float]]]:
             for name, opener in (("protocol", protocol), ("chromium", chromium)) * 2:
                 results.append((name, _block(process.pid, [opener] * count)))
         finally:
-            loop.run_until_complete(asyncio.gather(*(s.close() for s in sessions)))
-            loop.close()
+            asyncio.run_coroutine_threadsafe(close_all(sessions), loop).result(timeout=60)
+            loop.call_soon_threadsafe(loop.stop)
             browser.close()
             process.terminate()
             process.wait(timeout=30)

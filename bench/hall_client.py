@@ -11,10 +11,13 @@ page's url path as page_name, the browser's context), then read ForwardMsgs unti
 as a browser's <img> tags would. Streamlit 1.67 caches forward messages in the browser, not on
 the server: a first visit sends no cached_message_hashes and gets every message in full.
 
-What it does not do: fetch the frontend's JavaScript and CSS (a browser's cache holds them after
-its first page), fire `run_every` fragment timers (the page is settled at its full run's
-script_finished; later fragment runs are counted, not answered) or send heartbeats. Every wait
-is bounded; all traffic goes to the address it is given (127.0.0.1 in the benchmark)."""
+With `static` (python -m bench --only hall --hall-static) a session first fetches what a real
+Chromium fetched for its page with an empty cache (the document, the frontend's JavaScript, CSS
+and fonts, compressed as Chromium asks; bench/hall_browser.record_static lists them); without
+it, none of that (a browser's cache holds them after its first page). It does not fire
+`run_every` fragment timers (the page is settled at its full run's script_finished; the timers
+a page sets are counted, not answered) or send heartbeats. Every wait is bounded; all traffic
+goes to the address it is given (127.0.0.1 in the benchmark)."""
 
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 MEDIA_TIMEOUT = 30.0  # seconds for one image's GET
 MAX_MEDIA = 200  # images fetched per visit at most
+MAX_STATIC = 300  # static files fetched per visit at most
+BROWSER_ENCODINGS = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium asks for
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
 
@@ -43,6 +48,8 @@ class Visit:
     bytes: int = 0
     media: int = 0  # images fetched
     media_bytes: int = 0
+    static: int = 0  # static files fetched before the page (with --hall-static)
+    static_bytes: int = 0  # as sent: gzip-compressed where the server compresses
     errors: list[str] = field(default_factory=list)  # exception deltas, a missing page
     later_messages: int = 0  # read after the page settled
     timers: int = 0  # auto_rerun messages: the page's run_every fragment timers (not fired)
@@ -104,8 +111,9 @@ def exception_text(message: ForwardMsg) -> str | None:
 class Session:
     """One visitor's connection to the server; `open` visits a page, `close` leaves."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, static: tuple[str, ...] = ()) -> None:
         self.base = base  # http://127.0.0.1:PORT
+        self.static = static[:MAX_STATIC]  # paths a browser fetched for the page, fetched first
         self.socket: ClientConnection | None = None
         self.visit: Visit | None = None
         self._drain: asyncio.Task | None = None
@@ -115,6 +123,7 @@ class Session:
         """Open `page` (its url path, "" for the home page) in a new session and wait until
         its full run has finished, at most `timeout` seconds (visit.seconds stays None)."""
         self.visit = visit = Visit(page)
+        await self._fetch_static(visit)
         headers = {"Origin": self.base}
         _, cookies = await asyncio.to_thread(_get, f"{self.base}/_stcore/health")
         await asyncio.to_thread(_get, f"{self.base}/_stcore/host-config")
@@ -139,6 +148,20 @@ class Session:
         if self._media:
             await asyncio.wait(self._media, timeout=MEDIA_TIMEOUT)
         return visit
+
+    async def _fetch_static(self, visit: Visit) -> None:
+        """The page's document and the frontend's files, as a browser with an empty cache
+        fetches them (compressed where the server compresses); a failure is an error."""
+
+        async def one(path: str) -> None:
+            try:
+                body, _ = await asyncio.to_thread(_get, self.base + path, BROWSER_ENCODINGS)
+                visit.static += 1
+                visit.static_bytes += len(body)
+            except OSError as error:
+                visit.errors.append(f"GET {path}: {error}")
+
+        await asyncio.gather(*(one(path) for path in self.static))
 
     async def _until_finished(self, visit: Visit) -> None:
         async for data in self.socket:
@@ -182,12 +205,17 @@ class Session:
 
 
 async def open_many(
-    base: str, pages: list[str], timeout: float = 120.0, ramp: float = 0.0
+    base: str,
+    pages: list[str],
+    timeout: float = 120.0,
+    ramp: float = 0.0,
+    static: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[Session], list[Visit]]:
     """Open one session per entry of `pages`, all at once (or the i-th `ramp` * i / N seconds
-    after the first); returns the sessions (still connected) and their visits. A session that
-    failed to connect has a visit with the error."""
-    sessions = [Session(base) for _ in pages]
+    after the first), each fetching first its page's `static` paths; returns the sessions
+    (still connected) and their visits. A session that failed to connect has a visit with the
+    error."""
+    sessions = [Session(base, (static or {}).get(page, ())) for page in pages]
 
     async def arrive(index: int) -> Visit:
         await asyncio.sleep(ramp * index / len(pages))

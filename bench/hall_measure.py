@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.browser import start_server
+from bench.hall_browser import record_static
 from bench.hall_client import Session, Visit, close_all, open_many
 from bench.serverstats import (
     cpu_seconds,
@@ -62,12 +63,14 @@ class Hall:
     during: dict = field(default_factory=dict)
     right_after: dict = field(default_factory=dict)
     after_wait: dict = field(default_factory=dict)
+    after_gc: dict = field(default_factory=dict)  # after the wait and a full gc (--hall-probe)
     cpu: float = float("nan")  # seconds, the N sessions opening their pages
     idle_cpu: float = float("nan")  # seconds per second before the class
     visits: list[Visit] = field(default_factory=list)
     warm_visits: list[Visit] = field(default_factory=list)
     closed_at: float = 0.0  # time.monotonic() when the last tab had closed
     probing: Path | None = None  # the probe's folder, where the server runs it
+    static: dict[str, tuple] = field(default_factory=dict)  # page -> paths (--hall-static)
     stats_at: float = 0.0  # time.monotonic() of the last streamlit_stats
     stats: dict[str, dict] = field(default_factory=dict)  # streamlit_stats by moment
     probe: dict[str, dict] = field(default_factory=dict)  # the probe's replies by moment
@@ -97,7 +100,7 @@ async def class_on(
     then open `pages` all at once (over `ramp` seconds), then close every session; fills `hall`."""
     warm_sessions = []
     for page in warm:
-        session = Session(base)
+        session = Session(base, hall.static.get(page, ()))
         hall.warm_visits.append(await session.open(page, TIMEOUT))
         warm_sessions.append(session)
     hall.first_visit = hall.warm_visits[0].seconds
@@ -106,7 +109,7 @@ async def class_on(
     hall.idle_cpu = (cpu_seconds(pid) - idle_from) / SETTLE
     look(hall, "before", pid, base, hall.probing)
     started = cpu_seconds(pid)
-    sessions, hall.visits = await open_many(base, pages, TIMEOUT, ramp)
+    sessions, hall.visits = await open_many(base, pages, TIMEOUT, ramp, hall.static)
     hall.cpu = cpu_seconds(pid) - started
     await asyncio.sleep(SETTLE)
     look(hall, "during", pid, base, hall.probing)
@@ -128,14 +131,25 @@ def servers(sessions: int, pages: tuple[str, ...]) -> list[tuple[str, str, dict,
 
 
 def measure(
-    sessions: int, pages: tuple[str, ...], wait: float, ramp: float = 0.0, probing: bool = False
+    sessions: int,
+    pages: tuple[str, ...],
+    wait: float,
+    ramp: float = 0.0,
+    probing: bool = False,
+    static: bool = False,
 ) -> dict[str, Hall]:
     """Every server's class, one after another; then each server's memory `wait` seconds after
     its last tab closed (the idle servers wait together). `probing`: each server runs the probe
-    (bench/hall_probe/sitecustomize.py) and answers it at every reading."""
+    (bench/hall_probe/sitecustomize.py) and answers it at every reading. `static`: every
+    session first fetches the files a real Chromium fetched for its page (recorded on a scratch
+    server before the measured one starts)."""
     halls, processes, urls = {}, [], {}
     with tempfile.TemporaryDirectory(prefix="bench-hall-") as folder:
         try:
+            recorded = {
+                name: record_static(script, warm, env)
+                for name, script, env, _, warm in (servers(sessions, pages) if static else [])
+            }
             for name, script, env, spread, warm in servers(sessions, pages):
                 home = Path(folder) / name
                 home.mkdir()
@@ -146,10 +160,14 @@ def measure(
                 urls[name] = url
                 time.sleep(SETTLE)
                 halls[name] = hall = Hall(name, prepared=memory(process.pid), probing=probing_at)
+                hall.static = recorded.get(name, {})
                 asyncio.run(class_on(hall, url, process.pid, spread, warm, ramp))
             for hall, process in zip(halls.values(), processes, strict=True):
                 time.sleep(max(0.0, min(wait, hall.closed_at + wait - time.monotonic())))
                 look(hall, "after_wait", process.pid, urls[hall.name], hall.probing)
+                if hall.probing:  # the last reading: a collection changes what follows
+                    hall.probe["after_gc"] = probe(hall.probing, len(hall.probe) + 1, True)
+                    hall.after_gc = memory(process.pid)
         finally:
             for process in processes:
                 process.terminate()

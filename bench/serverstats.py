@@ -108,9 +108,10 @@ def probe_env(folder: Path) -> dict[str, str]:
     return {"PYTHONPATH": path, "AE_HALL_PROBE": str(folder)}
 
 
-def probe(folder: Path, number: int, timeout: float = 60.0) -> dict:
-    """Ask the server started with probe_env(folder) what its heap holds; {} if no answer."""
-    (folder / "request").write_text(str(number))
+def probe(folder: Path, number: int, collect: bool = False, timeout: float = 60.0) -> dict:
+    """Ask the server started with probe_env(folder) what its heap holds (after a full garbage
+    collection where `collect`); {} if no answer."""
+    (folder / "request").write_text(f"{number} gc" if collect else str(number))
     reply = folder / f"reply-{number}.json"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

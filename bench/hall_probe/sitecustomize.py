@@ -3,11 +3,12 @@ imports this file at the start of every process that has this folder on its PYTH
 with AE_HALL_PROBE set to a folder it starts one daemon thread that answers the benchmark's
 requests. Nothing of the app changes; the thread sleeps until asked.
 
-The benchmark writes <folder>/request (a number); the process that runs a Streamlit Runtime
-answers with <folder>/reply-<number>.json: glibc's heap (mallinfo2: bytes in use, free but kept,
-mmapped), Python's (allocated blocks, objects the gc tracks, AppSession objects alive), threads,
-Streamlit's sessions (active, kept after their tab closed) and the buffers (arrays, tensors,
-bytes, strings) their session_state reaches. Other processes never answer."""
+The benchmark writes <folder>/request (a number, then " gc" to collect garbage first); the
+process that runs a Streamlit Runtime answers with <folder>/reply-<number>.json: glibc's heap
+(mallinfo2: bytes in use, free but kept, mmapped), Python's (allocated blocks, objects the gc
+tracks, AppSession objects alive, script namespaces), threads, Streamlit's sessions (active, kept
+after their tab closed), the buffers (arrays, tensors, bytes, strings) their session_state
+reaches, and the arrays of 1 MB or more with what holds them. Other processes never answer."""
 
 import gc
 import os
@@ -165,10 +166,16 @@ def _python_and_streamlit() -> dict:
     }
 
 
-def _answer(number: str) -> None:
+def _answer(request: str) -> None:
+    """Answer request "<number>", or "<number> gc": a full collection first (what it freed is
+    garbage that only waited for the collector, not memory something still holds)."""
     import json
 
-    reply = {"pid": os.getpid(), **_heap()}
+    number, *rest = request.split()
+    reply = {"pid": os.getpid()}
+    if rest == ["gc"]:
+        reply["gc_collected"] = gc.collect()
+    reply.update(_heap())
     try:
         reply.update(_python_and_streamlit())
     except Exception as error:  # the reply says what could not be read
