@@ -32,7 +32,7 @@ SUITES = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short pass (smaller sizes)")
     parser.add_argument("--only", nargs="+", choices=SUITES, default=list(SUITES))
@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="a TrainConfig field for throughput and quality, e.g. --set batch_size=1024",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
     torch.manual_seed(0)
     info = machine()
     print("machine:", json.dumps(info), file=sys.stderr)

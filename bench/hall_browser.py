@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.browser import browser_missing, launch, start_server, wait_idle
+from bench.browser import browser_missing, launch, start_server, stop_server, wait_idle
 from bench.hall_client import Session, close_all
 from bench.serverstats import cpu_seconds, memory
 
@@ -45,8 +45,8 @@ def record_static(script: str, pages: list[str], env: dict[str, str]) -> dict[st
     fetched: dict[str, tuple] = {}
     with tempfile.TemporaryDirectory(prefix="hall-static-") as folder, sync_playwright() as p:
         process, url = start_server(Path(folder), env, timeout=180, script=script)
-        browser = launch(p)
         try:
+            browser = launch(p)
             for page in pages:
                 context = browser.new_context(viewport={"width": 1200, "height": 800})
                 tab = context.new_page()
@@ -58,10 +58,9 @@ def record_static(script: str, pages: list[str], env: dict[str, str]) -> dict[st
                     dict.fromkeys(q for q in paths if q.startswith("/") and not _own(q))
                 )
                 context.close()
-        finally:
             browser.close()
-            process.terminate()
-            process.wait(timeout=30)
+        finally:
+            stop_server(process)
     return fetched
 
 
@@ -91,17 +90,16 @@ def check(page: str, count: int) -> list[tuple[str, dict[str, float]]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="hall-browser-") as folder, sync_playwright() as p:
         process, url = start_server(Path(folder), {"AE_UMAP_WARMUP": "0"}, timeout=180)
-        browser = launch(p)
         try:
+            browser = launch(p)
             protocol()  # the page's first visit warms the server
             for name, opener in (("protocol", protocol), ("chromium", chromium)) * 2:
                 results.append((name, _block(process.pid, [opener] * count)))
-        finally:
             asyncio.run_coroutine_threadsafe(close_all(sessions), loop).result(timeout=60)
-            loop.call_soon_threadsafe(loop.stop)
             browser.close()
-            process.terminate()
-            process.wait(timeout=30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            stop_server(process)
     return results
 
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.browser import start_server
+from bench.browser import start_server, stop_server
 from bench.hall_browser import record_static
 from bench.hall_client import Session, Visit, close_all, open_many
 from bench.serverstats import (
@@ -170,6 +170,5 @@ def measure(
                     hall.after_gc = memory(process.pid)
         finally:
             for process in processes:
-                process.terminate()
-                process.wait(timeout=30)
+                stop_server(process)
     return halls

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.browser import start_server
+from bench.browser import start_server, stop_server
 from bench.hall_client import close_all, open_many
 from bench.hall_measure import ANCHOR
 from bench.serverstats import cpu_seconds, memory
@@ -20,8 +20,7 @@ def test_two_sessions_settle_on_the_anchor(tmp_path):
         used = memory(process.pid)
         cpu = cpu_seconds(process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_server(process)
     assert [v.errors for v in visits] == [[], []]
     assert all(v.seconds is not None and v.seconds > 0 for v in visits)
     assert all(v.media == 2 and v.media_bytes > 0 for v in visits)  # the two image rows
