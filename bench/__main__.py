@@ -1,5 +1,5 @@
 """python -m bench [--quick] [--only throughput precision quality projection likelihood admission
-ui load fairness burst board wake] [--markdown FILE]"""
+ui load fairness burst board wake hall] [--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -29,16 +29,48 @@ SUITES = (
     "burst",
     "board",
     "wake",
+    "hall",
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short pass (smaller sizes)")
     parser.add_argument("--only", nargs="+", choices=SUITES, default=list(SUITES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument("--markdown", help="also write the table and machine as Markdown here")
-    parser.add_argument("--sessions", type=int, help="load: browser sessions (default 30)")
+    parser.add_argument(
+        "--sessions", type=int, help="load, hall: sessions (default 30; --quick 10)"
+    )
+    parser.add_argument(
+        "--hall-wait",
+        type=float,
+        help="hall: seconds after the last tab closed before memory is read again (default "
+        "150, or AE_HALL_WAIT; shorter than 150 is said in the output)",
+    )
+    parser.add_argument(
+        "--hall-pages",
+        nargs="+",
+        metavar="PAGE",
+        help="hall: only these url paths (home for the home page), e.g. --hall-pages latent",
+    )
+    parser.add_argument(
+        "--hall-ramp",
+        type=float,
+        default=0.0,
+        help="hall: the sessions arrive evenly over this many seconds (default 0: all at once)",
+    )
+    parser.add_argument(
+        "--hall-probe",
+        action="store_true",
+        help="hall: look inside each server too (glibc heap, Python objects, sessions kept)",
+    )
+    parser.add_argument(
+        "--hall-static",
+        action="store_true",
+        help="hall: every session also fetches the document and frontend files a real Chromium "
+        "fetched for its page with an empty cache (needs Playwright and Chromium)",
+    )
     parser.add_argument("--budget", type=float, help="quality: seconds of training at most")
     parser.add_argument(
         "--set",
@@ -47,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="a TrainConfig field for throughput and quality, e.g. --set batch_size=1024",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
     torch.manual_seed(0)
     info = machine()
     print("machine:", json.dumps(info), file=sys.stderr)
@@ -104,6 +140,19 @@ def main(argv: list[str] | None = None) -> int:
             from bench import hosting
 
             rows += hosting.run(args.quick)
+        elif suite == "hall":
+            from bench import hall
+
+            hall_rows, extra["hall"] = hall.run(
+                args.quick,
+                args.sessions,
+                args.hall_wait,
+                args.hall_pages,
+                args.hall_ramp,
+                args.hall_probe,
+                args.hall_static,
+            )
+            rows += hall_rows
         elif suite == "fairness":
             from bench import load
 

@@ -100,6 +100,16 @@ def start_server(
     raise RuntimeError("streamlit did not start within the timeout")
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """End a server start_server started, killing it if it does not stop within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
