@@ -22,6 +22,7 @@ from typing import Any
 
 from streamlit.logger import get_logger
 
+from core.memory import return_freed_memory
 from core.settings import env_flag
 from ui.pages_table import PAGES, examples
 
@@ -115,6 +116,9 @@ def _prepare_logged() -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
-    """st.App's lifespan: prepare (in a thread: the event loop stays free), then serve."""
+    """st.App's lifespan: prepare (in a thread: the event loop stays free), then serve. Freed
+    memory goes back to the machine from the start (core.memory: before the engine and the
+    pages allocate)."""
+    return_freed_memory()
     await asyncio.to_thread(_prepare_logged)
     yield
