@@ -40,7 +40,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument("--markdown", help="also write the table and machine as Markdown here")
     parser.add_argument(
-        "--sessions", type=int, help="load, hall: sessions (default 30; --quick 10)"
+        "--sessions",
+        type=int,
+        help="load, hall: sessions; burst: students pressing Train (default 30; --quick 10)",
     )
     parser.add_argument(
         "--hall-wait",
@@ -130,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         elif suite == "burst":
             from bench import burst, load
 
-            rows += burst.run(args.quick)
+            rows += burst.run(args.quick, args.sessions)
             rows += load.browser_burst(args.quick, args.sessions and min(args.sessions, 10))
         elif suite == "board":
             from bench import board

@@ -106,8 +106,11 @@ def lone_speed(dataset: Dataset, epochs: int, repeats: int = 3) -> tuple[float, 
     return float(np.median(old)), float(np.median(new))
 
 
-def run(quick: bool) -> list[Row]:
-    students, epochs = (10, 1) if quick else (30, 3)
+def run(quick: bool, students: int | None = None) -> list[Row]:
+    """The class's burst: `students` pressing at once (30 by default, 10 with --quick; a
+    lecture hall: --sessions 100, whose first live point's p95 target is 5 s)."""
+    students, epochs = (students or (10 if quick else 30)), (1 if quick else 3)
+    most_wait = 5.0 if students >= 100 else 3.0
     mnist = load_dataset("mnist")
     specs = class_specs(students, epochs, "mnist")
     reference, shared = (
@@ -125,7 +128,7 @@ def run(quick: bool) -> list[Row]:
         ("run's end, p50", "end", 50),
     ):
         value, ref = (float(np.nanpercentile(r[key], pct)) for r in (shared, reference))
-        target = "p95 < 3 s" if name.endswith("p95") else ""
+        target = f"p95 <= {most_wait:g} s" if name.endswith("p95") else ""
         rows.append(
             Row(
                 "burst",
@@ -135,7 +138,7 @@ def run(quick: bool) -> list[Row]:
                 ref,
                 ref / value,
                 target=target,
-                met=(value < 3.0) if target else None,
+                met=(value <= most_wait) if target else None,
             )
         )
     makespan = shared["makespan"] / reference["makespan"]
@@ -161,8 +164,8 @@ def run(quick: bool) -> list[Row]:
             "runs",
             len(same),
             None,
-            target="all",
-            met=all(same),
+            target="all, every run done",
+            met=all(same) and set(shared["statuses"]) == {"done"},
             note=f"largest difference {gap:.2g}; statuses {sorted(set(shared['statuses']))}",
         )
     )
