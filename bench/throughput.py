@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
 from bench.common import Row, Timer, sync
-from core.data.registry import Dataset
+from core.data.registry import Dataset, pixels
 from core.devices import resolve_device, warm_up
 from core.models import MODELS, build_model
 from core.training.loop import TrainConfig, train
@@ -127,9 +127,9 @@ def run(mnist: Dataset, quick: bool, overrides: dict | None = None) -> list[Row]
         ours, reference, bare = 0.0, 0.0, 0.0
         for _ in range(1 if quick else 3):  # alternate, keep the best of each
             ours = max(ours, project_trainer(name, subset, device, epochs, overrides))
-            bare = max(bare, bare_loop(name, subset.x_train, device, epochs, overrides))
+            bare = max(bare, bare_loop(name, pixels(subset.x_train), device, epochs, overrides))
             reference = max(
-                reference, tutorial_loop(name, subset.x_train, device, TrainConfig().lr)
+                reference, tutorial_loop(name, pixels(subset.x_train), device, TrainConfig().lr)
             )
         ratio = ours / reference
         goal = 20 if on_gpu else (3 if name in MLP_VARIANTS else None)

@@ -69,7 +69,7 @@ def from_idx_folder(name: str, folder: Path) -> Dataset:
             raise ValueError(f"{folder}: {split} images and labels differ in count.")
     return Dataset(
         name,
-        _to_images(arrays["x_train"]),
+        torch.from_numpy(arrays["x_train"].copy()).unsqueeze(1),  # uint8: registry.pixels()
         _to_images(arrays["x_test"]),
         torch.from_numpy(arrays["y_train"].astype(np.int64)),
         torch.from_numpy(arrays["y_test"].astype(np.int64)),

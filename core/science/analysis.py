@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from core.data.registry import pixels
 from core.models import Autoencoder
 from core.models.base import draw_normal, evaluating, model_device
 from core.models.blocks import jacobian
@@ -51,7 +52,9 @@ def _batched(
 ) -> torch.Tensor:
     device = model_device(model)
     with evaluating(model):
-        return torch.cat([fn(chunk.to(device)).float().cpu() for chunk in x.split(batch_size)])
+        return torch.cat(
+            [fn(pixels(chunk.to(device))).float().cpu() for chunk in x.split(batch_size)]
+        )
 
 
 def encode_all(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
@@ -124,7 +127,7 @@ def pca_baseline(dataset, dim: int) -> dict[str, float]:
 
 def pca_errors(x_train: torch.Tensor, x_test: torch.Tensor, dim: int) -> dict[str, float]:
     """Errors on x_test of the PCA with `dim` components fitted on x_train (see pca_baseline)."""
-    train = x_train.flatten(1).double()
+    train = pixels(x_train).flatten(1).double()
     mean = train.mean(0)
     # principal axes from the covariance: (784, 784), cheaper than an SVD of (N, 784)
     covariance = (train - mean).T @ (train - mean) / len(train)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.data.registry import Dataset
+from core.data.registry import Dataset, pixels
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "classifier.json"
 
@@ -86,7 +86,7 @@ def train_classifier(
         model.train()
         order = torch.randperm(len(x), generator=generator)
         for batch in order.split(batch_size):
-            loss = F.cross_entropy(model(x[batch]), y[batch])
+            loss = F.cross_entropy(model(pixels(x[batch])), y[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

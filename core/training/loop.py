@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from core import messages
-from core.data.registry import Dataset
+from core.data.registry import Dataset, pixels
 from core.devices import resolve_device, resolve_precision
 from core.models import Autoencoder
 from core.models.base import evaluating, model_device
@@ -110,10 +110,11 @@ def _run(
     """The training loop; raises StopRequested or Diverged, or returns when done."""
     device = resolve_device(config.device)
     model.to(device)
-    x_all = dataset.x_train.to(device)  # resident: no per-sample Python
+    # resident (uint8 where the set is stored so: a quarter of the bytes): no per-sample Python
+    x_all = dataset.x_train.to(device)
     train_index, val_index = validation_split(len(x_all), config.validation, config.seed)
     train_index = train_index.to(device)  # batches gather from x_all: no copy of the set
-    x_val = dataset.x_train[val_index]
+    x_val = pixels(dataset.x_train[val_index])
     preview = dataset.x_test[preview_indices(dataset, config.preview_size)].to(device)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     steps_per_epoch = math.ceil(len(train_index) / config.batch_size)
@@ -128,7 +129,7 @@ def _run(
     if not model.initialised_from_data:  # not one resumed or loaded
         model.init_from_mean(mean_image(x_all, train_index))  # the training part's mean
     if model.has_pretraining:  # what the RBMs see is the training part only
-        x_train = x_all[train_index] if len(val_index) else x_all
+        x_train = pixels(x_all[train_index] if len(val_index) else x_all)
         _pretrain(model, x_train, config, progress, stop, pre_share, started, generator, pace)
         del x_train
 
@@ -141,9 +142,11 @@ def _run(
             asked = pace() if pace is not None else False
             if stop.is_set():
                 raise StopRequested
-            batch = x_all[
-                order[batch_index * config.batch_size : (batch_index + 1) * config.batch_size]
-            ]
+            batch = pixels(
+                x_all[
+                    order[batch_index * config.batch_size : (batch_index + 1) * config.batch_size]
+                ]
+            )
             # the share of the run done: a penalty may be warmed up over it (Autoencoder.warm_up)
             model.run_progress = (epoch * steps_per_epoch + batch_index) / total_steps
             with precision():

@@ -52,7 +52,8 @@ def mean_image(x_all: torch.Tensor, index: torch.Tensor, chunk: int = 8192) -> t
     total = torch.zeros(x_all.shape[1:], dtype=torch.float64, device=x_all.device)
     for start in range(0, len(index), chunk):
         total += x_all[index[start : start + chunk]].sum(0, dtype=torch.float64)
-    mean = (total / max(1, len(index))).float()
+    scale = 255.0 if x_all.dtype == torch.uint8 else 1.0  # uint8 images: registry.pixels
+    mean = (total / (max(1, len(index)) * scale)).float()
     with _MEANS_LOCK:
         _MEANS[key] = (x_all, mean)
         while len(_MEANS) > 8:

@@ -13,11 +13,15 @@ from core.data import downloads
 from core.data.folders import cache_dir
 from core.data.idx import find_idx_folder, read_idx
 from core.data.loading import load_dataset
-from core.data.registry import DATASETS
+from core.data.registry import DATASETS, pixels
 
 
 def _check_form(ds):
-    for x in (ds.x_train, ds.x_test):
+    """Test images float32 in [0, 1]; training images too, or uint8 0-255 as an IDX file holds
+    them (registry.pixels makes them float where they are used)."""
+    assert ds.x_test.dtype == torch.float32
+    assert ds.x_train.dtype in (torch.float32, torch.uint8)
+    for x in (pixels(ds.x_train), ds.x_test):
         assert x.dtype == torch.float32 and x.shape[1:] == (1, 28, 28)
         assert x.min() >= 0 and x.max() <= 1
     for x, y in ((ds.x_train, ds.y_train), (ds.x_test, ds.y_test)):
@@ -41,7 +45,9 @@ def test_mnist_from_the_data_folder(mnist):
     _check_form(mnist)
     assert (len(mnist.x_train), len(mnist.x_test)) == (60000, 10000)
     assert mnist.y_train[:5].tolist() == [5, 0, 4, 1, 9]  # the official order
-    assert abs(mnist.x_train.mean().item() - 0.1307) < 1e-3  # MNIST's well-known mean
+    assert abs(pixels(mnist.x_train).mean().item() - 0.1307) < 1e-3  # MNIST's well-known mean
+    # held as the files hold them: a quarter of float32's bytes, the same pixels
+    assert mnist.x_train.dtype == torch.uint8 and mnist.x_train.nbytes == 60000 * 28 * 28
     assert "mnist" in mnist.source
 
 
