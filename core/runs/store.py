@@ -29,6 +29,7 @@ from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
 from core.runs import leases, quotas
+from core.runs.map_file import write_map
 from core.runs.quotas import SaveRefused
 from core.settings import env_text
 
@@ -143,6 +144,7 @@ def save_run(
         if half:
             weights = {k: v.half() if v.dtype == torch.float32 else v for k, v in weights.items()}
         save_file(weights, str(staging / WEIGHTS))
+        write_map(staging, snapshot.latent_map if snapshot is not None else None)
         (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
         if folder.exists() and replace:
             backup = folder.with_name(f".{folder.name}.old-{os.getpid()}")
