@@ -1,9 +1,13 @@
 """The live map of a run's codes: the same test digits encoded while the model learns, one frame
-before the first step, one after every epoch and, between those, one at a live report when the
-frames have taken less than `MAP_SHARE` of the time since the last (so the map never costs the
-training more than a few per cent). Computed once per training, by the training's thread; the
-frames travel in the job's snapshot (core.progress.LatentMap), so every follower of a shared
-training and every snapshot copy reads the same ones. Used by core.training.loop."""
+before the first step, one after each epoch and, between those, the epoch's latest frame at a
+live report. Frames cost time the training would otherwise use, so they keep to a budget: all
+of them together at most `MAP_SHARE` of the time since the map began (half of it for the
+mid-epoch ones, at most one per `MAP_INTERVAL`); the first and the final epoch's frame are
+always taken. On a CPU every epoch gets its frame; where epochs take a few hundredths of a
+second (a large GPU), only some do, and each frame says which epoch it shows. Computed once
+per training, by the training's thread; the frames travel in the job's snapshot
+(core.progress.LatentMap), so every follower of a shared training and every snapshot copy
+reads the same ones. Used by core.training.loop."""
 
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ from core.models.base import evaluating
 from core.progress import LatentMap, Progress
 from core.science.map_frames import map_frame, map_score
 
-MAP_POINTS = 1_500  # test digits on the map: the digits' clusters show; a frame costs little
-MAP_SHARE = 0.02  # at most this share of the training's time goes to frames between epochs
+MAP_POINTS = 1_000  # test digits on the map: 100 a digit shows its cluster; a frame is cheap
+MAP_SHARE = 0.03  # the most of the training's time that frames may take
+MAP_INTERVAL = 0.5  # seconds between mid-epoch frames at least (the live panel's polling)
 ENCODE_BATCH = 1_024
 HALF_MAX = 65_000.0  # float16's largest numbers are near 65,504
 
@@ -42,22 +47,36 @@ class LiveMap:
         progress: Progress,
         device: torch.device,
         points: int = MAP_POINTS,
-        share: float = MAP_SHARE,
+        share: float | None = None,
     ) -> None:
         picks = map_indices(len(dataset.x_test), points)
-        self.model, self.progress, self.share = model, progress, share
-        self.images = dataset.x_test[picks].to(device)  # (N, 1, 28, 28), about 4.7 MB
+        self.model, self.progress = model, progress
+        self.share = MAP_SHARE if share is None else share
+        self.images = dataset.x_test[picks].to(device)  # (N, 1, 28, 28), about 3 MB
         labels = None if dataset.y_test is None else dataset.y_test[picks].numpy().copy()
         if labels is not None:
             labels.setflags(write=False)
         self.map = LatentMap(labels=labels, projected=model.code_dim > 2)
         self.previous: np.ndarray | None = None  # the last frame, in float32: the next aligns
-        self.next_at = 0.0  # perf_counter time before which no mid-epoch frame is taken
+        self.began = self.last = time.perf_counter()
+        self.spent = 0.0  # seconds spent on frames so far
+
+    def within(self, share: float) -> bool:
+        """Whether one more frame like the last keeps all of them under `share` of the time."""
+        taken = len(self.map.frames) or 1
+        return self.spent * (1 + 1 / taken) <= share * (time.perf_counter() - self.began)
 
     def during(self, epoch: float) -> None:
-        """A mid-epoch frame at a live report (`epoch`: epochs done, fractional), if due."""
-        if time.perf_counter() >= self.next_at:
+        """The epoch's latest frame at a live report (`epoch`: epochs done, fractional), when
+        the budget's half for these allows it."""
+        if time.perf_counter() - self.last >= MAP_INTERVAL and self.within(self.share / 2):
             self.take(epoch, keep=False)
+
+    def after_epoch(self, epoch: int, final: bool) -> None:
+        """The frame of `epoch` (0: before training) when the budget allows it, or it is the
+        first or the final one."""
+        if epoch == 0 or final or self.within(self.share):
+            self.take(epoch, keep=True)
 
     def take(self, epoch: float, keep: bool = True) -> None:
         """Encode the map's digits now and publish the frame; keep: an epoch's frame."""
@@ -69,9 +88,9 @@ class LiveMap:
             return  # a diverging model: the live reports stop the run
         points = map_frame(codes, self.previous)
         self.previous = points
-        frame = np.clip(points, -HALF_MAX, HALF_MAX).astype(np.float16)  # 6 kB for 1,500 digits
+        frame = np.clip(points, -HALF_MAX, HALF_MAX).astype(np.float16)  # 4 kB for 1,000 digits
         frame.setflags(write=False)
         self.map = self.map.with_frame(frame, epoch, map_score(frame, self.map.labels), keep)
         self.progress.update(latent_map=self.map)
-        spent = time.perf_counter() - started
-        self.next_at = time.perf_counter() + spent / self.share
+        self.last = time.perf_counter()
+        self.spent += self.last - started

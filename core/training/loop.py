@@ -136,7 +136,7 @@ def _run(
     optimizer, schedule, precision = _optimiser(model, config, device, total_steps)
     reports = LiveReports(model, preview, progress, config, pre_share, total_steps, started)
     live_map = LiveMap(model, dataset, progress, device)  # the codes' map, frame by frame
-    live_map.take(0)  # where the codes start (after any pretraining)
+    live_map.after_epoch(0, final=False)  # where the codes start (after any pretraining)
     for epoch in range(config.epochs):
         model.train()
         order = train_index[torch.randperm(len(train_index), device=device, generator=generator)]
@@ -162,7 +162,7 @@ def _run(
                 reports.report(epoch)
                 if not last:  # the epoch's own frame follows
                     live_map.during(epoch + (batch_index + 1) / steps_per_epoch)
-        live_map.take(epoch + 1)
+        live_map.after_epoch(epoch + 1, final=epoch + 1 == config.epochs)
         # the validation part's metrics; none with validation=0 (epoch and time only)
         metrics = evaluate(model, x_val, prefix="val_") if len(x_val) else {}
         metrics.update(epoch=epoch + 1, seconds=time.perf_counter() - started)

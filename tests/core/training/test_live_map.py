@@ -19,11 +19,19 @@ from core.runs import store
 from core.runs.map_file import MAP_FILE, read_map
 from core.science.analysis import encode_all
 from core.science.separation import neighbour_accuracy
+from core.training import live_map
 from core.training.live_map import map_indices
 from core.training.loop import TrainConfig, train
 from tests.conftest import SMALL_SETTINGS, wait_for
 
 pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(autouse=True)
+def every_frame(monkeypatch):
+    """Epochs of a few hundred digits take milliseconds: let frames take all the time, so
+    every epoch has its frame (the budget itself is tested below)."""
+    monkeypatch.setattr(live_map, "MAP_SHARE", 1.0)
 
 
 def test_one_frame_before_training_and_one_per_epoch(small_digits):
@@ -33,7 +41,7 @@ def test_one_frame_before_training_and_one_per_epoch(small_digits):
         TrainConfig(epochs=3, batch_size=64, report_interval=0.0),
     )
     latent = snapshot.latent_map.kept()
-    points = min(1_500, len(small_digits.x_test))
+    points = min(live_map.MAP_POINTS, len(small_digits.x_test))
     assert latent.epochs == (0.0, 1.0, 2.0, 3.0) and latent.projected
     assert all(f.shape == (points, 2) and f.dtype == np.float16 for f in latent.frames)
     expected = small_digits.y_test[map_indices(len(small_digits.x_test))].numpy()
@@ -42,6 +50,18 @@ def test_one_frame_before_training_and_one_per_epoch(small_digits):
         as_float = torch.from_numpy(frame.astype(np.float32))
         assert score == neighbour_accuracy(as_float, torch.tensor(latent.labels), k=5)
     assert not latent.frames[-1].flags.writeable  # shared by every snapshot: never written
+
+
+def test_frames_keep_to_their_budget_but_the_first_and_last_epochs_are_always_there(
+    small_digits, monkeypatch
+):
+    monkeypatch.setattr(live_map, "MAP_SHARE", 1e-6)
+    snapshot = train(
+        build_model("standard", code_dim=8),
+        small_digits,
+        TrainConfig(epochs=4, batch_size=64, report_interval=0.0),
+    )
+    assert snapshot.latent_map.epochs == (0.0, 4.0)
 
 
 def test_the_score_rises_as_the_digits_sort_themselves(digits):
