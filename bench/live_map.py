@@ -35,6 +35,9 @@ class NoMap:
     def during(self, epoch: float) -> None:
         pass
 
+    def after_epoch(self, epoch: int, final: bool) -> None:
+        pass
+
 
 class TimedMap(LiveMap):
     """LiveMap counting its frames and the seconds they took."""
