@@ -28,11 +28,12 @@ def map_frame(codes: torch.Tensor, previous: np.ndarray | None = None) -> np.nda
 
 def align(points: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """`points` (N, 2) turned by the rotation or reflection R that minimises |points R -
-    previous| (both centred by PCA already): the same shape, placed like the frame before."""
-    from scipy.linalg import orthogonal_procrustes  # scipy's linalg: only when a map is drawn
-
-    turn, _ = orthogonal_procrustes(points.astype(np.float64), previous.astype(np.float64))
-    return (points @ turn).astype(np.float32)
+    previous| (both centred by PCA already): the same shape, placed like the frame before.
+    Orthogonal Procrustes, R = U V^T from the SVD U S V^T of points^T previous, as
+    scipy.linalg.orthogonal_procrustes computes it, without importing scipy.linalg into the
+    training's first frame (a second, on a busy machine)."""
+    u, _, vt = np.linalg.svd(points.astype(np.float64).T @ previous.astype(np.float64))
+    return (points @ (u @ vt)).astype(np.float32)
 
 
 def map_score(points: np.ndarray, labels: np.ndarray | None) -> float | None:

@@ -1,10 +1,10 @@
 """The live map of a run's codes: the same test digits encoded while the model learns, one frame
 before the first step, one after each epoch and, between those, the epoch's latest frame at a
 live report. Frames cost time the training would otherwise use, so they keep to a budget: all
-of them together at most `MAP_SHARE` of the time since the map began (half of it for the
-mid-epoch ones, at most one per `MAP_INTERVAL`); the first and the final epoch's frame are
-always taken. On a CPU every epoch gets its frame; where epochs take a few hundredths of a
-second (a large GPU), only some do, and each frame says which epoch it shows. Computed once
+of them together at most `MAP_SHARE` of the training's time: half for the epochs' frames,
+half for the mid-epoch ones (at most one per `MAP_INTERVAL`); the first and the final epoch's
+frame are always taken. On a CPU every epoch gets its frame; where epochs take a few hundredths
+of a second (a large GPU), every few do, and each frame says which epoch it shows. Computed once
 per training, by the training's thread; the frames travel in the job's snapshot
 (core.progress.LatentMap), so every follower of a shared training and every snapshot copy
 reads the same ones. Used by core.training.loop."""
@@ -23,7 +23,7 @@ from core.progress import LatentMap, Progress
 from core.science.map_frames import map_frame, map_score
 
 MAP_POINTS = 1_000  # test digits on the map: 100 a digit shows its cluster; a frame is cheap
-MAP_SHARE = 0.03  # the most of the training's time that frames may take
+MAP_SHARE = 0.04  # the most of the training's time that frames may take (2% + 2%)
 MAP_INTERVAL = 0.5  # seconds between mid-epoch frames at least (the live panel's polling)
 ENCODE_BATCH = 1_024
 HALF_MAX = 65_000.0  # float16's largest numbers are near 65,504
@@ -58,25 +58,29 @@ class LiveMap:
             labels.setflags(write=False)
         self.map = LatentMap(labels=labels, projected=model.code_dim > 2)
         self.previous: np.ndarray | None = None  # the last frame, in float32: the next aligns
-        self.began = self.last = time.perf_counter()
-        self.spent = 0.0  # seconds spent on frames so far
-
-    def within(self, share: float) -> bool:
-        """Whether one more frame like the last keeps all of them under `share` of the time."""
-        taken = len(self.map.frames) or 1
-        return self.spent * (1 + 1 / taken) <= share * (time.perf_counter() - self.began)
+        self.began = self.last = self.kept_at = time.perf_counter()
+        self.cost = 0.0  # seconds the last frame took: about what the next one will
+        self.mid_spent = 0.0  # seconds spent on mid-epoch frames so far
 
     def during(self, epoch: float) -> None:
-        """The epoch's latest frame at a live report (`epoch`: epochs done, fractional), when
-        the budget's half for these allows it."""
-        if time.perf_counter() - self.last >= MAP_INTERVAL and self.within(self.share / 2):
+        """The epoch's latest frame at a live report (`epoch`: epochs done, fractional), at
+        most one per MAP_INTERVAL and all of them within half the budget."""
+        now = time.perf_counter()
+        budget = self.share / 2 * (now - self.began)
+        if now - self.last >= MAP_INTERVAL and self.mid_spent + self.cost <= budget:
+            started = time.perf_counter()
             self.take(epoch, keep=False)
+            self.mid_spent += time.perf_counter() - started
 
     def after_epoch(self, epoch: int, final: bool) -> None:
-        """The frame of `epoch` (0: before training) when the budget allows it, or it is the
-        first or the final one."""
-        if epoch == 0 or final or self.within(self.share):
+        """The frame of `epoch` (0: before training): always the first and the final one; the
+        others while a frame costs at most half the budget's share of the time since the last
+        epoch's frame (every epoch on a CPU; every few where epochs take hundredths of a
+        second)."""
+        since = time.perf_counter() - self.kept_at
+        if epoch == 0 or final or self.cost <= self.share / 2 * since:
             self.take(epoch, keep=True)
+            self.kept_at = time.perf_counter()
 
     def take(self, epoch: float, keep: bool = True) -> None:
         """Encode the map's digits now and publish the frame; keep: an epoch's frame."""
@@ -93,4 +97,4 @@ class LiveMap:
         self.map = self.map.with_frame(frame, epoch, map_score(frame, self.map.labels), keep)
         self.progress.update(latent_map=self.map)
         self.last = time.perf_counter()
-        self.spent += self.last - started
+        self.cost = self.last - started

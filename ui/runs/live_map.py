@@ -7,6 +7,7 @@ per training and shared by everyone following it; a saved run reads them from it
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.progress import JobSnapshot, LatentMap
@@ -25,8 +26,8 @@ def show(run: session.Run, snapshot: JobSnapshot) -> None:
         return
     count, size = len(latent.frames[0]), run.model.code_dim
     st.markdown(t("livemap.title", count=count))
-    st.caption(t("livemap.code_pca" if latent.projected else "livemap.code_2d", size=size))
     index = len(latent.frames) - 1
+    chart = st.container()  # the chart first: on a projector it comes into view before the rest
     if snapshot.finished and len(latent.frames) > 1:
         index = st.select_slider(
             t("livemap.replay"),
@@ -35,23 +36,13 @@ def show(run: session.Run, snapshot: JobSnapshot) -> None:
             format_func=lambda i: _when(latent.epochs[i], short=True),
             key=f"livemap.replay.{run.id}",
         )
-    chance = 1 / max(len(run.dataset.classes), 1)
-    score = latent.scores[index]
-    first = latent.scores[0]
-    st.metric(
-        t("livemap.score"),
-        "-" if score is None else percent(score),
-        delta=None if score is None or first is None or index == 0 else _change(score - first),
-        help=t("livemap.score_help", chance=percent(chance)),
-        width="content",
-    )
-    st.caption(t("livemap.score_line", chance=percent(chance)))
-    figure = map_figure(latent, index, _class_names(run))
+    score, first = latent.scores[index], latent.scores[0]
     figures.show(
-        figure,
+        map_figure(latent, index, _class_names(run)),
         "train",
         "code-map",
         run.name,
+        container=chart,
         key=f"livemap.chart.{run.id}",
         alt=t(
             "livemap.alt",
@@ -60,16 +51,38 @@ def show(run: session.Run, snapshot: JobSnapshot) -> None:
             score="-" if score is None else percent(score),
         ),
     )
+    chance = percent(1 / max(len(run.dataset.classes), 1))
+    number_column, words = st.columns([1, 2])
+    number_column.metric(
+        t("livemap.score"),
+        "-" if score is None else percent(score),
+        delta=None if score is None or first is None or index == 0 else _change(score - first),
+        help=t("livemap.score_help", chance=chance),
+    )
+    words.caption(t("livemap.code_pca" if latent.projected else "livemap.code_2d", size=size))
+    words.caption(t("livemap.score_line", chance=chance))
 
 
-def map_figure(latent: LatentMap, index: int, classes: list[str]):
-    """Frame `index` of the map, coloured by class: low enough for a phone and a projector,
-    its legend under it, zoom kept from one frame to the next."""
+def map_figure(latent: LatentMap, index: int, classes: list[str]) -> go.Figure:
+    """Frame `index` of the map, coloured by class (figures.scatter_by_class's colours, marks
+    and style) but drawn as SVG, not WebGL: 1,000 points redrawn at every frame, where a
+    page's WebGL charts are few; low enough for a phone and a projector, the legend under it,
+    a zoom kept from one frame to the next."""
     points = latent.frames[index].astype(np.float32)
-    figure = figures.scatter_by_class(points, latent.labels, classes, _when(latent.epochs[index]))
-    figure.update_traces(marker={"size": 6})
+    styled = figures.scatter_by_class(points, latent.labels, classes, _when(latent.epochs[index]))
+    traces = [
+        go.Scatter(
+            {
+                **trace.to_plotly_json(),
+                "type": "scatter",
+                "marker": {**trace.marker.to_plotly_json(), "size": 6},
+            }
+        )
+        for trace in styled.data
+    ]
+    figure = go.Figure(data=traces, layout=styled.layout)
     figure.update_layout(
-        height=440,
+        height=420,
         dragmode="zoom",
         legend={"orientation": "h", "y": -0.05},
         uirevision="code-map",  # a zoom survives the next frame

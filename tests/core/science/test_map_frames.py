@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.linalg import orthogonal_procrustes
 
 from core.science.map_frames import align, map_frame, map_score
 from core.science.separation import neighbour_accuracy
@@ -25,6 +26,9 @@ def test_a_rotated_or_mirrored_copy_is_turned_back_in_place():
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     for turn in (rotation, np.diag([-1.0, 1.0]), rotation @ np.diag([1.0, -1.0])):
         assert np.allclose(align(previous @ turn, previous), previous, atol=1e-5)
+    noisy = previous @ rotation + rng.normal(scale=0.3, size=previous.shape)
+    best, _ = orthogonal_procrustes(noisy, previous)  # scipy's, which align() computes
+    assert np.allclose(align(noisy, previous), noisy @ best, atol=1e-5)
 
 
 def test_pca_frames_do_not_flip_when_the_codes_turn():
