@@ -1,9 +1,9 @@
 """The live map of a run's codes: the same test digits encoded while the model learns, one frame
 before the first step, one after each epoch and, between those, the epoch's latest frame at a
 live report. Frames cost time the training would otherwise use, so they keep to a budget: all
-of them together at most `MAP_SHARE` of the training's time: half for the epochs' frames,
-half for the mid-epoch ones (at most one per `MAP_INTERVAL`); the first and the final epoch's
-frame are always taken. On a CPU every epoch gets its frame; where epochs take a few hundredths
+of them together at most about `MAP_SHARE` of the training's time, of which the mid-epoch ones
+may use half (and take at most one per `MAP_INTERVAL`); the first and the final epoch's frame
+are always taken. On a CPU every epoch gets its frame; where epochs take a few hundredths
 of a second (a large GPU), every few do, and each frame says which epoch it shows. Computed once
 per training, by the training's thread; the frames travel in the job's snapshot
 (core.progress.LatentMap), so every follower of a shared training and every snapshot copy
@@ -23,7 +23,7 @@ from core.progress import LatentMap, Progress
 from core.science.map_frames import map_frame, map_score
 
 MAP_POINTS = 1_000  # test digits on the map: 100 a digit shows its cluster; a frame is cheap
-MAP_SHARE = 0.04  # the most of the training's time that frames may take (2% + 2%)
+MAP_SHARE = 0.04  # the most of the training's time that frames may take
 MAP_INTERVAL = 0.5  # seconds between mid-epoch frames at least (the live panel's polling)
 ENCODE_BATCH = 1_024
 HALF_MAX = 65_000.0  # float16's largest numbers are near 65,504
@@ -58,29 +58,23 @@ class LiveMap:
             labels.setflags(write=False)
         self.map = LatentMap(labels=labels, projected=model.code_dim > 2)
         self.previous: np.ndarray | None = None  # the last frame, in float32: the next aligns
-        self.began = self.last = self.kept_at = time.perf_counter()
-        self.cost = 0.0  # seconds the last frame took: about what the next one will
-        self.mid_spent = 0.0  # seconds spent on mid-epoch frames so far
+        self.began = self.last = time.perf_counter()  # began: when the first frame ended
+        self.spent = 0.0  # seconds spent on frames since then
 
     def during(self, epoch: float) -> None:
-        """The epoch's latest frame at a live report (`epoch`: epochs done, fractional), at
-        most one per MAP_INTERVAL and all of them within half the budget."""
+        """The epoch's latest frame at a live report (`epoch`: epochs done, fractional): at
+        most one per MAP_INTERVAL, and only while the frames have cost under half the budget."""
         now = time.perf_counter()
-        budget = self.share / 2 * (now - self.began)
-        if now - self.last >= MAP_INTERVAL and self.mid_spent + self.cost <= budget:
-            started = time.perf_counter()
+        if now - self.last >= MAP_INTERVAL and self.spent <= self.share / 2 * (now - self.began):
             self.take(epoch, keep=False)
-            self.mid_spent += time.perf_counter() - started
 
     def after_epoch(self, epoch: int, final: bool) -> None:
-        """The frame of `epoch` (0: before training): always the first and the final one; the
-        others while a frame costs at most half the budget's share of the time since the last
-        epoch's frame (every epoch on a CPU; every few where epochs take hundredths of a
-        second)."""
-        since = time.perf_counter() - self.kept_at
-        if epoch == 0 or final or self.cost <= self.share / 2 * since:
+        """The frame of `epoch` (0: before training): always the first and the final one, the
+        others while the frames have cost under the budget (every epoch on a CPU; every few
+        where epochs take hundredths of a second). A frame over it is paid back by the next
+        ones waiting: one frame's cost is the most the budget is ever exceeded by."""
+        if epoch == 0 or final or self.spent <= self.share * (time.perf_counter() - self.began):
             self.take(epoch, keep=True)
-            self.kept_at = time.perf_counter()
 
     def take(self, epoch: float, keep: bool = True) -> None:
         """Encode the map's digits now and publish the frame; keep: an epoch's frame."""
@@ -97,4 +91,7 @@ class LiveMap:
         self.map = self.map.with_frame(frame, epoch, map_score(frame, self.map.labels), keep)
         self.progress.update(latent_map=self.map)
         self.last = time.perf_counter()
-        self.cost = self.last - started
+        if epoch == 0:  # before training, with the first calls' one-off costs: not counted
+            self.began = self.last
+        else:
+            self.spent += self.last - started

@@ -61,7 +61,8 @@ def test_frames_keep_to_their_budget_but_the_first_and_last_epochs_are_always_th
         small_digits,
         TrainConfig(epochs=4, batch_size=64, report_interval=0.0),
     )
-    assert snapshot.latent_map.epochs == (0.0, 4.0)
+    epochs = snapshot.latent_map.epochs  # one frame past the budget at most, then none
+    assert epochs[0] == 0.0 and epochs[-1] == 4.0 and len(epochs) <= 3, epochs
 
 
 def test_the_score_rises_as_the_digits_sort_themselves(digits):
