@@ -52,15 +52,15 @@ def show(run: session.Run, snapshot: JobSnapshot) -> None:
         ),
     )
     chance = percent(1 / max(len(run.dataset.classes), 1))
-    number_column, words = st.columns([1, 2])
-    number_column.metric(
+    st.metric(
         t("livemap.score"),
         "-" if score is None else percent(score),
         delta=None if score is None or first is None or index == 0 else _change(score - first),
         help=t("livemap.score_help", chance=chance),
+        width="content",
     )
-    words.caption(t("livemap.code_pca" if latent.projected else "livemap.code_2d", size=size))
-    words.caption(t("livemap.score_line", chance=chance))
+    st.caption(t("livemap.score_line", chance=chance))
+    st.caption(t("livemap.code_pca" if latent.projected else "livemap.code_2d", size=size))
 
 
 def map_figure(latent: LatentMap, index: int, classes: list[str]) -> go.Figure:
