@@ -41,6 +41,16 @@ class LatentMap:
             latest=not keep,
         )
 
+    def last(self) -> LatentMap:
+        """The latest frame alone (what the class board's spotlight shows)."""
+        return replace(
+            self,
+            frames=self.frames[-1:],
+            epochs=self.epochs[-1:],
+            scores=self.scores[-1:],
+            latest=False,
+        )
+
     def kept(self) -> LatentMap:
         """The epochs' frames only (what a saved run keeps)."""
         if not self.latest:

@@ -1,14 +1,20 @@
 """The map of codes on Train: a finished run shows its map with the neighbour score and a slider
-that replays the frames, in both languages; a saved run reads its map back from its folder."""
+that replays the frames, in both languages; a saved run reads its map back from its folder; the
+class board's spotlight shows the spotlighted run's latest map."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from dataclasses import asdict
 
 import pytest
 
+from core.classroom import classes, publisher, teachers
+from core.classroom.members import join
 from core.runs import store
 from tests.conftest import session_run
+from tests.fakes import FakeJob
 from tests.ui.screen_text import render
 from ui.i18n import translate
 
@@ -49,8 +55,10 @@ def test_a_finished_run_replays_its_map_in_both_languages(finished_run, language
     if language == "en":  # (AppTest formats widgets after a rerun in the browser's language)
         replay[0].set_value(0).run()  # the slider goes back to the start
         assert not at.exception, at.exception
-        titles = [c.proto.spec for c in at.get("plotly_chart")]
-        assert any(translate("en", "livemap.start") in spec for spec in titles)
+        titles = [
+            json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")
+        ]
+        assert translate("en", "livemap.start") in titles
 
 
 def test_a_saved_run_shows_its_saved_map_and_an_older_one_none(finished_run, tmp_path):
@@ -64,3 +72,20 @@ def test_a_saved_run_shows_its_saved_map_and_an_older_one_none(finished_run, tmp
     older = dataclasses.replace(saved, id="older")
     at = _train_page(older, "en")
     assert not [s for s in at.select_slider if s.label == translate("en", "livemap.replay")]
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+def test_the_projector_s_spotlight_shows_the_run_s_latest_map(finished_run, language):
+    teacher = teachers.create_class()
+    join(teacher.code, "Ana")
+    job = FakeJob()
+    job.state.latent_map = finished_run.snapshot().latent_map
+    publisher.publish(teacher.code, "Ana", "run1", job)
+    classes.spotlight(teacher.code, teacher.key, "run1")
+    at = render("pages/class.py", language, {"class_teacher": asdict(teacher)})
+    charts = [c for c in at.get("plotly_chart") if c.proto.id and "spotlight_map" in c.proto.id]
+    assert len(charts) == 1
+    title = json.loads(charts[0].proto.spec)["layout"]["title"]["text"]
+    assert title == translate(language, "livemap.after_epoch", epoch=1)  # the final frame
+    classes.close_class(teacher.code, teacher.key)
+    publisher.flush(timeout=10)

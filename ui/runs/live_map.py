@@ -44,12 +44,7 @@ def show(run: session.Run, snapshot: JobSnapshot) -> None:
         run.name,
         container=chart,
         key=f"livemap.chart.{run.id}",
-        alt=t(
-            "livemap.alt",
-            count=count,
-            when=_when(latent.epochs[index]),
-            score="-" if score is None else percent(score),
-        ),
+        alt=frame_alt(latent, index),
     )
     chance = percent(1 / max(len(run.dataset.classes), 1))
     st.metric(
@@ -90,6 +85,17 @@ def map_figure(latent: LatentMap, index: int, classes: list[str]) -> go.Figure:
     figure.update_xaxes(showticklabels=False)
     figure.update_yaxes(showticklabels=False, scaleanchor="x")
     return figure
+
+
+def frame_alt(latent: LatentMap, index: int) -> str:
+    """The text alternative of frame `index`: when, how many digits, its score."""
+    score = latent.scores[index]
+    return t(
+        "livemap.alt",
+        count=len(latent.frames[index]),
+        when=_when(latent.epochs[index]),
+        score="-" if score is None else percent(score),
+    )
 
 
 def _when(epoch: float, short: bool = False) -> str:
