@@ -1,7 +1,7 @@
 """What the live map of codes (core.training.live_map) costs the training: the trainer with its
 frames against the same trainer with the map switched off, alternated in one run, best of each;
 and the share of the training's wall clock spent inside the frames themselves (encoding the map's
-1,500 digits, PCA, alignment, the score), a measure that contention from other processes moves
+1,000 digits, PCA, alignment, the score), a measure that contention from other processes moves
 far less than a throughput does, and the ratio of the two by this process's CPU time."""
 
 from __future__ import annotations
