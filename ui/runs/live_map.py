@@ -46,15 +46,16 @@ def show(run: session.Run, snapshot: JobSnapshot) -> None:
         key=f"livemap.chart.{run.id}",
         alt=frame_alt(latent, index),
     )
-    chance = percent(1 / max(len(run.dataset.classes), 1))
-    st.metric(
-        t("livemap.score"),
-        "-" if score is None else percent(score),
-        delta=None if score is None or first is None or index == 0 else _change(score - first),
-        help=t("livemap.score_help", chance=chance),
-        width="content",
-    )
-    st.caption(t("livemap.score_line", chance=chance))
+    if latent.labels is not None:  # unlabelled data (an upload): no digits to keep apart
+        chance = percent(1 / max(len(run.dataset.classes), 1))
+        st.metric(
+            t("livemap.score"),
+            "-" if score is None else percent(score),
+            delta=None if score is None or first is None or index == 0 else _change(score - first),
+            help=t("livemap.score_help", chance=chance),
+            width="content",
+        )
+        st.caption(t("livemap.score_line", chance=chance))
     st.caption(t("livemap.code_pca" if latent.projected else "livemap.code_2d", size=size))
 
 
