@@ -1,5 +1,5 @@
-"""python -m bench [--quick] [--only throughput precision quality projection likelihood admission
-ui load fairness burst board wake hall] [--markdown FILE]"""
+"""python -m bench [--quick] [--only throughput live_map precision quality projection likelihood
+admission ui load fairness burst board wake hall] [--markdown FILE]"""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from core.params import parse_assignments
 
 SUITES = (
     "throughput",
+    "live_map",
     "precision",
     "quality",
     "projection",
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     print("machine:", json.dumps(info), file=sys.stderr)
     mnist = (
         load_dataset("mnist")
-        if {"throughput", "precision", "quality", "projection", "likelihood"} & set(args.only)
+        if {"throughput", "live_map", "precision", "quality", "projection", "likelihood"}
+        & set(args.only)
         else None
     )
     rows, extra = [], {}
@@ -102,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import throughput
 
             rows += throughput.run(mnist, args.quick, parse_assignments(args.set))
+        elif suite == "live_map":
+            from bench import live_map
+
+            rows += live_map.run(mnist, args.quick)
         elif suite == "precision":
             from bench import precision
 

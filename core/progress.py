@@ -8,9 +8,60 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import torch
 
 FINISHED = ("done", "stopped", "failed")
+
+
+@dataclass(frozen=True)
+class LatentMap:
+    """A run's map of codes as it trains (core.training.live_map): the same test digits placed
+    by their codes, one frame per epoch (the first before any step) and, while an epoch runs,
+    its latest frame after those. Never written: a new frame makes a new LatentMap, so every
+    copy of a snapshot, and every follower of a shared training, shares one."""
+
+    labels: np.ndarray | None  # (N,) digit of each point; None for unlabelled data
+    frames: tuple[np.ndarray, ...] = ()  # each (N, 2) float16, aligned to the one before
+    epochs: tuple[float, ...] = ()  # when each was taken: 0 before training, 2.5 mid-epoch 3
+    scores: tuple[float | None, ...] = ()  # 5-nearest-neighbour accuracy of each frame
+    projected: bool = False  # True: PCA of a larger code; False: the 2-D code itself
+    latest: bool = False  # the last frame is mid-epoch: the next one replaces it
+
+    def with_frame(
+        self, frame: np.ndarray, epoch: float, score: float | None, keep: bool
+    ) -> LatentMap:
+        """This map with `frame` added; keep: an epoch's frame, else the epoch's latest."""
+        cut = -1 if self.latest else len(self.frames)
+        return replace(
+            self,
+            frames=(*self.frames[:cut], frame),
+            epochs=(*self.epochs[:cut], epoch),
+            scores=(*self.scores[:cut], score),
+            latest=not keep,
+        )
+
+    def last(self) -> LatentMap:
+        """The latest frame alone (what the class board's spotlight shows)."""
+        return replace(
+            self,
+            frames=self.frames[-1:],
+            epochs=self.epochs[-1:],
+            scores=self.scores[-1:],
+            latest=False,
+        )
+
+    def kept(self) -> LatentMap:
+        """The epochs' frames only (what a saved run keeps)."""
+        if not self.latest:
+            return self
+        return replace(
+            self,
+            frames=self.frames[:-1],
+            epochs=self.epochs[:-1],
+            scores=self.scores[:-1],
+            latest=False,
+        )
 
 
 @dataclass
@@ -44,6 +95,7 @@ class JobSnapshot:
     error_key: str | None = None  # the same problem for the app's catalogs (problems.<key>)
     error_fields: dict[str, Any] = field(default_factory=dict)
     shared_with: int = 0  # other browsers (owners) following this same training
+    latent_map: LatentMap | None = None  # the codes' map, frame by frame (shared, never written)
 
     @property
     def finished(self) -> bool:

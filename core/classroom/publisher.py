@@ -1,9 +1,10 @@
 """How a student's run reaches the class board from any app process: `publish()` registers the
 run; one process-wide background thread reads each registered job's snapshot about once a
 second and writes its small record (and preview image) into the class folder when something
-changed. When the job ends, its final record follows, with the metrics a challenge may rank
-(measured here, in the student's process, which holds the model), the lesson's verdict for the
-run, and the weights (half precision), so the teacher can save it from any process.
+changed, and the latest frame of its map of codes when a new one came. When the job ends, its
+final record follows, with the metrics a challenge may rank (measured here, in the student's
+process, which holds the model), the lesson's verdict for the run, and the weights (half
+precision), so the teacher can save it from any process.
 
 Only the public Job interface is used: snapshot(), spec and state_dict()."""
 
@@ -29,8 +30,10 @@ from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
 from core.progress import JobSnapshot
 from core.runs import store
+from core.runs.map_file import map_bytes
 
 INTERVAL = 1.0  # seconds between two looks at the live runs
+MAP_SUFFIX = ".map.npz"  # a run's latest frame of its map of codes, beside its record
 log = logging.getLogger(__name__)
 
 
@@ -45,6 +48,7 @@ class Entry:
     started: float = field(default_factory=time.time)
     written: str = ""  # the record last written, to skip unchanged ones
     preview_id: int = 0  # id() of the preview tensor last drawn
+    map_id: int = 0  # id() of the map of codes last written
 
 
 _RUNS: dict[str, Entry] = {}
@@ -156,6 +160,10 @@ def _write_live(entry: Entry, snapshot: JobSnapshot) -> None:
             run_records.preview_png(snapshot.preview_inputs, outputs),
         )
         entry.preview_id = id(outputs)
+    latent = snapshot.latent_map  # its latest frame, for the spotlight: a few kB
+    if latent is not None and latent.frames and id(latent) != entry.map_id:
+        files.write_bytes(folder / f"{entry.run_id}{MAP_SUFFIX}", map_bytes(latent.last()))
+        entry.map_id = id(latent)
 
 
 # ---------------------------------------------------------------- the end of a run

@@ -62,7 +62,7 @@ def trim_records(code: str, nickname: str) -> list[str]:
 
 
 def drop_run_files(code: str, run_id: str) -> None:
-    for suffix in (".json", ".png"):
+    for suffix in (".json", ".png", ".map.npz"):  # record, preview, map (publisher)
         classes.run_file(code, run_id, suffix).unlink(missing_ok=True)
     shutil.rmtree(weights_folder(code, run_id), ignore_errors=True)
 

@@ -27,6 +27,7 @@ from core import files
 from core.messages import without_paths
 from core.models import MODELS, Autoencoder, build_model
 from core.progress import JobSnapshot
+from core.runs.map_file import write_map
 from core.settings import env_text
 
 WEIGHTS, DESCRIPTION = "model.safetensors", "run.json"
@@ -145,6 +146,7 @@ def save_run(
                 weights_from / WEIGHTS, staging / WEIGHTS
             ):
                 save_file(weights, str(staging / WEIGHTS))
+            write_map(staging, snapshot.latent_map if snapshot is not None else None)
             (staging / DESCRIPTION).write_text(json.dumps(description, indent=1, default=_plain))
     except FileExistsError:
         raise FileExistsError(f"A run named {folder.name} exists already.") from None

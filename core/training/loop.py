@@ -31,6 +31,7 @@ from core.models.base import evaluating, model_device
 from core.params import make_config, param
 from core.progress import JobSnapshot, Progress
 from core.science import analysis
+from core.training.live_map import LiveMap
 from core.training.live_reports import Diverged, LiveReports
 from core.training.splits import mean_image, preview_indices, validation_split
 
@@ -135,6 +136,8 @@ def _run(
 
     optimizer, schedule, precision = _optimiser(model, config, device, total_steps)
     reports = LiveReports(model, preview, progress, config, pre_share, total_steps, started)
+    live_map = LiveMap(model, dataset, progress, device)  # the codes' map, frame by frame
+    live_map.after_epoch(0, final=False)  # where the codes start (after any pretraining)
     for epoch in range(config.epochs):
         model.train()
         order = train_index[torch.randperm(len(train_index), device=device, generator=generator)]
@@ -157,8 +160,12 @@ def _run(
             if schedule is not None:
                 schedule.step()
             reports.add(terms)
-            if reports.due(batch_index == steps_per_epoch - 1, asked):
+            last = batch_index == steps_per_epoch - 1
+            if reports.due(last, asked):
                 reports.report(epoch)
+                if not last:  # the epoch's own frame follows
+                    live_map.during(epoch + (batch_index + 1) / steps_per_epoch)
+        live_map.after_epoch(epoch + 1, final=epoch + 1 == config.epochs)
         # the validation part's metrics; none with validation=0 (epoch and time only)
         metrics = evaluate(model, x_val, prefix="val_") if len(x_val) else {}
         metrics.update(epoch=epoch + 1, seconds=time.perf_counter() - started)

@@ -16,12 +16,16 @@ import pandas as pd
 import streamlit as st
 
 from core.classroom import board_state, challenges, classes, moderation
+from core.classroom.publisher import MAP_SUFFIX
+from core.data.registry import DATASETS, DIGIT_CLASSES
 from core.messages import Problem
 from core.models import MODELS
+from core.runs.map_file import map_from_bytes
 from ui import locale_numbers, style
 from ui.frame import links
 from ui.i18n import known, language, literal, number, problem, t
 from ui.kit import figures, phrases, spreadsheets
+from ui.runs import live_map
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
 ERROR_DIGITS = 2  # the errors' decimals on the board
@@ -306,13 +310,16 @@ def show_spotlight(code: str, nickname: str | None, key: str | None) -> None:
             return
         if record is None:
             return
-        spotlight(record, settings, nickname)
+        spotlight(record, settings, nickname, code)
 
     _spotlight()
 
 
 def spotlight(
-    record: dict[str, Any], settings: dict[str, Any], nickname: str | None = None
+    record: dict[str, Any],
+    settings: dict[str, Any],
+    nickname: str | None = None,
+    code: str | None = None,
 ) -> None:
     st.header(
         t(
@@ -331,6 +338,8 @@ def spotlight(
     figures.show(chart, "class", "spotlight", None, container=left, key="class.spotlight_chart")
     if record.get("preview_png"):
         right.image(record["preview_png"], caption=t("class.preview_caption"), width="stretch")
+    if code is not None:
+        spotlight_map(right, code, record)
     right.markdown(
         t(
             "class.spotlight_errors",
@@ -346,6 +355,31 @@ def spotlight(
         query_params=train_params(record),
     )
     st.code(train_link(record), language=None, wrap_lines=True)
+
+
+def spotlight_map(container, code: str, record: dict[str, Any]) -> None:
+    """The spotlighted run's latest map of codes, as its student's process last wrote it
+    (core.classroom.publisher); nothing for a run without one."""
+    try:
+        latent = map_from_bytes(classes.run_file(code, record["run_id"], MAP_SUFFIX).read_bytes())
+    except (OSError, Problem):
+        return
+    if latent is None:
+        return
+    dataset = record.get("dataset") or ""
+    known_classes = DATASETS[dataset].classes if dataset in DATASETS else DIGIT_CLASSES
+    names = [phrases.class_name(dataset, i, name) for i, name in enumerate(known_classes)]
+    figure = live_map.map_figure(latent, 0, names)
+    figure.update_layout(height=420 if style.presenting() else 320)
+    figures.show(
+        figure,
+        "class",
+        "spotlight-map",
+        None,
+        container=container,
+        key="class.spotlight_map",
+        alt=live_map.frame_alt(latent, 0),
+    )
 
 
 def _number(value: float | None) -> str:

@@ -18,7 +18,7 @@ from ui import keys
 from ui.i18n import known, localized, number, problem, t
 from ui.kit import figures, images
 from ui.kit.phrases import dataset_name
-from ui.runs import active, library, session, stepping
+from ui.runs import active, library, live_map, session, stepping
 
 POLL_SECONDS = 0.5
 QUEUED_POLL_SECONDS = 2.0
@@ -76,6 +76,7 @@ def panel(run: session.Run | None, dataset) -> None:
             )
         if snapshot.pretrain_history or run.model.has_pretraining:
             _pretraining(run, snapshot)
+        live_map.show(run, snapshot)  # the codes' map as it forms, then its replay
 
     _live()
 
