@@ -1,9 +1,11 @@
 """Fakes the tests share: a job the test drives (`FakeJob`, the public Job interface) and
-`refused`, which expects a Problem with a given key; `record`, a class board's record."""
+`refused`, which expects a Problem with a given key; `record`, a class board's record;
+`untrained_run`, a session's run of a freshly built model."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 
 from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
@@ -79,3 +81,22 @@ def record(
             "noise": {"gaussian": {"0.3": error + 5}},
         },
     }
+
+
+def untrained_run(variant: str, dataset, run_id: str = "mine", **fields):
+    """A run as a browser session holds it (ui.runs.session.Run), its model freshly built from
+    a fixed seed with `fields`' hyperparameters under "hyperparameters" ({"code_dim": 2}); any
+    other field goes to the Run (saved_path=..., job=...)."""
+    from ui.runs.session import Run
+
+    torch.manual_seed(0)
+    model = build_model(variant, **fields.pop("hyperparameters", {}))
+    return Run(
+        id=run_id,
+        name=f"{run_id}-1",
+        variant=variant,
+        dataset=dataset,
+        model=model,
+        train_config={},
+        **fields,
+    )

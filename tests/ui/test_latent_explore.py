@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.core.science.test_drawing import SEVEN, ZERO, draw_page, images_shown, texts
+from tests.fakes import untrained_run
 from tests.ui.screen_text import render
 from ui import i18n
 from ui.i18n import translate
@@ -121,24 +122,13 @@ def test_the_draw_page_walks_between_a_kept_drawing_and_this_one(lang):
 
 def test_without_labels_groups_come_from_the_map_only(small_digits):
     """Unlabelled images (an upload): no classes to choose, neighbours without labels."""
-    import torch
 
     from core.data.registry import Dataset
-    from core.models import build_model
-    from ui.runs.session import Run
 
     unlabelled = Dataset(
         "upload", small_digits.x_train, small_digits.x_test, None, None, [], "an upload"
     )
-    torch.manual_seed(0)
-    mine = Run(
-        id="mine",
-        name="mine-1",
-        variant="standard",
-        dataset=unlabelled,
-        model=build_model("standard", code_dim=4),
-        train_config={},
-    )
+    mine = untrained_run("standard", unlabelled, hyperparameters={"code_dim": 4})
     at = render("pages/latent.py", "en", {"runs": {"mine": mine}, "active_run": "mine"})
     assert not at.exception, at.exception
     shown = shown_texts(at)

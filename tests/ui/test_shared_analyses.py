@@ -10,22 +10,15 @@ import time
 import torch
 
 from core.data.registry import Dataset
-from core.models import build_model
 from core.science import projection
 from tests.apptest_frame import app_at
+from tests.fakes import untrained_run
 from ui.runs import session, shared_analyses
 
 
-def _run(folder, dataset, **fields) -> session.Run:
-    return session.Run(
-        id="zoo:standard",
-        name="standard",
-        variant="standard",
-        dataset=dataset,
-        model=build_model("standard", code_dim=4),
-        train_config={},
-        saved_path=folder,
-        **fields,
+def _run(folder, dataset) -> session.Run:
+    return untrained_run(
+        "standard", dataset, "zoo:standard", hyperparameters={"code_dim": 4}, saved_path=folder
     )
 
 

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.models import build_model
 from core.science import drawing, projection
 from tests.conftest import ROOT
+from tests.fakes import untrained_run
 from ui.i18n import translate
 
 PAD = drawing.CANVAS
@@ -261,21 +262,11 @@ def test_a_dot_or_a_scribble_gets_a_clear_message(strokes, problem, lang):
 def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(
     monkeypatch, tmp_path, small_digits
 ):
-    from ui.runs.session import Run
-
     monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # a server without the pretrained zoo
     at = draw_page(SEVEN)
     assert not at.exception, at.exception
     assert [i.value for i in at.info] == [translate("en", "draw.no_runs")]
-    torch.manual_seed(0)
-    mine = Run(
-        id="mine",
-        name="mine-1",
-        variant="vae",
-        dataset=small_digits,
-        model=build_model("vae", code_dim=2),
-        train_config={},
-    )
+    mine = untrained_run("vae", small_digits, hyperparameters={"code_dim": 2})
     at = draw_page(SEVEN, session={"runs": {"mine": mine}, "active_run": "mine"})
     assert not at.exception, at.exception
     shown = texts(at)
