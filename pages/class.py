@@ -5,7 +5,7 @@ teacher's browser keeps the controls (a reload, a new tab, a restarted server)."
 import streamlit as st
 
 from ui import through_app
-from ui.classroom import board, controls, leaderboard, views
+from ui.classroom import board, controls, leaderboard, spotlight, views
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -19,7 +19,7 @@ if not teacher and not member:
 if teacher and not views.ended(views.TEACHER):
     code, key = teacher["code"], teacher["key"]
     views.teacher_header(code, key)
-    board.show_spotlight(code, None, key)
+    spotlight.show_spotlight(code, None, key)
     board.show_board(code, None, key)
     leaderboard.show_leaderboard(code, None, key)
     controls.teacher_controls(code, key)
@@ -31,7 +31,7 @@ elif member and views.is_removed(member):
 elif member and not views.ended(views.MEMBER):
     code, nickname = member["code"], member["nickname"]
     views.student_header(code, nickname)
-    board.show_spotlight(code, nickname, None)
+    spotlight.show_spotlight(code, nickname, None)
     board.show_board(code, nickname, None)
     leaderboard.show_leaderboard(code, nickname, None)
     leaderboard.winners(code)

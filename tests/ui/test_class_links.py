@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from core.runs import quotas
-from ui.classroom import board, views
+from ui.classroom import spotlight, views
 from ui.frame import links
 from ui.i18n import literal
 from ui.kit import spreadsheets
@@ -67,7 +67,7 @@ def test_share_and_retrain_links_use_the_reachable_address(on_a_laptop):
     """Issue 36, item 3: on a laptop served at 127.0.0.1 they said http://127.0.0.1:8501/..."""
     assert links.reachable_page_url() == "http://192.168.0.12:8501/train"
     record = {"variant": "standard", "hyperparameters": {}, "train_config": {}, "dataset": "mnist"}
-    assert board.train_link(record).startswith("http://192.168.0.12:8501/train?v=")
+    assert spotlight.train_link(record).startswith("http://192.168.0.12:8501/train?v=")
 
 
 def test_share_link_keeps_the_base_path_behind_a_proxy(monkeypatch, on_a_laptop):

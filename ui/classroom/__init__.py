@@ -1,4 +1,5 @@
-"""The Class page's parts: the board and the spotlight (board), the leaderboard and the
-challenge (leaderboard), the teacher's controls (controls), the class's report (report_download),
-joining, starting, and the session's seat in a class (views: restore_teacher, restore_member).
-Uses ui.frame, ui.runs, ui.kit and core."""
+"""The Class page's parts: the board (board), the run on the projector (spotlight), the
+leaderboard and the challenge (leaderboard), the teacher's controls (controls), handing them to
+another device (handover), the class's report (report_download), joining, starting, and the
+session's seat in a class (views: restore_teacher, restore_member). Uses ui.frame, ui.runs,
+ui.kit and core."""
