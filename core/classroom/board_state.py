@@ -108,6 +108,7 @@ def _read(code: str, stamp: tuple[tuple, tuple]) -> BoardState:
         if len(_STATES) >= MOST_CLASSES and code not in _STATES:
             oldest = min(_STATES, key=lambda c: _STATES[c].read_at)
             _STATES.pop(oldest, None)
+            _LOCKS.pop(oldest, None)  # a reader holding it still finishes with its own
         _STATES[code] = state
     return state
 

@@ -9,8 +9,6 @@ columns."""
 from __future__ import annotations
 
 import base64
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
@@ -22,6 +20,7 @@ from core.models import MODELS
 from ui import locale_numbers
 from ui.i18n import known, language, problem, t
 from ui.kit import phrases, spreadsheets
+from ui.runs import shared_analyses
 
 REFRESH = 2.0  # seconds between two reads of the class folder while the page is open
 ERROR_DIGITS = 2  # the errors' decimals on the board
@@ -190,9 +189,10 @@ def _removed(state: board_state.BoardState, nickname: str) -> bool:
     return any(m["nickname"] == nickname and m["removed"] for m in state.roster)
 
 
-_TABLES: OrderedDict[tuple, Any] = OrderedDict()  # the boards' tables, shared by their pages
-_TABLES_LOCK = threading.Lock()
 MOST_TABLES = 256
+# the boards' tables, shared by their pages (kept apart from the runs' analyses: a class's
+# board changes every moment it trains, and its old tables must not push the analyses out)
+_TABLES = shared_analyses.Memo(MOST_TABLES)
 
 
 def _board_table(
@@ -207,16 +207,7 @@ def _board_table(
     showing it: 200 pages refreshing every 2 s then cost sending, not building (bench/board.py).
     The numbers' format is applied per page (a Styler is not shared between threads)."""
     found_key = (state.code, state.stamp, state.read_at, language(), viewer)
-    with _TABLES_LOCK:
-        frame = _TABLES.get(found_key)
-        if frame is not None:
-            _TABLES.move_to_end(found_key)
-    if frame is None:
-        frame = table(rows, settings, viewer[1] or None)
-        with _TABLES_LOCK:
-            _TABLES[found_key] = frame
-            while len(_TABLES) > MOST_TABLES:
-                _TABLES.popitem(last=False)
+    frame = _TABLES.get(found_key, lambda: table(rows, settings, viewer[1] or None))
     # rounded: the "localized" preset cuts a number at its decimals where printf rounds;
     # written here only where the browser's numbers are not the session's language's
     if locale_numbers.needs_text():

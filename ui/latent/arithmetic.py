@@ -80,7 +80,7 @@ def yardstick(run: session.Run) -> dict:
         own = latent_ops.off_data(page_run.test_codes(run)[:BASELINE], reference, spacing)
         return {"spacing": spacing, "usual": float(own.quantile(0.95))}
 
-    measured = page_run.cached_analysis(run, "latent.yardstick", compute)  # about a second
+    measured = run.cached("latent.yardstick", compute)  # about a second
     return {"reference": page_run.reference_codes(run), **measured}
 
 

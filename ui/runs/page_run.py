@@ -56,12 +56,6 @@ def test_errors(run: session.Run) -> torch.Tensor:
     return run.cached("errors", lambda: analysis.per_image_errors(run.model, test_images(run)))
 
 
-def cached_analysis(run: session.Run, what: str, compute):
-    """Any analysis of the run's data, memoised like its test codes (once per server for an
-    example or a saved run, with the run otherwise: session.Run.cached); `what` names it."""
-    return run.cached(what, compute)
-
-
 def prepare_example(name: str, errors: bool = False) -> None:
     """An example's test codes (and errors) into the server-wide memo before anyone asks (at
     the server's start: ui.frame.startup), under the keys its pages will look up."""

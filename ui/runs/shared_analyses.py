@@ -6,8 +6,8 @@ measure) is the same in every session. Kept per session, a class of thirty openi
 computed it thirty times and held thirty copies (the Latent page's pixel PCA alone cost 1.3 s
 of server CPU per visitor: bench hall). Here each is computed once, by the first session that
 asks (the others wait for its result rather than computing it too), kept in a bounded
-process-wide memo and returned as is: callers treat the values as read-only. Uses nothing of
-the app but Python."""
+process-wide memo (`Memo`, which the class board's tables use too) and returned as is:
+callers treat the values as read-only. Uses nothing of the app but Python."""
 
 from __future__ import annotations
 
@@ -19,9 +19,41 @@ from typing import Any
 
 MOST_KEPT = 512  # analyses kept at once; past it the least recently used go
 
-_VALUES: OrderedDict[Hashable, Any] = OrderedDict()
-_COMPUTING: dict[Hashable, threading.Lock] = {}
-_GUARD = threading.Lock()
+
+class Memo:
+    """A bounded process-wide memo: compute() once per key (concurrent askers of one key wait
+    for the first one's result), the least recently used values dropped past `most`."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._computing: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._guard:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            lock = self._computing.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._values:
+                    return self._values[key]
+            value = compute()
+            with self._guard:
+                self._values[key] = value
+                self._computing.pop(key, None)
+                while len(self._values) > self.most:
+                    self._values.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._values)
+
+
+_ANALYSES = Memo(MOST_KEPT)
 
 
 def run_version(saved_path: Path | None) -> tuple | None:
@@ -38,25 +70,9 @@ def run_version(saved_path: Path | None) -> tuple | None:
 def memo(key: Hashable, compute: Callable[[], Any]) -> Any:
     """compute(), once per key for the whole server (concurrent askers of one key wait for the
     first one's result)."""
-    with _GUARD:
-        if key in _VALUES:
-            _VALUES.move_to_end(key)
-            return _VALUES[key]
-        lock = _COMPUTING.setdefault(key, threading.Lock())
-    with lock:
-        with _GUARD:
-            if key in _VALUES:
-                return _VALUES[key]
-        value = compute()
-        with _GUARD:
-            _VALUES[key] = value
-            _COMPUTING.pop(key, None)
-            while len(_VALUES) > MOST_KEPT:
-                _VALUES.popitem(last=False)
-    return value
+    return _ANALYSES.get(key, compute)
 
 
 def kept() -> int:
     """How many analyses the server holds (tests, the benchmark's probe)."""
-    with _GUARD:
-        return len(_VALUES)
+    return len(_ANALYSES)
