@@ -7,7 +7,7 @@ import streamlit as st
 from core.models.denoising import NOISE_KINDS
 from core.science import drawing
 from ui import locale_numbers, through_app
-from ui.draw import views, walk
+from ui.draw import class_drawings, views, walk
 from ui.i18n import number, t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -26,6 +26,8 @@ with seen:
     views.show_input(x)
     if problem is None:
         views.show_class(x)
+with pad:  # a student in a class adds this drawing to the class's drawings
+    class_drawings.add_panel(x, usable=problem is None)
 with noise:
     kind = st.segmented_control(
         t("draw.noise_kind"),

@@ -57,7 +57,8 @@ class Writer:
         return self.texts.get(f"{kind}_{name}", str(name))
 
     def dataset(self, name: Any) -> str:
-        shown = "upload" if str(name).startswith("upload:") else name
+        kind = str(name).partition(":")[0]
+        shown = kind if kind in ("upload", "class") and ":" in str(name) else name
         return self.label("dataset", shown)
 
     def variant(self, record: dict[str, Any]) -> str:

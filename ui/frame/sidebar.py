@@ -20,7 +20,7 @@ from core.uploads.reading import read_upload
 from ui import keys
 from ui.frame import links
 from ui.i18n import LANGUAGES, known, language, localized, number, problem, t
-from ui.runs import datasets, ids, library, session, visitor
+from ui.runs import class_data, datasets, ids, library, session, visitor
 
 OPTIONS = [*DATASETS, "upload"]
 AUTO = ""  # the active-run option that lets each page show its own example
@@ -49,16 +49,21 @@ def render(pages: list) -> None:
 
 
 def _dataset_picker() -> None:
-    if st.session_state.get(keys.DATASET_NAME) not in OPTIONS:
+    here = class_data.session_class()
+    drawn = class_data.class_dataset(here.code) if here is not None else None
+    options = OPTIONS if drawn is None else [*OPTIONS, class_data.OPTION]  # enough drawings
+    if st.session_state.get(keys.DATASET_NAME) not in options:
         st.session_state[keys.DATASET_NAME] = datasets.default_dataset()
     name = st.selectbox(
         t("sidebar.dataset"),
-        OPTIONS,
+        options,
         key=keys.DATASET_NAME,
         format_func=lambda n: t(f"datasets.{n}"),
     )
     if name == "upload":
         _upload()
+    elif name == class_data.OPTION:
+        st.caption(t("sidebar.class_data"))
     elif not datasets.dataset_on_disk(name):
         st.info(t("sidebar.not_on_disk", title=t(f"datasets.{name}")))
         if st.button(t("sidebar.download", name=name), icon=":material/download:"):

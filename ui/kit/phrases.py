@@ -36,10 +36,13 @@ def listed(items: list[str] | tuple[str, ...]) -> str:
 
 def dataset_name(dataset: str) -> str:
     """A data set as a table or a heading names it: MNIST, Fashion-MNIST, "Dígitos
-    (scikit-learn)", "Imagens enviadas: mine" (an upload's id is "upload:<name>")."""
+    (scikit-learn)", "Imagens enviadas: mine", "Desenhos da turma (ABC234)" (an upload's id is
+    "upload:<name>", the class's drawings' "class:<code>")."""
     kind, _, name = str(dataset).partition(":")
     if kind == "upload" and name:
         return t("datasets.short_upload", name=name)
+    if kind == "class" and name:  # the class's drawings (core.classroom.drawings)
+        return t("datasets.short_class", code=name)
     return t(f"datasets.short_{dataset}") if known(f"datasets.short_{dataset}") else dataset
 
 

@@ -1,5 +1,5 @@
 """The session's dataset: registered ones loaded once per server (`st.cache_resource`,
-read-only), an upload kept in the session."""
+read-only), an upload kept in the session, the class's drawings (ui.runs.class_data)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from core.data.loading import load_dataset
 from core.data.registry import DATASETS, Dataset
 from ui import keys
 from ui.i18n import t
+from ui.runs import class_data
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -33,6 +34,8 @@ def dataset_source(dataset: Dataset) -> str:
         return t("datasets.source_digits")
     if dataset.name.startswith("upload:"):
         return t("datasets.source_upload")
+    if dataset.name.startswith("class:"):
+        return t("datasets.source_class")
     if "bundled" in dataset.source:
         return t("datasets.source_bundled")
     return t("datasets.source_server")
@@ -43,6 +46,11 @@ def current_dataset() -> Dataset:
     name = st.session_state.get(keys.DATASET_NAME) or default_dataset()
     if name == "upload" and upload is not None:
         return upload
+    here = class_data.session_class() if name == class_data.OPTION else None
+    drawn = class_data.class_dataset(here.code) if here is not None else None
+    if drawn is not None:
+        return drawn
     if name in DATASETS and dataset_on_disk(name):
         return shared_dataset(name)
-    return shared_dataset("digits")
+    fallback = default_dataset()
+    return shared_dataset(fallback if name == class_data.OPTION else "digits")

@@ -1,0 +1,85 @@
+"""The class's own handwriting through app.py (AppTest): a student adds the pad's drawing with
+its digit on the Draw page and removes their own; someone outside a class sees no such panel;
+with enough drawings the sidebar offers them as the data set; the teacher's Class page counts
+them and removes any. Both languages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.classroom import drawings, teachers
+from core.classroom.members import join
+from tests.core.classroom.test_drawings import _digit
+from tests.core.science.test_drawing import SEVEN, _browser_language, draw_page  # noqa: F401
+from ui.i18n import translate
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    monkeypatch.setenv("AE_UMAP_WARMUP", "0")
+
+
+@pytest.fixture
+def room():
+    teacher = teachers.create_class()
+    join(teacher.code, "Ana", owner="browser-ana")
+    return teacher
+
+
+def _student(room) -> dict:
+    return {"owner": "browser-ana", "class_member": {"code": room.code, "nickname": "Ana"}}
+
+
+def _texts(at) -> list[str]:
+    return [e.value for kind in (at.caption, at.markdown, at.success, at.error) for e in kind]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_a_student_adds_the_pad_s_drawing_with_its_digit_and_removes_it(room, lang):
+    at = draw_page(SEVEN, lang, _student(room))
+    assert not at.exception, at.exception
+    shown = _texts(at)
+    assert f"**{translate(lang, 'draw.class_title', code=room.code)}**" in shown
+    assert translate(lang, "draw.class_count", count=0, most=30) in shown
+    add = at.button(key="draw.class.add")
+    assert not add.disabled
+    add.click().run()  # no digit picked yet: refused, with what to do
+    assert [e.value for e in at.error] == [translate(lang, "problems.class_drawing_label")]
+    assert drawings.mine(room.code, "browser-ana") == []
+
+    at.session_state["draw.class.digit"] = 7
+    at.run()
+    at.button(key="draw.class.add").click().run()
+    assert not at.exception, at.exception
+    mine = drawings.mine(room.code, "browser-ana")
+    assert [d["label"] for d in mine] == [7] and mine[0]["nickname"] == "Ana"
+    assert translate(lang, "draw.class_added", digit=7) in [e.value for e in at.success]
+    assert translate(lang, "draw.class_count", count=1, most=30) in _texts(at)
+    at.button(key=f"draw.class.remove.{mine[0]['id']}").click().run()
+    assert not at.exception, at.exception
+    assert drawings.mine(room.code, "browser-ana") == []
+
+
+def test_an_empty_pad_cannot_be_added_and_no_class_shows_no_panel(room):
+    at = draw_page(None, "en", _student(room))
+    assert at.button(key="draw.class.add").disabled
+    assert translate("en", "draw.class_draw_first") in _texts(at)
+    stranger = draw_page(SEVEN, "en", {"owner": "browser-nobody"})
+    assert not [b for b in stranger.button if b.key == "draw.class.add"]
+
+
+def test_with_enough_drawings_the_sidebar_offers_them_as_the_data_set(room):
+    at = draw_page(None, "en", _student(room))
+    assert "class" not in at.sidebar.selectbox(key="dataset_name").options
+    for i in range(drawings.MIN_FOR_TRAINING):
+        drawings.add(room.code, "browser-ana", i % 10, _digit(i))
+    at.run()
+    picker = at.sidebar.selectbox(key="dataset_name")
+    assert translate("en", "datasets.class") in picker.options
+    picker.set_value("class").run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.sidebar.caption]
+    assert translate("en", "sidebar.class_data") in captions
+    assert any(translate("en", "datasets.source_class") in c for c in captions)
+    assert np.isfinite(drawings.as_dataset(room.code).x_train.sum().item())
