@@ -5,7 +5,7 @@ teacher's browser keeps the controls (a reload, a new tab, a restarted server)."
 import streamlit as st
 
 from ui import through_app
-from ui.classroom import board, controls, leaderboard, spotlight, views
+from ui.classroom import board, controls, drawings, leaderboard, spotlight, views
 from ui.i18n import t
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -23,6 +23,7 @@ if teacher and not views.ended(views.TEACHER):
     board.show_board(code, None, key)
     leaderboard.show_leaderboard(code, None, key)
     controls.teacher_controls(code, key)
+    drawings.teacher_drawings(code, key)
     leaderboard.challenge_form(code, key)
     leaderboard.winners(code)
 elif member and views.is_removed(member):

@@ -10,6 +10,7 @@ import pytest
 
 from core.classroom import drawings, teachers
 from core.classroom.members import join
+from tests.apptest_frame import app_at
 from tests.core.classroom.test_drawings import _digit
 from tests.core.science.test_drawing import SEVEN, _browser_language, draw_page  # noqa: F401
 from ui.i18n import translate
@@ -83,3 +84,30 @@ def test_with_enough_drawings_the_sidebar_offers_them_as_the_data_set(room):
     assert translate("en", "sidebar.class_data") in captions
     assert any(translate("en", "datasets.source_class") in c for c in captions)
     assert np.isfinite(drawings.as_dataset(room.code).x_train.sum().item())
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_the_teacher_counts_the_drawings_and_removes_any(room, lang):
+    join(room.code, "Bia", owner="browser-bia")
+    drawings.add(room.code, "browser-ana", 7, _digit())
+    drawings.add(room.code, "browser-ana", 7, _digit(1))
+    bia = drawings.add(room.code, "browser-bia", 0, _digit(2))
+    at = app_at(
+        "pages/class.py",
+        {"lang": lang, "class_teacher": {"code": room.code, "key": room.key}},
+    )
+    assert not at.exception, at.exception
+    assert translate(lang, "class.drawings_count", count=3, most=1500) in _texts(at)
+    per_digit, per_student = (d.value for d in at.dataframe[-2:])
+    assert per_digit["count"].tolist() == [1, 0, 0, 0, 0, 0, 0, 2, 0, 0]
+    assert dict(zip(per_student["nickname"], per_student["count"], strict=True)) == {
+        "Ana": 2,
+        "Bia": 1,
+    }
+    captions = [image.caption for element in at.get("image") for image in element.proto.imgs]
+    assert translate(lang, "class.drawing_caption", digit=0, nickname="Bia") in captions
+    assert at.get("download_button")  # the .npz among the downloads
+    at.button(key=f"class.drawing.remove.{bia['id']}").click().run()
+    assert not at.exception, at.exception
+    assert drawings.counts(room.code)["per_student"] == {"Ana": 2}
+    assert translate(lang, "class.drawings_count", count=2, most=1500) in _texts(at)

@@ -4,22 +4,17 @@ and remove any of their own. Nothing for anyone not in a class."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 import torch
 
 from core.classroom import drawings
 from core.messages import Problem
 from ui.i18n import problem, t
+from ui.kit.images import thumbnail
 from ui.runs import class_data, session
 
 COLUMNS = 6  # own drawings per row (a phone stacks them)
 DIGIT_KEY = "draw.class.digit"
-
-
-def thumbnail(pixels: np.ndarray, scale: int = 2) -> np.ndarray:
-    """A drawing (28, 28) uint8, enlarged without blur."""
-    return np.kron(pixels, np.ones((scale, scale), np.uint8))
 
 
 def _add(code: str, x: torch.Tensor) -> None:

@@ -32,6 +32,11 @@ def mosaic(
     return canvas
 
 
+def thumbnail(pixels: np.ndarray, scale: int = 2) -> np.ndarray:
+    """One drawing (28, 28) uint8, enlarged without blur."""
+    return np.kron(np.asarray(pixels, np.uint8), np.ones((scale, scale), np.uint8))
+
+
 def show_row(
     images: torch.Tensor,
     caption: str | None = None,

@@ -1,0 +1,116 @@
+"""The class's drawings on the teacher's Class page (core.classroom.drawings): how many, per
+digit and per student, a grid of them, newest first, a page at a time, each with a remove
+button, and their download as an .npz (x: the images, y: the digits) that the app's upload
+reads back. Live: a drawing a student adds shows within one refresh."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.classroom import drawings
+from core.messages import Problem
+from ui import style
+from ui.classroom import board
+from ui.i18n import t
+from ui.kit.images import thumbnail
+
+COLUMNS, PER_PAGE = 6, 24
+
+
+def teacher_drawings(code: str, key: str) -> None:
+    """The teacher's section of the class's drawings."""
+    st.subheader(t("class.drawings_title"))
+    st.caption(t("class.drawings_intro", least=drawings.MIN_FOR_TRAINING))
+
+    @st.fragment(run_every=board.REFRESH)
+    def _live() -> None:
+        try:
+            counted, found = drawings.counts(code), drawings.all_drawings(code)
+        except Problem:  # the class ended meanwhile
+            return
+        _counts(counted)
+        if found and not style.presenting():
+            _grid(code, key, found[::-1])
+        st.download_button(
+            t("class.drawings_download"),
+            lambda: drawings.as_npz(code),
+            file_name=f"class-{code}-drawings.npz",
+            mime="application/octet-stream",
+            on_click="ignore",
+            key="class.drawings_download",
+            icon=":material/download:",
+            help=t("class.drawings_download_help"),
+            disabled=not found,
+        )
+
+    _live()
+
+
+def _counts(counted: dict) -> None:
+    total = counted["total"]
+    st.markdown(t("class.drawings_count", count=total, most=drawings.per_class()))
+    if not total:
+        st.caption(t("class.drawings_none"))
+        return
+    digits, students = st.columns([3, 2])
+    digits.dataframe(
+        pd.DataFrame(
+            {"digit": list(range(10)), "count": counted["per_digit"]},
+        ),
+        hide_index=True,
+        column_config={"digit": t("class.col_digit"), "count": t("class.col_drawings")},
+    )
+    if not style.presenting():
+        students.dataframe(
+            pd.DataFrame(
+                [{"nickname": n, "count": c} for n, c in sorted(counted["per_student"].items())]
+            ),
+            hide_index=True,
+            column_config={"nickname": t("class.col_nickname"), "count": t("class.col_drawings")},
+        )
+
+
+def _remove(code: str, key: str, drawing_id: str) -> None:
+    try:
+        drawings.remove(code, key, drawing_id)
+    except Problem as error:
+        st.session_state["class.drawing_refused"] = board.say(error)
+
+
+def _grid(code: str, key: str, found: list[dict]) -> None:
+    """The drawings, newest first, PER_PAGE at a time, each with its digit, its student and a
+    remove button."""
+    pages = (len(found) + PER_PAGE - 1) // PER_PAGE
+    page = 1
+    if pages > 1:
+        page = int(
+            st.number_input(
+                t("class.drawings_page", pages=pages),
+                min_value=1,
+                max_value=pages,
+                step=1,
+                key="class.drawings_page",
+            )
+        )
+    refused = st.session_state.pop("class.drawing_refused", None)
+    if refused:
+        st.error(refused)
+    shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    for start in range(0, len(shown), COLUMNS):
+        row = shown[start : start + COLUMNS]
+        for column, item in zip(st.columns(COLUMNS), row, strict=False):
+            with column:
+                words = {"digit": item["label"], "nickname": item["nickname"]}
+                st.image(
+                    thumbnail(item["pixels"]),
+                    caption=t("class.drawing_caption", **words),
+                    alt=t("class.drawing_alt", **words),
+                )
+                st.button(
+                    t("class.drawing_remove"),
+                    key=f"class.drawing.remove.{item['id']}",
+                    on_click=_remove,
+                    args=(code, key, item["id"]),
+                    help=t("class.drawing_remove_help", **words),
+                )
