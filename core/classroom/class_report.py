@@ -1,8 +1,9 @@
 """The class, kept: one self-contained HTML file, for the teacher before ending a class, that
 opens offline: the board, the challenge's leaderboard and winners (settings beside the defaults,
-curves), the lessons' verdicts across the class (how many runs agreed with each claim) and each
-student's runs. As in core.takehome.run_report, texts come from the caller in the session's language
-(the area "classreport", and labels `variant_<id>`, `lesson_<id>`, `claim_<id>`, `status_<s>`,
+curves), the lessons' verdicts across the class (how many runs agreed with each claim), the
+class's drawings (core.classroom.drawings_report) and each student's runs. As in
+core.takehome.run_report, texts come from the caller in the session's language (the area
+"classreport", and labels `variant_<id>`, `lesson_<id>`, `claim_<id>`, `status_<s>`,
 `param_<name>`, `choice_<value>`, `noise_<kind>`, `dataset_<name>`; a missing label shows the
 name) and numbers and dates follow `language`. Every value read from the class is escaped;
 images are inline PNG, charts inline SVG; nothing from the network; no run id, owner or path.
@@ -18,6 +19,7 @@ from typing import Any
 
 from core.classroom import challenges, classes, members
 from core.classroom.challenge_report import challenge_section
+from core.classroom.drawings_report import drawings_section
 from core.classroom.report_writer import Html, Writer, table, tag
 from core.takehome.run_report import STYLE
 from core.teaching.lessons import LESSONS
@@ -202,6 +204,7 @@ def class_report(code: str, key: str | None, texts: dict[str, str], language: st
         _board(w, records),
         challenge_section(w, challenge, records, rows),
         _verdicts(w, records),
+        drawings_section(w, code),
         _students(w, records, students, places),
         tag("p", w.say("footer")),
     ]

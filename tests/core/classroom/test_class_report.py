@@ -5,6 +5,7 @@ challenge closed; then who may have the report, what it holds, and what it must 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -280,3 +281,31 @@ def test_the_teacher_gets_a_download_button_and_a_student_none():
     assert len(buttons["teacher"]) == 1 and not buttons["student"]
     assert buttons["teacher"][0].label == "Download the class's report (HTML)"
     assert buttons["teacher"][0].proto.deferred_file_id  # written when pressed, not each run
+
+
+def test_the_report_counts_the_class_s_drawings_with_a_few_of_each_digit():
+    from core.classroom import drawings
+    from tests.core.classroom.test_drawings import _digit
+
+    teacher = create_class()
+    join(teacher.code, "Ana", owner="owner-of-ana")
+    join(teacher.code, "Bia", owner="owner-of-bia")
+    for owner, label in (("owner-of-ana", 7), ("owner-of-ana", 7), ("owner-of-bia", 0)):
+        drawings.add(teacher.code, owner, label, _digit())
+    for language, heading in (("en", "The class's drawings"), ("pt", "Os desenhos da turma")):
+        texts = Asked(report_texts(language))
+        page = class_report(teacher.code, teacher.key, texts, language)
+        assert not {k for k in texts.asked if not k.startswith(LABELS)} - set(texts)
+        assert f"<h2>{html.escape(heading)}</h2>" in page
+        (table,) = Tables(page).tables
+        assert [row[:2] for row in table[1:]] == [
+            [str(d), str(n)] for d, n in enumerate([1, 0, 0, 0, 0, 0, 0, 2, 0, 0])
+        ]
+        assert page.count('<img src="data:image/png;base64,') == 2  # the 0s and the 7s
+        assert "owner-of" not in page
+    assert "3 drawings by 2 students" in class_report(
+        teacher.code, teacher.key, report_texts("en"), "en"
+    )
+    assert "The 2 newest drawings of the digit 7" in class_report(
+        teacher.code, teacher.key, report_texts("en"), "en"
+    )
