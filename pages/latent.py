@@ -9,7 +9,7 @@ from core.science import analysis, embedding, projection, separation
 from ui import through_app
 from ui.i18n import number, problem, t
 from ui.kit import figures, images
-from ui.latent import arithmetic, ask, picking
+from ui.latent import arithmetic, ask, class_drawings, picking
 from ui.pages_table import page_of
 from ui.runs import digit_reader, page_run, session
 
@@ -80,6 +80,7 @@ maps, pixels = st.columns(2)
 with maps:
     scatter = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
     scatter.update_layout(dragmode="pan")  # a click picks a point; box and lasso in the toolbar
+    class_drawings.overlay(run, scatter, codes, shown)  # "where did my 7 land?"
     event = figures.show(
         scatter,
         "latent",

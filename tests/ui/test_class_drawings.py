@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from core.classroom import drawings, teachers
 from core.classroom.members import join
@@ -111,3 +112,81 @@ def test_the_teacher_counts_the_drawings_and_removes_any(room, lang):
     assert not at.exception, at.exception
     assert drawings.counts(room.code)["per_student"] == {"Ana": 2}
     assert translate(lang, "class.drawings_count", count=2, most=1500) in _texts(at)
+
+
+def _overlay_page(code: str, shown: str, test_index: int) -> None:
+    """The Latent space page's map of an untrained run's test codes, with the class's
+    drawings over it (a drawing there is test digit `test_index` itself)."""
+    import streamlit as st
+
+    from core.data.loading import load_dataset
+    from core.science import projection
+    from core.science.analysis import encode_all
+    from tests.fakes import untrained_run
+    from ui.kit import figures
+    from ui.latent import class_drawings
+
+    data = load_dataset("digits")
+    run = untrained_run("standard", data, hyperparameters={"code_dim": 8})
+    codes = encode_all(run.model, data.x_test[:200])
+    figure = figures.scatter_by_class(projection.pca_2d(codes), None, [], "map")
+    class_drawings.overlay(run, figure, codes, shown)
+    st.session_state["traces"] = [
+        {
+            "name": trace.name,
+            "x": [float(v) for v in trace.x],
+            "y": [float(v) for v in trace.y],
+            "text": list(trace.text or []),
+            "customdata": trace.customdata is not None,
+        }
+        for trace in figure.data
+    ]
+    st.session_state["points"] = projection.pca_2d(codes)[test_index].tolist()
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_the_drawings_land_on_the_latent_map_where_their_codes_are(room, lang):
+    from core.data.loading import load_dataset
+
+    join(room.code, "Bia", owner="browser-bia")
+    test_digit = load_dataset("digits").x_test[5].view(28, 28).numpy()
+    drawings.add(room.code, "browser-ana", 3, test_digit)
+    drawings.add(room.code, "browser-bia", 8, _digit())
+    session = {**_student(room), "lang": lang, "latent.class_drawings": True}
+    at = AppTest.from_function(_overlay_page, args=(room.code, "pca", 5), default_timeout=120)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    traces = {trace["name"]: trace for trace in at.session_state["traces"][1:]}
+    mine, others = (
+        traces[translate(lang, "latent.class_mine")],
+        traces[translate(lang, "latent.class_others")],
+    )
+    assert list(mine["text"]) == ["3"] and list(others["text"]) == ["8"]
+    landed = [float(mine["x"][0]), float(mine["y"][0])]  # Ana's drawing is test digit 5...
+    assert landed == pytest.approx(at.session_state["points"], abs=0.02)  # ...and lands on it
+    assert not mine["customdata"]  # a selection on the map never picks a drawing
+    caption = translate(lang, "latent.class_caption", count=2, mine=1)
+    assert caption in [c.value for c in at.caption]
+
+    at = AppTest.from_function(_overlay_page, args=(room.code, "umap", 5), default_timeout=120)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    method = translate(lang, "latent.method_umap")
+    assert [i.value for i in at.info] == [translate(lang, "latent.class_pca_only", method=method)]
+    assert len(at.session_state["traces"]) == 1  # only the map's own points
+
+
+def test_the_latent_page_shows_the_toggle_and_the_drawings(room):
+    from tests.ui.screen_text import render
+
+    drawings.add(room.code, "browser-ana", 7, _digit())
+    at = render("pages/latent.py", "en", {**_student(room), "latent.class_drawings": True})
+    assert not at.exception, at.exception
+    assert at.toggle(key="latent.class_drawings").value
+    caption = translate("en", "latent.class_caption", count=1, mine=1)
+    assert caption in [c.value for c in at.caption]
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert translate("en", "latent.class_mine") in spec
