@@ -15,16 +15,23 @@ from ui.classroom import board
 from ui.i18n import t
 from ui.kit.images import thumbnail
 
-COLUMNS, PER_PAGE = 6, 24
+PER_PAGE = 24
+DIGITS = [str(digit) for digit in range(10)]
 
 
 def teacher_drawings(code: str, key: str) -> None:
     """The teacher's section of the class's drawings."""
-    st.subheader(t("class.drawings_title"))
-    st.caption(t("class.drawings_intro", least=drawings.MIN_FOR_TRAINING))
+    with st.container(key="class-drawings"):
+        st.subheader(t("class.drawings_title"))
+        st.caption(t("class.drawings_intro", least=drawings.MIN_FOR_TRAINING))
+        _live(code, key)
+
+
+def _live(code: str, key: str) -> None:
+    """The counts, the grid and the download, read again at every refresh of the board."""
 
     @st.fragment(run_every=board.REFRESH)
-    def _live() -> None:
+    def _drawn() -> None:
         try:
             counted, found = drawings.counts(code), drawings.all_drawings(code)
         except Problem:  # the class ended meanwhile
@@ -44,7 +51,7 @@ def teacher_drawings(code: str, key: str) -> None:
             disabled=not found,
         )
 
-    _live()
+    _drawn()
 
 
 def _counts(counted: dict) -> None:
@@ -53,16 +60,20 @@ def _counts(counted: dict) -> None:
     if not total:
         st.caption(t("class.drawings_none"))
         return
-    digits, students = st.columns([3, 2])
-    digits.dataframe(
+    st.dataframe(  # one row: the digits across, as on a projector
         pd.DataFrame(
-            {"digit": list(range(10)), "count": counted["per_digit"]},
+            [
+                {
+                    "what": t("class.col_drawings"),
+                    **dict(zip(DIGITS, counted["per_digit"], strict=True)),
+                }
+            ]
         ),
         hide_index=True,
-        column_config={"digit": t("class.col_digit"), "count": t("class.col_drawings")},
+        column_config={"what": t("class.col_digit")},
     )
     if not style.presenting():
-        students.dataframe(
+        st.dataframe(
             pd.DataFrame(
                 [{"nickname": n, "count": c} for n, c in sorted(counted["per_student"].items())]
             ),
@@ -97,10 +108,9 @@ def _grid(code: str, key: str, found: list[dict]) -> None:
     if refused:
         st.error(refused)
     shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-    for start in range(0, len(shown), COLUMNS):
-        row = shown[start : start + COLUMNS]
-        for column, item in zip(st.columns(COLUMNS), row, strict=False):
-            with column:
+    with st.container(horizontal=True, key="class-drawings-grid"):  # wraps on a narrow screen
+        for item in shown:
+            with st.container(width=96):
                 words = {"digit": item["label"], "nickname": item["nickname"]}
                 st.image(
                     thumbnail(item["pixels"]),

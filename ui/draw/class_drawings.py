@@ -13,7 +13,6 @@ from ui.i18n import problem, t
 from ui.kit.images import thumbnail
 from ui.runs import class_data, session
 
-COLUMNS = 6  # own drawings per row (a phone stacks them)
 DIGIT_KEY = "draw.class.digit"
 
 
@@ -79,21 +78,19 @@ def add_panel(x: torch.Tensor, usable: bool) -> None:
 
 def _own(code: str, mine: list[dict]) -> None:
     """The student's own drawings, newest first, each with its digit and a remove button."""
-    with st.expander(t("draw.class_mine", count=len(mine))):
-        newest = mine[::-1]
-        for start in range(0, len(newest), COLUMNS):
-            row = newest[start : start + COLUMNS]
-            for column, item in zip(st.columns(COLUMNS), row, strict=False):
-                with column:
-                    st.image(
-                        thumbnail(item["pixels"]),
-                        caption=t("draw.class_digit_caption", digit=item["label"]),
-                        alt=t("draw.class_drawing_alt", digit=item["label"]),
-                    )
-                    st.button(
-                        t("draw.class_remove"),
-                        key=f"draw.class.remove.{item['id']}",
-                        on_click=_remove,
-                        args=(code, item["id"]),
-                        help=t("draw.class_remove_help", digit=item["label"]),
-                    )
+    expander = st.expander(t("draw.class_mine", count=len(mine)))
+    with expander, st.container(horizontal=True):  # wraps on a phone
+        for item in mine[::-1]:
+            with st.container(width=96):
+                st.image(
+                    thumbnail(item["pixels"]),
+                    caption=t("draw.class_digit_caption", digit=item["label"]),
+                    alt=t("draw.class_drawing_alt", digit=item["label"]),
+                )
+                st.button(
+                    t("draw.class_remove"),
+                    key=f"draw.class.remove.{item['id']}",
+                    on_click=_remove,
+                    args=(code, item["id"]),
+                    help=t("draw.class_remove_help", digit=item["label"]),
+                )

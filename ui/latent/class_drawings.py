@@ -3,8 +3,10 @@ class with drawings (core.classroom.drawings), a toggle that encodes them with t
 and places them with the map's own projection: PCA's axes fitted on the map's codes
 (core.science.drawing.pca_axes, the same as projection.pca_2d), or a 2-D code as it is. UMAP
 and t-SNE place no new points without moving the others, so there the page says so and shows
-them on PCA only. Each drawing is a marker with its digit written beside it; the student's own
-are larger stars. Nobody's nickname is on the map."""
+them on PCA only. Each drawing is a diamond in its digit's colour (the map's own colours), its
+digit in its hover text; the student's own are larger yellow stars with their digit written
+beside them. Nobody's nickname is on the map. WebGL traces, like the map's points (an SVG trace
+would be drawn under them); the digits beside the stars are annotations, drawn above."""
 
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ from core.messages import Problem
 from core.science import drawing
 from core.science.analysis import encode_all
 from ui.i18n import t
+from ui.kit.figures import PALETTE
 from ui.runs import class_data, session
 
 TOGGLE = "latent.class_drawings"
-OTHERS_STYLE = {"size": 12, "color": "#FFFFFF", "symbol": "diamond"}
-MINE_STYLE = {"size": 20, "color": "#F0E442", "symbol": "star"}
+MINE_STYLE = {"size": 22, "color": "#F0E442", "symbol": "star"}
 
 
 def _found() -> tuple[str, list[dict]] | None:
@@ -45,17 +47,16 @@ def _codes(run: session.Run, code: str, found: list[dict]) -> torch.Tensor:
     )
 
 
-def _trace(figure: go.Figure, points: np.ndarray, labels: list[int], name: str, marker: dict):
+def _trace(figure: go.Figure, points: np.ndarray, labels: np.ndarray, name: str, marker: dict):
+    """One trace of drawings (no customdata: a selection on the map never picks one)."""
     if not len(points):
         return
     figure.add_scattergl(
         x=points[:, 0],
         y=points[:, 1],
-        mode="markers+text",
+        mode="markers",
         name=name,
         text=[str(label) for label in labels],
-        textposition="top right",
-        textfont={"size": 14, "color": "#000000"},
         hovertemplate=t("latent.class_hover", name=name) + "<extra></extra>",
         marker={**marker, "line": {"width": 2, "color": "#000000"}},
     )
@@ -79,6 +80,19 @@ def overlay(run: session.Run, figure: go.Figure, codes: torch.Tensor, shown: str
     points = drawing.project(_codes(run, code, items), mean, axes)
     mine = np.array([d["mine"] for d in items], bool)
     labels = np.array([d["label"] for d in items])
-    _trace(figure, points[~mine], labels[~mine].tolist(), t("latent.class_others"), OTHERS_STYLE)
-    _trace(figure, points[mine], labels[mine].tolist(), t("latent.class_mine"), MINE_STYLE)
+    colours = [PALETTE[int(label) % 10] for label in labels[~mine]]
+    others = {"size": 13, "color": colours, "symbol": "diamond"}
+    _trace(figure, points[~mine], labels[~mine], t("latent.class_others"), others)
+    _trace(figure, points[mine], labels[mine], t("latent.class_mine"), MINE_STYLE)
+    for (x, y), label in zip(points[mine], labels[mine], strict=True):  # "where did my 7 land?"
+        figure.add_annotation(
+            x=float(x),
+            y=float(y),
+            text=f"<b>{int(label)}</b>",
+            showarrow=False,
+            xshift=16,
+            yshift=10,
+            font={"size": 16, "color": "#000000"},
+            bgcolor="rgba(255,255,255,0.8)",
+        )
     st.caption(t("latent.class_caption", count=len(items), mine=int(mine.sum())))
