@@ -5,14 +5,13 @@ browser's owner id as core.classroom.members hashes it, the time). Only ink: `ad
 pad's pixels, never a file. Bounded per student ($AE_CLASS_DRAWINGS_PER_STUDENT, default 30)
 and per class ($AE_CLASS_DRAWINGS_MAX, default 1500, a few kB each); a student removes their
 own, the teacher any; they go with the class's folder (classes.close_class). Together they are
-a labelled data set anyone in the class can train on (`as_dataset`) and an .npz the app's own
-upload reads back (`as_npz`). Written under the class's lock, every file atomically. Uses
-core.classroom.classes and .members, core.data, core.files, core.settings."""
+a data set and an .npz (core.classroom.drawings_data) and a section of the class's report
+(core.classroom.drawings_report). Written under the class's lock, every file atomically. Uses
+core.classroom.classes and .members, core.files, core.settings."""
 
 from __future__ import annotations
 
 import base64
-import io
 import re
 import secrets
 import time
@@ -20,16 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from core import files
 from core.classroom import classes, members
-from core.data.registry import DIGIT_CLASSES, Dataset
 from core.messages import Problem
 from core.settings import env_int
 
 STUDENT_ENV, CLASS_ENV = "AE_CLASS_DRAWINGS_PER_STUDENT", "AE_CLASS_DRAWINGS_MAX"
-MIN_FOR_TRAINING = 20  # fewer drawings make no data set: a test part of 4 digits at least
 SIZE = 28
 INK = 26  # a pixel at least this bright (0-255, core.science.drawing.INK) is ink
 DRAWING_ID = re.compile(r"^[0-9a-f]{12}$")
@@ -103,10 +99,7 @@ def _shown(record: dict[str, Any], owner_hash: str | None) -> dict[str, Any]:
 
 def _pixels(pixels: Any) -> np.ndarray:
     """The pad's 28x28 drawing (uint8 0-255, or float 0-1) as uint8; nothing else is taken."""
-    array = np.asarray(pixels)
-    if isinstance(pixels, torch.Tensor):
-        array = pixels.detach().cpu().numpy()
-    array = np.squeeze(array)
+    array = np.squeeze(np.asarray(pixels))  # a tensor on the CPU too
     if array.shape != (SIZE, SIZE) or array.dtype.kind not in "uif":
         raise ValueError(f"A drawing is 28x28 grey pixels; this one has shape {array.shape}.")
     if array.dtype != np.uint8:
@@ -114,16 +107,15 @@ def _pixels(pixels: Any) -> np.ndarray:
     return array.astype(np.uint8)
 
 
-def _seat(folder: Path, owner: str) -> dict[str, Any]:
+def _seat(code: str, owner: str) -> dict[str, Any]:
     """The student's seat in this class: refused for anyone else, and for a removed one."""
-    seat = classes.read_json(members._owner_file(folder, owner)) if owner else None
-    if not seat or seat.get("left") or not seat.get("nickname"):
+    seat = members.seat_of(code, owner)
+    if seat is None or seat["left"]:
         raise Problem(
             "class_drawing_not_member",
             "Only the class's students can add drawings: join the class on the Class page.",
         )
-    member = classes.read_json(folder / "members" / str(seat.get("member", ""))) or {}
-    if member.get("removed"):
+    if seat["removed"]:
         raise Problem("class_removed", "The teacher removed you from this class.")
     return seat
 
@@ -134,13 +126,13 @@ def add(code: str, owner: str, label: Any, pixels: Any) -> dict[str, Any]:
     class, a removed student, a label that is not a digit 0-9, a drawing without ink, and past
     the bounds per student and per class."""
     folder = classes.folder_of(code)
-    seat = _seat(folder, owner)
+    seat = _seat(code, owner)
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
         raise Problem("class_drawing_label", "Pick which digit you drew: 0 to 9.")
     image = _pixels(pixels)
     if int(image.max()) < INK:
         raise Problem("class_drawing_empty", "This drawing has no ink: draw a digit first.")
-    owner_hash = members._hashed(owner)
+    owner_hash = members.owner_hash(owner)
     with classes.class_lock(folder):
         found = _records(code)
         if len(found) >= per_class():
@@ -175,7 +167,7 @@ def add(code: str, owner: str, label: Any, pixels: Any) -> dict[str, Any]:
 def all_drawings(code: str, owner: str | None = None) -> list[dict[str, Any]]:
     """Every drawing of the class, oldest first: id, label, nickname, time, pixels (28x28
     uint8) and `mine` (drawn by `owner`)."""
-    owner_hash = members._hashed(owner) if owner else None
+    owner_hash = members.owner_hash(owner) if owner else None
     return [_shown(r, owner_hash) for r in _records(code)]
 
 
@@ -211,7 +203,7 @@ def _delete(code: str, drawing_id: str, owner_hash: str | None) -> None:
 
 def remove_own(code: str, owner: str, drawing_id: str) -> None:
     """A student removes one of their own drawings (never another's)."""
-    _delete(code, drawing_id, members._hashed(owner or ""))
+    _delete(code, drawing_id, members.owner_hash(owner or ""))
 
 
 def remove(code: str, key: str | None, drawing_id: str) -> None:
@@ -229,42 +221,3 @@ def counts(code: str) -> dict[str, Any]:
         name = str(record.get("nickname") or "?")
         per_student[name] = per_student.get(name, 0) + 1
     return {"total": sum(per_digit), "per_digit": per_digit, "per_student": per_student}
-
-
-def _arrays(code: str) -> tuple[np.ndarray, np.ndarray]:
-    found = _records(code)
-    x = np.stack([r["pixels"] for r in found]) if found else np.zeros((0, SIZE, SIZE), np.uint8)
-    return x, np.array([int(r["label"]) for r in found], dtype=np.int64)
-
-
-def as_dataset(code: str) -> Dataset:
-    """The class's drawings as a labelled data set named `class:<code>`, split into training
-    and test parts the same way every time (core.data.registry.Dataset.split, seed 0); refused
-    with fewer than MIN_FOR_TRAINING drawings."""
-    x, y = _arrays(code)
-    if len(x) < MIN_FOR_TRAINING:
-        raise Problem(
-            "class_drawings_too_few",
-            f"The class has {len(x)} drawings; training on them needs at least "
-            f"{MIN_FOR_TRAINING}. Draw a few more on the Draw page.",
-            count=len(x),
-            most=MIN_FOR_TRAINING,
-        )
-    images = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)
-    code = classes.normalise_code(code)
-    return Dataset.split(
-        f"class:{code}",
-        images,
-        torch.from_numpy(y),
-        list(DIGIT_CLASSES),
-        f"the class's drawings ({len(x)} images)",
-    )
-
-
-def as_npz(code: str) -> bytes:
-    """The class's drawings as an .npz: `x` uint8 (N, 28, 28), white ink on black, and `y` the
-    digits (N,), which the app's upload (core.uploads.reading.read_upload) reads back."""
-    x, y = _arrays(code)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, x=x, y=y)
-    return buffer.getvalue()

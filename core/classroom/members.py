@@ -159,6 +159,25 @@ def join(code: str, nickname: str, owner: str | None = None, address: str | None
     raise Problem("class_full", "This class is full.", most=max_students(), setting=STUDENTS_ENV)
 
 
+def owner_hash(owner: str) -> str:
+    """How a class's files name a browser (its owner id): a hash, never the id itself."""
+    return _hashed(owner)
+
+
+def seat_of(code: str, owner: str | None) -> dict[str, Any] | None:
+    """This browser's seat in the open class: nickname, `left`, `removed`; None: never joined."""
+    folder = folder_of(code)
+    seat = read_json(_owner_file(folder, owner)) if owner else None
+    if not seat or not seat.get("nickname"):
+        return None
+    member = read_json(folder / "members" / str(seat.get("member", ""))) or {}
+    return {
+        "nickname": seat["nickname"],
+        "left": bool(seat.get("left")),
+        "removed": bool(member.get("removed")),
+    }
+
+
 def leave(code: str, owner: str) -> None:
     """This browser leaves the class: a reload no longer brings it back, but joining again
     does, to the same seat and nickname (the board keeps its runs under it)."""

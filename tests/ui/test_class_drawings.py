@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import drawings, teachers
+from core.classroom import drawings, drawings_data, teachers
 from core.classroom.members import join
 from tests.apptest_frame import app_at
 from tests.core.classroom.test_drawings import _digit
@@ -74,7 +74,7 @@ def test_an_empty_pad_cannot_be_added_and_no_class_shows_no_panel(room):
 def test_with_enough_drawings_the_sidebar_offers_them_as_the_data_set(room):
     at = draw_page(None, "en", _student(room))
     assert "class" not in at.sidebar.selectbox(key="dataset_name").options
-    for i in range(drawings.MIN_FOR_TRAINING):
+    for i in range(drawings_data.MIN_FOR_TRAINING):
         drawings.add(room.code, "browser-ana", i % 10, _digit(i))
     at.run()
     picker = at.sidebar.selectbox(key="dataset_name")
@@ -84,7 +84,7 @@ def test_with_enough_drawings_the_sidebar_offers_them_as_the_data_set(room):
     captions = [c.value for c in at.sidebar.caption]
     assert translate("en", "sidebar.class_data") in captions
     assert any(translate("en", "datasets.source_class") in c for c in captions)
-    assert np.isfinite(drawings.as_dataset(room.code).x_train.sum().item())
+    assert np.isfinite(drawings_data.as_dataset(room.code).x_train.sum().item())
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.classroom import drawings
+from core.classroom import drawings, drawings_data
 from core.messages import Problem
 from ui import style
 from ui.classroom import board
@@ -23,7 +23,7 @@ def teacher_drawings(code: str, key: str) -> None:
     """The teacher's section of the class's drawings."""
     with st.container(key="class-drawings"):
         st.subheader(t("class.drawings_title"))
-        st.caption(t("class.drawings_intro", least=drawings.MIN_FOR_TRAINING))
+        st.caption(t("class.drawings_intro", least=drawings_data.MIN_FOR_TRAINING))
         _live(code, key)
 
 
@@ -41,7 +41,7 @@ def _live(code: str, key: str) -> None:
             _grid(code, key, found[::-1])
         st.download_button(
             t("class.drawings_download"),
-            lambda: drawings.as_npz(code),
+            lambda: drawings_data.as_npz(code),
             file_name=f"class-{code}-drawings.npz",
             mime="application/octet-stream",
             on_click="ignore",

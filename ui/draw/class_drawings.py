@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from core.classroom import drawings
+from core.classroom import drawings, drawings_data
 from core.messages import Problem
 from ui.i18n import problem, t
 from ui.kit.images import thumbnail
@@ -48,7 +48,7 @@ def add_panel(x: torch.Tensor, usable: bool) -> None:
     most = drawings.per_student()
     with st.container(border=True, key="draw-class"):
         st.markdown(f"**{t('draw.class_title', code=here.code)}**")
-        st.caption(t("draw.class_intro", least=drawings.MIN_FOR_TRAINING))
+        st.caption(t("draw.class_intro", least=drawings_data.MIN_FOR_TRAINING))
         st.pills(
             t("draw.class_digit"), list(range(10)), key=DIGIT_KEY, help=t("draw.class_digit_help")
         )

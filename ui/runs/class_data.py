@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.classroom import classes, drawings, members, teachers
+from core.classroom import classes, drawings, drawings_data, members, teachers
 from core.data.registry import Dataset
 from core.messages import Problem
 from ui import keys
@@ -57,7 +57,7 @@ def session_class() -> InClass | None:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _dataset(code: str, version: tuple[int, int]) -> Dataset:
     """The class's drawings as a data set, once per state of them (`version`)."""
-    return drawings.as_dataset(code)
+    return drawings_data.as_dataset(code)
 
 
 def class_dataset(code: str) -> Dataset | None:

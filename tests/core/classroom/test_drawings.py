@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.classroom import classes, drawings, moderation, teachers
+from core.classroom import classes, drawings, drawings_data, moderation, teachers
 from core.classroom.members import join, leave
 from core.science import drawing
 from core.uploads.reading import read_upload
@@ -117,25 +117,25 @@ def test_the_drawings_go_with_the_class(room):
 
 def test_the_drawings_are_a_data_set_and_an_npz_the_upload_reads_back(room, monkeypatch):
     monkeypatch.setenv(drawings.STUDENT_ENV, "40")
-    for i in range(drawings.MIN_FOR_TRAINING - 1):
+    for i in range(drawings_data.MIN_FOR_TRAINING - 1):
         drawings.add(room.code, "browser-ana", i % 10, _digit(i))
-    few = refused("class_drawings_too_few", drawings.as_dataset, room.code)
-    assert few.fields == {"count": 19, "most": drawings.MIN_FOR_TRAINING}
+    few = refused("class_drawings_too_few", drawings_data.as_dataset, room.code)
+    assert few.fields == {"count": 19, "most": drawings_data.MIN_FOR_TRAINING}
     drawings.add(room.code, "browser-bia", 3, _digit())
-    data = drawings.as_dataset(room.code)
+    data = drawings_data.as_dataset(room.code)
     assert data.name == f"class:{room.code}"
     assert data.x_train.shape == (16, 1, 28, 28) and data.x_test.shape == (4, 1, 28, 28)
     assert data.x_test.dtype == torch.float32 and float(data.x_test.max()) <= 1.0
     assert data.classes == [str(d) for d in range(10)]
     labels = sorted([*data.y_train.tolist(), *data.y_test.tolist()])
     assert labels == sorted([i % 10 for i in range(19)] + [3])
-    again = drawings.as_dataset(room.code)  # the same split every time
+    again = drawings_data.as_dataset(room.code)  # the same split every time
     assert torch.equal(again.y_test, data.y_test) and torch.equal(again.x_test, data.x_test)
 
-    upload = read_upload(drawings.as_npz(room.code), "class.npz")
+    upload = read_upload(drawings_data.as_npz(room.code), "class.npz")
     assert len(upload.x_train) + len(upload.x_test) == 20
     assert sorted([*upload.y_train.tolist(), *upload.y_test.tolist()]) == labels
     assert torch.allclose(upload.x_test.sum(), data.x_test.sum(), rtol=1e-4)  # same split, ink up
-    with np.load(__import__("io").BytesIO(drawings.as_npz(room.code))) as arrays:
+    with np.load(__import__("io").BytesIO(drawings_data.as_npz(room.code))) as arrays:
         assert arrays["x"].dtype == np.uint8 and arrays["x"].shape == (20, 28, 28)
         assert arrays["y"].tolist() == [i % 10 for i in range(19)] + [3]
