@@ -139,3 +139,23 @@ def test_the_drawings_are_a_data_set_and_an_npz_the_upload_reads_back(room, monk
     with np.load(__import__("io").BytesIO(drawings_data.as_npz(room.code))) as arrays:
         assert arrays["x"].dtype == np.uint8 and arrays["x"].shape == (20, 28, 28)
         assert arrays["y"].tolist() == [i % 10 for i in range(19)] + [3]
+
+
+def test_a_run_trains_on_the_class_s_drawings(room, monkeypatch):
+    from core.jobs.local import LocalJob
+    from core.jobs.queue import JobQueue
+    from core.jobs.spec import JobSpec
+    from core.training.loop import TrainConfig
+
+    monkeypatch.setenv(drawings.STUDENT_ENV, "40")
+    for i in range(drawings_data.MIN_FOR_TRAINING):
+        drawings.add(room.code, "browser-ana", i % 10, _digit(i))
+    data = drawings_data.as_dataset(room.code)
+    torch.manual_seed(0)
+    spec = JobSpec("standard", {"code_dim": 2}, TrainConfig(epochs=2), data.name)
+    job = LocalJob(spec, data, queue=JobQueue(1)).start()
+    snapshot = job.wait(timeout=120)
+    assert snapshot.status == "done", snapshot
+    assert job.spec.dataset == f"class:{room.code}"
+    codes = job.model.encode(data.x_test)
+    assert codes.shape == (4, 2) and torch.isfinite(codes).all()
