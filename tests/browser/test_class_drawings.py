@@ -5,7 +5,8 @@ counts it (live, no reload) and removes it. axe-core finds nothing serious in th
 
 Screenshots under test-artifacts/: class-drawings-student-<lang>.png (the phone's panel),
 class-drawings-map-<lang>.png (the map with the drawing), class-drawings-teacher-<lang>.png (the
-projector's section)."""
+projector's section); with 20 drawings, a student picks them as the data set in the sidebar
+and trains on them (class-drawings-sidebar-<lang>.png, class-drawings-board-<lang>.png)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,38 @@ import re
 import pytest
 
 from bench.browser import assert_no_error, wait_idle
+from core.classroom import classes, drawings, drawings_data
+from core.classroom.members import join
 from tests.browser.test_a11y import AXE_OPTIONS, serious
-from tests.browser.test_class import ARTIFACTS, PHONE, join_class, start_class
+from tests.browser.test_class import (
+    ARTIFACTS,
+    LONG,
+    PHONE,
+    PROJECTOR,
+    choose,
+    join_class,
+    start_class,
+    train,
+)
 from tests.browser.test_draw import SEVEN, pad_points
-from tests.conftest import served_app
+from tests.conftest import served_app, wait_for
+from tests.core.classroom.test_drawings import _digit
 from ui.i18n import translate
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with served_app(tmp_path_factory.mktemp("drawings")) as (browser, url):
-        yield browser, url
+def served(tmp_path_factory):
+    """The server, its browser and its folder (its runs in folder/runs)."""
+    folder = tmp_path_factory.mktemp("drawings")
+    with served_app(folder) as (browser, url):
+        yield browser, url, folder
+
+
+@pytest.fixture
+def app(served):
+    return served[:2]
 
 
 def text(lang: str, key: str, **fields) -> str:
@@ -115,5 +135,41 @@ def test_a_student_adds_a_drawing_and_the_teacher_counts_and_removes_it(app, lan
         re.compile(re.escape(text(lang, "class.drawings_count", count=0, most=1500)))
     ).wait_for(timeout=60_000)
     assert_no_error(teacher, f"class, {lang}")
+    for page in (teacher, student):
+        page.context.close()
+
+
+@pytest.mark.slow  # about 40 s a language
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_with_enough_drawings_a_student_trains_on_them(served, lang, monkeypatch):
+    pytest.importorskip("axe_playwright_python")
+    browser, url, folder = served
+    teacher, code = start_class(browser, url, lang)
+    student = join_class(browser, url, code, "Caio", PROJECTOR, lang)
+    assert student.get_by_text(translate(lang, "datasets.class")).count() == 0  # none yet
+    monkeypatch.setenv("AE_RUNS_DIR", str(folder / "runs"))  # the server's class, from here
+    join(code, "Bia", owner="browser-bia")
+    for i in range(drawings_data.MIN_FOR_TRAINING):
+        drawings.add(code, "browser-bia", i % 10, _digit(i))
+
+    student.reload()
+    student.wait_for_selector("h1", timeout=60_000)
+    wait_idle(student, timeout=60_000)
+    choose(student, translate(lang, "sidebar.dataset"), translate(lang, "datasets.class"))
+    sidebar = student.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(translate(lang, "sidebar.class_data")).wait_for(timeout=30_000)
+    axe_on(student, '[data-testid="stSidebar"]', f"the sidebar, {lang}")
+    sidebar.screenshot(path=str(ARTIFACTS / f"class-drawings-sidebar-{lang}.png"))
+
+    train(student)
+    record = wait_for(lambda: next(iter(classes.records(code)), None), timeout=LONG / 1000)
+    assert record["dataset"] == f"class:{code}" and record["nickname"] == "Caio"
+    wait_for(lambda: classes.records(code)[0].get("status") == "done", timeout=LONG / 1000)
+    teacher.wait_for_timeout(2500)  # the board's next refresh
+    assert_no_error(student, f"train on the class's drawings, {lang}")
+    assert_no_error(teacher, f"board, {lang}")
+    teacher.locator('[data-testid="stDataFrame"]').first.screenshot(
+        path=str(ARTIFACTS / f"class-drawings-board-{lang}.png")
+    )
     for page in (teacher, student):
         page.context.close()
