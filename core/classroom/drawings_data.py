@@ -33,7 +33,7 @@ def as_dataset(code: str) -> Dataset:
         raise Problem(
             "class_drawings_too_few",
             f"The class has {len(x)} drawings; training on them needs at least "
-            f"{MIN_FOR_TRAINING}. Draw a few more on the Draw page.",
+            f"{MIN_FOR_TRAINING}. Draw a few more on the Draw a digit page.",
             count=len(x),
             most=MIN_FOR_TRAINING,
         )

@@ -7,6 +7,7 @@ registered one) and kept server-side: its name is `class:<code>`, never a path."
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -18,6 +19,8 @@ from ui import keys
 from ui.runs import session
 
 OPTION = "class"  # the sidebar's data set option for the class's drawings
+LOOKED_UP = "class_data.looked_up"  # (when, InClass | None): this browser's class, found on disk
+LOOK_AGAIN = 5.0  # seconds: the sidebar asks on every rerun; every open class is read to answer
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,26 @@ def session_class() -> InClass | None:
             if not members.is_removed(seat["code"], seat["nickname"]):
                 return InClass(seat["code"], nickname=seat["nickname"])
             return None
-        if not classes.classes_dir().is_dir():
-            return None
-        teacher = teachers.teacher_of(session.owner())
-        if teacher is not None:
-            return InClass(teacher.code, key=teacher.key)
-        found = members.membership(session.owner())
-        if found is not None and not found.removed:
-            return InClass(found.code, nickname=found.nickname)
+        return _looked_up()
     return None
+
+
+def _looked_up() -> InClass | None:
+    """The class this browser teaches or joined (a reload, another tab), read from the class
+    folders at most every LOOK_AGAIN seconds."""
+    when, found = st.session_state.get(LOOKED_UP) or (0.0, None)
+    if time.monotonic() - when < LOOK_AGAIN:
+        return found
+    found = None
+    if classes.classes_dir().is_dir():
+        teacher = teachers.teacher_of(session.owner())
+        seat = members.membership(session.owner()) if teacher is None else None
+        if teacher is not None:
+            found = InClass(teacher.code, key=teacher.key)
+        elif seat is not None and not seat.removed:
+            found = InClass(seat.code, nickname=seat.nickname)
+    st.session_state[LOOKED_UP] = (time.monotonic(), found)
+    return found
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
