@@ -12,6 +12,7 @@ core.classroom.classes and .members, core.files, core.settings."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import secrets
 import time
@@ -211,6 +212,17 @@ def remove(code: str, key: str | None, drawing_id: str) -> None:
     classes.require_teacher(code, key)
     _delete(code, drawing_id, None)
     classes.touch(classes.folder_of(code))
+
+
+def remove_student(code: str, key: str | None, nickname: str) -> int:
+    """(teacher only) Remove every drawing of one student; returns how many went."""
+    classes.require_teacher(code, key)
+    gone = [r["id"] for r in _records(code) if r.get("nickname") == nickname]
+    for drawing_id in gone:
+        with contextlib.suppress(Problem):  # removed meanwhile
+            _delete(code, drawing_id, None)
+    classes.touch(classes.folder_of(code))
+    return len(gone)
 
 
 def counts(code: str) -> dict[str, Any]:

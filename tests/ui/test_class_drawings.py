@@ -113,6 +113,11 @@ def test_the_teacher_counts_the_drawings_and_removes_any(room, lang):
     assert not at.exception, at.exception
     assert drawings.counts(room.code)["per_student"] == {"Ana": 2}
     assert translate(lang, "class.drawings_count", count=2, most=1500) in _texts(at)
+    at.selectbox(key="class.drawings_student").set_value("Ana")
+    at.button(key="class.drawings_remove_student").click().run()
+    assert not at.exception, at.exception
+    assert drawings.counts(room.code)["total"] == 0
+    assert translate(lang, "class.drawings_none") in _texts(at)
 
 
 def _overlay_page(code: str, shown: str, test_index: int) -> None:

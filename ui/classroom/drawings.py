@@ -37,7 +37,11 @@ def _live(code: str, key: str) -> None:
         except Problem:  # the class ended meanwhile
             return
         _counts(counted)
+        refused = st.session_state.pop("class.drawing_refused", None)
+        if refused:  # a drawing or a student's drawings removed meanwhile
+            st.error(refused)
         if found and not style.presenting():
+            _remove_student(code, key, sorted(counted["per_student"], key=str.casefold))
             _grid(code, key, found[::-1])
         st.download_button(
             t("class.drawings_download"),
@@ -82,6 +86,29 @@ def _counts(counted: dict) -> None:
         )
 
 
+def _remove_student(code: str, key: str, names: list[str]) -> None:
+    """Every drawing of one student at once (a student who drew what the class should not
+    keep)."""
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    left.selectbox(t("class.drawings_student_pick"), names, key="class.drawings_student")
+    right.button(
+        t("class.drawings_remove_student"),
+        key="class.drawings_remove_student",
+        on_click=_remove_all,
+        args=(code, key),
+    )
+
+
+def _remove_all(code: str, key: str) -> None:
+    nickname = st.session_state.get("class.drawings_student")
+    try:
+        count = drawings.remove_student(code, key, nickname)
+    except Problem as error:
+        st.session_state["class.drawing_refused"] = board.say(error)
+    else:
+        st.toast(t("class.drawings_removed_student", count=count, nickname=nickname))
+
+
 def _remove(code: str, key: str, drawing_id: str) -> None:
     try:
         drawings.remove(code, key, drawing_id)
@@ -104,9 +131,6 @@ def _grid(code: str, key: str, found: list[dict]) -> None:
                 key="class.drawings_page",
             )
         )
-    refused = st.session_state.pop("class.drawing_refused", None)
-    if refused:
-        st.error(refused)
     shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
     with st.container(horizontal=True, key="class-drawings-grid"):  # wraps on a narrow screen
         for item in shown:

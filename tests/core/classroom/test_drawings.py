@@ -90,6 +90,15 @@ def test_a_student_removes_their_own_and_the_teacher_any(room):
     assert drawings.all_drawings(room.code) == []
 
 
+def test_the_teacher_removes_every_drawing_of_one_student(room):
+    for owner in ("browser-ana", "browser-ana", "browser-bia"):
+        drawings.add(room.code, owner, 5, _digit())
+    refused("class_not_teacher", drawings.remove_student, room.code, "wrong", "Ana")
+    assert drawings.remove_student(room.code, room.key, "Ana") == 2
+    assert drawings.counts(room.code)["per_student"] == {"Bia": 1}
+    assert drawings.remove_student(room.code, room.key, "Ana") == 0
+
+
 def test_a_removed_student_cannot_add(room):
     drawings.add(room.code, "browser-ana", 4, _digit())
     moderation.remove_student(room.code, room.key, "Ana")
