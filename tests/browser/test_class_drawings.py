@@ -70,8 +70,8 @@ def draw_seven(page) -> None:
     page.mouse.up()
 
 
-@pytest.mark.slow  # about a minute a language on two busy cores
-@pytest.mark.parametrize("lang", ["en", "pt"])
+# about 20 s a language on two busy cores (with the server's start): English in CI
+@pytest.mark.parametrize("lang", ["en", pytest.param("pt", marks=pytest.mark.slow)])
 def test_a_student_adds_a_drawing_and_the_teacher_counts_and_removes_it(app, lang):
     pytest.importorskip("axe_playwright_python")
     browser, url = app
