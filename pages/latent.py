@@ -80,7 +80,7 @@ maps, pixels = st.columns(2)
 with maps:
     scatter = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
     scatter.update_layout(dragmode="pan")  # a click picks a point; box and lasso in the toolbar
-    class_drawings.overlay(run, scatter, codes, shown)  # "where did my 7 land?"
+    scatter = class_drawings.overlay(run, scatter, codes, shown)  # "where did my 7 land?"
     event = figures.show(
         scatter,
         "latent",

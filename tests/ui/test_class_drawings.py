@@ -136,7 +136,9 @@ def _overlay_page(code: str, shown: str, test_index: int) -> None:
     run = untrained_run("standard", data, hyperparameters={"code_dim": 8})
     codes = encode_all(run.model, data.x_test[:200])
     figure = figures.scatter_by_class(projection.pca_2d(codes), None, [], "map")
-    class_drawings.overlay(run, figure, codes, shown)
+    shown_figure = class_drawings.overlay(run, figure, codes, shown)
+    st.session_state["unchanged"] = len(figure.data) == 1  # the run's own map is never changed
+    figure = shown_figure
     st.session_state["traces"] = [
         {
             "name": trace.name,
@@ -170,6 +172,7 @@ def test_the_drawings_land_on_the_latent_map_where_their_codes_are(room, lang):
         traces[translate(lang, "latent.class_others")],
     )
     assert list(mine["text"]) == ["3"] and list(others["text"]) == ["8"]
+    assert at.session_state["unchanged"]
     landed = [float(mine["x"][0]), float(mine["y"][0])]  # Ana's drawing is test digit 5...
     assert landed == pytest.approx(at.session_state["points"], abs=0.02)  # ...and lands on it
     assert not mine["customdata"]  # a selection on the map never picks a drawing

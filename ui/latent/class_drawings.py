@@ -62,20 +62,22 @@ def _trace(figure: go.Figure, points: np.ndarray, labels: np.ndarray, name: str,
     )
 
 
-def overlay(run: session.Run, figure: go.Figure, codes: torch.Tensor, shown: str) -> None:
-    """The toggle, and when on, the drawings over `figure`, the map of `codes` (N, D) drawn
-    with the projection `shown` ("pca": PCA, or a 2-D code centred; else UMAP or t-SNE)."""
+def overlay(run: session.Run, figure: go.Figure, codes: torch.Tensor, shown: str) -> go.Figure:
+    """The toggle, and when on, the map to show: a copy of `figure` (the map of `codes` (N, D)
+    drawn with the projection `shown`: "pca", PCA or a 2-D code centred; else UMAP or t-SNE)
+    with the drawings over it. `figure` itself is never changed (a run's map may be shared)."""
     found = _found()
     if found is None or not found[1]:
-        return
+        return figure
     code, items = found
     if not st.toggle(
         t("latent.class_show", count=len(items)), key=TOGGLE, help=t("latent.class_show_help")
     ):
-        return
+        return figure
     if shown != "pca":
         st.info(t("latent.class_pca_only", method=t(f"latent.method_{shown}")))
-        return
+        return figure
+    figure = go.Figure(figure)
     mean, axes = drawing.pca_axes(codes)
     points = drawing.project(_codes(run, code, items), mean, axes)
     mine = np.array([d["mine"] for d in items], bool)
@@ -96,3 +98,4 @@ def overlay(run: session.Run, figure: go.Figure, codes: torch.Tensor, shown: str
             bgcolor="rgba(255,255,255,0.8)",
         )
     st.caption(t("latent.class_caption", count=len(items), mine=int(mine.sum())))
+    return figure
