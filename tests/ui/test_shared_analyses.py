@@ -74,3 +74,16 @@ def test_two_sessions_on_the_latent_page_compute_its_pixel_map_at_most_once(monk
         assert not at.exception, at.exception
     pixels = [width for width in calls if width == 28 * 28]  # the map of the images themselves
     assert len(pixels) <= 1  # once by the first session (none: an earlier test computed it)
+
+
+def test_two_sessions_on_a_lesson_of_the_zoo_measure_its_verdict_at_most_once(monkeypatch):
+    from core.teaching import lessons
+    from ui.teaching import lesson_runs
+
+    calls = []
+    real = lessons.verdict
+    monkeypatch.setattr(lesson_runs, "verdict", lambda *a: calls.append(a[0]) or real(*a))
+    for _ in range(2):
+        at = app_at("pages/lessons.py")
+        assert not at.exception, at.exception
+    assert len(calls) <= 1  # the zoo's runs are everyone's: once by the first session
