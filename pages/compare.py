@@ -112,39 +112,53 @@ st.dataframe(
 )
 names = table["run"].tolist()
 left, right = st.columns(2)
-errors_chart = figures.bars(
-    names,
-    table["sse"].tolist(),
-    t("compare.chart_error"),
-    t("charts.run"),
-    t("charts.sse_per_image"),
+errors_chart = session.together(  # charts of the examples: built once per server
+    chosen,
+    "compare_errors",
+    lambda: figures.bars(
+        names,
+        table["sse"].tolist(),
+        t("compare.chart_error"),
+        t("charts.run"),
+        t("charts.sse_per_image"),
+    ),
 )
 figures.show(errors_chart, "compare", "test-error", container=left)
-jacobian_chart = figures.bars(
-    names,
-    table["jacobian"].tolist(),
-    t("compare.chart_jacobian"),
-    t("charts.run"),
-    t("charts.jacobian"),
+jacobian_chart = session.together(
+    chosen,
+    "compare_jacobian",
+    lambda: figures.bars(
+        names,
+        table["jacobian"].tolist(),
+        t("compare.chart_jacobian"),
+        t("charts.run"),
+        t("charts.jacobian"),
+    ),
 )
 figures.show(jacobian_chart, "compare", "jacobian", container=right)
 JACOBIAN_HISTOGRAM = 500  # images per run in the histogram: enough for its shape
-norms = {
-    r.name: r.cached(
-        "jacobians",
-        lambda r=r: analysis.jacobian_frobenius(
-            r.model, page_run.test_images(r)[:JACOBIAN_HISTOGRAM]
-        ).numpy(),
+
+
+def _jacobian_histogram():
+    norms = {
+        r.name: r.cached(
+            "jacobians",
+            lambda r=r: analysis.jacobian_frobenius(
+                r.model, page_run.test_images(r)[:JACOBIAN_HISTOGRAM]
+            ).numpy(),
+        )
+        for r in chosen
+    }
+    return figures.histograms(
+        norms,
+        t("compare.chart_jacobian_hist"),
+        t("charts.frobenius"),
+        log_y=False,
+        y_title=t("charts.count"),
     )
-    for r in chosen
-}
-histogram = figures.histograms(
-    norms,
-    t("compare.chart_jacobian_hist"),
-    t("charts.frobenius"),
-    log_y=False,
-    y_title=t("charts.count"),
-)
+
+
+histogram = session.together(chosen, "compare_jacobian_histogram", _jacobian_histogram)
 figures.show(histogram, "compare", "jacobian-histogram")
 figures.format_control()  # what the charts' camera buttons download: PNG or SVG
 

@@ -41,7 +41,8 @@ codes = codes_all[:count]
 labels = None if labels_all is None else labels_all[:count].numpy()
 name = t(f"latent.method_{method}")
 
-points, shown = projection.pca_2d(codes), "pca"  # 2-D codes: themselves, centred
+points = run.cached(("code_pca", count), lambda: projection.pca_2d(codes))  # 2-D: centred
+shown = "pca"
 title = t("latent.codes_2d") if codes.shape[1] == 2 else t("latent.of_codes", method="PCA")
 if method != "pca":
     key = (run.id, len(run.snapshot().loss_steps), method, count)
@@ -78,9 +79,13 @@ def _accuracy(kind: str, map_points) -> float:
 
 maps, pixels = st.columns(2)
 with maps:
-    scatter = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
-    scatter.update_layout(dragmode="pan")  # a click picks a point; box and lasso in the toolbar
-    scatter = class_drawings.overlay(run, scatter, codes, shown)  # "where did my 7 land?"
+
+    def _code_map():
+        figure = figures.scatter_by_class(points, labels, page_run.class_names(run), title)
+        return figure.update_layout(dragmode="pan")  # a click picks; box, lasso in the toolbar
+
+    scatter = run.figure(("code_map", shown, count), _code_map)  # shared: never changed here
+    scatter = class_drawings.overlay(run, scatter, codes, shown)  # "where did my 7 land?": a copy
     event = figures.show(
         scatter,
         "latent",
@@ -108,8 +113,11 @@ with maps:
 with pixels:
     flat = page_run.test_images(run)[:count].flatten(1)
     plain = run.cached(("pixel_pca", count), lambda: projection.pca_2d(flat))
-    picture = figures.scatter_by_class(
-        plain, labels, page_run.class_names(run), t("latent.of_pixels")
+    picture = run.figure(
+        ("pixel_map", count),
+        lambda: figures.scatter_by_class(
+            plain, labels, page_run.class_names(run), t("latent.of_pixels")
+        ),
     )
     figures.show(picture, "latent", "pixels", run.name, key=f"latent.pixels.{run.id}.{count}")
     if labels is not None:
@@ -136,7 +144,7 @@ arithmetic.section(run, chosen, index)
 if run.model.code_dim == 2:
     st.subheader(t("latent.plane"))
     size = 15
-    plane = analysis.decoded_plane(run.model, codes_all, size)
+    plane = run.cached(("plane", size), lambda: analysis.decoded_plane(run.model, codes_all, size))
     (x_low, x_high), (y_high, y_low) = plane["x"][[0, -1]].tolist(), plane["y"][[0, -1]].tolist()
     left, right = st.columns([3, 1])
     caption = t(

@@ -41,13 +41,13 @@ st.markdown(f"> **{t('lessons.claim')}** {t(f'lessons.{lesson.id}.claim')}")
 st.markdown(t(f"lessons.{lesson.id}.body"))
 diagrams.show(lesson.roles[0])
 
-runs, names, trained = lesson_runs.lesson_runs(lesson)
+runs, names, trained, sources = lesson_runs.lesson_runs(lesson)
 if runs is None:
     st.warning(t("lessons.missing_zoo"))
     st.stop()
 st.caption(t("lessons.runs_used", runs=", ".join(names.values())))
 with st.spinner(t("lessons.measuring")):
-    verdict = lesson_runs.lesson_verdict(lesson, runs, names)
+    verdict = lesson_runs.lesson_verdict(lesson, runs, sources)
 
 fields = {key: proofs.formatted(verdict, key) for key in verdict.numbers}
 outcome = "holds" if verdict.holds else "fails"

@@ -7,7 +7,7 @@ from ui import locale_numbers, through_app
 from ui.i18n import t
 from ui.kit import figures
 from ui.pages_table import page_of
-from ui.runs import library, page_run
+from ui.runs import library, page_run, session
 from ui.teaching import units
 
 through_app()  # a page Streamlit ran on its own reruns through app.py (ui/__init__.py)
@@ -39,23 +39,37 @@ threshold = st.slider(
     format=locale_numbers.slider_format(),
 )
 
-stats = units.statistics([run, *compare], threshold)
+shown = [run, *compare]
+stats = session.together(  # the same for everyone on the examples: once per server
+    shown, ("code_statistics", threshold), lambda: units.statistics(shown, threshold)
+)
 units.show_statistics(stats)
 st.caption(t("sparsity.live_help"))
-values = {name: s["codes"].flatten().numpy() for name, s in stats.items()}
-histogram = figures.histograms(
-    values, t("sparsity.histogram"), t("charts.activation"), y_title=t("charts.count")
+histogram = session.together(
+    shown,
+    ("sparsity_histogram", threshold),
+    lambda: figures.histograms(
+        {name: s["codes"].flatten().numpy() for name, s in stats.items()},
+        t("sparsity.histogram"),
+        t("charts.activation"),
+        y_title=t("charts.count"),
+    ),
 )
 figures.show(histogram, "sparsity", "histogram", run.name)
-per_unit = {name: s["mean_per_unit"].tolist() for name, s in stats.items()}
-longest = max(len(v) for v in per_unit.values())
-per_unit_chart = figures.lines(
-    list(range(longest)),
-    per_unit,
-    t("sparsity.per_unit"),
-    t("charts.code_unit"),
-    t("charts.mean_activation"),
-)
+
+
+def _per_unit():
+    per_unit = {name: s["mean_per_unit"].tolist() for name, s in stats.items()}
+    return figures.lines(
+        list(range(max(len(v) for v in per_unit.values()))),
+        per_unit,
+        t("sparsity.per_unit"),
+        t("charts.code_unit"),
+        t("charts.mean_activation"),
+    )
+
+
+per_unit_chart = session.together(shown, ("sparsity_per_unit", threshold), _per_unit)
 figures.show(per_unit_chart, "sparsity", "per-unit", run.name)
 
 st.subheader(t("sparsity.features"))

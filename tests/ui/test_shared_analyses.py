@@ -12,7 +12,7 @@ import torch
 from core.data.registry import Dataset
 from core.science import projection
 from tests.apptest_frame import app_at
-from tests.fakes import untrained_run
+from tests.fakes import FakeJob, untrained_run
 from ui.runs import session, shared_analyses
 
 
@@ -74,3 +74,44 @@ def test_two_sessions_on_the_latent_page_compute_its_pixel_map_at_most_once(monk
         assert not at.exception, at.exception
     pixels = [width for width in calls if width == 28 * 28]  # the map of the images themselves
     assert len(pixels) <= 1  # once by the first session (none: an earlier test computed it)
+
+
+def test_two_sessions_on_a_lesson_of_the_zoo_measure_its_verdict_at_most_once(monkeypatch):
+    from core.teaching import lessons
+    from ui.teaching import lesson_runs
+
+    calls = []
+    real = lessons.verdict
+    monkeypatch.setattr(lesson_runs, "verdict", lambda *a: calls.append(a[0]) or real(*a))
+    for _ in range(2):
+        at = app_at("pages/lessons.py")
+        assert not at.exception, at.exception
+    assert len(calls) <= 1  # the zoo's runs are everyone's: once by the first session
+
+
+def test_a_chart_of_read_only_runs_is_built_once_per_language_and_a_sessions_own_each_time(
+    tmp_path,
+):
+    mnist = _dataset("mnist")
+    first, second = _run(tmp_path, mnist), _run(tmp_path, mnist)  # two sessions, one example
+    chart = session.together([first], ("chart", str(tmp_path)), lambda: object())
+    assert session.together([second], ("chart", str(tmp_path)), lambda: object()) is chart
+    assert second.figure(("f", str(tmp_path)), lambda: "map") == "map"
+    assert first.figure(("f", str(tmp_path)), lambda: "other") == "map"
+    own = _run(tmp_path, mnist)
+    own.job = FakeJob()  # a session's own training: its charts are its own, never shared
+    own.job.finish(mnist)
+    assert session.together([first, own], "chart", lambda: 1) == 1
+    assert session.together([first, own], "chart", lambda: 2) == 2
+
+
+def test_two_sessions_on_sparsity_build_its_charts_once(monkeypatch):
+    from ui.kit import figures
+
+    app_at("pages/sparsity.py")  # the first session builds them (or an earlier test did)
+    calls = []
+    real = figures.histograms
+    monkeypatch.setattr(figures, "histograms", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = app_at("pages/sparsity.py")
+    assert not at.exception, at.exception
+    assert not calls  # the second session draws the first one's charts

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -47,23 +48,42 @@ SYMBOLS = [
 ]
 
 
-def _style(figure: go.Figure, title: str, x: str, y: str, height: int = 360) -> go.Figure:
-    # the title sits just above the plot, under the tool bar that a touch screen always shows
-    # top right (centred in the top margin, as by default, the bar covered it on a phone)
-    figure.update_layout(
-        title={"text": title, "y": 1, "yref": "paper", "yanchor": "bottom", "pad": {"b": 8}},
-        xaxis_title=x,
-        yaxis_title=y,
-        font=FONT,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+def _merged(base: dict, extra: dict) -> dict:
+    """`base` with `extra`'s values, nested dicts merged key by key (as update_layout does)."""
+    out = dict(base)
+    for key, value in extra.items():
+        inner = out.get(key)
+        out[key] = (
+            _merged(inner, value) if isinstance(value, dict) and isinstance(inner, dict) else value
+        )
+    return out
+
+
+def _style(
+    figure: go.Figure, title: str, x: str, y: str, height: int = 360, **layout: Any
+) -> go.Figure:
+    """The chart's look, and `layout`'s own keys (nested dicts, e.g. yaxis={"type": "log"}),
+    given to a new figure of the same traces in one go: Plotly checks a layout given whole
+    about five times faster than one updated key by key (1 ms against 5 a chart, most of what
+    a page spent building its charts for each visitor: bench hall)."""
+    style = {
+        # the title sits just above the plot, under the tool bar that a touch screen always
+        # shows top right (centred in the top margin, as by default, the bar covered it)
+        "title": {"text": title, "y": 1, "yref": "paper", "yanchor": "bottom", "pad": {"b": 8}},
+        "xaxis": {"title": {"text": x}},
+        "yaxis": {"title": {"text": y}},
+        "font": FONT,
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 70, "b": 10},
+        "legend": {"orientation": "h", "y": -0.2},
         # axis ticks and hover numbers as the language writes them (0,05)
-        separators=number(1000.5, 1)[-2] + number(1000.5, 1)[1],
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return figure
+        "separators": number(1000.5, 1)[-2] + number(1000.5, 1)[1],
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+    }
+    current = figure.layout.to_plotly_json()
+    current.pop("template", None)  # go.Figure sets the default one again (given, it costs 8 ms)
+    return go.Figure(data=figure.data, layout=_merged(_merged(current, style), layout))
 
 
 def loss_curve(
@@ -87,19 +107,18 @@ def loss_curve(
             name=t(f"terms.{name}"),
             line={"width": 3 if name == "loss" else 2, "color": PALETTE[index % len(PALETTE)]},
         )
-    figure = _style(
-        figure, unit or t("charts.loss_title"), t("charts.step"), t("charts.loss"), height=height
-    )
+    titles = (unit or t("charts.loss_title"), t("charts.step"), t("charts.loss"))
     if not steps:  # drawn before training too, so the chart library is loaded when it starts
-        figure.add_annotation(
-            text=t("charts.loss_empty"), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+        empty = {"text": t("charts.loss_empty"), "showarrow": False, "xref": "paper"}
+        return _style(
+            figure,
+            *titles,
+            height=height,
+            annotations=[{**empty, "yref": "paper", "x": 0.5, "y": 0.5}],
+            xaxis={"showticklabels": False},
+            yaxis={"showticklabels": False},
         )
-        figure.update_xaxes(showticklabels=False)
-        figure.update_yaxes(showticklabels=False)
-        return figure
-    if log_y:
-        figure.update_yaxes(type="log")
-    return figure
+    return _style(figure, *titles, height=height, **({"yaxis": {"type": "log"}} if log_y else {}))
 
 
 def lines(
@@ -137,11 +156,15 @@ def overlay(
             line={"color": PALETTE[index % len(PALETTE)], "width": 2},
             marker={"symbol": SYMBOLS[index % len(SYMBOLS)]},
         )
-    figure = _style(figure, title, x_title, y_title)
-    figure.update_layout(hovermode="x unified", hoverlabel={"namelength": -1})
-    if log_y:
-        figure.update_yaxes(type="log")
-    return figure
+    return _style(
+        figure,
+        title,
+        x_title,
+        y_title,
+        hovermode="x unified",
+        hoverlabel={"namelength": -1},
+        **({"yaxis": {"type": "log"}} if log_y else {}),
+    )
 
 
 def bars(
@@ -165,8 +188,7 @@ def grouped_bars(
     figure = go.Figure()
     for index, (name, values) in enumerate(series.items()):
         figure.add_bar(x=groups, y=values, name=name, marker_color=PALETTE[index % len(PALETTE)])
-    figure.update_layout(barmode="group")
-    return _style(figure, title, x_title, y_title)
+    return _style(figure, title, x_title, y_title, barmode="group")
 
 
 def histograms(
@@ -198,11 +220,8 @@ def histograms(
             marker_color=PALETTE[index % len(PALETTE)],
             meta="histogram",  # a histogram to a screen reader (describe)
         )
-    figure.update_layout(barmode="overlay", bargap=0)
-    figure = _style(figure, title, x_title, y_title)
-    if log_y:
-        figure.update_yaxes(type="log")
-    return figure
+    log = {"yaxis": {"type": "log"}} if log_y else {}
+    return _style(figure, title, x_title, y_title, barmode="overlay", bargap=0, **log)
 
 
 def scatter_by_class(
@@ -210,7 +229,7 @@ def scatter_by_class(
 ) -> go.Figure:
     """2-D points coloured by class; every trace carries the global row id in customdata so a
     selection maps back to images whatever trace it hits."""
-    figure = go.Figure()
+    traces = []  # given whole to the figure: a trace added one at a time costs 0.7 ms
     row_ids = np.arange(len(points))
     groups = (
         [(None, np.ones(len(points), bool))]
@@ -224,25 +243,34 @@ def scatter_by_class(
             else (classes[label] if label < len(classes) else str(label))
         )
         index = 0 if label is None else int(label) % 10
-        figure.add_scattergl(
-            x=points[mask, 0],
-            y=points[mask, 1],
-            mode="markers",
-            name=name,
-            customdata=row_ids[mask],
-            hovertemplate=f"{name}<extra></extra>",
-            marker={
-                "size": 7,
-                "opacity": 0.8,
-                "color": PALETTE[index],
-                "symbol": SYMBOLS[index],
-                # an outline: yellow or sky blue alone fade into white
-                "line": {"width": 0.5, "color": "rgba(0,0,0,0.5)"},
-            },
+        traces.append(
+            {
+                "type": "scattergl",
+                "x": points[mask, 0],
+                "y": points[mask, 1],
+                "mode": "markers",
+                "name": name,
+                "customdata": row_ids[mask],
+                "hovertemplate": f"{name}<extra></extra>",
+                "marker": {
+                    "size": 7,
+                    "opacity": 0.8,
+                    "color": PALETTE[index],
+                    "symbol": SYMBOLS[index],
+                    # an outline: yellow or sky blue alone fade into white
+                    "line": {"width": 0.5, "color": "rgba(0,0,0,0.5)"},
+                },
+            }
         )
-    figure = _style(figure, title, "", "", height=560)
-    figure.update_layout(dragmode="lasso", legend={"orientation": "v", "y": 1})
-    return figure
+    return _style(
+        go.Figure(data=traces),
+        title,
+        "",
+        "",
+        height=560,
+        dragmode="lasso",
+        legend={"orientation": "v", "y": 1},
+    )
 
 
 def mark_point(

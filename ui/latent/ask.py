@@ -69,7 +69,10 @@ def section(run: session.Run, picked: list[int], event, centre: torch.Tensor) ->
         _empty_place(run, event, centre)
     codes, pictures = page_run.test_codes(run), page_run.test_images(run)
     index = chosen_index(picked, len(codes))
-    found = latent_ops.neighbours(codes, pictures, index, NEIGHBOURS)
+    found = run.cached(
+        ("neighbours_of", index, NEIGHBOURS),
+        lambda: latent_ops.neighbours(codes, pictures, index, NEIGHBOURS),
+    )
     own = listed(_names(run, torch.tensor([index]))) or "?"  # unlabelled images: no class
     pair = torch.cat(
         [

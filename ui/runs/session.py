@@ -22,7 +22,7 @@ from core.progress import JobSnapshot
 from core.runs import store
 from core.runs.identity import XSRF_COOKIE, browser_owner
 from ui import keys
-from ui.i18n import t
+from ui.i18n import language, t
 from ui.runs import ids, shared_analyses, visitor
 
 
@@ -104,6 +104,11 @@ class Run:
             self.cache[key] = compute()
         return self.cache[key]
 
+    def figure(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A chart of this run, built once per language like an analysis (Run.cached): the
+        same for every session on a read-only run. Callers draw it and never change it."""
+        return self.cached(("figure", language(), key), build)
+
     def shared_key(self, key: Any) -> tuple | None:
         """The server-wide name of this run's analysis `key`, or None when the run is this
         session's own (its job's, or its data an upload)."""
@@ -120,6 +125,16 @@ def shared_key(run_id: str, saved_path: Path | None, dataset: Dataset, key: Any)
     if version is None or dataset.name not in DATASETS:
         return None
     return (run_id, version, dataset.name, len(dataset.x_test), key)
+
+
+def together(runs: list[Run], key: Any, compute: Callable[[], Any]) -> Any:
+    """compute()'s value for several runs at once (a chart comparing them, in the session's
+    language): once per server when every run is read-only and finished, as Run.cached shares
+    one run's; computed each time otherwise (a session's own run among them)."""
+    names = [run.shared_key(key) if run.finished else None for run in runs]
+    if not runs or any(name is None for name in names):
+        return compute()
+    return shared_analyses.memo(("together", language(), *names), compute)
 
 
 def session_runs() -> dict[str, Run]:

@@ -18,7 +18,7 @@ from ui.frame import links
 from ui.i18n import known, t
 from ui.kit import figures, images
 from ui.kit.phrases import dataset_name, value_text
-from ui.runs.session import Run
+from ui.runs.session import Run, together
 
 SHOWN_TRAINING = (*RUN_SETTINGS, "precision")
 
@@ -87,6 +87,26 @@ def _label(name: str) -> str:
     return name
 
 
+def _charts(series: dict) -> dict:
+    """The runs' loss curves and validation errors as two charts (None where no run has any)."""
+    return {
+        "loss": figures.overlay(
+            series["loss"], t("export.overlay_loss"), t("charts.step"), t("charts.loss"), log_y=True
+        )
+        if series["loss"]
+        else None,
+        "val": figures.overlay(
+            series["val"],
+            t("export.overlay_val"),
+            t("charts.epoch"),
+            t("charts.sse_per_image"),
+            markers=True,
+        )
+        if series["val"]
+        else None,
+    }
+
+
 def show(runs: list[Run]) -> None:
     """The side-by-side section of Compare."""
     st.subheader(t("export.overlay_title"))
@@ -94,22 +114,12 @@ def show(runs: list[Run]) -> None:
         st.info(t("export.overlay_pick"))
         return
     st.caption(t("export.overlay_caption"))
-    series = curves(runs)
+    charts = together(runs, "overlay_charts", lambda: _charts(curves(runs)))  # once per server
     left, right = st.columns(2)
-    if series["loss"]:
-        loss = figures.overlay(
-            series["loss"], t("export.overlay_loss"), t("charts.step"), t("charts.loss"), log_y=True
-        )
-        figures.show(loss, "compare", "loss-curves", container=left)
-    if series["val"]:
-        val = figures.overlay(
-            series["val"],
-            t("export.overlay_val"),
-            t("charts.epoch"),
-            t("charts.sse_per_image"),
-            markers=True,
-        )
-        figures.show(val, "compare", "validation-curves", container=right)
+    if charts["loss"] is not None:
+        figures.show(charts["loss"], "compare", "loss-curves", container=left)
+    if charts["val"] is not None:
+        figures.show(charts["val"], "compare", "validation-curves", container=right)
     st.markdown(f"**{t('export.overlay_recon')}**")
     first = runs[0].dataset
     x = first.x_test[preview_indices(first, 10)]

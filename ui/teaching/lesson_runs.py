@@ -9,6 +9,7 @@ from core.teaching.lessons import LessonRun, verdict
 from core.training.loop import TrainConfig
 from ui import keys
 from ui.i18n import t
+from ui.runs import shared_analyses
 from ui.runs.active import start_run
 from ui.runs.library import open_zoo_run
 from ui.runs.live import phase_text
@@ -19,16 +20,17 @@ from ui.runs.session import Run, session_runs
 LESSON_TRAIN_IMAGES = 10_000  # training images the linear baseline is fitted on
 
 
-def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run]]:
+def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run], dict[str, Run]]:
     """The runs a lesson compares: the session's own retrained subject when it has one (and it
     finished), the zoo's runs otherwise. Returns (role -> LessonRun, role -> name on screen,
-    role -> the session's Run for roles retrained here); None when the zoo is missing."""
+    role -> the session's Run for roles retrained here, role -> the Run each LessonRun is made
+    of); None when the zoo is missing."""
     trained = {
         role: session_runs()[run_id]
         for role, run_id in st.session_state.get(keys.LESSON_JOBS, {}).get(lesson.id, {}).items()
         if run_id in session_runs()
     }
-    runs, names = {}, {}
+    runs, names, sources = {}, {}, {}
     for role in lesson.roles:
         mine = trained.get(role)
         run = (
@@ -37,7 +39,8 @@ def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run]]:
             else open_zoo_run(role)
         )
         if run is None:
-            return None, {}, trained
+            return None, {}, trained, {}
+        sources[role] = run
         runs[role] = LessonRun(
             run.model,
             run.dataset.x_test,
@@ -51,13 +54,20 @@ def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run]]:
             run.dataset.name,
         )
         names[role] = run.label
-    return runs, names, trained
+    return runs, names, trained, sources
 
 
-def lesson_verdict(lesson, runs: dict, names: dict[str, str]):
-    """The lesson's verdict, measured once per set of runs in this session."""
+def lesson_verdict(lesson, runs: dict, sources: dict[str, Run]):
+    """The lesson's verdict, measured once per server when every run is read-only (the zoo's:
+    the same for every session, ui.runs.shared_analyses; it was 0.5 s of a server's CPU per
+    visit), once per set of runs in this session when one is the session's own retraining."""
+    shared = [run.shared_key(("lesson", lesson.id)) for run in sources.values()]
+    if all(key is not None for key in shared):
+        return shared_analyses.memo(
+            ("lesson", lesson.id, *shared), lambda: verdict(lesson.id, runs)
+        )
     cache = st.session_state.setdefault("lesson_verdicts", {})
-    key = (lesson.id, tuple(names.values()), tuple(id(r.model) for r in runs.values()))
+    key = (lesson.id, tuple(id(r.model) for r in runs.values()))
     if key not in cache:
         cache[key] = verdict(lesson.id, runs)
     return cache[key]

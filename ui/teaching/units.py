@@ -165,7 +165,7 @@ def inspect(run, unit: int, container) -> None:
     most exciting test digits."""
     codes = page_run.test_codes(run)[:INSPECTOR_IMAGES]
     x = page_run.test_images(run)[:INSPECTOR_IMAGES]
-    view = units.unit_view(codes, unit)
+    view = run.cached(("unit_view", unit), lambda: units.unit_view(codes, unit))
     container.markdown(f"**{run.name}**")
     if view["dead"]:
         container.caption(t("sparsity.unit_dead", unit=unit))
@@ -174,13 +174,17 @@ def inspect(run, unit: int, container) -> None:
         if read is not None:
             pair = [read[unit]] + ([written[unit]] if written is not None else [])
             images.show_row(_scaled(torch.stack(pair)), t("sparsity.unit_weights"), scale=3)
-        figures.show(
-            figures.histograms(
+        chart = run.figure(
+            ("unit_histogram", unit),
+            lambda: figures.histograms(
                 {run.name: view["values"].numpy()},
                 t("sparsity.unit_histogram", unit=unit),
                 t("charts.activation"),
                 y_title=t("charts.count"),
             ),
+        )
+        figures.show(
+            chart,
             "sparsity",
             "unit",
             run.name,
