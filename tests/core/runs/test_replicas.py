@@ -25,8 +25,10 @@ REPLICA = """
 import json, sys, time
 from pathlib import Path
 from streamlit.testing.v1 import AppTest
+from streamlit import config
 from tests import apptest_frame
 apptest_frame.install()
+config.set_option("client.showErrorDetails", "full")  # a failure's trace in this test's report
 start = Path(sys.argv[1])
 at = AppTest.from_file(sys.argv[2], default_timeout=120)
 at.session_state["dataset_name"] = "digits"
@@ -42,7 +44,7 @@ at.text_input(key=f"save-name.{run.id}").set_value("class-run")
 while not start.exists():
     time.sleep(0.01)
 next(b for b in at.button if b.label == "Save run").click().run()
-assert not at.exception, at.exception
+assert not at.exception, [e.stack_trace for e in at.exception]  # the trace, not its redaction
 from core.runs.store import list_runs
 deadline = time.time() + 60
 while len(list_runs()) < 2 and time.time() < deadline:  # the other process saves too
