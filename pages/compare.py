@@ -86,6 +86,8 @@ bar.empty()
 if not rows:
     st.stop()
 table = pd.DataFrame(rows, columns=COLUMNS)
+# a run without a prior has no active dimensions: a dash (the grid writes a missing number "None")
+table["active"] = ["—" if pd.isna(value) else str(int(value)) for value in table["active"]]
 shown = locale_numbers.table(  # in the session's language
     table,
     decimals={"sse": 2, "jacobian": 2, "noisy": 2, "seconds": 1},
@@ -100,7 +102,9 @@ st.dataframe(
         "variant": t("compare.col_variant"),
         "dataset": t("compare.col_dataset"),
         "code_size": t("compare.col_code_size"),
-        "active": NumberColumn(t("compare.col_active"), help=t("compare.col_active_help")),
+        "active": st.column_config.TextColumn(
+            t("compare.col_active"), help=t("compare.col_active_help")
+        ),
         "sse": NumberColumn(t("compare.col_sse"), help=t("compare.col_sse_help")),
         "near_zero": NumberColumn(t("compare.col_near_zero")),
         "jacobian": NumberColumn(t("compare.col_jacobian"), help=t("compare.col_jacobian_help")),

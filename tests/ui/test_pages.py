@@ -109,7 +109,7 @@ def test_pages_compare_several_runs(page, trained_runs):
     at = app_at(page, {"runs": dict(trained_runs), "active_run": "sparse"})
     picker = at.multiselect[0]
     picker.set_value(
-        ["sparse", "standard", "deep"]
+        ["sparse", "standard", "vae"]
         if page == "pages/compare.py"
         else ["standard", "contractive", "vae"]
     )
@@ -117,8 +117,10 @@ def test_pages_compare_several_runs(page, trained_runs):
     assert not at.exception, at.exception
     if page == "pages/compare.py":
         table = at.dataframe[0].value
-        assert list(table["run"]) == ["sparse-1", "standard-1", "deep-1"]
+        assert list(table["run"]) == ["sparse-1", "standard-1", "vae-1"]
         assert table["probe"].between(0, 1).all()
+        # a VAE's active dimensions, a number; a run without a prior has none: a dash
+        assert list(table["active"][:2]) == ["—", "—"] and table["active"][2].isdigit()
 
 
 def test_save_a_run_then_open_it_as_a_saved_run(trained_runs):
