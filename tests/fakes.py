@@ -1,9 +1,11 @@
 """Fakes the tests share: a job the test drives (`FakeJob`, the public Job interface) and
 `refused`, which expects a Problem with a given key; `record`, a class board's record;
-`untrained_run`, a session's run of a freshly built model."""
+`untrained_run`, a session's run of a freshly built model; strokes a drawing pad sends (SEVEN,
+ZERO) and `drawn_digit`, a 28x28 drawing as the Draw page makes it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,6 +13,7 @@ from core.jobs.spec import Job, JobSpec
 from core.messages import Problem
 from core.models import build_model
 from core.progress import JobSnapshot
+from core.science import drawing
 from core.training.loop import TrainConfig
 
 
@@ -100,3 +103,16 @@ def untrained_run(variant: str, dataset, run_id: str = "mine", **fields):
         train_config={},
         **fields,
     )
+
+
+# strokes as the pad sends them (points on its 280 px canvas): a seven and a zero
+SEVEN = [[(60, 50), (220, 50)], [(220, 50), (120, 240)]]
+ZERO = [[(140 + 70 * np.cos(a), 140 + 100 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 60)]]
+
+
+def drawn_digit(seed: int = 0) -> np.ndarray:
+    """A 28x28 drawing as the Draw page makes it: strokes painted, then made MNIST-like (a 7,
+    shifted a little by `seed`)."""
+    shift = seed % 5 * 10
+    strokes = [[(80 + shift, 60), (200, 60), (120 + shift, 220)]]
+    return drawing.to_mnist(drawing.render_strokes(strokes)).view(28, 28).numpy()

@@ -30,7 +30,7 @@ from tests.browser.test_class import (
 )
 from tests.browser.test_draw import SEVEN, pad_points
 from tests.conftest import served_app, wait_for
-from tests.core.classroom.test_drawings import _digit
+from tests.fakes import drawn_digit
 from ui.i18n import translate
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -150,7 +150,7 @@ def test_with_enough_drawings_a_student_trains_on_them(served, lang, monkeypatch
     monkeypatch.setenv("AE_RUNS_DIR", str(folder / "runs"))  # the server's class, from here
     join(code, "Bia", owner="browser-bia")
     for i in range(drawings_data.MIN_FOR_TRAINING):
-        drawings.add(code, "browser-bia", i % 10, _digit(i))
+        drawings.add(code, "browser-bia", i % 10, drawn_digit(i))
 
     student.reload()
     student.wait_for_selector("h1", timeout=60_000)

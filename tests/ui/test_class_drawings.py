@@ -12,14 +12,19 @@ from streamlit.testing.v1 import AppTest
 from core.classroom import drawings, drawings_data, teachers
 from core.classroom.members import join
 from tests.apptest_frame import app_at
-from tests.core.classroom.test_drawings import _digit
-from tests.core.science.test_drawing import SEVEN, _browser_language, draw_page  # noqa: F401
+from tests.fakes import SEVEN, drawn_digit
+from tests.ui.draw_pad import draw_page, speak_the_tested_language
 from ui.i18n import translate
 
 
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("AE_UMAP_WARMUP", "0")
+
+
+@pytest.fixture(autouse=True)
+def _browser_language(request, monkeypatch):
+    speak_the_tested_language(request, monkeypatch)
 
 
 @pytest.fixture
@@ -75,7 +80,7 @@ def test_with_enough_drawings_the_sidebar_offers_them_as_the_data_set(room):
     at = draw_page(None, "en", _student(room))
     assert "class" not in at.sidebar.selectbox(key="dataset_name").options
     for i in range(drawings_data.MIN_FOR_TRAINING):
-        drawings.add(room.code, "browser-ana", i % 10, _digit(i))
+        drawings.add(room.code, "browser-ana", i % 10, drawn_digit(i))
     at.run()
     picker = at.sidebar.selectbox(key="dataset_name")
     assert translate("en", "datasets.class") in picker.options
@@ -90,9 +95,9 @@ def test_with_enough_drawings_the_sidebar_offers_them_as_the_data_set(room):
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_the_teacher_counts_the_drawings_and_removes_any(room, lang):
     join(room.code, "Bia", owner="browser-bia")
-    drawings.add(room.code, "browser-ana", 7, _digit())
-    drawings.add(room.code, "browser-ana", 7, _digit(1))
-    bia = drawings.add(room.code, "browser-bia", 0, _digit(2))
+    drawings.add(room.code, "browser-ana", 7, drawn_digit())
+    drawings.add(room.code, "browser-ana", 7, drawn_digit(1))
+    bia = drawings.add(room.code, "browser-bia", 0, drawn_digit(2))
     at = app_at(
         "pages/class.py",
         {"lang": lang, "class_teacher": {"code": room.code, "key": room.key}},
@@ -159,7 +164,7 @@ def test_the_drawings_land_on_the_latent_map_where_their_codes_are(room, lang):
     join(room.code, "Bia", owner="browser-bia")
     test_digit = load_dataset("digits").x_test[5].view(28, 28).numpy()
     drawings.add(room.code, "browser-ana", 3, test_digit)
-    drawings.add(room.code, "browser-bia", 8, _digit())
+    drawings.add(room.code, "browser-bia", 8, drawn_digit())
     session = {**_student(room), "lang": lang, "latent.class_drawings": True}
     at = AppTest.from_function(_overlay_page, args=(room.code, "pca", 5), default_timeout=120)
     for key, value in session.items():
@@ -191,7 +196,7 @@ def test_the_drawings_land_on_the_latent_map_where_their_codes_are(room, lang):
 def test_the_latent_page_shows_the_toggle_and_the_drawings(room):
     from tests.ui.screen_text import render
 
-    drawings.add(room.code, "browser-ana", 7, _digit())
+    drawings.add(room.code, "browser-ana", 7, drawn_digit())
     at = render("pages/latent.py", "en", {**_student(room), "latent.class_drawings": True})
     assert not at.exception, at.exception
     assert at.toggle(key="latent.class_drawings").value

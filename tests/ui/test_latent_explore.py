@@ -9,10 +9,9 @@ from types import SimpleNamespace
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.core.science.test_drawing import SEVEN, ZERO, draw_page, images_shown, texts
-from tests.fakes import untrained_run
+from tests.fakes import SEVEN, ZERO, untrained_run
+from tests.ui.draw_pad import draw_page, images_shown, speak_the_tested_language, texts
 from tests.ui.screen_text import render
-from ui import i18n
 from ui.i18n import translate
 from ui.latent import picking
 from ui.runs import ids
@@ -25,10 +24,7 @@ def _no_umap_warmup(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _browser_language(request, monkeypatch):
-    """AppTest calls format_func after a run, outside the session: the language under test."""
-    params = getattr(request.node, "callspec", None)
-    lang = params.params.get("lang", "en") if params else "en"
-    monkeypatch.setattr(i18n, "browser_language", lambda: lang)
+    speak_the_tested_language(request, monkeypatch)
 
 
 class Selection(dict):

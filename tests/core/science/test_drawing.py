@@ -1,5 +1,5 @@
-"""A drawn digit made MNIST-like (core.science.drawing), and the Draw page (AppTest, both
-languages)."""
+"""A drawn digit made MNIST-like (core.science.drawing); the Draw page itself is
+tests/ui/test_draw_page.py's."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from core.models import build_model
 from core.science import drawing, projection
-from tests.conftest import ROOT
-from tests.fakes import untrained_run
-from ui.i18n import translate
+from tests.fakes import SEVEN, ZERO
 
 PAD = drawing.CANVAS
-SEVEN = [[(60, 50), (220, 50)], [(220, 50), (120, 240)]]
-ZERO = [[(140 + 70 * np.cos(a), 140 + 100 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 60)]]
 ONE = [[(130, 40), (150, 240)]]
 DOT = [[(140, 140)]]
 SCRIBBLE = [[(0, y), (PAD, y)] for y in range(0, PAD + 1, 20)]  # the pad covered in ink
@@ -172,104 +167,3 @@ def test_rebuild_and_the_vae_s_nearby_codes():
     nearby = drawing.nearby_decodes(vae, x, n=5)
     assert nearby["code"].shape == (4,) and (nearby["std"] > 0).all()
     assert nearby["images"].shape == (5, 1, 28, 28)
-
-
-# ---------------------------------------------------------------- the page
-
-
-@pytest.fixture(autouse=True)
-def _no_umap_warmup(monkeypatch):
-    monkeypatch.setenv("AE_UMAP_WARMUP", "0")
-
-
-def draw_page(strokes=None, lang: str = "en", session: dict | None = None) -> AppTest:
-    """The Draw page after `strokes` were drawn (None: a fresh pad), in `lang`."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.session_state["lang"] = lang
-    at.session_state["dataset_name"] = "digits"
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/draw.py")
-    if strokes is not None:
-        at.session_state["draw.pad"] = {"strokes": [[list(p) for p in s] for s in strokes]}
-    at.run()
-    return at
-
-
-@pytest.fixture(autouse=True)
-def _browser_language(request, monkeypatch):
-    """AppTest calls widgets' format_func after a run, outside the session, where t() falls
-    back to the browser's language: make that the language under test."""
-    from ui import i18n
-
-    lang = (
-        request.node.callspec.params.get("lang", "en")
-        if hasattr(request.node, "callspec")
-        else "en"
-    )
-    monkeypatch.setattr(i18n, "browser_language", lambda: lang)
-
-
-def texts(at: AppTest) -> list[str]:
-    return [
-        e.value
-        for kind in (at.info, at.warning, at.caption, at.markdown, at.subheader)
-        for e in kind
-    ]
-
-
-def images_shown(at: AppTest) -> list[tuple[str, str]]:
-    """(caption, alt) of every image on the page."""
-    return [
-        (image.caption, image.alt) for element in at.get("image") for image in element.proto.imgs
-    ]
-
-
-@pytest.mark.parametrize("lang", ["en", "pt"])
-def test_the_page_asks_for_a_drawing_then_shows_every_view(lang):
-    at = draw_page(lang=lang)
-    assert not at.exception, at.exception
-    assert [i.value for i in at.info] == [translate(lang, "draw.problem_empty")]
-    at.session_state["draw.pad"] = {"strokes": [[list(p) for p in s] for s in SEVEN]}
-    at.run()
-    assert not at.exception, at.exception
-    assert not at.error and not at.warning and not at.info
-    shown = texts(at)
-    for key in ("rebuilds_title", "noise_title", "map_section", "vae_section"):
-        assert translate(lang, f"draw.{key}") in shown, key
-    shown_images = images_shown(at)
-    assert translate(lang, "draw.input_alt") in [alt for _, alt in shown_images]
-    standard = translate(lang, "examples.standard")  # the zoo's example, in the language
-    rebuilt = [
-        caption
-        for caption, alt in shown_images
-        if alt.startswith(translate(lang, "draw.rebuild_alt", name=standard, error="").rstrip())
-    ]
-    assert len(rebuilt) == 2 and rebuilt[0].replace("*", "").startswith(f"{standard}  \n")
-    assert at.session_state["draw.strokes"] == [[tuple(map(float, p)) for p in s] for s in SEVEN]
-
-
-@pytest.mark.parametrize(("strokes", "problem"), [(DOT, "dot"), (SCRIBBLE, "full")])
-@pytest.mark.parametrize("lang", ["en", "pt"])
-def test_a_dot_or_a_scribble_gets_a_clear_message(strokes, problem, lang):
-    at = draw_page(strokes, lang)
-    assert not at.exception, at.exception
-    assert [w.value for w in at.warning] == [translate(lang, f"draw.problem_{problem}")]
-    assert translate(lang, "draw.rebuilds_title") not in texts(at)
-
-
-def test_without_the_zoo_the_page_says_so_and_shows_the_session_s_runs(
-    monkeypatch, tmp_path, small_digits
-):
-    monkeypatch.setenv("AE_ZOO_DIR", str(tmp_path))  # a server without the pretrained zoo
-    at = draw_page(SEVEN)
-    assert not at.exception, at.exception
-    assert [i.value for i in at.info] == [translate("en", "draw.no_runs")]
-    mine = untrained_run("vae", small_digits, hyperparameters={"code_dim": 2})
-    at = draw_page(SEVEN, session={"runs": {"mine": mine}, "active_run": "mine"})
-    assert not at.exception, at.exception
-    shown = texts(at)
-    assert any(caption.replace("*", "").startswith("mine-1") for caption, _ in images_shown(at))
-    assert translate("en", "draw.map_caption", name="mine-1") in shown
-    assert translate("en", "draw.vae_caption", name="mine-1") in shown
