@@ -285,13 +285,13 @@ def test_the_teacher_gets_a_download_button_and_a_student_none():
 
 def test_the_report_counts_the_class_s_drawings_with_a_few_of_each_digit():
     from core.classroom import drawings
-    from tests.core.classroom.test_drawings import _digit
+    from tests.fakes import drawn_digit
 
     teacher = create_class()
     join(teacher.code, "Ana", owner="owner-of-ana")
     join(teacher.code, "Bia", owner="owner-of-bia")
     for owner, label in (("owner-of-ana", 7), ("owner-of-ana", 7), ("owner-of-bia", 0)):
-        drawings.add(teacher.code, owner, label, _digit())
+        drawings.add(teacher.code, owner, label, drawn_digit())
     for language, heading in (("en", "The class's drawings"), ("pt", "Os desenhos da turma")):
         texts = Asked(report_texts(language))
         page = class_report(teacher.code, teacher.key, texts, language)
