@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.browser import ROOT, assert_no_error, start_server
+from tests.browser.helpers import AXE_OPTIONS, serious
 from tests.conftest import require_browser
 from ui import pages_table
 from ui.i18n import LANGUAGES
@@ -25,14 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # in CI: about 2.5
 SCREENS = ROOT / "test-artifacts" / "screens"
 # Every page of the app by its URL path ("" is Home), from ui/pages_table.py: a new one is scanned.
 PAGES = [page.url_path for page in pages_table.PAGES]
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
-# (rule id, CSS selector) pairs of findings in Streamlit's own markup that no app code can
-# change. Empty: the theme in .streamlit/config.toml fixed every finding Streamlit's defaults
-# caused (captions and the selected language at 3.9:1 and 4.2:1 contrast).
-EXCLUDED: set[tuple[str, str]] = set()
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True}
 PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
@@ -100,21 +93,6 @@ def open_page(page, url: str, path: str, lang: str) -> None:
             arg=page.locator("button.undo").first.element_handle(),
             timeout=30_000,
         )
-
-
-def serious(response: dict) -> list[str]:
-    """The serious and critical violations of an axe run, one line per element."""
-    found = []
-    for violation in response["violations"]:
-        if violation["impact"] not in ("serious", "critical"):
-            continue
-        for node in violation["nodes"]:
-            target = " >> ".join(map(str, node["target"]))
-            if (violation["id"], target) not in EXCLUDED:
-                found.append(
-                    f"{violation['id']} ({violation['impact']}) at {target}: {violation['help']}"
-                )
-    return found
 
 
 def shown_text(page) -> str:

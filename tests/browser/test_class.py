@@ -16,58 +16,27 @@ import re
 
 import pytest
 
-from bench.browser import ROOT, assert_no_error, goto_page
+from bench.browser import assert_no_error, goto_page
+from tests.browser.helpers import (
+    ARTIFACTS,
+    LONG,
+    PHONE,
+    PROJECTOR,
+    choose,
+    join_class,
+    open_page,
+    start_class,
+    train,
+)
 from tests.conftest import served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-ARTIFACTS = ROOT / "test-artifacts"
-PROJECTOR, PHONE = {"width": 1280, "height": 720}, {"width": 390, "height": 844}
-LONG = 180_000  # ms: five students training in turn on a busy two-core machine
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     with served_app(tmp_path_factory.mktemp("class")) as (browser, url):
         yield browser, url
-
-
-def open_page(browser, address: str, viewport=PROJECTOR):
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(address)
-    page.wait_for_selector("h1", timeout=60_000)
-    return page
-
-
-def start_class(browser, url: str, lang: str = "en"):
-    teacher = open_page(browser, f"{url}/class?lang={lang}")
-    teacher.get_by_role("button", name=re.compile("Start a class|Abrir uma turma")).last.click()
-    teacher.wait_for_selector(
-        "text=/Runs on the board|Ainda não há|No run on the board/", timeout=60_000
-    )
-    text = teacher.inner_text("body")
-    code = re.search(r"(?:code|código) ([A-Z2-9]{6})\b", text).group(1)
-    return teacher, code
-
-
-def join_class(browser, url: str, code: str, nickname: str, viewport=PROJECTOR, lang: str = "en"):
-    # the join link, with the settings to train: the small digits, one epoch
-    page = open_page(
-        browser, f"{url}/class?class={code}&dataset=digits&tc.epochs=1&lang={lang}", viewport
-    )
-    page.get_by_role("textbox", name=re.compile("Your nickname|Seu apelido")).fill(nickname)
-    page.get_by_role("button", name=re.compile("^(Join|Entrar)$")).click()
-    page.wait_for_selector(f"text={nickname}", timeout=60_000)
-    return page
-
-
-def train(page) -> None:
-    page.get_by_role("link", name=re.compile("Go to Train|Ir para Treinar")).click()
-    page.wait_for_selector("text=/Epochs|Épocas/", timeout=60_000)
-    page.wait_for_timeout(500)
-    page.get_by_role("button", name=re.compile("Train|Treinar")).filter(
-        has_text=re.compile(r"(Train|Treinar)$")
-    ).last.click()
-    page.wait_for_timeout(1500)
 
 
 def back_to_class(page, name: str = "Class") -> None:
@@ -94,19 +63,6 @@ def spotlight(teacher, label: str) -> None:
     teacher.get_by_label("Put a run on the projector").click()
     teacher.get_by_role("option", name=label).click()
     teacher.wait_for_selector("text=On the projector:", timeout=60_000)
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a select box; again if the board's refresh closed the list first."""
-    for _ in range(5):
-        page.get_by_label(label, exact=True).click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
-        except Exception:  # the list closed under a refresh: open it again
-            continue
-        page.wait_for_timeout(1500)  # the rerun that records the choice
-        return
-    raise AssertionError(f"could not choose {option} in {label}")
 
 
 def projector_shot(teacher, name: str, heading: str = "The board") -> None:

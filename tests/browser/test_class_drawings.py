@@ -17,18 +17,20 @@ import pytest
 from bench.browser import assert_no_error, wait_idle
 from core.classroom import classes, drawings, drawings_data
 from core.classroom.members import join
-from tests.browser.test_a11y import AXE_OPTIONS, serious
-from tests.browser.test_class import (
+from tests.browser.helpers import (
     ARTIFACTS,
+    AXE_OPTIONS,
     LONG,
     PHONE,
     PROJECTOR,
+    SEVEN,
     choose,
     join_class,
+    pad_points,
+    serious,
     start_class,
     train,
 )
-from tests.browser.test_draw import SEVEN, pad_points
 from tests.conftest import served_app, wait_for
 from tests.fakes import drawn_digit
 from ui.i18n import translate

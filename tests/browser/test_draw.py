@@ -9,17 +9,13 @@ import pytest
 
 from bench.browser import ROOT, assert_no_error, goto_page
 from bench.browser import wait_idle as _wait_idle
+from tests.browser.helpers import ONE, SEVEN, pad_points
 from tests.conftest import served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]  # in CI: about 30 s
 ARTIFACTS = ROOT / "test-artifacts"
 REBUILT = "text=Every autoencoder rebuilds your digit"
 MAP = ".legendtext >> text=your digit"  # the latent map, drawn with its marked point
-# a 7 and a 1, as fractions of the pad's side: (x, y) points of one stroke each
-SEVEN = [(0.2 + 0.55 * i / 10, 0.18) for i in range(11)] + [
-    (0.75 - 0.3 * i / 12, 0.18 + 0.66 * i / 12) for i in range(1, 13)
-]
-ONE = [(0.45 + 0.1 * i / 12, 0.15 + 0.7 * i / 12) for i in range(13)]
 
 
 def wait_idle(page) -> None:
@@ -43,11 +39,6 @@ def open_draw_page(browser, url: str, touch: bool):
     wait_idle(page)
     assert page.locator("text=The pad is empty").count() == 1
     return context, page
-
-
-def pad_points(page, stroke):
-    box = page.locator("canvas.pad").bounding_box()
-    return [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in stroke]
 
 
 def test_draw_with_the_mouse_leave_come_back_and_undo(app):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bench.browser import ROOT, assert_no_error, wait_idle
-from tests.browser.test_draw import ONE, SEVEN, pad_points
+from tests.browser.helpers import ONE, SEVEN, pad_points
 from tests.conftest import served_app
 from ui.i18n import translate
 
