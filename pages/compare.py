@@ -116,7 +116,7 @@ st.dataframe(
 )
 names = table["run"].tolist()
 left, right = st.columns(2)
-errors_chart = session.together(  # charts of the examples: built once per server
+errors_chart = session.figure_of(  # charts of the examples: built once per server
     chosen,
     "compare_errors",
     lambda: figures.bars(
@@ -128,7 +128,7 @@ errors_chart = session.together(  # charts of the examples: built once per serve
     ),
 )
 figures.show(errors_chart, "compare", "test-error", container=left)
-jacobian_chart = session.together(
+jacobian_chart = session.figure_of(
     chosen,
     "compare_jacobian",
     lambda: figures.bars(
@@ -162,7 +162,7 @@ def _jacobian_histogram():
     )
 
 
-histogram = session.together(chosen, "compare_jacobian_histogram", _jacobian_histogram)
+histogram = session.figure_of(chosen, "compare_jacobian_histogram", _jacobian_histogram)
 figures.show(histogram, "compare", "jacobian-histogram")
 figures.format_control()  # what the charts' camera buttons download: PNG or SVG
 

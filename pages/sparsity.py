@@ -4,7 +4,7 @@ for, and how the active run compares with runs of its own code width."""
 import streamlit as st
 
 from ui import locale_numbers, through_app
-from ui.i18n import t
+from ui.i18n import language, t
 from ui.kit import figures
 from ui.pages_table import page_of
 from ui.runs import library, page_run, session
@@ -40,12 +40,12 @@ threshold = st.slider(
 )
 
 shown = [run, *compare]
-stats = session.together(  # the same for everyone on the examples: once per server
-    shown, ("code_statistics", threshold), lambda: units.statistics(shown, threshold)
+stats = session.together(  # once per server on the examples; by run name, so per language
+    shown, ("code_statistics", language(), threshold), lambda: units.statistics(shown, threshold)
 )
 units.show_statistics(stats)
 st.caption(t("sparsity.live_help"))
-histogram = session.together(
+histogram = session.figure_of(
     shown,
     ("sparsity_histogram", threshold),
     lambda: figures.histograms(
@@ -69,7 +69,7 @@ def _per_unit():
     )
 
 
-per_unit_chart = session.together(shown, ("sparsity_per_unit", threshold), _per_unit)
+per_unit_chart = session.figure_of(shown, ("sparsity_per_unit", threshold), _per_unit)
 figures.show(per_unit_chart, "sparsity", "per-unit", run.name)
 
 st.subheader(t("sparsity.features"))

@@ -13,6 +13,7 @@ from core.data.registry import Dataset
 from core.science import projection
 from tests.apptest_frame import app_at
 from tests.fakes import FakeJob, untrained_run
+from ui.i18n import speaking
 from ui.runs import session, shared_analyses
 
 
@@ -98,6 +99,10 @@ def test_a_chart_of_read_only_runs_is_built_once_per_language_and_a_sessions_own
     assert session.together([second], ("chart", str(tmp_path)), lambda: object()) is chart
     assert second.figure(("f", str(tmp_path)), lambda: "map") == "map"
     assert first.figure(("f", str(tmp_path)), lambda: "other") == "map"
+    both = session.figure_of([first, second], ("g", str(tmp_path)), lambda: "chart")
+    assert session.figure_of([second, first], ("g", str(tmp_path)), lambda: "?") == both
+    with speaking("pt"):  # another language: its own chart (titles, names, decimal comma)
+        assert session.figure_of([first, second], ("g", str(tmp_path)), lambda: "pt") == "pt"
     own = _run(tmp_path, mnist)
     own.job = FakeJob()  # a session's own training: its charts are its own, never shared
     own.job.finish(mnist)

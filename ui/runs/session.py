@@ -128,13 +128,19 @@ def shared_key(run_id: str, saved_path: Path | None, dataset: Dataset, key: Any)
 
 
 def together(runs: list[Run], key: Any, compute: Callable[[], Any]) -> Any:
-    """compute()'s value for several runs at once (a chart comparing them, in the session's
-    language): once per server when every run is read-only and finished, as Run.cached shares
-    one run's; computed each time otherwise (a session's own run among them)."""
+    """compute()'s value for several runs at once (a measure comparing them): once per server
+    when every run is read-only and finished, as Run.cached shares one run's; computed each
+    time otherwise (a session's own run among them)."""
     names = [run.shared_key(key) if run.finished else None for run in runs]
     if not runs or any(name is None for name in names):
         return compute()
-    return shared_analyses.memo(("together", language(), *names), compute)
+    return shared_analyses.memo(("together", *names), compute)
+
+
+def figure_of(runs: list[Run], key: Any, build: Callable[[], Any]) -> Any:
+    """A chart of several runs, built once per language as `together` computes a measure (what
+    Run.figure is to Run.cached). Callers draw it and never change it."""
+    return together(runs, ("figure", language(), key), build)
 
 
 def session_runs() -> dict[str, Run]:

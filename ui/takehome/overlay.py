@@ -18,7 +18,7 @@ from ui.frame import links
 from ui.i18n import known, t
 from ui.kit import figures, images
 from ui.kit.phrases import dataset_name, value_text
-from ui.runs.session import Run, together
+from ui.runs.session import Run, figure_of
 
 SHOWN_TRAINING = (*RUN_SETTINGS, "precision")
 
@@ -114,7 +114,7 @@ def show(runs: list[Run]) -> None:
         st.info(t("export.overlay_pick"))
         return
     st.caption(t("export.overlay_caption"))
-    charts = together(runs, "overlay_charts", lambda: _charts(curves(runs)))  # once per server
+    charts = figure_of(runs, "overlay_charts", lambda: _charts(curves(runs)))  # once per server
     left, right = st.columns(2)
     if charts["loss"] is not None:
         figures.show(charts["loss"], "compare", "loss-curves", container=left)

@@ -9,11 +9,10 @@ from core.teaching.lessons import LessonRun, verdict
 from core.training.loop import TrainConfig
 from ui import keys
 from ui.i18n import t
-from ui.runs import shared_analyses
 from ui.runs.active import start_run
 from ui.runs.library import open_zoo_run
 from ui.runs.live import phase_text
-from ui.runs.session import Run, session_runs
+from ui.runs.session import Run, session_runs, together
 
 # ---------------------------------------------------------------- lessons
 
@@ -59,18 +58,17 @@ def lesson_runs(lesson) -> tuple[dict | None, dict[str, str], dict[str, Run], di
 
 def lesson_verdict(lesson, runs: dict, sources: dict[str, Run]):
     """The lesson's verdict, measured once per server when every run is read-only (the zoo's:
-    the same for every session, ui.runs.shared_analyses; it was 0.5 s of a server's CPU per
-    visit), once per set of runs in this session when one is the session's own retraining."""
-    shared = [run.shared_key(("lesson", lesson.id)) for run in sources.values()]
-    if all(key is not None for key in shared):
-        return shared_analyses.memo(
-            ("lesson", lesson.id, *shared), lambda: verdict(lesson.id, runs)
-        )
-    cache = st.session_state.setdefault("lesson_verdicts", {})
-    key = (lesson.id, tuple(id(r.model) for r in runs.values()))
-    if key not in cache:
-        cache[key] = verdict(lesson.id, runs)
-    return cache[key]
+    the same for every session, session.together; it was 0.5 s of a server's CPU per visit),
+    once per set of runs in this session when one is the session's own retraining."""
+
+    def measured():
+        cache = st.session_state.setdefault("lesson_verdicts", {})
+        key = (lesson.id, tuple(id(r.model) for r in runs.values()))
+        if key not in cache:
+            cache[key] = verdict(lesson.id, runs)
+        return cache[key]
+
+    return together(list(sources.values()), ("lesson", lesson.id), measured)
 
 
 def train_lesson_run(lesson) -> list[str]:
